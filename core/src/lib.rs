@@ -1,0 +1,14 @@
+//! Types and rules shared by the petition widget (wasm32) and the petition server
+//! (native): the JSON the API speaks, the rules every signature field obeys, and
+//! the milestone arithmetic behind the progress bar.
+//!
+//! Nothing here does I/O or knows about the DOM or HTTP, so the same rule compiles
+//! into both sides and says the same words on both.
+#![deny(missing_docs)]
+
+pub mod api;
+pub mod fields;
+pub mod milestones;
+
+pub use api::{ApiError, FieldError, Milestone, Petition, SignatureReceipt, SignatureRequest};
+pub use fields::{canonical_email, validate, Field, Profession, ValidSignature};

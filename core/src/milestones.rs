@@ -1,0 +1,88 @@
+//! Goals and milestones: where the progress bar is heading and which steps of the
+//! timeline a count has reached.
+//!
+//! A petition lists its goal steps (e.g. 10,000, 25,000, 50,000, 100,000). The
+//! goal is the first step above the count, so it rises on its own when one is
+//! reached. Past the last step the goal keeps rising in multiples of the last
+//! step, so a petition that outgrows its plan still shows somewhere to go.
+
+/// The goal for `count` signatures, given the petition's ascending `steps`.
+///
+/// Reaching a step exactly moves the goal on: a petition on 10,000 of 10,000
+/// shows the next step, not a full bar with nowhere to go.
+pub fn goal_for(count: u64, steps: &[u64]) -> u64 {
+    if let Some(&step) = steps.iter().find(|&&step| step > count) {
+        return step;
+    }
+    match steps.last() {
+        Some(&last) if last > 0 => (count / last + 1) * last,
+        // A petition with no steps gets round numbers: the next power of ten.
+        _ => std::iter::successors(Some(10u64), |n| n.checked_mul(10))
+            .find(|&n| n > count)
+            .unwrap_or(u64::MAX),
+    }
+}
+
+/// The milestones among `milestones` that `count` signatures reach, as the
+/// counts crossed when the count moves from `before` to `after`.
+pub fn crossed(before: u64, after: u64, milestones: &[u64]) -> impl Iterator<Item = u64> + '_ {
+    milestones.iter().copied().filter(move |&m| m > before && m <= after)
+}
+
+/// How full the bar is, in thousandths (0..=1000) of the way to `goal`.
+pub fn progress_permille(count: u64, goal: u64) -> u32 {
+    if goal == 0 {
+        return 1000;
+    }
+    (count.min(goal) as u128 * 1000 / goal as u128) as u32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const STEPS: [u64; 4] = [10_000, 25_000, 50_000, 100_000];
+
+    #[test]
+    fn the_first_goal_stands_until_it_is_reached() {
+        assert_eq!(goal_for(0, &STEPS), 10_000);
+        assert_eq!(goal_for(9_999, &STEPS), 10_000);
+    }
+
+    #[test]
+    fn reaching_a_goal_raises_it_to_the_next_step() {
+        assert_eq!(goal_for(10_000, &STEPS), 25_000);
+        assert_eq!(goal_for(70_000, &STEPS), 100_000);
+    }
+
+    #[test]
+    fn past_the_last_step_the_goal_rises_in_multiples_of_it() {
+        assert_eq!(goal_for(100_000, &STEPS), 200_000);
+        assert_eq!(goal_for(250_001, &STEPS), 300_000);
+    }
+
+    #[test]
+    fn a_petition_without_steps_heads_for_the_next_power_of_ten() {
+        assert_eq!(goal_for(0, &[]), 10);
+        assert_eq!(goal_for(10, &[]), 100);
+        assert_eq!(goal_for(4_321, &[]), 10_000);
+        assert_eq!(goal_for(u64::MAX, &[]), u64::MAX);
+    }
+
+    #[test]
+    fn crossing_counts_only_the_milestones_passed() {
+        let milestones = [10, 25, 50, 100];
+        assert_eq!(crossed(9, 10, &milestones).collect::<Vec<_>>(), vec![10]);
+        assert_eq!(crossed(10, 11, &milestones).count(), 0);
+        assert_eq!(crossed(0, 60, &milestones).collect::<Vec<_>>(), vec![10, 25, 50]);
+    }
+
+    #[test]
+    fn progress_is_clamped_to_a_full_bar() {
+        assert_eq!(progress_permille(0, 10_000), 0);
+        assert_eq!(progress_permille(2_500, 10_000), 250);
+        assert_eq!(progress_permille(12_000, 10_000), 1000);
+        assert_eq!(progress_permille(5, 0), 1000);
+        assert_eq!(progress_permille(u64::MAX, u64::MAX), 1000);
+    }
+}

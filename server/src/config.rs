@@ -1,0 +1,49 @@
+//! Command-line and environment configuration.
+
+use std::path::PathBuf;
+
+/// How to run the petition server. Every option can also come from the
+/// environment variable named beside it.
+#[derive(Debug, Clone, clap::Parser)]
+#[command(name = "petition-server", version, about = "Runs a petition: the public API, the embeddable widget and its demo pages")]
+pub struct Config {
+    /// Address and port to serve the API, the widget and the demo pages on.
+    #[arg(long, env = "PETITION_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: String,
+
+    /// Where signatures are stored: a SQLite URL, e.g. sqlite://data/petitions.db.
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://data/petitions.db")]
+    pub database_url: String,
+
+    /// Folder of petition files (*.toml), created or updated at start-up.
+    #[arg(long, env = "PETITION_DIR", default_value = "petitions")]
+    pub petitions_dir: PathBuf,
+
+    /// Folder holding embed.js and the demo pages.
+    #[arg(long, env = "PETITION_WWW_DIR", default_value = "www")]
+    pub www_dir: PathBuf,
+
+    /// Folder holding the built widget (wasm-bindgen's output).
+    #[arg(long, env = "PETITION_WIDGET_DIR", default_value = "pkg")]
+    pub widget_dir: PathBuf,
+
+    /// Also serve the demo partner pages on this address: a different origin
+    /// from the server, as a real partner's site would be.
+    #[arg(long, env = "PETITION_DEMO_LISTEN")]
+    pub demo_listen: Option<String>,
+}
+
+impl Config {
+    /// The defaults, with every folder taken relative to `root` and the
+    /// database at `database_url`: what tests and tools start from.
+    pub fn rooted_at(root: &std::path::Path, database_url: String) -> Config {
+        Config {
+            listen: "127.0.0.1:0".into(),
+            database_url,
+            petitions_dir: root.join("petitions"),
+            www_dir: root.join("www"),
+            widget_dir: root.join("pkg"),
+            demo_listen: None,
+        }
+    }
+}

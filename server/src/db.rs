@@ -1,0 +1,33 @@
+//! Opening the SQLite database so that an acknowledged signature is never lost.
+
+use std::{str::FromStr, time::Duration};
+
+use anyhow::Context;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+
+/// Opens (creating if needed) the database at `url` and applies every migration.
+///
+/// WAL lets readers carry on while a signature is written; `synchronous=FULL`
+/// makes each commit reach the disk before it returns, so a signature the
+/// server has acknowledged survives a crash or power cut.
+pub async fn connect(url: &str) -> anyhow::Result<SqlitePool> {
+    let options = SqliteConnectOptions::from_str(url)
+        .with_context(|| format!("{url:?} is not a SQLite database URL"))?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Full)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(10));
+    if let Some(dir) = options.get_filename().parent() {
+        if !dir.as_os_str().is_empty() {
+            std::fs::create_dir_all(dir).with_context(|| format!("could not create {}", dir.display()))?;
+        }
+    }
+    let pool = SqlitePoolOptions::new()
+        .max_connections(8)
+        .connect_with(options)
+        .await
+        .with_context(|| format!("could not open the database {url:?}"))?;
+    sqlx::migrate!("./migrations").run(&pool).await.context("could not apply database migrations")?;
+    Ok(pool)
+}

@@ -1,0 +1,38 @@
+//! The files a partner page loads: `/embed.js` (the loader, at a stable
+//! address) and `/pkg/*` (the built widget).
+
+use axum::{
+    extract::State,
+    http::{header, HeaderValue, StatusCode},
+    response::{IntoResponse, Response},
+    routing::get,
+    Router,
+};
+use tower_http::{services::ServeDir, set_header::SetResponseHeaderLayer};
+
+use super::{AppState, Dirs};
+
+pub fn router(dirs: &Dirs) -> Router<AppState> {
+    let widget = tower::ServiceBuilder::new()
+        .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static(SHORT_CACHE)))
+        .service(ServeDir::new(&dirs.widget));
+    Router::new().route("/embed.js", get(embed_js)).nest_service("/pkg", widget)
+}
+
+// Partners paste the tag once and never change it, so the loader's address is
+// stable; a short cache lets a new release reach every page within minutes.
+const SHORT_CACHE: &str = "public, max-age=300";
+
+async fn embed_js(State(state): State<AppState>) -> Response {
+    match tokio::fs::read(state.dirs.www.join("embed.js")).await {
+        Ok(bytes) => (
+            [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, SHORT_CACHE)],
+            bytes,
+        )
+            .into_response(),
+        Err(error) => {
+            tracing::error!(%error, "embed.js is missing from the www folder");
+            (StatusCode::NOT_FOUND, "embed.js is not installed on this server").into_response()
+        }
+    }
+}

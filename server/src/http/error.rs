@@ -1,0 +1,99 @@
+//! The one error type of the HTTP layer, and the JSON extractor that reports
+//! malformed bodies in the same shape.
+
+use axum::{
+    extract::{rejection::JsonRejection, FromRequest, Request},
+    http::StatusCode,
+    response::{IntoResponse, Response},
+};
+use petition_core::{ApiError, FieldError};
+use serde::de::DeserializeOwned;
+
+use crate::store::StoreError;
+
+/// Every way a request can fail, each answered as `{"error": "...", "fields": [...]}`.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// 404: no petition has that slug.
+    #[error("petition not found")]
+    NotFound,
+    /// 422: one or more fields break the rules.
+    #[error("invalid fields")]
+    Invalid(Vec<FieldError>),
+    /// 400, 413, 415 or 422: the body could not be read as the expected JSON.
+    #[error("unreadable body: {1}")]
+    Body(StatusCode, String),
+    /// 500: the database failed. Logged in full, reported to the client in
+    /// general words only.
+    #[error(transparent)]
+    Store(StoreError),
+}
+
+impl From<StoreError> for Error {
+    fn from(error: StoreError) -> Error {
+        match error {
+            StoreError::NotFound => Error::NotFound,
+            other => Error::Store(other),
+        }
+    }
+}
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        let (status, body) = match self {
+            Error::NotFound => (
+                StatusCode::NOT_FOUND,
+                ApiError { error: "There is no petition at this address".into(), fields: vec![] },
+            ),
+            Error::Invalid(fields) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ApiError { error: "There is a problem with your signature".into(), fields },
+            ),
+            Error::Body(status, message) => (status, ApiError { error: message, fields: vec![] }),
+            Error::Store(error) => {
+                tracing::error!(%error, "storage failed");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    ApiError { error: "Something went wrong on our side. Please try again".into(), fields: vec![] },
+                )
+            }
+        };
+        (status, axum::Json(body)).into_response()
+    }
+}
+
+/// `axum::Json`, but a body it cannot read gets this API's error format and a
+/// message a developer can act on.
+pub struct Json<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
+    type Rejection = Error;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(request, state).await {
+            Ok(axum::Json(value)) => Ok(Json(value)),
+            Err(rejection) => Err(body_error(rejection)),
+        }
+    }
+}
+
+fn body_error(rejection: JsonRejection) -> Error {
+    let status = rejection.status();
+    let message = match &rejection {
+        JsonRejection::MissingJsonContentType(_) => {
+            "Send the request body as JSON, with Content-Type: application/json".to_owned()
+        }
+        JsonRejection::JsonSyntaxError(_) => "The request body is not valid JSON".to_owned(),
+        // serde's own words name the field ("unknown field `x`", "invalid
+        // type ... expected a boolean") but may quote the value: the client
+        // sent it, so it may see it; it is never logged.
+        JsonRejection::JsonDataError(error) => {
+            use std::error::Error as _;
+            let detail = error.source().and_then(|s| s.source()).map(|s| s.to_string());
+            format!("The request body has the wrong shape: {}", detail.unwrap_or_else(|| error.body_text()))
+        }
+        _ if status == StatusCode::PAYLOAD_TOO_LARGE => "The request body is too large".to_owned(),
+        _ => "The request body could not be read".to_owned(),
+    };
+    Error::Body(status, message)
+}

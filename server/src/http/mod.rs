@@ -1,0 +1,65 @@
+//! The HTTP surface: one module per resource, merged here with the layers every
+//! response passes through.
+
+mod assets;
+mod error;
+mod petitions;
+
+use std::{path::PathBuf, sync::Arc, time::Duration};
+
+use axum::{extract::DefaultBodyLimit, http::header, http::Method, Router};
+use sqlx::SqlitePool;
+use tower_http::{compression::CompressionLayer, cors::CorsLayer, timeout::TimeoutLayer, trace::TraceLayer};
+
+pub use error::Error;
+
+use crate::Config;
+
+/// The largest request body accepted: a signature is well under 4 KiB.
+pub const BODY_LIMIT: usize = 16 * 1024;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: SqlitePool,
+    pub dirs: Arc<Dirs>,
+}
+
+/// Folders the server reads files from.
+pub struct Dirs {
+    pub www: PathBuf,
+    pub widget: PathBuf,
+}
+
+impl AppState {
+    pub fn new(pool: SqlitePool, config: &Config) -> AppState {
+        let dirs = Dirs { www: config.www_dir.clone(), widget: config.widget_dir.clone() };
+        AppState { pool, dirs: Arc::new(dirs) }
+    }
+}
+
+/// The whole petition server as one router.
+pub fn app(state: AppState) -> Router {
+    // Partner pages on any origin load the widget and call the public API, so
+    // both answer cross-origin requests. No credentials: the widget sends no
+    // cookies and the server sets none.
+    let cors = CorsLayer::new()
+        .allow_origin(tower_http::cors::Any)
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([header::CONTENT_TYPE])
+        .max_age(Duration::from_secs(24 * 60 * 60));
+    Router::new()
+        .merge(petitions::router())
+        .merge(assets::router(&state.dirs))
+        .merge(crate::demo::router())
+        .with_state(state)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(cors)
+        .layer(CompressionLayer::new())
+        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
+        // Method, path, status and latency only: never bodies, which hold
+        // personal data, and never query strings.
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
+            tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
+        }))
+}

@@ -1,0 +1,97 @@
+//! The petition server: the public petition API, the embeddable widget's files,
+//! and the demo partner pages, over one SQLite database.
+//!
+//! [`Server::start`] does everything but serve (open and migrate the database,
+//! load the petition files, bind the sockets) so that tests can start a whole
+//! server on port 0 and talk to it over real HTTP.
+#![deny(missing_docs)]
+
+pub mod config;
+pub mod db;
+mod demo;
+mod http;
+pub mod petition_file;
+pub mod store;
+
+use std::{future::Future, net::SocketAddr};
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+
+pub use config::Config;
+
+/// A started server: database open, petitions loaded, sockets bound.
+pub struct Server {
+    listener: TcpListener,
+    demo_listener: Option<TcpListener>,
+    state: http::AppState,
+}
+
+impl Server {
+    /// Opens the database, applies migrations, loads every petition file and
+    /// binds the listening sockets.
+    pub async fn start(config: Config) -> anyhow::Result<Server> {
+        let pool = db::connect(&config.database_url).await?;
+        let petitions = petition_file::load_dir(&config.petitions_dir)?;
+        for petition in &petitions {
+            store::upsert_petition(&pool, petition)
+                .await
+                .with_context(|| format!("could not save petition {:?}", petition.slug))?;
+        }
+        tracing::info!(count = petitions.len(), dir = %config.petitions_dir.display(), "petitions loaded");
+        let listener = TcpListener::bind(&config.listen)
+            .await
+            .with_context(|| format!("could not listen on {}", config.listen))?;
+        let demo_listener = match &config.demo_listen {
+            Some(addr) => Some(
+                TcpListener::bind(addr).await.with_context(|| format!("could not listen on {addr}"))?,
+            ),
+            None => None,
+        };
+        let state = http::AppState::new(pool, &config);
+        Ok(Server { listener, demo_listener, state })
+    }
+
+    /// Where the petition server listens (useful when started on port 0).
+    pub fn addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("a bound listener has an address")
+    }
+
+    /// Where the demo partner site listens, if it was asked for.
+    pub fn demo_addr(&self) -> Option<SocketAddr> {
+        self.demo_listener.as_ref().map(|l| l.local_addr().expect("a bound listener has an address"))
+    }
+
+    /// Serves until `shutdown` completes, then finishes requests in flight.
+    pub async fn run_until_shutdown(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let addr = self.addr();
+        tracing::info!("petition server on http://{addr}  (embed: http://{addr}/embed.js, demo: http://{addr}/demo/)");
+        let (stop, stopped) = tokio::sync::watch::channel(());
+        if let Some(listener) = self.demo_listener {
+            let demo_addr = listener.local_addr()?;
+            tracing::info!("demo partner site on http://{demo_addr}/ (a different origin from the server)");
+            let app = demo::partner_site(self.state.clone(), format!("http://{addr}"));
+            let mut stopped = stopped.clone();
+            tokio::spawn(async move {
+                let result = axum::serve(listener, app)
+                    .with_graceful_shutdown(async move {
+                        stopped.changed().await.ok();
+                    })
+                    .await;
+                if let Err(error) = result {
+                    tracing::error!(%error, "the demo partner site stopped");
+                }
+            });
+        }
+        let app = http::app(self.state);
+        axum::serve(self.listener, app)
+            .with_graceful_shutdown(async move {
+                shutdown.await;
+                stop.send(()).ok();
+            })
+            .await
+            .context("serving HTTP")?;
+        drop(stopped);
+        Ok(())
+    }
+}

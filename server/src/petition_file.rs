@@ -1,0 +1,147 @@
+//! Petition files: the readable TOML an organiser writes (see
+//! `petitions/stop-sharing.toml`), checked before anything is saved.
+
+use std::path::Path;
+
+use anyhow::{bail, Context};
+use serde::{Deserialize, Serialize};
+
+/// One petition, as its file describes it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PetitionFile {
+    /// The name used in the embed tag and the API: lower-case letters, digits, hyphens.
+    pub slug: String,
+    /// Who runs the campaign; named in the consent box.
+    pub organiser: String,
+    /// Who the petition is addressed to.
+    pub target: String,
+    /// The demand.
+    pub title: String,
+    /// One or two sentences under the title.
+    pub summary: String,
+    /// "Why is this important?": paragraphs separated by blank lines.
+    #[serde(default)]
+    pub body: String,
+    /// Supporting organisations.
+    #[serde(default)]
+    pub supported_by: Vec<String>,
+    /// Whether to ask the healthcare-professional question.
+    #[serde(default)]
+    pub ask_profession: bool,
+    /// Ascending goals for the progress bar.
+    pub goal_steps: Vec<u64>,
+    /// Ascending counts stamped on the milestone timeline when reached.
+    #[serde(default)]
+    pub milestones: Vec<u64>,
+}
+
+impl PetitionFile {
+    /// Parses and checks a petition file's text; errors name the line or field.
+    pub fn parse(text: &str) -> anyhow::Result<PetitionFile> {
+        let file: PetitionFile = toml::from_str(text)?;
+        file.check()?;
+        Ok(file)
+    }
+
+    /// The body's paragraphs, each on one line.
+    pub fn paragraphs(&self) -> Vec<String> {
+        self.body
+            .split("\n\n")
+            .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
+            .filter(|p| !p.is_empty())
+            .collect()
+    }
+
+    /// The words beside the consent box, stored with each signature that ticks it.
+    pub fn consent_text(&self) -> String {
+        format!("Keep me updated about this campaign by email from {}", self.organiser)
+    }
+
+    fn check(&self) -> anyhow::Result<()> {
+        let slug_ok = !self.slug.is_empty()
+            && self.slug.len() <= 64
+            && self.slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && !self.slug.starts_with('-');
+        if !slug_ok {
+            bail!("slug {:?} must be lower-case letters, digits and hyphens (at most 64)", self.slug);
+        }
+        for (name, value) in [
+            ("organiser", &self.organiser),
+            ("target", &self.target),
+            ("title", &self.title),
+            ("summary", &self.summary),
+        ] {
+            if value.trim().is_empty() {
+                bail!("{name} must not be empty");
+            }
+        }
+        for (name, steps) in [("goal_steps", &self.goal_steps), ("milestones", &self.milestones)] {
+            if steps.first() == Some(&0) || steps.windows(2).any(|w| w[0] >= w[1]) {
+                bail!("{name} must be positive and in ascending order, like [10000, 25000, 50000]");
+            }
+        }
+        if self.goal_steps.is_empty() {
+            bail!("goal_steps must list at least one goal, like [10000, 25000, 50000]");
+        }
+        Ok(())
+    }
+}
+
+/// Reads every `*.toml` petition file in `dir`, in name order.
+pub fn load_dir(dir: &Path) -> anyhow::Result<Vec<PetitionFile>> {
+    let mut paths: Vec<_> = std::fs::read_dir(dir)
+        .with_context(|| format!("could not read the petitions folder {}", dir.display()))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| path.extension().is_some_and(|ext| ext == "toml"))
+        .collect();
+    paths.sort();
+    let mut petitions: Vec<PetitionFile> = Vec::with_capacity(paths.len());
+    for path in paths {
+        let text = std::fs::read_to_string(&path).with_context(|| format!("could not read {}", path.display()))?;
+        let petition = PetitionFile::parse(&text).with_context(|| format!("{} is not a valid petition file", path.display()))?;
+        if petitions.iter().any(|p| p.slug == petition.slug) {
+            bail!("{}: another petition file already uses the slug {:?}", path.display(), petition.slug);
+        }
+        petitions.push(petition);
+    }
+    Ok(petitions)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DEMO: &str = include_str!("../../petitions/stop-sharing.toml");
+
+    #[test]
+    fn the_demo_petition_file_is_valid() {
+        let file = PetitionFile::parse(DEMO).unwrap();
+        assert_eq!(file.slug, "stop-sharing");
+        assert_eq!(file.goal_steps[0], 10_000);
+        assert_eq!(&file.milestones[..8], &[10, 25, 50, 100, 500, 1000, 5000, 10000]);
+        assert_eq!(file.paragraphs().len(), 4);
+        assert!(file.paragraphs()[0].starts_with("The UK government and NHS Digital"));
+    }
+
+    #[test]
+    fn a_typo_in_a_key_is_reported_with_its_line() {
+        let text = DEMO.replace("ask_profession", "ask_proffession");
+        let message = format!("{:#}", PetitionFile::parse(&text).unwrap_err());
+        assert!(message.contains("ask_proffession"), "{message}");
+        assert!(message.contains("line"), "{message}");
+    }
+
+    #[test]
+    fn steps_out_of_order_are_rejected() {
+        let text = DEMO.replace("goal_steps = [10000, 25000", "goal_steps = [25000, 10000");
+        let message = PetitionFile::parse(&text).unwrap_err().to_string();
+        assert!(message.contains("goal_steps must be positive and in ascending order"), "{message}");
+    }
+
+    #[test]
+    fn a_slug_with_spaces_is_rejected() {
+        let text = DEMO.replace("slug = \"stop-sharing\"", "slug = \"Stop Sharing\"");
+        assert!(PetitionFile::parse(&text).unwrap_err().to_string().contains("slug"));
+    }
+}

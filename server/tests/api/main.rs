@@ -1,0 +1,7 @@
+//! The petition server's integration tests: each starts a whole server on
+//! port 0 over its own SQLite file and talks to it over real HTTP.
+
+mod helpers;
+mod petitions;
+mod signing;
+mod assets;

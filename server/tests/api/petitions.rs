@@ -1,0 +1,87 @@
+//! `GET /api/petitions/{slug}`.
+
+use crate::helpers::spawn_app;
+
+#[tokio::test]
+async fn the_demo_petition_is_there_from_the_start() {
+    let app = spawn_app().await;
+    let petition = app.petition("stop-sharing").await;
+    assert_eq!(petition["slug"], "stop-sharing");
+    assert_eq!(petition["target"], "The Government");
+    assert_eq!(petition["title"], "Stop using NHS patients’ personal information for immigration enforcement.");
+    assert!(petition["summary"].as_str().unwrap().contains("immigration enforcement"));
+    assert_eq!(petition["goal"], 10_000);
+    assert_eq!(petition["signature_count"], 0);
+    assert_eq!(petition["ask_profession"], true);
+    let milestones: Vec<u64> =
+        petition["milestones"].as_array().unwrap().iter().map(|m| m["count"].as_u64().unwrap()).collect();
+    assert_eq!(&milestones[..8], &[10, 25, 50, 100, 500, 1000, 5000, 10000]);
+    assert!(petition["milestones"].as_array().unwrap().iter().all(|m| m["reached_at"].is_null()));
+    assert_eq!(petition["supported_by"][0], "Doctors of the World UK");
+}
+
+#[tokio::test]
+async fn the_petition_view_is_never_cached_and_is_open_to_other_origins() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .get(format!("{}/api/petitions/stop-sharing", app.base))
+        .header("Origin", "https://medact.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["cache-control"], "no-cache");
+    assert_eq!(response.headers()["access-control-allow-origin"], "*");
+    assert!(response.headers().get("set-cookie").is_none());
+}
+
+#[tokio::test]
+async fn a_browser_preflight_for_signing_from_a_partner_site_is_allowed() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .request(reqwest::Method::OPTIONS, format!("{}/api/petitions/stop-sharing/signatures", app.base))
+        .header("Origin", "https://asylummatters.example")
+        .header("Access-Control-Request-Method", "POST")
+        .header("Access-Control-Request-Headers", "content-type")
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success(), "{}", response.status());
+    assert_eq!(response.headers()["access-control-allow-origin"], "*");
+    let allowed = response.headers()["access-control-allow-headers"].to_str().unwrap().to_lowercase();
+    assert!(allowed.contains("content-type"), "{allowed}");
+}
+
+#[tokio::test]
+async fn an_unknown_petition_is_a_404_with_a_json_error() {
+    let app = spawn_app().await;
+    let response = app.get("/api/petitions/no-such-petition").await;
+    assert_eq!(response.status(), 404);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["error"], "There is no petition at this address");
+}
+
+#[tokio::test]
+async fn restarting_with_an_edited_petition_file_updates_the_words_but_keeps_the_count() {
+    let app = spawn_app().await;
+    assert_eq!(app.sign("stop-sharing", &crate::helpers::signature("keep@example.org")).await.status(), 200);
+    // Restart from a copy of the petitions folder with a new title.
+    let petitions = app.dir.path().join("petitions");
+    std::fs::create_dir(&petitions).unwrap();
+    let original = std::fs::read_to_string(crate::helpers::repo_root().join("petitions/stop-sharing.toml")).unwrap();
+    std::fs::write(petitions.join("stop-sharing.toml"), original.replace("title = \"Stop", "title = \"Please stop"))
+        .unwrap();
+    let database = app.database.clone();
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = petition_server::Config::rooted_at(
+        crate::helpers::repo_root(),
+        format!("sqlite://{}", database.display()),
+    );
+    config.petitions_dir = petitions;
+    let edited = crate::helpers::spawn_with(dir, database, config).await;
+    let petition = edited.petition("stop-sharing").await;
+    assert!(petition["title"].as_str().unwrap().starts_with("Please stop"));
+    assert_eq!(petition["signature_count"], 1);
+    drop(app);
+}
