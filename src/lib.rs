@@ -1,1 +1,66 @@
-//! placeholder
+//! The embeddable petition widget, compiled to wasm32.
+//!
+//! `www/embed.js` (the one-tag loader) finds the places to show petitions,
+//! gives each an open shadow root with a loading placeholder, and calls
+//! [`mount`] for each. Everything the widget shows lives in that shadow root;
+//! its rules (field validation, milestones) come from `petition-core`, the
+//! same code the server runs.
+#![deny(missing_docs)]
+
+mod api;
+mod dom;
+mod error;
+mod form;
+mod format;
+mod widget;
+
+use std::{cell::RefCell, rc::Rc};
+
+use wasm_bindgen::prelude::*;
+use web_sys::Element;
+
+use widget::Widget;
+
+thread_local! {
+    /// Every mounted widget. Holding them here keeps their listeners alive;
+    /// [`unmount`] drops one, and its listeners with it.
+    static WIDGETS: RefCell<Vec<Rc<Widget>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Shows the petition named by `host`'s `data-petition` attribute, from the
+/// server at `origin`, inside `host`'s open shadow root.
+///
+/// `prefetched` is an optional `fetch()` promise of the petition's API URL
+/// that the loader started early. The returned promise resolves once the
+/// petition (or a message saying why it can't be shown) is on screen; it
+/// never rejects.
+#[wasm_bindgen]
+pub async fn mount(host: Element, origin: String, prefetched: Option<js_sys::Promise>) {
+    unmount(&host);
+    let slug = host.get_attribute("data-petition").unwrap_or_default();
+    let widget = match Widget::create(host, &origin, &slug) {
+        Ok(widget) => widget,
+        Err(error) => {
+            // Not even a shadow root to write in: the console is all there is.
+            if let error::Error::Dom(detail) = &error {
+                web_sys::console::error_1(&format!("petition widget: {detail}").into());
+            }
+            return;
+        }
+    };
+    WIDGETS.with(|widgets| widgets.borrow_mut().push(widget.clone()));
+    widget.load(prefetched).await;
+}
+
+/// Removes the widget from `host`, if there is one, with its listeners.
+#[wasm_bindgen]
+pub fn unmount(host: &Element) {
+    WIDGETS.with(|widgets| widgets.borrow_mut().retain(|w| w.host() != host));
+}
+
+/// Installs the panic hook when built with the `console-panics` feature.
+#[wasm_bindgen(start)]
+fn start() {
+    #[cfg(feature = "console-panics")]
+    console_error_panic_hook::set_once();
+}

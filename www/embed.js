@@ -1,1 +1,108 @@
-// data-petition placeholder
+/*! Petition widget loader. Paste one tag where the petition should appear:
+ *   <script src="https://PETITION-SERVER/embed.js" data-petition="stop-sharing" async></script>
+ * or put <div data-petition="SLUG"></div> anywhere and this tag once on the page.
+ * Optional: data-partner="medact" on either attributes signatures to a partner.
+ *
+ * What it does, in order: reserves each widget's space with a loading state
+ * inside an open shadow root (so the page doesn't jump and its CSS can't reach
+ * in), starts fetching each petition, loads the widget's wasm once for the
+ * whole page, and mounts a widget per placeholder. One global name,
+ * window.PetitionWidget; nothing it does can throw into the page.
+ */
+(function () {
+  "use strict";
+  var script = document.currentScript;
+  var origin;
+  try {
+    origin = new URL(script.src).origin;
+  } catch (e) {
+    return; // Not loaded from a <script src>: nothing to do.
+  }
+
+  var loader = window.PetitionWidget;
+  if (!loader || !loader.scan) {
+    loader = window.PetitionWidget = { version: 1, scan: null, widgets: [] };
+  }
+
+  // The tag itself: a placeholder right after it.
+  var slug = script.getAttribute("data-petition");
+  if (slug) {
+    var host = document.createElement("div");
+    host.setAttribute("data-petition", slug);
+    var partner = script.getAttribute("data-partner");
+    if (partner) host.setAttribute("data-partner", partner);
+    script.parentNode.insertBefore(host, script.nextSibling);
+  }
+
+  var moduleUrl = origin + "/pkg/petition_widget.js";
+  var wasmUrl = origin + "/pkg/petition_widget_bg.wasm";
+  var ready = null; // one download of the widget for the whole page
+
+  function loadWidget() {
+    if (!ready) {
+      ready = import(moduleUrl).then(function (widget) {
+        return widget.default({ module_or_path: wasmUrl }).then(function () {
+          return widget;
+        });
+      });
+    }
+    return ready;
+  }
+
+  // Looks like the widget's own loading state and reserves the same space
+  // (src/widget.css, .pw-loading), so nothing moves when the widget takes over.
+  var PLACEHOLDER =
+    "<style>:host{all:initial!important;display:block!important;box-sizing:border-box!important;" +
+    "max-width:42rem!important;container-type:inline-size!important;" +
+    "font:400 1rem/1.5 system-ui,-apple-system,'Segoe UI',Roboto,'Helvetica Neue',Arial,sans-serif;color:#4a5562}" +
+    ".pw{background:#fff;border:1px solid #d5dae0;border-radius:12px;padding:1.25rem;min-height:82rem}" +
+    "@container (min-width:30rem){.pw{padding:1.75rem;min-height:67rem}}" +
+    "</style><div class='pw' role='status'>Loading the petition…</div>";
+
+  function say(host, words) {
+    var root = host.shadowRoot;
+    var box = root && root.querySelector(".pw");
+    if (box) {
+      box.setAttribute("role", "alert");
+      box.textContent = words;
+    }
+  }
+
+  function mountAll() {
+    var hosts = document.querySelectorAll("[data-petition]:not(script)");
+    for (var i = 0; i < hosts.length; i++) {
+      var host = hosts[i];
+      if (host.shadowRoot || loader.widgets.indexOf(host) >= 0) continue; // already ours, or taken
+      try {
+        host.attachShadow({ mode: "open" }).innerHTML = PLACEHOLDER;
+      } catch (e) {
+        continue; // an element that can't hold a shadow root
+      }
+      loader.widgets.push(host);
+      mountOne(host);
+    }
+  }
+
+  function mountOne(host) {
+    var url = origin + "/api/petitions/" + encodeURIComponent(host.getAttribute("data-petition"));
+    // Start the petition's data now, alongside the widget's code; a failure
+    // here is reported by the widget, so it is not an unhandled rejection.
+    var prefetched = fetch(url, { mode: "cors", credentials: "omit" });
+    prefetched.catch(function () {});
+    loadWidget()
+      .then(function (widget) {
+        return widget.mount(host, origin, prefetched);
+      })
+      .catch(function () {
+        say(host, "The petition could not be loaded. Check your internet connection and reload the page.");
+      });
+  }
+
+  loader.scan = mountAll;
+  mountAll();
+  // An async tag may run before the rest of the page is parsed: look again
+  // for placeholders once it is.
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", mountAll);
+  }
+})();

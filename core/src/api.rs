@@ -11,6 +11,8 @@ use crate::fields::Field;
 pub struct Petition {
     /// The URL-safe name used in the embed tag, e.g. `stop-sharing`.
     pub slug: String,
+    /// Who runs the campaign, e.g. "Doctors of the World UK".
+    pub organiser: String,
     /// Who the petition is addressed to, e.g. "The Government".
     pub target: String,
     /// The demand, one sentence.
@@ -74,6 +76,8 @@ pub struct SignatureReceipt {
     pub signature_count: u64,
     /// The goal after this one (it rises when a goal is reached).
     pub goal: u64,
+    /// The milestone timeline after this one, stamped if it reached one.
+    pub milestones: Vec<Milestone>,
 }
 
 /// The body of every error answer.

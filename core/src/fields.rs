@@ -63,7 +63,7 @@ impl Field {
     pub fn label(self) -> &'static str {
         match self {
             Field::FirstName => "First name",
-            Field::LastName => "Last name",
+            Field::LastName => "Last name (if you have one)",
             Field::Email => "Email address",
             Field::Postcode => "Postcode",
             Field::Profession => "Are you a healthcare professional? (optional)",
@@ -136,8 +136,6 @@ pub struct ValidSignature {
     pub last_name: String,
     /// Email address, trimmed, as typed otherwise (for writing to the person).
     pub email: String,
-    /// The address used to recognise a repeat signature: see [`canonical_email`].
-    pub canonical_email: String,
     /// Postcode, trimmed, upper-cased.
     pub postcode: String,
     /// The answer to the profession question, if given.
@@ -146,6 +144,16 @@ pub struct ValidSignature {
     pub reason: String,
     /// Whether the person asked for campaign updates.
     pub consent: bool,
+}
+
+impl ValidSignature {
+    /// The address used to recognise a repeat signature: see [`canonical_email`].
+    ///
+    /// A method rather than a field so the widget, which never needs it, does
+    /// not carry Unicode case tables for it.
+    pub fn canonical_email(&self) -> String {
+        canonical_email(&self.email)
+    }
 }
 
 /// Checks every field of `request` and reports all problems at once, in form order.
@@ -158,8 +166,8 @@ pub fn validate(request: &SignatureRequest) -> Result<ValidSignature, Vec<FieldE
             String::new()
         }
     };
-    let first_name = check(Field::FirstName, name(&request.first_name, "first name", true));
-    let last_name = check(Field::LastName, name(&request.last_name, "last name", false));
+    let first_name = check(Field::FirstName, name(&request.first_name, ["first name", "First name"], true));
+    let last_name = check(Field::LastName, name(&request.last_name, ["last name", "Last name"], false));
     let email = check(Field::Email, email(&request.email));
     let postcode = check(Field::Postcode, postcode(&request.postcode));
     let profession_code = request.profession.trim();
@@ -177,7 +185,6 @@ pub fn validate(request: &SignatureRequest) -> Result<ValidSignature, Vec<FieldE
         return Err(errors);
     }
     Ok(ValidSignature {
-        canonical_email: canonical_email(&email),
         first_name,
         last_name,
         email,
@@ -188,22 +195,29 @@ pub fn validate(request: &SignatureRequest) -> Result<ValidSignature, Vec<FieldE
     })
 }
 
+/// The words beside the consent box. Stored with every signature that ticks it,
+/// so the organiser can show what each person agreed to.
+pub fn consent_text(organiser: &str) -> String {
+    format!("Keep me updated about this campaign by email from {organiser}")
+}
+
 /// The form of an address used to recognise the same person signing twice:
 /// trimmed and lower-cased.
 pub fn canonical_email(email: &str) -> String {
     email.trim().to_lowercase()
 }
 
-fn name(value: &str, what: &str, required: bool) -> Result<String, String> {
+/// `what` is the field's name mid-sentence and at the start of one.
+fn name(value: &str, [what, what_capitalised]: [&str; 2], required: bool) -> Result<String, String> {
     let value = value.trim();
     if value.is_empty() {
         return if required { Err(format!("Enter your {what}")) } else { Ok(String::new()) };
     }
     if value.chars().count() > NAME_MAX {
-        return Err(format!("{} must be {NAME_MAX} characters or fewer", capitalise(what)));
+        return Err(format!("{what_capitalised} must be {NAME_MAX} characters or fewer"));
     }
     if value.chars().any(char::is_control) {
-        return Err(format!("{} must not contain special control characters", capitalise(what)));
+        return Err(format!("{what_capitalised} must not contain special control characters"));
     }
     Ok(value.to_owned())
 }
@@ -258,7 +272,8 @@ fn postcode(value: &str) -> Result<String, String> {
     if !value.chars().all(|c| c.is_alphanumeric() || c == ' ' || c == '-') {
         return Err("Postcode must only include letters, numbers, spaces and hyphens".into());
     }
-    Ok(value.to_uppercase())
+    // ASCII only: UK postcodes are ASCII, and other scripts have no case to fix.
+    Ok(value.to_ascii_uppercase())
 }
 
 fn reason(value: &str) -> Result<String, String> {
@@ -270,11 +285,6 @@ fn reason(value: &str) -> Result<String, String> {
         return Err("Your reason must not contain special control characters".into());
     }
     Ok(value.to_owned())
-}
-
-fn capitalise(what: &str) -> String {
-    let mut chars = what.chars();
-    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -302,7 +312,7 @@ mod tests {
         let valid = validate(&SignatureRequest { email: "  Amara@Example.ORG ".into(), ..filled() })
             .unwrap();
         assert_eq!(valid.email, "Amara@Example.ORG");
-        assert_eq!(valid.canonical_email, "amara@example.org");
+        assert_eq!(valid.canonical_email(), "amara@example.org");
         assert_eq!(valid.postcode, "E1 6AN");
         assert_eq!(valid.profession, Some(Profession::Nurse));
         assert!(!valid.consent);

@@ -11,4 +11,4 @@ pub mod fields;
 pub mod milestones;
 
 pub use api::{ApiError, FieldError, Milestone, Petition, SignatureReceipt, SignatureRequest};
-pub use fields::{canonical_email, validate, Field, Profession, ValidSignature};
+pub use fields::{canonical_email, consent_text, validate, Field, Profession, ValidSignature};

@@ -55,7 +55,7 @@ impl PetitionFile {
 
     /// The words beside the consent box, stored with each signature that ticks it.
     pub fn consent_text(&self) -> String {
-        format!("Keep me updated about this campaign by email from {}", self.organiser)
+        petition_core::consent_text(&self.organiser)
     }
 
     fn check(&self) -> anyhow::Result<()> {

@@ -52,21 +52,11 @@ pub async fn upsert_petition(pool: &SqlitePool, file: &PetitionFile) -> Result<(
 /// The public view of the petition called `slug`.
 pub async fn petition(pool: &SqlitePool, slug: &str) -> Result<Petition, StoreError> {
     let (id, definition, count) = find(pool, slug).await?;
-    let rows: Vec<(i64, Option<String>)> =
-        sqlx::query_as("SELECT count, reached_at FROM milestones WHERE petition_id = ?1 ORDER BY count")
-            .bind(id)
-            .fetch_all(pool)
-            .await?;
-    // Only the milestones the file still lists are shown; rows for removed ones
-    // stay in the database with their history.
-    let milestones = rows
-        .into_iter()
-        .filter(|(count, _)| definition.milestones.contains(&(*count as u64)))
-        .map(|(count, reached_at)| Milestone { count: count as u64, reached_at })
-        .collect();
+    let milestones = milestones_of(pool, id, &definition).await?;
     Ok(Petition {
         body: definition.paragraphs(),
         slug: definition.slug,
+        organiser: definition.organiser,
         target: definition.target,
         title: definition.title,
         summary: definition.summary,
@@ -97,7 +87,7 @@ pub async fn sign(pool: &SqlitePool, slug: &str, signature: &ValidSignature) -> 
     .bind(&signature.first_name)
     .bind(&signature.last_name)
     .bind(&signature.email)
-    .bind(&signature.canonical_email)
+    .bind(signature.canonical_email())
     .bind(&signature.postcode)
     .bind(signature.profession.map(|p| p.code()))
     .bind(&signature.reason)
@@ -129,7 +119,26 @@ pub async fn sign(pool: &SqlitePool, slug: &str, signature: &ValidSignature) -> 
     };
     tx.commit().await?;
     let count = count as u64;
-    Ok(SignatureReceipt { signature_count: count, goal: milestones::goal_for(count, &definition.goal_steps) })
+    Ok(SignatureReceipt {
+        signature_count: count,
+        goal: milestones::goal_for(count, &definition.goal_steps),
+        milestones: milestones_of(pool, id, &definition).await?,
+    })
+}
+
+/// The petition's milestone timeline. Only the milestones its file still lists
+/// are shown; rows for removed ones stay in the database with their history.
+async fn milestones_of(pool: &SqlitePool, id: i64, definition: &PetitionFile) -> Result<Vec<Milestone>, StoreError> {
+    let rows: Vec<(i64, Option<String>)> =
+        sqlx::query_as("SELECT count, reached_at FROM milestones WHERE petition_id = ?1 ORDER BY count")
+            .bind(id)
+            .fetch_all(pool)
+            .await?;
+    Ok(rows
+        .into_iter()
+        .filter(|(count, _)| definition.milestones.contains(&(*count as u64)))
+        .map(|(count, reached_at)| Milestone { count: count as u64, reached_at })
+        .collect())
 }
 
 async fn find(pool: &SqlitePool, slug: &str) -> Result<(i64, PetitionFile, u64), StoreError> {

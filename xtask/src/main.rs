@@ -1,1 +1,84 @@
-fn main(){}
+//! The project's automation, behind `cargo xtask` (an alias in
+//! `.cargo/config.toml`). Every task installs what it needs first, so the two
+//! README commands work on a fresh Debian machine.
+
+mod build;
+mod server;
+mod setup;
+mod test;
+
+use std::{
+    path::{Path, PathBuf},
+    process::Command,
+};
+
+use anyhow::{bail, Context};
+
+const HELP: &str = "\
+cargo xtask <task>
+
+Tasks:
+  run     build everything and start the demo: the petition server on
+          http://127.0.0.1:8080 and a demo partner site on http://127.0.0.1:8081
+  test    run every test: core and server (Rust), the widget in headless
+          Chromium (wasm-bindgen-test), and end-to-end tests (Playwright)
+  build   build the widget (pkg/) and the server, and report the widget's size
+  setup   install the tools the other tasks need (they call it themselves)
+";
+
+fn main() -> anyhow::Result<()> {
+    let task = std::env::args().nth(1);
+    let root = project_root();
+    std::env::set_current_dir(&root)?;
+    match task.as_deref() {
+        Some("setup") => setup::all(&root),
+        Some("build") => {
+            setup::for_build(&root)?;
+            build::all(&root)
+        }
+        Some("run") => {
+            setup::for_build(&root)?;
+            build::all(&root)?;
+            server::run_demo(&root)
+        }
+        Some("test") => {
+            setup::all(&root)?;
+            build::all(&root)?;
+            test::all(&root)
+        }
+        Some("help" | "--help" | "-h") | None => {
+            print!("{HELP}");
+            Ok(())
+        }
+        Some(other) => {
+            eprint!("{HELP}");
+            bail!("unknown task {other:?}")
+        }
+    }
+}
+
+fn project_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the project root").to_path_buf()
+}
+
+/// Runs `command`, failing with its command line if it fails.
+fn run(command: &mut Command) -> anyhow::Result<()> {
+    let line = format!("{command:?}");
+    println!("$ {}", line.replace('"', ""));
+    let status = command.status().with_context(|| format!("could not start {line}"))?;
+    if !status.success() {
+        bail!("{line} failed ({status})");
+    }
+    Ok(())
+}
+
+/// Runs `command` and returns its standard output, or `None` if it fails.
+fn output(command: &mut Command) -> Option<String> {
+    let output = command.output().ok()?;
+    output.status.success().then(|| String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+/// Prints a step's heading.
+fn step(what: &str) {
+    println!("\n==> {what}");
+}

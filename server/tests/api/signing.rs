@@ -74,6 +74,8 @@ async fn reaching_a_milestone_stamps_it_with_the_time() {
     let petition = app.petition("stop-sharing").await;
     assert_eq!(petition["signature_count"], 10);
     let milestones = petition["milestones"].as_array().unwrap();
+    let receipt: Value = app.sign("stop-sharing", &signature("eleventh@example.org")).await.json().await.unwrap();
+    assert_eq!(receipt["milestones"][0], milestones[0], "the receipt carries the stamped timeline");
     assert_eq!(milestones[0]["count"], 10);
     let reached = milestones[0]["reached_at"].as_str().expect("10 is reached");
     assert!(humantime::parse_rfc3339(reached).is_ok(), "{reached} is not RFC 3339");

@@ -1,0 +1,104 @@
+//! Talking to the petition server: `fetch` with a timeout, no cookies, and
+//! every kind of answer (JSON, HTML error pages, nothing at all) turned into a
+//! typed result.
+
+use js_sys::{Promise, Reflect};
+use petition_core::{ApiError, Petition, SignatureReceipt, SignatureRequest};
+use serde::de::DeserializeOwned;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortSignal, Request, RequestCredentials, RequestInit, RequestMode, Response};
+
+use crate::error::{Error, Result};
+
+/// Long enough for a slow phone connection, short enough that nobody waits
+/// on a dead one.
+const TIMEOUT_MS: u32 = 15_000;
+
+/// One petition on one server.
+pub struct Api {
+    base: String,
+}
+
+impl Api {
+    /// The API of petition `slug` on the server at `origin`.
+    pub fn new(origin: &str, slug: &str) -> Api {
+        let slug = String::from(js_sys::encode_uri_component(slug));
+        Api { base: format!("{}/api/petitions/{slug}", origin.trim_end_matches('/')) }
+    }
+
+    /// The petition; `prefetched` is the loader's `fetch` of the same URL,
+    /// started while the widget's code was still downloading.
+    pub async fn petition(&self, prefetched: Option<Promise>) -> Result<Petition> {
+        let response = match prefetched {
+            Some(promise) => settle(promise).await?,
+            None => send(&self.base, None).await?,
+        };
+        read(response).await
+    }
+
+    /// Signs the petition.
+    pub async fn sign(&self, request: &SignatureRequest) -> Result<SignatureReceipt> {
+        let body = serde_wasm_bindgen::to_value(request).map_err(|_| Error::Dom("serialise".into()))?;
+        let body = js_sys::JSON::stringify(&body)?;
+        read(send(&format!("{}/signatures", self.base), Some(&String::from(body))).await?).await
+    }
+}
+
+async fn send(url: &str, json: Option<&str>) -> Result<Response> {
+    let init = RequestInit::new();
+    init.set_mode(RequestMode::Cors);
+    // No cookies, ever: the widget must not let anyone track who signed what.
+    init.set_credentials(RequestCredentials::Omit);
+    init.set_signal(Some(&AbortSignal::timeout_with_u32(TIMEOUT_MS)));
+    if let Some(json) = json {
+        init.set_method("POST");
+        init.set_body(&JsValue::from_str(json));
+        let headers = web_sys::Headers::new()?;
+        headers.set("Content-Type", "application/json")?;
+        init.set_headers(&headers);
+    }
+    let request = Request::new_with_str_and_init(url, &init)?;
+    let window = web_sys::window().ok_or_else(|| Error::Dom("no window".into()))?;
+    settle(window.fetch_with_request(&request)).await
+}
+
+/// Awaits a `fetch` promise, telling a timeout from an unreachable server.
+async fn settle(promise: Promise) -> Result<Response> {
+    match JsFuture::from(promise).await {
+        Ok(response) => response.dyn_into::<Response>().map_err(|_| Error::Malformed),
+        Err(error) => {
+            let name = Reflect::get(&error, &"name".into()).ok().and_then(|n| n.as_string());
+            Err(match name.as_deref() {
+                Some("TimeoutError" | "AbortError") => Error::Timeout,
+                _ => Error::Unreachable,
+            })
+        }
+    }
+}
+
+async fn read<T: DeserializeOwned>(response: Response) -> Result<T> {
+    let status = response.status();
+    // Reading the body can fail too (a connection cut mid-answer, a page of
+    // HTML where JSON was expected): each is an answer we couldn't read.
+    let json = match response.json() {
+        Ok(promise) => JsFuture::from(promise).await.ok(),
+        Err(_) => None,
+    };
+    match status {
+        200..=299 => json
+            .and_then(|json| serde_wasm_bindgen::from_value(json).ok())
+            .ok_or(Error::Malformed),
+        404 => Err(Error::NotFound),
+        500..=599 => Err(Error::Server),
+        _ => {
+            let error: Option<ApiError> = json.and_then(|json| serde_wasm_bindgen::from_value(json).ok());
+            Err(match error {
+                Some(error) if !error.fields.is_empty() => Error::Invalid(error.fields),
+                Some(error) if !error.error.is_empty() => Error::Refused(error.error),
+                _ if status == 408 || status == 429 => Error::Timeout,
+                _ => Error::Malformed,
+            })
+        }
+    }
+}

@@ -1,0 +1,194 @@
+//! The signing form: its fields (built from core's [`Field`] so the labels are
+//! the same words the rules use), reading what was typed, and showing errors
+//! the GOV.UK way: a summary that takes focus and links to each field, and a
+//! message beside each field tied to it with `aria-describedby`. Nothing typed
+//! is ever cleared here.
+
+use petition_core::{FieldError, SignatureRequest};
+use petition_core::{Field, Profession};
+use web_sys::{Document, Element, HtmlInputElement, ShadowRoot};
+
+use crate::dom::{attributes, by_id, element, focus, show, value};
+use crate::error::Result;
+
+/// How a field is typed into.
+enum Control {
+    /// `<input type=…>` with its `autocomplete` token.
+    Input { kind: &'static str, autocomplete: &'static str },
+    /// `<select>` of the profession answers.
+    Select,
+    /// `<textarea>`.
+    TextArea,
+}
+
+fn control(field: Field) -> Control {
+    match field {
+        Field::FirstName => Control::Input { kind: "text", autocomplete: "given-name" },
+        Field::LastName => Control::Input { kind: "text", autocomplete: "family-name" },
+        Field::Email => Control::Input { kind: "email", autocomplete: "email" },
+        Field::Postcode => Control::Input { kind: "text", autocomplete: "postal-code" },
+        Field::Profession => Control::Select,
+        Field::Reason => Control::TextArea,
+    }
+}
+
+fn hint(field: Field) -> &'static str {
+    match field {
+        Field::Email => "We will not show your email address to anyone.",
+        Field::Reason => "Up to 1,000 characters.",
+        _ => "",
+    }
+}
+
+fn id(field: Field) -> String {
+    format!("pw-{}", field.name())
+}
+
+/// Builds the form's fields into `#pw-fields`; the profession question only
+/// when the petition asks it.
+pub fn build(root: &ShadowRoot, document: &Document, ask_profession: bool) -> Result<()> {
+    let container: Element = by_id(root, "pw-fields")?;
+    container.set_text_content(None);
+    for field in Field::ALL {
+        if field == Field::Profession && !ask_profession {
+            continue;
+        }
+        let wide = matches!(field, Field::Email | Field::Profession | Field::Reason);
+        let group = element(document, "div", if wide { "pw-field pw-wide" } else { "pw-field" }, "")?;
+        let id = id(field);
+        let label = element(document, "label", "", field.label())?;
+        label.set_attribute("for", &id)?;
+        group.append_child(&label)?;
+        let mut described_by = Vec::new();
+        if !hint(field).is_empty() {
+            let hint_id = format!("{id}-hint");
+            let hint = element(document, "p", "pw-hint", hint(field))?;
+            hint.set_id(&hint_id);
+            group.append_child(&hint)?;
+            described_by.push(hint_id);
+        }
+        let error = element(document, "p", "pw-error", "")?;
+        error.set_id(&format!("{id}-error"));
+        show(&error, false)?;
+        group.append_child(&error)?;
+        let input = match control(field) {
+            Control::Input { kind, autocomplete } => {
+                let input = element(document, "input", "", "")?;
+                attributes(&input, &[("type", kind), ("autocomplete", autocomplete)])?;
+                if field == Field::Email {
+                    attributes(&input, &[("spellcheck", "false"), ("autocapitalize", "off")])?;
+                }
+                if field == Field::Postcode {
+                    attributes(&input, &[("autocapitalize", "characters"), ("spellcheck", "false")])?;
+                }
+                input
+            }
+            Control::Select => {
+                let select = element(document, "select", "", "")?;
+                let blank = element(document, "option", "", "Choose an answer")?;
+                blank.set_attribute("value", "")?;
+                select.append_child(&blank)?;
+                for profession in Profession::ALL {
+                    let option = element(document, "option", "", profession.label())?;
+                    option.set_attribute("value", profession.code())?;
+                    select.append_child(&option)?;
+                }
+                select
+            }
+            Control::TextArea => {
+                let textarea = element(document, "textarea", "", "")?;
+                textarea.set_attribute("rows", "3")?;
+                textarea
+            }
+        };
+        attributes(&input, &[("id", &id), ("name", field.name())])?;
+        if !described_by.is_empty() {
+            input.set_attribute("aria-describedby", &described_by.join(" "))?;
+        }
+        group.append_child(&input)?;
+        container.append_child(&group)?;
+    }
+    Ok(())
+}
+
+/// What the person has typed, as the API wants it.
+pub fn read(root: &ShadowRoot) -> SignatureRequest {
+    let text = |field: Field| root.get_element_by_id(&id(field)).map(|e| value(&e)).unwrap_or_default();
+    let consent = by_id::<HtmlInputElement>(root, "pw-consent").map(|c| c.checked()).unwrap_or(false);
+    SignatureRequest {
+        first_name: text(Field::FirstName),
+        last_name: text(Field::LastName),
+        email: text(Field::Email),
+        postcode: text(Field::Postcode),
+        profession: text(Field::Profession),
+        reason: text(Field::Reason),
+        consent,
+    }
+}
+
+/// Shows `errors` (clearing earlier ones): marks each field, lists them in
+/// the summary, and moves focus to the summary so screen readers read it.
+/// With no errors, hides it all.
+pub fn show_errors(root: &ShadowRoot, document: &Document, errors: &[FieldError]) -> Result<()> {
+    let list: Element = by_id(root, "pw-error-list")?;
+    list.set_text_content(None);
+    for field in Field::ALL {
+        let Some(input) = root.get_element_by_id(&id(field)) else { continue };
+        let message_el: Element = by_id(root, &format!("{}-error", id(field)))?;
+        let group = input.parent_element();
+        let hint_id = format!("{}-hint", id(field));
+        let has_hint = root.get_element_by_id(&hint_id).is_some();
+        match errors.iter().find(|e| e.field == field) {
+            Some(error) => {
+                message_el.set_text_content(None);
+                let prefix = element(document, "span", "pw-visually-hidden", "Error: ")?;
+                message_el.append_child(&prefix)?;
+                message_el.append_child(&document.create_text_node(&error.message))?;
+                show(&message_el, true)?;
+                if let Some(group) = &group {
+                    group.class_list().add_1("pw-invalid")?;
+                }
+                input.set_attribute("aria-invalid", "true")?;
+                let error_id = message_el.id();
+                let described = if has_hint { format!("{hint_id} {error_id}") } else { error_id };
+                input.set_attribute("aria-describedby", &described)?;
+
+                let item = element(document, "li", "", "")?;
+                let link = element(document, "a", "", &error.message)?;
+                attributes(&link, &[("href", &format!("#{}", id(field))), ("data-field", &id(field))])?;
+                item.append_child(&link)?;
+                list.append_child(&item)?;
+            }
+            None => {
+                show(&message_el, false)?;
+                if let Some(group) = &group {
+                    group.class_list().remove_1("pw-invalid")?;
+                }
+                input.remove_attribute("aria-invalid")?;
+                if has_hint {
+                    input.set_attribute("aria-describedby", &hint_id)?;
+                } else {
+                    input.remove_attribute("aria-describedby")?;
+                }
+            }
+        }
+    }
+    let summary: Element = by_id(root, "pw-error-summary")?;
+    show(&summary, !errors.is_empty())?;
+    if !errors.is_empty() {
+        focus(&summary);
+    }
+    Ok(())
+}
+
+/// A link in the error summary was followed: focus its field. (A fragment
+/// link cannot reach into a shadow root by itself.)
+pub fn follow_summary_link(root: &ShadowRoot, target: &Element) -> bool {
+    let Ok(Some(link)) = target.closest("a[data-field]") else { return false };
+    let Some(field_id) = link.get_attribute("data-field") else { return false };
+    if let Some(input) = root.get_element_by_id(&field_id) {
+        focus(&input);
+        input.scroll_into_view_with_bool(false);
+    }
+    true
+}

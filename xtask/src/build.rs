@@ -1,0 +1,74 @@
+//! Builds the widget (Rust → wasm32 → wasm-bindgen → wasm-opt, into `pkg/`)
+//! and the server, and reports what one widget costs a visitor.
+
+use std::{io::Write, path::Path, process::Command};
+
+use anyhow::{bail, Context};
+
+use crate::{run, step};
+
+/// Everything one widget loads, gzipped, must fit in this. Checked exactly.
+pub const BUDGET_BYTES: usize = 80 * 1024;
+
+/// The files a partner page loads for a widget, in the order it loads them.
+pub const WIDGET_FILES: [&str; 3] = ["www/embed.js", "pkg/petition_widget.js", "pkg/petition_widget_bg.wasm"];
+
+pub fn all(root: &Path) -> anyhow::Result<()> {
+    widget(root)?;
+    report_size(root)?;
+    step("building the petition server");
+    run(Command::new("cargo").args(["build", "--release", "--package", "petition-server"]))
+}
+
+fn widget(root: &Path) -> anyhow::Result<()> {
+    step("building the widget (wasm32)");
+    run(Command::new("cargo").args([
+        "build",
+        "--package",
+        "petition-widget",
+        "--profile",
+        "widget",
+        "--target",
+        "wasm32-unknown-unknown",
+    ]))?;
+    let pkg = root.join("pkg");
+    if pkg.exists() {
+        std::fs::remove_dir_all(&pkg).context("clearing pkg/")?;
+    }
+    run(Command::new("wasm-bindgen")
+        .args(["--target", "web", "--no-typescript", "--out-dir"])
+        .arg(&pkg)
+        .arg(root.join("target/wasm32-unknown-unknown/widget/petition_widget.wasm")))?;
+    let wasm = pkg.join("petition_widget_bg.wasm");
+    run(Command::new(root.join("node_modules/.bin/wasm-opt")).arg("-Oz").arg(&wasm).arg("-o").arg(&wasm))
+}
+
+/// Prints each file's size raw and gzipped, and fails over budget.
+fn report_size(root: &Path) -> anyhow::Result<()> {
+    step("widget transfer size (gzip -9)");
+    let mut total = 0;
+    for file in WIDGET_FILES {
+        let bytes = std::fs::read(root.join(file)).with_context(|| format!("reading {file}"))?;
+        let zipped = gzip_len(&bytes)?;
+        total += zipped;
+        println!("  {file:<32} {:>8} B raw {:>8} B gzip", bytes.len(), zipped);
+    }
+    println!(
+        "  {:<32} {:>8}         {:>8} B gzip ({:.1} KB of the {} KB budget)",
+        "total",
+        "",
+        total,
+        total as f64 / 1024.0,
+        BUDGET_BYTES / 1024
+    );
+    if total > BUDGET_BYTES {
+        bail!("the widget loads {total} B gzipped, over the budget of {BUDGET_BYTES} B");
+    }
+    Ok(())
+}
+
+fn gzip_len(bytes: &[u8]) -> anyhow::Result<usize> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(bytes)?;
+    Ok(encoder.finish()?.len())
+}

@@ -1,0 +1,85 @@
+//! Starting the petition server for the demo and for the tests.
+
+use std::{
+    net::{SocketAddr, TcpListener, TcpStream},
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use anyhow::{bail, Context};
+
+/// A petition server process, stopped when dropped.
+pub struct Running {
+    child: Child,
+    pub addr: SocketAddr,
+    pub demo_addr: Option<SocketAddr>,
+    pub log: PathBuf,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.child.kill().ok();
+        self.child.wait().ok();
+    }
+}
+
+fn binary(root: &Path) -> PathBuf {
+    root.join("target/release/petition-server")
+}
+
+/// A port nobody is listening on right now.
+fn free_port() -> anyhow::Result<SocketAddr> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?)
+}
+
+/// Starts the built server on free ports with its own database under
+/// `target/`, its output in `<name>.log`, and waits until it answers.
+pub fn start(root: &Path, name: &str, with_demo: bool) -> anyhow::Result<Running> {
+    let dir = root.join("target/test-servers").join(name);
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir)?;
+    }
+    std::fs::create_dir_all(&dir)?;
+    let addr = free_port()?;
+    let demo_addr = if with_demo { Some(free_port()?) } else { None };
+    let log = dir.join("server.log");
+    let mut command = Command::new(binary(root));
+    command
+        .arg("--listen")
+        .arg(addr.to_string())
+        .arg("--database-url")
+        .arg(format!("sqlite://{}", dir.join("petitions.db").display()))
+        .env("NO_COLOR", "1")
+        .env("RUST_LOG", "petition_server=debug,tower_http=debug")
+        .stdout(Stdio::from(std::fs::File::create(&log)?))
+        .stderr(Stdio::from(std::fs::File::options().append(true).open(&log)?))
+        .current_dir(root);
+    if let Some(demo) = demo_addr {
+        command.arg("--demo-listen").arg(demo.to_string());
+    }
+    let child = command.spawn().with_context(|| format!("starting {}", binary(root).display()))?;
+    let mut running = Running { child, addr, demo_addr, log };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while TcpStream::connect(addr).is_err() {
+        if let Some(status) = running.child.try_wait()? {
+            let log = std::fs::read_to_string(&running.log).unwrap_or_default();
+            bail!("the petition server exited ({status}):\n{log}");
+        }
+        if Instant::now() > deadline {
+            bail!("the petition server did not start listening on {addr} within 30 s");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Ok(running)
+}
+
+/// `cargo xtask run`: the demo, in the foreground until Ctrl-C.
+pub fn run_demo(root: &Path) -> anyhow::Result<()> {
+    let listen = std::env::var("PETITION_LISTEN").unwrap_or_else(|_| "127.0.0.1:8080".into());
+    let demo = std::env::var("PETITION_DEMO_LISTEN").unwrap_or_else(|_| "127.0.0.1:8081".into());
+    println!("\nThe petition server: http://{listen}/  (its API, the widget, and the demo pages under /demo/)");
+    println!("A demo partner site, on another origin: http://{demo}/");
+    println!("Signatures are stored in ./data/petitions.db. Stop with Ctrl-C.\n");
+    crate::run(Command::new(binary(root)).args(["--listen", &listen, "--demo-listen", &demo]).current_dir(root))
+}

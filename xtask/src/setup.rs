@@ -1,0 +1,107 @@
+//! Installs what the build and the tests need, checking first so a second run
+//! costs nothing: the wasm32 target, wasm-bindgen-cli at exactly the version in
+//! Cargo.lock, the pinned npm packages, and Chromium with chromedriver.
+
+use std::{path::Path, process::Command};
+
+use anyhow::{bail, Context};
+
+use crate::{output, run, step};
+
+/// What `build` and `run` need.
+pub fn for_build(root: &Path) -> anyhow::Result<()> {
+    wasm_target()?;
+    wasm_bindgen_cli(root)?;
+    npm_packages(root)
+}
+
+/// What `test` needs: the build's tools and a browser.
+pub fn all(root: &Path) -> anyhow::Result<()> {
+    for_build(root)?;
+    chromium()
+}
+
+fn wasm_target() -> anyhow::Result<()> {
+    let installed = output(Command::new("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
+    if installed.lines().any(|t| t.trim() == "wasm32-unknown-unknown") {
+        return Ok(());
+    }
+    step("installing the wasm32-unknown-unknown target");
+    run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))
+}
+
+/// The wasm-bindgen version pinned in Cargo.lock: the CLI must match it exactly.
+pub fn locked_wasm_bindgen(root: &Path) -> anyhow::Result<String> {
+    let lock = std::fs::read_to_string(root.join("Cargo.lock")).context("reading Cargo.lock")?;
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line == "name = \"wasm-bindgen\"" {
+            if let Some(version) = lines.next().and_then(|l| l.strip_prefix("version = \"")) {
+                return Ok(version.trim_end_matches('"').to_owned());
+            }
+        }
+    }
+    bail!("Cargo.lock has no wasm-bindgen package")
+}
+
+fn wasm_bindgen_cli(root: &Path) -> anyhow::Result<()> {
+    let version = locked_wasm_bindgen(root)?;
+    let have = output(Command::new("wasm-bindgen").arg("--version")).unwrap_or_default();
+    if have.split_whitespace().nth(1) == Some(version.as_str()) {
+        return Ok(());
+    }
+    step(&format!("installing wasm-bindgen-cli {version} (matches Cargo.lock; takes a few minutes)"));
+    let install = |locked: bool| {
+        let mut command = Command::new("cargo");
+        command.args(["install", "wasm-bindgen-cli", "--version", &format!("={version}"), "--force"]);
+        if locked {
+            command.arg("--locked");
+        }
+        run(&mut command)
+    };
+    // --locked is preferred, but a dependency it pins can be missing from a
+    // registry mirror; the unlocked install still gets the exact CLI version.
+    install(true).or_else(|error| {
+        println!("(the locked install failed: {error:#}; trying without --locked)");
+        install(false)
+    })
+}
+
+fn npm_packages(root: &Path) -> anyhow::Result<()> {
+    let stamp = root.join("node_modules/.package-lock.json");
+    let lock = root.join("package-lock.json");
+    let fresh = match (std::fs::metadata(&stamp), std::fs::metadata(&lock)) {
+        (Ok(stamp), Ok(lock)) => stamp.modified()? >= lock.modified()?,
+        _ => false,
+    };
+    if fresh && root.join("node_modules/.bin/wasm-opt").exists() {
+        return Ok(());
+    }
+    if output(Command::new("npm").arg("--version")).is_none() {
+        bail!("npm is missing: install Node.js 20 or newer with npm (Debian: apt-get install nodejs npm)");
+    }
+    step("installing pinned npm packages (binaryen, playwright-core, axe-core)");
+    run(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(root))
+}
+
+/// The browser the tests drive: Debian's Chromium and its chromedriver.
+pub const CHROMIUM: &str = "/usr/bin/chromium";
+
+fn chromium() -> anyhow::Result<()> {
+    let has = |name: &str| output(Command::new(name).arg("--version")).is_some();
+    if has(CHROMIUM) && has("chromedriver") {
+        return Ok(());
+    }
+    let root_user = output(Command::new("id").arg("-u")).is_some_and(|uid| uid.trim() == "0");
+    if !root_user {
+        bail!(
+            "the browser tests need Chromium and chromedriver; install them with\n  \
+             sudo apt-get install -y --no-install-recommends chromium chromium-driver"
+        );
+    }
+    step("installing Chromium and chromedriver (Debian packages)");
+    run(Command::new("apt-get").args(["update", "-q"]))?;
+    run(Command::new("apt-get")
+        .args(["install", "-y", "-q", "--no-install-recommends", "chromium", "chromium-driver"])
+        .env("DEBIAN_FRONTEND", "noninteractive"))
+}
