@@ -37,3 +37,16 @@ pub fn all(root: &Path) -> anyhow::Result<()> {
     println!("\nAll tests passed. Screenshots: tests/e2e/screenshots/");
     Ok(())
 }
+
+/// `cargo xtask screenshots`: the README's pictures, from a fresh server.
+pub fn screenshots(root: &Path) -> anyhow::Result<()> {
+    let server = server::start(root, "screenshots", true)?;
+    let demo = server.demo_addr.expect("started with a demo site");
+    run(Command::new("node")
+        .args(["tests/e2e/docs-screenshots.mjs", "docs"])
+        .env("PETITION_SERVER", format!("http://{}", server.addr))
+        .env("PARTNER_SITE", format!("http://{demo}"))
+        .env("CHROMIUM", setup::CHROMIUM))?;
+    println!("\nRetook docs/*.png: look at them before committing.");
+    Ok(())
+}

@@ -1,0 +1,139 @@
+// Shared set-up for the end-to-end tests: Debian's Chromium driven by
+// playwright-core, a page that records every console error, every request and
+// every layout shift, and an axe-core check that reaches into the widget's
+// open shadow root.
+import { chromium } from "playwright-core";
+import { createRequire } from "node:module";
+import { mkdirSync, readFileSync } from "node:fs";
+import assert from "node:assert/strict";
+
+const require = createRequire(import.meta.url);
+
+export const SERVER = must("PETITION_SERVER");
+export const PARTNER = must("PARTNER_SITE");
+export const SCREENSHOTS = new URL("./screenshots/", import.meta.url).pathname;
+mkdirSync(SCREENSHOTS, { recursive: true });
+
+function must(name) {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run the end-to-end tests with \`cargo xtask test\``);
+  return value;
+}
+
+export async function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-dev-shm-usage",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+    ],
+  });
+}
+
+/** A fresh browser context and page that records what a tester must see. */
+export async function open(browser, { width = 1280, height = 900, ...options } = {}) {
+  const context = await browser.newContext({ viewport: { width, height }, ...options });
+  const page = await context.newPage();
+  const record = { errors: [], requests: [] };
+  page.on("console", (message) => {
+    if (message.type() === "error") record.errors.push(message.text());
+  });
+  page.on("pageerror", (error) => record.errors.push(`uncaught: ${error.message}`));
+  page.on("request", (request) => record.requests.push(request.url()));
+  // Every layout shift not caused by the person, and the moment the first
+  // widget's loading placeholder has been painted.
+  await page.addInitScript(() => {
+    window.__shifts = [];
+    window.__placeholderPainted = null;
+    new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) {
+        if (!entry.hadRecentInput) window.__shifts.push({ value: entry.value, at: entry.startTime });
+      }
+    }).observe({ type: "layout-shift", buffered: true });
+    (function watch() {
+      const host = document.querySelector("[data-petition]:not(script)");
+      if (host && host.shadowRoot) {
+        requestAnimationFrame(() => requestAnimationFrame(() => { window.__placeholderPainted = performance.now(); }));
+      } else {
+        requestAnimationFrame(watch);
+      }
+    })();
+  });
+  return { context, page, record };
+}
+
+/** The first widget's open shadow root contents, for assertions by locator. */
+export function widget(page, index = 0) {
+  return page.locator("[data-petition]:not(script)").nth(index);
+}
+
+/** Waits until the widget shows its petition (not the loading state). */
+export async function ready(page, index = 0) {
+  await widget(page, index).locator("#pw-title").waitFor({ state: "visible" });
+}
+
+/** The signature count a widget shows, as a number. */
+export async function shownCount(page, index = 0) {
+  const text = await widget(page, index).locator("#pw-count-number").textContent();
+  return Number(text.replace(/,/g, ""));
+}
+
+/** The count the server reports. */
+export async function serverCount(slug = "stop-sharing") {
+  const response = await fetch(`${SERVER}/api/petitions/${slug}`);
+  return (await response.json()).signature_count;
+}
+
+let unique = 0;
+/** An address nobody has used yet in this run. */
+export function freshEmail(who = "person") {
+  unique += 1;
+  return `${who}.${process.pid}.${Date.now()}.${unique}@example.org`;
+}
+
+/** Fills the form the way a person does: by the visible labels. */
+export async function fillForm(page, { first = "Amara", last = "Okafor", email, postcode = "E1 6AN", profession, reason, consent } = {}, index = 0) {
+  const form = widget(page, index);
+  await form.getByLabel("First name", { exact: true }).fill(first);
+  await form.getByLabel("Last name (if you have one)").fill(last);
+  await form.getByLabel("Email address").fill(email);
+  await form.getByLabel("Postcode").fill(postcode);
+  if (profession) await form.getByLabel("Are you a healthcare professional? (optional)").selectOption({ label: profession });
+  if (reason) await form.getByLabel("Why are you signing? (optional)").fill(reason);
+  if (consent) await form.getByLabel(/Keep me updated/).check();
+}
+
+const AXE = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+
+/** axe-core's violations inside the widget's shadow root (WCAG 2.x A/AA). */
+export async function axeViolations(page, index = 0) {
+  await page.addScriptTag({ content: AXE });
+  return page.evaluate(async (index) => {
+    const host = document.querySelectorAll("[data-petition]:not(script)")[index];
+    const result = await window.axe.run(
+      { include: [[host]] },
+      { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"] } },
+    );
+    return result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`);
+  }, index);
+}
+
+export function assertNoConsoleErrors(record) {
+  assert.deepEqual(record.errors, [], "the page logged errors");
+}
+
+/** Every request the page made went to the partner's site or the petition server. */
+export function assertNoThirdPartyRequests(record) {
+  const allowed = new Set([new URL(SERVER).origin, new URL(PARTNER).origin]);
+  const others = record.requests.filter((url) => !url.startsWith("data:") && !allowed.has(new URL(url).origin));
+  assert.deepEqual(others, [], "requests to third parties");
+}
+
+export async function screenshot(page, name) {
+  await page.screenshot({ path: `${SCREENSHOTS}${name}.png`, fullPage: true });
+}

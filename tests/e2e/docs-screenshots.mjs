@@ -1,0 +1,22 @@
+// Screenshots of the widget in each state, at desktop and phone width, for
+// docs/ and the README: `cargo xtask screenshots`.
+import { launch, open, ready, widget, fillForm, freshEmail, PARTNER } from "./browser.mjs";
+const browser = await launch();
+const out = process.argv[2];
+for (const [w, h, tag] of [[1280, 900, "desktop"], [390, 844, "phone"]]) {
+  const { page } = await open(browser, { width: w, height: h, deviceScaleFactor: tag === "phone" ? 2 : 1 });
+  await page.goto(`${PARTNER}/medact.html`);
+  await ready(page);
+  const form = widget(page);
+  await form.screenshot({ path: `${out}/${tag}-form.png` });
+  await form.getByLabel("Email address").fill("amara@example");
+  await form.getByRole("button", { name: "Sign the petition" }).click();
+  await form.getByRole("heading", { name: "There is a problem" }).waitFor();
+  await form.screenshot({ path: `${out}/${tag}-errors.png` });
+  await fillForm(page, { email: freshEmail("docs"), profession: "Midwife" });
+  await form.getByRole("button", { name: "Sign the petition" }).click();
+  await form.getByRole("heading", { name: "Thank you for signing" }).waitFor();
+  await page.waitForTimeout(700);
+  await form.screenshot({ path: `${out}/${tag}-thank-you.png` });
+}
+await browser.close();

@@ -1,0 +1,181 @@
+// A person on a partner's page signs the petition: the whole journey in a real
+// browser, with the partner's site on a different origin from the server.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import {
+  PARTNER, SERVER, launch, open, widget, ready, shownCount, serverCount, freshEmail, fillForm,
+  axeViolations, assertNoConsoleErrors, assertNoThirdPartyRequests, screenshot,
+} from "./browser.mjs";
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+test("the partner page and the petition server are different origins", () => {
+  assert.notEqual(new URL(PARTNER).origin, new URL(SERVER).origin);
+});
+
+test("a person signs on a partner's page, sees the thank-you and the new count, and it persists", async () => {
+  const { context, page, record } = await open(browser);
+  await page.goto(`${PARTNER}/medact.html`);
+  await ready(page);
+  const form = widget(page);
+  await assert.doesNotReject(form.getByText("To: The Government").waitFor());
+  const before = await shownCount(page);
+  assert.equal(before, await serverCount(), "the widget shows the server's count");
+
+  const email = freshEmail("amara");
+  await fillForm(page, { email, profession: "Nurse", reason: "Patients must be able to trust their GP." });
+  await screenshot(page, "desktop-form-filled");
+  await form.getByRole("button", { name: "Sign the petition" }).click();
+
+  const thanks = form.getByRole("heading", { name: "Thank you for signing" });
+  await thanks.waitFor();
+  assert.equal(await shownCount(page), before + 1, "the widget shows the new count");
+  assert.match(await form.locator("#pw-thanks-text").textContent(), /^Amara, your signature is on the petition/);
+  assert.equal(await form.getByRole("button", { name: "Sign the petition" }).count(), 0, "the thank-you replaces the form");
+  assert.deepEqual(await axeViolations(page), [], "the thank-you state is accessible");
+  await screenshot(page, "desktop-thank-you");
+
+  await page.reload();
+  await ready(page);
+  assert.equal(await shownCount(page), before + 1, "the signature persisted");
+
+  // The same person signs again, with their address typed differently.
+  await fillForm(page, { email: `  ${email.toUpperCase()} ` });
+  await form.getByRole("button", { name: "Sign the petition" }).click();
+  await form.getByRole("heading", { name: "Thank you for signing" }).waitFor();
+  assert.equal(await shownCount(page), before + 1, "a second signing does not count twice");
+  assert.equal(await serverCount(), before + 1);
+
+  assertNoConsoleErrors(record);
+  assertNoThirdPartyRequests(record);
+  assert.deepEqual(await context.cookies(), [], "no cookies, from anyone");
+  await context.close();
+});
+
+test("the form is accessible, and its errors are shown and announced without losing what was typed", async () => {
+  const { context, page, record } = await open(browser, { width: 390, height: 844, isMobile: true, hasTouch: true });
+  await page.goto(`${PARTNER}/medact.html`);
+  await ready(page);
+  const form = widget(page);
+  assert.deepEqual(await axeViolations(page), [], "the empty form is accessible");
+  await form.getByLabel("Last name (if you have one)").fill("Okafor");
+  await form.getByLabel("Email address").fill("amara@example");
+  await form.getByRole("button", { name: "Sign the petition" }).click();
+
+  const summary = form.getByRole("heading", { name: "There is a problem" });
+  await summary.waitFor();
+  assert.equal(await form.locator("#pw-error-summary").evaluate((el) => el.getRootNode().activeElement === el), true,
+    "the error summary takes focus");
+  const links = await form.locator("#pw-error-list a").allTextContents();
+  assert.deepEqual(links, [
+    "Enter your first name",
+    "Enter an email address in the correct format, like name@example.com",
+    "Enter your postcode",
+  ]);
+  assert.equal(await form.getByLabel("Email address").inputValue(), "amara@example", "nothing typed is cleared");
+  assert.equal(await form.getByLabel("Last name (if you have one)").inputValue(), "Okafor");
+  assert.equal(await form.getByLabel("Email address").getAttribute("aria-invalid"), "true");
+  assert.deepEqual(await axeViolations(page), [], "the form with errors is accessible");
+  await screenshot(page, "phone-errors");
+  assertNoConsoleErrors(record);
+  await context.close();
+});
+
+test("when the server can't be reached the widget says so, keeps the form, and signing works once it is back", async () => {
+  const { context, page, record } = await open(browser);
+  await page.goto(`${PARTNER}/medact.html`);
+  await ready(page);
+  const form = widget(page);
+  const email = freshEmail("offline");
+  await fillForm(page, { email, first: "Nnamdi", last: "Eze" });
+  const before = await serverCount();
+
+  await context.setOffline(true);
+  await form.getByRole("button", { name: "Sign the petition" }).click();
+  const problem = form.locator("#pw-form-problem");
+  await problem.waitFor({ state: "visible" });
+  assert.match(await problem.textContent(), /We couldn’t reach the petition server\..*what you typed is still here/);
+  assert.equal(await form.getByLabel("First name", { exact: true }).inputValue(), "Nnamdi");
+  assert.equal(await form.getByLabel("Email address").inputValue(), email);
+  assert.equal(await serverCount(), before, "nothing was counted");
+  await screenshot(page, "desktop-offline");
+
+  await context.setOffline(false);
+  await form.getByRole("button", { name: "Sign the petition" }).click();
+  await form.getByRole("heading", { name: "Thank you for signing" }).waitFor();
+  assert.equal(await serverCount(), before + 1);
+  // Going offline makes Chromium log the refused request itself; that and
+  // nothing else is expected.
+  const unexpected = record.errors.filter((e) => !/ERR_INTERNET_DISCONNECTED/.test(e));
+  assert.deepEqual(unexpected, []);
+  await context.close();
+});
+
+test("a page with a hostile stylesheet and a placeholder div still shows a working widget", async () => {
+  const { context, page, record } = await open(browser);
+  await page.goto(`${PARTNER}/asylum-matters.html`);
+  await ready(page);
+  const form = widget(page);
+  const email = form.getByLabel("Email address");
+  assert.equal(await email.isVisible(), true, "inputs survive `input { display: none !important }`");
+  const button = form.getByRole("button", { name: "Sign the petition" });
+  assert.equal(await button.evaluate((b) => getComputedStyle(b).color), "rgb(255, 255, 255)");
+  const before = await serverCount();
+  await fillForm(page, { email: freshEmail("asylum") });
+  await button.click();
+  await form.getByRole("heading", { name: "Thank you for signing" }).waitFor();
+  assert.equal(await serverCount(), before + 1);
+  await screenshot(page, "desktop-hostile-page");
+  assertNoConsoleErrors(record);
+  await context.close();
+});
+
+test("one loader shows two petitions on a blog post and adds one global name", async () => {
+  const { context, page, record } = await open(browser, { width: 390, height: 844, isMobile: true });
+  await page.addInitScript(() => { window.__globalsBefore = Object.keys(window); });
+  await page.goto(`${PARTNER}/blog.html`);
+  await ready(page, 0);
+  await ready(page, 1);
+  const titles = [
+    await widget(page, 0).locator("#pw-title").textContent(),
+    await widget(page, 1).locator("#pw-title").textContent(),
+  ];
+  assert.deepEqual(titles, [
+    "Stop using NHS patients’ personal information for immigration enforcement.",
+    "Scrap upfront charging for NHS hospital care.",
+  ]);
+  const added = await page.evaluate(() =>
+    Object.keys(window).filter((k) => !window.__globalsBefore.includes(k) && !k.startsWith("__")));
+  assert.deepEqual(added, ["PetitionWidget"]);
+  const wasmLoads = record.requests.filter((url) => url.endsWith(".wasm"));
+  assert.equal(wasmLoads.length, 1, "the widget's code is downloaded once for both");
+  await screenshot(page, "phone-blog-two-petitions");
+  assertNoConsoleErrors(record);
+  await context.close();
+});
+
+test("the loading state reserves the widget's space, so nothing moves when the petition arrives", async () => {
+  // Tall windows, so the article below the widget is on screen: shifts of
+  // what nobody can see are not counted by the browser.
+  for (const [width, height] of [[1280, 2400], [390, 2400]]) {
+    const { context, page, record } = await open(browser, { width, height });
+    await page.goto(`${PARTNER}/medact.html`);
+    await ready(page);
+    await page.waitForTimeout(200); // let the last frames' shifts be reported
+    const { all, afterPlaceholder } = await page.evaluate(() => ({
+      all: window.__shifts.reduce((sum, s) => sum + s.value, 0),
+      afterPlaceholder: window.__shifts
+        .filter((s) => window.__placeholderPainted !== null && s.at > window.__placeholderPainted)
+        .reduce((sum, s) => sum + s.value, 0),
+    }));
+    // `all` includes the async tag inserting its placeholder after the page's
+    // first paint, which no embed can avoid; what the widget controls is the
+    // change from the loading state to the petition.
+    console.log(`layout shift at ${width} px: ${afterPlaceholder.toFixed(4)} after the placeholder, ${all.toFixed(4)} in all`);
+    assert.ok(afterPlaceholder < 0.01, `the petition moved the page by ${afterPlaceholder} at ${width} px`);
+    assertNoConsoleErrors(record);
+    await context.close();
+  }
+});
