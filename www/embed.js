@@ -40,8 +40,11 @@
 
   function loadWidget() {
     if (!ready) {
+      // The wasm downloads alongside the JS that will instantiate it, not after.
+      var wasm = fetch(wasmUrl, { credentials: "omit" });
+      wasm.catch(function () {});
       ready = import(moduleUrl).then(function (widget) {
-        return widget.default({ module_or_path: wasmUrl }).then(function () {
+        return widget.default({ module_or_path: wasm }).then(function () {
           return widget;
         });
       });

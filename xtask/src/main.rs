@@ -23,6 +23,7 @@ Tasks:
   test    run every test: core and server (Rust), the widget in headless
           Chromium (wasm-bindgen-test), and end-to-end tests (Playwright)
   build   build the widget (pkg/) and the server, and report the widget's size
+  bench   measure how soon the form shows after the tag, and what it transfers
   screenshots  retake docs/*.png: the widget in each state, desktop and phone
   setup   install the tools the other tasks need (they call it themselves)
 ";
@@ -46,6 +47,11 @@ fn main() -> anyhow::Result<()> {
             setup::all(&root)?;
             build::all(&root)?;
             test::all(&root)
+        }
+        Some("bench") => {
+            setup::all(&root)?;
+            build::all(&root)?;
+            test::bench(&root)
         }
         Some("screenshots") => {
             setup::all(&root)?;

@@ -22,31 +22,36 @@ pub fn all(root: &Path) -> anyhow::Result<()> {
             .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", "wasm-bindgen-test-runner")
             // Read at compile time by tests/web.rs: the server the widget talks to.
             .env("PETITION_TEST_SERVER", format!("http://{}", server.addr))
-            .env("WASM_BINDGEN_TEST_TIMEOUT", "120"))?;
+            .env("WASM_BINDGEN_TEST_TIMEOUT", "120")
+            // Dates are shown in the reader's zone; the tests expect London's.
+            .env("TZ", "Europe/London"))?;
     }
 
     step("end-to-end tests (Playwright, Chromium)");
-    let server = server::start(root, "e2e", true)?;
-    let demo = server.demo_addr.expect("started with a demo site");
-    run(Command::new("node")
-        .args(["--test", "--test-concurrency=1", "tests/e2e/"])
-        .env("PETITION_SERVER", format!("http://{}", server.addr))
-        .env("PARTNER_SITE", format!("http://{demo}"))
-        .env("PETITION_SERVER_LOG", &server.log)
-        .env("CHROMIUM", setup::CHROMIUM))?;
+    node_against_demo(root, "e2e", &["--test", "--test-concurrency=1", "tests/e2e/"])?;
     println!("\nAll tests passed. Screenshots: tests/e2e/screenshots/");
     Ok(())
 }
 
 /// `cargo xtask screenshots`: the README's pictures, from a fresh server.
 pub fn screenshots(root: &Path) -> anyhow::Result<()> {
-    let server = server::start(root, "screenshots", true)?;
-    let demo = server.demo_addr.expect("started with a demo site");
-    run(Command::new("node")
-        .args(["tests/e2e/docs-screenshots.mjs", "docs"])
-        .env("PETITION_SERVER", format!("http://{}", server.addr))
-        .env("PARTNER_SITE", format!("http://{demo}"))
-        .env("CHROMIUM", setup::CHROMIUM))?;
+    node_against_demo(root, "screenshots", &["tests/e2e/docs-screenshots.mjs", "docs"])?;
     println!("\nRetook docs/*.png: look at them before committing.");
     Ok(())
+}
+
+/// `cargo xtask bench`: time to form and bytes transferred, printed.
+pub fn bench(root: &Path) -> anyhow::Result<()> {
+    node_against_demo(root, "bench", &["tests/e2e/bench.mjs"])
+}
+
+/// Runs a node script with a fresh server and demo partner site to talk to.
+fn node_against_demo(root: &Path, name: &str, args: &[&str]) -> anyhow::Result<()> {
+    let server = server::start(root, name, true)?;
+    let demo = server.demo_addr.expect("started with a demo site");
+    run(Command::new("node")
+        .args(args)
+        .env("PETITION_SERVER", format!("http://{}", server.addr))
+        .env("PARTNER_SITE", format!("http://{demo}"))
+        .env("CHROMIUM", setup::CHROMIUM))
 }

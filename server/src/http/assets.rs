@@ -15,7 +15,9 @@ use super::{AppState, Dirs};
 pub fn router(dirs: &Dirs) -> Router<AppState> {
     let widget = tower::ServiceBuilder::new()
         .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static(SHORT_CACHE)))
-        .service(ServeDir::new(&dirs.widget));
+        // `xtask build` stores .br and .gz beside each file: served as they
+        // are, so the server never compresses the widget per request.
+        .service(ServeDir::new(&dirs.widget).precompressed_br().precompressed_gzip());
     Router::new().route("/embed.js", get(embed_js)).nest_service("/pkg", widget)
 }
 

@@ -1,6 +1,6 @@
 //! The loader, the widget files and the demo pages.
 
-use crate::helpers::spawn_app;
+use crate::helpers::{repo_root, spawn_app, spawn_with};
 
 #[tokio::test]
 async fn embed_js_is_served_as_javascript_to_any_origin() {
@@ -40,4 +40,34 @@ async fn a_host_header_carrying_markup_is_refused() {
         .await
         .unwrap();
     assert_eq!(response.status(), 400);
+}
+
+#[tokio::test]
+async fn the_widget_is_served_from_its_precompressed_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let widget = dir.path().join("pkg");
+    std::fs::create_dir(&widget).unwrap();
+    std::fs::write(widget.join("petition_widget.js"), "export default 1;").unwrap();
+    std::fs::write(widget.join("petition_widget.js.br"), "stored brotli bytes").unwrap();
+    std::fs::write(widget.join("petition_widget.js.gz"), "stored gzip bytes").unwrap();
+    let database = dir.path().join("petitions.db");
+    let mut config = petition_server::Config::rooted_at(repo_root(), format!("sqlite://{}", database.display()));
+    config.widget_dir = widget;
+    let app = spawn_with(tempfile::tempdir().unwrap(), database, config).await;
+    // reqwest is built without decompression, so the bytes arrive as stored.
+    for (accept, encoding, body) in [("br, gzip", "br", "stored brotli bytes"), ("gzip", "gzip", "stored gzip bytes")] {
+        let response = app
+            .client
+            .get(format!("{}/pkg/petition_widget.js", app.base))
+            .header("Accept-Encoding", accept)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.headers()["content-encoding"], encoding);
+        assert_eq!(response.headers()["access-control-allow-origin"], "*");
+        assert_eq!(response.text().await.unwrap(), body);
+    }
+    let plain = app.get("/pkg/petition_widget.js").await;
+    assert!(plain.headers().get("content-encoding").is_none());
+    assert_eq!(plain.text().await.unwrap(), "export default 1;");
 }
