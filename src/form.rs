@@ -123,6 +123,7 @@ pub fn read(root: &ShadowRoot) -> SignatureRequest {
         profession: text(Field::Profession),
         reason: text(Field::Reason),
         consent,
+        ..SignatureRequest::default()
     }
 }
 

@@ -31,6 +31,66 @@ pub struct Petition {
     pub signature_count: u64,
     /// Every milestone of the petition, smallest first.
     pub milestones: Vec<Milestone>,
+    /// Below this many signatures the widget hides the count ("be one of the
+    /// first") rather than show "0 signatures".
+    pub show_count_from: u64,
+    /// "N doctors, nurses and midwives have signed", when the petition shows it.
+    pub healthcare_professionals: Option<u64>,
+    /// The latest reasons for signing that are fit to show, newest first:
+    /// their text only, never who wrote them.
+    pub reasons: Vec<String>,
+    /// Partner organisations, with their signature counts.
+    pub partners: Vec<Partner>,
+    /// What to share after signing.
+    pub share: Option<Share>,
+    /// What to do next after signing (e.g. download a toolkit).
+    pub next_action: Option<NextAction>,
+}
+
+/// A partner organisation that embeds the petition on its own site.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Partner {
+    /// Its name in the embed tag's `data-partner`, e.g. `medact`.
+    pub slug: String,
+    /// Its display name, e.g. "Medact".
+    pub name: String,
+    /// Signatures made on its pages.
+    pub signature_count: u64,
+}
+
+/// The words and address people share.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Share {
+    /// Where the petition can be signed; share links add `?source=share-…`.
+    pub url: String,
+    /// The message, e.g. "I've signed: stop NHS patient data …".
+    pub text: String,
+    /// Without the `#`, e.g. `StopSharing`.
+    pub hashtag: String,
+}
+
+/// The petition's next step for someone who has signed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NextAction {
+    /// The link's words, e.g. "Download the Safe Surgeries toolkit".
+    pub title: String,
+    /// One sentence saying why.
+    pub text: String,
+    /// Where it leads.
+    pub url: String,
+}
+
+/// A petition's count changed: what the live-count stream sends.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CountUpdate {
+    /// Which petition.
+    pub slug: String,
+    /// Counted signatures now.
+    pub signature_count: u64,
+    /// The goal now.
+    pub goal: u64,
+    /// The milestone timeline now.
+    pub milestones: Vec<Milestone>,
 }
 
 /// One step of the milestone timeline.
@@ -58,12 +118,20 @@ pub struct SignatureRequest {
     pub email: String,
     /// Postcode, as typed.
     pub postcode: String,
+    /// The person lives outside the UK: the postcode is then free text, and optional.
+    pub outside_uk: bool,
     /// One of [`crate::Profession`]'s codes, or empty.
     pub profession: String,
     /// Optional "reason for signing".
     pub reason: String,
     /// Ticked "keep me updated" box. Unticked unless the person ticks it.
     pub consent: bool,
+    /// The partner whose page this is (`data-partner`), or empty.
+    pub partner: String,
+    /// Ticked "keep me updated by <partner>" box.
+    pub partner_consent: bool,
+    /// The share link that brought the person (`?source=` on the page), or empty.
+    pub source: String,
 }
 
 /// The server's answer to an accepted signature.

@@ -136,8 +136,11 @@ pub struct ValidSignature {
     pub last_name: String,
     /// Email address, trimmed, as typed otherwise (for writing to the person).
     pub email: String,
-    /// Postcode, trimmed, upper-cased.
+    /// A UK postcode in standard form (`SW1A 1AA`), or what someone outside
+    /// the UK typed, trimmed (may be empty).
     pub postcode: String,
+    /// Whether the person lives outside the UK.
+    pub outside_uk: bool,
     /// The answer to the profession question, if given.
     pub profession: Option<Profession>,
     /// Reason for signing, trimmed; empty if none.
@@ -169,7 +172,7 @@ pub fn validate(request: &SignatureRequest) -> Result<ValidSignature, Vec<FieldE
     let first_name = check(Field::FirstName, name(&request.first_name, ["first name", "First name"], true));
     let last_name = check(Field::LastName, name(&request.last_name, ["last name", "Last name"], false));
     let email = check(Field::Email, email(&request.email));
-    let postcode = check(Field::Postcode, postcode(&request.postcode));
+    let postcode = check(Field::Postcode, postcode(&request.postcode, request.outside_uk));
     let profession_code = request.profession.trim();
     let profession = if profession_code.is_empty() {
         None
@@ -189,6 +192,7 @@ pub fn validate(request: &SignatureRequest) -> Result<ValidSignature, Vec<FieldE
         last_name,
         email,
         postcode,
+        outside_uk: request.outside_uk,
         profession,
         reason,
         consent: request.consent,
@@ -199,6 +203,68 @@ pub fn validate(request: &SignatureRequest) -> Result<ValidSignature, Vec<FieldE
 /// so the organiser can show what each person agreed to.
 pub fn consent_text(organiser: &str) -> String {
     format!("Keep me updated about this campaign by email from {organiser}")
+}
+
+/// Longest reason shown publicly; longer ones wait for the organiser.
+pub const PUBLIC_REASON_MAX: usize = 280;
+
+/// Whether a reason may be shown to everyone at once, or must wait for the
+/// organiser: one with a link, or a long one, is held. (It is always stored.)
+pub fn reason_is_public(reason: &str) -> bool {
+    let reason = reason.trim();
+    !reason.is_empty() && reason.chars().count() <= PUBLIC_REASON_MAX && !looks_like_a_web_address(reason)
+}
+
+/// A share source as stored: `share-whatsapp` and the like (lower-case
+/// letters, digits and hyphens, at most 32), or empty for anything else.
+pub fn share_source(source: &str) -> String {
+    let ok = !source.is_empty()
+        && source.len() <= 32
+        && source.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if ok { source.to_owned() } else { String::new() }
+}
+
+/// Domains people mistype most; a near miss of one earns a suggestion.
+const COMMON_DOMAINS: [&str; 14] = [
+    "gmail.com", "googlemail.com", "hotmail.com", "hotmail.co.uk", "outlook.com", "live.co.uk", "yahoo.com",
+    "yahoo.co.uk", "icloud.com", "btinternet.com", "aol.com", "nhs.net", "protonmail.com", "sky.com",
+];
+
+/// "Did you mean …?": the address with a common domain in place of a likely
+/// typo of it (`amara@gmial.com` → `amara@gmail.com`), or `None`.
+///
+/// Never an error: an unusual domain may be exactly right.
+pub fn email_suggestion(email: &str) -> Option<String> {
+    let (local, domain) = email.trim().rsplit_once('@')?;
+    let domain = domain.to_ascii_lowercase();
+    if local.is_empty() || domain.is_empty() || COMMON_DOMAINS.contains(&domain.as_str()) {
+        return None;
+    }
+    let (best, distance) = COMMON_DOMAINS.iter().map(|common| (*common, edit_distance(&domain, common))).min_by_key(|(_, d)| *d)?;
+    (distance <= 2 && domain.len() >= 5).then(|| format!("{local}@{best}"))
+}
+
+/// Levenshtein distance, counting a swap of two neighbours as one edit.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut rows = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in rows.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for j in 0..=b.len() {
+        rows[0][j] = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (rows[i - 1][j] + 1).min(rows[i][j - 1] + 1).min(rows[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(rows[i - 2][j - 2] + 1);
+            }
+            rows[i][j] = best;
+        }
+    }
+    rows[a.len()][b.len()]
 }
 
 /// The form of an address used to recognise the same person signing twice:
@@ -219,7 +285,32 @@ fn name(value: &str, [what, what_capitalised]: [&str; 2], required: bool) -> Res
     if value.chars().any(char::is_control) {
         return Err(format!("{what_capitalised} must not contain special control characters"));
     }
+    // A leading = + - @ turns a cell into a formula when the signatures are
+    // opened in a spreadsheet; no name starts with one.
+    if value.starts_with(['=', '+', '-', '@']) {
+        return Err(format!("{what_capitalised} must start with a letter"));
+    }
+    if looks_like_a_web_address(value) {
+        return Err(format!("Enter your {what}, not a web address"));
+    }
     Ok(value.to_owned())
+}
+
+/// `http://…`, `www.…` or a bare `something.com/…`: spam, not a name.
+fn looks_like_a_web_address(value: &str) -> bool {
+    let lower = value.to_ascii_lowercase();
+    if lower.contains("://") || lower.contains("www.") {
+        return true;
+    }
+    // A word with a dot followed by two or more letters, like example.com or
+    // bit.ly/x; initials ("J. R.") have a space or nothing after the dot.
+    lower.split_whitespace().any(|word| {
+        word.split_once('.').is_some_and(|(before, after)| {
+            !before.is_empty()
+                && after.len() >= 2
+                && after.chars().take_while(|c| c.is_ascii_alphabetic()).count() >= 2
+        })
+    })
 }
 
 fn email(value: &str) -> Result<String, String> {
@@ -261,19 +352,39 @@ fn email_has_valid_shape(value: &str) -> bool {
     local_ok && domain_ok
 }
 
-fn postcode(value: &str) -> Result<String, String> {
+fn postcode(value: &str, outside_uk: bool) -> Result<String, String> {
     let value = value.trim();
+    if outside_uk {
+        // Free text elsewhere: postal codes take too many shapes to check,
+        // and some countries have none.
+        if value.chars().count() > POSTCODE_MAX {
+            return Err(format!("Postcode must be {POSTCODE_MAX} characters or fewer"));
+        }
+        if value.chars().any(char::is_control) || value.starts_with(['=', '+', '-', '@']) {
+            return Err("Postcode must only include letters, numbers, spaces and hyphens".into());
+        }
+        return Ok(value.to_owned());
+    }
     if value.is_empty() {
         return Err("Enter your postcode".into());
     }
-    if value.chars().count() > POSTCODE_MAX {
-        return Err(format!("Postcode must be {POSTCODE_MAX} characters or fewer"));
+    uk_postcode(value).ok_or_else(|| "Enter a real UK postcode, like SW1A 1AA".into())
+}
+
+/// A UK postcode in its standard form (`sw1a1aa` → `SW1A 1AA`), or `None`.
+///
+/// The outward code is one of A9, A99, AA9, AA99, A9A or AA9A; the inward code
+/// is 9AA.
+pub fn uk_postcode(value: &str) -> Option<String> {
+    let compact: String = value.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_uppercase();
+    if !(5..=7).contains(&compact.len()) || !compact.is_ascii() {
+        return None;
     }
-    if !value.chars().all(|c| c.is_alphanumeric() || c == ' ' || c == '-') {
-        return Err("Postcode must only include letters, numbers, spaces and hyphens".into());
-    }
-    // ASCII only: UK postcodes are ASCII, and other scripts have no case to fix.
-    Ok(value.to_ascii_uppercase())
+    let (outward, inward) = compact.split_at(compact.len() - 3);
+    let shape: String = outward.chars().map(|c| if c.is_ascii_digit() { '9' } else if c.is_ascii_alphabetic() { 'A' } else { '?' }).collect();
+    let inward_ok = inward.as_bytes()[0].is_ascii_digit() && inward[1..].chars().all(|c| c.is_ascii_alphabetic());
+    let outward_ok = matches!(shape.as_str(), "A9" | "A99" | "AA9" | "AA99" | "A9A" | "AA9A");
+    (outward_ok && inward_ok).then(|| format!("{outward} {inward}"))
 }
 
 fn reason(value: &str) -> Result<String, String> {
@@ -297,9 +408,10 @@ mod tests {
             last_name: "Okafor".into(),
             email: "amara@example.org".into(),
             postcode: "e1 6an".into(),
+            outside_uk: false,
             profession: "nurse".into(),
             reason: "Patients must be able to trust their GP.".into(),
-            consent: false,
+            ..SignatureRequest::default()
         }
     }
 
@@ -403,14 +515,96 @@ mod tests {
     }
 
     #[test]
-    fn postcodes_allow_letters_digits_spaces_and_hyphens_only() {
-        for good in ["SW1A 1AA", "75001", "10115-1234"] {
-            assert!(validate(&SignatureRequest { postcode: good.into(), ..filled() }).is_ok());
+    fn uk_postcodes_of_every_shape_are_accepted_and_put_in_standard_form() {
+        for (typed, standard) in [
+            ("sw1a 1aa", "SW1A 1AA"),
+            ("M1 1AE", "M1 1AE"),
+            ("b338th", "B33 8TH"),
+            ("CR2 6XH", "CR2 6XH"),
+            ("DN55 1PT", "DN55 1PT"),
+            ("W1A 0AX", "W1A 0AX"),
+            (" EC1A  1BB ", "EC1A 1BB"),
+        ] {
+            let valid = validate(&SignatureRequest { postcode: typed.into(), ..filled() }).unwrap();
+            assert_eq!(valid.postcode, standard);
         }
-        let bad = SignatureRequest { postcode: "<script>".into(), ..filled() };
-        assert_eq!(errors_of(&bad)[0].0, Field::Postcode);
-        let long = SignatureRequest { postcode: "1".repeat(17), ..filled() };
+    }
+
+    #[test]
+    fn a_uk_postcode_of_the_wrong_shape_is_rejected() {
+        for bad in ["75001", "SW1A", "1AA SW1", "SW1A 1A1", "<script>", "EC1A 1BBB", "É1 6AN"] {
+            let request = SignatureRequest { postcode: bad.into(), ..filled() };
+            assert_eq!(
+                errors_of(&request),
+                vec![(Field::Postcode, "Enter a real UK postcode, like SW1A 1AA".to_owned())],
+                "{bad} was accepted"
+            );
+        }
+    }
+
+    #[test]
+    fn outside_the_uk_a_postcode_is_free_text_and_may_be_empty() {
+        for code in ["75001", "10115-1234", "", "〒100-0001"] {
+            let request = SignatureRequest { postcode: code.into(), outside_uk: true, ..filled() };
+            assert_eq!(validate(&request).unwrap().postcode, code.trim());
+        }
+        let long = SignatureRequest { postcode: "1".repeat(17), outside_uk: true, ..filled() };
         assert_eq!(errors_of(&long)[0].1, "Postcode must be 16 characters or fewer");
+        let formula = SignatureRequest { postcode: "=HYPERLINK(1)".into(), outside_uk: true, ..filled() };
+        assert_eq!(errors_of(&formula)[0].0, Field::Postcode);
+    }
+
+    #[test]
+    fn names_that_would_inject_into_a_spreadsheet_are_rejected() {
+        for bad in ["=SUM(A1:A9)", "+44 7700", "-1", "@attacker"] {
+            let request = SignatureRequest { first_name: bad.into(), ..filled() };
+            assert_eq!(errors_of(&request), vec![(Field::FirstName, "First name must start with a letter".to_owned())], "{bad}");
+        }
+    }
+
+    #[test]
+    fn web_addresses_are_not_names() {
+        for bad in ["http://spam.example", "www.cheap-pills", "visit example.com now", "bit.ly/abc"] {
+            let request = SignatureRequest { last_name: bad.into(), ..filled() };
+            assert_eq!(errors_of(&request), vec![(Field::LastName, "Enter your last name, not a web address".to_owned())], "{bad}");
+        }
+        for good in ["J. R. R.", "St. John", "Mary-Jane", "D'Souza"] {
+            assert!(validate(&SignatureRequest { first_name: good.into(), ..filled() }).is_ok(), "{good}");
+        }
+    }
+
+    #[test]
+    fn a_likely_typo_of_a_common_email_domain_gets_a_suggestion() {
+        assert_eq!(email_suggestion("amara@gmial.com").as_deref(), Some("amara@gmail.com"));
+        assert_eq!(email_suggestion("amara@hotmal.co.uk").as_deref(), Some("amara@hotmail.co.uk"));
+        assert_eq!(email_suggestion("Amara.Okafor@yaho.com").as_deref(), Some("Amara.Okafor@yahoo.com"));
+        assert_eq!(email_suggestion("amara@gmail.com"), None, "already right");
+        assert_eq!(email_suggestion("amara@medact.org"), None, "not near a common domain");
+        assert_eq!(email_suggestion("amara"), None);
+    }
+
+    #[test]
+    fn short_plain_reasons_are_public_and_links_or_long_ones_are_held() {
+        assert!(reason_is_public("Wrong in principle and a threat to public health."));
+        assert!(!reason_is_public("Read more at https://example.com"));
+        assert!(!reason_is_public("see example.com/truth"));
+        assert!(!reason_is_public(&"long ".repeat(57)));
+        assert!(reason_is_public(&"x".repeat(PUBLIC_REASON_MAX)));
+        assert!(!reason_is_public("   "));
+    }
+
+    #[test]
+    fn share_sources_are_kept_only_in_their_plain_shape() {
+        assert_eq!(share_source("share-whatsapp"), "share-whatsapp");
+        for bad in ["Share-X", "share x", "<script>", &"a".repeat(33)] {
+            assert_eq!(share_source(bad), "", "{bad}");
+        }
+    }
+
+    #[test]
+    fn an_email_suggestion_never_blocks_signing() {
+        let request = SignatureRequest { email: "amara@gmial.com".into(), ..filled() };
+        assert!(validate(&request).is_ok());
     }
 
     #[test]

@@ -10,5 +10,10 @@ pub mod api;
 pub mod fields;
 pub mod milestones;
 
-pub use api::{ApiError, FieldError, Milestone, Petition, SignatureReceipt, SignatureRequest};
-pub use fields::{canonical_email, consent_text, validate, Field, Profession, ValidSignature};
+pub use api::{
+    ApiError, CountUpdate, FieldError, Milestone, NextAction, Partner, Petition, Share, SignatureReceipt, SignatureRequest,
+};
+pub use fields::{
+    canonical_email, consent_text, email_suggestion, reason_is_public, share_source, uk_postcode, validate, Field, Profession,
+    ValidSignature,
+};

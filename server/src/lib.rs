@@ -25,6 +25,7 @@ pub struct Server {
     listener: TcpListener,
     demo_listener: Option<TcpListener>,
     state: http::AppState,
+    stop_streams: tokio::sync::watch::Sender<bool>,
 }
 
 impl Server {
@@ -48,8 +49,8 @@ impl Server {
             ),
             None => None,
         };
-        let state = http::AppState::new(pool, &config);
-        Ok(Server { listener, demo_listener, state })
+        let (state, stop_streams) = http::AppState::new(pool, &config);
+        Ok(Server { listener, demo_listener, state, stop_streams })
     }
 
     /// Where the petition server listens (useful when started on port 0).
@@ -84,10 +85,12 @@ impl Server {
             });
         }
         let app = http::app(self.state);
+        let stop_streams = self.stop_streams;
         axum::serve(self.listener, app)
             .with_graceful_shutdown(async move {
                 shutdown.await;
                 stop.send(()).ok();
+                stop_streams.send(true).ok();
             })
             .await
             .context("serving HTTP")?;

@@ -34,6 +34,33 @@ pub struct PetitionFile {
     /// Ascending counts stamped on the milestone timeline when reached.
     #[serde(default)]
     pub milestones: Vec<u64>,
+    /// Below this many signatures the count is hidden ("be one of the first").
+    #[serde(default = "default_show_count_from")]
+    pub show_count_from: u64,
+    /// Show "N doctors, nurses and midwives have signed" (needs `ask_profession`).
+    #[serde(default)]
+    pub show_profession_tally: bool,
+    /// Partner organisations: `data-partner` slug and display name.
+    #[serde(default)]
+    pub partners: Vec<PartnerEntry>,
+    /// What people share after signing.
+    pub share: Option<petition_core::Share>,
+    /// The next step offered after signing.
+    pub next_action: Option<petition_core::NextAction>,
+}
+
+fn default_show_count_from() -> u64 {
+    10
+}
+
+/// A partner organisation, as the petition file lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PartnerEntry {
+    /// The name partners use in `data-partner`.
+    pub slug: String,
+    /// The name people read.
+    pub name: String,
 }
 
 impl PetitionFile {
@@ -59,11 +86,7 @@ impl PetitionFile {
     }
 
     fn check(&self) -> anyhow::Result<()> {
-        let slug_ok = !self.slug.is_empty()
-            && self.slug.len() <= 64
-            && self.slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-            && !self.slug.starts_with('-');
-        if !slug_ok {
+        if !is_slug(&self.slug) {
             bail!("slug {:?} must be lower-case letters, digits and hyphens (at most 64)", self.slug);
         }
         for (name, value) in [
@@ -81,11 +104,32 @@ impl PetitionFile {
                 bail!("{name} must be positive and in ascending order, like [10000, 25000, 50000]");
             }
         }
+        for partner in &self.partners {
+            if !is_slug(&partner.slug) || partner.name.trim().is_empty() {
+                bail!("partner {:?} needs a slug of lower-case letters, digits and hyphens, and a name", partner.slug);
+            }
+        }
+        if self.show_profession_tally && !self.ask_profession {
+            bail!("show_profession_tally needs ask_profession = true");
+        }
+        if let Some(share) = &self.share {
+            if !share.url.starts_with("https://") && !share.url.starts_with("http://") {
+                bail!("share.url must be a web address starting with https://");
+            }
+        }
         if self.goal_steps.is_empty() {
             bail!("goal_steps must list at least one goal, like [10000, 25000, 50000]");
         }
         Ok(())
     }
+}
+
+/// Lower-case letters, digits and hyphens, not starting with a hyphen, at most 64.
+fn is_slug(slug: &str) -> bool {
+    !slug.is_empty()
+        && slug.len() <= 64
+        && slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !slug.starts_with('-')
 }
 
 /// Reads every `*.toml` petition file in `dir`, in name order.

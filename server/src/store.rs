@@ -1,6 +1,9 @@
 //! Everything the server reads from and writes to the database.
 
-use petition_core::{milestones, Milestone, Petition, SignatureReceipt, ValidSignature};
+use petition_core::{
+    consent_text, milestones, reason_is_public, CountUpdate, Milestone, Partner, Petition, SignatureReceipt,
+    ValidSignature,
+};
 use sqlx::SqlitePool;
 
 use crate::petition_file::PetitionFile;
@@ -49,12 +52,55 @@ pub async fn upsert_petition(pool: &SqlitePool, file: &PetitionFile) -> Result<(
     Ok(())
 }
 
+/// How many public reasons the petition view carries.
+const REASONS_SHOWN: i64 = 5;
+
 /// The public view of the petition called `slug`.
 pub async fn petition(pool: &SqlitePool, slug: &str) -> Result<Petition, StoreError> {
     let (id, definition, count) = find(pool, slug).await?;
     let milestones = milestones_of(pool, id, &definition).await?;
+    let reasons: Vec<String> = sqlx::query_scalar(
+        "SELECT reason FROM signatures WHERE petition_id = ?1 AND reason_status = 'public' ORDER BY id DESC LIMIT ?2",
+    )
+    .bind(id)
+    .bind(REASONS_SHOWN)
+    .fetch_all(pool)
+    .await?;
+    let healthcare_professionals = if definition.show_profession_tally {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM signatures WHERE petition_id = ?1 AND profession IN ('doctor', 'nurse', 'midwife')",
+        )
+        .bind(id)
+        .fetch_one(pool)
+        .await?;
+        Some(n as u64)
+    } else {
+        None
+    };
+    let by_partner: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT partner, COUNT(*) FROM signatures WHERE petition_id = ?1 AND partner IS NOT NULL GROUP BY partner",
+    )
+    .bind(id)
+    .fetch_all(pool)
+    .await?;
+    let partners = definition
+        .partners
+        .iter()
+        .map(|p| Partner {
+            slug: p.slug.clone(),
+            name: p.name.clone(),
+            signature_count: by_partner.iter().find(|(slug, _)| *slug == p.slug).map_or(0, |(_, n)| *n as u64),
+        })
+        .collect();
     Ok(Petition {
         body: definition.paragraphs(),
+        goal: milestones::goal_for(count, &definition.goal_steps),
+        signature_count: count,
+        milestones,
+        show_count_from: definition.show_count_from,
+        healthcare_professionals,
+        reasons,
+        partners,
         slug: definition.slug,
         organiser: definition.organiser,
         target: definition.target,
@@ -62,10 +108,29 @@ pub async fn petition(pool: &SqlitePool, slug: &str) -> Result<Petition, StoreEr
         summary: definition.summary,
         supported_by: definition.supported_by,
         ask_profession: definition.ask_profession,
-        goal: milestones::goal_for(count, &definition.goal_steps),
-        signature_count: count,
-        milestones,
+        share: definition.share,
+        next_action: definition.next_action,
     })
+}
+
+/// What [`sign`] stores besides the validated fields.
+#[derive(Debug, Clone, Default)]
+pub struct Attribution {
+    /// The partner's slug as sent by the widget (ignored unless the petition lists it).
+    pub partner: String,
+    /// Whether the person agreed to hear from that partner.
+    pub partner_consent: bool,
+    /// The share source, already cleaned by [`petition_core::share_source`].
+    pub source: String,
+}
+
+/// The outcome of [`sign`]: the answer for the person, and the live update
+/// for everyone else if the count changed.
+pub struct Signed {
+    /// What the person is told, whether or not they had signed before.
+    pub receipt: SignatureReceipt,
+    /// `Some` only when a new signature was counted.
+    pub update: Option<CountUpdate>,
 }
 
 /// Stores `signature` on the petition called `slug` and returns the count.
@@ -73,14 +138,32 @@ pub async fn petition(pool: &SqlitePool, slug: &str) -> Result<Petition, StoreEr
 /// The insert, the count and the milestone stamps change in one transaction,
 /// committed before this returns. A repeat of an address that has signed
 /// (by its canonical form) changes nothing and gets the same answer.
-pub async fn sign(pool: &SqlitePool, slug: &str, signature: &ValidSignature) -> Result<SignatureReceipt, StoreError> {
+pub async fn sign(
+    pool: &SqlitePool,
+    slug: &str,
+    signature: &ValidSignature,
+    attribution: &Attribution,
+) -> Result<Signed, StoreError> {
     let (id, definition, _) = find(pool, slug).await?;
     let now = now();
+    // A partner the petition doesn't list gets no attribution and no consent:
+    // nobody could honour consent given to an unknown organisation.
+    let partner = definition.partners.iter().find(|p| p.slug == attribution.partner);
+    let partner_consent = partner.is_some() && attribution.partner_consent;
+    let any_consent = signature.consent || partner_consent;
+    let reason_status = if signature.reason.is_empty() {
+        None
+    } else if reason_is_public(&signature.reason) {
+        Some("public")
+    } else {
+        Some("held")
+    };
     let mut tx = pool.begin().await?;
     let inserted = sqlx::query(
-        "INSERT INTO signatures (petition_id, first_name, last_name, email, canonical_email, postcode,
-                                 profession, reason, consent, consent_text, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+        "INSERT INTO signatures (petition_id, first_name, last_name, email, canonical_email, postcode, outside_uk,
+                                 profession, reason, reason_status, consent, consent_text, partner,
+                                 partner_consent, partner_consent_text, consent_at, source, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
          ON CONFLICT (petition_id, canonical_email) DO NOTHING",
     )
     .bind(id)
@@ -89,10 +172,17 @@ pub async fn sign(pool: &SqlitePool, slug: &str, signature: &ValidSignature) -> 
     .bind(&signature.email)
     .bind(signature.canonical_email())
     .bind(&signature.postcode)
+    .bind(signature.outside_uk)
     .bind(signature.profession.map(|p| p.code()))
     .bind(&signature.reason)
+    .bind(reason_status)
     .bind(signature.consent)
     .bind(signature.consent.then(|| definition.consent_text()))
+    .bind(partner.map(|p| &p.slug))
+    .bind(partner_consent)
+    .bind(partner.filter(|_| partner_consent).map(|p| consent_text(&p.name)))
+    .bind(any_consent.then_some(&now))
+    .bind(Some(&attribution.source).filter(|s| !s.is_empty()))
     .bind(&now)
     .execute(&mut *tx)
     .await?
@@ -119,10 +209,28 @@ pub async fn sign(pool: &SqlitePool, slug: &str, signature: &ValidSignature) -> 
     };
     tx.commit().await?;
     let count = count as u64;
-    Ok(SignatureReceipt {
+    let receipt = SignatureReceipt {
         signature_count: count,
         goal: milestones::goal_for(count, &definition.goal_steps),
         milestones: milestones_of(pool, id, &definition).await?,
+    };
+    let update = inserted.then(|| CountUpdate {
+        slug: definition.slug.clone(),
+        signature_count: receipt.signature_count,
+        goal: receipt.goal,
+        milestones: receipt.milestones.clone(),
+    });
+    Ok(Signed { receipt, update })
+}
+
+/// The live state of the petition called `slug`, as the count stream sends it.
+pub async fn count_update(pool: &SqlitePool, slug: &str) -> Result<CountUpdate, StoreError> {
+    let (id, definition, count) = find(pool, slug).await?;
+    Ok(CountUpdate {
+        goal: milestones::goal_for(count, &definition.goal_steps),
+        signature_count: count,
+        milestones: milestones_of(pool, id, &definition).await?,
+        slug: definition.slug,
     })
 }
 

@@ -3,12 +3,15 @@
 
 mod assets;
 mod error;
+mod events;
 mod petitions;
 
 use std::{path::PathBuf, sync::Arc, time::Duration};
 
 use axum::{extract::DefaultBodyLimit, http::header, http::Method, Router};
+use petition_core::CountUpdate;
 use sqlx::SqlitePool;
+use tokio::sync::{broadcast, watch};
 use tower_http::{compression::CompressionLayer, cors::CorsLayer, timeout::TimeoutLayer, trace::TraceLayer};
 
 pub use error::Error;
@@ -23,6 +26,10 @@ pub const BODY_LIMIT: usize = 16 * 1024;
 pub struct AppState {
     pub pool: SqlitePool,
     pub dirs: Arc<Dirs>,
+    /// Every newly counted signature's petition state, for the live streams.
+    pub updates: broadcast::Sender<CountUpdate>,
+    /// Changes once, when the server starts shutting down.
+    pub shutdown: watch::Receiver<bool>,
 }
 
 /// Folders the server reads files from.
@@ -32,9 +39,14 @@ pub struct Dirs {
 }
 
 impl AppState {
-    pub fn new(pool: SqlitePool, config: &Config) -> AppState {
+    /// The state, and the sender that starts the shutdown of long-lived streams.
+    pub fn new(pool: SqlitePool, config: &Config) -> (AppState, watch::Sender<bool>) {
         let dirs = Dirs { www: config.www_dir.clone(), widget: config.widget_dir.clone() };
-        AppState { pool, dirs: Arc::new(dirs) }
+        // A slow stream reader may miss updates beyond these; each update
+        // carries the whole state, so the next one catches it up.
+        let (updates, _) = broadcast::channel(256);
+        let (stop, shutdown) = watch::channel(false);
+        (AppState { pool, dirs: Arc::new(dirs), updates, shutdown }, stop)
     }
 }
 
@@ -48,15 +60,21 @@ pub fn app(state: AppState) -> Router {
         .allow_methods([Method::GET, Method::POST])
         .allow_headers([header::CONTENT_TYPE])
         .max_age(Duration::from_secs(24 * 60 * 60));
-    Router::new()
+    // Ordinary requests are cut off after 30 s (a stalled client must not hold
+    // a connection); the live-count stream is meant to stay open.
+    let timed = Router::new()
         .merge(petitions::router())
         .merge(assets::router(&state.dirs))
         .merge(crate::demo::router())
+        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)));
+    Router::new()
+        .merge(timed)
+        .merge(events::router())
         .with_state(state)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(cors)
+        // Skips text/event-stream by itself, so live events aren't buffered.
         .layer(CompressionLayer::new())
-        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
         // Method, path, status and latency only: never bodies, which hold
         // personal data, and never query strings.
         .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {

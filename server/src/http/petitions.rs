@@ -7,7 +7,7 @@ use axum::{
     routing::{get, post},
     Router,
 };
-use petition_core::{validate, Petition, SignatureReceipt, SignatureRequest};
+use petition_core::{share_source, validate, Petition, SignatureReceipt, SignatureRequest};
 
 use super::{error::Json, AppState, Error};
 use crate::store;
@@ -30,6 +30,15 @@ async fn sign(
     Json(request): Json<SignatureRequest>,
 ) -> Result<axum::Json<SignatureReceipt>, Error> {
     let signature = validate(&request).map_err(Error::Invalid)?;
-    let receipt = store::sign(&state.pool, &slug, &signature).await?;
-    Ok(axum::Json(receipt))
+    let attribution = store::Attribution {
+        partner: request.partner,
+        partner_consent: request.partner_consent,
+        source: share_source(&request.source),
+    };
+    let signed = store::sign(&state.pool, &slug, &signature, &attribution).await?;
+    if let Some(update) = signed.update {
+        // No receivers is fine: nobody is watching this petition live.
+        state.updates.send(update).ok();
+    }
+    Ok(axum::Json(signed.receipt))
 }

@@ -5,3 +5,5 @@ mod helpers;
 mod petitions;
 mod signing;
 mod assets;
+mod live;
+mod partners_and_reasons;

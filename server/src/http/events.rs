@@ -1,0 +1,73 @@
+//! `GET /api/events?petitions=a,b`: the live count, as server-sent events.
+//!
+//! One connection carries every petition a page shows, so a page with three
+//! widgets opens one stream, not three. Each petition's current state is sent
+//! first, then a `count` event whenever a new signature is counted.
+
+use std::{convert::Infallible, future::ready, time::Duration};
+
+use axum::{
+    extract::{Query, State},
+    http::StatusCode,
+    response::sse::{Event, KeepAlive, Sse},
+    routing::get,
+    Router,
+};
+use futures_util::{stream, Stream, StreamExt};
+use petition_core::CountUpdate;
+use serde::Deserialize;
+use tokio_stream::wrappers::BroadcastStream;
+
+use super::{AppState, Error};
+use crate::store;
+
+/// More would be a page with an implausible number of petitions.
+const MAX_PETITIONS: usize = 20;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/events", get(events))
+}
+
+#[derive(Deserialize)]
+struct Petitions {
+    #[serde(default)]
+    petitions: String,
+}
+
+async fn events(
+    State(state): State<AppState>,
+    Query(query): Query<Petitions>,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, Error> {
+    let mut slugs: Vec<String> = query.petitions.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect();
+    slugs.dedup();
+    if slugs.is_empty() || slugs.len() > MAX_PETITIONS {
+        return Err(Error::Body(
+            StatusCode::BAD_REQUEST,
+            format!("Name 1 to {MAX_PETITIONS} petitions, like /api/events?petitions=stop-sharing"),
+        ));
+    }
+    // Subscribe before reading the current state, so a signature counted in
+    // between is sent rather than missed (at worst it is sent twice).
+    let updates = BroadcastStream::new(state.updates.subscribe());
+    let mut current = Vec::with_capacity(slugs.len());
+    for slug in &slugs {
+        match store::count_update(&state.pool, slug).await {
+            Ok(update) => current.push(update),
+            Err(store::StoreError::NotFound) => {}
+            Err(error) => return Err(error.into()),
+        }
+    }
+    // A receiver that falls behind skips to the newest updates: every update
+    // carries the whole state, so nothing is lost by skipping.
+    let live = updates.filter_map(move |update| ready(update.ok().filter(|u| slugs.contains(&u.slug))));
+    let mut shutdown = state.shutdown.clone();
+    let stream = stream::iter(current)
+        .chain(live)
+        .map(|update: CountUpdate| Ok(Event::default().event("count").json_data(update).unwrap_or_default()))
+        // Streams never end by themselves; a shutdown ends them so the
+        // server's graceful shutdown can finish.
+        .take_until(async move {
+            shutdown.changed().await.ok();
+        });
+    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+}
