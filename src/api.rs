@@ -4,12 +4,14 @@
 
 use js_sys::{Promise, Reflect};
 use petition_core::{ApiError, Petition, SignatureReceipt, SignatureRequest};
-use serde::de::DeserializeOwned;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortSignal, Request, RequestCredentials, RequestInit, RequestMode, Response};
 
-use crate::error::{Error, Result};
+use crate::{
+    error::{Error, Result},
+    json::{read as read_json, FromJs},
+};
 
 /// Long enough for a slow phone connection, short enough that nobody waits
 /// on a dead one.
@@ -77,7 +79,7 @@ async fn settle(promise: Promise) -> Result<Response> {
     }
 }
 
-async fn read<T: DeserializeOwned>(response: Response) -> Result<T> {
+async fn read<T: FromJs>(response: Response) -> Result<T> {
     let status = response.status();
     // Reading the body can fail too (a connection cut mid-answer, a page of
     // HTML where JSON was expected): each is an answer we couldn't read.
@@ -87,12 +89,12 @@ async fn read<T: DeserializeOwned>(response: Response) -> Result<T> {
     };
     match status {
         200..=299 => json
-            .and_then(|json| serde_wasm_bindgen::from_value(json).ok())
+            .and_then(|json| read_json(&json))
             .ok_or(Error::Malformed),
         404 => Err(Error::NotFound),
         500..=599 => Err(Error::Server),
         _ => {
-            let error: Option<ApiError> = json.and_then(|json| serde_wasm_bindgen::from_value(json).ok());
+            let error: Option<ApiError> = json.and_then(|json| read_json(&json));
             Err(match error {
                 Some(error) if !error.fields.is_empty() => Error::Invalid(error.fields),
                 Some(error) if !error.error.is_empty() => Error::Refused(error.error),

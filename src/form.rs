@@ -35,7 +35,8 @@ fn control(field: Field) -> Control {
 fn hint(field: Field) -> &'static str {
     match field {
         Field::Email => "We will not show your email address to anyone.",
-        Field::Reason => "Up to 1,000 characters.",
+        Field::Postcode => "Optional if you live outside the UK.",
+        Field::Reason => "Up to 1,000 characters. Reasons without links may be shown with the petition, without your name.",
         _ => "",
     }
 }
@@ -106,6 +107,22 @@ pub fn build(root: &ShadowRoot, document: &Document, ask_profession: bool) -> Re
             input.set_attribute("aria-describedby", &described_by.join(" "))?;
         }
         group.append_child(&input)?;
+        if field == Field::Email {
+            // "Did you mean …?", filled in by show_suggestion; never an error.
+            let suggestion = element(document, "p", "pw-suggestion", "")?;
+            attributes(&suggestion, &[("id", "pw-email-suggestion"), ("role", "status")])?;
+            group.append_child(&suggestion)?;
+        }
+        if field == Field::Postcode {
+            let row = element(document, "div", "pw-inline-check", "")?;
+            let check = element(document, "input", "", "")?;
+            attributes(&check, &[("type", "checkbox"), ("id", "pw-outside_uk"), ("name", "outside_uk")])?;
+            let label = element(document, "label", "", "I live outside the UK")?;
+            label.set_attribute("for", "pw-outside_uk")?;
+            row.append_child(&check)?;
+            row.append_child(&label)?;
+            group.append_child(&row)?;
+        }
         container.append_child(&group)?;
     }
     Ok(())
@@ -114,16 +131,69 @@ pub fn build(root: &ShadowRoot, document: &Document, ask_profession: bool) -> Re
 /// What the person has typed, as the API wants it.
 pub fn read(root: &ShadowRoot) -> SignatureRequest {
     let text = |field: Field| root.get_element_by_id(&id(field)).map(|e| value(&e)).unwrap_or_default();
-    let consent = by_id::<HtmlInputElement>(root, "pw-consent").map(|c| c.checked()).unwrap_or(false);
+    let ticked = |id: &str| by_id::<HtmlInputElement>(root, id).map(|c| c.checked()).unwrap_or(false);
     SignatureRequest {
         first_name: text(Field::FirstName),
         last_name: text(Field::LastName),
         email: text(Field::Email),
         postcode: text(Field::Postcode),
+        outside_uk: ticked("pw-outside_uk"),
         profession: text(Field::Profession),
         reason: text(Field::Reason),
-        consent,
+        consent: ticked("pw-consent"),
+        partner_consent: ticked("pw-partner-consent"),
         ..SignatureRequest::default()
+    }
+}
+
+/// Puts a kept signature back in the form, so the person sees what is
+/// waiting to be sent.
+pub fn fill(root: &ShadowRoot, request: &SignatureRequest) -> Result<()> {
+    let fields = [
+        (Field::FirstName, &request.first_name),
+        (Field::LastName, &request.last_name),
+        (Field::Email, &request.email),
+        (Field::Postcode, &request.postcode),
+        (Field::Profession, &request.profession),
+        (Field::Reason, &request.reason),
+    ];
+    for (field, text) in fields {
+        if let Some(control) = root.get_element_by_id(&id(field)) {
+            js_sys::Reflect::set(&control, &"value".into(), &text.as_str().into())?;
+        }
+    }
+    for (id, ticked) in
+        [("pw-outside_uk", request.outside_uk), ("pw-consent", request.consent), ("pw-partner-consent", request.partner_consent)]
+    {
+        if let Ok(check) = by_id::<HtmlInputElement>(root, id) {
+            check.set_checked(ticked);
+        }
+    }
+    Ok(())
+}
+
+/// Shows "Did you mean …?" under the email field, or clears it.
+pub fn show_suggestion(root: &ShadowRoot, document: &Document, suggestion: Option<&str>) -> Result<()> {
+    let Some(line) = root.get_element_by_id("pw-email-suggestion") else { return Ok(()) };
+    line.set_text_content(None);
+    if let Some(suggestion) = suggestion {
+        line.append_child(&document.create_text_node("Did you mean "))?;
+        let button = element(document, "button", "pw-link-button", suggestion)?;
+        attributes(&button, &[("type", "button"), ("data-suggestion", suggestion)])?;
+        line.append_child(&button)?;
+        line.append_child(&document.create_text_node("?"))?;
+    }
+    Ok(())
+}
+
+/// The person took the suggestion: it replaces the address they typed.
+pub fn accept_suggestion(root: &ShadowRoot, suggestion: &str) {
+    if let Ok(email) = by_id::<HtmlInputElement>(root, &id(Field::Email)) {
+        email.set_value(suggestion);
+        focus(&email);
+    }
+    if let Some(line) = root.get_element_by_id("pw-email-suggestion") {
+        line.set_text_content(None);
     }
 }
 

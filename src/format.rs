@@ -44,6 +44,15 @@ pub fn date_time(rfc3339: &str) -> Option<String> {
     ))
 }
 
+/// `"2017-04-20T08:13:26Z"` → `"20 April 2017"` in the reader's time zone.
+pub fn date(rfc3339: &str) -> Option<String> {
+    let date = Date::new(&JsValue::from_str(rfc3339));
+    if date.get_time().is_nan() {
+        return None;
+    }
+    Some(format!("{} {} {}", date.get_date(), MONTHS.get(date.get_month() as usize)?, date.get_full_year()))
+}
+
 /// `"1 signature"`, `"2,500 signatures"`.
 pub fn signatures(n: u64) -> String {
     format!("{} {}", number(n), if n == 1 { "signature" } else { "signatures" })
@@ -71,5 +80,6 @@ mod tests {
         assert_eq!(date_time("2017-04-20T08:13:26Z").as_deref(), Some("20 April 2017 at 09:13"));
         assert_eq!(date_time("2017-01-05T23:05:00Z").as_deref(), Some("5 January 2017 at 23:05"));
         assert_eq!(date_time("not a date"), None);
+        assert_eq!(date("2017-04-20T23:30:00Z").as_deref(), Some("21 April 2017"), "after midnight in London");
     }
 }

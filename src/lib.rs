@@ -12,6 +12,10 @@ mod dom;
 mod error;
 mod form;
 mod format;
+mod json;
+mod live;
+mod memory;
+mod view;
 mod widget;
 
 use std::{cell::RefCell, rc::Rc};
@@ -20,6 +24,10 @@ use wasm_bindgen::prelude::*;
 use web_sys::Element;
 
 use widget::Widget;
+
+// The library's own unit tests run in Chromium too, like tests/web.rs.
+#[cfg(test)]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
 thread_local! {
     /// Every mounted widget. Holding them here keeps their listeners alive;
@@ -37,8 +45,7 @@ thread_local! {
 #[wasm_bindgen]
 pub async fn mount(host: Element, origin: String, prefetched: Option<js_sys::Promise>) {
     unmount(&host);
-    let slug = host.get_attribute("data-petition").unwrap_or_default();
-    let widget = match Widget::create(host, &origin, &slug) {
+    let widget = match Widget::create(host, &origin) {
         Ok(widget) => widget,
         Err(error) => {
             // Not even a shadow root to write in: the console is all there is.
@@ -56,6 +63,11 @@ pub async fn mount(host: Element, origin: String, prefetched: Option<js_sys::Pro
 #[wasm_bindgen]
 pub fn unmount(host: &Element) {
     WIDGETS.with(|widgets| widgets.borrow_mut().retain(|w| w.host() != host));
+}
+
+/// The mounted widgets showing petition `slug`.
+pub(crate) fn widgets_showing(slug: &str) -> Vec<Rc<Widget>> {
+    WIDGETS.with(|widgets| widgets.borrow().iter().filter(|w| w.slug() == slug).cloned().collect())
 }
 
 /// Installs the panic hook when built with the `console-panics` feature.

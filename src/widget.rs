@@ -9,15 +9,16 @@ use std::{
 
 use gloo_events::{EventListener, EventListenerOptions};
 use js_sys::Promise;
-use petition_core::{consent_text, milestones, validate, Milestone, Petition, SignatureRequest};
-use wasm_bindgen::JsCast;
-use web_sys::{Document, Element, HtmlElement, ShadowRoot, ShadowRootInit, ShadowRootMode};
+use petition_core::{email_suggestion, share_source, validate, CountUpdate, Petition, SignatureRequest};
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{Document, Element, ShadowRoot, ShadowRootInit, ShadowRootMode};
 
 use crate::{
     api::Api,
-    dom::{attributes, by_id, element, focus, show},
+    dom::{by_id, focus, show},
     error::{Error, Result},
-    form, format,
+    form, live, memory,
+    view::{share_url, View},
 };
 
 const STYLE: &str = include_str!("widget.css");
@@ -28,7 +29,12 @@ pub struct Widget {
     host: Element,
     root: ShadowRoot,
     document: Document,
+    origin: String,
+    slug: String,
+    /// `data-partner` on the host, if any.
+    partner: Option<String>,
     api: Api,
+    petition: RefCell<Option<Petition>>,
     submitting: Cell<bool>,
     listeners: RefCell<Vec<EventListener>>,
 }
@@ -36,18 +42,24 @@ pub struct Widget {
 impl Widget {
     /// Takes over `host`'s open shadow root (the loader's placeholder), or
     /// attaches one, and puts the widget's skeleton in it.
-    pub fn create(host: Element, origin: &str, slug: &str) -> Result<Rc<Widget>> {
+    pub fn create(host: Element, origin: &str) -> Result<Rc<Widget>> {
         let document = host.owner_document().ok_or_else(|| Error::Dom("host has no document".into()))?;
         let root = match host.shadow_root() {
             Some(root) => root,
             None => host.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))?,
         };
         root.set_inner_html(&format!("<style>{STYLE}</style>{TEMPLATE}"));
+        let slug = host.get_attribute("data-petition").unwrap_or_default();
+        let partner = host.get_attribute("data-partner").filter(|p| !p.is_empty());
         let widget = Rc::new(Widget {
+            api: Api::new(origin, &slug),
+            origin: origin.to_owned(),
+            slug,
+            partner,
             host,
             root,
             document,
-            api: Api::new(origin, slug),
+            petition: RefCell::new(None),
             submitting: Cell::new(false),
             listeners: RefCell::new(Vec::new()),
         });
@@ -60,12 +72,35 @@ impl Widget {
         &self.host
     }
 
-    /// Fetches the petition and shows it, or says in words why it can't.
+    /// The petition it shows.
+    pub fn slug(&self) -> &str {
+        &self.slug
+    }
+
+    fn view(&self) -> View<'_> {
+        View { root: &self.root, document: &self.document }
+    }
+
+    /// Fetches the petition and shows it (with the form, the thank-you of a
+    /// browser that has signed, or a signature waiting to be sent), or says in
+    /// words why it can't.
     pub async fn load(self: &Rc<Self>, prefetched: Option<Promise>) {
         let result = async {
             self.show_only("pw-loading")?;
             let petition = self.api.petition(prefetched).await?;
-            self.render(&petition)
+            form::build(&self.root, &self.document, petition.ask_profession)?;
+            self.view().petition(&petition, self.partner.as_deref())?;
+            *self.petition.borrow_mut() = Some(petition);
+            self.show_only("pw-ready")?;
+            live::watch(&self.origin, &self.slug);
+            if let Some(waiting) = memory::queued(&self.origin, &self.slug) {
+                form::fill(&self.root, &waiting)?;
+                self.submit_request(waiting).await
+            } else if memory::has_signed(&self.origin, &self.slug) {
+                self.show_thanks("", true)
+            } else {
+                Ok(())
+            }
         }
         .await;
         if let Err(error) = result {
@@ -73,130 +108,126 @@ impl Widget {
         }
     }
 
+    /// A new count from the live stream.
+    pub fn live(&self, update: &CountUpdate) {
+        let mut petition = self.petition.borrow_mut();
+        let Some(petition) = petition.as_mut() else { return };
+        // Updates can arrive out of order (a stream and a receipt racing);
+        // the count only ever rises.
+        if update.signature_count < petition.signature_count {
+            return;
+        }
+        petition.signature_count = update.signature_count;
+        petition.goal = update.goal;
+        petition.milestones.clone_from(&update.milestones);
+        if let Err(error) = self.view().count(petition) {
+            self.problem(&error);
+        }
+    }
+
     fn listen(self: &Rc<Self>) -> Result<()> {
-        let form: Element = by_id(&self.root, "pw-form")?;
-        let retry: Element = by_id(&self.root, "pw-retry")?;
-        let summary: Element = by_id(&self.root, "pw-error-list")?;
-        let active = EventListenerOptions::enable_prevent_default();
-        let weak = Rc::downgrade(self);
-        let on_submit = EventListener::new_with_options(&form, "submit", active, move |event| {
-            event.prevent_default();
-            if let Some(widget) = weak.upgrade() {
-                wasm_bindgen_futures::spawn_local(async move { widget.submit().await });
-            }
-        });
-        let weak = Rc::downgrade(self);
-        let on_retry = EventListener::new(&retry, "click", move |_| {
-            if let Some(widget) = weak.upgrade() {
-                wasm_bindgen_futures::spawn_local(async move { widget.load(None).await });
-            }
-        });
-        let weak: Weak<Widget> = Rc::downgrade(self);
-        let on_summary = EventListener::new_with_options(&summary, "click", active, move |event| {
-            let (Some(widget), Some(target)) =
-                (weak.upgrade(), event.target().and_then(|t| t.dyn_into::<Element>().ok()))
-            else {
-                return;
-            };
-            if form::follow_summary_link(&widget.root, &target) {
+        let on = |target: &web_sys::EventTarget, event: &'static str, handler: fn(&Rc<Widget>, &web_sys::Event)| {
+            let weak: Weak<Widget> = Rc::downgrade(self);
+            EventListener::new_with_options(target, event, EventListenerOptions::enable_prevent_default(), move |e| {
+                if let Some(widget) = weak.upgrade() {
+                    handler(&widget, e);
+                }
+            })
+        };
+        let element = |id: &str| by_id::<web_sys::EventTarget>(&self.root, id);
+        let window = web_sys::window().ok_or_else(|| Error::Dom("no window".into()))?;
+        let listeners = vec![
+            on(&element("pw-form")?, "submit", |widget, event| {
                 event.prevent_default();
-            }
-        });
-        self.listeners.borrow_mut().extend([on_submit, on_retry, on_summary]);
+                let widget = widget.clone();
+                wasm_bindgen_futures::spawn_local(async move { widget.submit().await });
+            }),
+            on(&element("pw-retry")?, "click", |widget, _| {
+                let widget = widget.clone();
+                wasm_bindgen_futures::spawn_local(async move { widget.load(None).await });
+            }),
+            on(&element("pw-error-list")?, "click", |widget, event| {
+                let target = event.target().and_then(|t| t.dyn_into::<Element>().ok());
+                if target.is_some_and(|t| form::follow_summary_link(&widget.root, &t)) {
+                    event.prevent_default();
+                }
+            }),
+            on(&element("pw-fields")?, "change", |widget, event| {
+                let is_email = event.target().and_then(|t| t.dyn_into::<Element>().ok()).is_some_and(|t| t.id() == "pw-email");
+                if is_email {
+                    widget.suggest_email();
+                }
+            }),
+            on(&element("pw-fields")?, "click", |widget, event| {
+                let target = event.target().and_then(|t| t.dyn_into::<Element>().ok());
+                if let Some(suggestion) = target.and_then(|t| t.get_attribute("data-suggestion")) {
+                    form::accept_suggestion(&widget.root, &suggestion);
+                }
+            }),
+            on(&element("pw-copy")?, "click", |widget, _| widget.copy_link()),
+            on(&element("pw-native-share")?, "click", |widget, _| widget.native_share()),
+            on(&element("pw-again")?, "click", |widget, _| {
+                memory::set_signed(&widget.origin, &widget.slug, false);
+                let result = (|| {
+                    form::build(&widget.root, &widget.document, widget.petition.borrow().as_ref().is_some_and(|p| p.ask_profession))?;
+                    show(&by_id(&widget.root, "pw-thanks")?, false)?;
+                    show(&by_id(&widget.root, "pw-form")?, true)?;
+                    focus(&by_id(&widget.root, "pw-first_name")?);
+                    Ok(())
+                })();
+                if let Err(error) = result {
+                    widget.problem(&error);
+                }
+            }),
+            // A signature kept while offline goes as soon as the browser is back.
+            on(&window, "online", |widget, _| {
+                if let Some(waiting) = memory::queued(&widget.origin, &widget.slug) {
+                    let widget = widget.clone();
+                    wasm_bindgen_futures::spawn_local(async move {
+                        if let Err(error) = widget.submit_request(waiting).await {
+                            widget.problem(&error);
+                        }
+                    });
+                }
+            }),
+        ];
+        self.listeners.borrow_mut().extend(listeners);
         Ok(())
     }
 
-    fn render(&self, petition: &Petition) -> Result<()> {
-        let text = |id: &str, value: &str| -> Result<()> {
-            by_id::<Element>(&self.root, id)?.set_text_content(Some(value));
-            Ok(())
-        };
-        text("pw-target", &petition.target)?;
-        text("pw-title", &petition.title)?;
-        text("pw-summary", &petition.summary)?;
-        let body: Element = by_id(&self.root, "pw-body")?;
-        body.set_text_content(None);
-        for paragraph in &petition.body {
-            let paragraph = element(&self.document, "p", "", paragraph)?;
-            body.append_child(&paragraph)?;
-        }
-        show(&by_id(&self.root, "pw-why")?, !petition.body.is_empty())?;
-        let supported = if petition.supported_by.is_empty() {
-            String::new()
-        } else {
-            format!("Supported by {}.", list_in_words(&petition.supported_by))
-        };
-        text("pw-supported", &supported)?;
-        text("pw-consent-label", &consent_text(&petition.organiser))?;
-        text(
-            "pw-privacy",
-            &format!(
-                "{} will use your details only for this petition, and to send you updates if you tick the box. \
-                 Your name and email address are never shown publicly.",
-                petition.organiser
-            ),
-        )?;
-        form::build(&self.root, &self.document, petition.ask_profession)?;
-        self.render_count(petition.signature_count, petition.goal, &petition.milestones)?;
-        self.show_only("pw-ready")
-    }
-
-    fn render_count(&self, count: u64, goal: u64, milestones: &[Milestone]) -> Result<()> {
-        by_id::<Element>(&self.root, "pw-count-number")?.set_text_content(Some(&format::number(count)));
-        let words = if count == 1 { "signature" } else { "signatures" };
-        by_id::<Element>(&self.root, "pw-count-words")?.set_text_content(Some(words));
-        let bar: Element = by_id(&self.root, "pw-bar")?;
-        attributes(
-            &bar,
-            &[
-                ("aria-valuenow", &count.min(goal).to_string()),
-                ("aria-valuemax", &goal.to_string()),
-                ("aria-valuetext", &format!("{} of {}", format::number(count), format::signatures(goal))),
-                ("aria-label", "Progress towards the goal"),
-            ],
-        )?;
-        let permille = milestones::progress_permille(count, goal);
-        let fill: HtmlElement = by_id(&self.root, "pw-fill")?;
-        fill.style().set_property("width", &format!("{}.{}%", permille / 10, permille % 10))?;
-        by_id::<Element>(&self.root, "pw-goal")?
-            .set_text_content(Some(&format!("Help us reach {}", format::signatures(goal))));
-
-        let timeline: Element = by_id(&self.root, "pw-timeline")?;
-        timeline.set_text_content(None);
-        if let Some(next) = milestones.iter().find(|m| m.count > count) {
-            let item = element(&self.document, "li", "pw-next", &format!("Next milestone: {}", format::signatures(next.count)))?;
-            timeline.append_child(&item)?;
-        }
-        for milestone in milestones.iter().rev().filter(|m| m.count <= count) {
-            let item = element(&self.document, "li", "", &format!("{} reached", format::signatures(milestone.count)))?;
-            if let Some(when) = milestone.reached_at.as_deref().and_then(|at| format::date_time(at).map(|t| (at, t))) {
-                item.append_child(&self.document.create_text_node(" · "))?;
-                let time = element(&self.document, "time", "", &when.1)?;
-                time.set_attribute("datetime", when.0)?;
-                item.append_child(&time)?;
-            }
-            timeline.append_child(&item)?;
-        }
-        Ok(())
+    fn suggest_email(&self) {
+        let email = form::read(&self.root).email;
+        form::show_suggestion(&self.root, &self.document, email_suggestion(&email).as_deref()).ok();
     }
 
     async fn submit(self: Rc<Self>) {
-        if self.submitting.get() {
-            return;
-        }
         let request = form::read(&self.root);
         let result = match validate(&request) {
             Err(errors) => form::show_errors(&self.root, &self.document, &errors),
             Ok(_) => {
-                self.submitting.set(true);
-                let result = self.send(&request).await;
-                self.submitting.set(false);
-                result
+                self.suggest_email();
+                self.submit_request(request).await
             }
         };
         if let Err(error) = result {
             self.problem(&error);
         }
+    }
+
+    /// Sends a signature, keeping it in the browser if the server can't be
+    /// reached so it goes when the connection is back.
+    async fn submit_request(&self, mut request: SignatureRequest) -> Result<()> {
+        if self.submitting.replace(true) {
+            return Ok(());
+        }
+        request.partner = self.partner.clone().unwrap_or_default();
+        request.partner_consent = request.partner_consent && self.partner.is_some();
+        if request.source.is_empty() {
+            request.source = page_source();
+        }
+        let result = self.send(&request).await;
+        self.submitting.set(false);
+        result
     }
 
     async fn send(&self, request: &SignatureRequest) -> Result<()> {
@@ -212,36 +243,101 @@ impl Widget {
         button.set_text_content(Some("Sign the petition"));
         match answer {
             Ok(receipt) => {
-                self.render_count(receipt.signature_count, receipt.goal, &receipt.milestones)?;
-                show(&by_id(&self.root, "pw-form")?, false)?;
-                let thanks: Element = by_id(&self.root, "pw-thanks")?;
-                let name = request.first_name.trim();
-                let message = format!(
-                    "{} signature is on the petition, with {} in all. Help us reach {}: share it with people you know.",
-                    if name.is_empty() { "Your".to_owned() } else { format!("{name}, your") },
-                    format::signatures(receipt.signature_count),
-                    format::number(receipt.goal),
-                );
-                by_id::<Element>(&self.root, "pw-thanks-text")?.set_text_content(Some(&message));
-                show(&thanks, true)?;
-                focus(&thanks);
+                memory::dequeue(&self.origin, &self.slug);
+                memory::set_signed(&self.origin, &self.slug, true);
+                self.live(&CountUpdate {
+                    slug: self.slug.clone(),
+                    signature_count: receipt.signature_count,
+                    goal: receipt.goal,
+                    milestones: receipt.milestones,
+                });
+                self.show_thanks(&request.first_name, false)?;
                 self.announce(&format!(
                     "Thank you for signing. The petition now has {}.",
-                    format::signatures(receipt.signature_count)
+                    crate::format::signatures(receipt.signature_count)
                 ))
             }
             Err(Error::Invalid(errors)) => {
+                memory::dequeue(&self.origin, &self.slug);
                 self.announce("")?;
                 form::show_errors(&self.root, &self.document, &errors)
             }
-            Err(error) => {
-                problem.set_text_content(Some(&format!(
-                    "{} Your signature has not been sent yet; what you typed is still here.",
-                    error.message()
-                )));
+            Err(error @ (Error::Unreachable | Error::Timeout | Error::Server | Error::Malformed)) => {
+                let kept = memory::queue(&self.origin, &self.slug, request);
+                let next = if kept {
+                    "Your signature is saved in this browser and will be sent automatically when the connection is back. \
+                     You can also try again now."
+                } else {
+                    "Your signature has not been sent yet; what you typed is still here, so please try again."
+                };
+                problem.set_text_content(Some(&format!("{} {next}", error.message())));
                 show(&problem, true)?;
                 self.announce("")
             }
+            Err(error) => {
+                memory::dequeue(&self.origin, &self.slug);
+                problem.set_text_content(Some(&error.message()));
+                show(&problem, true)?;
+                self.announce("")
+            }
+        }
+    }
+
+    fn show_thanks(&self, first_name: &str, remembered: bool) -> Result<()> {
+        let petition = self.petition.borrow();
+        let Some(petition) = petition.as_ref() else { return Ok(()) };
+        self.view().thanks(petition, first_name, remembered)?;
+        if !remembered {
+            focus(&by_id(&self.root, "pw-thanks")?);
+        }
+        Ok(())
+    }
+
+    fn share_link(&self, source: &str) -> Option<(String, String, String)> {
+        let petition = self.petition.borrow();
+        let share = petition.as_ref()?.share.as_ref()?;
+        let title = petition.as_ref()?.title.clone();
+        Some((share_url(&share.url, source), format!("{} #{}", share.text, share.hashtag), title))
+    }
+
+    fn copy_link(&self) {
+        let Some((url, _, _)) = self.share_link("share-link") else { return };
+        let clipboard = web_sys::window()
+            .and_then(|w| js_sys::Reflect::get(&w.navigator(), &"clipboard".into()).ok())
+            .filter(|c| !c.is_undefined());
+        let written = clipboard.and_then(|c| {
+            let write = js_sys::Reflect::get(&c, &"writeText".into()).ok()?.dyn_into::<js_sys::Function>().ok()?;
+            write.call1(&c, &JsValue::from_str(&url)).ok()?.dyn_into::<Promise>().ok()
+        });
+        let root = self.root.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let copied = match written {
+                Some(promise) => wasm_bindgen_futures::JsFuture::from(promise).await.is_ok(),
+                None => false,
+            };
+            let words = if copied { "Link copied.".to_owned() } else { format!("Copy this link: {url}") };
+            if let Ok(live) = by_id::<Element>(&root, "pw-live") {
+                live.set_text_content(Some(&words));
+            }
+            if let Ok(hint) = by_id::<Element>(&root, "pw-share-hint") {
+                hint.set_text_content(Some(&words));
+            }
+        });
+    }
+
+    fn native_share(&self) {
+        let Some((url, text, title)) = self.share_link("share-native") else { return };
+        let Some(navigator) = web_sys::window().map(|w| w.navigator()) else { return };
+        let data = js_sys::Object::new();
+        for (key, value) in [("title", title), ("text", text), ("url", url)] {
+            js_sys::Reflect::set(&data, &key.into(), &value.into()).ok();
+        }
+        let share = js_sys::Reflect::get(&navigator, &"share".into()).ok().and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+        if let Some(promise) = share.and_then(|f| f.call1(&navigator, &data).ok()).and_then(|p| p.dyn_into::<Promise>().ok()) {
+            // Cancelling the share sheet rejects; that is the person's choice, not an error.
+            wasm_bindgen_futures::spawn_local(async move {
+                let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+            });
         }
     }
 
@@ -273,11 +369,13 @@ impl Widget {
     }
 }
 
-/// `["A"]` → "A", `["A", "B", "C"]` → "A, B and C".
-fn list_in_words(items: &[String]) -> String {
-    match items {
-        [] => String::new(),
-        [one] => one.clone(),
-        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
-    }
+/// `?source=share-whatsapp` on the page the widget is on, if it has that shape.
+fn page_source() -> String {
+    let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
+    search
+        .trim_start_matches('?')
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("source="))
+        .map(share_source)
+        .unwrap_or_default()
 }

@@ -28,7 +28,13 @@ fn host(slug: &str) -> Element {
     host
 }
 
+/// A fresh visitor: nothing remembered from other tests' signatures.
+fn forget_everything() {
+    web_sys::window().unwrap().local_storage().unwrap().unwrap().clear().unwrap();
+}
+
 async fn mounted(slug: &str) -> (Element, ShadowRoot) {
+    forget_everything();
     let host = host(slug);
     mount(host.clone(), server().to_owned(), None).await;
     let root = host.shadow_root().expect("an open shadow root");
@@ -74,15 +80,63 @@ async fn until(what: &str, condition: impl Fn() -> bool) {
     panic!("timed out waiting until {what}");
 }
 
+/// Signs `slug` through the API (not the widget) until it has `at_least`.
+async fn ensure_signatures(slug: &str, at_least: u64) {
+    for n in 0..at_least {
+        let body = format!(
+            r#"{{"first_name":"Test","email":"seed-{n}-{}@example.org","postcode":"E1 6AN"}}"#,
+            js_sys::Math::random().to_bits()
+        );
+        let init = web_sys::RequestInit::new();
+        init.set_method("POST");
+        init.set_body(&body.into());
+        let headers = web_sys::Headers::new().unwrap();
+        headers.set("Content-Type", "application/json").unwrap();
+        init.set_headers(&headers);
+        let url = format!("{}/api/petitions/{slug}/signatures", server());
+        let response: web_sys::Response =
+            wasm_bindgen_futures::JsFuture::from(web_sys::window().unwrap().fetch_with_str_and_init(&url, &init))
+                .await
+                .unwrap()
+                .into();
+        let receipt = wasm_bindgen_futures::JsFuture::from(response.json().unwrap()).await.unwrap();
+        let count = js_sys::Reflect::get(&receipt, &"signature_count".into()).unwrap().as_f64().unwrap() as u64;
+        if count >= at_least {
+            return;
+        }
+    }
+}
+
+#[wasm_bindgen_test]
+async fn below_ten_signatures_the_count_is_hidden_and_people_are_asked_to_be_first() {
+    // Nothing in the widget tests signs this petition.
+    let (_, root) = mounted("scrap-upfront-charging").await;
+    assert!(visible(&find(&root, "#pw-first")));
+    assert_eq!(text(&root, "#pw-first"), "Be one of the first to sign this petition.");
+    assert!(!visible(&find(&root, "#pw-counted")), "no number");
+    let bar: Element = find(&root, "#pw-bar");
+    assert_eq!(bar.get_attribute("aria-valuetext").as_deref(), Some("Just started, towards 1,000 signatures"));
+    let shown = find::<HtmlElement>(&root, "#pw-ready").inner_text();
+    let says_zero = shown.lines().any(|line| line.trim().starts_with("0 signature"));
+    assert!(!says_zero, "what is rendered never counts 0 signatures: {shown}");
+}
+
 #[wasm_bindgen_test]
 async fn the_petition_is_shown_inside_an_open_shadow_root() {
+    ensure_signatures("stop-sharing", 10).await;
     let (host, root) = mounted("stop-sharing").await;
     assert_eq!(text(&root, "#pw-title"), "Stop using NHS patients’ personal information for immigration enforcement.");
     assert_eq!(text(&root, ".pw-target"), "To: The Government");
     assert!(text(&root, "#pw-summary").contains("immigration enforcement"));
     assert!(visible(&find(&root, "#pw-bar")), "the progress bar is shown");
+    let bar: Element = find(&root, "#pw-bar");
+    assert_eq!(bar.get_attribute("aria-valuenow"), Some(count(&root).to_string()));
+    let ticks = root.query_selector_all("#pw-ticks span").unwrap().length();
+    assert_eq!(ticks, 3, "ticks for the 500, 1,000 and 5,000 milestones on the way to 10,000");
+    assert!(text(&root, "#pw-timeline").contains("10 signatures reached"), "{}", text(&root, "#pw-timeline"));
+    assert!(!visible(&find(&root, "#pw-first")));
     assert!(text(&root, "#pw-goal").contains("10,000"), "{}", text(&root, "#pw-goal"));
-    assert!(text(&root, "#pw-timeline").contains("Next milestone"), "{}", text(&root, "#pw-timeline"));
+    assert!(text(&root, "#pw-latest").starts_with("Next milestone: "), "{}", text(&root, "#pw-latest"));
     assert!(text(&root, "#pw-supported").contains("Doctors of the World UK, National AIDS Trust and Liberty"));
     assert!(host.get_attribute("data-petition").is_some());
     assert!(!visible(&find(&root, "#pw-loading")), "the loading state is gone");
@@ -98,6 +152,7 @@ async fn every_field_has_a_visible_label_and_the_standard_autocomplete_token() {
         ("pw-postcode", Some("postal-code")),
         ("pw-profession", None),
         ("pw-reason", None),
+        ("pw-outside_uk", None),
         ("pw-consent", None),
     ] {
         let control: Element = find(&root, &format!("#{id}"));
@@ -197,6 +252,7 @@ async fn a_malformed_email_is_caught_before_sending_and_the_fix_clears_it() {
 
 #[wasm_bindgen_test]
 async fn signing_thanks_the_person_and_shows_the_new_count() {
+    ensure_signatures("stop-sharing", 10).await;
     let (_, root) = mounted("stop-sharing").await;
     let before = count(&root);
     let email = format!("widget-test-{}@example.org", js_sys::Math::random().to_bits());

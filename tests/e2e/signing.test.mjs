@@ -40,8 +40,12 @@ test("a person signs on a partner's page, sees the thank-you and the new count, 
   await page.reload();
   await ready(page);
   assert.equal(await shownCount(page), before + 1, "the signature persisted");
+  await form.getByRole("heading", { name: "You signed this petition" }).waitFor();
+  assert.equal(await form.getByRole("button", { name: "Sign the petition" }).isVisible(), false,
+    "a browser that has signed sees the share step, not an empty form");
 
   // The same person signs again, with their address typed differently.
+  await form.getByRole("button", { name: "Someone else wants to sign on this device" }).click();
   await fillForm(page, { email: `  ${email.toUpperCase()} ` });
   await form.getByRole("button", { name: "Sign the petition" }).click();
   await form.getByRole("heading", { name: "Thank you for signing" }).waitFor();
@@ -83,7 +87,7 @@ test("the form is accessible, and its errors are shown and announced without los
   await context.close();
 });
 
-test("when the server can't be reached the widget says so, keeps the form, and signing works once it is back", async () => {
+test("offline, the signature is kept in the browser and sent by itself, once, when the connection is back", async () => {
   const { context, page, record } = await open(browser);
   await page.goto(`${PARTNER}/medact.html`);
   await ready(page);
@@ -96,20 +100,50 @@ test("when the server can't be reached the widget says so, keeps the form, and s
   await form.getByRole("button", { name: "Sign the petition" }).click();
   const problem = form.locator("#pw-form-problem");
   await problem.waitFor({ state: "visible" });
-  assert.match(await problem.textContent(), /We couldn’t reach the petition server\..*what you typed is still here/);
-  assert.equal(await form.getByLabel("First name", { exact: true }).inputValue(), "Nnamdi");
+  assert.match(await problem.textContent(),
+    /^We couldn’t reach the petition server\. .*Your signature is saved in this browser and will be sent automatically when the connection is back/);
+  assert.equal(await form.getByLabel("First name", { exact: true }).inputValue(), "Nnamdi", "the filled form stays");
   assert.equal(await form.getByLabel("Email address").inputValue(), email);
   assert.equal(await serverCount(), before, "nothing was counted");
-  await screenshot(page, "desktop-offline");
+  assert.deepEqual(await axeViolations(page), [], "the offline state is accessible");
+  await screenshot(page, "desktop-offline-queued");
 
+  // No click: the browser's `online` event sends it.
   await context.setOffline(false);
-  await form.getByRole("button", { name: "Sign the petition" }).click();
   await form.getByRole("heading", { name: "Thank you for signing" }).waitFor();
   assert.equal(await serverCount(), before + 1);
-  // Going offline makes Chromium log the refused request itself; that and
-  // nothing else is expected.
-  const unexpected = record.errors.filter((e) => !/ERR_INTERNET_DISCONNECTED/.test(e));
-  assert.deepEqual(unexpected, []);
+  await page.reload();
+  await ready(page);
+  await form.getByRole("heading", { name: "You signed this petition" }).waitFor();
+  assert.equal(await serverCount(), before + 1, "sent exactly once");
+  // Going offline makes Chromium log the refused requests itself; those and
+  // nothing else are expected.
+  assert.deepEqual(record.errors.filter((e) => !/ERR_INTERNET_DISCONNECTED/.test(e)), []);
+  await context.close();
+});
+
+test("a signature kept while offline is sent when the page is opened again, and only once", async () => {
+  const { context, page, record } = await open(browser);
+  await page.goto(`${PARTNER}/medact.html`);
+  await ready(page);
+  const email = freshEmail("reload");
+  await fillForm(page, { email });
+  const before = await serverCount();
+  await context.setOffline(true);
+  await widget(page).getByRole("button", { name: "Sign the petition" }).click();
+  await widget(page).locator("#pw-form-problem").waitFor({ state: "visible" });
+  await page.close(); // the person gives up for now
+  await context.setOffline(false);
+
+  const later = await context.newPage();
+  later.on("pageerror", (error) => record.errors.push(`uncaught: ${error.message}`));
+  await later.goto(`${PARTNER}/medact.html`);
+  await widget(later).getByRole("heading", { name: "Thank you for signing" }).waitFor();
+  assert.equal(await serverCount(), before + 1);
+  await later.reload();
+  await ready(later);
+  assert.equal(await serverCount(), before + 1, "not sent twice");
+  assert.deepEqual(record.errors.filter((e) => !/ERR_INTERNET_DISCONNECTED/.test(e)), []);
   await context.close();
 });
 

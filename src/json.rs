@@ -1,0 +1,200 @@
+//! Reading the API's JSON (already parsed by the browser) into core's types,
+//! by hand.
+//!
+//! Not serde-wasm-bindgen's `from_value`: its deserialiser and the float
+//! formatting its error messages pull in measured about 45 KB of the wasm,
+//! more than every feature of the widget together, paid by every visitor. The
+//! readers follow core's serde names exactly (no renames), and a browser test
+//! (`tests/web.rs`) reads the real server's answers both ways and compares
+//! them, so the two cannot drift apart. Sending still uses serde-wasm-bindgen
+//! (`to_value`), which costs little.
+
+use js_sys::{Array, Reflect};
+use petition_core::{
+    ApiError, CountUpdate, Field, FieldError, Milestone, NextAction, Partner, Petition, Share, SignatureReceipt,
+    SignatureRequest,
+};
+use wasm_bindgen::JsValue;
+
+/// A value that can be read from parsed JSON; `None` if it has the wrong shape.
+pub trait FromJs: Sized {
+    /// Reads `value`.
+    fn from_js(value: &JsValue) -> Option<Self>;
+}
+
+/// Reads `value` as a `T`.
+pub fn read<T: FromJs>(value: &JsValue) -> Option<T> {
+    T::from_js(value)
+}
+
+fn get(object: &JsValue, name: &str) -> JsValue {
+    Reflect::get(object, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
+}
+
+impl FromJs for String {
+    fn from_js(value: &JsValue) -> Option<Self> {
+        value.as_string()
+    }
+}
+
+impl FromJs for bool {
+    fn from_js(value: &JsValue) -> Option<Self> {
+        value.as_bool()
+    }
+}
+
+impl FromJs for u64 {
+    /// A whole, non-negative number that a JS number holds exactly.
+    fn from_js(value: &JsValue) -> Option<Self> {
+        let n = value.as_f64()?;
+        (n >= 0.0 && n.fract() == 0.0 && n <= 9_007_199_254_740_991.0).then_some(n as u64)
+    }
+}
+
+impl<T: FromJs> FromJs for Vec<T> {
+    fn from_js(value: &JsValue) -> Option<Self> {
+        if !Array::is_array(value) {
+            return None;
+        }
+        Array::from(value).iter().map(|item| T::from_js(&item)).collect()
+    }
+}
+
+impl<T: FromJs> FromJs for Option<T> {
+    /// `null` or a missing field is `None`, as with serde.
+    fn from_js(value: &JsValue) -> Option<Self> {
+        if value.is_null() || value.is_undefined() {
+            Some(None)
+        } else {
+            T::from_js(value).map(Some)
+        }
+    }
+}
+
+impl FromJs for Field {
+    fn from_js(value: &JsValue) -> Option<Self> {
+        let name = value.as_string()?;
+        Field::ALL.into_iter().find(|f| f.name() == name)
+    }
+}
+
+/// `FromJs` for a struct of core's, field by field under the same names.
+macro_rules! from_js {
+    ($($type:ident { $($field:ident),* $(,)? })*) => {$(
+        impl FromJs for $type {
+            fn from_js(value: &JsValue) -> Option<Self> {
+                if !value.is_object() {
+                    return None;
+                }
+                Some($type { $($field: FromJs::from_js(&get(value, stringify!($field)))?),* })
+            }
+        }
+    )*};
+}
+
+from_js! {
+    Petition {
+        slug, organiser, target, title, summary, body, supported_by, ask_profession, goal, signature_count,
+        milestones, show_count_from, healthcare_professionals, reasons, partners, share, next_action,
+    }
+    Milestone { count, reached_at }
+    Partner { slug, name, signature_count }
+    Share { url, text, hashtag }
+    NextAction { title, text, url }
+    SignatureReceipt { signature_count, goal, milestones }
+    CountUpdate { slug, signature_count, goal, milestones }
+    FieldError { field, message }
+    SignatureRequest {
+        first_name, last_name, email, postcode, outside_uk, profession, reason, consent, partner,
+        partner_consent, source,
+    }
+}
+
+impl FromJs for ApiError {
+    /// `fields` may be missing (`#[serde(default)]` in core).
+    fn from_js(value: &JsValue) -> Option<Self> {
+        if !value.is_object() {
+            return None;
+        }
+        let fields = get(value, "fields");
+        Some(ApiError {
+            error: FromJs::from_js(&get(value, "error"))?,
+            fields: if fields.is_undefined() { Vec::new() } else { FromJs::from_js(&fields)? },
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The hand readers against serde-wasm-bindgen, on the real server's
+    //! answers (`cargo xtask test` names the server at compile time).
+    use petition_core::SignatureRequest;
+    use wasm_bindgen_futures::JsFuture;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    use super::*;
+
+    fn server() -> &'static str {
+        option_env!("PETITION_TEST_SERVER").expect("run the widget tests with `cargo xtask test`")
+    }
+
+    async fn answer(path: &str, body: Option<&SignatureRequest>) -> JsValue {
+        let init = web_sys::RequestInit::new();
+        if let Some(body) = body {
+            init.set_method("POST");
+            let json = js_sys::JSON::stringify(&serde_wasm_bindgen::to_value(body).unwrap()).unwrap();
+            init.set_body(&json);
+            let headers = web_sys::Headers::new().unwrap();
+            headers.set("Content-Type", "application/json").unwrap();
+            init.set_headers(&headers);
+        }
+        let window = web_sys::window().unwrap();
+        let response: web_sys::Response =
+            JsFuture::from(window.fetch_with_str_and_init(&format!("{}{path}", server()), &init)).await.unwrap().into();
+        JsFuture::from(response.json().unwrap()).await.unwrap()
+    }
+
+    fn both_ways<T: FromJs + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug>(json: &JsValue) -> T {
+        let by_hand: T = read(json).expect("the hand reader reads it");
+        let by_serde: T = serde_wasm_bindgen::from_value(json.clone()).expect("serde reads it");
+        assert_eq!(by_hand, by_serde);
+        by_hand
+    }
+
+    #[wasm_bindgen_test]
+    async fn petitions_read_by_hand_equal_what_serde_reads() {
+        for slug in ["stop-sharing", "scrap-upfront-charging"] {
+            let petition: Petition = both_ways(&answer(&format!("/api/petitions/{slug}"), None).await);
+            assert_eq!(petition.slug, slug);
+        }
+    }
+
+    #[wasm_bindgen_test]
+    async fn receipts_and_field_errors_read_by_hand_equal_what_serde_reads() {
+        let email = format!("json-test-{}@example.org", js_sys::Math::random().to_bits());
+        let request = SignatureRequest {
+            first_name: "Amara".into(),
+            email,
+            postcode: "E1 6AN".into(),
+            ..SignatureRequest::default()
+        };
+        let receipt: SignatureReceipt = both_ways(&answer("/api/petitions/stop-sharing/signatures", Some(&request)).await);
+        assert!(receipt.signature_count >= 1);
+        let invalid = SignatureRequest { email: "nope".into(), ..request };
+        let error: ApiError = both_ways(&answer("/api/petitions/stop-sharing/signatures", Some(&invalid)).await);
+        assert_eq!(error.fields.iter().map(|f| f.field).collect::<Vec<_>>(), [Field::Email]);
+        let missing: ApiError = both_ways(&answer("/api/petitions/nothing-here", None).await);
+        assert!(missing.fields.is_empty());
+    }
+
+    #[wasm_bindgen_test]
+    fn values_of_the_wrong_shape_are_refused_not_guessed() {
+        assert_eq!(read::<u64>(&JsValue::from_f64(1.5)), None);
+        assert_eq!(read::<u64>(&JsValue::from_f64(-1.0)), None);
+        assert_eq!(read::<u64>(&JsValue::from_str("12")), None);
+        assert_eq!(read::<Option<String>>(&JsValue::NULL), Some(None));
+        assert_eq!(read::<Vec<u64>>(&js_sys::JSON::parse("[1, \"2\"]").unwrap()), None);
+        assert!(read::<Petition>(&js_sys::JSON::parse("{\"slug\": \"x\"}").unwrap()).is_none());
+        assert!(read::<Petition>(&JsValue::from_str("<html>")).is_none());
+    }
+}

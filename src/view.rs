@@ -1,0 +1,277 @@
+//! Turning petition data into what the widget shows: the petition, its count
+//! and milestones, and the thank-you with its share links. Text goes in as
+//! text (`textContent`), never as markup.
+
+use petition_core::{consent_text, milestones, Milestone, Petition, Share};
+use wasm_bindgen::JsValue;
+use web_sys::{Document, Element, HtmlElement, ShadowRoot};
+
+use crate::{
+    dom::{attributes, by_id, element, show},
+    error::Result,
+    format,
+};
+
+/// A rendering context: the shadow root and its document.
+pub struct View<'a> {
+    pub root: &'a ShadowRoot,
+    pub document: &'a Document,
+}
+
+impl View<'_> {
+    fn text(&self, id: &str, value: &str) -> Result<()> {
+        by_id::<Element>(self.root, id)?.set_text_content(Some(value));
+        Ok(())
+    }
+
+    /// Everything about the petition that isn't the form's fields.
+    pub fn petition(&self, petition: &Petition, partner: Option<&str>) -> Result<()> {
+        self.text("pw-target", &petition.target)?;
+        self.text("pw-title", &petition.title)?;
+        self.text("pw-summary", &petition.summary)?;
+        let body: Element = by_id(self.root, "pw-body")?;
+        body.set_text_content(None);
+        for paragraph in &petition.body {
+            let paragraph = element(self.document, "p", "", paragraph)?;
+            body.append_child(&paragraph)?;
+        }
+        show(&by_id(self.root, "pw-why")?, !petition.body.is_empty())?;
+        let supported = if petition.supported_by.is_empty() {
+            String::new()
+        } else {
+            format!("This petition is supported by {}.", list_in_words(&petition.supported_by))
+        };
+        self.text("pw-supported", &supported)?;
+        self.text("pw-consent-label", &consent_text(&petition.organiser))?;
+        let partner = partner.and_then(|slug| petition.partners.iter().find(|p| p.slug == slug));
+        if let Some(partner) = partner {
+            self.text("pw-partner-consent-label", &consent_text(&partner.name))?;
+        }
+        show(&by_id(self.root, "pw-partner-consent-row")?, partner.is_some())?;
+        let who = match partner {
+            Some(partner) => format!("{} and {}", petition.organiser, partner.name),
+            None => petition.organiser.clone(),
+        };
+        self.text(
+            "pw-privacy",
+            &format!(
+                "Your details are used for this petition, and for updates only from those you tick above ({who}). \
+                 Your name and email address are never shown publicly."
+            ),
+        )?;
+        let reasons: Element = by_id(self.root, "pw-reasons-list")?;
+        reasons.set_text_content(None);
+        for reason in &petition.reasons {
+            let item = element(self.document, "li", "", reason)?;
+            reasons.append_child(&item)?;
+        }
+        if petition.reasons.is_empty() {
+            let none = element(self.document, "li", "pw-none", "No reasons shared yet. Add yours when you sign.")?;
+            reasons.append_child(&none)?;
+        }
+        self.count(petition)
+    }
+
+    /// The count, the progress bar with its milestone ticks, the tallies and
+    /// the milestones. Below the petition's threshold the number is hidden
+    /// ("be one of the first") and nothing else changes shape.
+    pub fn count(&self, petition: &Petition) -> Result<()> {
+        let (count, goal) = (petition.signature_count, petition.goal);
+        let counted = count >= petition.show_count_from;
+        show(&by_id(self.root, "pw-first")?, !counted)?;
+        show(&by_id(self.root, "pw-counted")?, counted)?;
+        self.text("pw-count-number", &format::number(count))?;
+        self.text("pw-count-words", if count == 1 { "signature" } else { "signatures" })?;
+        let bar: Element = by_id(self.root, "pw-bar")?;
+        let (now, words) = if counted {
+            (count.min(goal), format!("{} of {}", format::number(count), format::signatures(goal)))
+        } else {
+            (0, format!("Just started, towards {}", format::signatures(goal)))
+        };
+        attributes(
+            &bar,
+            &[
+                ("aria-valuenow", &now.to_string()),
+                ("aria-valuemax", &goal.to_string()),
+                ("aria-valuetext", &words),
+                ("aria-label", "Progress towards the goal"),
+            ],
+        )?;
+        let permille = if counted { milestones::progress_permille(count, goal) } else { 0 };
+        let fill: HtmlElement = by_id(self.root, "pw-fill")?;
+        fill.style().set_property("width", &percent(permille))?;
+        self.ticks(goal, &petition.milestones)?;
+        self.text("pw-goal", &format!("Help us reach {}", format::signatures(goal)))?;
+
+        let tally = petition.healthcare_professionals.filter(|n| *n > 0 && counted).map(|n| {
+            if n == 1 {
+                "1 doctor, nurse or midwife has signed".to_owned()
+            } else {
+                format!("{} doctors, nurses and midwives have signed", format::number(n))
+            }
+        });
+        let line: Element = by_id(self.root, "pw-tally")?;
+        line.set_text_content(tally.as_deref());
+        // Petitions with a tally keep room for it, shown or not yet.
+        line.class_list().toggle_with_force("pw-has-tally", petition.healthcare_professionals.is_some())?;
+        self.milestones(count, &petition.milestones, counted)
+    }
+
+    /// A tick on the bar for each milestone far enough from the start to see.
+    fn ticks(&self, goal: u64, milestones: &[Milestone]) -> Result<()> {
+        let ticks: Element = by_id(self.root, "pw-ticks")?;
+        ticks.set_text_content(None);
+        for milestone in milestones.iter().filter(|m| m.count < goal && m.count * 20 >= goal) {
+            let tick = element(self.document, "span", "", "")?;
+            let permille = milestones::progress_permille(milestone.count, goal);
+            tick.set_attribute("style", &format!("left:{}", percent(permille)))?;
+            ticks.append_child(&tick)?;
+        }
+        Ok(())
+    }
+
+    /// The next milestone and the latest reached one up front; every
+    /// reached one, with its date, in the timeline below.
+    fn milestones(&self, count: u64, milestones: &[Milestone], counted: bool) -> Result<()> {
+        let latest: Element = by_id(self.root, "pw-latest")?;
+        let timeline: Element = by_id(self.root, "pw-timeline")?;
+        latest.set_text_content(None);
+        timeline.set_text_content(None);
+        if let Some(next) = next_milestone(count, milestones) {
+            let item = element(self.document, "li", "pw-next", &format!("Next milestone: {}", format::signatures(next)))?;
+            latest.append_child(&item)?;
+        }
+        let reached: Vec<&Milestone> = milestones.iter().rev().filter(|m| counted && m.count <= count).collect();
+        for (n, milestone) in reached.iter().enumerate() {
+            let item = self.reached(milestone)?;
+            if n == 0 {
+                // Short enough for one line on a phone; the timeline has the time.
+                let date = milestone.reached_at.as_deref().and_then(format::date);
+                let words = match date {
+                    Some(date) => format!("{} reached on {date}", format::number(milestone.count)),
+                    None => format!("{} reached", format::signatures(milestone.count)),
+                };
+                let line = element(self.document, "li", "", &words)?;
+                latest.append_child(&line)?;
+            }
+            timeline.append_child(&item)?;
+        }
+        if reached.is_empty() {
+            let first = milestones.first().map_or(petition_core::milestones::goal_for(0, &[]), |m| m.count);
+            let item = element(self.document, "li", "pw-next", &format!("No milestones yet: the first is {}.", format::signatures(first)))?;
+            timeline.append_child(&item)?;
+        }
+        Ok(())
+    }
+
+    fn reached(&self, milestone: &Milestone) -> Result<Element> {
+        let item = element(self.document, "li", "", &format!("{} reached", format::signatures(milestone.count)))?;
+        if let Some((at, words)) = milestone.reached_at.as_deref().and_then(|at| format::date_time(at).map(|w| (at, w))) {
+            let separator = self.document.create_text_node(" · ");
+            item.append_child(&separator)?;
+            let time = element(self.document, "time", "", &words)?;
+            time.set_attribute("datetime", at)?;
+            item.append_child(&time)?;
+        }
+        Ok(item)
+    }
+
+    /// The thank-you: new count and next milestone, share links, next action.
+    /// `remembered` is a later visit by a browser that signed before.
+    pub fn thanks(&self, petition: &Petition, first_name: &str, remembered: bool) -> Result<()> {
+        let count = petition.signature_count;
+        let next = next_milestone(count, &petition.milestones).unwrap_or(petition.goal);
+        self.text("pw-thanks-title", if remembered { "You signed this petition" } else { "Thank you for signing" })?;
+        let opening = match (remembered, first_name.trim()) {
+            (true, _) => "Thank you. It now has".to_owned(),
+            (false, "") => "Your signature is on the petition, with".to_owned(),
+            (false, name) => format!("{name}, your signature is on the petition, with"),
+        };
+        self.text(
+            "pw-thanks-text",
+            &format!(
+                "{opening} {} in all. The next milestone is {}: please help it get there.",
+                format::signatures(count),
+                format::number(next)
+            ),
+        )?;
+        show(&by_id(self.root, "pw-again-row")?, remembered)?;
+        match &petition.share {
+            Some(share) => self.share(share, &petition.title)?,
+            None => show(&by_id(self.root, "pw-share")?, false)?,
+        }
+        match &petition.next_action {
+            Some(action) => {
+                let link: Element = by_id(self.root, "pw-next-action-link")?;
+                link.set_text_content(Some(&action.title));
+                link.set_attribute("href", &action.url)?;
+                self.text("pw-next-action-text", &action.text)?;
+                show(&by_id(self.root, "pw-next-action")?, true)?;
+            }
+            None => show(&by_id(self.root, "pw-next-action")?, false)?,
+        }
+        show(&by_id(self.root, "pw-form")?, false)?;
+        show(&by_id(self.root, "pw-thanks")?, true)
+    }
+
+    fn share(&self, share: &Share, title: &str) -> Result<()> {
+        let message = format!("{} #{}", share.text, share.hashtag);
+        self.text("pw-share-hint", &format!("Ask friends and colleagues to sign too. Posts use #{}.", share.hashtag))?;
+        let enc = |s: &str| String::from(js_sys::encode_uri_component(s));
+        let links: Element = by_id(self.root, "pw-share-links")?;
+        links.set_text_content(None);
+        let targets = [
+            ("X", "share-x", "https://x.com/intent/post?text={text}&url={url}"),
+            ("Facebook", "share-facebook", "https://www.facebook.com/sharer/sharer.php?u={url}"),
+            ("WhatsApp", "share-whatsapp", "https://wa.me/?text={text}%20{url}"),
+            ("Bluesky", "share-bluesky", "https://bsky.app/intent/compose?text={text}%20{url}"),
+            ("Email", "share-email", "mailto:?subject={title}&body={text}%0A%0A{url}"),
+        ];
+        for (name, source, template) in targets {
+            let href = template
+                .replace("{text}", &enc(&message))
+                .replace("{url}", &enc(&share_url(&share.url, source)))
+                .replace("{title}", &enc(title));
+            let item = element(self.document, "li", "", "")?;
+            let link = element(self.document, "a", "", name)?;
+            attributes(&link, &[("href", &href), ("data-source", source)])?;
+            if source != "share-email" {
+                attributes(&link, &[("target", "_blank"), ("rel", "noopener noreferrer")])?;
+                let note = element(self.document, "span", "pw-visually-hidden", " (opens in a new tab)")?;
+                link.append_child(&note)?;
+            }
+            item.append_child(&link)?;
+            links.append_child(&item)?;
+        }
+        let can_share = web_sys::window()
+            .map(|w| w.navigator())
+            .is_some_and(|n| js_sys::Reflect::get(&n, &JsValue::from_str("share")).is_ok_and(|f| f.is_function()));
+        show(&by_id(self.root, "pw-native-share")?, can_share)?;
+        show(&by_id(self.root, "pw-share")?, true)
+    }
+}
+
+/// `url` with `source=…` added, so the organiser can tell which share
+/// brought each signature.
+pub fn share_url(url: &str, source: &str) -> String {
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{separator}source={source}")
+}
+
+/// The first milestone above `count`.
+fn next_milestone(count: u64, milestones: &[Milestone]) -> Option<u64> {
+    milestones.iter().map(|m| m.count).find(|&m| m > count)
+}
+
+fn percent(permille: u32) -> String {
+    format!("{}.{}%", permille / 10, permille % 10)
+}
+
+/// `["A"]` → "A", `["A", "B", "C"]` → "A, B and C".
+fn list_in_words(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
