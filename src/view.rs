@@ -195,7 +195,8 @@ impl View<'_> {
                 format::number(next)
             ),
         )?;
-        show(&by_id(self.root, "pw-again-row")?, remembered)?;
+        // On a shared device the next person may be standing right there.
+        show(&by_id(self.root, "pw-again-row")?, true)?;
         match &petition.share {
             Some(share) => self.share(share, &petition.title)?,
             None => show(&by_id(self.root, "pw-share")?, false)?,
