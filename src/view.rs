@@ -146,12 +146,15 @@ impl View<'_> {
             let item = self.reached(milestone)?;
             if n == 0 {
                 // Short enough for one line on a phone; the timeline has the time.
-                let date = milestone.reached_at.as_deref().and_then(format::date);
-                let words = match date {
-                    Some(date) => format!("{} reached on {date}", format::number(milestone.count)),
-                    None => format!("{} reached", format::signatures(milestone.count)),
+                let line = match milestone.reached_at.as_deref() {
+                    Some(at) => {
+                        let line = element(self.document, "li", "", &format!("{} reached on ", format::number(milestone.count)))?;
+                        let time = self.time(at, "date")?;
+                        line.append_child(&time)?;
+                        line
+                    }
+                    None => element(self.document, "li", "", &format!("{} reached", format::signatures(milestone.count)))?,
                 };
-                let line = element(self.document, "li", "", &words)?;
                 latest.append_child(&line)?;
             }
             timeline.append_child(&item)?;
@@ -166,14 +169,21 @@ impl View<'_> {
 
     fn reached(&self, milestone: &Milestone) -> Result<Element> {
         let item = element(self.document, "li", "", &format!("{} reached", format::signatures(milestone.count)))?;
-        if let Some((at, words)) = milestone.reached_at.as_deref().and_then(|at| format::date_time(at).map(|w| (at, w))) {
+        if let Some(at) = milestone.reached_at.as_deref() {
             let separator = self.document.create_text_node(" · ");
             item.append_child(&separator)?;
-            let time = element(self.document, "time", "", &words)?;
-            time.set_attribute("datetime", at)?;
+            let time = self.time(at, "date-time")?;
             item.append_child(&time)?;
         }
         Ok(item)
+    }
+
+    /// A `<time>` whose words [`format::fill_dates`] puts in once the widget
+    /// is on screen.
+    fn time(&self, at: &str, style: &str) -> Result<Element> {
+        let time = element(self.document, "time", "", "")?;
+        attributes(&time, &[("datetime", at), ("data-format", style)])?;
+        Ok(time)
     }
 
     /// The thank-you: new count and next milestone, share links, next action.

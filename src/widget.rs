@@ -8,6 +8,7 @@ use std::{
 };
 
 use gloo_events::{EventListener, EventListenerOptions};
+use gloo_timers::callback::Timeout;
 use js_sys::Promise;
 use petition_core::{email_suggestion, share_source, validate, CountUpdate, Petition, SignatureRequest};
 use wasm_bindgen::{JsCast, JsValue};
@@ -37,6 +38,8 @@ pub struct Widget {
     petition: RefCell<Option<Petition>>,
     submitting: Cell<bool>,
     listeners: RefCell<Vec<EventListener>>,
+    /// The pending fill of dates after a render (see `format::fill_dates`).
+    dates: RefCell<Option<Timeout>>,
 }
 
 impl Widget {
@@ -62,6 +65,7 @@ impl Widget {
             petition: RefCell::new(None),
             submitting: Cell::new(false),
             listeners: RefCell::new(Vec::new()),
+            dates: RefCell::new(None),
         });
         widget.listen()?;
         Ok(widget)
@@ -92,6 +96,7 @@ impl Widget {
             self.view().petition(&petition, self.partner.as_deref())?;
             *self.petition.borrow_mut() = Some(petition);
             self.show_only("pw-ready")?;
+            self.fill_dates_soon();
             live::watch(&self.origin, &self.slug);
             if let Some(waiting) = memory::queued(&self.origin, &self.slug) {
                 form::fill(&self.root, &waiting)?;
@@ -123,6 +128,14 @@ impl Widget {
         if let Err(error) = self.view().count(petition) {
             self.problem(&error);
         }
+        self.fill_dates_soon();
+    }
+
+    /// Dates are put in words just after the widget is on screen, not while
+    /// it is first drawn: the browser's first `Intl` formatter is slow.
+    fn fill_dates_soon(&self) {
+        let root = self.root.clone();
+        *self.dates.borrow_mut() = Some(Timeout::new(0, move || crate::format::fill_dates(&root)));
     }
 
     fn listen(self: &Rc<Self>) -> Result<()> {

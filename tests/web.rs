@@ -134,6 +134,11 @@ async fn the_petition_is_shown_inside_an_open_shadow_root() {
     let ticks = root.query_selector_all("#pw-ticks span").unwrap().length();
     assert_eq!(ticks, 3, "ticks for the 500, 1,000 and 5,000 milestones on the way to 10,000");
     assert!(text(&root, "#pw-timeline").contains("10 signatures reached"), "{}", text(&root, "#pw-timeline"));
+    // Dates arrive in words (through Intl) just after the widget is shown.
+    let today = js_sys::Date::new_0();
+    let year = today.get_full_year().to_string();
+    until("the milestone dates are in words", || text(&root, "#pw-latest time").ends_with(&year)).await;
+    assert!(text(&root, "#pw-timeline time").contains(" at "), "{}", text(&root, "#pw-timeline"));
     assert!(!visible(&find(&root, "#pw-first")));
     assert!(text(&root, "#pw-goal").contains("10,000"), "{}", text(&root, "#pw-goal"));
     assert!(text(&root, "#pw-latest").starts_with("Next milestone: "), "{}", text(&root, "#pw-latest"));

@@ -307,3 +307,60 @@ test("the progress bar does not animate for people who ask for reduced motion", 
   assert.equal(await widget(moving.page).locator("#pw-fill").evaluate((el) => getComputedStyle(el).transitionDuration), "0.6s");
   await moving.context.close();
 });
+
+test("the server's own field errors (422) are shown the same way as the widget's", async () => {
+  const { context, page, record } = await open(browser);
+  // The widget only sends what passes the shared rules; alter the request on
+  // its way so the real server rejects it, as it would an outdated widget's.
+  await page.route("**/api/petitions/*/signatures", (route) => {
+    const body = route.request().postDataJSON();
+    route.continue({ postData: JSON.stringify({ ...body, postcode: "NOT A POSTCODE" }) });
+  });
+  await page.goto(`${PARTNER}/medact.html`);
+  await ready(page);
+  const form = widget(page);
+  await fillForm(page, { email: freshEmail("server-422") });
+  await form.getByRole("button", { name: "Sign the petition" }).click();
+  await form.getByRole("heading", { name: "There is a problem" }).waitFor();
+  assert.deepEqual(await form.locator("#pw-error-list a").allTextContents(), ["Enter a real UK postcode, like SW1A 1AA"]);
+  assert.equal(await form.getByLabel("Postcode").getAttribute("aria-invalid"), "true");
+  assert.equal(await form.getByLabel("Postcode").inputValue(), "E1 6AN", "what the person typed stays");
+  assert.deepEqual(record.errors.filter((e) => !/status of 422/.test(e)), []);
+  await context.close();
+});
+
+test("a browser without server-sent events still follows the count, by polling", async () => {
+  await atLeastTen();
+  const watcher = await open(browser);
+  await watcher.page.addInitScript(() => { delete window.EventSource; });
+  await watcher.page.goto(`${PARTNER}/medact.html`);
+  await ready(watcher.page);
+  const shown = await shownCount(watcher.page);
+  await fetch(`${SERVER}/api/petitions/stop-sharing/signatures`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ first_name: "Poll", email: freshEmail("poll"), postcode: "E1 6AN" }),
+  });
+  // Polls come every 10 s.
+  await watcher.page.waitForFunction(
+    (expected) => Number(document.querySelector("[data-petition]:not(script)").shadowRoot
+      .querySelector("#pw-count-number").textContent.replace(/,/g, "")) >= expected,
+    shown + 1, { timeout: 12_000 },
+  );
+  assertNoConsoleErrors(watcher.record);
+  await watcher.context.close();
+});
+
+test("a server that never answers ends in words after the timeout, with the signature kept", async () => {
+  const { context, page, record } = await open(browser);
+  await page.route("**/api/petitions/*/signatures", () => { /* a proxy that swallows the request */ });
+  await page.goto(`${PARTNER}/medact.html`);
+  await ready(page);
+  await fillForm(page, { email: freshEmail("timeout") });
+  await widget(page).getByRole("button", { name: "Sign the petition" }).click();
+  const problem = widget(page).locator("#pw-form-problem");
+  await problem.waitFor({ state: "visible", timeout: 20_000 });
+  assert.match(await problem.textContent(), /^The petition server is taking too long to answer\. .*saved in this browser/);
+  assert.deepEqual(record.errors, []);
+  await context.close();
+});
