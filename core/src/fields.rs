@@ -267,10 +267,40 @@ fn edit_distance(a: &str, b: &str) -> usize {
     rows[a.len()][b.len()]
 }
 
+/// Providers that deliver `name+anything@` to `name@`, and, for the first
+/// ones, ignore dots in the name: someone signing again as `a.maya+2@gmail.com`
+/// is still `amaya@gmail.com`. Only providers documented to behave so: on any
+/// other domain `a.b` and `ab` may be different people.
+const PLUS_ADDRESSING: [&str; 10] = [
+    "gmail.com",
+    "googlemail.com",
+    "outlook.com",
+    "hotmail.com",
+    "hotmail.co.uk",
+    "live.com",
+    "icloud.com",
+    "protonmail.com",
+    "proton.me",
+    "fastmail.com",
+];
+/// Of [`PLUS_ADDRESSING`], those that also ignore dots in the name.
+const DOTS_IGNORED: [&str; 2] = ["gmail.com", "googlemail.com"];
+
 /// The form of an address used to recognise the same person signing twice:
-/// trimmed and lower-cased.
+/// trimmed and lower-cased, and on providers known to ignore them, without
+/// `+tags` and dots in the name (`googlemail.com` is `gmail.com`).
 pub fn canonical_email(email: &str) -> String {
-    email.trim().to_lowercase()
+    let email = email.trim().to_lowercase();
+    let Some((local, domain)) = email.rsplit_once('@') else { return email };
+    if !PLUS_ADDRESSING.contains(&domain) {
+        return email;
+    }
+    let local = local.split_once('+').map_or(local, |(name, _tag)| name);
+    if DOTS_IGNORED.contains(&domain) {
+        format!("{}@gmail.com", local.replace('.', ""))
+    } else {
+        format!("{local}@{domain}")
+    }
 }
 
 /// `what` is the field's name mid-sentence and at the start of one.
@@ -629,6 +659,18 @@ mod tests {
     #[test]
     fn canonical_email_ignores_case_and_surrounding_space() {
         assert_eq!(canonical_email("  Amara@Example.ORG\t"), "amara@example.org");
+    }
+
+    #[test]
+    fn canonical_email_drops_what_known_providers_ignore() {
+        for same in ["amara.okafor@gmail.com", "AmaraOkafor+petition@gmail.com", "a.m.a.r.a.okafor@googlemail.com"] {
+            assert_eq!(canonical_email(same), "amaraokafor@gmail.com", "{same}");
+        }
+        assert_eq!(canonical_email("amara+nhs@outlook.com"), "amara@outlook.com");
+        // Outlook keeps dots meaningful; other domains keep everything.
+        assert_eq!(canonical_email("amara.o@outlook.com"), "amara.o@outlook.com");
+        assert_eq!(canonical_email("amara.o+x@example.org"), "amara.o+x@example.org");
+        assert_ne!(canonical_email("a.b@nhs.net"), canonical_email("ab@nhs.net"));
     }
 
     #[test]
