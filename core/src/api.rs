@@ -45,6 +45,21 @@ pub struct Petition {
     pub share: Option<Share>,
     /// What to do next after signing (e.g. download a toolkit).
     pub next_action: Option<NextAction>,
+    /// The proof-of-work challenge a signature must answer: new with every
+    /// request for the petition, so caches must not keep this answer.
+    pub challenge: Challenge,
+}
+
+/// A proof-of-work challenge (see [`crate::proof`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Challenge {
+    /// Opaque and signed by the server: which petition, when, how hard.
+    pub token: String,
+    /// How many leading zero bits the proof's hash needs.
+    pub difficulty: u8,
+    /// A signature sent sooner than this after the challenge was issued is
+    /// not counted: no person fills the form that fast.
+    pub min_seconds: u32,
 }
 
 /// A partner organisation that embeds the petition on its own site.
@@ -132,6 +147,13 @@ pub struct SignatureRequest {
     pub partner_consent: bool,
     /// The share link that brought the person (`?source=` on the page), or empty.
     pub source: String,
+    /// The token of the [`Challenge`] this signature answers.
+    pub challenge: String,
+    /// The answer: see [`crate::proof`].
+    pub proof: u64,
+    /// A field people never see and bots fill in: a signature with anything
+    /// here is stored for review but not counted.
+    pub website: String,
 }
 
 /// The server's answer to an accepted signature.

@@ -9,9 +9,10 @@
 pub mod api;
 pub mod fields;
 pub mod milestones;
+pub mod proof;
 
 pub use api::{
-    ApiError, CountUpdate, FieldError, Milestone, NextAction, Partner, Petition, Share, SignatureReceipt, SignatureRequest,
+    ApiError, Challenge, CountUpdate, FieldError, Milestone, NextAction, Partner, Petition, Share, SignatureReceipt, SignatureRequest,
 };
 pub use fields::{
     canonical_email, consent_text, email_suggestion, reason_is_public, share_source, uk_postcode, validate, Field, Profession,

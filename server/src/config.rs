@@ -31,6 +31,15 @@ pub struct Config {
     /// from the server, as a real partner's site would be.
     #[arg(long, env = "PETITION_DEMO_LISTEN")]
     pub demo_listen: Option<String>,
+
+    /// Seconds a client may take to send a request (its head, and separately
+    /// its body) and the server to answer it. Live-count streams stay open.
+    #[arg(long, env = "PETITION_REQUEST_TIMEOUT_SECONDS", default_value_t = 30)]
+    pub request_timeout_seconds: u64,
+
+    /// How bots and floods are kept out.
+    #[command(flatten)]
+    pub guard: crate::guard::GuardConfig,
 }
 
 impl Config {
@@ -44,6 +53,8 @@ impl Config {
             www_dir: root.join("www"),
             widget_dir: root.join("pkg"),
             demo_listen: None,
+            request_timeout_seconds: 30,
+            guard: crate::guard::GuardConfig::default(),
         }
     }
 }

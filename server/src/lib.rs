@@ -9,6 +9,7 @@
 pub mod config;
 pub mod db;
 mod demo;
+pub mod guard;
 mod http;
 pub mod petition_file;
 pub mod store;
@@ -49,7 +50,9 @@ impl Server {
             ),
             None => None,
         };
-        let (state, stop_streams) = http::AppState::new(pool, &config);
+        let key = store::secret(&pool, "guard").await.context("could not read the server's secret")?;
+        let guard = guard::Guard::new(config.guard.clone(), key);
+        let (state, stop_streams) = http::AppState::new(pool, &config, guard);
         Ok(Server { listener, demo_listener, state, stop_streams })
     }
 
@@ -84,16 +87,15 @@ impl Server {
                 }
             });
         }
+        let head_timeout = self.state.request_timeout;
         let app = http::app(self.state);
         let stop_streams = self.stop_streams;
-        axum::serve(self.listener, app)
-            .with_graceful_shutdown(async move {
-                shutdown.await;
-                stop.send(()).ok();
-                stop_streams.send(true).ok();
-            })
-            .await
-            .context("serving HTTP")?;
+        http::serve(self.listener, app, head_timeout, async move {
+            shutdown.await;
+            stop.send(()).ok();
+            stop_streams.send(true).ok();
+        })
+        .await;
         drop(stopped);
         Ok(())
     }

@@ -1,12 +1,12 @@
 //! Everything the server reads from and writes to the database.
 
 use petition_core::{
-    consent_text, milestones, reason_is_public, CountUpdate, Milestone, Partner, Petition, SignatureReceipt,
+    consent_text, milestones, reason_is_public, Challenge, CountUpdate, Milestone, Partner, Petition, SignatureReceipt,
     ValidSignature,
 };
 use sqlx::SqlitePool;
 
-use crate::petition_file::PetitionFile;
+use crate::{guard::Flag, petition_file::PetitionFile};
 
 /// A storage failure. Its details go to the log, never to a client.
 #[derive(Debug, thiserror::Error)]
@@ -20,6 +20,24 @@ pub enum StoreError {
     /// A stored petition definition could not be read back.
     #[error("stored petition definition is unreadable: {0}")]
     Definition(#[from] serde_json::Error),
+    /// The signature's challenge has been answered before.
+    #[error("challenge already spent")]
+    Spent,
+}
+
+/// The server's secret called `name`, made (32 random bytes) and stored the
+/// first time it is asked for. Two servers starting together on one database
+/// end up with the same one: the first insert wins, both read it back.
+pub async fn secret(pool: &SqlitePool, name: &str) -> Result<Vec<u8>, StoreError> {
+    let mut fresh = [0u8; 32];
+    getrandom::getrandom(&mut fresh).expect("the operating system provides randomness");
+    sqlx::query("INSERT INTO server_secrets (name, secret, created_at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING")
+        .bind(name)
+        .bind(&fresh[..])
+        .bind(now())
+        .execute(pool)
+        .await?;
+    Ok(sqlx::query_scalar("SELECT secret FROM server_secrets WHERE name = ?1").bind(name).fetch_one(pool).await?)
 }
 
 /// Creates the petition `file` describes, or updates its words and steps if it
@@ -55,12 +73,15 @@ pub async fn upsert_petition(pool: &SqlitePool, file: &PetitionFile) -> Result<(
 /// How many public reasons the petition view carries.
 const REASONS_SHOWN: i64 = 5;
 
-/// The public view of the petition called `slug`.
-pub async fn petition(pool: &SqlitePool, slug: &str) -> Result<Petition, StoreError> {
+/// The public view of the petition called `slug`, carrying `challenge`.
+///
+/// Everything in it counts only counted signatures: flagged ones wait for
+/// the organiser, their reasons unseen.
+pub async fn petition(pool: &SqlitePool, slug: &str, challenge: Challenge) -> Result<Petition, StoreError> {
     let (id, definition, count) = find(pool, slug).await?;
     let milestones = milestones_of(pool, id, &definition).await?;
     let reasons: Vec<String> = sqlx::query_scalar(
-        "SELECT reason FROM signatures WHERE petition_id = ?1 AND reason_status = 'public' ORDER BY id DESC LIMIT ?2",
+        "SELECT reason FROM signatures WHERE petition_id = ?1 AND reason_status = 'public' AND status = 'counted' ORDER BY id DESC LIMIT ?2",
     )
     .bind(id)
     .bind(REASONS_SHOWN)
@@ -68,7 +89,8 @@ pub async fn petition(pool: &SqlitePool, slug: &str) -> Result<Petition, StoreEr
     .await?;
     let healthcare_professionals = if definition.show_profession_tally {
         let n: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM signatures WHERE petition_id = ?1 AND profession IN ('doctor', 'nurse', 'midwife')",
+            "SELECT COUNT(*) FROM signatures
+             WHERE petition_id = ?1 AND status = 'counted' AND profession IN ('doctor', 'nurse', 'midwife')",
         )
         .bind(id)
         .fetch_one(pool)
@@ -78,7 +100,8 @@ pub async fn petition(pool: &SqlitePool, slug: &str) -> Result<Petition, StoreEr
         None
     };
     let by_partner: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT partner, COUNT(*) FROM signatures WHERE petition_id = ?1 AND partner IS NOT NULL GROUP BY partner",
+        "SELECT partner, COUNT(*) FROM signatures
+         WHERE petition_id = ?1 AND status = 'counted' AND partner IS NOT NULL GROUP BY partner",
     )
     .bind(id)
     .fetch_all(pool)
@@ -110,6 +133,7 @@ pub async fn petition(pool: &SqlitePool, slug: &str) -> Result<Petition, StoreEr
         ask_profession: definition.ask_profession,
         share: definition.share,
         next_action: definition.next_action,
+        challenge,
     })
 }
 
@@ -122,6 +146,19 @@ pub struct Attribution {
     pub partner_consent: bool,
     /// The share source, already cleaned by [`petition_core::share_source`].
     pub source: String,
+    /// The keyed hash of where the request came from.
+    pub source_hash: String,
+}
+
+/// What the guard made of a signature: see [`crate::guard`].
+#[derive(Debug, Clone)]
+pub struct Screening {
+    /// Why it is stored but not counted, or `None` to count it.
+    pub flag: Option<Flag>,
+    /// The challenge it answered, spent with it.
+    pub challenge_id: String,
+    /// When the challenge expires (Unix seconds): its record can go then.
+    pub challenge_expires: i64,
 }
 
 /// The outcome of [`sign`]: the answer for the person, and the live update
@@ -135,14 +172,18 @@ pub struct Signed {
 
 /// Stores `signature` on the petition called `slug` and returns the count.
 ///
-/// The insert, the count and the milestone stamps change in one transaction,
-/// committed before this returns. A repeat of an address that has signed
-/// (by its canonical form) changes nothing and gets the same answer.
+/// The challenge is spent, and the insert, the count and the milestone stamps
+/// change, in one transaction committed before this returns. A repeat of an
+/// address that has signed (by its canonical form) changes nothing and gets
+/// the same answer, except that a clean signature takes the place of a
+/// flagged one from the same address: a bot that got there first must not
+/// keep the person from being counted.
 pub async fn sign(
     pool: &SqlitePool,
     slug: &str,
     signature: &ValidSignature,
     attribution: &Attribution,
+    screening: &Screening,
 ) -> Result<Signed, StoreError> {
     let (id, definition, _) = find(pool, slug).await?;
     let now = now();
@@ -158,13 +199,36 @@ pub async fn sign(
     } else {
         Some("held")
     };
+    let status = if screening.flag.is_some() { "flagged" } else { "counted" };
     let mut tx = pool.begin().await?;
-    let inserted = sqlx::query(
+    let unix_now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_secs();
+    sqlx::query("DELETE FROM spent_challenges WHERE expires_at < ?1").bind(unix_now as i64).execute(&mut *tx).await?;
+    let fresh = sqlx::query("INSERT INTO spent_challenges (id, expires_at) VALUES (?1, ?2) ON CONFLICT DO NOTHING")
+        .bind(&screening.challenge_id)
+        .bind(screening.challenge_expires)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+        == 1;
+    if !fresh {
+        return Err(StoreError::Spent);
+    }
+    let stored: Option<String> = sqlx::query_scalar(
         "INSERT INTO signatures (petition_id, first_name, last_name, email, canonical_email, postcode, outside_uk,
                                  profession, reason, reason_status, consent, consent_text, partner,
-                                 partner_consent, partner_consent_text, consent_at, source, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
-         ON CONFLICT (petition_id, canonical_email) DO NOTHING",
+                                 partner_consent, partner_consent_text, consent_at, source, created_at,
+                                 status, flag, source_hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)
+         ON CONFLICT (petition_id, canonical_email) DO UPDATE SET
+             first_name = excluded.first_name, last_name = excluded.last_name, email = excluded.email,
+             postcode = excluded.postcode, outside_uk = excluded.outside_uk, profession = excluded.profession,
+             reason = excluded.reason, reason_status = excluded.reason_status, consent = excluded.consent,
+             consent_text = excluded.consent_text, partner = excluded.partner,
+             partner_consent = excluded.partner_consent, partner_consent_text = excluded.partner_consent_text,
+             consent_at = excluded.consent_at, source = excluded.source, created_at = excluded.created_at,
+             status = excluded.status, flag = NULL, source_hash = excluded.source_hash
+           WHERE signatures.status = 'flagged' AND excluded.status = 'counted'
+         RETURNING status",
     )
     .bind(id)
     .bind(&signature.first_name)
@@ -184,11 +248,16 @@ pub async fn sign(
     .bind(any_consent.then_some(&now))
     .bind(Some(&attribution.source).filter(|s| !s.is_empty()))
     .bind(&now)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected()
-        == 1;
-    let count: i64 = if inserted {
+    .bind(status)
+    .bind(screening.flag.map(Flag::code))
+    .bind(&attribution.source_hash)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let counted = stored.as_deref() == Some("counted");
+    if let Some(flag) = screening.flag {
+        tracing::info!(flag = flag.code(), "signature held for review");
+    }
+    let count: i64 = if counted {
         let count: i64 = sqlx::query_scalar(
             "UPDATE petitions SET signature_count = signature_count + 1 WHERE id = ?1 RETURNING signature_count",
         )
@@ -214,7 +283,7 @@ pub async fn sign(
         goal: milestones::goal_for(count, &definition.goal_steps),
         milestones: milestones_of(pool, id, &definition).await?,
     };
-    let update = inserted.then(|| CountUpdate {
+    let update = counted.then(|| CountUpdate {
         slug: definition.slug.clone(),
         signature_count: receipt.signature_count,
         goal: receipt.goal,

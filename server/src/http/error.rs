@@ -23,6 +23,14 @@ pub enum Error {
     /// 400, 413, 415 or 422: the body could not be read as the expected JSON.
     #[error("unreadable body: {1}")]
     Body(StatusCode, String),
+    /// 403: the signature's proof-of-work challenge is missing, not ours,
+    /// expired, unsolved or already spent. One answer for all: a bot learns
+    /// nothing, and the widget fetches a new challenge and tries once more.
+    #[error("challenge not accepted")]
+    Challenge,
+    /// 429: this source is sending more than anyone signing by hand could.
+    #[error("too many requests")]
+    TooMany(std::time::Duration),
     /// 500: the database failed. Logged in full, reported to the client in
     /// general words only.
     #[error(transparent)]
@@ -33,6 +41,7 @@ impl From<StoreError> for Error {
     fn from(error: StoreError) -> Error {
         match error {
             StoreError::NotFound => Error::NotFound,
+            StoreError::Spent => Error::Challenge,
             other => Error::Store(other),
         }
     }
@@ -50,6 +59,24 @@ impl IntoResponse for Error {
                 ApiError { error: "There is a problem with your signature".into(), fields },
             ),
             Error::Body(status, message) => (status, ApiError { error: message, fields: vec![] }),
+            Error::Challenge => (
+                StatusCode::FORBIDDEN,
+                ApiError { error: "This form has expired. Please send it again".into(), fields: vec![] },
+            ),
+            Error::TooMany(wait) => {
+                let body = ApiError {
+                    error: "Too many signatures from your connection just now. Please try again later".into(),
+                    fields: vec![],
+                };
+                // Whole seconds, rounded up, and never 0: "come back now" would be a lie.
+                let seconds = (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1);
+                return (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    [(axum::http::header::RETRY_AFTER, seconds.to_string())],
+                    axum::Json(body),
+                )
+                    .into_response();
+            }
             Error::Store(error) => {
                 tracing::error!(%error, "storage failed");
                 (

@@ -5,18 +5,24 @@ mod assets;
 mod error;
 mod events;
 mod petitions;
+mod serve;
 
 use std::{path::PathBuf, sync::Arc, time::Duration};
 
-use axum::{extract::DefaultBodyLimit, http::header, http::Method, Router};
+use axum::{
+    extract::{ConnectInfo, DefaultBodyLimit, FromRequestParts},
+    http::{header, request::Parts, Method},
+    Router,
+};
 use petition_core::CountUpdate;
 use sqlx::SqlitePool;
 use tokio::sync::{broadcast, watch};
 use tower_http::{compression::CompressionLayer, cors::CorsLayer, timeout::TimeoutLayer, trace::TraceLayer};
 
 pub use error::Error;
+pub use serve::serve;
 
-use crate::Config;
+use crate::{guard::Guard, Config};
 
 /// The largest request body accepted: a signature is well under 4 KiB.
 pub const BODY_LIMIT: usize = 16 * 1024;
@@ -30,6 +36,10 @@ pub struct AppState {
     pub updates: broadcast::Sender<CountUpdate>,
     /// Changes once, when the server starts shutting down.
     pub shutdown: watch::Receiver<bool>,
+    /// Challenges, rates and the checks that keep the count to people.
+    pub guard: Arc<Guard>,
+    /// How long an ordinary request may take, from its first byte to the answer.
+    pub request_timeout: Duration,
 }
 
 /// Folders the server reads files from.
@@ -40,13 +50,31 @@ pub struct Dirs {
 
 impl AppState {
     /// The state, and the sender that starts the shutdown of long-lived streams.
-    pub fn new(pool: SqlitePool, config: &Config) -> (AppState, watch::Sender<bool>) {
+    pub fn new(pool: SqlitePool, config: &Config, guard: Guard) -> (AppState, watch::Sender<bool>) {
         let dirs = Dirs { www: config.www_dir.clone(), widget: config.widget_dir.clone() };
         // A slow stream reader may miss updates beyond these; each update
         // carries the whole state, so the next one catches it up.
         let (updates, _) = broadcast::channel(256);
         let (stop, shutdown) = watch::channel(false);
-        (AppState { pool, dirs: Arc::new(dirs), updates, shutdown }, stop)
+        let request_timeout = Duration::from_secs(config.request_timeout_seconds);
+        (AppState { pool, dirs: Arc::new(dirs), updates, shutdown, guard: Arc::new(guard), request_timeout }, stop)
+    }
+}
+
+/// Where a request came from, as the guard knows it: a keyed hash of the
+/// client's address (see [`Guard::source`]).
+pub struct Source(pub String);
+
+impl FromRequestParts<AppState> for Source {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Source, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<std::net::SocketAddr>>()
+            .map_or(std::net::IpAddr::from([0, 0, 0, 0]), |ConnectInfo(addr)| addr.ip());
+        let forwarded = parts.headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
+        Ok(Source(state.guard.source(peer, forwarded)))
     }
 }
 
@@ -60,13 +88,15 @@ pub fn app(state: AppState) -> Router {
         .allow_methods([Method::GET, Method::POST])
         .allow_headers([header::CONTENT_TYPE])
         .max_age(Duration::from_secs(24 * 60 * 60));
-    // Ordinary requests are cut off after 30 s (a stalled client must not hold
-    // a connection); the live-count stream is meant to stay open.
+    // Ordinary requests are cut off after the request timeout, body and all
+    // (a stalled client must not hold a connection; `serve` limits the head);
+    // the live-count stream is meant to stay open.
+    let timeout = state.request_timeout;
     let timed = Router::new()
         .merge(petitions::router())
         .merge(assets::router(&state.dirs))
         .merge(crate::demo::router())
-        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)));
+        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, timeout));
     Router::new()
         .merge(timed)
         .merge(events::router())

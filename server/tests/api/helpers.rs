@@ -2,7 +2,9 @@
 
 use std::path::{Path, PathBuf};
 
-use petition_server::{Config, Server};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use petition_server::{guard::GuardConfig, Config, Server};
 use serde_json::{json, Value};
 
 pub struct TestApp {
@@ -26,8 +28,25 @@ pub async fn spawn_app() -> TestApp {
     spawn_on(dir, database).await
 }
 
+/// Starts the server on a fresh database file with `guard` as its defences.
+pub async fn spawn_guarded(guard: GuardConfig) -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("petitions.db");
+    let config = Config { guard, ..Config::rooted_at(repo_root(), format!("sqlite://{}", database.display())) };
+    spawn_with(dir, database, config).await
+}
+
+/// Defences for tests about something else: each [`TestApp::sign`] comes
+/// from an address of its own (`X-Forwarded-For`, trusted here), needs no
+/// wait, and its proof of work is quick. The tests of the defences themselves
+/// use [`spawn_guarded`] with the defaults.
+pub fn relaxed_guard() -> GuardConfig {
+    GuardConfig { proof_difficulty: 8, min_fill_seconds: 0, trust_forwarded_for: true, ..GuardConfig::default() }
+}
+
 async fn spawn_on(dir: tempfile::TempDir, database: PathBuf) -> TestApp {
-    let config = Config::rooted_at(repo_root(), format!("sqlite://{}", database.display()));
+    let config =
+        Config { guard: relaxed_guard(), ..Config::rooted_at(repo_root(), format!("sqlite://{}", database.display())) };
     spawn_with(dir, database, config).await
 }
 
@@ -65,8 +84,34 @@ impl TestApp {
         response.json().await.unwrap()
     }
 
+    /// Signs as the widget does: with a fresh challenge, solved, from an
+    /// address no other call uses.
     pub async fn sign(&self, slug: &str, body: &Value) -> reqwest::Response {
-        self.client.post(format!("{}/api/petitions/{slug}/signatures", self.base)).json(body).send().await.unwrap()
+        static NEXT_ADDRESS: AtomicU32 = AtomicU32::new(1);
+        let address = std::net::Ipv4Addr::from(0x0a00_0000 + NEXT_ADDRESS.fetch_add(1, Ordering::Relaxed));
+        let body = self.answer_challenge(slug, body.clone()).await;
+        self.post_signature(slug, &body, Some(&address.to_string())).await
+    }
+
+    /// `body` with a fresh challenge for `slug` and its proof.
+    pub async fn answer_challenge(&self, slug: &str, mut body: Value) -> Value {
+        let challenge: Value = self.get(&format!("/api/petitions/{slug}/challenge")).await.json().await.unwrap();
+        let token = challenge["token"].as_str().unwrap();
+        let difficulty = challenge["difficulty"].as_u64().unwrap() as u8;
+        let proof = petition_core::proof::search(token, difficulty, 0, u64::MAX).unwrap();
+        body["challenge"] = token.into();
+        body["proof"] = proof.into();
+        body
+    }
+
+    /// Posts `body` as it is, as a script would, optionally claiming to come
+    /// from `forwarded_for`.
+    pub async fn post_signature(&self, slug: &str, body: &Value, forwarded_for: Option<&str>) -> reqwest::Response {
+        let mut request = self.client.post(format!("{}/api/petitions/{slug}/signatures", self.base)).json(body);
+        if let Some(address) = forwarded_for {
+            request = request.header("x-forwarded-for", address);
+        }
+        request.send().await.unwrap()
     }
 
     pub async fn count(&self, slug: &str) -> u64 {

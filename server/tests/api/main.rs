@@ -7,3 +7,4 @@ mod signing;
 mod assets;
 mod live;
 mod partners_and_reasons;
+mod bots_and_floods;

@@ -30,7 +30,8 @@ async fn the_petition_view_is_never_cached_and_is_open_to_other_origins() {
         .send()
         .await
         .unwrap();
-    assert_eq!(response.headers()["cache-control"], "no-cache");
+    // It carries a single-use challenge: no cache may hand it to someone else.
+    assert_eq!(response.headers()["cache-control"], "no-store");
     assert_eq!(response.headers()["access-control-allow-origin"], "*");
     assert!(response.headers().get("set-cookie").is_none());
 }

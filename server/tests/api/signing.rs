@@ -84,12 +84,12 @@ async fn reaching_a_milestone_stamps_it_with_the_time() {
 
 #[tokio::test]
 async fn concurrent_signatures_are_all_counted() {
-    let app = spawn_app().await;
+    let app = std::sync::Arc::new(spawn_app().await);
     let mut signings = tokio::task::JoinSet::new();
     for n in 0..40 {
-        let (client, url) = (app.client.clone(), format!("{}/api/petitions/stop-sharing/signatures", app.base));
+        let app = app.clone();
         let body = signature(&format!("concurrent{n}@example.org"));
-        signings.spawn(async move { client.post(url).json(&body).send().await.unwrap().status() });
+        signings.spawn(async move { app.sign("stop-sharing", &body).await.status() });
     }
     let statuses = signings.join_all().await;
     assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
