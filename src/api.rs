@@ -3,7 +3,7 @@
 //! typed result.
 
 use js_sys::{Promise, Reflect};
-use petition_core::{ApiError, Petition, SignatureReceipt, SignatureRequest};
+use petition_core::{ApiError, Challenge, Petition, SignatureReceipt, SignatureRequest};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortSignal, Request, RequestCredentials, RequestInit, RequestMode, Response};
@@ -37,6 +37,11 @@ impl Api {
             None => send(&self.base, None).await?,
         };
         read(response).await
+    }
+
+    /// A new challenge, for when the one that came with the petition expired.
+    pub async fn challenge(&self) -> Result<Challenge> {
+        read(send(&format!("{}/challenge", self.base), None).await?).await
     }
 
     /// Signs the petition.
@@ -91,6 +96,7 @@ async fn read<T: FromJs>(response: Response) -> Result<T> {
         200..=299 => json
             .and_then(|json| read_json(&json))
             .ok_or(Error::Malformed),
+        403 => Err(Error::Expired),
         404 => Err(Error::NotFound),
         500..=599 => Err(Error::Server),
         _ => {

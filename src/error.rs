@@ -13,6 +13,9 @@ pub enum Error {
     Timeout,
     /// The server has no such petition (404).
     NotFound,
+    /// The server did not accept the form's challenge (403): it expired or
+    /// was used already. Answered by fetching a new one.
+    Expired,
     /// The server rejected some fields (422); shown beside each field.
     Invalid(Vec<FieldError>),
     /// The server refused the request with its own words (another 4xx).
@@ -46,6 +49,7 @@ impl Error {
             }
             Error::Timeout => "The petition server is taking too long to answer. Please try again.".into(),
             Error::NotFound => "This petition could not be found. It may have closed or moved.".into(),
+            Error::Expired => "This form has expired. Please send it again.".into(),
             Error::Invalid(_) => "There is a problem with your signature.".into(),
             Error::Refused(message) => message.clone(),
             Error::Server => "The petition server had a problem. Please try again in a moment.".into(),

@@ -142,6 +142,7 @@ pub fn read(root: &ShadowRoot) -> SignatureRequest {
         reason: text(Field::Reason),
         consent: ticked("pw-consent"),
         partner_consent: ticked("pw-partner-consent"),
+        website: by_id::<HtmlInputElement>(root, "pw-website").map(|i| i.value()).unwrap_or_default(),
         ..SignatureRequest::default()
     }
 }

@@ -11,7 +11,7 @@
 
 use js_sys::{Array, Reflect};
 use petition_core::{
-    ApiError, CountUpdate, Field, FieldError, Milestone, NextAction, Partner, Petition, Share, SignatureReceipt,
+    ApiError, Challenge, CountUpdate, Field, FieldError, Milestone, NextAction, Partner, Petition, Share, SignatureReceipt,
     SignatureRequest,
 };
 use wasm_bindgen::JsValue;
@@ -48,6 +48,18 @@ impl FromJs for u64 {
     fn from_js(value: &JsValue) -> Option<Self> {
         let n = value.as_f64()?;
         (n >= 0.0 && n.fract() == 0.0 && n <= 9_007_199_254_740_991.0).then_some(n as u64)
+    }
+}
+
+impl FromJs for u32 {
+    fn from_js(value: &JsValue) -> Option<Self> {
+        u64::from_js(value)?.try_into().ok()
+    }
+}
+
+impl FromJs for u8 {
+    fn from_js(value: &JsValue) -> Option<Self> {
+        u64::from_js(value)?.try_into().ok()
     }
 }
 
@@ -92,11 +104,34 @@ macro_rules! from_js {
     )*};
 }
 
+/// Like `from_js!`, for a struct whose fields all default when missing
+/// (`#[serde(default)]` in core), as serde reads it.
+macro_rules! from_js_defaulted {
+    ($type:ident { $($field:ident),* $(,)? }) => {
+        impl FromJs for $type {
+            fn from_js(value: &JsValue) -> Option<Self> {
+                if !value.is_object() {
+                    return None;
+                }
+                let mut read = $type::default();
+                $(
+                    let field = get(value, stringify!($field));
+                    if !field.is_undefined() {
+                        read.$field = FromJs::from_js(&field)?;
+                    }
+                )*
+                Some(read)
+            }
+        }
+    };
+}
+
 from_js! {
     Petition {
         slug, organiser, target, title, summary, body, supported_by, ask_profession, goal, signature_count,
-        milestones, show_count_from, healthcare_professionals, reasons, partners, share, next_action,
+        milestones, show_count_from, healthcare_professionals, reasons, partners, share, next_action, challenge,
     }
+    Challenge { token, difficulty, min_seconds }
     Milestone { count, reached_at }
     Partner { slug, name, signature_count }
     Share { url, text, hashtag }
@@ -104,9 +139,13 @@ from_js! {
     SignatureReceipt { signature_count, goal, milestones }
     CountUpdate { slug, signature_count, goal, milestones }
     FieldError { field, message }
+}
+
+// A signature kept in the browser by an older widget lacks the newer fields.
+from_js_defaulted! {
     SignatureRequest {
         first_name, last_name, email, postcode, outside_uk, profession, reason, consent, partner,
-        partner_consent, source,
+        partner_consent, source, challenge, proof, website,
     }
 }
 
@@ -172,10 +211,14 @@ mod tests {
     #[wasm_bindgen_test]
     async fn receipts_and_field_errors_read_by_hand_equal_what_serde_reads() {
         let email = format!("json-test-{}@example.org", js_sys::Math::random().to_bits());
+        let challenge: Challenge = both_ways(&answer("/api/petitions/stop-sharing/challenge", None).await);
+        let (challenge, proof) = crate::proof::Solver::start(challenge).answer().await;
         let request = SignatureRequest {
             first_name: "Amara".into(),
             email,
             postcode: "E1 6AN".into(),
+            challenge,
+            proof,
             ..SignatureRequest::default()
         };
         let receipt: SignatureReceipt = both_ways(&answer("/api/petitions/stop-sharing/signatures", Some(&request)).await);

@@ -15,6 +15,7 @@ mod format;
 mod json;
 mod live;
 mod memory;
+mod proof;
 mod view;
 mod widget;
 

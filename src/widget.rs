@@ -19,6 +19,7 @@ use crate::{
     dom::{by_id, focus, show},
     error::{Error, Result},
     form, live, memory,
+    proof::Solver,
     view::{share_url, View},
 };
 
@@ -40,6 +41,8 @@ pub struct Widget {
     listeners: RefCell<Vec<EventListener>>,
     /// The pending fill of dates after a render (see `format::fill_dates`).
     dates: RefCell<Option<Timeout>>,
+    /// The proof of work for the next signature, under way.
+    solver: RefCell<Option<Rc<Solver>>>,
 }
 
 impl Widget {
@@ -66,6 +69,7 @@ impl Widget {
             submitting: Cell::new(false),
             listeners: RefCell::new(Vec::new()),
             dates: RefCell::new(None),
+            solver: RefCell::new(None),
         });
         widget.listen()?;
         Ok(widget)
@@ -92,6 +96,7 @@ impl Widget {
         let result = async {
             self.show_only("pw-loading")?;
             let petition = self.api.petition(prefetched).await?;
+            *self.solver.borrow_mut() = Some(Rc::new(Solver::start(petition.challenge.clone())));
             form::build(&self.root, &self.document, petition.ask_profession)?;
             self.view().petition(&petition, self.partner.as_deref())?;
             *self.petition.borrow_mut() = Some(petition);
@@ -181,6 +186,12 @@ impl Widget {
             on(&element("pw-native-share")?, "click", |widget, _| widget.native_share()),
             on(&element("pw-again")?, "click", |widget, _| {
                 memory::set_signed(&widget.origin, &widget.slug, false);
+                // The last signature spent the challenge: the next person
+                // needs a new one, answered while they type.
+                let renewing = widget.clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    renewing.renew_challenge().await.ok();
+                });
                 let result = (|| {
                     form::build(&widget.root, &widget.document, widget.petition.borrow().as_ref().is_some_and(|p| p.ask_profession))?;
                     show(&by_id(&widget.root, "pw-thanks")?, false)?;
@@ -251,7 +262,15 @@ impl Widget {
         button.set_attribute("aria-disabled", "true")?;
         button.set_text_content(Some("Signing…"));
         self.announce("Sending your signature…")?;
-        let answer = self.api.sign(request).await;
+        let answer = match self.sign_once(request).await {
+            // The challenge expired or was used (a second person signing on
+            // this device, a resend): a new one, and one more try.
+            Err(Error::Expired) => match self.renew_challenge().await {
+                Ok(()) => self.sign_once(request).await,
+                Err(error) => Err(error),
+            },
+            answer => answer,
+        };
         button.remove_attribute("aria-disabled")?;
         button.set_text_content(Some("Sign the petition"));
         match answer {
@@ -294,6 +313,23 @@ impl Widget {
                 self.announce("")
             }
         }
+    }
+
+    /// Fetches a new challenge and starts answering it: each signature
+    /// spends one.
+    async fn renew_challenge(&self) -> Result<()> {
+        let challenge = self.api.challenge().await?;
+        *self.solver.borrow_mut() = Some(Rc::new(Solver::start(challenge)));
+        Ok(())
+    }
+
+    /// Sends `request` with the current challenge's answer, waiting for it if
+    /// the search is still running.
+    async fn sign_once(&self, request: &SignatureRequest) -> Result<petition_core::SignatureReceipt> {
+        let solver = self.solver.borrow().clone().ok_or(Error::Expired)?;
+        let (challenge, proof) = solver.answer().await;
+        let request = SignatureRequest { challenge, proof, ..request.clone() };
+        self.api.sign(&request).await
     }
 
     fn show_thanks(&self, first_name: &str, remembered: bool) -> Result<()> {

@@ -80,28 +80,50 @@ async fn until(what: &str, condition: impl Fn() -> bool) {
     panic!("timed out waiting until {what}");
 }
 
-/// Signs `slug` through the API (not the widget) until it has `at_least`.
-async fn ensure_signatures(slug: &str, at_least: u64) {
-    for n in 0..at_least {
-        let body = format!(
-            r#"{{"first_name":"Test","email":"seed-{n}-{}@example.org","postcode":"E1 6AN"}}"#,
-            js_sys::Math::random().to_bits()
-        );
-        let init = web_sys::RequestInit::new();
+/// Parsed JSON from `path` on the test server, with `body` POSTed if given.
+async fn fetch_json(path: &str, body: Option<String>) -> wasm_bindgen::JsValue {
+    let init = web_sys::RequestInit::new();
+    if let Some(body) = body {
         init.set_method("POST");
         init.set_body(&body.into());
         let headers = web_sys::Headers::new().unwrap();
         headers.set("Content-Type", "application/json").unwrap();
         init.set_headers(&headers);
-        let url = format!("{}/api/petitions/{slug}/signatures", server());
-        let response: web_sys::Response =
-            wasm_bindgen_futures::JsFuture::from(web_sys::window().unwrap().fetch_with_str_and_init(&url, &init))
-                .await
-                .unwrap()
-                .into();
-        let receipt = wasm_bindgen_futures::JsFuture::from(response.json().unwrap()).await.unwrap();
-        let count = js_sys::Reflect::get(&receipt, &"signature_count".into()).unwrap().as_f64().unwrap() as u64;
-        if count >= at_least {
+    }
+    let url = format!("{}{path}", server());
+    let response: web_sys::Response =
+        wasm_bindgen_futures::JsFuture::from(web_sys::window().unwrap().fetch_with_str_and_init(&url, &init))
+            .await
+            .unwrap()
+            .into();
+    wasm_bindgen_futures::JsFuture::from(response.json().unwrap()).await.unwrap()
+}
+
+fn field(value: &wasm_bindgen::JsValue, name: &str) -> wasm_bindgen::JsValue {
+    js_sys::Reflect::get(value, &name.into()).unwrap()
+}
+
+/// Signs `slug` through the API (not the widget) until it has `at_least`:
+/// each signature with its own challenge, answered, and sent no sooner than
+/// a person could.
+async fn ensure_signatures(slug: &str, at_least: u64) {
+    let mut bodies = vec![];
+    let mut wait = 0.0f64;
+    for n in 0..at_least {
+        let challenge = fetch_json(&format!("/api/petitions/{slug}/challenge"), None).await;
+        let token = field(&challenge, "token").as_string().unwrap();
+        let difficulty = field(&challenge, "difficulty").as_f64().unwrap() as u8;
+        wait = wait.max(field(&challenge, "min_seconds").as_f64().unwrap());
+        let proof = petition_core::proof::search(&token, difficulty, 0, u64::MAX).unwrap();
+        bodies.push(format!(
+            r#"{{"first_name":"Test","email":"seed-{n}-{}@example.org","postcode":"E1 6AN","challenge":"{token}","proof":{proof}}}"#,
+            js_sys::Math::random().to_bits()
+        ));
+    }
+    gloo_timers::future::sleep(Duration::from_millis(wait as u64 * 1000 + 100)).await;
+    for body in bodies {
+        let receipt = fetch_json(&format!("/api/petitions/{slug}/signatures"), Some(body)).await;
+        if field(&receipt, "signature_count").as_f64().unwrap() as u64 >= at_least {
             return;
         }
     }

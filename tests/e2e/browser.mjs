@@ -5,6 +5,7 @@
 import { chromium } from "playwright-core";
 import { createRequire } from "node:module";
 import { mkdirSync, readFileSync } from "node:fs";
+import { createHash } from "node:crypto";
 import assert from "node:assert/strict";
 
 const require = createRequire(import.meta.url);
@@ -87,6 +88,40 @@ export async function shownCount(page, index = 0) {
 export async function serverCount(slug = "stop-sharing") {
   const response = await fetch(`${SERVER}/api/petitions/${slug}`);
   return (await response.json()).signature_count;
+}
+
+/** Answers a proof-of-work challenge as the widget does (see core/src/proof.rs). */
+function solve({ token, difficulty }) {
+  const nonce = Buffer.alloc(8);
+  for (let proof = 0; ; proof++) {
+    nonce.writeBigUInt64LE(BigInt(proof));
+    const hash = createHash("sha256").update(token).update(nonce).digest();
+    let bits = 0;
+    for (const byte of hash) {
+      bits += byte === 0 ? 8 : Math.clz32(byte) - 24;
+      if (byte !== 0) break;
+    }
+    if (bits >= difficulty) return proof;
+  }
+}
+
+/**
+ * Signs through the API the way the widget does (a challenge each, solved,
+ * sent no sooner than a person could), for tests that need other people's
+ * signatures. Resolves to the answers' statuses.
+ */
+export async function signThroughApi(bodies, slug = "stop-sharing") {
+  const answered = await Promise.all(bodies.map(async (body) => {
+    const challenge = await (await fetch(`${SERVER}/api/petitions/${slug}/challenge`)).json();
+    return { body: { ...body, challenge: challenge.token, proof: solve(challenge) }, wait: challenge.min_seconds };
+  }));
+  await new Promise((resolve) => setTimeout(resolve, Math.max(...answered.map((a) => a.wait)) * 1000 + 100));
+  return Promise.all(answered.map(async ({ body }) => {
+    const response = await fetch(`${SERVER}/api/petitions/${slug}/signatures`, {
+      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
+    });
+    return response.status;
+  }));
 }
 
 let unique = 0;

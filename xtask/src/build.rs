@@ -8,7 +8,10 @@ use anyhow::{bail, Context};
 use crate::{run, step};
 
 /// Everything one widget loads, gzipped, must fit in this. Checked exactly.
-pub const BUDGET_BYTES: usize = 80 * 1024;
+/// 80 KB until the proof of work (issue 4) added about 4 KB: the price of
+/// keeping bots out without a third-party CAPTCHA, whose script alone is
+/// several times that and tracks the people signing.
+pub const BUDGET_BYTES: usize = 84 * 1024;
 
 /// The files a partner page loads for a widget, in the order it loads them.
 pub const WIDGET_FILES: [&str; 3] = ["www/embed.js", "pkg/petition_widget.js", "pkg/petition_widget_bg.wasm"];

@@ -28,6 +28,12 @@ fn binary(root: &Path) -> PathBuf {
     root.join("target/release/petition-server")
 }
 
+/// Per-source limits for a server that every signature reaches from the same
+/// address (the tests' browsers, someone trying the demo). Proof of work, the
+/// honeypot and the minimum time stay as deployed.
+const ONE_MACHINE_MANY_PEOPLE: [(&str, &str); 2] =
+    [("PETITION_SOURCE_SIGNATURES_PER_10_MIN", "10000"), ("PETITION_SOURCE_REQUESTS_PER_MIN", "10000")];
+
 /// A port nobody is listening on right now.
 fn free_port() -> anyhow::Result<SocketAddr> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?)
@@ -51,6 +57,9 @@ pub fn start(root: &Path, name: &str, with_demo: bool) -> anyhow::Result<Running
         .arg("--database-url")
         .arg(format!("sqlite://{}", dir.join("petitions.db").display()))
         .env("NO_COLOR", "1")
+        // Every browser test signs from 127.0.0.1: one source, many people.
+        // The limits themselves are tested by the server's own tests.
+        .envs(ONE_MACHINE_MANY_PEOPLE)
         .env("RUST_LOG", "petition_server=debug,tower_http=debug")
         .stdout(Stdio::from(std::fs::File::create(&log)?))
         .stderr(Stdio::from(std::fs::File::options().append(true).open(&log)?))
@@ -80,6 +89,12 @@ pub fn run_demo(root: &Path) -> anyhow::Result<()> {
     let demo = std::env::var("PETITION_DEMO_LISTEN").unwrap_or_else(|_| "127.0.0.1:8081".into());
     println!("\nThe petition server: http://{listen}/  (its API, the widget, and the demo pages under /demo/)");
     println!("A demo partner site, on another origin: http://{demo}/");
-    println!("Signatures are stored in ./data/petitions.db. Stop with Ctrl-C.\n");
-    crate::run(Command::new(binary(root)).args(["--listen", &listen, "--demo-listen", &demo]).current_dir(root))
+    println!("Signatures are stored in ./data/petitions.db. Stop with Ctrl-C.");
+    println!("(Per-address limits are off, so one machine can sign as many people.)\n");
+    crate::run(
+        Command::new(binary(root))
+            .args(["--listen", &listen, "--demo-listen", &demo])
+            .envs(ONE_MACHINE_MANY_PEOPLE)
+            .current_dir(root),
+    )
 }
