@@ -1,9 +1,11 @@
 //! `/api/petitions/{slug}`: a petition's public view, and signing it.
 
 use axum::{
-    extract::{Path, State},
-    http::header,
-    response::IntoResponse,
+    body::Body,
+    extract::{Path, Request, State},
+    http::{header, StatusCode},
+    middleware::Next,
+    response::{IntoResponse, Response},
     routing::{get, post},
     Router,
 };
@@ -15,7 +17,7 @@ use crate::store;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/petitions/{slug}", get(show))
-        .route("/api/petitions/{slug}/signatures", post(sign))
+        .route("/api/petitions/{slug}/signatures", post(sign).layer(axum::middleware::from_fn(read_whole_body)))
         .route("/api/petitions/{slug}/challenge", get(challenge))
 }
 
@@ -29,6 +31,30 @@ async fn show(
     // The count changes with every signature and the challenge with every
     // request: caches must never reuse this answer.
     Ok(([(header::CACHE_CONTROL, "no-store")], axum::Json(petition)))
+}
+
+/// How much of an oversized body is read (and thrown away) so that its 413
+/// reaches the client; beyond this the connection is simply closed.
+const DRAIN_LIMIT: usize = 64 * 1024;
+
+/// Reads a signing request's whole body before it is handled. Without this,
+/// a refusal decided before the body is read (415 for the wrong content type,
+/// 413) is sent while the client is still uploading, the connection closes,
+/// and the client sees a broken pipe instead of the answer.
+async fn read_whole_body(request: Request, next: Next) -> Response {
+    let (parts, body) = request.into_parts();
+    let too_large = || Error::Body(StatusCode::PAYLOAD_TOO_LARGE, "The request body is too large".into());
+    match axum::body::to_bytes(body, DRAIN_LIMIT).await {
+        Ok(bytes) if bytes.len() <= super::BODY_LIMIT => next.run(Request::from_parts(parts, Body::from(bytes))).await,
+        Ok(_) => too_large().into_response(),
+        Err(error) => {
+            if error.into_inner().is::<http_body_util::LengthLimitError>() {
+                return too_large().into_response();
+            }
+            // The client went away or sent a broken chunked encoding.
+            Error::Body(StatusCode::BAD_REQUEST, "The request body could not be read".into()).into_response()
+        }
+    }
 }
 
 /// A new challenge alone, for a widget whose challenge has expired.

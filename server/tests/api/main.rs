@@ -8,3 +8,4 @@ mod assets;
 mod live;
 mod partners_and_reasons;
 mod bots_and_floods;
+mod fuzz;
