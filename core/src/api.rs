@@ -45,6 +45,9 @@ pub struct Petition {
     pub share: Option<Share>,
     /// What to do next after signing (e.g. download a toolkit).
     pub next_action: Option<NextAction>,
+    /// A signature counts only once confirmed through a link mailed to the
+    /// person: the thank-you asks them to check their inbox.
+    pub confirm_by_email: bool,
     /// The proof-of-work challenge a signature must answer: new with every
     /// request for the petition, so caches must not keep this answer.
     pub challenge: Challenge,

@@ -37,12 +37,21 @@ pub struct Config {
     #[arg(long, env = "PETITION_REQUEST_TIMEOUT_SECONDS", default_value_t = 30)]
     pub request_timeout_seconds: u64,
 
+    /// How confirmation mail goes out.
+    #[command(flatten)]
+    pub mail: crate::mail::MailConfig,
+
     /// How bots and floods are kept out.
     #[command(flatten)]
     pub guard: crate::guard::GuardConfig,
 }
 
 impl Config {
+    /// Where links in mail point: `--public-url`, or this server as it listens.
+    pub fn public_url(&self, bound: std::net::SocketAddr) -> String {
+        self.mail.public_url.clone().unwrap_or_else(|| format!("http://{bound}"))
+    }
+
     /// The defaults, with every folder taken relative to `root` and the
     /// database at `database_url`: what tests and tools start from.
     pub fn rooted_at(root: &std::path::Path, database_url: String) -> Config {
@@ -54,6 +63,7 @@ impl Config {
             widget_dir: root.join("pkg"),
             demo_listen: None,
             request_timeout_seconds: 30,
+            mail: crate::mail::MailConfig::writing_to(root.join("data/mail")),
             guard: crate::guard::GuardConfig::default(),
         }
     }

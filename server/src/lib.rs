@@ -11,6 +11,7 @@ pub mod db;
 mod demo;
 pub mod guard;
 mod http;
+pub mod mail;
 pub mod petition_file;
 pub mod store;
 
@@ -27,6 +28,7 @@ pub struct Server {
     demo_listener: Option<TcpListener>,
     state: http::AppState,
     stop_streams: tokio::sync::watch::Sender<bool>,
+    outbox: mail::Outbox,
 }
 
 impl Server {
@@ -52,8 +54,10 @@ impl Server {
         };
         let key = store::secret(&pool, "guard").await.context("could not read the server's secret")?;
         let guard = guard::Guard::new(config.guard.clone(), key);
+        let public_url = config.public_url(listener.local_addr()?);
+        let outbox = mail::Outbox::new(pool.clone(), &config.mail, public_url)?;
         let (state, stop_streams) = http::AppState::new(pool, &config, guard);
-        Ok(Server { listener, demo_listener, state, stop_streams })
+        Ok(Server { listener, demo_listener, state, stop_streams, outbox })
     }
 
     /// Where the petition server listens (useful when started on port 0).
@@ -87,6 +91,7 @@ impl Server {
                 }
             });
         }
+        tokio::spawn(self.outbox.run(self.state.mail_wake.clone(), self.state.shutdown.clone()));
         let head_timeout = self.state.request_timeout;
         let app = http::app(self.state);
         let stop_streams = self.stop_streams;

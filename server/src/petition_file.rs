@@ -47,6 +47,9 @@ pub struct PetitionFile {
     pub share: Option<petition_core::Share>,
     /// The next step offered after signing.
     pub next_action: Option<petition_core::NextAction>,
+    /// Count a signature only once the person follows a link mailed to them.
+    #[serde(default)]
+    pub confirm_by_email: bool,
 }
 
 fn default_show_count_from() -> u64 {

@@ -133,6 +133,7 @@ pub async fn petition(pool: &SqlitePool, slug: &str, challenge: Challenge) -> Re
         ask_profession: definition.ask_profession,
         share: definition.share,
         next_action: definition.next_action,
+        confirm_by_email: definition.confirm_by_email,
         challenge,
     })
 }
@@ -199,7 +200,11 @@ pub async fn sign(
     } else {
         Some("held")
     };
-    let status = if screening.flag.is_some() { "flagged" } else { "counted" };
+    let status = match screening.flag {
+        Some(_) => "flagged",
+        None if definition.confirm_by_email => "pending",
+        None => "counted",
+    };
     let mut tx = pool.begin().await?;
     let unix_now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_secs();
     sqlx::query("DELETE FROM spent_challenges WHERE expires_at < ?1").bind(unix_now as i64).execute(&mut *tx).await?;
@@ -213,7 +218,7 @@ pub async fn sign(
     if !fresh {
         return Err(StoreError::Spent);
     }
-    let stored: Option<String> = sqlx::query_scalar(
+    let stored: Option<(i64, String)> = sqlx::query_as(
         "INSERT INTO signatures (petition_id, first_name, last_name, email, canonical_email, postcode, outside_uk,
                                  profession, reason, reason_status, consent, consent_text, partner,
                                  partner_consent, partner_consent_text, consent_at, source, created_at,
@@ -227,8 +232,9 @@ pub async fn sign(
              partner_consent = excluded.partner_consent, partner_consent_text = excluded.partner_consent_text,
              consent_at = excluded.consent_at, source = excluded.source, created_at = excluded.created_at,
              status = excluded.status, flag = NULL, source_hash = excluded.source_hash
-           WHERE signatures.status = 'flagged' AND excluded.status = 'counted'
-         RETURNING status",
+           WHERE (signatures.status = 'flagged' AND excluded.status <> 'flagged')
+              OR (signatures.status = 'pending' AND excluded.status = 'pending')
+         RETURNING id, status",
     )
     .bind(id)
     .bind(&signature.first_name)
@@ -253,36 +259,22 @@ pub async fn sign(
     .bind(&attribution.source_hash)
     .fetch_optional(&mut *tx)
     .await?;
-    let counted = stored.as_deref() == Some("counted");
+    if let Some((signature_id, "pending")) = stored.as_ref().map(|(id, status)| (*id, status.as_str())) {
+        ask_to_confirm(&mut tx, signature_id, &signature.email, unix_now as i64).await?;
+    }
+    let counted = stored.as_ref().is_some_and(|(_, status)| status == "counted");
     if let Some(flag) = screening.flag {
         tracing::info!(flag = flag.code(), "signature held for review");
     }
-    let count: i64 = if counted {
-        let count: i64 = sqlx::query_scalar(
-            "UPDATE petitions SET signature_count = signature_count + 1 WHERE id = ?1 RETURNING signature_count",
-        )
-        .bind(id)
-        .fetch_one(&mut *tx)
-        .await?;
-        sqlx::query(
-            "UPDATE milestones SET reached_at = ?1 WHERE petition_id = ?2 AND count <= ?3 AND reached_at IS NULL",
-        )
-        .bind(&now)
-        .bind(id)
-        .bind(count)
-        .execute(&mut *tx)
-        .await?;
-        count
+    let count = if counted {
+        count_one(&mut tx, id).await?
     } else {
-        sqlx::query_scalar("SELECT signature_count FROM petitions WHERE id = ?1").bind(id).fetch_one(&mut *tx).await?
+        let count: i64 =
+            sqlx::query_scalar("SELECT signature_count FROM petitions WHERE id = ?1").bind(id).fetch_one(&mut *tx).await?;
+        count as u64
     };
     tx.commit().await?;
-    let count = count as u64;
-    let receipt = SignatureReceipt {
-        signature_count: count,
-        goal: milestones::goal_for(count, &definition.goal_steps),
-        milestones: milestones_of(pool, id, &definition).await?,
-    };
+    let receipt = receipt(pool, id, &definition, count).await?;
     let update = counted.then(|| CountUpdate {
         slug: definition.slug.clone(),
         signature_count: receipt.signature_count,
@@ -290,6 +282,101 @@ pub async fn sign(
         milestones: receipt.milestones.clone(),
     });
     Ok(Signed { receipt, update })
+}
+
+/// Puts a confirmation mail for a pending signature in the outbox, unless
+/// it has caused a few today already. A repeat of a pending signature comes
+/// here again: the first mail may have been lost, and every link sent keeps
+/// working until one is used.
+async fn ask_to_confirm(tx: &mut sqlx::SqliteConnection, signature_id: i64, to: &str, unix_now: i64) -> Result<(), StoreError> {
+    let recent: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE signature_id = ?1 AND created_at > ?2")
+        .bind(signature_id)
+        .bind(unix_now - 24 * 60 * 60)
+        .fetch_one(&mut *tx)
+        .await?;
+    if recent < crate::mail::PER_SIGNATURE_PER_DAY {
+        sqlx::query("INSERT INTO outbox (signature_id, to_address, created_at, next_attempt_at) VALUES (?1, ?2, ?3, ?3)")
+            .bind(signature_id)
+            .bind(to)
+            .bind(unix_now)
+            .execute(&mut *tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// What [`confirm`] did.
+pub enum Confirmed {
+    /// The signature now counts; the live update for everyone watching.
+    Now {
+        /// The petition's title, for the page that says so.
+        title: String,
+        /// The petition's new state.
+        update: CountUpdate,
+    },
+    /// No pending signature has that link: used already, expired, or never sent.
+    NotPending,
+}
+
+/// Counts the pending signature whose link carries `token`, once.
+pub async fn confirm(pool: &SqlitePool, token: &str) -> Result<Confirmed, StoreError> {
+    let hash = crate::mail::token_hash(token);
+    let unix_now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_secs();
+    let mut tx = pool.begin().await?;
+    let confirmed: Option<(i64, i64)> = sqlx::query_as(
+        "UPDATE signatures SET status = 'counted', confirmed_at = ?1
+         WHERE status = 'pending'
+           AND id = (SELECT signature_id FROM confirmations WHERE hash = ?2 AND expires_at >= ?3)
+         RETURNING id, petition_id",
+    )
+    .bind(now())
+    .bind(&hash)
+    .bind(unix_now as i64)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some((signature_id, petition_id)) = confirmed else { return Ok(Confirmed::NotPending) };
+    // Every link to this signature is used up with this one.
+    sqlx::query("DELETE FROM confirmations WHERE signature_id = ?1").bind(signature_id).execute(&mut *tx).await?;
+    let count = count_one(&mut tx, petition_id).await?;
+    tx.commit().await?;
+    let (slug,): (String,) = sqlx::query_as("SELECT slug FROM petitions WHERE id = ?1").bind(petition_id).fetch_one(pool).await?;
+    let (id, definition, _) = find(pool, &slug).await?;
+    let receipt = receipt(pool, id, &definition, count).await?;
+    Ok(Confirmed::Now {
+        title: definition.title.clone(),
+        update: CountUpdate {
+            slug: definition.slug,
+            signature_count: receipt.signature_count,
+            goal: receipt.goal,
+            milestones: receipt.milestones,
+        },
+    })
+}
+
+/// Adds one to the petition's count and stamps the milestones it reaches.
+async fn count_one(tx: &mut sqlx::SqliteConnection, petition_id: i64) -> Result<u64, StoreError> {
+    let now = now();
+    let count: i64 = sqlx::query_scalar(
+        "UPDATE petitions SET signature_count = signature_count + 1 WHERE id = ?1 RETURNING signature_count",
+    )
+    .bind(petition_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    sqlx::query("UPDATE milestones SET reached_at = ?1 WHERE petition_id = ?2 AND count <= ?3 AND reached_at IS NULL")
+        .bind(&now)
+        .bind(petition_id)
+        .bind(count)
+        .execute(&mut *tx)
+        .await?;
+    Ok(count as u64)
+}
+
+async fn receipt(pool: &SqlitePool, id: i64, definition: &PetitionFile, count: u64) -> Result<SignatureReceipt, StoreError> {
+    Ok(SignatureReceipt {
+        signature_count: count,
+        goal: milestones::goal_for(count, &definition.goal_steps),
+        milestones: milestones_of(pool, id, definition).await?,
+    })
 }
 
 /// The live state of the petition called `slug`, as the count stream sends it.

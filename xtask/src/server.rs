@@ -15,6 +15,8 @@ pub struct Running {
     pub addr: SocketAddr,
     pub demo_addr: Option<SocketAddr>,
     pub log: PathBuf,
+    /// Where it writes confirmation mail (no SMTP server is set).
+    pub mail_dir: PathBuf,
 }
 
 impl Drop for Running {
@@ -50,12 +52,15 @@ pub fn start(root: &Path, name: &str, with_demo: bool) -> anyhow::Result<Running
     let addr = free_port()?;
     let demo_addr = if with_demo { Some(free_port()?) } else { None };
     let log = dir.join("server.log");
+    let mail_dir = dir.join("mail");
     let mut command = Command::new(binary(root));
     command
         .arg("--listen")
         .arg(addr.to_string())
         .arg("--database-url")
         .arg(format!("sqlite://{}", dir.join("petitions.db").display()))
+        .arg("--mail-dir")
+        .arg(&mail_dir)
         .env("NO_COLOR", "1")
         // Every browser test signs from 127.0.0.1: one source, many people.
         // The limits themselves are tested by the server's own tests.
@@ -68,7 +73,7 @@ pub fn start(root: &Path, name: &str, with_demo: bool) -> anyhow::Result<Running
         command.arg("--demo-listen").arg(demo.to_string());
     }
     let child = command.spawn().with_context(|| format!("starting {}", binary(root).display()))?;
-    let mut running = Running { child, addr, demo_addr, log };
+    let mut running = Running { child, addr, demo_addr, log, mail_dir };
     let deadline = Instant::now() + Duration::from_secs(30);
     while TcpStream::connect(addr).is_err() {
         if let Some(status) = running.child.try_wait()? {
@@ -90,6 +95,7 @@ pub fn run_demo(root: &Path) -> anyhow::Result<()> {
     println!("\nThe petition server: http://{listen}/  (its API, the widget, and the demo pages under /demo/)");
     println!("A demo partner site, on another origin: http://{demo}/");
     println!("Signatures are stored in ./data/petitions.db. Stop with Ctrl-C.");
+    println!("Confirmation mail is written to ./data/mail/ (no SMTP server is set): open a .eml file, follow its link.");
     println!("(Per-address limits are off, so one machine can sign as many people.)\n");
     crate::run(
         Command::new(binary(root))

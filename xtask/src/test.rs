@@ -53,5 +53,6 @@ fn node_against_demo(root: &Path, name: &str, args: &[&str]) -> anyhow::Result<(
         .args(args)
         .env("PETITION_SERVER", format!("http://{}", server.addr))
         .env("PARTNER_SITE", format!("http://{demo}"))
+        .env("MAIL_DIR", &server.mail_dir)
         .env("CHROMIUM", setup::CHROMIUM))
 }

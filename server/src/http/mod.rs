@@ -2,6 +2,7 @@
 //! response passes through.
 
 mod assets;
+mod confirm;
 mod error;
 mod events;
 mod petitions;
@@ -40,6 +41,8 @@ pub struct AppState {
     pub guard: Arc<Guard>,
     /// How long an ordinary request may take, from its first byte to the answer.
     pub request_timeout: Duration,
+    /// Tells the outbox there is new mail.
+    pub mail_wake: Arc<tokio::sync::Notify>,
 }
 
 /// Folders the server reads files from.
@@ -57,7 +60,16 @@ impl AppState {
         let (updates, _) = broadcast::channel(256);
         let (stop, shutdown) = watch::channel(false);
         let request_timeout = Duration::from_secs(config.request_timeout_seconds);
-        (AppState { pool, dirs: Arc::new(dirs), updates, shutdown, guard: Arc::new(guard), request_timeout }, stop)
+        let state = AppState {
+            pool,
+            dirs: Arc::new(dirs),
+            updates,
+            shutdown,
+            guard: Arc::new(guard),
+            request_timeout,
+            mail_wake: Arc::default(),
+        };
+        (state, stop)
     }
 }
 
@@ -94,6 +106,7 @@ pub fn app(state: AppState) -> Router {
     let timeout = state.request_timeout;
     let timed = Router::new()
         .merge(petitions::router())
+        .merge(confirm::router())
         .merge(assets::router(&state.dirs))
         .merge(crate::demo::router())
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, timeout));

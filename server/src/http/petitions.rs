@@ -92,6 +92,7 @@ async fn sign(
         source_hash: source,
     };
     let signed = store::sign(&state.pool, &slug, &signature, &attribution, &screening).await?;
+    state.mail_wake.notify_one();
     if let Some(update) = signed.update {
         // No receivers is fine: nobody is watching this petition live.
         state.updates.send(update).ok();

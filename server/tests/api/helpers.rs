@@ -50,7 +50,11 @@ async fn spawn_on(dir: tempfile::TempDir, database: PathBuf) -> TestApp {
     spawn_with(dir, database, config).await
 }
 
-pub async fn spawn_with(dir: tempfile::TempDir, database: PathBuf, config: Config) -> TestApp {
+/// Starts the server with `config`, except that mail without an SMTP server
+/// is written to `dir/mail` (see [`TestApp::links_mailed_to`]), never into
+/// the repository.
+pub async fn spawn_with(dir: tempfile::TempDir, database: PathBuf, mut config: Config) -> TestApp {
+    config.mail.mail_dir = dir.path().join("mail");
     let server = Server::start(config).await.expect("server starts");
     let base = format!("http://{}", server.addr());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -114,6 +118,40 @@ impl TestApp {
         request.send().await.unwrap()
     }
 
+    /// Signs, then confirms through the link mailed to the signature's
+    /// address, as a person would on a petition that asks for confirmation.
+    pub async fn sign_and_confirm(&self, slug: &str, body: &Value) {
+        let to = body["email"].as_str().unwrap();
+        let before = self.mails_to(to).len();
+        assert_eq!(self.sign(slug, body).await.status(), 200);
+        let link = self.links_mailed_to(to, before + 1).await.pop().unwrap();
+        let page = self.client.post(&link).send().await.unwrap();
+        assert_eq!(page.status(), 200);
+        assert!(page.text().await.unwrap().contains("your signature is confirmed"));
+    }
+
+    /// Every mail to `to` in the mail folder, oldest first, as written.
+    pub fn mails_to(&self, to: &str) -> Vec<String> {
+        let Ok(files) = std::fs::read_dir(self.dir.path().join("mail")) else { return Vec::new() };
+        let mut files: Vec<PathBuf> = files.map(|f| f.unwrap().path()).collect();
+        files.sort();
+        let header = format!("\r\nTo: {to}\r\n");
+        files.iter().map(|f| std::fs::read_to_string(f).unwrap()).filter(|m| m.contains(&header)).collect()
+    }
+
+    /// The confirmation links in the first `count` mails to `to`, waiting up
+    /// to five seconds for the outbox to write them.
+    pub async fn links_mailed_to(&self, to: &str, count: usize) -> Vec<String> {
+        for _ in 0..100 {
+            let mails = self.mails_to(to);
+            if mails.len() >= count {
+                return mails.iter().take(count).map(|m| confirmation_link(m).expect("a link in the mail")).collect();
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("{count} mail(s) to {to} did not arrive; the folder has {:?}", self.mails_to(to));
+    }
+
     pub async fn count(&self, slug: &str) -> u64 {
         self.petition(slug).await["signature_count"].as_u64().unwrap()
     }
@@ -122,6 +160,11 @@ impl TestApp {
     pub async fn db(&self) -> sqlx::SqlitePool {
         sqlx::SqlitePool::connect(&format!("sqlite://{}", self.database.display())).await.unwrap()
     }
+}
+
+/// The confirmation link in a mail's text: the line that holds `/confirm/`.
+pub fn confirmation_link(mail: &str) -> Option<String> {
+    mail.lines().map(str::trim).find(|line| line.contains("/confirm/")).map(str::to_owned)
 }
 
 /// A complete, valid signature from `email`.

@@ -50,7 +50,9 @@ async fn a_page_watching_two_petitions_gets_both_counts_and_then_each_new_signat
     assert_eq!((first["slug"].as_str(), first["signature_count"].as_u64()), (Some("stop-sharing"), Some(0)));
     assert_eq!(second["slug"], "scrap-upfront-charging");
 
-    app.sign("scrap-upfront-charging", &signature("live@example.org")).await;
+    // That petition asks for confirmation: the signature counts, and is sent,
+    // when the person follows the link mailed to them.
+    app.sign_and_confirm("scrap-upfront-charging", &signature("live@example.org")).await;
     let update = events.next(Duration::from_secs(2)).await;
     assert_eq!((update["slug"].as_str(), update["signature_count"].as_u64()), (Some("scrap-upfront-charging"), Some(1)));
     assert_eq!(update["goal"], 1000);

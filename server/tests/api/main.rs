@@ -9,3 +9,4 @@ mod live;
 mod partners_and_reasons;
 mod bots_and_floods;
 mod fuzz;
+mod confirmation;

@@ -60,7 +60,7 @@ async fn the_same_email_signing_again_is_not_counted_twice_and_gets_the_same_ans
 async fn one_person_may_sign_two_different_petitions() {
     let app = spawn_app().await;
     app.sign("stop-sharing", &signature("both@example.org")).await;
-    app.sign("scrap-upfront-charging", &signature("both@example.org")).await;
+    app.sign_and_confirm("scrap-upfront-charging", &signature("both@example.org")).await;
     assert_eq!(app.count("stop-sharing").await, 1);
     assert_eq!(app.count("scrap-upfront-charging").await, 1);
 }

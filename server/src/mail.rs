@@ -1,0 +1,285 @@
+//! Email: confirmation links, and the outbox that delivers them.
+//!
+//! A confirmation mail is written to the `outbox` table in the same
+//! transaction as the signature it confirms, and a background task delivers
+//! it: through SMTP when a server is configured, otherwise as a file in the
+//! mail folder (the demo). An SMTP outage therefore never fails a signing and
+//! never loses a mail; delivery is retried with growing waits.
+//!
+//! The outbox holds the address only. The link's token is drawn as the mail
+//! goes out and only its hash is stored, so no readable token is ever at rest,
+//! not even in a mail waiting for an SMTP server to come back.
+
+use std::{path::PathBuf, time::Duration};
+
+use anyhow::Context;
+use lettre::{
+    message::{header::ContentTransferEncoding, Body, Mailbox},
+    AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
+};
+use sha2::{Digest, Sha256};
+use sqlx::SqlitePool;
+use tokio::sync::watch;
+
+use crate::petition_file::PetitionFile;
+
+/// How long a confirmation link works.
+pub const LINK_LIFETIME: Duration = Duration::from_secs(7 * 24 * 60 * 60);
+
+/// Mails one signature can cause in a day: a repeat of a pending signature
+/// sends a new link (the first may be lost), up to this many.
+pub const PER_SIGNATURE_PER_DAY: i64 = 3;
+
+/// Attempts before a mail is given up (and left in the outbox for review).
+const MAX_ATTEMPTS: i64 = 12;
+
+/// How mail goes out; every option can also come from the environment.
+#[derive(Debug, Clone, clap::Args)]
+pub struct MailConfig {
+    /// SMTP server for outgoing mail, e.g. smtps://user:pass@smtp.example.org
+    /// or smtp://127.0.0.1:2525 (no TLS). Without one, mail is written to
+    /// the mail folder instead.
+    #[arg(long, env = "PETITION_SMTP_URL")]
+    pub smtp_url: Option<String>,
+
+    /// The sender of confirmation mails.
+    #[arg(long, env = "PETITION_MAIL_FROM", default_value = "Petition <petition@localhost>")]
+    pub mail_from: String,
+
+    /// Where mail is written when no SMTP server is set (one .eml file each).
+    #[arg(long, env = "PETITION_MAIL_DIR", default_value = "data/mail")]
+    pub mail_dir: PathBuf,
+
+    /// The address people reach this server at, for links in mail, e.g.
+    /// https://petition.example.org. Defaults to http:// and --listen.
+    #[arg(long, env = "PETITION_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    /// Seconds before the first retry of a failed delivery; each retry waits
+    /// twice as long as the last, up to six hours.
+    #[arg(long, env = "PETITION_MAIL_RETRY_SECONDS", default_value_t = 30)]
+    pub mail_retry_seconds: u64,
+}
+
+impl MailConfig {
+    /// Defaults, with the mail folder at `mail_dir`.
+    pub fn writing_to(mail_dir: PathBuf) -> MailConfig {
+        MailConfig {
+            smtp_url: None,
+            mail_from: "Petition <petition@localhost>".into(),
+            mail_dir,
+            public_url: None,
+            mail_retry_seconds: 30,
+        }
+    }
+}
+
+/// A confirmation link's secret: 256 random bits, and the hash that is stored.
+pub struct Token {
+    /// Goes in the link, and nowhere else.
+    pub token: String,
+    /// Goes in the database.
+    pub hash: String,
+}
+
+/// A new confirmation token.
+pub fn new_token() -> Token {
+    let mut bytes = [0u8; 32];
+    getrandom::getrandom(&mut bytes).expect("the operating system provides randomness");
+    let token = hex::encode(bytes);
+    Token { hash: token_hash(&token), token }
+}
+
+/// What is stored of `token`: whoever reads the database can't confirm.
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// A mail's words.
+pub struct Mail {
+    /// The subject line.
+    pub subject: String,
+    /// Plain text.
+    pub body: String,
+}
+
+/// The mail asking someone to confirm their signature of `petition`.
+pub fn confirmation(petition: &PetitionFile, public_url: &str, token: &str) -> Mail {
+    let link = format!("{}/confirm/{token}", public_url.trim_end_matches('/'));
+    Mail {
+        subject: format!("Confirm your signature: {}", petition.title),
+        body: format!(
+            "Thank you for signing the petition\n\n  {title}\n\nTo count your signature, please confirm it: open\n\
+             this link within 7 days and press \"Confirm my signature\".\n\n{link}\n\nIf you did not sign, ignore \
+             this email: nothing is counted\nwithout your confirmation.\n\n{organiser}\n",
+            title = petition.title,
+            organiser = petition.organiser,
+        ),
+    }
+}
+
+/// Where due mail goes.
+enum Transport {
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    Folder(PathBuf),
+}
+
+/// The outbox's delivery task: delivers what is due, then waits for new mail
+/// (`wake`), a retry coming due, or the shutdown.
+pub struct Outbox {
+    pool: SqlitePool,
+    transport: Transport,
+    from: Mailbox,
+    retry: Duration,
+    public_url: String,
+}
+
+impl Outbox {
+    /// Checks the configuration (a bad SMTP URL or sender stops the start).
+    pub fn new(pool: SqlitePool, config: &MailConfig, public_url: String) -> anyhow::Result<Outbox> {
+        let transport = match &config.smtp_url {
+            Some(url) => Transport::Smtp(
+                AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+                    .context("--smtp-url is not an SMTP URL")?
+                    .timeout(Some(Duration::from_secs(30)))
+                    .build(),
+            ),
+            None => Transport::Folder(config.mail_dir.clone()),
+        };
+        let from = config.mail_from.parse().with_context(|| format!("--mail-from {:?} is not an address", config.mail_from))?;
+        let retry = Duration::from_secs(config.mail_retry_seconds.max(1));
+        Ok(Outbox { pool, transport, from, retry, public_url })
+    }
+
+    /// Runs until `shutdown` changes. `wake` is notified when mail is added.
+    pub async fn run(self, wake: std::sync::Arc<tokio::sync::Notify>, mut shutdown: watch::Receiver<bool>) {
+        loop {
+            let next = match self.deliver_due().await {
+                Ok(next) => next,
+                Err(error) => {
+                    tracing::error!(%error, "the outbox could not be read");
+                    Some(self.retry)
+                }
+            };
+            let wait = next.unwrap_or(Duration::from_secs(60 * 60));
+            tokio::select! {
+                () = wake.notified() => {}
+                () = tokio::time::sleep(wait) => {}
+                _ = shutdown.changed() => return,
+            }
+        }
+    }
+
+    /// Sends every mail that is due; returns how long until the next retry.
+    async fn deliver_due(&self) -> anyhow::Result<Option<Duration>> {
+        sqlx::query("DELETE FROM confirmations WHERE expires_at < ?1").bind(unix_now()).execute(&self.pool).await?;
+        let due: Vec<(i64, i64, String, i64, String, String)> = sqlx::query_as(
+            "SELECT outbox.id, outbox.signature_id, outbox.to_address, outbox.attempts, signatures.status,
+                    petitions.definition
+             FROM outbox JOIN signatures ON signatures.id = outbox.signature_id
+                         JOIN petitions ON petitions.id = signatures.petition_id
+             WHERE outbox.sent_at IS NULL AND outbox.attempts < ?1 AND outbox.next_attempt_at <= ?2
+             ORDER BY outbox.id LIMIT 50",
+        )
+        .bind(MAX_ATTEMPTS)
+        .bind(unix_now())
+        .fetch_all(&self.pool)
+        .await?;
+        for (id, signature_id, to, attempts, status, definition) in due {
+            if status != "pending" {
+                // Confirmed through an earlier link meanwhile: nothing to send.
+                sqlx::query("UPDATE outbox SET sent_at = ?1, to_address = '' WHERE id = ?2")
+                    .bind(unix_now())
+                    .bind(id)
+                    .execute(&self.pool)
+                    .await?;
+                continue;
+            }
+            let petition: PetitionFile = serde_json::from_str(&definition)?;
+            let token = new_token();
+            sqlx::query("INSERT INTO confirmations (hash, signature_id, expires_at) VALUES (?1, ?2, ?3)")
+                .bind(&token.hash)
+                .bind(signature_id)
+                .bind(unix_now() + LINK_LIFETIME.as_secs() as i64)
+                .execute(&self.pool)
+                .await?;
+            let mail = confirmation(&petition, &self.public_url, &token.token);
+            match self.send(id, &to, mail).await {
+                Ok(()) => {
+                    // Sent: the address is no longer needed here.
+                    sqlx::query("UPDATE outbox SET sent_at = ?1, to_address = '', last_error = NULL WHERE id = ?2")
+                        .bind(unix_now())
+                        .bind(id)
+                        .execute(&self.pool)
+                        .await?;
+                    tracing::info!(mail = id, "mail delivered");
+                }
+                Err(error) => {
+                    // Nobody has this link: it must not stay usable.
+                    sqlx::query("DELETE FROM confirmations WHERE hash = ?1").bind(&token.hash).execute(&self.pool).await?;
+                    let wait = self.retry.saturating_mul(1 << attempts.min(20)).min(Duration::from_secs(6 * 60 * 60));
+                    // The error's kind only: an SMTP server's reply can quote the address.
+                    let kind = error.chain().last().map(ToString::to_string).unwrap_or_default();
+                    let kind: String = kind.chars().take(120).collect::<String>().replace(&to, "<address>");
+                    tracing::warn!(mail = id, attempt = attempts + 1, retry_in = ?wait, error = %kind, "mail not delivered");
+                    sqlx::query(
+                        "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?1, last_error = ?2 WHERE id = ?3",
+                    )
+                    .bind(unix_now() + wait.as_secs() as i64)
+                    .bind(&kind)
+                    .bind(id)
+                    .execute(&self.pool)
+                    .await?;
+                }
+            }
+        }
+        let next: Option<i64> =
+            sqlx::query_scalar("SELECT MIN(next_attempt_at) FROM outbox WHERE sent_at IS NULL AND attempts < ?1")
+                .bind(MAX_ATTEMPTS)
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(next.map(|at| Duration::from_secs(at.saturating_sub(unix_now()).max(1) as u64)))
+    }
+
+    async fn send(&self, id: i64, to: &str, mail: Mail) -> anyhow::Result<()> {
+        let message = Message::builder()
+            .from(self.from.clone())
+            .to(to.parse().context("the address is not one mail can go to")?)
+            .subject(mail.subject)
+            .singlepart(
+                lettre::message::SinglePart::builder()
+                    .header(lettre::message::header::ContentType::TEXT_PLAIN)
+                    .body(plain_body(mail.body)),
+            )?;
+        match &self.transport {
+            Transport::Smtp(smtp) => {
+                smtp.send(message).await?;
+            }
+            Transport::Folder(dir) => {
+                tokio::fs::create_dir_all(dir).await?;
+                let path = dir.join(format!("{id:06}.eml"));
+                tokio::fs::write(&path, message.formatted()).await?;
+                tracing::info!(path = %path.display(), "no SMTP server set: mail written to a file");
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `text` as 8bit, not quoted-printable, so that the link stays whole and
+/// clickable however the mail is opened, a text editor included. Lettre
+/// picks quoted-printable for any line of 76 characters or more (a link
+/// usually is); 8bit only needs lines under 998, which every line we write
+/// is, or the text goes quoted-printable after all.
+fn plain_body(text: String) -> Body {
+    let text = text.replace("\r\n", "\n").replace('\n', "\r\n");
+    if text.lines().all(|line| line.len() < 998) && !text.contains('\0') {
+        Body::dangerous_pre_encoded(text.into_bytes(), ContentTransferEncoding::EightBit)
+    } else {
+        Body::new(text)
+    }
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_secs() as i64
+}
