@@ -191,20 +191,28 @@ impl View<'_> {
     pub fn thanks(&self, petition: &Petition, first_name: &str, remembered: bool) -> Result<()> {
         let count = petition.signature_count;
         let next = next_milestone(count, &petition.milestones).unwrap_or(petition.goal);
-        self.text("pw-thanks-title", if remembered { "You signed this petition" } else { "Thank you for signing" })?;
-        let opening = match (remembered, first_name.trim()) {
-            (true, _) => "Thank you. It now has".to_owned(),
-            (false, "") => "Your signature is on the petition, with".to_owned(),
-            (false, name) => format!("{name}, your signature is on the petition, with"),
+        let title = match (remembered, petition.confirm_by_email) {
+            (true, _) => "You signed this petition",
+            (false, true) => "Check your inbox",
+            (false, false) => "Thank you for signing",
         };
-        self.text(
-            "pw-thanks-text",
-            &format!(
-                "{opening} {} in all. The next milestone is {}: please help it get there.",
-                format::signatures(count),
-                format::number(next)
-            ),
-        )?;
+        self.text("pw-thanks-title", title)?;
+        let name = first_name.trim();
+        let milestone = format!("The next milestone is {}: please help the petition get there.", format::number(next));
+        let signatures = format::signatures(count);
+        let step = "open the link we have just emailed you. Your signature counts once you confirm it, within 7 days.";
+        let text = match (remembered, petition.confirm_by_email, name) {
+            (true, false, _) => format!("Thank you. It now has {signatures} in all. {milestone}"),
+            // Not counted yet, so no count: it may still be 0.
+            (true, true, _) => {
+                format!("Thank you. If you have not yet, open the link we emailed you to confirm your signature. {milestone}")
+            }
+            (false, true, "") => format!("One more step: {step} {milestone}"),
+            (false, true, name) => format!("{name}, one more step: {step} {milestone}"),
+            (false, false, "") => format!("Your signature is on the petition, with {signatures} in all. {milestone}"),
+            (false, false, name) => format!("{name}, your signature is on the petition, with {signatures} in all. {milestone}"),
+        };
+        self.text("pw-thanks-text", &text)?;
         // On a shared device the next person may be standing right there.
         show(&by_id(self.root, "pw-again-row")?, true)?;
         match &petition.share {

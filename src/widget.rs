@@ -284,10 +284,15 @@ impl Widget {
                     milestones: receipt.milestones,
                 });
                 self.show_thanks(&request.first_name, false)?;
-                self.announce(&format!(
-                    "Thank you for signing. The petition now has {}.",
-                    crate::format::signatures(receipt.signature_count)
-                ))
+                let confirm = self.petition.borrow().as_ref().is_some_and(|p| p.confirm_by_email);
+                self.announce(&if confirm {
+                    "Check your inbox: open the link we have just emailed you to confirm your signature.".to_owned()
+                } else {
+                    format!(
+                        "Thank you for signing. The petition now has {}.",
+                        crate::format::signatures(receipt.signature_count)
+                    )
+                })
             }
             Err(Error::Invalid(errors)) => {
                 memory::dequeue(&self.origin, &self.slug);
