@@ -131,12 +131,18 @@ impl Guard {
     /// A guard signing with `key` (the server's secret, kept in the database
     /// so that every instance shares it).
     pub fn new(config: GuardConfig, key: Vec<u8>) -> Guard {
+        Guard::counting_per(config, key, Duration::from_secs(60))
+    }
+
+    /// A guard whose "per minute" is `minute` (and "per ten minutes" ten of
+    /// them): the tests' way to see rates calm down without waiting minutes.
+    fn counting_per(config: GuardConfig, key: Vec<u8>, minute: Duration) -> Guard {
         Guard {
             config,
             key,
-            requests: Rates::new(Duration::from_secs(60)),
-            signatures: Rates::new(Duration::from_secs(600)),
-            petition_requests: Rates::new(Duration::from_secs(60)),
+            requests: Rates::new(minute),
+            signatures: Rates::new(minute * 10),
+            petition_requests: Rates::new(minute),
         }
     }
 
@@ -388,5 +394,23 @@ mod tests {
         assert_eq!(guard.challenge("quiet", "s").difficulty, 20);
         assert_eq!(guard.judge("s", &answered, ""), Some(Flag::Burst));
         assert_eq!(guard.judge("t", &answered, "https://spam.example"), Some(Flag::Honeypot));
+    }
+
+    #[test]
+    fn the_difficulty_falls_back_when_a_petition_and_a_source_calm_down() {
+        let minute = Duration::from_millis(40);
+        let config = GuardConfig { busy_requests_per_min: 2, source_signatures_per_10_min: 1, ..GuardConfig::default() };
+        let guard = Guard::counting_per(config, b"k".to_vec(), minute);
+        let answered = Answered { id: "x".into(), issued: UNIX_EPOCH, expires_unix: 0 };
+        for _ in 0..3 {
+            guard.admit("p", "s").unwrap();
+        }
+        guard.judge("s", &answered, "");
+        guard.judge("s", &answered, "");
+        assert_eq!(guard.challenge("p", "s").difficulty, 16 + BUSY_EXTRA_BITS + SOURCE_EXTRA_BITS);
+        std::thread::sleep(minute + minute / 2);
+        assert_eq!(guard.challenge("p", "s").difficulty, 16 + SOURCE_EXTRA_BITS, "the petition's minute is over");
+        std::thread::sleep(minute * 10);
+        assert_eq!(guard.challenge("p", "s").difficulty, 16, "and the source's ten minutes");
     }
 }
