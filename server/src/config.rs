@@ -12,7 +12,7 @@ pub struct Config {
     pub listen: String,
 
     /// Where signatures are stored: a SQLite URL, e.g. sqlite://data/petitions.db.
-    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://data/petitions.db")]
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://data/petitions.db", global = true)]
     pub database_url: String,
 
     /// Folder of petition files (*.toml), created or updated at start-up.

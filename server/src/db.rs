@@ -17,6 +17,9 @@ pub async fn connect(url: &str) -> anyhow::Result<SqlitePool> {
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Full)
         .foreign_keys(true)
+        // What is deleted or overwritten (an erased signer) is zeroed on disk,
+        // not left in free space.
+        .pragma("secure_delete", "ON")
         .busy_timeout(Duration::from_secs(10));
     if let Some(dir) = options.get_filename().parent() {
         if !dir.as_os_str().is_empty() {

@@ -6,6 +6,8 @@
 //! server on port 0 and talk to it over real HTTP.
 #![deny(missing_docs)]
 
+pub mod admin;
+pub mod admin_cli;
 pub mod config;
 pub mod db;
 mod demo;

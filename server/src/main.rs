@@ -1,9 +1,27 @@
 //! The `petition-server` binary: reads its configuration, opens the database,
-//! loads the petition files and serves. Everything else lives in the library.
+//! loads the petition files and serves; or, as `petition-server admin …`,
+//! runs one of the organiser's commands. Everything else lives in the library.
 
 use anyhow::Context;
 use clap::Parser;
 use petition_server::Config;
+
+#[derive(Parser)]
+#[command(name = "petition-server", version, about = "Runs a petition: the public API, the embeddable widget and its demo pages")]
+struct Cli {
+    #[command(flatten)]
+    config: Config,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(clap::Subcommand)]
+enum Command {
+    /// The organiser's tools: petitions from files, counts, exports, erasure
+    /// and review. They work on the database (--database-url) directly.
+    #[command(subcommand)]
+    Admin(petition_server::admin_cli::Command),
+}
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -13,7 +31,19 @@ async fn main() -> anyhow::Result<()> {
                 .unwrap_or_else(|_| "petition_server=info,tower_http=info".into()),
         )
         .init();
-    let config = Config::parse();
+    let Cli { config, command } = Cli::parse();
+    if let Some(Command::Admin(command)) = command {
+        // An organiser reads the error and its causes, not a backtrace; a
+        // reader that stops early (`| head`) is not an error.
+        if let Err(error) = petition_server::admin_cli::run(command, &config.database_url, &mut std::io::stdout().lock()).await {
+            let closed = error.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe);
+            if !closed {
+                eprintln!("error: {error:#}");
+                std::process::exit(1);
+            }
+        }
+        return Ok(());
+    }
     let server = petition_server::Server::start(config).await.context("could not start the petition server")?;
     server.run_until_shutdown(shutdown_signal()).await.context("the petition server failed")
 }

@@ -50,6 +50,14 @@ pub struct PetitionFile {
     /// Count a signature only once the person follows a link mailed to them.
     #[serde(default)]
     pub confirm_by_email: bool,
+    /// Whether a signature still counts after its signer has had their
+    /// personal data erased (it was a real person's, when made).
+    #[serde(default = "yes")]
+    pub erasure_keeps_count: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 fn default_show_count_from() -> u64 {
@@ -70,7 +78,12 @@ impl PetitionFile {
     /// Parses and checks a petition file's text; errors name the line or field.
     pub fn parse(text: &str) -> anyhow::Result<PetitionFile> {
         let file: PetitionFile = toml::from_str(text)?;
-        file.check()?;
+        if let Err((key, message)) = file.check() {
+            match line_of(text, key) {
+                Some(line) => bail!("line {line}: {message}"),
+                None => bail!("{message}"),
+            }
+        }
         Ok(file)
     }
 
@@ -88,9 +101,11 @@ impl PetitionFile {
         petition_core::consent_text(&self.organiser)
     }
 
-    fn check(&self) -> anyhow::Result<()> {
+    /// The first problem found: the key it is about (`share.url` for one in
+    /// a table), and what is wrong.
+    fn check(&self) -> Result<(), (&'static str, String)> {
         if !is_slug(&self.slug) {
-            bail!("slug {:?} must be lower-case letters, digits and hyphens (at most 64)", self.slug);
+            return Err(("slug", format!("slug {:?} must be lower-case letters, digits and hyphens (at most 64)", self.slug)));
         }
         for (name, value) in [
             ("organiser", &self.organiser),
@@ -99,32 +114,52 @@ impl PetitionFile {
             ("summary", &self.summary),
         ] {
             if value.trim().is_empty() {
-                bail!("{name} must not be empty");
+                return Err((name, format!("{name} must not be empty")));
             }
         }
         for (name, steps) in [("goal_steps", &self.goal_steps), ("milestones", &self.milestones)] {
             if steps.first() == Some(&0) || steps.windows(2).any(|w| w[0] >= w[1]) {
-                bail!("{name} must be positive and in ascending order, like [10000, 25000, 50000]");
+                return Err((name, format!("{name} must be positive and in ascending order, like [10000, 25000, 50000]")));
             }
         }
         for partner in &self.partners {
             if !is_slug(&partner.slug) || partner.name.trim().is_empty() {
-                bail!("partner {:?} needs a slug of lower-case letters, digits and hyphens, and a name", partner.slug);
+                return Err((
+                    "partners",
+                    format!("partner {:?} needs a slug of lower-case letters, digits and hyphens, and a name", partner.slug),
+                ));
             }
         }
         if self.show_profession_tally && !self.ask_profession {
-            bail!("show_profession_tally needs ask_profession = true");
+            return Err(("show_profession_tally", "show_profession_tally needs ask_profession = true".into()));
         }
         if let Some(share) = &self.share {
             if !share.url.starts_with("https://") && !share.url.starts_with("http://") {
-                bail!("share.url must be a web address starting with https://");
+                return Err(("share.url", "share.url must be a web address starting with https://".into()));
             }
         }
         if self.goal_steps.is_empty() {
-            bail!("goal_steps must list at least one goal, like [10000, 25000, 50000]");
+            return Err(("goal_steps", "goal_steps must list at least one goal, like [10000, 25000, 50000]".into()));
         }
         Ok(())
     }
+}
+
+/// The line (from 1) where `key` is set in `text`: `key = …`, or a table
+/// `[key]` / `[[key]]`; `table.key` looks for `key` after `[table]`.
+fn line_of(text: &str, key: &str) -> Option<usize> {
+    let (table, key) = key.split_once('.').map_or((None, key), |(table, key)| (Some(table), key));
+    let lines: Vec<&str> = text.lines().map(str::trim).collect();
+    let from = match table {
+        Some(table) => lines.iter().position(|line| *line == format!("[{table}]"))? + 1,
+        None => 0,
+    };
+    let sets = |line: &&str| {
+        line.strip_prefix(key).is_some_and(|rest| rest.trim_start().starts_with('='))
+            || **line == format!("[{key}]")
+            || **line == format!("[[{key}]]")
+    };
+    lines[from..].iter().position(|line| sets(line)).map(|i| from + i + 1)
 }
 
 /// Lower-case letters, digits and hyphens, not starting with a hyphen, at most 64.
@@ -180,10 +215,19 @@ mod tests {
     }
 
     #[test]
-    fn steps_out_of_order_are_rejected() {
+    fn steps_out_of_order_are_rejected_with_their_line() {
         let text = DEMO.replace("goal_steps = [10000, 25000", "goal_steps = [25000, 10000");
+        let line = text.lines().position(|l| l.starts_with("goal_steps")).unwrap() + 1;
         let message = PetitionFile::parse(&text).unwrap_err().to_string();
-        assert!(message.contains("goal_steps must be positive and in ascending order"), "{message}");
+        assert_eq!(message, format!("line {line}: goal_steps must be positive and in ascending order, like [10000, 25000, 50000]"));
+    }
+
+    #[test]
+    fn a_problem_in_a_table_names_the_line_in_that_table() {
+        let text = DEMO.replace("url = \"https://www.doctorsoftheworld.org.uk/stop-sharing", "url = \"www.doctorsoftheworld.org.uk/stop-sharing");
+        let line = text.lines().position(|l| l.starts_with("url = \"www.")).unwrap() + 1;
+        let message = PetitionFile::parse(&text).unwrap_err().to_string();
+        assert_eq!(message, format!("line {line}: share.url must be a web address starting with https://"));
     }
 
     #[test]

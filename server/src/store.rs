@@ -416,6 +416,6 @@ async fn find(pool: &SqlitePool, slug: &str) -> Result<(i64, PetitionFile, u64),
 }
 
 /// The current time as RFC 3339 UTC, e.g. `2017-04-20T08:13:26Z`.
-fn now() -> String {
+pub(crate) fn now() -> String {
     humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
 }

@@ -10,3 +10,4 @@ mod partners_and_reasons;
 mod bots_and_floods;
 mod fuzz;
 mod confirmation;
+mod admin;

@@ -1,0 +1,253 @@
+//! `petition-server admin …`: the organiser's command line over
+//! [`crate::admin`]. It works on the database directly, so it runs beside a
+//! serving server as well as without one.
+
+use std::{
+    io::{IsTerminal, Write},
+    path::PathBuf,
+};
+
+use anyhow::{bail, Context};
+
+use crate::{
+    admin::{self, Audience, Batch, Verdict},
+    petition_file::PetitionFile,
+    store::{self, StoreError},
+};
+
+/// The organiser's tools.
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// Check petition files and say exactly what is wrong, with the line.
+    Check {
+        /// Petition files (*.toml).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Create or update petitions from their files (checked first; nothing
+    /// is saved unless every file is valid). Signatures are never touched.
+    Apply {
+        /// Petition files (*.toml).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// List petitions with their counts, per-partner counts and milestone dates.
+    List {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Export a petition's counted signatures as CSV, for delivering it; or,
+    /// with --partner, only the signers who agreed to hear from that partner.
+    Export {
+        /// The petition's slug.
+        slug: String,
+        /// Only this partner's consenting signers, with what it needs to write to them.
+        #[arg(long)]
+        partner: Option<String>,
+        /// Write to this file instead of standard output.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+    /// Erase a signer's personal data from every petition at once. Their
+    /// signature keeps counting unless the petition file sets
+    /// erasure_keeps_count = false.
+    Erase {
+        /// The signer's email address (any form of it that signed).
+        email: String,
+    },
+    /// List a petition's signatures held for review (honeypot, too fast, burst).
+    Held {
+        /// The petition's slug.
+        slug: String,
+    },
+    /// Count held signatures after all: they were people.
+    Approve {
+        /// The petition's slug.
+        slug: String,
+        /// Ids, as `held` lists them.
+        #[arg(required = true)]
+        ids: Vec<i64>,
+    },
+    /// Reject held signatures: their personal data is erased, they never count.
+    Reject {
+        /// The petition's slug.
+        slug: String,
+        /// Ids, as `held` lists them.
+        #[arg(required = true)]
+        ids: Vec<i64>,
+    },
+    /// Stop counting a batch of signatures found to be an attack, by time
+    /// window or by source. Milestone dates above the new count are taken back.
+    Invalidate {
+        /// The petition's slug.
+        slug: String,
+        /// From this time (RFC 3339, e.g. 2026-11-22T10:00:00Z), with --to.
+        #[arg(long, requires = "to", conflicts_with = "source")]
+        from: Option<String>,
+        /// Until this time (RFC 3339), with --from.
+        #[arg(long, requires = "from")]
+        to: Option<String>,
+        /// Every signature from this source hash (as `held` shows it).
+        #[arg(long)]
+        source: Option<String>,
+    },
+}
+
+/// Runs `command` on the database at `database_url`, writing to `out`.
+pub async fn run(command: Command, database_url: &str, out: &mut impl Write) -> anyhow::Result<()> {
+    if let Command::Check { files } = &command {
+        for file in files {
+            read(file)?;
+            writeln!(out, "{}: a valid petition file", file.display())?;
+        }
+        return Ok(());
+    }
+    let pool = crate::db::connect(database_url).await?;
+    let result = match command {
+        Command::Check { .. } => unreachable!("handled above"),
+        Command::Apply { files } => {
+            let petitions = files.iter().map(|file| read(file)).collect::<anyhow::Result<Vec<_>>>()?;
+            for petition in &petitions {
+                let existed = admin::list(&pool).await?.iter().any(|p| p.slug == petition.slug);
+                store::upsert_petition(&pool, petition).await?;
+                writeln!(out, "{} petition {:?}", if existed { "updated" } else { "created" }, petition.slug)?;
+            }
+            Ok(())
+        }
+        Command::List { json } => list(&pool, json, out).await,
+        Command::Export { slug, partner, output } => export(&pool, &slug, partner.as_deref(), output, out).await,
+        Command::Erase { email } => {
+            let erased = admin::erase(&pool, &email).await?;
+            writeln!(
+                out,
+                "erased the personal data of {} signature(s); {} no longer count",
+                erased.signatures, erased.uncounted
+            )?;
+            Ok(())
+        }
+        Command::Held { slug } => {
+            let held = admin::held(&pool, &slug).await.map_err(|e| named(e, &slug))?;
+            writeln!(out, "{} held signature(s) on {slug:?}", held.len())?;
+            for h in held {
+                writeln!(out, "{:>8}  {}  {:<9} source {}  {} <{}>", h.id, h.signed_at, h.flag, h.source, h.name, h.email)?;
+            }
+            Ok(())
+        }
+        Command::Approve { slug, ids } => verdict(&pool, &slug, &ids, Verdict::Approve, out).await,
+        Command::Reject { slug, ids } => verdict(&pool, &slug, &ids, Verdict::Reject, out).await,
+        Command::Invalidate { slug, from, to, source } => {
+            let batch = match (from, to, source) {
+                (Some(from), Some(to), None) => {
+                    for time in [&from, &to] {
+                        humantime::parse_rfc3339(time)
+                            .with_context(|| format!("{time:?} is not a time like 2026-11-22T10:00:00Z"))?;
+                    }
+                    Batch::Between(from, to)
+                }
+                (None, None, Some(source)) => Batch::Source(source),
+                _ => bail!("say which signatures: --from and --to, or --source"),
+            };
+            let (changed, count) = admin::invalidate(&pool, &slug, &batch).await.map_err(|e| named(e, &slug))?;
+            writeln!(out, "{changed} signature(s) no longer count; {slug:?} now has {count}")?;
+            Ok(())
+        }
+    };
+    pool.close().await;
+    result
+}
+
+fn read(file: &PathBuf) -> anyhow::Result<PetitionFile> {
+    let text = std::fs::read_to_string(file).with_context(|| format!("could not read {}", file.display()))?;
+    PetitionFile::parse(&text).with_context(|| format!("{} is not a valid petition file", file.display()))
+}
+
+fn named(error: StoreError, slug: &str) -> anyhow::Error {
+    match error {
+        StoreError::NotFound => anyhow::anyhow!("there is no petition {slug:?} (`admin list` shows them)"),
+        other => other.into(),
+    }
+}
+
+async fn list(pool: &sqlx::SqlitePool, json: bool, out: &mut impl Write) -> anyhow::Result<()> {
+    let petitions = admin::list(pool).await?;
+    if json {
+        serde_json::to_writer_pretty(&mut *out, &petitions)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    for p in petitions {
+        writeln!(out, "{}  {}", p.slug, p.title)?;
+        writeln!(out, "  {} signatures counted, {} waiting for confirmation, {} held for review", p.signature_count, p.pending, p.flagged)?;
+        for partner in &p.partners {
+            writeln!(
+                out,
+                "  partner {}: {} signatures, {} agreed to hear from it",
+                partner.slug, partner.signature_count, partner.consented
+            )?;
+        }
+        for milestone in &p.milestones {
+            let when = milestone.reached_at.as_deref().unwrap_or("not yet");
+            writeln!(out, "  milestone {:>7}: {when}", milestone.count)?;
+        }
+    }
+    Ok(())
+}
+
+async fn export(
+    pool: &sqlx::SqlitePool,
+    slug: &str,
+    partner: Option<&str>,
+    output: Option<PathBuf>,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
+    let audience = partner.map_or(Audience::Organiser, Audience::Partner);
+    // A progress bar only where a person watches.
+    let show_progress = std::io::stderr().is_terminal();
+    let progress = |done: u64, total: u64| {
+        if show_progress {
+            let width = 30;
+            let filled = (done * width).checked_div(total).unwrap_or(width) as usize;
+            eprint!("\r[{}{}] {done}/{total} signatures", "#".repeat(filled), " ".repeat(width as usize - filled));
+        }
+    };
+    let rows = match output {
+        Some(path) => {
+            let file = std::fs::File::create(&path).with_context(|| format!("could not create {}", path.display()))?;
+            let mut file = std::io::BufWriter::new(file);
+            let rows = admin::export(pool, slug, audience, &mut file, progress).await;
+            if show_progress {
+                eprintln!();
+            }
+            let rows = rows.map_err(export_error(slug))?;
+            writeln!(out, "wrote {rows} signature(s) to {}", path.display())?;
+            rows
+        }
+        None => {
+            let rows = admin::export(pool, slug, audience, out, progress).await;
+            if show_progress {
+                eprintln!();
+            }
+            rows.map_err(export_error(slug))?
+        }
+    };
+    tracing::debug!(rows, "exported");
+    Ok(())
+}
+
+fn export_error(slug: &str) -> impl Fn(admin::ExportError) -> anyhow::Error + '_ {
+    move |error| match error {
+        admin::ExportError::Store(store) => named(store, slug),
+        other => other.into(),
+    }
+}
+
+async fn verdict(pool: &sqlx::SqlitePool, slug: &str, ids: &[i64], verdict: Verdict, out: &mut impl Write) -> anyhow::Result<()> {
+    let (changed, count) = admin::review(pool, slug, ids, verdict).await.map_err(|e| named(e, slug))?;
+    let done = if verdict == Verdict::Approve { "approved" } else { "rejected" };
+    writeln!(out, "{done} {changed} held signature(s); {slug:?} now has {count}")?;
+    if (changed as usize) < ids.len() {
+        writeln!(out, "({} of the ids given were not held on {slug:?}; they were left alone)", ids.len() - changed as usize)?;
+    }
+    Ok(())
+}

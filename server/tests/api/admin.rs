@@ -1,0 +1,247 @@
+//! The organiser's command line, `petition-server admin …`, run as the real
+//! binary against the database of a running test server whose signatures
+//! came in over HTTP.
+
+use serde_json::{json, Value};
+
+use crate::helpers::{repo_root, signature, spawn_app, TestApp};
+
+/// Runs `petition-server admin ARGS` on the app's database: (succeeded, stdout, stderr).
+async fn admin(app: &TestApp, args: &[&str]) -> (bool, String, String) {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_petition-server"));
+    command.arg("admin").args(args).arg("--database-url").arg(format!("sqlite://{}", app.database.display()));
+    command.env_remove("RUST_BACKTRACE").env_remove("DATABASE_URL");
+    let output = tokio::task::spawn_blocking(move || command.output().unwrap()).await.unwrap();
+    let text = |bytes: Vec<u8>| String::from_utf8(bytes).unwrap();
+    (output.status.success(), text(output.stdout), text(output.stderr))
+}
+
+/// Parses RFC 4180 CSV (quoted cells, doubled quotes, CRLF rows).
+fn parse_csv(text: &str) -> Vec<Vec<String>> {
+    let mut rows = vec![];
+    let mut row = vec![];
+    let mut cell = String::new();
+    let mut quoted = false;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+                cell.push('"');
+            }
+            (true, '"') => quoted = false,
+            (true, c) => cell.push(c),
+            (false, '"') => quoted = true,
+            (false, ',') => row.push(std::mem::take(&mut cell)),
+            (false, '\r') => {}
+            (false, '\n') => {
+                row.push(std::mem::take(&mut cell));
+                rows.push(std::mem::take(&mut row));
+            }
+            (false, c) => cell.push(c),
+        }
+    }
+    rows
+}
+
+fn on_partner_page(email: &str, partner: &str, consent: bool) -> Value {
+    let mut body = signature(email);
+    body["partner"] = json!(partner);
+    body["partner_consent"] = json!(consent);
+    body
+}
+
+#[tokio::test]
+async fn a_petition_file_is_checked_with_its_line_then_created_updated_and_listed() {
+    let app = spawn_app().await;
+    let demo = std::fs::read_to_string(repo_root().join("petitions/stop-sharing.toml")).unwrap();
+    let file = app.dir.path().join("nhs-data.toml");
+    let broken = demo.replace("slug = \"stop-sharing\"", "slug = \"nhs-data\"").replace("milestones = [10, 25", "milestones = [25, 10");
+    std::fs::write(&file, &broken).unwrap();
+    let path = file.to_str().unwrap();
+    let line = broken.lines().position(|l| l.starts_with("milestones =")).unwrap() + 1;
+
+    let (ok, _, error) = admin(&app, &["check", path]).await;
+    assert!(!ok);
+    assert_eq!(
+        error.trim(),
+        format!("error: {path} is not a valid petition file: line {line}: milestones must be positive and in ascending order, like [10000, 25000, 50000]")
+    );
+    let (ok, _, _) = admin(&app, &["apply", path]).await;
+    assert!(!ok, "an invalid file is not applied");
+    assert_eq!(app.get("/api/petitions/nhs-data").await.status(), 404);
+
+    std::fs::write(&file, demo.replace("slug = \"stop-sharing\"", "slug = \"nhs-data\"")).unwrap();
+    assert_eq!(admin(&app, &["check", path]).await, (true, format!("{path}: a valid petition file\n"), String::new()));
+    assert_eq!(admin(&app, &["apply", path]).await.1, "created petition \"nhs-data\"\n");
+    // The running server serves it at once, and takes signatures.
+    assert_eq!(app.petition("nhs-data").await["title"], "Stop using NHS patients’ personal information for immigration enforcement.");
+    app.sign("nhs-data", &on_partner_page("a@example.org", "medact", true)).await;
+    app.sign("nhs-data", &on_partner_page("b@example.org", "medact", false)).await;
+
+    std::fs::write(&file, demo.replace("slug = \"stop-sharing\"", "slug = \"nhs-data\"").replace("Stop using", "End")).unwrap();
+    assert_eq!(admin(&app, &["apply", path]).await.1, "updated petition \"nhs-data\"\n");
+    assert!(app.petition("nhs-data").await["title"].as_str().unwrap().starts_with("End NHS"));
+    assert_eq!(app.count("nhs-data").await, 2, "an update leaves the signatures alone");
+
+    let (ok, listed, _) = admin(&app, &["list"]).await;
+    assert!(ok);
+    let block: Vec<&str> = listed.lines().skip_while(|l| !l.starts_with("nhs-data  ")).take(4).collect();
+    assert_eq!(block[1], "  2 signatures counted, 0 waiting for confirmation, 0 held for review");
+    assert_eq!(block[2], "  partner medact: 2 signatures, 1 agreed to hear from it");
+    assert!(block[3].starts_with("  milestone      10: not yet"), "{block:?}");
+    let json: Value = serde_json::from_str(&admin(&app, &["list", "--json"]).await.1).unwrap();
+    let nhs = json.as_array().unwrap().iter().find(|p| p["slug"] == "nhs-data").unwrap();
+    assert_eq!(nhs["partners"], json!([{ "slug": "medact", "signature_count": 2, "consented": 1 }]));
+}
+
+#[tokio::test]
+async fn exports_for_delivery_and_for_a_partner_are_safe_to_open_in_a_spreadsheet() {
+    let app = spawn_app().await;
+    let mut formula = on_partner_page("formula@example.org", "medact", true);
+    // Names may not start like a formula (core refuses them); free text may.
+    formula["reason"] = json!("=HYPERLINK(\"http://evil.example\",\"click\"), \"quoted\"\nand a second line");
+    let signed = app.sign("stop-sharing", &formula).await;
+    assert_eq!(signed.status(), 200, "{}", signed.text().await.unwrap());
+    app.sign("stop-sharing", &on_partner_page("no-consent@example.org", "medact", false)).await;
+    let mut organiser_only = signature("organiser@example.org");
+    organiser_only["consent"] = json!(true);
+    app.sign("stop-sharing", &organiser_only).await;
+    // Held for review: in no export.
+    let mut bot = signature("bot@example.org");
+    bot["website"] = json!("https://spam.example");
+    app.sign("stop-sharing", &bot).await;
+
+    let out = app.dir.path().join("delivery.csv");
+    let (ok, said, _) = admin(&app, &["export", "stop-sharing", "-o", out.to_str().unwrap()]).await;
+    assert!(ok);
+    assert_eq!(said, format!("wrote 3 signature(s) to {}\n", out.display()));
+    let rows = parse_csv(&std::fs::read_to_string(&out).unwrap());
+    assert_eq!(rows.len(), 4);
+    assert_eq!(
+        rows[0],
+        [
+            "signed_at", "first_name", "last_name", "email", "postcode", "outside_uk", "profession", "reason",
+            "organiser_consent", "organiser_consent_text", "partner", "partner_consent", "partner_consent_text",
+            "consent_at", "source", "confirmed_at",
+        ]
+    );
+    let first = &rows[1];
+    assert!(humantime::parse_rfc3339(&first[0]).is_ok(), "{}", first[0]);
+    assert_eq!((first[1].as_str(), first[2].as_str(), first[3].as_str()), ("Amara", "Okafor", "formula@example.org"));
+    assert_eq!((first[4].as_str(), first[5].as_str(), first[6].as_str()), ("E1 6AN", "no", "nurse"));
+    assert_eq!(first[7], "'=HYPERLINK(\"http://evil.example\",\"click\"), \"quoted\"\nand a second line", "shown, never run");
+    assert_eq!((first[8].as_str(), first[9].as_str()), ("no", ""));
+    assert_eq!((first[10].as_str(), first[11].as_str()), ("medact", "yes"));
+    assert_eq!(first[12], "Keep me updated about this campaign by email from Medact");
+    assert_eq!(rows[3][3], "organiser@example.org");
+    assert_eq!(rows[3][9], "Keep me updated about this campaign by email from Doctors of the World UK");
+    assert!(!rows.iter().any(|row| row[3] == "bot@example.org"));
+
+    // Medact gets the one person who agreed to hear from it, and no more than
+    // it needs to write to them.
+    let (ok, csv, _) = admin(&app, &["export", "stop-sharing", "--partner", "medact"]).await;
+    assert!(ok);
+    let rows = parse_csv(&csv);
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0], ["signed_at", "first_name", "last_name", "email", "postcode", "partner_consent_text", "consent_at"]);
+    assert_eq!(rows[1][3], "formula@example.org");
+    assert!(!csv.contains("no-consent@example.org") && !csv.contains("Patients must be able"), "{csv}");
+
+    let (ok, _, error) = admin(&app, &["export", "no-such-petition"]).await;
+    assert!(!ok);
+    assert_eq!(error.trim(), "error: there is no petition \"no-such-petition\" (`admin list` shows them)");
+}
+
+#[tokio::test]
+async fn erasure_removes_a_signers_personal_data_everywhere_at_once_and_keeps_the_count() {
+    let app = spawn_app().await;
+    let mut person = signature("Erase.Me+petition@gmail.com");
+    person["first_name"] = json!("Zainab");
+    person["reason"] = json!("My patients are afraid.");
+    app.sign("stop-sharing", &person).await;
+    app.sign_and_confirm("scrap-upfront-charging", &person).await;
+    app.sign("stop-sharing", &signature("someone-else@example.org")).await;
+
+    // Any form of the address finds every signature it made.
+    let (ok, said, _) = admin(&app, &["erase", "eraseme@gmail.com"]).await;
+    assert!(ok);
+    assert_eq!(said, "erased the personal data of 2 signature(s); 0 no longer count\n");
+    assert_eq!(app.count("stop-sharing").await, 2, "the petition's rules keep the count");
+    assert_eq!(app.count("scrap-upfront-charging").await, 1);
+
+    let db = app.db().await;
+    let rows: Vec<(String, String, String, String, String, String)> = sqlx::query_as(
+        "SELECT first_name, last_name, email, postcode, reason, status FROM signatures
+         WHERE canonical_email NOT IN ('someone-else@example.org') ORDER BY id",
+    )
+    .fetch_all(&db)
+    .await
+    .unwrap();
+    assert_eq!(rows.len(), 2);
+    for row in &rows {
+        assert_eq!(row, &(String::new(), String::new(), String::new(), String::new(), String::new(), "counted".into()));
+    }
+    db.close().await;
+    // Not in the database file at all, nor its write-ahead log.
+    for file in [app.database.clone(), app.database.with_extension("db-wal")] {
+        let bytes = std::fs::read(&file).unwrap_or_default();
+        for needle in ["Zainab", "Erase.Me", "eraseme@gmail.com", "My patients are afraid"] {
+            assert!(!bytes.windows(needle.len()).any(|w| w == needle.as_bytes()), "{needle} in {}", file.display());
+        }
+    }
+    assert!(!app.petition("stop-sharing").await.to_string().contains("My patients are afraid"));
+    // The address can sign again, as anyone can.
+    app.sign("stop-sharing", &person).await;
+    assert_eq!(app.count("stop-sharing").await, 3);
+}
+
+#[tokio::test]
+async fn held_signatures_are_approved_or_rejected_and_an_attack_is_invalidated_with_its_milestones() {
+    let app = spawn_app().await;
+    for n in 0..2 {
+        let mut bot = signature(&format!("held{n}@example.org"));
+        bot["website"] = json!("https://spam.example");
+        app.sign("stop-sharing", &bot).await;
+    }
+    let (ok, listed, _) = admin(&app, &["held", "stop-sharing"]).await;
+    assert!(ok);
+    let lines: Vec<&str> = listed.lines().collect();
+    assert_eq!(lines[0], "2 held signature(s) on \"stop-sharing\"");
+    assert!(lines[1].contains("honeypot") && lines[1].ends_with("Amara Okafor <held0@example.org>"), "{listed}");
+    let ids: Vec<String> = lines[1..].iter().map(|l| l.split_whitespace().next().unwrap().to_owned()).collect();
+
+    assert_eq!(
+        admin(&app, &["approve", "stop-sharing", &ids[0], "999999"]).await.1,
+        "approved 1 held signature(s); \"stop-sharing\" now has 1\n(1 of the ids given were not held on \"stop-sharing\"; they were left alone)\n"
+    );
+    assert_eq!(admin(&app, &["reject", "stop-sharing", &ids[1]]).await.1, "rejected 1 held signature(s); \"stop-sharing\" now has 1\n");
+    let db = app.db().await;
+    let rejected: (String, String) =
+        sqlx::query_as("SELECT email, status FROM signatures WHERE id = ?1").bind(ids[1].parse::<i64>().unwrap()).fetch_one(&db).await.unwrap();
+    assert_eq!(rejected, (String::new(), "rejected".into()));
+
+    // Ten more: the first milestone is reached and dated.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let before_attack = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+    for n in 0..10 {
+        app.sign("stop-sharing", &signature(&format!("wave{n}@example.org"))).await;
+    }
+    let after_attack = humantime::format_rfc3339_seconds(std::time::SystemTime::now() + std::time::Duration::from_secs(1)).to_string();
+    assert_eq!(app.count("stop-sharing").await, 11);
+    assert!(app.petition("stop-sharing").await["milestones"][0]["reached_at"].is_string());
+
+    // Found to be an attack: the window goes, and so does the milestone's date.
+    let (ok, said, _) = admin(&app, &["invalidate", "stop-sharing", "--from", &before_attack, "--to", &after_attack]).await;
+    assert!(ok);
+    assert_eq!(said, "10 signature(s) no longer count; \"stop-sharing\" now has 1\n");
+    let petition = app.petition("stop-sharing").await;
+    assert_eq!(petition["signature_count"], 1);
+    assert!(petition["milestones"][0]["reached_at"].is_null(), "{petition}");
+    let kept: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM signatures WHERE status = 'invalidated'").fetch_one(&db).await.unwrap();
+    assert_eq!(kept, 10, "kept for the record");
+
+    let (ok, _, error) = admin(&app, &["invalidate", "stop-sharing"]).await;
+    assert!(!ok);
+    assert_eq!(error.trim(), "error: say which signatures: --from and --to, or --source");
+}
