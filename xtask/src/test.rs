@@ -54,5 +54,6 @@ fn node_against_demo(root: &Path, name: &str, args: &[&str]) -> anyhow::Result<(
         .env("PETITION_SERVER", format!("http://{}", server.addr))
         .env("PARTNER_SITE", format!("http://{demo}"))
         .env("MAIL_DIR", &server.mail_dir)
+        .env("SERVER_LOG", &server.log)
         .env("CHROMIUM", setup::CHROMIUM))
 }

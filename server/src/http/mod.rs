@@ -119,8 +119,18 @@ pub fn app(state: AppState) -> Router {
         // Skips text/event-stream by itself, so live events aren't buffered.
         .layer(CompressionLayer::new())
         // Method, path, status and latency only: never bodies, which hold
-        // personal data, and never query strings.
+        // personal data, never query strings, and never a confirmation link's
+        // token.
         .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
-            tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
+            tracing::info_span!("request", method = %request.method(), path = %loggable(request.uri().path()))
         }))
+}
+
+/// `path` as the log may show it: a confirmation link's token is a secret.
+fn loggable(path: &str) -> &str {
+    if path.starts_with("/confirm/") {
+        "/confirm/…"
+    } else {
+        path
+    }
 }
