@@ -24,6 +24,9 @@ pub enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Print an Argon2id hash of the password read from standard input (one
+    /// line), for a `name:hash` line of the --admin-passwords file.
+    HashPassword,
     /// Create or update petitions from their files (checked first; nothing
     /// is saved unless every file is valid). Signatures are never touched.
     Apply {
@@ -103,9 +106,19 @@ pub async fn run(command: Command, database_url: &str, out: &mut impl Write) -> 
         }
         return Ok(());
     }
+    if let Command::HashPassword = command {
+        let mut password = String::new();
+        std::io::stdin().read_line(&mut password)?;
+        let password = password.trim_end_matches(['\r', '\n']);
+        if password.chars().count() < 12 {
+            bail!("use a password of 12 characters or more");
+        }
+        writeln!(out, "{}", crate::admin_auth::hash_password(password)?)?;
+        return Ok(());
+    }
     let pool = crate::db::connect(database_url).await?;
     let result = match command {
-        Command::Check { .. } => unreachable!("handled above"),
+        Command::Check { .. } | Command::HashPassword => unreachable!("handled above"),
         Command::Apply { files } => {
             let petitions = files.iter().map(|file| read(file)).collect::<anyhow::Result<Vec<_>>>()?;
             for petition in &petitions {

@@ -44,6 +44,10 @@ pub struct Config {
     /// How bots and floods are kept out.
     #[command(flatten)]
     pub guard: crate::guard::GuardConfig,
+
+    /// Who may use the organiser's HTTP API.
+    #[command(flatten)]
+    pub admin: crate::admin_auth::AdminConfig,
 }
 
 impl Config {
@@ -65,6 +69,7 @@ impl Config {
             request_timeout_seconds: 30,
             mail: crate::mail::MailConfig::writing_to(root.join("data/mail")),
             guard: crate::guard::GuardConfig::default(),
+            admin: crate::admin_auth::AdminConfig::default(),
         }
     }
 }

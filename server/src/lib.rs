@@ -7,6 +7,7 @@
 #![deny(missing_docs)]
 
 pub mod admin;
+pub mod admin_auth;
 pub mod admin_cli;
 pub mod config;
 pub mod db;
@@ -58,7 +59,8 @@ impl Server {
         let guard = guard::Guard::new(config.guard.clone(), key);
         let public_url = config.public_url(listener.local_addr()?);
         let outbox = mail::Outbox::new(pool.clone(), &config.mail, public_url)?;
-        let (state, stop_streams) = http::AppState::new(pool, &config, guard);
+        let admin = admin_auth::AdminAuth::new(&config.admin)?;
+        let (state, stop_streams) = http::AppState::new(pool, &config, guard, admin);
         Ok(Server { listener, demo_listener, state, stop_streams, outbox })
     }
 

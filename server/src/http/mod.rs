@@ -1,6 +1,7 @@
 //! The HTTP surface: one module per resource, merged here with the layers every
 //! response passes through.
 
+mod admin;
 mod assets;
 mod confirm;
 mod error;
@@ -43,6 +44,8 @@ pub struct AppState {
     pub request_timeout: Duration,
     /// Tells the outbox there is new mail.
     pub mail_wake: Arc<tokio::sync::Notify>,
+    /// Who may use `/api/admin/`.
+    pub admin: Arc<crate::admin_auth::AdminAuth>,
 }
 
 /// Folders the server reads files from.
@@ -53,7 +56,12 @@ pub struct Dirs {
 
 impl AppState {
     /// The state, and the sender that starts the shutdown of long-lived streams.
-    pub fn new(pool: SqlitePool, config: &Config, guard: Guard) -> (AppState, watch::Sender<bool>) {
+    pub fn new(
+        pool: SqlitePool,
+        config: &Config,
+        guard: Guard,
+        admin: crate::admin_auth::AdminAuth,
+    ) -> (AppState, watch::Sender<bool>) {
         let dirs = Dirs { www: config.www_dir.clone(), widget: config.widget_dir.clone() };
         // A slow stream reader may miss updates beyond these; each update
         // carries the whole state, so the next one catches it up.
@@ -68,6 +76,7 @@ impl AppState {
             guard: Arc::new(guard),
             request_timeout,
             mail_wake: Arc::default(),
+            admin: Arc::new(admin),
         };
         (state, stop)
     }
@@ -110,12 +119,16 @@ pub fn app(state: AppState) -> Router {
         .merge(assets::router(&state.dirs))
         .merge(crate::demo::router())
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, timeout));
+    let public = Router::new().merge(timed).merge(events::router()).layer(cors);
+    // The organiser's API is not cross-origin: no page on another origin may
+    // read its answers, whatever credential the browser holds.
+    let admin = admin::router(state.clone())
+        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, timeout));
     Router::new()
-        .merge(timed)
-        .merge(events::router())
+        .merge(public)
+        .merge(admin)
         .with_state(state)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(cors)
         // Skips text/event-stream by itself, so live events aren't buffered.
         .layer(CompressionLayer::new())
         // Method, path, status and latency only: never bodies, which hold

@@ -11,3 +11,4 @@ mod bots_and_floods;
 mod fuzz;
 mod confirmation;
 mod admin;
+mod admin_http;
