@@ -382,7 +382,8 @@ pub struct Held {
 /// The petition's held signatures, oldest first.
 pub async fn held(pool: &SqlitePool, slug: &str) -> Result<Vec<Held>, StoreError> {
     let petition_id = petition_id(pool, slug).await?;
-    let rows: Vec<(i64, String, Option<String>, Option<String>, String, String, String)> = sqlx::query_as(
+    type Row = (i64, String, Option<String>, Option<String>, String, String, String);
+    let rows: Vec<Row> = sqlx::query_as(
         "SELECT id, created_at, flag, source_hash, first_name, last_name, email FROM signatures
          WHERE petition_id = ?1 AND status = 'flagged' ORDER BY id",
     )

@@ -120,7 +120,7 @@ pub async fn run(command: Command, database_url: &str, out: &mut impl Write) -> 
     let result = match command {
         Command::Check { .. } | Command::HashPassword => unreachable!("handled above"),
         Command::Apply { files } => {
-            let petitions = files.iter().map(|file| read(file)).collect::<anyhow::Result<Vec<_>>>()?;
+            let petitions = files.iter().map(read).collect::<anyhow::Result<Vec<_>>>()?;
             for petition in &petitions {
                 let existed = admin::list(&pool).await?.iter().any(|p| p.slug == petition.slug);
                 store::upsert_petition(&pool, petition).await?;

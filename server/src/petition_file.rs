@@ -159,7 +159,7 @@ fn line_of(text: &str, key: &str) -> Option<usize> {
             || **line == format!("[{key}]")
             || **line == format!("[[{key}]]")
     };
-    lines[from..].iter().position(|line| sets(line)).map(|i| from + i + 1)
+    lines[from..].iter().position(sets).map(|i| from + i + 1)
 }
 
 /// Lower-case letters, digits and hyphens, not starting with a hyphen, at most 64.
