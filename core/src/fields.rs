@@ -343,7 +343,9 @@ fn looks_like_a_web_address(value: &str) -> bool {
     })
 }
 
-fn email(value: &str) -> Result<String, String> {
+/// The email rule on its own (for asking for a removal link): the trimmed
+/// address, or the message a person reads.
+pub fn email(value: &str) -> Result<String, String> {
     let value = value.trim();
     if value.is_empty() {
         return Err("Enter your email address".into());

@@ -285,7 +285,7 @@ pub struct Erased {
 /// stops counting them. Pending mail to the address is dropped.
 pub async fn erase(pool: &SqlitePool, email: &str) -> Result<Erased, StoreError> {
     let canonical = petition_core::canonical_email(email);
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin_write(pool).await?;
     let rows: Vec<(i64, i64, String, String)> = sqlx::query_as(
         "SELECT signatures.id, petition_id, status, definition FROM signatures
          JOIN petitions ON petitions.id = signatures.petition_id WHERE canonical_email = ?1",
@@ -307,35 +307,44 @@ pub async fn erase(pool: &SqlitePool, email: &str) -> Result<Erased, StoreError>
         erased.signatures += 1;
     }
     tx.commit().await?;
-    // The old versions of the rows are still in the write-ahead log: copy it
-    // into the database file (where they are zeroed) and empty it.
-    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(pool).await?;
+    forget_overwritten(pool).await?;
     Ok(erased)
 }
 
-/// Blanks one signature's personal data and sets its status.
-async fn erase_row(tx: &mut sqlx::SqliteConnection, id: i64, status: &str) -> Result<(), StoreError> {
+/// Blanks one signature's personal data, sets its status, and drops every
+/// mail and link that would reach its signer.
+pub(crate) async fn erase_row(tx: &mut sqlx::SqliteConnection, id: i64, status: &str) -> Result<(), StoreError> {
     // The canonical address must stay unique per petition: the row's id is.
     sqlx::query(
         "UPDATE signatures SET first_name = '', last_name = '', email = '', canonical_email = 'erased:' || id,
              postcode = '', reason = '', reason_status = NULL, profession = NULL, source = NULL,
-             source_hash = NULL, status = ?2
+             source_hash = NULL, status = ?2, erased_at = ?3
          WHERE id = ?1",
     )
     .bind(id)
     .bind(status)
+    .bind(store::now())
     .execute(&mut *tx)
     .await?;
     sqlx::query("DELETE FROM outbox WHERE signature_id = ?1 AND sent_at IS NULL").bind(id).execute(&mut *tx).await?;
     sqlx::query("UPDATE outbox SET to_address = '' WHERE signature_id = ?1").bind(id).execute(&mut *tx).await?;
     sqlx::query("DELETE FROM confirmations WHERE signature_id = ?1").bind(id).execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM removals WHERE signature_id = ?1").bind(id).execute(&mut *tx).await?;
+    Ok(())
+}
+
+/// After an erasure: the old versions of the rows are still in the
+/// write-ahead log. Copies it into the database file (where, with
+/// `secure_delete`, they are zeroed) and empties it.
+pub(crate) async fn forget_overwritten(pool: &SqlitePool) -> Result<(), StoreError> {
+    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(pool).await?;
     Ok(())
 }
 
 /// Sets the petition's count to its counted rows, takes back the date of
 /// every milestone above it, and dates the ones it has newly reached.
 /// Returns the count.
-async fn recount(tx: &mut sqlx::SqliteConnection, petition_id: i64) -> Result<u64, StoreError> {
+pub(crate) async fn recount(tx: &mut sqlx::SqliteConnection, petition_id: i64) -> Result<u64, StoreError> {
     let before: i64 =
         sqlx::query_scalar("SELECT signature_count FROM petitions WHERE id = ?1").bind(petition_id).fetch_one(&mut *tx).await?;
     let count: i64 = sqlx::query_scalar(
@@ -417,7 +426,7 @@ pub enum Verdict {
 /// the petition's count after.
 pub async fn review(pool: &SqlitePool, slug: &str, ids: &[i64], verdict: Verdict) -> Result<(u64, u64), StoreError> {
     let petition_id = petition_id(pool, slug).await?;
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin_write(pool).await?;
     let mut changed = 0;
     for &id in ids {
         let held: Option<i64> =
@@ -459,7 +468,7 @@ pub enum Batch {
 /// how many and the count after; milestone dates above it are taken back.
 pub async fn invalidate(pool: &SqlitePool, slug: &str, batch: &Batch) -> Result<(u64, u64), StoreError> {
     let petition_id = petition_id(pool, slug).await?;
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin_write(pool).await?;
     let query = match batch {
         Batch::Between(from, to) => sqlx::query(
             "UPDATE signatures SET status = 'invalidated'

@@ -34,3 +34,12 @@ pub async fn connect(url: &str) -> anyhow::Result<SqlitePool> {
     sqlx::migrate!("./migrations").run(&pool).await.context("could not apply database migrations")?;
     Ok(pool)
 }
+
+/// Begins a transaction that will write, taking the write lock at once
+/// (`BEGIN IMMEDIATE`). A transaction that reads first and writes later
+/// would fail with "database is locked" if another connection committed a
+/// write in between (SQLite can't upgrade a stale read); waiting for the
+/// lock up front lets the busy timeout do its job instead.
+pub async fn begin_write(pool: &SqlitePool) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+    pool.begin_with("BEGIN IMMEDIATE").await
+}

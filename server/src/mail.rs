@@ -26,6 +26,9 @@ use crate::petition_file::PetitionFile;
 /// How long a confirmation link works.
 pub const LINK_LIFETIME: Duration = Duration::from_secs(7 * 24 * 60 * 60);
 
+/// How long a link that removes a signature works.
+pub const REMOVAL_LINK_LIFETIME: Duration = Duration::from_secs(30 * 24 * 60 * 60);
+
 /// Mails one signature can cause in a day: a repeat of a pending signature
 /// sends a new link (the first may be lost), up to this many.
 pub const PER_SIGNATURE_PER_DAY: i64 = 3;
@@ -103,15 +106,35 @@ pub struct Mail {
     pub body: String,
 }
 
-/// The mail asking someone to confirm their signature of `petition`.
-pub fn confirmation(petition: &PetitionFile, public_url: &str, token: &str) -> Mail {
-    let link = format!("{}/confirm/{token}", public_url.trim_end_matches('/'));
+/// The mail asking someone to confirm their signature of `petition`, with
+/// the links that confirm it and that remove it.
+pub fn confirmation(petition: &PetitionFile, public_url: &str, confirm: &str, remove: &str) -> Mail {
+    let base = public_url.trim_end_matches('/');
     Mail {
         subject: format!("Confirm your signature: {}", petition.title),
         body: format!(
             "Thank you for signing the petition\n\n  {title}\n\nTo count your signature, please confirm it: open\n\
-             this link within 7 days and press \"Confirm my signature\".\n\n{link}\n\nIf you did not sign, ignore \
-             this email: nothing is counted\nwithout your confirmation.\n\n{organiser}\n",
+             this link within 7 days and press \"Confirm my signature\".\n\n{base}/confirm/{confirm}\n\n\
+             If you did not sign, ignore this email: nothing is counted\nwithout your confirmation.\n\n\
+             Changed your mind? Within 30 days, this link removes your\nsignature and deletes your details \
+             (after that, ask for a new\none at {base}/remove):\n\n{base}/remove/{remove}\n\n{organiser}\n",
+            title = petition.title,
+            organiser = petition.organiser,
+        ),
+    }
+}
+
+/// The mail carrying a link that removes a signature of `petition`, sent
+/// when someone asks for one with the signature's address.
+pub fn removal(petition: &PetitionFile, public_url: &str, remove: &str) -> Mail {
+    let base = public_url.trim_end_matches('/');
+    Mail {
+        subject: format!("Remove your signature: {}", petition.title),
+        body: format!(
+            "Someone, we hope you, asked to remove this address's signature\nfrom the petition\n\n  {title}\n\n\
+             To remove it and delete your details, open this link within\n30 days and press \
+             \"Remove my signature\":\n\n{base}/remove/{remove}\n\n\
+             If you did not ask, ignore this email: nothing changes.\n\n{organiser}\n",
             title = petition.title,
             organiser = petition.organiser,
         ),
@@ -172,10 +195,13 @@ impl Outbox {
 
     /// Sends every mail that is due; returns how long until the next retry.
     async fn deliver_due(&self) -> anyhow::Result<Option<Duration>> {
-        sqlx::query("DELETE FROM confirmations WHERE expires_at < ?1").bind(unix_now()).execute(&self.pool).await?;
-        let due: Vec<(i64, i64, String, i64, String, String)> = sqlx::query_as(
-            "SELECT outbox.id, outbox.signature_id, outbox.to_address, outbox.attempts, signatures.status,
-                    petitions.definition
+        for table in ["confirmations", "removals"] {
+            sqlx::query(&format!("DELETE FROM {table} WHERE expires_at < ?1")).bind(unix_now()).execute(&self.pool).await?;
+        }
+        type Due = (i64, i64, String, i64, String, String, String);
+        let due: Vec<Due> = sqlx::query_as(
+            "SELECT outbox.id, outbox.signature_id, outbox.to_address, outbox.attempts, outbox.kind,
+                    signatures.status, petitions.definition
              FROM outbox JOIN signatures ON signatures.id = outbox.signature_id
                          JOIN petitions ON petitions.id = signatures.petition_id
              WHERE outbox.sent_at IS NULL AND outbox.attempts < ?1 AND outbox.next_attempt_at <= ?2
@@ -185,9 +211,14 @@ impl Outbox {
         .bind(unix_now())
         .fetch_all(&self.pool)
         .await?;
-        for (id, signature_id, to, attempts, status, definition) in due {
-            if status != "pending" {
-                // Confirmed through an earlier link meanwhile: nothing to send.
+        for (id, signature_id, to, attempts, kind, status, definition) in due {
+            let wanted = match kind.as_str() {
+                "confirm" => status == "pending",
+                _ => matches!(status.as_str(), "counted" | "pending" | "flagged"),
+            };
+            if !wanted {
+                // Confirmed through an earlier link, or removed, meanwhile:
+                // nothing to send.
                 sqlx::query("UPDATE outbox SET sent_at = ?1, to_address = '' WHERE id = ?2")
                     .bind(unix_now())
                     .bind(id)
@@ -196,14 +227,13 @@ impl Outbox {
                 continue;
             }
             let petition: PetitionFile = serde_json::from_str(&definition)?;
-            let token = new_token();
-            sqlx::query("INSERT INTO confirmations (hash, signature_id, expires_at) VALUES (?1, ?2, ?3)")
-                .bind(&token.hash)
-                .bind(signature_id)
-                .bind(unix_now() + LINK_LIFETIME.as_secs() as i64)
-                .execute(&self.pool)
-                .await?;
-            let mail = confirmation(&petition, &self.public_url, &token.token);
+            let remove = self.link(signature_id, "removals", REMOVAL_LINK_LIFETIME).await?;
+            let (mail, confirm) = if kind == "confirm" {
+                let confirm = self.link(signature_id, "confirmations", LINK_LIFETIME).await?;
+                (confirmation(&petition, &self.public_url, &confirm.token, &remove.token), Some(confirm))
+            } else {
+                (removal(&petition, &self.public_url, &remove.token), None)
+            };
             match self.send(id, &to, mail).await {
                 Ok(()) => {
                     // Sent: the address is no longer needed here.
@@ -215,8 +245,14 @@ impl Outbox {
                     tracing::info!(mail = id, "mail delivered");
                 }
                 Err(error) => {
-                    // Nobody has this link: it must not stay usable.
-                    sqlx::query("DELETE FROM confirmations WHERE hash = ?1").bind(&token.hash).execute(&self.pool).await?;
+                    // Nobody has these links: they must not stay usable.
+                    sqlx::query("DELETE FROM removals WHERE hash = ?1").bind(&remove.hash).execute(&self.pool).await?;
+                    if let Some(confirm) = confirm {
+                        sqlx::query("DELETE FROM confirmations WHERE hash = ?1")
+                            .bind(&confirm.hash)
+                            .execute(&self.pool)
+                            .await?;
+                    }
                     let wait = self.retry.saturating_mul(1 << attempts.min(20)).min(Duration::from_secs(6 * 60 * 60));
                     // The error's kind only: an SMTP server's reply can quote the address.
                     let kind = error.chain().last().map(ToString::to_string).unwrap_or_default();
@@ -239,6 +275,19 @@ impl Outbox {
                 .fetch_one(&self.pool)
                 .await?;
         Ok(next.map(|at| Duration::from_secs(at.saturating_sub(unix_now()).max(1) as u64)))
+    }
+
+    /// A new link's token for `signature_id`, its hash stored in `table`
+    /// (`confirmations` or `removals`) until `lifetime` has passed.
+    async fn link(&self, signature_id: i64, table: &str, lifetime: Duration) -> anyhow::Result<Token> {
+        let token = new_token();
+        sqlx::query(&format!("INSERT INTO {table} (hash, signature_id, expires_at) VALUES (?1, ?2, ?3)"))
+            .bind(&token.hash)
+            .bind(signature_id)
+            .bind(unix_now() + lifetime.as_secs() as i64)
+            .execute(&self.pool)
+            .await?;
+        Ok(token)
     }
 
     async fn send(&self, id: i64, to: &str, mail: Mail) -> anyhow::Result<()> {

@@ -45,7 +45,7 @@ pub async fn secret(pool: &SqlitePool, name: &str) -> Result<Vec<u8>, StoreError
 pub async fn upsert_petition(pool: &SqlitePool, file: &PetitionFile) -> Result<(), StoreError> {
     let definition = serde_json::to_string(file)?;
     let now = now();
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin_write(pool).await?;
     let (id, count): (i64, i64) = sqlx::query_as(
         "INSERT INTO petitions (slug, definition, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)
          ON CONFLICT (slug) DO UPDATE SET definition = excluded.definition, updated_at = excluded.updated_at
@@ -205,7 +205,7 @@ pub async fn sign(
         None if definition.confirm_by_email => "pending",
         None => "counted",
     };
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin_write(pool).await?;
     let unix_now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_secs();
     sqlx::query("DELETE FROM spent_challenges WHERE expires_at < ?1").bind(unix_now as i64).execute(&mut *tx).await?;
     let fresh = sqlx::query("INSERT INTO spent_challenges (id, expires_at) VALUES (?1, ?2) ON CONFLICT DO NOTHING")
@@ -260,7 +260,7 @@ pub async fn sign(
     .fetch_optional(&mut *tx)
     .await?;
     if let Some((signature_id, "pending")) = stored.as_ref().map(|(id, status)| (*id, status.as_str())) {
-        ask_to_confirm(&mut tx, signature_id, &signature.email, unix_now as i64).await?;
+        queue_mail(&mut tx, signature_id, &signature.email, "confirm", unix_now as i64).await?;
     }
     let counted = stored.as_ref().is_some_and(|(_, status)| status == "counted");
     if let Some(flag) = screening.flag {
@@ -284,23 +284,32 @@ pub async fn sign(
     Ok(Signed { receipt, update })
 }
 
-/// Puts a confirmation mail for a pending signature in the outbox, unless
-/// it has caused a few today already. A repeat of a pending signature comes
-/// here again: the first mail may have been lost, and every link sent keeps
-/// working until one is used.
-async fn ask_to_confirm(tx: &mut sqlx::SqliteConnection, signature_id: i64, to: &str, unix_now: i64) -> Result<(), StoreError> {
+/// Puts a mail of `kind` (`confirm` or `removal`) for a signature in the
+/// outbox, unless it has caused a few today already. A repeat of a pending
+/// signature asks for confirmation again: the first mail may have been lost,
+/// and every link sent keeps working until one is used.
+async fn queue_mail(
+    tx: &mut sqlx::SqliteConnection,
+    signature_id: i64,
+    to: &str,
+    kind: &str,
+    unix_now: i64,
+) -> Result<(), StoreError> {
     let recent: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE signature_id = ?1 AND created_at > ?2")
         .bind(signature_id)
         .bind(unix_now - 24 * 60 * 60)
         .fetch_one(&mut *tx)
         .await?;
     if recent < crate::mail::PER_SIGNATURE_PER_DAY {
-        sqlx::query("INSERT INTO outbox (signature_id, to_address, created_at, next_attempt_at) VALUES (?1, ?2, ?3, ?3)")
-            .bind(signature_id)
-            .bind(to)
-            .bind(unix_now)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO outbox (signature_id, to_address, kind, created_at, next_attempt_at) VALUES (?1, ?2, ?3, ?4, ?4)",
+        )
+        .bind(signature_id)
+        .bind(to)
+        .bind(kind)
+        .bind(unix_now)
+        .execute(&mut *tx)
+        .await?;
     }
     Ok(())
 }
@@ -322,7 +331,7 @@ pub enum Confirmed {
 pub async fn confirm(pool: &SqlitePool, token: &str) -> Result<Confirmed, StoreError> {
     let hash = crate::mail::token_hash(token);
     let unix_now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_secs();
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin_write(pool).await?;
     let confirmed: Option<(i64, i64)> = sqlx::query_as(
         "UPDATE signatures SET status = 'counted', confirmed_at = ?1
          WHERE status = 'pending'
@@ -343,6 +352,72 @@ pub async fn confirm(pool: &SqlitePool, token: &str) -> Result<Confirmed, StoreE
     let (id, definition, _) = find(pool, &slug).await?;
     let receipt = receipt(pool, id, &definition, count).await?;
     Ok(Confirmed::Now {
+        title: definition.title.clone(),
+        update: CountUpdate {
+            slug: definition.slug,
+            signature_count: receipt.signature_count,
+            goal: receipt.goal,
+            milestones: receipt.milestones,
+        },
+    })
+}
+
+/// Asks for a link that removes each signature made with `email` (in its
+/// canonical form) to be mailed to it, within the per-signature daily limit.
+/// Says nothing of whether the address signed: the caller answers alike.
+pub async fn request_removal(pool: &SqlitePool, email: &str) -> Result<(), StoreError> {
+    let unix_now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_secs() as i64;
+    let mut tx = crate::db::begin_write(pool).await?;
+    let signatures: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT id, email FROM signatures
+         WHERE canonical_email = ?1 AND status IN ('counted', 'pending', 'flagged')",
+    )
+    .bind(petition_core::canonical_email(email))
+    .fetch_all(&mut *tx)
+    .await?;
+    for (id, to) in signatures {
+        queue_mail(&mut tx, id, &to, "removal", unix_now).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// What [`remove`] did.
+pub enum Removed {
+    /// The signature is gone; the update for everyone watching its petition.
+    Now {
+        /// The petition's title, for the page that says so.
+        title: String,
+        /// The petition's new state.
+        update: CountUpdate,
+    },
+    /// No signature has that link: used already, expired, or never sent.
+    NotFound,
+}
+
+/// Removes the signature whose removal link carries `token`, at its signer's
+/// request: its personal data is erased and it no longer counts.
+pub async fn remove(pool: &SqlitePool, token: &str) -> Result<Removed, StoreError> {
+    let hash = crate::mail::token_hash(token);
+    let unix_now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_secs();
+    let mut tx = crate::db::begin_write(pool).await?;
+    let found: Option<(i64, i64)> = sqlx::query_as(
+        "SELECT signatures.id, petition_id FROM removals JOIN signatures ON signatures.id = removals.signature_id
+         WHERE removals.hash = ?1 AND removals.expires_at >= ?2 AND signatures.erased_at IS NULL",
+    )
+    .bind(&hash)
+    .bind(unix_now as i64)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some((signature_id, petition_id)) = found else { return Ok(Removed::NotFound) };
+    crate::admin::erase_row(&mut tx, signature_id, "removed").await?;
+    crate::admin::recount(&mut tx, petition_id).await?;
+    tx.commit().await?;
+    crate::admin::forget_overwritten(pool).await?;
+    let (slug,): (String,) = sqlx::query_as("SELECT slug FROM petitions WHERE id = ?1").bind(petition_id).fetch_one(pool).await?;
+    let (id, definition, count) = find(pool, &slug).await?;
+    let receipt = receipt(pool, id, &definition, count).await?;
+    Ok(Removed::Now {
         title: definition.title.clone(),
         update: CountUpdate {
             slug: definition.slug,

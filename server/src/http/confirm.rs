@@ -6,13 +6,15 @@
 
 use axum::{
     extract::{Path, State},
-    http::header,
-    response::{Html, IntoResponse},
+    response::IntoResponse,
     routing::get,
     Router,
 };
 
-use super::{AppState, Error};
+use super::{
+    pages::{escape, page, token_from},
+    AppState, Error,
+};
 use crate::store::{self, Confirmed};
 
 pub fn router() -> Router<AppState> {
@@ -20,8 +22,7 @@ pub fn router() -> Router<AppState> {
 }
 
 async fn ask(Path(token): Path<String>) -> impl IntoResponse {
-    // The token is only ever echoed into the form if it is plain hex.
-    let token: String = token.chars().filter(char::is_ascii_hexdigit).take(64).collect();
+    let token = token_from(&token);
     page(
         "Confirm your signature",
         &format!(
@@ -46,23 +47,4 @@ async fn confirm(State(state): State<AppState>, Path(token): Path<String>) -> Re
              please sign the petition again to get a new one.</p>",
         ),
     })
-}
-
-fn page(heading: &str, content: &str) -> impl IntoResponse {
-    let html = format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <meta name=\"referrer\" content=\"no-referrer\"><link rel=\"icon\" href=\"data:,\">\
-         <title>{heading}</title><style>\
-         body{{font:1.125rem/1.5 system-ui,sans-serif;color:#0b0c0c;max-width:36rem;margin:3rem auto;padding:0 1rem}}\
-         button{{font:inherit;font-weight:700;color:#fff;background:#0b5394;border:0;border-radius:.25rem;padding:.6rem 1.2rem;cursor:pointer}}\
-         button:focus-visible{{outline:3px solid #fd0;outline-offset:2px}}</style></head>\
-         <body><main><h1>{heading}</h1>{content}</main></body></html>"
-    );
-    // The token is in the address: no cache may keep it, no referrer carries it.
-    ([(header::CACHE_CONTROL, "no-store"), (header::REFERRER_POLICY, "no-referrer")], Html(html))
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }

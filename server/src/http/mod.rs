@@ -6,7 +6,9 @@ mod assets;
 mod confirm;
 mod error;
 mod events;
+mod pages;
 mod petitions;
+mod remove;
 mod serve;
 
 use std::{path::PathBuf, sync::Arc, time::Duration};
@@ -116,6 +118,7 @@ pub fn app(state: AppState) -> Router {
     let timed = Router::new()
         .merge(petitions::router())
         .merge(confirm::router())
+        .merge(remove::router())
         .merge(assets::router(&state.dirs))
         .merge(crate::demo::router())
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, timeout));
@@ -143,6 +146,8 @@ pub fn app(state: AppState) -> Router {
 fn loggable(path: &str) -> &str {
     if path.starts_with("/confirm/") {
         "/confirm/…"
+    } else if path.starts_with("/remove/") {
+        "/remove/…"
     } else {
         path
     }

@@ -55,6 +55,11 @@ async fn spawn_on(dir: tempfile::TempDir, database: PathBuf) -> TestApp {
 /// the repository.
 pub async fn spawn_with(dir: tempfile::TempDir, database: PathBuf, mut config: Config) -> TestApp {
     config.mail.mail_dir = dir.path().join("mail");
+    // RUST_LOG=petition_server=debug shows a failing test's server log.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_test_writer()
+        .try_init();
     let server = Server::start(config).await.expect("server starts");
     let base = format!("http://{}", server.addr());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -164,7 +169,12 @@ impl TestApp {
 
 /// The confirmation link in a mail's text: the line that holds `/confirm/`.
 pub fn confirmation_link(mail: &str) -> Option<String> {
-    mail.lines().map(str::trim).find(|line| line.contains("/confirm/")).map(str::to_owned)
+    link_in(mail, "/confirm/")
+}
+
+/// The link in a mail's text whose address holds `part`, e.g. `/remove/`.
+pub fn link_in(mail: &str, part: &str) -> Option<String> {
+    mail.lines().map(str::trim).find(|line| line.starts_with("http") && line.contains(part)).map(str::to_owned)
 }
 
 /// A complete, valid signature from `email`.

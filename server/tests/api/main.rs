@@ -12,3 +12,4 @@ mod fuzz;
 mod confirmation;
 mod admin;
 mod admin_http;
+mod removal;
