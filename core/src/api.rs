@@ -48,6 +48,8 @@ pub struct Petition {
     /// A signature counts only once confirmed through a link mailed to the
     /// person: the thank-you asks them to check their inbox.
     pub confirm_by_email: bool,
+    /// The petition has closed: it takes no more signatures.
+    pub closed: bool,
     /// The proof-of-work challenge a signature must answer: new with every
     /// request for the petition, so caches must not keep this answer.
     pub challenge: Challenge,

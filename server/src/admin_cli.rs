@@ -59,6 +59,10 @@ pub enum Command {
         /// The signer's email address (any form of it that signed).
         email: String,
     },
+    /// Apply the retention rules now (the server does every hour): anonymise
+    /// closed petitions' signatures past their retention period, erase
+    /// unconfirmed ones after 30 days, drop old source hashes.
+    Retention,
     /// List a petition's signatures held for review (honeypot, too fast, burst).
     Held {
         /// The petition's slug.
@@ -98,7 +102,8 @@ pub enum Command {
 }
 
 /// Runs `command` on the database at `database_url`, writing to `out`.
-pub async fn run(command: Command, database_url: &str, out: &mut impl Write) -> anyhow::Result<()> {
+pub async fn run(command: Command, config: &crate::Config, out: &mut impl Write) -> anyhow::Result<()> {
+    let database_url = &config.database_url;
     if let Command::Check { files } = &command {
         for file in files {
             read(file)?;
@@ -136,6 +141,15 @@ pub async fn run(command: Command, database_url: &str, out: &mut impl Write) -> 
                 out,
                 "erased the personal data of {} signature(s); {} no longer count",
                 erased.signatures, erased.uncounted
+            )?;
+            Ok(())
+        }
+        Command::Retention => {
+            let swept = crate::retention::sweep(&pool, config.source_hash_days).await?;
+            writeln!(
+                out,
+                "anonymised {} signature(s) of closed petitions, erased {} unconfirmed, dropped {} source hash(es)",
+                swept.anonymised, swept.unconfirmed_erased, swept.source_hashes_dropped
             )?;
             Ok(())
         }

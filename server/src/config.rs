@@ -37,6 +37,11 @@ pub struct Config {
     #[arg(long, env = "PETITION_REQUEST_TIMEOUT_SECONDS", default_value_t = 30)]
     pub request_timeout_seconds: u64,
 
+    /// Days the keyed hash of a signer's address is kept with the signature
+    /// (for fraud review) before it is dropped.
+    #[arg(long, env = "PETITION_SOURCE_HASH_DAYS", default_value_t = 30, global = true)]
+    pub source_hash_days: u32,
+
     /// How confirmation mail goes out.
     #[command(flatten)]
     pub mail: crate::mail::MailConfig,
@@ -67,6 +72,7 @@ impl Config {
             widget_dir: root.join("pkg"),
             demo_listen: None,
             request_timeout_seconds: 30,
+            source_hash_days: 30,
             mail: crate::mail::MailConfig::writing_to(root.join("data/mail")),
             guard: crate::guard::GuardConfig::default(),
             admin: crate::admin_auth::AdminConfig::default(),

@@ -16,6 +16,7 @@ pub mod guard;
 mod http;
 pub mod mail;
 pub mod petition_file;
+pub mod retention;
 pub mod store;
 
 use std::{future::Future, net::SocketAddr};
@@ -32,6 +33,7 @@ pub struct Server {
     state: http::AppState,
     stop_streams: tokio::sync::watch::Sender<bool>,
     outbox: mail::Outbox,
+    source_hash_days: u32,
 }
 
 impl Server {
@@ -61,7 +63,7 @@ impl Server {
         let outbox = mail::Outbox::new(pool.clone(), &config.mail, public_url)?;
         let admin = admin_auth::AdminAuth::new(&config.admin)?;
         let (state, stop_streams) = http::AppState::new(pool, &config, guard, admin);
-        Ok(Server { listener, demo_listener, state, stop_streams, outbox })
+        Ok(Server { listener, demo_listener, state, stop_streams, outbox, source_hash_days: config.source_hash_days })
     }
 
     /// Where the petition server listens (useful when started on port 0).
@@ -96,6 +98,7 @@ impl Server {
             });
         }
         tokio::spawn(self.outbox.run(self.state.mail_wake.clone(), self.state.shutdown.clone()));
+        tokio::spawn(retention::run(self.state.pool.clone(), self.source_hash_days, self.state.shutdown.clone()));
         let head_timeout = self.state.request_timeout;
         let app = http::app(self.state);
         let stop_streams = self.stop_streams;

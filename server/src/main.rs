@@ -25,7 +25,10 @@ enum Command {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    // Logs go to standard error: standard output is the admin commands'
+    // (an export may be piped into a file).
     tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| "petition_server=info,tower_http=info".into()),
@@ -35,7 +38,7 @@ async fn main() -> anyhow::Result<()> {
     if let Some(Command::Admin(command)) = command {
         // An organiser reads the error and its causes, not a backtrace; a
         // reader that stops early (`| head`) is not an error.
-        if let Err(error) = petition_server::admin_cli::run(command, &config.database_url, &mut std::io::stdout().lock()).await {
+        if let Err(error) = petition_server::admin_cli::run(command, &config, &mut std::io::stdout().lock()).await {
             let closed = error.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe);
             if !closed {
                 eprintln!("error: {error:#}");

@@ -54,10 +54,20 @@ pub struct PetitionFile {
     /// personal data erased (it was a real person's, when made).
     #[serde(default = "yes")]
     pub erasure_keeps_count: bool,
+    /// When signing ends (RFC 3339, e.g. 2027-03-31T23:59:59Z), if it does.
+    pub closes_at: Option<String>,
+    /// Days after closing until the signatures' personal data is anonymised
+    /// (the count and the milestones stay).
+    #[serde(default = "default_retention_days")]
+    pub retention_days: u32,
 }
 
 fn yes() -> bool {
     true
+}
+
+fn default_retention_days() -> u32 {
+    180
 }
 
 fn default_show_count_from() -> u64 {
@@ -94,6 +104,17 @@ impl PetitionFile {
             .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
             .filter(|p| !p.is_empty())
             .collect()
+    }
+
+    /// Whether signing has ended (`closes_at` has passed).
+    pub fn is_closed(&self) -> bool {
+        self.closes_at.as_deref().and_then(|t| humantime::parse_rfc3339(t).ok()).is_some_and(|t| t <= std::time::SystemTime::now())
+    }
+
+    /// When personal data is to be anonymised: `retention_days` after closing.
+    pub fn anonymise_after(&self) -> Option<std::time::SystemTime> {
+        let closes = humantime::parse_rfc3339(self.closes_at.as_deref()?).ok()?;
+        Some(closes + std::time::Duration::from_secs(u64::from(self.retention_days) * 24 * 60 * 60))
     }
 
     /// The words beside the consent box, stored with each signature that ticks it.
@@ -136,6 +157,11 @@ impl PetitionFile {
         if let Some(share) = &self.share {
             if !share.url.starts_with("https://") && !share.url.starts_with("http://") {
                 return Err(("share.url", "share.url must be a web address starting with https://".into()));
+            }
+        }
+        if let Some(closes_at) = &self.closes_at {
+            if humantime::parse_rfc3339(closes_at).is_err() {
+                return Err(("closes_at", format!("closes_at {closes_at:?} must be a time like 2027-03-31T23:59:59Z")));
             }
         }
         if self.goal_steps.is_empty() {

@@ -23,6 +23,9 @@ pub enum StoreError {
     /// The signature's challenge has been answered before.
     #[error("challenge already spent")]
     Spent,
+    /// The petition has closed.
+    #[error("petition closed")]
+    Closed,
 }
 
 /// The server's secret called `name`, made (32 random bytes) and stored the
@@ -115,6 +118,7 @@ pub async fn petition(pool: &SqlitePool, slug: &str, challenge: Challenge) -> Re
             signature_count: by_partner.iter().find(|(slug, _)| *slug == p.slug).map_or(0, |(_, n)| *n as u64),
         })
         .collect();
+    let closed = definition.is_closed();
     Ok(Petition {
         body: definition.paragraphs(),
         goal: milestones::goal_for(count, &definition.goal_steps),
@@ -134,6 +138,7 @@ pub async fn petition(pool: &SqlitePool, slug: &str, challenge: Challenge) -> Re
         share: definition.share,
         next_action: definition.next_action,
         confirm_by_email: definition.confirm_by_email,
+        closed,
         challenge,
     })
 }
@@ -187,6 +192,9 @@ pub async fn sign(
     screening: &Screening,
 ) -> Result<Signed, StoreError> {
     let (id, definition, _) = find(pool, slug).await?;
+    if definition.is_closed() {
+        return Err(StoreError::Closed);
+    }
     let now = now();
     // A partner the petition doesn't list gets no attribution and no consent:
     // nobody could honour consent given to an unknown organisation.

@@ -17,6 +17,8 @@ pub struct Running {
     pub log: PathBuf,
     /// Where it writes confirmation mail (no SMTP server is set).
     pub mail_dir: PathBuf,
+    /// The token that opens its admin API.
+    pub admin_token: String,
 }
 
 impl Drop for Running {
@@ -53,6 +55,10 @@ pub fn start(root: &Path, name: &str, with_demo: bool) -> anyhow::Result<Running
     let demo_addr = if with_demo { Some(free_port()?) } else { None };
     let log = dir.join("server.log");
     let mail_dir = dir.join("mail");
+    // A fresh random secret each run, for the tests that use the admin API.
+    let mut random = [0u8; 24];
+    std::io::Read::read_exact(&mut std::fs::File::open("/dev/urandom")?, &mut random)?;
+    let admin_token: String = random.iter().map(|b| format!("{b:02x}")).collect();
     let mut command = Command::new(binary(root));
     command
         .arg("--listen")
@@ -62,6 +68,7 @@ pub fn start(root: &Path, name: &str, with_demo: bool) -> anyhow::Result<Running
         .arg("--mail-dir")
         .arg(&mail_dir)
         .env("NO_COLOR", "1")
+        .env("PETITION_ADMIN_TOKEN", &admin_token)
         // Every browser test signs from 127.0.0.1: one source, many people.
         // The limits themselves are tested by the server's own tests.
         .envs(ONE_MACHINE_MANY_PEOPLE)
@@ -73,7 +80,7 @@ pub fn start(root: &Path, name: &str, with_demo: bool) -> anyhow::Result<Running
         command.arg("--demo-listen").arg(demo.to_string());
     }
     let child = command.spawn().with_context(|| format!("starting {}", binary(root).display()))?;
-    let mut running = Running { child, addr, demo_addr, log, mail_dir };
+    let mut running = Running { child, addr, demo_addr, log, mail_dir, admin_token };
     let deadline = Instant::now() + Duration::from_secs(30);
     while TcpStream::connect(addr).is_err() {
         if let Some(status) = running.child.try_wait()? {

@@ -55,5 +55,6 @@ fn node_against_demo(root: &Path, name: &str, args: &[&str]) -> anyhow::Result<(
         .env("PARTNER_SITE", format!("http://{demo}"))
         .env("MAIL_DIR", &server.mail_dir)
         .env("SERVER_LOG", &server.log)
+        .env("ADMIN_TOKEN", &server.admin_token)
         .env("CHROMIUM", setup::CHROMIUM))
 }

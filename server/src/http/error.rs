@@ -28,6 +28,9 @@ pub enum Error {
     /// nothing, and the widget fetches a new challenge and tries once more.
     #[error("challenge not accepted")]
     Challenge,
+    /// 410: the petition has closed.
+    #[error("petition closed")]
+    Closed,
     /// 429: this source is sending more than anyone signing by hand could.
     #[error("too many requests")]
     TooMany(std::time::Duration),
@@ -42,6 +45,7 @@ impl From<StoreError> for Error {
         match error {
             StoreError::NotFound => Error::NotFound,
             StoreError::Spent => Error::Challenge,
+            StoreError::Closed => Error::Closed,
             other => Error::Store(other),
         }
     }
@@ -62,6 +66,10 @@ impl IntoResponse for Error {
             Error::Challenge => (
                 StatusCode::FORBIDDEN,
                 ApiError { error: "This form has expired. Please send it again".into(), fields: vec![] },
+            ),
+            Error::Closed => (
+                StatusCode::GONE,
+                ApiError { error: "This petition has closed and is no longer taking signatures".into(), fields: vec![] },
             ),
             Error::TooMany(wait) => {
                 let body = ApiError {

@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use crate::helpers::{repo_root, signature, spawn_app, TestApp};
 
 /// Runs `petition-server admin ARGS` on the app's database: (succeeded, stdout, stderr).
-async fn admin(app: &TestApp, args: &[&str]) -> (bool, String, String) {
+pub async fn admin(app: &TestApp, args: &[&str]) -> (bool, String, String) {
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_petition-server"));
     command.arg("admin").args(args).arg("--database-url").arg(format!("sqlite://{}", app.database.display()));
     command.env_remove("RUST_BACKTRACE").env_remove("DATABASE_URL");

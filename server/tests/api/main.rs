@@ -13,3 +13,4 @@ mod confirmation;
 mod admin;
 mod admin_http;
 mod removal;
+mod retention;
