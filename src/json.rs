@@ -130,7 +130,7 @@ from_js! {
     Petition {
         slug, organiser, target, title, summary, body, supported_by, ask_profession, goal, signature_count,
         milestones, show_count_from, healthcare_professionals, reasons, partners, share, next_action, challenge,
-        confirm_by_email,
+        confirm_by_email, closed,
     }
     Challenge { token, difficulty, min_seconds }
     Milestone { count, reached_at }

@@ -69,6 +69,8 @@ impl View<'_> {
             let none = element(self.document, "li", "pw-none", "No reasons shared yet. Add yours when you sign.")?;
             reasons.append_child(&none)?;
         }
+        show(&by_id(self.root, "pw-form")?, !petition.closed)?;
+        show(&by_id(self.root, "pw-closed")?, petition.closed)?;
         self.count(petition)
     }
 
@@ -77,7 +79,8 @@ impl View<'_> {
     /// ("be one of the first") and nothing else changes shape.
     pub fn count(&self, petition: &Petition) -> Result<()> {
         let (count, goal) = (petition.signature_count, petition.goal);
-        let counted = count >= petition.show_count_from;
+        // A closed petition shows what it reached, however few.
+        let counted = count >= petition.show_count_from || petition.closed;
         show(&by_id(self.root, "pw-first")?, !counted)?;
         show(&by_id(self.root, "pw-counted")?, counted)?;
         self.text("pw-count-number", &format::number(count))?;
@@ -101,7 +104,8 @@ impl View<'_> {
         let fill: HtmlElement = by_id(self.root, "pw-fill")?;
         fill.style().set_property("width", &percent(permille))?;
         self.ticks(goal, &petition.milestones)?;
-        self.text("pw-goal", &format!("Help us reach {}", format::signatures(goal)))?;
+        let goal_words = if petition.closed { "Its goal was" } else { "Help us reach" };
+        self.text("pw-goal", &format!("{goal_words} {}", format::signatures(goal)))?;
 
         let tally = petition.healthcare_professionals.filter(|n| *n > 0 && counted).map(|n| {
             if n == 1 {
@@ -114,7 +118,7 @@ impl View<'_> {
         line.set_text_content(tally.as_deref());
         // Petitions with a tally keep room for it, shown or not yet.
         line.class_list().toggle_with_force("pw-has-tally", petition.healthcare_professionals.is_some())?;
-        self.milestones(count, &petition.milestones, counted)
+        self.milestones(count, &petition.milestones, counted, petition.closed)
     }
 
     /// A tick on the bar for each milestone far enough from the start to see.
@@ -132,12 +136,12 @@ impl View<'_> {
 
     /// The next milestone and the latest reached one up front; every
     /// reached one, with its date, in the timeline below.
-    fn milestones(&self, count: u64, milestones: &[Milestone], counted: bool) -> Result<()> {
+    fn milestones(&self, count: u64, milestones: &[Milestone], counted: bool, closed: bool) -> Result<()> {
         let latest: Element = by_id(self.root, "pw-latest")?;
         let timeline: Element = by_id(self.root, "pw-timeline")?;
         latest.set_text_content(None);
         timeline.set_text_content(None);
-        if let Some(next) = next_milestone(count, milestones) {
+        if let Some(next) = next_milestone(count, milestones).filter(|_| !closed) {
             let item = element(self.document, "li", "pw-next", &format!("Next milestone: {}", format::signatures(next)))?;
             latest.append_child(&item)?;
         }
@@ -214,7 +218,7 @@ impl View<'_> {
         };
         self.text("pw-thanks-text", &text)?;
         // On a shared device the next person may be standing right there.
-        show(&by_id(self.root, "pw-again-row")?, true)?;
+        show(&by_id(self.root, "pw-again-row")?, !petition.closed)?;
         match &petition.share {
             Some(share) => self.share(share, &petition.title)?,
             None => show(&by_id(self.root, "pw-share")?, false)?,

@@ -98,6 +98,7 @@ impl Widget {
             let petition = self.api.petition(prefetched).await?;
             *self.solver.borrow_mut() = Some(Rc::new(Solver::start(petition.challenge.clone())));
             form::build(&self.root, &self.document, petition.ask_profession)?;
+            by_id::<Element>(&self.root, "pw-remove")?.set_attribute("href", &format!("{}/remove", self.origin))?;
             self.view().petition(&petition, self.partner.as_deref())?;
             *self.petition.borrow_mut() = Some(petition);
             self.show_only("pw-ready")?;
