@@ -8,6 +8,7 @@ use crate::fields::Field;
 ///
 /// Carries no personal data: counts and dates only.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct Petition {
     /// The URL-safe name used in the embed tag, e.g. `stop-sharing`.
     pub slug: String,
@@ -57,6 +58,7 @@ pub struct Petition {
 
 /// A proof-of-work challenge (see [`crate::proof`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct Challenge {
     /// Opaque and signed by the server: which petition, when, how hard.
     pub token: String,
@@ -69,6 +71,7 @@ pub struct Challenge {
 
 /// A partner organisation that embeds the petition on its own site.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct Partner {
     /// Its name in the embed tag's `data-partner`, e.g. `medact`.
     pub slug: String,
@@ -80,6 +83,7 @@ pub struct Partner {
 
 /// The words and address people share.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct Share {
     /// Where the petition can be signed; share links add `?source=share-…`.
     pub url: String,
@@ -91,6 +95,7 @@ pub struct Share {
 
 /// The petition's next step for someone who has signed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct NextAction {
     /// The link's words, e.g. "Download the Safe Surgeries toolkit".
     pub title: String,
@@ -102,6 +107,7 @@ pub struct NextAction {
 
 /// A petition's count changed: what the live-count stream sends.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct CountUpdate {
     /// Which petition.
     pub slug: String,
@@ -115,6 +121,7 @@ pub struct CountUpdate {
 
 /// One step of the milestone timeline.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct Milestone {
     /// The signature count that reaches it.
     pub count: u64,
@@ -128,6 +135,7 @@ pub struct Milestone {
 /// [`crate::validate`] with a message naming it, like an empty one, instead of
 /// failing as malformed JSON.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct SignatureRequest {
     /// Given name.
@@ -166,6 +174,7 @@ pub struct SignatureRequest {
 /// A new signature and a repeat from the same address get the same answer, so
 /// the form never reveals whether somebody has already signed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct SignatureReceipt {
     /// Counted signatures after this one.
     pub signature_count: u64,
@@ -177,6 +186,7 @@ pub struct SignatureReceipt {
 
 /// The body of every error answer.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct ApiError {
     /// One sentence for people, e.g. "There is a problem with your signature".
     pub error: String,
@@ -187,6 +197,7 @@ pub struct ApiError {
 
 /// A field's problem, worded for the person who typed it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct FieldError {
     /// Which field.
     pub field: Field,

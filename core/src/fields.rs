@@ -20,6 +20,7 @@ pub const REASON_MAX: usize = 1000;
 
 /// A form field, by its wire name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Field {
     /// `first_name`

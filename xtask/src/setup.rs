@@ -1,6 +1,7 @@
 //! Installs what the build and the tests need, checking first so a second run
 //! costs nothing: the wasm32 target, wasm-bindgen-cli at exactly the version in
-//! Cargo.lock, the pinned npm packages, and Chromium with chromedriver.
+//! Cargo.lock, the pinned npm packages, Chromium with chromedriver, and
+//! schemathesis (pinned, in a Python virtual environment under target/).
 
 use std::{path::Path, process::Command};
 
@@ -15,10 +16,33 @@ pub fn for_build(root: &Path) -> anyhow::Result<()> {
     npm_packages(root)
 }
 
-/// What `test` needs: the build's tools and a browser.
+/// What `test` needs: the build's tools, a browser and schemathesis.
 pub fn all(root: &Path) -> anyhow::Result<()> {
     for_build(root)?;
-    chromium()
+    chromium()?;
+    schemathesis(root)
+}
+
+/// Where schemathesis is installed.
+pub fn schemathesis_bin(root: &Path) -> std::path::PathBuf {
+    root.join("target/py/bin/schemathesis")
+}
+
+fn schemathesis(root: &Path) -> anyhow::Result<()> {
+    let requirements = root.join("tests/requirements.txt");
+    let venv = root.join("target/py");
+    let stamp = venv.join("installed-requirements.txt");
+    if std::fs::read(&stamp).ok() == Some(std::fs::read(&requirements)?) && schemathesis_bin(root).exists() {
+        return Ok(());
+    }
+    if output(Command::new("python3").arg("--version")).is_none() {
+        bail!("python3 is missing: install Python 3.10 or newer (Debian: apt-get install python3 python3-venv)");
+    }
+    step("installing schemathesis (tests/requirements.txt) into target/py");
+    run(Command::new("python3").arg("-m").arg("venv").arg(&venv))?;
+    run(Command::new(venv.join("bin/pip")).args(["install", "--quiet", "--disable-pip-version-check", "-r"]).arg(&requirements))?;
+    std::fs::copy(&requirements, &stamp)?;
+    Ok(())
 }
 
 fn wasm_target() -> anyhow::Result<()> {

@@ -27,6 +27,20 @@ pub fn all(root: &Path) -> anyhow::Result<()> {
             .env("TZ", "Europe/London"))?;
     }
 
+    step("the public API against its own description (schemathesis, every check)");
+    {
+        let server = server::start(root, "schemathesis", false)?;
+        // A fixed seed, so a run can be repeated; SCHEMATHESIS_SEED varies it.
+        let seed = std::env::var("SCHEMATHESIS_SEED").unwrap_or_else(|_| "20171122".into());
+        run(Command::new(setup::schemathesis_bin(root))
+            .arg("--config-file")
+            .arg(root.join("tests/schemathesis.toml"))
+            .args(["--no-color", "run", &format!("http://{}/api/openapi.json", server.addr)])
+            // Every check; the live-count stream never ends, so it is left out.
+            .args(["--checks", "all", "--exclude-path", "/api/events", "--max-examples", "200", "--workers", "2"])
+            .args(["--seed", &seed]))?;
+    }
+
     step("end-to-end tests (Playwright, Chromium)");
     node_against_demo(root, "e2e", &["--test", "--test-concurrency=1", "tests/e2e/"])?;
     println!("\nAll tests passed. Screenshots: tests/e2e/screenshots/");

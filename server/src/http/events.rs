@@ -14,7 +14,7 @@ use axum::{
     Router,
 };
 use futures_util::{stream, Stream, StreamExt};
-use petition_core::CountUpdate;
+use petition_core::{ApiError, CountUpdate};
 use serde::Deserialize;
 use tokio_stream::wrappers::BroadcastStream;
 
@@ -28,13 +28,28 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/api/events", get(events))
 }
 
-#[derive(Deserialize)]
-struct Petitions {
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(super) struct Petitions {
+    /// Comma-separated petition names, 1 to 20, e.g. `stop-sharing,scrap-upfront-charging`.
     #[serde(default)]
     petitions: String,
 }
 
-async fn events(
+/// Live counts, as server-sent events: one `count` event per named petition
+/// at once, then one per newly counted signature, each a [`CountUpdate`]
+/// (`slug`, `signature_count`, `goal`, `milestones`). The stream stays open.
+#[utoipa::path(
+    get,
+    path = "/api/events",
+    tag = "petitions",
+    params(Petitions),
+    responses(
+        (status = 200, description = "A stream of `count` events, each a CountUpdate", content_type = "text/event-stream", body = String),
+        (status = 400, description = "No petition named, or more than 20", body = ApiError),
+    )
+)]
+pub(super) async fn events(
     State(state): State<AppState>,
     Query(query): Query<Petitions>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, Error> {

@@ -6,6 +6,7 @@ mod assets;
 mod confirm;
 mod error;
 mod events;
+mod openapi;
 mod pages;
 mod petitions;
 mod remove;
@@ -117,6 +118,7 @@ pub fn app(state: AppState) -> Router {
     let timeout = state.request_timeout;
     let timed = Router::new()
         .merge(petitions::router())
+        .merge(openapi::router())
         .merge(confirm::router())
         .merge(remove::router())
         .merge(assets::router(&state.dirs))

@@ -9,7 +9,7 @@ use axum::{
     routing::{get, post},
     Router,
 };
-use petition_core::{share_source, validate, Petition, SignatureReceipt, SignatureRequest};
+use petition_core::{share_source, validate, ApiError, Challenge, Petition, SignatureReceipt, SignatureRequest};
 
 use super::{error::Json, AppState, Error, Source};
 use crate::store;
@@ -21,7 +21,22 @@ pub fn router() -> Router<AppState> {
         .route("/api/petitions/{slug}/challenge", get(challenge))
 }
 
-async fn show(
+/// A petition's public view: its words, count, goal, milestones, partners'
+/// counts and public reasons (no personal data), and a fresh proof-of-work
+/// challenge for the form.
+#[utoipa::path(
+    get,
+    path = "/api/petitions/{slug}",
+    tag = "petitions",
+    params(("slug" = String, Path, description = "The petition's name, as in the embed tag", example = "stop-sharing")),
+    responses(
+        (status = 200, description = "The petition", body = Petition,
+         headers(("Cache-Control" = String, description = "no-store"))),
+        (status = 404, description = "No petition has that name", body = ApiError),
+        (status = 408, description = "The request took too long", body = ApiError),
+    )
+)]
+pub(super) async fn show(
     State(state): State<AppState>,
     Source(source): Source,
     Path(slug): Path<String>,
@@ -57,8 +72,20 @@ async fn read_whole_body(request: Request, next: Next) -> Response {
     }
 }
 
-/// A new challenge alone, for a widget whose challenge has expired.
-async fn challenge(
+/// A new proof-of-work challenge alone, for a form whose challenge has
+/// expired. Any name gets one; signing checks the petition.
+#[utoipa::path(
+    get,
+    path = "/api/petitions/{slug}/challenge",
+    tag = "petitions",
+    params(("slug" = String, Path, description = "The petition's name", example = "stop-sharing")),
+    responses(
+        (status = 200, description = "A challenge", body = Challenge,
+         headers(("Cache-Control" = String, description = "no-store"))),
+        (status = 408, description = "The request took too long", body = ApiError),
+    )
+)]
+pub(super) async fn challenge(
     State(state): State<AppState>,
     Source(source): Source,
     Path(slug): Path<String>,
@@ -66,9 +93,32 @@ async fn challenge(
     ([(header::CACHE_CONTROL, "no-store")], axum::Json(state.guard.challenge(&slug, &source)))
 }
 
+/// Signs the petition. A repeat from the same address (by its canonical
+/// form) gets the same answer as a first signature and is not counted twice.
+///
 /// Checks in the order that costs a flood least: the rate (memory), the
 /// fields (CPU), the challenge (one hash), and only then the database.
-async fn sign(
+#[utoipa::path(
+    post,
+    path = "/api/petitions/{slug}/signatures",
+    tag = "petitions",
+    params(("slug" = String, Path, description = "The petition's name", example = "stop-sharing")),
+    request_body = SignatureRequest,
+    responses(
+        (status = 200, description = "Signed (or signed before): the petition's count after", body = SignatureReceipt),
+        (status = 400, description = "The body is not JSON", body = ApiError),
+        (status = 403, description = "The form's challenge is missing, wrong, expired or spent", body = ApiError),
+        (status = 404, description = "No petition has that name", body = ApiError),
+        (status = 408, description = "The request took too long", body = ApiError),
+        (status = 410, description = "The petition has closed", body = ApiError),
+        (status = 413, description = "The body is over 16 KiB", body = ApiError),
+        (status = 415, description = "The body is not sent as application/json", body = ApiError),
+        (status = 422, description = "Fields break the rules (one message per field), or unknown fields or wrong types", body = ApiError),
+        (status = 429, description = "Too many requests from one source; try again later", body = ApiError,
+         headers(("Retry-After" = String, description = "Seconds to wait"))),
+    )
+)]
+pub(super) async fn sign(
     State(state): State<AppState>,
     Source(source): Source,
     Path(slug): Path<String>,
