@@ -245,3 +245,67 @@ async fn held_signatures_are_approved_or_rejected_and_an_attack_is_invalidated_w
     assert!(!ok);
     assert_eq!(error.trim(), "error: say which signatures: --from and --to, or --source");
 }
+
+#[tokio::test]
+async fn a_long_export_shows_its_progress_to_a_person_at_a_terminal() {
+    let app = spawn_app().await;
+    // 1,200 signatures: two batches of the export. Written straight into the
+    // database (signing 1,200 times over HTTP would prove nothing more).
+    let db = app.db().await;
+    let petition_id: i64 = sqlx::query_scalar("SELECT id FROM petitions WHERE slug = 'stop-sharing'").fetch_one(&db).await.unwrap();
+    for n in 0..1200 {
+        sqlx::query(
+            "INSERT INTO signatures (petition_id, first_name, last_name, email, canonical_email, postcode, reason, consent, created_at)
+             VALUES (?1, 'Bulk', '', ?2, ?2, 'E1 6AN', '', 0, '2026-11-22T10:00:00Z')",
+        )
+        .bind(petition_id)
+        .bind(format!("bulk{n}@example.org"))
+        .execute(&db)
+        .await
+        .unwrap();
+    }
+    let out = app.dir.path().join("all.csv");
+    // `script` gives the command a terminal, as a person's shell would.
+    let command = format!(
+        "{} admin export stop-sharing -o {} --database-url sqlite://{}",
+        env!("CARGO_BIN_EXE_petition-server"),
+        out.display(),
+        app.database.display()
+    );
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("script").args(["-qec", &command, "/dev/null"]).env_remove("RUST_BACKTRACE").output().unwrap()
+    })
+    .await
+    .unwrap();
+    let shown = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{shown}");
+    assert!(shown.contains(&format!("[{}{}] 1000/1200 signatures", "#".repeat(25), " ".repeat(5))), "{shown}");
+    assert!(shown.contains(&format!("[{}] 1200/1200 signatures", "#".repeat(30))), "{shown}");
+    assert!(shown.contains("wrote 1200 signature(s)"));
+    assert_eq!(std::fs::read_to_string(&out).unwrap().lines().count(), 1201);
+
+    // Without a terminal (a script, a pipe), no bar.
+    let (ok, said, errors) = admin(&app, &["export", "stop-sharing", "-o", out.to_str().unwrap()]).await;
+    assert!(ok);
+    assert_eq!(said, format!("wrote 1200 signature(s) to {}\n", out.display()));
+    assert_eq!(errors, "");
+}
+
+#[tokio::test]
+async fn a_petition_may_stop_counting_erased_signatures_and_its_milestones_follow() {
+    let app = spawn_app().await;
+    let demo = std::fs::read_to_string(repo_root().join("petitions/stop-sharing.toml")).unwrap();
+    let file = app.dir.path().join("strict.toml");
+    std::fs::write(&file, demo.replace("slug = \"stop-sharing\"", "slug = \"strict\"\nerasure_keeps_count = false")).unwrap();
+    assert!(admin(&app, &["apply", file.to_str().unwrap()]).await.0);
+    for n in 0..10 {
+        app.sign("strict", &signature(&format!("strict{n}@example.org"))).await;
+    }
+    assert!(app.petition("strict").await["milestones"][0]["reached_at"].is_string());
+    let (ok, said, _) = admin(&app, &["erase", "strict3@example.org"]).await;
+    assert!(ok);
+    assert_eq!(said, "erased the personal data of 1 signature(s); 1 no longer count\n");
+    let petition = app.petition("strict").await;
+    assert_eq!(petition["signature_count"], 9);
+    assert!(petition["milestones"][0]["reached_at"].is_null(), "below 10 again: {petition}");
+}
