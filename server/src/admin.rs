@@ -131,7 +131,9 @@ pub async fn export(
         Audience::Organiser => None,
         Audience::Partner(partner) => Some(partner),
     };
-    let filter = "petition_id = ?1 AND status = 'counted' AND (?2 IS NULL OR (partner = ?2 AND partner_consent = 1))";
+    // Erased signatures may still count, but have nothing to deliver.
+    let filter = "petition_id = ?1 AND status = 'counted' AND erased_at IS NULL
+                  AND (?2 IS NULL OR (partner = ?2 AND partner_consent = 1))";
     let (total,): (i64,) = sqlx::query_as(&format!("SELECT COUNT(*) FROM signatures WHERE {filter}"))
         .bind(petition_id)
         .bind(partner)
@@ -318,6 +320,7 @@ pub(crate) async fn erase_row(tx: &mut sqlx::SqliteConnection, id: i64, status: 
     sqlx::query(
         "UPDATE signatures SET first_name = '', last_name = '', email = '', canonical_email = 'erased:' || id,
              postcode = '', reason = '', reason_status = NULL, profession = NULL, source = NULL,
+             consent = 0, consent_text = NULL, partner_consent = 0, partner_consent_text = NULL, consent_at = NULL,
              source_hash = NULL, status = ?2, erased_at = ?3
          WHERE id = ?1",
     )

@@ -191,6 +191,10 @@ async fn erasure_removes_a_signers_personal_data_everywhere_at_once_and_keeps_th
         }
     }
     assert!(!app.petition("stop-sharing").await.to_string().contains("My patients are afraid"));
+    // Still counted, but nothing to deliver: not in the export.
+    let (_, csv, _) = admin(&app, &["export", "stop-sharing"]).await;
+    assert_eq!(csv.lines().count(), 2, "{csv}");
+    assert!(csv.contains("someone-else@example.org"));
     // The address can sign again, as anyone can.
     app.sign("stop-sharing", &person).await;
     assert_eq!(app.count("stop-sharing").await, 3);
