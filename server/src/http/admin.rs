@@ -35,6 +35,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/api/admin/petitions/{slug}/reject", post(reject))
         .route("/api/admin/petitions/{slug}/invalidate", post(invalidate))
         .route("/api/admin/erasures", post(erase))
+        .route("/api/admin/retention", post(retention))
         .route_layer(axum::middleware::from_fn_with_state(state, authorised))
 }
 
@@ -188,6 +189,11 @@ async fn erase(State(state): State<AppState>, Json(request): Json<Erasure>) -> R
         }
     }
     Ok(axum::Json(erased))
+}
+
+/// Applies the retention rules now, as the hourly sweep does.
+async fn retention(State(state): State<AppState>) -> Result<impl IntoResponse, Error> {
+    Ok(axum::Json(crate::retention::sweep(&state.pool, state.source_hash_days).await?))
 }
 
 /// Sends the petition's new count to every page watching it.

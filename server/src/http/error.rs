@@ -120,15 +120,58 @@ fn body_error(rejection: JsonRejection) -> Error {
         }
         JsonRejection::JsonSyntaxError(_) => "The request body is not valid JSON".to_owned(),
         // serde's own words name the field ("unknown field `x`", "invalid
-        // type ... expected a boolean") but may quote the value: the client
-        // sent it, so it may see it; it is never logged.
+        // type ... expected a boolean"); the value it quotes is left out, so
+        // no answer ever repeats what someone typed (an address, a name).
         JsonRejection::JsonDataError(error) => {
             use std::error::Error as _;
             let detail = error.source().and_then(|s| s.source()).map(|s| s.to_string());
-            format!("The request body has the wrong shape: {}", detail.unwrap_or_else(|| error.body_text()))
+            format!("The request body has the wrong shape: {}", without_values(&detail.unwrap_or_else(|| error.body_text())))
         }
         _ if status == StatusCode::PAYLOAD_TOO_LARGE => "The request body is too large".to_owned(),
         _ => "The request body could not be read".to_owned(),
     };
     Error::Body(status, message)
+}
+
+/// `message` with every double-quoted value replaced by `"…"`. serde quotes
+/// values in double quotes and names fields in backticks, so the field
+/// names stay.
+fn without_values(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut quoted = false;
+    let mut chars = message.chars();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            // serde quotes with `{:?}`: an escaped quote is part of the value.
+            ('\\', true) => {
+                chars.next();
+            }
+            ('"', false) => {
+                out.push_str("\"…");
+                quoted = true;
+            }
+            ('"', true) => {
+                out.push('"');
+                quoted = false;
+            }
+            (_, true) => {}
+            (c, false) => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_values;
+
+    #[test]
+    fn serde_messages_keep_the_field_and_lose_the_value() {
+        assert_eq!(
+            without_values("invalid type: string \"amara@example.org\", expected a boolean at line 1 column 30"),
+            "invalid type: string \"…\", expected a boolean at line 1 column 30"
+        );
+        assert_eq!(without_values(r#"invalid type: string "say \"hi\" to me", expected u64"#), r#"invalid type: string "…", expected u64"#);
+        assert_eq!(without_values("unknown field `nmae`, expected one of `first_name`"), "unknown field `nmae`, expected one of `first_name`");
+    }
 }

@@ -49,6 +49,8 @@ pub struct AppState {
     pub mail_wake: Arc<tokio::sync::Notify>,
     /// Who may use `/api/admin/`.
     pub admin: Arc<crate::admin_auth::AdminAuth>,
+    /// Days a source hash is kept (for the retention sweep on demand).
+    pub source_hash_days: u32,
 }
 
 /// Folders the server reads files from.
@@ -80,6 +82,7 @@ impl AppState {
             request_timeout,
             mail_wake: Arc::default(),
             admin: Arc::new(admin),
+            source_hash_days: config.source_hash_days,
         };
         (state, stop)
     }

@@ -49,6 +49,7 @@ fn routes() -> Vec<(reqwest::Method, &'static str, Option<Value>)> {
         (Method::POST, "/api/admin/petitions/stop-sharing/reject", Some(json!({ "ids": [1] }))),
         (Method::POST, "/api/admin/petitions/stop-sharing/invalidate", Some(json!({ "source": "x" }))),
         (Method::POST, "/api/admin/erasures", Some(json!({ "email": "amara@example.org" }))),
+        (Method::POST, "/api/admin/retention", None),
     ]
 }
 
@@ -219,4 +220,7 @@ async fn an_admin_runs_a_petition_over_http() {
     let db = app.db().await;
     let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM signatures WHERE email LIKE '%medact-signer%'").fetch_one(&db).await.unwrap();
     assert_eq!(left, 0);
+
+    let swept: Value = request(&app, reqwest::Method::POST, "/api/admin/retention", Some(&token)).send().await.unwrap().json().await.unwrap();
+    assert_eq!(swept, json!({ "anonymised": 0, "unconfirmed_erased": 0, "source_hashes_dropped": 0 }));
 }
