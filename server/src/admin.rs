@@ -457,6 +457,49 @@ pub async fn review(pool: &SqlitePool, slug: &str, ids: &[i64], verdict: Verdict
     Ok((changed, count))
 }
 
+/// A reason for signing held back from the widget (it has a link, or is
+/// long), for the organiser to show or drop.
+#[derive(Debug, Serialize)]
+pub struct HeldReason {
+    /// What `review_reasons` takes (the signature's id).
+    pub id: i64,
+    /// When it was given.
+    pub signed_at: String,
+    /// The words, as typed.
+    pub reason: String,
+}
+
+/// The petition's held reasons (of counted signatures), oldest first.
+pub async fn held_reasons(pool: &SqlitePool, slug: &str) -> Result<Vec<HeldReason>, StoreError> {
+    let petition_id = petition_id(pool, slug).await?;
+    let rows: Vec<(i64, String, String)> = sqlx::query_as(
+        "SELECT id, created_at, reason FROM signatures
+         WHERE petition_id = ?1 AND reason_status = 'held' AND status = 'counted' ORDER BY id",
+    )
+    .bind(petition_id)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(|(id, signed_at, reason)| HeldReason { id, signed_at, reason }).collect())
+}
+
+/// Shows (`Approve`) or drops (`Reject`: the words are deleted) the held
+/// reasons of the signatures `ids`; others are left alone. Returns how many
+/// changed.
+pub async fn review_reasons(pool: &SqlitePool, slug: &str, ids: &[i64], verdict: Verdict) -> Result<u64, StoreError> {
+    let petition_id = petition_id(pool, slug).await?;
+    let mut tx = crate::db::begin_write(pool).await?;
+    let mut changed = 0;
+    for &id in ids {
+        let query = match verdict {
+            Verdict::Approve => "UPDATE signatures SET reason_status = 'public' WHERE id = ?1 AND petition_id = ?2 AND reason_status = 'held'",
+            Verdict::Reject => "UPDATE signatures SET reason = '', reason_status = NULL WHERE id = ?1 AND petition_id = ?2 AND reason_status = 'held'",
+        };
+        changed += sqlx::query(query).bind(id).bind(petition_id).execute(&mut *tx).await?.rows_affected();
+    }
+    tx.commit().await?;
+    Ok(changed)
+}
+
 /// Which counted signatures a batch invalidation takes out.
 #[derive(Debug, Clone)]
 pub enum Batch {

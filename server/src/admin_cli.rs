@@ -84,6 +84,28 @@ pub enum Command {
         #[arg(required = true)]
         ids: Vec<i64>,
     },
+    /// List a petition's reasons for signing held back from the widget (with
+    /// a link, or over 280 characters).
+    HeldReasons {
+        /// The petition's slug.
+        slug: String,
+    },
+    /// Show held reasons in the widget after all.
+    ApproveReasons {
+        /// The petition's slug.
+        slug: String,
+        /// Ids, as `held-reasons` lists them.
+        #[arg(required = true)]
+        ids: Vec<i64>,
+    },
+    /// Delete held reasons (the signatures stay).
+    RejectReasons {
+        /// The petition's slug.
+        slug: String,
+        /// Ids, as `held-reasons` lists them.
+        #[arg(required = true)]
+        ids: Vec<i64>,
+    },
     /// Stop counting a batch of signatures found to be an attack, by time
     /// window or by source. Milestone dates above the new count are taken back.
     Invalidate {
@@ -159,6 +181,24 @@ pub async fn run(command: Command, config: &crate::Config, out: &mut impl Write)
             for h in held {
                 writeln!(out, "{:>8}  {}  {:<9} source {}  {} <{}>", h.id, h.signed_at, h.flag, h.source, h.name, h.email)?;
             }
+            Ok(())
+        }
+        Command::HeldReasons { slug } => {
+            let held = admin::held_reasons(&pool, &slug).await.map_err(|e| named(e, &slug))?;
+            writeln!(out, "{} held reason(s) on {slug:?}", held.len())?;
+            for h in held {
+                writeln!(out, "{:>8}  {}  {}", h.id, h.signed_at, h.reason.replace('\n', " "))?;
+            }
+            Ok(())
+        }
+        Command::ApproveReasons { slug, ids } => {
+            let changed = admin::review_reasons(&pool, &slug, &ids, Verdict::Approve).await.map_err(|e| named(e, &slug))?;
+            writeln!(out, "{changed} reason(s) now shown")?;
+            Ok(())
+        }
+        Command::RejectReasons { slug, ids } => {
+            let changed = admin::review_reasons(&pool, &slug, &ids, Verdict::Reject).await.map_err(|e| named(e, &slug))?;
+            writeln!(out, "{changed} reason(s) deleted")?;
             Ok(())
         }
         Command::Approve { slug, ids } => verdict(&pool, &slug, &ids, Verdict::Approve, out).await,

@@ -34,6 +34,9 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/api/admin/petitions/{slug}/approve", post(approve))
         .route("/api/admin/petitions/{slug}/reject", post(reject))
         .route("/api/admin/petitions/{slug}/invalidate", post(invalidate))
+        .route("/api/admin/petitions/{slug}/held-reasons", get(held_reasons))
+        .route("/api/admin/petitions/{slug}/reasons/approve", post(approve_reasons))
+        .route("/api/admin/petitions/{slug}/reasons/reject", post(reject_reasons))
         .route("/api/admin/erasures", post(erase))
         .route("/api/admin/retention", post(retention))
         .route_layer(axum::middleware::from_fn_with_state(state, authorised))
@@ -143,6 +146,28 @@ async fn review(
     let (changed, count) = admin::review(&state.pool, &slug, &ids.ids, verdict).await?;
     announce(&state, &slug).await;
     Ok(axum::Json(serde_json::json!({ "changed": changed, "signature_count": count })))
+}
+
+async fn held_reasons(State(state): State<AppState>, Path(slug): Path<String>) -> Result<impl IntoResponse, Error> {
+    Ok(([(header::CACHE_CONTROL, "no-store")], axum::Json(admin::held_reasons(&state.pool, &slug).await?)))
+}
+
+async fn approve_reasons(state: State<AppState>, slug: Path<String>, Json(ids): Json<Ids>) -> Result<impl IntoResponse, Error> {
+    review_reasons(state, slug, ids, Verdict::Approve).await
+}
+
+async fn reject_reasons(state: State<AppState>, slug: Path<String>, Json(ids): Json<Ids>) -> Result<impl IntoResponse, Error> {
+    review_reasons(state, slug, ids, Verdict::Reject).await
+}
+
+async fn review_reasons(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    ids: Ids,
+    verdict: Verdict,
+) -> Result<impl IntoResponse, Error> {
+    let changed = admin::review_reasons(&state.pool, &slug, &ids.ids, verdict).await?;
+    Ok(axum::Json(serde_json::json!({ "changed": changed })))
 }
 
 #[derive(Deserialize)]

@@ -313,3 +313,62 @@ async fn a_petition_may_stop_counting_erased_signatures_and_its_milestones_follo
     assert_eq!(petition["signature_count"], 9);
     assert!(petition["milestones"][0]["reached_at"].is_null(), "below 10 again: {petition}");
 }
+
+#[tokio::test]
+async fn held_reasons_are_shown_or_deleted_by_the_organiser() {
+    let app = spawn_app().await;
+    let mut linked = signature("linked@example.org");
+    linked["reason"] = json!("Read the report at https://www.doctorsoftheworld.org.uk/report");
+    app.sign("stop-sharing", &linked).await;
+    let mut spam = signature("spam@example.org");
+    spam["reason"] = json!("Cheap pills at pills.example/buy");
+    app.sign("stop-sharing", &spam).await;
+    assert!(!app.petition("stop-sharing").await["reasons"].to_string().contains("report"), "held back");
+
+    let (ok, listed, _) = admin(&app, &["held-reasons", "stop-sharing"]).await;
+    assert!(ok);
+    let lines: Vec<&str> = listed.lines().collect();
+    assert_eq!(lines[0], "2 held reason(s) on \"stop-sharing\"");
+    assert!(lines[1].ends_with("Read the report at https://www.doctorsoftheworld.org.uk/report"), "{listed}");
+    let id = |line: &str| line.split_whitespace().next().unwrap().to_owned();
+
+    assert_eq!(admin(&app, &["approve-reasons", "stop-sharing", &id(lines[1])]).await.1, "1 reason(s) now shown\n");
+    assert_eq!(admin(&app, &["reject-reasons", "stop-sharing", &id(lines[2])]).await.1, "1 reason(s) deleted\n");
+    let reasons = app.petition("stop-sharing").await["reasons"].clone();
+    assert_eq!(reasons, json!(["Read the report at https://www.doctorsoftheworld.org.uk/report"]));
+    let db = app.db().await;
+    let (reason, status): (String, String) =
+        sqlx::query_as("SELECT reason, status FROM signatures WHERE email = 'spam@example.org'").fetch_one(&db).await.unwrap();
+    assert_eq!((reason.as_str(), status.as_str()), ("", "counted"), "the words go, the signature stays");
+    assert_eq!(app.count("stop-sharing").await, 2);
+}
+
+#[tokio::test]
+async fn hash_password_makes_an_argon2id_hash_the_admin_api_accepts() {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_petition-server"))
+        .args(["admin", "hash-password"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write as _;
+    child.stdin.take().unwrap().write_all(b"a long enough passphrase\n").unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success());
+    let hash = String::from_utf8(output.stdout).unwrap();
+    assert!(hash.starts_with("$argon2id$"), "{hash}");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("passwords");
+    std::fs::write(&file, format!("nadia:{hash}")).unwrap();
+    let auth = petition_server::admin_auth::AdminAuth::new(&petition_server::admin_auth::AdminConfig {
+        admin_token: None,
+        admin_passwords: Some(file),
+    })
+    .unwrap();
+    use base64::Engine;
+    let basic = |password: &str| {
+        format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("nadia:{password}")))
+    };
+    assert!(auth.check(Some(&basic("a long enough passphrase"))).is_ok());
+    assert!(auth.check(Some(&basic("a long enough passphrasE"))).is_err());
+}

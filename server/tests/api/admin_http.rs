@@ -50,6 +50,9 @@ fn routes() -> Vec<(reqwest::Method, &'static str, Option<Value>)> {
         (Method::POST, "/api/admin/petitions/stop-sharing/invalidate", Some(json!({ "source": "x" }))),
         (Method::POST, "/api/admin/erasures", Some(json!({ "email": "amara@example.org" }))),
         (Method::POST, "/api/admin/retention", None),
+        (Method::GET, "/api/admin/petitions/stop-sharing/held-reasons", None),
+        (Method::POST, "/api/admin/petitions/stop-sharing/reasons/approve", Some(json!({ "ids": [1] }))),
+        (Method::POST, "/api/admin/petitions/stop-sharing/reasons/reject", Some(json!({ "ids": [1] }))),
     ]
 }
 
@@ -220,6 +223,22 @@ async fn an_admin_runs_a_petition_over_http() {
     let db = app.db().await;
     let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM signatures WHERE email LIKE '%medact-signer%'").fetch_one(&db).await.unwrap();
     assert_eq!(left, 0);
+
+    let mut linked = signature("linked@example.org");
+    linked["reason"] = json!("More at https://example.org/why");
+    app.sign("nhs-data", &linked).await;
+    let held: Value = request(&app, reqwest::Method::GET, "/api/admin/petitions/nhs-data/held-reasons", Some(&token)).send().await.unwrap().json().await.unwrap();
+    assert_eq!(held[0]["reason"], "More at https://example.org/why");
+    let shown: Value = request(&app, reqwest::Method::POST, "/api/admin/petitions/nhs-data/reasons/approve", Some(&token))
+        .json(&json!({ "ids": [held[0]["id"]] }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(shown, json!({ "changed": 1 }));
+    assert_eq!(app.petition("nhs-data").await["reasons"][0], "More at https://example.org/why");
 
     let swept: Value = request(&app, reqwest::Method::POST, "/api/admin/retention", Some(&token)).send().await.unwrap().json().await.unwrap();
     assert_eq!(swept, json!({ "anonymised": 0, "unconfirmed_erased": 0, "source_hashes_dropped": 0 }));
