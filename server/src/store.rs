@@ -354,20 +354,10 @@ pub async fn confirm(pool: &SqlitePool, token: &str) -> Result<Confirmed, StoreE
     let Some((signature_id, petition_id)) = confirmed else { return Ok(Confirmed::NotPending) };
     // Every link to this signature is used up with this one.
     sqlx::query("DELETE FROM confirmations WHERE signature_id = ?1").bind(signature_id).execute(&mut *tx).await?;
-    let count = count_one(&mut tx, petition_id).await?;
+    count_one(&mut tx, petition_id).await?;
     tx.commit().await?;
-    let (slug,): (String,) = sqlx::query_as("SELECT slug FROM petitions WHERE id = ?1").bind(petition_id).fetch_one(pool).await?;
-    let (id, definition, _) = find(pool, &slug).await?;
-    let receipt = receipt(pool, id, &definition, count).await?;
-    Ok(Confirmed::Now {
-        title: definition.title.clone(),
-        update: CountUpdate {
-            slug: definition.slug,
-            signature_count: receipt.signature_count,
-            goal: receipt.goal,
-            milestones: receipt.milestones,
-        },
-    })
+    let (title, update) = titled_update(pool, petition_id).await?;
+    Ok(Confirmed::Now { title, update })
 }
 
 /// Asks for a link that removes each signature made with `email` (in its
@@ -422,18 +412,17 @@ pub async fn remove(pool: &SqlitePool, token: &str) -> Result<Removed, StoreErro
     crate::admin::recount(&mut tx, petition_id).await?;
     tx.commit().await?;
     crate::admin::forget_overwritten(pool).await?;
-    let (slug,): (String,) = sqlx::query_as("SELECT slug FROM petitions WHERE id = ?1").bind(petition_id).fetch_one(pool).await?;
-    let (id, definition, count) = find(pool, &slug).await?;
-    let receipt = receipt(pool, id, &definition, count).await?;
-    Ok(Removed::Now {
-        title: definition.title.clone(),
-        update: CountUpdate {
-            slug: definition.slug,
-            signature_count: receipt.signature_count,
-            goal: receipt.goal,
-            milestones: receipt.milestones,
-        },
-    })
+    let (title, update) = titled_update(pool, petition_id).await?;
+    Ok(Removed::Now { title, update })
+}
+
+/// The petition's title and live state, after a confirmation or removal
+/// changed its count.
+async fn titled_update(pool: &SqlitePool, petition_id: i64) -> Result<(String, CountUpdate), StoreError> {
+    let (slug, definition): (String, String) =
+        sqlx::query_as("SELECT slug, definition FROM petitions WHERE id = ?1").bind(petition_id).fetch_one(pool).await?;
+    let definition: PetitionFile = serde_json::from_str(&definition)?;
+    Ok((definition.title, count_update(pool, &slug).await?))
 }
 
 /// Adds one to the petition's count and stamps the milestones it reaches.
