@@ -8,6 +8,7 @@
 
 pub mod api;
 pub mod fields;
+pub mod links;
 pub mod milestones;
 pub mod proof;
 
@@ -18,3 +19,4 @@ pub use fields::{
     canonical_email, consent_text, email_suggestion, reason_is_public, share_source, uk_postcode, validate, Field, Profession,
     ValidSignature,
 };
+pub use links::is_web_address;

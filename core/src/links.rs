@@ -1,0 +1,103 @@
+//! Which addresses may become a link. A petition file's addresses (what
+//! people share, the next action) end up as `href`s on every partner's page,
+//! so the server checks them when a file is read and the widget checks them
+//! again before making a link: one rule, here, for both.
+
+/// Whether `url` is a web address a link may point to: `https://` and a
+/// host, or `http://` to this machine (the demo and the tests run there).
+///
+/// Anything else is refused, `javascript:`, `data:` and `mailto:` among
+/// them, and so is any address with a space or control character in it
+/// (browsers drop tabs and line breaks from addresses, which is how
+/// `java\tscript:` gets past a naive check).
+pub fn is_web_address(url: &str) -> bool {
+    if url.bytes().any(|b| b <= b' ' || b == 0x7f || b == b'\\' || b == b'"' || b == b'<' || b == b'>') {
+        return false;
+    }
+    let lower_scheme = |scheme: &str| url.get(..scheme.len()).is_some_and(|s| s.eq_ignore_ascii_case(scheme));
+    let (rest, local_only) = if lower_scheme("https://") {
+        (&url["https://".len()..], false)
+    } else if lower_scheme("http://") {
+        (&url["http://".len()..], true)
+    } else {
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    // No user name or password before the host: `https://bank.example@evil.example`.
+    if authority.contains('@') {
+        return false;
+    }
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => match v6.split_once(']') {
+            Some((address, port)) if port.is_empty() || port.strip_prefix(':').is_some_and(is_port) => return !local_only || address == "::1",
+            _ => return false,
+        },
+        None => match authority.rsplit_once(':') {
+            Some((host, port)) if is_port(port) => host,
+            Some(_) => return false,
+            None => authority,
+        },
+    };
+    let valid_host = !host.is_empty()
+        && host.split('.').all(|label| {
+            !label.is_empty() && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        });
+    valid_host && (!local_only || host.eq_ignore_ascii_case("localhost") || host == "127.0.0.1")
+}
+
+fn is_port(digits: &str) -> bool {
+    !digits.is_empty() && digits.len() <= 5 && digits.bytes().all(|b| b.is_ascii_digit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_web_address;
+
+    #[test]
+    fn https_addresses_with_a_host_are_links() {
+        for url in [
+            "https://www.doctorsoftheworld.org.uk/stop-sharing",
+            "https://example.org",
+            "HTTPS://EXAMPLE.ORG/Path?q=1#top",
+            "https://example.org:8443/a",
+            "https://[2001:db8::1]/x",
+        ] {
+            assert!(is_web_address(url), "{url}");
+        }
+    }
+
+    #[test]
+    fn plain_http_is_a_link_only_to_this_machine() {
+        for url in ["http://localhost:8080/demo/", "http://127.0.0.1:8081/medact.html", "http://[::1]:8080/"] {
+            assert!(is_web_address(url), "{url}");
+        }
+        assert!(!is_web_address("http://www.doctorsoftheworld.org.uk/"));
+    }
+
+    #[test]
+    fn script_data_and_other_schemes_are_never_links() {
+        for url in [
+            "javascript:alert(1)",
+            "JavaScript:alert(document.domain)",
+            "java\tscript:alert(1)",
+            " javascript:alert(1)",
+            "data:text/html,<script>alert(1)</script>",
+            "vbscript:msgbox",
+            "mailto:someone@example.org",
+            "//evil.example/",
+            "/relative/path",
+            "",
+            "https://",
+            "https:///no-host",
+            "https://exa mple.org/",
+            "https://example.org/\nset-cookie",
+            "https://bank.example@evil.example/",
+            "https://example..org/",
+            "https://example.org:port/",
+            "https:\\\\evil.example",
+            "https://example.org/\"onmouseover=alert(1)",
+        ] {
+            assert!(!is_web_address(url), "{url:?}");
+        }
+    }
+}
