@@ -28,11 +28,45 @@ pub async fn connect(url: &str) -> anyhow::Result<SqlitePool> {
     }
     let pool = SqlitePoolOptions::new()
         .max_connections(8)
+        .after_connect(|connection, _| Box::pin(async move { keep_log_files(connection).await }))
         .connect_with(options)
         .await
         .with_context(|| format!("could not open the database {url:?}"))?;
     sqlx::migrate!("./migrations").run(&pool).await.context("could not apply database migrations")?;
     Ok(pool)
+}
+
+/// Tells SQLite never to delete the write-ahead log and its index (`-wal`,
+/// `-shm`) when this connection closes (`SQLITE_FCNTL_PERSIST_WAL`).
+///
+/// SQLite deletes them when the last connection to a database closes, and
+/// judges "last" by whether it can take an exclusive lock on the file. That
+/// lock is a POSIX record lock, which belongs to a process and silently
+/// disappears when that process closes *any* descriptor of the file (a backup
+/// script, a test reading the file's bytes), and which some network and
+/// container filesystems don't honour at all. An `admin` command run beside
+/// the server could then believe itself alone and delete the log the server
+/// is still writing: the server's next signatures would go to a deleted file,
+/// and its next reads fail with a short read (`disk I/O error`, code 522).
+/// Keeping the files costs nothing: an erasure empties the log itself
+/// (`forget_overwritten`), and the next writer reuses it.
+async fn keep_log_files(connection: &mut sqlx::SqliteConnection) -> Result<(), sqlx::Error> {
+    let mut handle = connection.lock_handle().await?;
+    let mut persist: std::ffi::c_int = 1;
+    // SAFETY: the handle is a live connection, held locked for the call; the
+    // file control reads and writes only the `c_int` it is given.
+    let code = unsafe {
+        libsqlite3_sys::sqlite3_file_control(
+            handle.as_raw_handle().as_ptr(),
+            c"main".as_ptr(),
+            libsqlite3_sys::SQLITE_FCNTL_PERSIST_WAL,
+            (&mut persist as *mut std::ffi::c_int).cast(),
+        )
+    };
+    if code != libsqlite3_sys::SQLITE_OK {
+        return Err(sqlx::Error::Configuration(format!("could not keep the write-ahead log (SQLite code {code})").into()));
+    }
+    Ok(())
 }
 
 /// Begins a transaction that will write, taking the write lock at once

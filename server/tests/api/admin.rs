@@ -185,7 +185,7 @@ async fn erasure_removes_a_signers_personal_data_everywhere_at_once_and_keeps_th
     db.close().await;
     // Not in the database file at all, nor its write-ahead log.
     for file in [app.database.clone(), app.database.with_extension("db-wal")] {
-        let bytes = std::fs::read(&file).unwrap_or_default();
+        let bytes = crate::helpers::bytes_of(&file);
         for needle in ["Zainab", "Erase.Me", "eraseme@gmail.com", "My patients are afraid"] {
             assert!(!bytes.windows(needle.len()).any(|w| w == needle.as_bytes()), "{needle} in {}", file.display());
         }
@@ -371,4 +371,29 @@ async fn hash_password_makes_an_argon2id_hash_the_admin_api_accepts() {
     };
     assert!(auth.check(Some(&basic("a long enough passphrase"))).is_ok());
     assert!(auth.check(Some(&basic("a long enough passphrasE"))).is_err());
+}
+
+/// Regression: `admin erase` beside the running server once made the next
+/// petition read answer 500 (`disk I/O error`, code 522). The server's
+/// SQLite locks had silently gone (POSIX record locks belong to a process
+/// and drop when it closes any descriptor of the file; the test itself had
+/// read the file's bytes), so the admin command believed itself the last
+/// user and deleted the write-ahead log the server was still writing to.
+/// Locks can go the same way on network and container filesystems: the log
+/// must stay whoever thinks they are alone.
+#[tokio::test]
+async fn an_admin_command_never_deletes_the_log_a_running_server_writes_to() {
+    let app = spawn_app().await;
+    assert_eq!(app.sign("stop-sharing", &signature("before@example.org")).await.status(), 200);
+    // Drops this process's locks on the database, as described above.
+    drop(std::fs::read(&app.database).unwrap());
+    for _ in 0..5 {
+        let (ok, _, _) = admin(&app, &["list"]).await;
+        assert!(ok);
+        assert!(app.database.with_extension("db-wal").exists(), "the write-ahead log is still there");
+    }
+    assert_eq!(app.sign("stop-sharing", &signature("after@example.org")).await.status(), 200);
+    assert_eq!(app.count("stop-sharing").await, 2);
+    let app = app.restart().await;
+    assert_eq!(app.count("stop-sharing").await, 2, "no acknowledged signature went to a deleted file");
 }

@@ -167,6 +167,19 @@ impl TestApp {
     }
 }
 
+/// The bytes of the file at `path` (empty if there is none), read by a
+/// process of its own, as an auditor would.
+///
+/// Never `std::fs::read` while a server runs in this process: POSIX record
+/// locks belong to a process, and closing any descriptor of a file drops
+/// all of that process's locks on it. SQLite's locks on the database would
+/// silently go, and the next `admin` command, believing itself the last
+/// user, would checkpoint and delete the write-ahead log under the server.
+pub fn bytes_of(path: &Path) -> Vec<u8> {
+    let output = std::process::Command::new("cat").arg(path).output().expect("cat runs");
+    if output.status.success() { output.stdout } else { Vec::new() }
+}
+
 /// The confirmation link in a mail's text: the line that holds `/confirm/`.
 pub fn confirmation_link(mail: &str) -> Option<String> {
     link_in(mail, "/confirm/")

@@ -44,7 +44,7 @@ async fn the_confirmation_mail_carries_a_link_that_removes_the_signature_and_its
     assert!(rows[0].3.is_some());
     assert_eq!(rows[1].2, "stays@example.org");
     db.close().await;
-    let bytes = std::fs::read(&app.database).unwrap();
+    let bytes = crate::helpers::bytes_of(&app.database);
     assert!(!bytes.windows(10).any(|w| w == b"Aleksandra"), "erased from the file itself");
 
     assert!(press(&app, &link).await.contains("already been used or has expired"));
