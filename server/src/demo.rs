@@ -2,9 +2,11 @@
 //! petition server itself, and, with `--demo-listen`, as a separate site on its
 //! own origin, the way Medact's or a blogger's site would embed the widget.
 //!
-//! The pages hold the exact snippet the README tells partners to paste,
-//! `https://PETITION-SERVER/embed.js`; this module puts the running server's
-//! address in its place. That is the only change made to a page.
+//! The four HTML pages are askama templates, compiled in: each takes the
+//! petition server's origin as `server` and writes it escaped, where the
+//! README's snippet says `https://PETITION-SERVER`, so the pages embed the
+//! running server. Nothing else in them varies. Other files in the folder
+//! (a stylesheet, a picture) are served from it as they are.
 
 use axum::{
     extract::{Path, State},
@@ -14,9 +16,49 @@ use axum::{
     Router,
 };
 
+use askama::Template;
+
 use crate::http::AppState;
 
-const PLACEHOLDER: &str = "https://PETITION-SERVER";
+/// `/` (or `/demo/`): the list of pages, and the snippet to copy.
+#[derive(Template)]
+#[template(path = "demo/index.html")]
+struct Index<'a> {
+    server: &'a str,
+}
+
+/// A Medact-style article with the petition in it.
+#[derive(Template)]
+#[template(path = "demo/medact.html")]
+struct Medact<'a> {
+    server: &'a str,
+}
+
+/// An Asylum Matters-style page whose stylesheet resets everything.
+#[derive(Template)]
+#[template(path = "demo/asylum-matters.html")]
+struct AsylumMatters<'a> {
+    server: &'a str,
+}
+
+/// A blog post with two petitions and one loader.
+#[derive(Template)]
+#[template(path = "demo/blog.html")]
+struct Blog<'a> {
+    server: &'a str,
+}
+
+/// The demo page called `file`, embedding the server at `server`; `None`
+/// when there is no such page.
+fn render(file: &str, server: &str) -> Option<askama::Result<String>> {
+    Some(match file {
+        "index.html" => Index { server }.render(),
+        "medact.html" => Medact { server }.render(),
+        "asylum-matters.html" => AsylumMatters { server }.render(),
+        "blog.html" => Blog { server }.render(),
+        _ => return None,
+    })
+}
 
 /// `/demo/…` on the petition server: the pages name the server by the host
 /// the browser used to reach it.
@@ -38,8 +80,8 @@ pub fn partner_site(state: AppState, server_origin: String) -> Router {
 }
 
 async fn on_server(State(state): State<AppState>, headers: HeaderMap, Path(file): Path<String>) -> Response {
-    // The Host header is echoed into the page, so only a plain host[:port] is
-    // accepted, never markup.
+    // The Host header is written into the page. The template escapes it, and
+    // still only a plain host[:port] is accepted: a second line of defence.
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).filter(|h| {
         !h.is_empty() && h.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
     });
@@ -54,27 +96,36 @@ async fn on_partner_site(State((state, origin)): State<(AppState, String)>, Path
 }
 
 async fn page(state: &AppState, server_origin: &str, file: &str) -> Response {
-    // A flat folder of plain names: nothing that could climb out of it.
+    let not_found = || (StatusCode::NOT_FOUND, "no such demo page").into_response();
+    if let Some(html) = render(file, server_origin) {
+        return match html {
+            Ok(html) => {
+                ([(header::CONTENT_TYPE, "text/html; charset=utf-8"), (header::CACHE_CONTROL, "no-cache")], html)
+                    .into_response()
+            }
+            Err(error) => {
+                tracing::error!(%error, file, "a demo page failed to render");
+                (StatusCode::INTERNAL_SERVER_ERROR, "the demo page failed to render").into_response()
+            }
+        };
+    }
+    // Anything else is a file beside the pages, served as it is. A flat
+    // folder of plain names: nothing that could climb out of it. No HTML:
+    // every page is a template above, so none is served unrendered.
     let safe = !file.is_empty()
         && !file.starts_with('.')
         && file.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
     let content_type = match file.rsplit_once('.').map(|(_, ext)| ext) {
-        Some("html") => "text/html; charset=utf-8",
         Some("css") => "text/css; charset=utf-8",
         Some("svg") => "image/svg+xml",
         Some("png") => "image/png",
-        _ => "",
+        _ => return not_found(),
     };
-    if !safe || content_type.is_empty() {
-        return (StatusCode::NOT_FOUND, "no such demo page").into_response();
+    if !safe {
+        return not_found();
     }
-    let path = state.dirs.www.join("demo").join(file);
-    match tokio::fs::read(&path).await {
-        Ok(bytes) if content_type.starts_with("text/html") => {
-            let html = String::from_utf8_lossy(&bytes).replace(PLACEHOLDER, server_origin);
-            ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "no-cache")], html).into_response()
-        }
+    match tokio::fs::read(state.dirs.www.join("demo").join(file)).await {
         Ok(bytes) => ([(header::CONTENT_TYPE, content_type)], bytes).into_response(),
-        Err(_) => (StatusCode::NOT_FOUND, "no such demo page").into_response(),
+        Err(_) => not_found(),
     }
 }

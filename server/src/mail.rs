@@ -21,7 +21,7 @@ use sha2::{Digest, Sha256};
 use sqlx::SqlitePool;
 use tokio::sync::watch;
 
-use crate::petition_file::PetitionFile;
+use crate::{clock::Clock, petition_file::PetitionFile};
 
 /// How long a confirmation link works.
 pub const LINK_LIFETIME: Duration = Duration::from_secs(7 * 24 * 60 * 60);
@@ -46,7 +46,7 @@ pub struct MailConfig {
     pub smtp_url: Option<String>,
 
     /// The sender of confirmation mails.
-    #[arg(long, env = "PETITION_MAIL_FROM", default_value = "Petition <petition@localhost>")]
+    #[arg(long, env = "PETITION_MAIL_FROM", default_value = MAIL_FROM)]
     pub mail_from: String,
 
     /// Where mail is written when no SMTP server is set (one .eml file each).
@@ -60,19 +60,24 @@ pub struct MailConfig {
 
     /// Seconds before the first retry of a failed delivery; each retry waits
     /// twice as long as the last, up to six hours.
-    #[arg(long, env = "PETITION_MAIL_RETRY_SECONDS", default_value_t = 30)]
+    #[arg(long, env = "PETITION_MAIL_RETRY_SECONDS", default_value_t = MAIL_RETRY_SECONDS)]
     pub mail_retry_seconds: u64,
 }
+
+/// `--mail-from` unless given.
+const MAIL_FROM: &str = "Petition <petition@localhost>";
+/// `--mail-retry-seconds` unless given.
+const MAIL_RETRY_SECONDS: u64 = 30;
 
 impl MailConfig {
     /// Defaults, with the mail folder at `mail_dir`.
     pub fn writing_to(mail_dir: PathBuf) -> MailConfig {
         MailConfig {
             smtp_url: None,
-            mail_from: "Petition <petition@localhost>".into(),
+            mail_from: MAIL_FROM.into(),
             mail_dir,
             public_url: None,
-            mail_retry_seconds: 30,
+            mail_retry_seconds: MAIL_RETRY_SECONDS,
         }
     }
 }
@@ -106,39 +111,62 @@ pub struct Mail {
     pub body: String,
 }
 
+impl Mail {
+    /// A mail from its template's two blocks. They hold only strings, which
+    /// always render, so a failure here is a bug in this file.
+    fn from_words(subject: impl askama::Template, body: impl askama::Template) -> Mail {
+        Mail {
+            subject: subject.render().expect("a mail's subject renders: its fields are strings"),
+            body: body.render().expect("a mail's body renders: its fields are strings"),
+        }
+    }
+}
+
 /// The mail asking someone to confirm their signature of `petition`, with
 /// the links that confirm it and that remove it.
 pub fn confirmation(petition: &PetitionFile, public_url: &str, confirm: &str, remove: &str) -> Mail {
-    let base = public_url.trim_end_matches('/');
-    Mail {
-        subject: format!("Confirm your signature: {}", petition.title),
-        body: format!(
-            "Thank you for signing the petition\n\n  {title}\n\nTo count your signature, please confirm it: open\n\
-             this link within 7 days and press \"Confirm my signature\".\n\n{base}/confirm/{confirm}\n\n\
-             If you did not sign, ignore this email: nothing is counted\nwithout your confirmation.\n\n\
-             Changed your mind? Within 30 days, this link removes your\nsignature and deletes your details \
-             (after that, ask for a new\none at {base}/remove):\n\n{base}/remove/{remove}\n\n{organiser}\n",
-            title = petition.title,
-            organiser = petition.organiser,
-        ),
+    /// The words, in `templates/mail/confirmation.txt`. A .txt template is
+    /// not HTML-escaped, which is right for a text/plain mail: escaping would
+    /// show a reader `&#39;` for every apostrophe in a title.
+    #[derive(askama::Template)]
+    #[template(path = "mail/confirmation.txt", blocks = ["subject", "body"])]
+    struct Words<'a> {
+        title: &'a str,
+        organiser: &'a str,
+        base: &'a str,
+        confirm: &'a str,
+        remove: &'a str,
     }
+    let words = Words {
+        title: &petition.title,
+        organiser: &petition.organiser,
+        base: public_url.trim_end_matches('/'),
+        confirm,
+        remove,
+    };
+    Mail::from_words(words.as_subject(), words.as_body())
 }
 
 /// The mail carrying a link that removes a signature of `petition`, sent
 /// when someone asks for one with the signature's address.
 pub fn removal(petition: &PetitionFile, public_url: &str, remove: &str) -> Mail {
-    let base = public_url.trim_end_matches('/');
-    Mail {
-        subject: format!("Remove your signature: {}", petition.title),
-        body: format!(
-            "Someone, we hope you, asked to remove this address's signature\nfrom the petition\n\n  {title}\n\n\
-             To remove it and delete your details, open this link within\n30 days and press \
-             \"Remove my signature\":\n\n{base}/remove/{remove}\n\n\
-             If you did not ask, ignore this email: nothing changes.\n\n{organiser}\n",
-            title = petition.title,
-            organiser = petition.organiser,
-        ),
+    /// The words, in `templates/mail/removal.txt` (plain text, not
+    /// HTML-escaped: see `confirmation`).
+    #[derive(askama::Template)]
+    #[template(path = "mail/removal.txt", blocks = ["subject", "body"])]
+    struct Words<'a> {
+        title: &'a str,
+        organiser: &'a str,
+        base: &'a str,
+        remove: &'a str,
     }
+    let words = Words {
+        title: &petition.title,
+        organiser: &petition.organiser,
+        base: public_url.trim_end_matches('/'),
+        remove,
+    };
+    Mail::from_words(words.as_subject(), words.as_body())
 }
 
 /// Where due mail goes.
@@ -148,18 +176,53 @@ enum Transport {
 }
 
 /// The outbox's delivery task: delivers what is due, then waits for new mail
-/// (`wake`), a retry coming due, or the shutdown.
+/// (its [`OutboxHandle`] rung), a retry coming due, or the shutdown.
 pub struct Outbox {
     pool: SqlitePool,
     transport: Transport,
     from: Mailbox,
     retry: Duration,
     public_url: String,
+    clock: Clock,
+    handle: OutboxHandle,
+    /// The last request a pass of the outbox has dealt with.
+    served: watch::Sender<u64>,
+}
+
+/// Rings the outbox when mail is added, and tells whoever asks when the
+/// outbox has dealt with everything due: a test waits for that, rather than
+/// for a while, before it says that no more mail went out.
+#[derive(Clone)]
+pub struct OutboxHandle {
+    /// Counts the rings; the outbox watches it.
+    requests: std::sync::Arc<watch::Sender<u64>>,
+    /// The ring each finished pass started after.
+    served: watch::Receiver<u64>,
+}
+
+impl OutboxHandle {
+    /// There is new mail: the outbox delivers what is due now.
+    pub fn notify_one(&self) {
+        self.requests.send_modify(|n| *n += 1);
+    }
+
+    /// Rings, and waits until a pass of the outbox that began after the ring
+    /// has dealt with every mail due (sent it, or failed and set its retry).
+    pub async fn settled(&self) {
+        let mut asked = 0;
+        self.requests.send_modify(|n| {
+            *n += 1;
+            asked = *n;
+        });
+        let mut served = self.served.clone();
+        // An error means the outbox has stopped: nothing more will go out.
+        let _ = served.wait_for(|served| *served >= asked).await;
+    }
 }
 
 impl Outbox {
     /// Checks the configuration (a bad SMTP URL or sender stops the start).
-    pub fn new(pool: SqlitePool, config: &MailConfig, public_url: String) -> anyhow::Result<Outbox> {
+    pub fn new(pool: SqlitePool, config: &MailConfig, public_url: String, clock: Clock) -> anyhow::Result<Outbox> {
         let transport = match &config.smtp_url {
             Some(url) => Transport::Smtp(
                 AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
@@ -171,12 +234,22 @@ impl Outbox {
         };
         let from = config.mail_from.parse().with_context(|| format!("--mail-from {:?} is not an address", config.mail_from))?;
         let retry = Duration::from_secs(config.mail_retry_seconds.max(1));
-        Ok(Outbox { pool, transport, from, retry, public_url })
+        let (requests, _) = watch::channel(0);
+        let (served, served_receiver) = watch::channel(0);
+        let handle = OutboxHandle { requests: std::sync::Arc::new(requests), served: served_receiver };
+        Ok(Outbox { pool, transport, from, retry, public_url, clock, handle, served })
     }
 
-    /// Runs until `shutdown` changes. `wake` is notified when mail is added.
-    pub async fn run(self, wake: std::sync::Arc<tokio::sync::Notify>, mut shutdown: watch::Receiver<bool>) {
+    /// What rings this outbox and tells when it is done.
+    pub fn handle(&self) -> OutboxHandle {
+        self.handle.clone()
+    }
+
+    /// Runs until `shutdown` changes.
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        let mut requests = self.handle.requests.subscribe();
         loop {
+            let asked = *requests.borrow_and_update();
             let next = match self.deliver_due().await {
                 Ok(next) => next,
                 Err(error) => {
@@ -184,10 +257,15 @@ impl Outbox {
                     Some(self.retry)
                 }
             };
+            if next == Some(Duration::ZERO) {
+                // More than one pass's worth was due: on with the rest.
+                continue;
+            }
+            self.served.send_replace(asked);
             let wait = next.unwrap_or(Duration::from_secs(60 * 60));
             tokio::select! {
-                () = wake.notified() => {}
-                () = tokio::time::sleep(wait) => {}
+                _ = requests.changed() => {}
+                () = self.clock.sleep(wait) => {}
                 _ = shutdown.changed() => return,
             }
         }
@@ -196,7 +274,7 @@ impl Outbox {
     /// Sends every mail that is due; returns how long until the next retry.
     async fn deliver_due(&self) -> anyhow::Result<Option<Duration>> {
         for table in ["confirmations", "removals"] {
-            sqlx::query(&format!("DELETE FROM {table} WHERE expires_at < ?1")).bind(unix_now()).execute(&self.pool).await?;
+            sqlx::query(&format!("DELETE FROM {table} WHERE expires_at < ?1")).bind(self.clock.unix_seconds()).execute(&self.pool).await?;
         }
         type Due = (i64, i64, String, i64, String, String, String);
         let due: Vec<Due> = sqlx::query_as(
@@ -208,7 +286,7 @@ impl Outbox {
              ORDER BY outbox.id LIMIT 50",
         )
         .bind(MAX_ATTEMPTS)
-        .bind(unix_now())
+        .bind(self.clock.unix_seconds())
         .fetch_all(&self.pool)
         .await?;
         for (id, signature_id, to, attempts, kind, status, definition) in due {
@@ -220,7 +298,7 @@ impl Outbox {
                 // Confirmed through an earlier link, or removed, meanwhile:
                 // nothing to send.
                 sqlx::query("UPDATE outbox SET sent_at = ?1, to_address = '' WHERE id = ?2")
-                    .bind(unix_now())
+                    .bind(self.clock.unix_seconds())
                     .bind(id)
                     .execute(&self.pool)
                     .await?;
@@ -238,7 +316,7 @@ impl Outbox {
                 Ok(()) => {
                     // Sent: the address is no longer needed here.
                     sqlx::query("UPDATE outbox SET sent_at = ?1, to_address = '', last_error = NULL WHERE id = ?2")
-                        .bind(unix_now())
+                        .bind(self.clock.unix_seconds())
                         .bind(id)
                         .execute(&self.pool)
                         .await?;
@@ -261,7 +339,7 @@ impl Outbox {
                     sqlx::query(
                         "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?1, last_error = ?2 WHERE id = ?3",
                     )
-                    .bind(unix_now() + wait.as_secs() as i64)
+                    .bind(self.clock.unix_seconds() + wait.as_secs() as i64)
                     .bind(&kind)
                     .bind(id)
                     .execute(&self.pool)
@@ -274,7 +352,7 @@ impl Outbox {
                 .bind(MAX_ATTEMPTS)
                 .fetch_one(&self.pool)
                 .await?;
-        Ok(next.map(|at| Duration::from_secs(at.saturating_sub(unix_now()).max(1) as u64)))
+        Ok(next.map(|at| Duration::from_secs(at.saturating_sub(self.clock.unix_seconds()).max(0) as u64)))
     }
 
     /// A new link's token for `signature_id`, its hash stored in `table`
@@ -284,7 +362,7 @@ impl Outbox {
         sqlx::query(&format!("INSERT INTO {table} (hash, signature_id, expires_at) VALUES (?1, ?2, ?3)"))
             .bind(&token.hash)
             .bind(signature_id)
-            .bind(unix_now() + lifetime.as_secs() as i64)
+            .bind(self.clock.unix_seconds() + lifetime.as_secs() as i64)
             .execute(&self.pool)
             .await?;
         Ok(token)
@@ -329,6 +407,4 @@ fn plain_body(text: String) -> Body {
     }
 }
 
-fn unix_now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_secs() as i64
-}
+

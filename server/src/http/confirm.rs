@@ -6,13 +6,13 @@
 
 use axum::{
     extract::{Path, State},
-    response::IntoResponse,
+    response::Response,
     routing::get,
     Router,
 };
 
 use super::{
-    pages::{escape, page, token_from},
+    pages::{page, ConfirmAsk, ConfirmDone, ConfirmExpired},
     AppState, Error,
 };
 use crate::store::{self, Confirmed};
@@ -21,30 +21,16 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/confirm/{token}", get(ask).post(confirm))
 }
 
-async fn ask(Path(token): Path<String>) -> impl IntoResponse {
-    let token = token_from(&token);
-    page(
-        "Confirm your signature",
-        &format!(
-            "<p>Press the button to count your signature.</p>\
-             <form method=\"post\" action=\"/confirm/{token}\"><button type=\"submit\">Confirm my signature</button></form>"
-        ),
-    )
+async fn ask(Path(token): Path<String>) -> Response {
+    page(ConfirmAsk::new(&token))
 }
 
-async fn confirm(State(state): State<AppState>, Path(token): Path<String>) -> Result<impl IntoResponse, Error> {
-    Ok(match store::confirm(&state.pool, &token).await? {
+async fn confirm(State(state): State<AppState>, Path(token): Path<String>) -> Result<Response, Error> {
+    Ok(match store::confirm(&state.pool, &state.clock, &token).await? {
         Confirmed::Now { title, update } => {
             state.updates.send(update).ok();
-            page(
-                "Thank you: your signature is confirmed",
-                &format!("<p>Your signature on <strong>{}</strong> now counts. You can close this page.</p>", escape(&title)),
-            )
+            page(ConfirmDone { title: &title })
         }
-        Confirmed::NotPending => page(
-            "This link has already been used or has expired",
-            "<p>If you confirmed your signature before, it is counted, once. If the link is more than 7 days old, \
-             please sign the petition again to get a new one.</p>",
-        ),
+        Confirmed::NotPending => page(ConfirmExpired),
     })
 }

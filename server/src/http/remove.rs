@@ -8,14 +8,14 @@
 
 use axum::{
     extract::{Path, State},
-    response::{IntoResponse, Response},
+    response::Response,
     routing::get,
     Form, Router,
 };
 use serde::Deserialize;
 
 use super::{
-    pages::{escape, page, token_from},
+    pages::{page, RemoveAddress, RemoveAsk, RemoveDone, RemoveExpired, RemoveSent},
     AppState, Error, Source,
 };
 use crate::store::{self, Removed};
@@ -24,29 +24,8 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/remove", get(ask_address).post(send_link)).route("/remove/{token}", get(ask).post(remove))
 }
 
-const TITLE: &str = "Remove your signature";
-
-fn address_form(typed: &str, error: Option<&str>) -> String {
-    let (invalid, message) = match error {
-        Some(error) => (
-            " aria-invalid=\"true\" aria-describedby=\"email-error\"",
-            format!("<p class=\"error\" id=\"email-error\"><span class=\"visually-hidden\">Error:</span> {}</p>", escape(error)),
-        ),
-        None => ("", String::new()),
-    };
-    format!(
-        "<p>Enter the email address you signed with. We will email it a link that removes your signature \
-         and deletes your details.</p>\
-         <form method=\"post\" action=\"/remove\" novalidate>\
-         <label for=\"email\">Email address</label>{message}\
-         <input id=\"email\" name=\"email\" type=\"email\" autocomplete=\"email\" spellcheck=\"false\" \
-         value=\"{}\"{invalid}><button type=\"submit\">Email me a link</button></form>",
-        escape(typed)
-    )
-}
-
-async fn ask_address() -> impl IntoResponse {
-    page(TITLE, &address_form("", None))
+async fn ask_address() -> Response {
+    page(RemoveAddress { typed: "", error: None })
 }
 
 #[derive(Deserialize)]
@@ -64,48 +43,23 @@ async fn send_link(
     let email = match petition_core::fields::email(&email) {
         Ok(email) => email,
         // The field is named, and what was typed is kept.
-        Err(message) => return Ok(page(&format!("Error: {TITLE}"), &address_form(&email, Some(&message))).into_response()),
+        Err(message) => return Ok(page(RemoveAddress { typed: &email, error: Some(&message) })),
     };
-    store::request_removal(&state.pool, &email).await?;
+    store::request_removal(&state.pool, &state.clock, &email).await?;
     state.mail_wake.notify_one();
-    Ok(page(
-        "Check your inbox",
-        &format!(
-            "<p>If <strong>{}</strong> has signed a petition here, we have emailed it a link that removes the \
-             signature. The link works for 30 days.</p>",
-            escape(&email)
-        ),
-    )
-    .into_response())
+    Ok(page(RemoveSent { email: &email }))
 }
 
-async fn ask(Path(token): Path<String>) -> impl IntoResponse {
-    let token = token_from(&token);
-    page(
-        TITLE,
-        &format!(
-            "<p>Press the button to remove your signature from the petition and delete your name, email \
-             address, postcode and reason. This can't be undone.</p>\
-             <form method=\"post\" action=\"/remove/{token}\"><button type=\"submit\">Remove my signature</button></form>"
-        ),
-    )
+async fn ask(Path(token): Path<String>) -> Response {
+    page(RemoveAsk::new(&token))
 }
 
-async fn remove(State(state): State<AppState>, Path(token): Path<String>) -> Result<impl IntoResponse, Error> {
-    Ok(match store::remove(&state.pool, &token).await? {
+async fn remove(State(state): State<AppState>, Path(token): Path<String>) -> Result<Response, Error> {
+    Ok(match store::remove(&state.pool, &state.clock, &token).await? {
         Removed::Now { title, update } => {
             state.updates.send(update).ok();
-            page(
-                "Your signature has been removed",
-                &format!(
-                    "<p>Your signature is no longer on <strong>{}</strong>, and your details are deleted.</p>",
-                    escape(&title)
-                ),
-            )
+            page(RemoveDone { title: &title })
         }
-        Removed::NotFound => page(
-            "This link has already been used or has expired",
-            "<p>If you removed your signature before, it is gone. Otherwise <a href=\"/remove\">ask for a new link</a>.</p>",
-        ),
+        Removed::NotFound => page(RemoveExpired),
     })
 }
