@@ -11,10 +11,7 @@ use std::io::Write;
 use serde::Serialize;
 use sqlx::SqlitePool;
 
-use crate::{
-    petition_file::PetitionFile,
-    store::{self, StoreError},
-};
+use crate::{clock::Clock, petition_file::PetitionFile, store::StoreError};
 
 /// A petition as the organiser sees it.
 #[derive(Debug, Serialize)]
@@ -285,8 +282,9 @@ pub struct Erased {
 /// rows keep only when they were made, on which partner's page, and their
 /// status. A petition whose file sets `erasure_keeps_count = false` also
 /// stops counting them. Pending mail to the address is dropped.
-pub async fn erase(pool: &SqlitePool, email: &str) -> Result<Erased, StoreError> {
+pub async fn erase(pool: &SqlitePool, clock: &Clock, email: &str) -> Result<Erased, StoreError> {
     let canonical = petition_core::canonical_email(email);
+    let now = clock.rfc3339();
     let mut tx = crate::db::begin_write(pool).await?;
     let rows: Vec<(i64, i64, String, String)> = sqlx::query_as(
         "SELECT signatures.id, petition_id, status, definition FROM signatures
@@ -301,10 +299,10 @@ pub async fn erase(pool: &SqlitePool, email: &str) -> Result<Erased, StoreError>
         // Counted signatures may keep counting; anything not yet counted
         // (pending, flagged) never will.
         let new_status = if status == "counted" && definition.erasure_keeps_count { "counted" } else { "erased" };
-        erase_row(&mut tx, id, new_status).await?;
+        erase_row(&mut tx, id, new_status, &now).await?;
         if status == "counted" && new_status != "counted" {
             erased.uncounted += 1;
-            recount(&mut tx, petition_id).await?;
+            recount(&mut tx, petition_id, &now).await?;
         }
         erased.signatures += 1;
     }
@@ -314,8 +312,8 @@ pub async fn erase(pool: &SqlitePool, email: &str) -> Result<Erased, StoreError>
 }
 
 /// Blanks one signature's personal data, sets its status, and drops every
-/// mail and link that would reach its signer.
-pub(crate) async fn erase_row(tx: &mut sqlx::SqliteConnection, id: i64, status: &str) -> Result<(), StoreError> {
+/// mail and link that would reach its signer; `now` is when.
+pub(crate) async fn erase_row(tx: &mut sqlx::SqliteConnection, id: i64, status: &str, now: &str) -> Result<(), StoreError> {
     // The canonical address must stay unique per petition: the row's id is.
     sqlx::query(
         "UPDATE signatures SET first_name = '', last_name = '', email = '', canonical_email = 'erased:' || id,
@@ -326,7 +324,7 @@ pub(crate) async fn erase_row(tx: &mut sqlx::SqliteConnection, id: i64, status: 
     )
     .bind(id)
     .bind(status)
-    .bind(store::now())
+    .bind(now)
     .execute(&mut *tx)
     .await?;
     sqlx::query("DELETE FROM outbox WHERE signature_id = ?1 AND sent_at IS NULL").bind(id).execute(&mut *tx).await?;
@@ -345,9 +343,9 @@ pub(crate) async fn forget_overwritten(pool: &SqlitePool) -> Result<(), StoreErr
 }
 
 /// Sets the petition's count to its counted rows, takes back the date of
-/// every milestone above it, and dates the ones it has newly reached.
-/// Returns the count.
-pub(crate) async fn recount(tx: &mut sqlx::SqliteConnection, petition_id: i64) -> Result<u64, StoreError> {
+/// every milestone above it, and dates the ones it has newly reached (with
+/// `now`). Returns the count.
+pub(crate) async fn recount(tx: &mut sqlx::SqliteConnection, petition_id: i64, now: &str) -> Result<u64, StoreError> {
     let before: i64 =
         sqlx::query_scalar("SELECT signature_count FROM petitions WHERE id = ?1").bind(petition_id).fetch_one(&mut *tx).await?;
     let count: i64 = sqlx::query_scalar(
@@ -368,7 +366,7 @@ pub(crate) async fn recount(tx: &mut sqlx::SqliteConnection, petition_id: i64) -
         .bind(petition_id)
         .bind(before)
         .bind(count)
-        .bind(store::now())
+        .bind(now)
         .execute(&mut *tx)
         .await?;
     Ok(count as u64)
@@ -427,8 +425,15 @@ pub enum Verdict {
 /// Applies `verdict` to the held signatures `ids` of the petition `slug`;
 /// ids that are not held there are left alone. Returns how many changed and
 /// the petition's count after.
-pub async fn review(pool: &SqlitePool, slug: &str, ids: &[i64], verdict: Verdict) -> Result<(u64, u64), StoreError> {
+pub async fn review(
+    pool: &SqlitePool,
+    clock: &Clock,
+    slug: &str,
+    ids: &[i64],
+    verdict: Verdict,
+) -> Result<(u64, u64), StoreError> {
     let petition_id = petition_id(pool, slug).await?;
+    let now = clock.rfc3339();
     let mut tx = crate::db::begin_write(pool).await?;
     let mut changed = 0;
     for &id in ids {
@@ -448,11 +453,11 @@ pub async fn review(pool: &SqlitePool, slug: &str, ids: &[i64], verdict: Verdict
                     .execute(&mut *tx)
                     .await?;
             }
-            Verdict::Reject => erase_row(&mut tx, id, "rejected").await?,
+            Verdict::Reject => erase_row(&mut tx, id, "rejected", &now).await?,
         }
         changed += 1;
     }
-    let count = recount(&mut tx, petition_id).await?;
+    let count = recount(&mut tx, petition_id, &now).await?;
     tx.commit().await?;
     Ok((changed, count))
 }
@@ -512,7 +517,7 @@ pub enum Batch {
 /// Stops counting the petition's signatures in `batch` (an attack found
 /// after the fact), keeping them as `invalidated` for the record. Returns
 /// how many and the count after; milestone dates above it are taken back.
-pub async fn invalidate(pool: &SqlitePool, slug: &str, batch: &Batch) -> Result<(u64, u64), StoreError> {
+pub async fn invalidate(pool: &SqlitePool, clock: &Clock, slug: &str, batch: &Batch) -> Result<(u64, u64), StoreError> {
     let petition_id = petition_id(pool, slug).await?;
     let mut tx = crate::db::begin_write(pool).await?;
     let query = match batch {
@@ -530,7 +535,7 @@ pub async fn invalidate(pool: &SqlitePool, slug: &str, batch: &Batch) -> Result<
         .bind(source),
     };
     let changed = query.execute(&mut *tx).await?.rows_affected();
-    let count = recount(&mut tx, petition_id).await?;
+    let count = recount(&mut tx, petition_id, &clock.rfc3339()).await?;
     tx.commit().await?;
     Ok((changed, count))
 }

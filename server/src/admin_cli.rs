@@ -144,13 +144,14 @@ pub async fn run(command: Command, config: &crate::Config, out: &mut impl Write)
         return Ok(());
     }
     let pool = crate::db::connect(database_url).await?;
+    let clock = &config.clock;
     let result = match command {
         Command::Check { .. } | Command::HashPassword => unreachable!("handled above"),
         Command::Apply { files } => {
             let petitions = files.iter().map(read).collect::<anyhow::Result<Vec<_>>>()?;
             for petition in &petitions {
                 let existed = admin::list(&pool).await?.iter().any(|p| p.slug == petition.slug);
-                store::upsert_petition(&pool, petition).await?;
+                store::upsert_petition(&pool, clock, petition).await?;
                 writeln!(out, "{} petition {:?}", if existed { "updated" } else { "created" }, petition.slug)?;
             }
             Ok(())
@@ -158,7 +159,7 @@ pub async fn run(command: Command, config: &crate::Config, out: &mut impl Write)
         Command::List { json } => list(&pool, json, out).await,
         Command::Export { slug, partner, output } => export(&pool, &slug, partner.as_deref(), output, out).await,
         Command::Erase { email } => {
-            let erased = admin::erase(&pool, &email).await?;
+            let erased = admin::erase(&pool, clock, &email).await?;
             writeln!(
                 out,
                 "erased the personal data of {} signature(s); {} no longer count",
@@ -167,7 +168,7 @@ pub async fn run(command: Command, config: &crate::Config, out: &mut impl Write)
             Ok(())
         }
         Command::Retention => {
-            let swept = crate::retention::sweep(&pool, config.source_hash_days).await?;
+            let swept = crate::retention::sweep(&pool, clock, config.source_hash_days).await?;
             writeln!(
                 out,
                 "anonymised {} signature(s) of closed petitions, erased {} unconfirmed, dropped {} source hash(es)",
@@ -201,8 +202,8 @@ pub async fn run(command: Command, config: &crate::Config, out: &mut impl Write)
             writeln!(out, "{changed} reason(s) deleted")?;
             Ok(())
         }
-        Command::Approve { slug, ids } => verdict(&pool, &slug, &ids, Verdict::Approve, out).await,
-        Command::Reject { slug, ids } => verdict(&pool, &slug, &ids, Verdict::Reject, out).await,
+        Command::Approve { slug, ids } => verdict(&pool, clock, &slug, &ids, Verdict::Approve, out).await,
+        Command::Reject { slug, ids } => verdict(&pool, clock, &slug, &ids, Verdict::Reject, out).await,
         Command::Invalidate { slug, from, to, source } => {
             let batch = match (from, to, source) {
                 (Some(from), Some(to), None) => {
@@ -215,7 +216,7 @@ pub async fn run(command: Command, config: &crate::Config, out: &mut impl Write)
                 (None, None, Some(source)) => Batch::Source(source),
                 _ => bail!("say which signatures: --from and --to, or --source"),
             };
-            let (changed, count) = admin::invalidate(&pool, &slug, &batch).await.map_err(|e| named(e, &slug))?;
+            let (changed, count) = admin::invalidate(&pool, clock, &slug, &batch).await.map_err(|e| named(e, &slug))?;
             writeln!(out, "{changed} signature(s) no longer count; {slug:?} now has {count}")?;
             Ok(())
         }
@@ -309,8 +310,15 @@ fn export_error(slug: &str) -> impl Fn(admin::ExportError) -> anyhow::Error + '_
     }
 }
 
-async fn verdict(pool: &sqlx::SqlitePool, slug: &str, ids: &[i64], verdict: Verdict, out: &mut impl Write) -> anyhow::Result<()> {
-    let (changed, count) = admin::review(pool, slug, ids, verdict).await.map_err(|e| named(e, slug))?;
+async fn verdict(
+    pool: &sqlx::SqlitePool,
+    clock: &crate::clock::Clock,
+    slug: &str,
+    ids: &[i64],
+    verdict: Verdict,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
+    let (changed, count) = admin::review(pool, clock, slug, ids, verdict).await.map_err(|e| named(e, slug))?;
     let done = if verdict == Verdict::Approve { "approved" } else { "rejected" };
     writeln!(out, "{done} {changed} held signature(s); {slug:?} now has {count}")?;
     if (changed as usize) < ids.len() {

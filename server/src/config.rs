@@ -34,12 +34,12 @@ pub struct Config {
 
     /// Seconds a client may take to send a request (its head, and separately
     /// its body) and the server to answer it. Live-count streams stay open.
-    #[arg(long, env = "PETITION_REQUEST_TIMEOUT_SECONDS", default_value_t = 30)]
+    #[arg(long, env = "PETITION_REQUEST_TIMEOUT_SECONDS", default_value_t = REQUEST_TIMEOUT_SECONDS)]
     pub request_timeout_seconds: u64,
 
     /// Days the keyed hash of a signer's address is kept with the signature
     /// (for fraud review) before it is dropped.
-    #[arg(long, env = "PETITION_SOURCE_HASH_DAYS", default_value_t = 30, global = true)]
+    #[arg(long, env = "PETITION_SOURCE_HASH_DAYS", default_value_t = SOURCE_HASH_DAYS, global = true)]
     pub source_hash_days: u32,
 
     /// How confirmation mail goes out.
@@ -53,7 +53,16 @@ pub struct Config {
     /// Who may use the organiser's HTTP API.
     #[command(flatten)]
     pub admin: crate::admin_auth::AdminConfig,
+
+    /// The time every rule reads: the wall clock, unless a test sets its own.
+    #[arg(skip)]
+    pub clock: crate::clock::Clock,
 }
+
+/// `--request-timeout-seconds` unless given.
+const REQUEST_TIMEOUT_SECONDS: u64 = 30;
+/// `--source-hash-days` unless given.
+const SOURCE_HASH_DAYS: u32 = 30;
 
 impl Config {
     /// Where links in mail point: `--public-url`, or this server as it listens.
@@ -71,11 +80,12 @@ impl Config {
             www_dir: root.join("www"),
             widget_dir: root.join("pkg"),
             demo_listen: None,
-            request_timeout_seconds: 30,
-            source_hash_days: 30,
+            request_timeout_seconds: REQUEST_TIMEOUT_SECONDS,
+            source_hash_days: SOURCE_HASH_DAYS,
             mail: crate::mail::MailConfig::writing_to(root.join("data/mail")),
             guard: crate::guard::GuardConfig::default(),
             admin: crate::admin_auth::AdminConfig::default(),
+            clock: crate::clock::Clock::system(),
         }
     }
 }

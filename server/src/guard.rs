@@ -10,12 +10,14 @@ use std::{
     collections::{HashMap, VecDeque},
     net::IpAddr,
     sync::Mutex,
-    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
+    time::{Duration, SystemTime, UNIX_EPOCH},
 };
 
 use hmac::{Hmac, Mac};
 use petition_core::{proof, Challenge};
 use sha2::Sha256;
+
+use crate::clock::Clock;
 
 /// How long a challenge can be answered: a person may leave the page open a
 /// while before signing. The widget asks for a new one when it has expired.
@@ -26,27 +28,27 @@ pub const CHALLENGE_LIFETIME: Duration = Duration::from_secs(2 * 60 * 60);
 pub struct GuardConfig {
     /// Proof-of-work difficulty in leading zero bits when all is calm (16 takes
     /// a phone well under a second; each extra bit doubles it).
-    #[arg(long, env = "PETITION_PROOF_DIFFICULTY", default_value_t = 16)]
+    #[arg(long, env = "PETITION_PROOF_DIFFICULTY", default_value_t = GuardConfig::DEFAULT.proof_difficulty)]
     pub proof_difficulty: u8,
 
     /// A signature sent sooner than this many seconds after its form was shown
     /// is stored for review, not counted.
-    #[arg(long, env = "PETITION_MIN_FILL_SECONDS", default_value_t = 3)]
+    #[arg(long, env = "PETITION_MIN_FILL_SECONDS", default_value_t = GuardConfig::DEFAULT.min_fill_seconds)]
     pub min_fill_seconds: u32,
 
     /// Signatures one source can add in ten minutes before further ones are
     /// held for review (a household or an office shares an address).
-    #[arg(long, env = "PETITION_SOURCE_SIGNATURES_PER_10_MIN", default_value_t = 5)]
+    #[arg(long, env = "PETITION_SOURCE_SIGNATURES_PER_10_MIN", default_value_t = GuardConfig::DEFAULT.source_signatures_per_10_min)]
     pub source_signatures_per_10_min: usize,
 
     /// Signing requests one source can make in a minute before it is answered
     /// 429 Too Many Requests.
-    #[arg(long, env = "PETITION_SOURCE_REQUESTS_PER_MIN", default_value_t = 30)]
+    #[arg(long, env = "PETITION_SOURCE_REQUESTS_PER_MIN", default_value_t = GuardConfig::DEFAULT.source_requests_per_min)]
     pub source_requests_per_min: usize,
 
     /// Signing requests a minute on one petition above which its challenges
     /// get harder, until it calms down.
-    #[arg(long, env = "PETITION_BUSY_REQUESTS_PER_MIN", default_value_t = 120)]
+    #[arg(long, env = "PETITION_BUSY_REQUESTS_PER_MIN", default_value_t = GuardConfig::DEFAULT.busy_requests_per_min)]
     pub busy_requests_per_min: usize,
 
     /// Take the client's address from the last X-Forwarded-For entry: only
@@ -55,16 +57,21 @@ pub struct GuardConfig {
     pub trust_forwarded_for: bool,
 }
 
+impl GuardConfig {
+    /// The defaults, written once: the command line's and [`Default`]'s.
+    pub const DEFAULT: GuardConfig = GuardConfig {
+        proof_difficulty: 16,
+        min_fill_seconds: 3,
+        source_signatures_per_10_min: 5,
+        source_requests_per_min: 30,
+        busy_requests_per_min: 120,
+        trust_forwarded_for: false,
+    };
+}
+
 impl Default for GuardConfig {
     fn default() -> GuardConfig {
-        GuardConfig {
-            proof_difficulty: 16,
-            min_fill_seconds: 3,
-            source_signatures_per_10_min: 5,
-            source_requests_per_min: 30,
-            busy_requests_per_min: 120,
-            trust_forwarded_for: false,
-        }
+        GuardConfig::DEFAULT
     }
 }
 
@@ -122,6 +129,7 @@ impl Flag {
 pub struct Guard {
     config: GuardConfig,
     key: Vec<u8>,
+    clock: Clock,
     requests: Rates<String>,
     signatures: Rates<String>,
     petition_requests: Rates<String>,
@@ -129,20 +137,16 @@ pub struct Guard {
 
 impl Guard {
     /// A guard signing with `key` (the server's secret, kept in the database
-    /// so that every instance shares it).
-    pub fn new(config: GuardConfig, key: Vec<u8>) -> Guard {
-        Guard::counting_per(config, key, Duration::from_secs(60))
-    }
-
-    /// A guard whose "per minute" is `minute` (and "per ten minutes" ten of
-    /// them): the tests' way to see rates calm down without waiting minutes.
-    fn counting_per(config: GuardConfig, key: Vec<u8>, minute: Duration) -> Guard {
+    /// so that every instance shares it), reading the time from `clock`.
+    pub fn new(config: GuardConfig, key: Vec<u8>, clock: Clock) -> Guard {
+        let minute = Duration::from_secs(60);
         Guard {
             config,
             key,
-            requests: Rates::new(minute),
-            signatures: Rates::new(minute * 10),
-            petition_requests: Rates::new(minute),
+            requests: Rates::new(minute, clock.clone()),
+            signatures: Rates::new(minute * 10, clock.clone()),
+            petition_requests: Rates::new(minute, clock.clone()),
+            clock,
         }
     }
 
@@ -177,7 +181,7 @@ impl Guard {
         let difficulty = difficulty.min(proof::MAX_DIFFICULTY);
         let mut nonce = [0u8; 16];
         getrandom::getrandom(&mut nonce).expect("the operating system provides randomness");
-        let issued_ms = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_millis();
+        let issued_ms = self.clock.now().duration_since(UNIX_EPOCH).unwrap_or_default().as_millis();
         let body = format!("{slug}.{issued_ms}.{difficulty}.{}", hex::encode(nonce));
         let mac = hex::encode(&self.mac(&["challenge", &body])[..16]);
         Challenge { token: format!("{body}.{mac}"), difficulty, min_seconds: self.config.min_fill_seconds }
@@ -208,7 +212,7 @@ impl Guard {
         let difficulty: u8 = difficulty.parse().map_err(|_| Refusal::Invalid)?;
         let issued = UNIX_EPOCH + Duration::from_millis(issued_ms);
         let expires = issued + CHALLENGE_LIFETIME;
-        if SystemTime::now() > expires {
+        if self.clock.now() > expires {
             return Err(Refusal::Expired);
         }
         if !proof::is_solution(token, proof, difficulty) {
@@ -233,7 +237,8 @@ impl Guard {
     pub fn judge(&self, source: &str, answered: &Answered, honeypot: &str) -> Option<Flag> {
         let flag = if !honeypot.trim().is_empty() {
             Some(Flag::Honeypot)
-        } else if answered.issued.elapsed().unwrap_or_default() < Duration::from_secs(self.config.min_fill_seconds.into())
+        } else if self.clock.now().duration_since(answered.issued).unwrap_or_default()
+            < Duration::from_secs(self.config.min_fill_seconds.into())
         {
             Some(Flag::TooFast)
         } else if self.signatures.count(source) >= self.config.source_signatures_per_10_min {
@@ -265,20 +270,22 @@ impl Guard {
 /// the number of recent sources, not all of them ever.
 struct Rates<K> {
     window: Duration,
-    events: Mutex<(HashMap<K, VecDeque<Instant>>, Instant)>,
+    clock: Clock,
+    events: Mutex<(HashMap<K, VecDeque<SystemTime>>, SystemTime)>,
 }
 
 impl<K: std::hash::Hash + Eq + Clone + std::borrow::Borrow<str>> Rates<K> {
-    fn new(window: Duration) -> Rates<K> {
-        Rates { window, events: Mutex::new((HashMap::new(), Instant::now())) }
+    fn new(window: Duration, clock: Clock) -> Rates<K> {
+        let now = clock.now();
+        Rates { window, clock, events: Mutex::new((HashMap::new(), now)) }
     }
 
     fn record(&self, key: K) {
-        let now = Instant::now();
+        let now = self.clock.now();
         let mut guard = self.events.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let (events, last_sweep) = &mut *guard;
-        if now.duration_since(*last_sweep) > self.window {
-            events.retain(|_, times| times.back().is_some_and(|t| now.duration_since(*t) < self.window));
+        if age(now, *last_sweep) > self.window {
+            events.retain(|_, times| times.back().is_some_and(|t| age(now, *t) < self.window));
             *last_sweep = now;
         }
         let times = events.entry(key).or_default();
@@ -287,7 +294,7 @@ impl<K: std::hash::Hash + Eq + Clone + std::borrow::Borrow<str>> Rates<K> {
     }
 
     fn count(&self, key: &str) -> usize {
-        let now = Instant::now();
+        let now = self.clock.now();
         let mut guard = self.events.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         guard.0.get_mut(key).map_or(0, |times| {
             Self::expire(times, now, self.window);
@@ -297,28 +304,37 @@ impl<K: std::hash::Hash + Eq + Clone + std::borrow::Borrow<str>> Rates<K> {
 
     /// How long until fewer than `limit` events remain in the window.
     fn until_below(&self, key: &str, limit: usize) -> Duration {
-        let now = Instant::now();
+        let now = self.clock.now();
         let guard = self.events.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let Some(times) = guard.0.get(key) else { return Duration::ZERO };
         let excess = (times.len() + 1).saturating_sub(limit);
         times
             .get(excess.saturating_sub(1))
-            .map_or(Duration::ZERO, |t| (*t + self.window).saturating_duration_since(now))
+            .map_or(Duration::ZERO, |t| (*t + self.window).duration_since(now).unwrap_or_default())
     }
 
-    fn expire(times: &mut VecDeque<Instant>, now: Instant, window: Duration) {
-        while times.front().is_some_and(|t| now.duration_since(*t) >= window) {
+    fn expire(times: &mut VecDeque<SystemTime>, now: SystemTime, window: Duration) {
+        while times.front().is_some_and(|t| age(now, *t) >= window) {
             times.pop_front();
         }
     }
+}
+
+/// How long before `now` `then` was; nothing if the clock was set back.
+fn age(now: SystemTime, then: SystemTime) -> Duration {
+    now.duration_since(then).unwrap_or_default()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn clock() -> Clock {
+        Clock::manual(UNIX_EPOCH + Duration::from_secs(1_800_000_000))
+    }
+
     fn guard() -> Guard {
-        Guard::new(GuardConfig { proof_difficulty: 4, ..GuardConfig::default() }, b"test key".to_vec())
+        Guard::new(GuardConfig { proof_difficulty: 4, ..GuardConfig::default() }, b"test key".to_vec(), clock())
     }
 
     fn solve(challenge: &Challenge) -> u64 {
@@ -342,7 +358,7 @@ mod tests {
         let parts: Vec<&str> = challenge.token.split('.').collect();
         let easier = format!("{}.{}.0.{}.{}", parts[0], parts[1], parts[3], parts[4]);
         assert_eq!(guard.check("stop-sharing", &easier, 0).unwrap_err(), Refusal::Invalid);
-        let other_server = Guard::new(GuardConfig::default(), b"another key".to_vec());
+        let other_server = Guard::new(GuardConfig::default(), b"another key".to_vec(), clock());
         assert_eq!(other_server.check("stop-sharing", &challenge.token, solve(&challenge)).unwrap_err(), Refusal::Invalid);
         for junk in ["", ".", "a.b.c.d.e", "stop-sharing.1.4.00.zz"] {
             assert_eq!(guard.check("stop-sharing", junk, 0).unwrap_err(), Refusal::Invalid, "{junk:?}");
@@ -356,7 +372,7 @@ mod tests {
         let a = guard.source(peer, Some("198.51.100.1"));
         assert_eq!(a, guard.source(peer, None), "X-Forwarded-For is ignored unless trusted");
         assert!(!a.contains("203"), "no trace of the address");
-        let trusting = Guard::new(GuardConfig { trust_forwarded_for: true, ..GuardConfig::default() }, b"k".to_vec());
+        let trusting = Guard::new(GuardConfig { trust_forwarded_for: true, ..GuardConfig::default() }, b"k".to_vec(), clock());
         assert_ne!(trusting.source(peer, Some("198.51.100.1")), trusting.source(peer, Some("198.51.100.2")));
         // The proxy's own entry is the last one; earlier ones are the client's to invent.
         assert_eq!(trusting.source(peer, Some("1.2.3.4, 198.51.100.1")), trusting.source(peer, Some("198.51.100.1")));
@@ -368,13 +384,42 @@ mod tests {
 
     #[test]
     fn a_flood_is_told_when_to_come_back() {
-        let guard = Guard::new(GuardConfig { source_requests_per_min: 3, ..GuardConfig::default() }, b"k".to_vec());
+        let clock = clock();
+        let guard = Guard::new(GuardConfig { source_requests_per_min: 3, ..GuardConfig::default() }, b"k".to_vec(), clock.clone());
         for _ in 0..3 {
             assert!(guard.admit("p", "flood").is_ok());
+            clock.advance(Duration::from_secs(10));
         }
-        let wait = guard.admit("p", "flood").unwrap_err();
-        assert!(wait > Duration::from_secs(55) && wait <= Duration::from_secs(60), "{wait:?}");
+        // The first of the three leaves its minute 30 s from now.
+        assert_eq!(guard.admit("p", "flood"), Err(Duration::from_secs(30)));
         assert!(guard.admit("p", "someone else").is_ok());
+        clock.advance(Duration::from_secs(29));
+        assert!(guard.admit("p", "flood").is_err(), "not yet");
+        clock.advance(Duration::from_secs(1));
+        assert!(guard.admit("p", "flood").is_ok(), "told when, and true to it");
+    }
+
+    #[test]
+    fn a_form_sent_sooner_than_a_person_could_fill_it_is_held() {
+        let clock = clock();
+        let guard = Guard::new(GuardConfig::default(), b"k".to_vec(), clock.clone());
+        let answered = Answered { id: "x".into(), issued: clock.now(), expires_unix: 0 };
+        clock.advance(Duration::from_millis(2999));
+        assert_eq!(guard.judge("s", &answered, ""), Some(Flag::TooFast));
+        clock.advance(Duration::from_millis(1));
+        assert_eq!(guard.judge("t", &answered, ""), None, "three seconds is a person's pace");
+    }
+
+    #[test]
+    fn a_challenge_expires_after_its_lifetime() {
+        let clock = clock();
+        let guard = Guard::new(GuardConfig { proof_difficulty: 4, ..GuardConfig::default() }, b"k".to_vec(), clock.clone());
+        let challenge = guard.challenge("p", "s");
+        let proof = solve(&challenge);
+        clock.advance(CHALLENGE_LIFETIME);
+        assert!(guard.check("p", &challenge.token, proof).is_ok(), "still good at the very end");
+        clock.advance(Duration::from_secs(1));
+        assert_eq!(guard.check("p", &challenge.token, proof).unwrap_err(), Refusal::Expired);
     }
 
     #[test]
@@ -382,6 +427,7 @@ mod tests {
         let guard = Guard::new(
             GuardConfig { busy_requests_per_min: 2, source_signatures_per_10_min: 1, ..GuardConfig::default() },
             b"k".to_vec(),
+            clock(),
         );
         assert_eq!(guard.challenge("p", "s").difficulty, 16);
         for _ in 0..3 {
@@ -398,9 +444,9 @@ mod tests {
 
     #[test]
     fn the_difficulty_falls_back_when_a_petition_and_a_source_calm_down() {
-        let minute = Duration::from_millis(40);
+        let clock = clock();
         let config = GuardConfig { busy_requests_per_min: 2, source_signatures_per_10_min: 1, ..GuardConfig::default() };
-        let guard = Guard::counting_per(config, b"k".to_vec(), minute);
+        let guard = Guard::new(config, b"k".to_vec(), clock.clone());
         let answered = Answered { id: "x".into(), issued: UNIX_EPOCH, expires_unix: 0 };
         for _ in 0..3 {
             guard.admit("p", "s").unwrap();
@@ -408,9 +454,11 @@ mod tests {
         guard.judge("s", &answered, "");
         guard.judge("s", &answered, "");
         assert_eq!(guard.challenge("p", "s").difficulty, 16 + BUSY_EXTRA_BITS + SOURCE_EXTRA_BITS);
-        std::thread::sleep(minute + minute / 2);
+        clock.advance(Duration::from_secs(59));
+        assert_eq!(guard.challenge("p", "s").difficulty, 16 + BUSY_EXTRA_BITS + SOURCE_EXTRA_BITS, "within the minute");
+        clock.advance(Duration::from_secs(1));
         assert_eq!(guard.challenge("p", "s").difficulty, 16 + SOURCE_EXTRA_BITS, "the petition's minute is over");
-        std::thread::sleep(minute * 10);
+        clock.advance(Duration::from_secs(9 * 60));
         assert_eq!(guard.challenge("p", "s").difficulty, 16, "and the source's ten minutes");
     }
 }

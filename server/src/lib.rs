@@ -9,6 +9,7 @@
 pub mod admin;
 pub mod admin_auth;
 pub mod admin_cli;
+pub mod clock;
 pub mod config;
 pub mod db;
 mod demo;
@@ -34,20 +35,25 @@ pub struct Server {
     stop_streams: tokio::sync::watch::Sender<bool>,
     outbox: mail::Outbox,
     source_hash_days: u32,
+    clock: clock::Clock,
 }
 
 impl Server {
     /// Opens the database, applies migrations, loads every petition file and
     /// binds the listening sockets.
     pub async fn start(config: Config) -> anyhow::Result<Server> {
+        let clock = config.clock.clone();
         let pool = db::connect(&config.database_url).await?;
         let petitions = petition_file::load_dir(&config.petitions_dir)?;
         for petition in &petitions {
-            store::upsert_petition(&pool, petition)
+            store::upsert_petition(&pool, &clock, petition)
                 .await
                 .with_context(|| format!("could not save petition {:?}", petition.slug))?;
         }
         tracing::info!(count = petitions.len(), dir = %config.petitions_dir.display(), "petitions loaded");
+        // Before serving: a server that was down when a retention period
+        // ended catches up before it shows anyone anything.
+        retention::sweep_logged(&pool, &clock, config.source_hash_days).await;
         let listener = TcpListener::bind(&config.listen)
             .await
             .with_context(|| format!("could not listen on {}", config.listen))?;
@@ -57,13 +63,26 @@ impl Server {
             ),
             None => None,
         };
-        let key = store::secret(&pool, "guard").await.context("could not read the server's secret")?;
-        let guard = guard::Guard::new(config.guard.clone(), key);
+        let key = store::secret(&pool, &clock, "guard").await.context("could not read the server's secret")?;
+        let guard = guard::Guard::new(config.guard.clone(), key, clock.clone());
         let public_url = config.public_url(listener.local_addr()?);
-        let outbox = mail::Outbox::new(pool.clone(), &config.mail, public_url)?;
+        let outbox = mail::Outbox::new(pool.clone(), &config.mail, public_url, clock.clone())?;
         let admin = admin_auth::AdminAuth::new(&config.admin)?;
-        let (state, stop_streams) = http::AppState::new(pool, &config, guard, admin);
-        Ok(Server { listener, demo_listener, state, stop_streams, outbox, source_hash_days: config.source_hash_days })
+        let (state, stop_streams) = http::AppState::new(pool, &config, guard, admin, outbox.handle());
+        Ok(Server {
+            listener,
+            demo_listener,
+            state,
+            stop_streams,
+            outbox,
+            source_hash_days: config.source_hash_days,
+            clock,
+        })
+    }
+
+    /// The outbox's handle: rings it, and says when it has dealt with what is due.
+    pub fn outbox(&self) -> mail::OutboxHandle {
+        self.outbox.handle()
     }
 
     /// Where the petition server listens (useful when started on port 0).
@@ -97,8 +116,8 @@ impl Server {
                 }
             });
         }
-        tokio::spawn(self.outbox.run(self.state.mail_wake.clone(), self.state.shutdown.clone()));
-        tokio::spawn(retention::run(self.state.pool.clone(), self.source_hash_days, self.state.shutdown.clone()));
+        tokio::spawn(self.outbox.run(self.state.shutdown.clone()));
+        tokio::spawn(retention::run(self.state.pool.clone(), self.clock, self.source_hash_days, self.state.shutdown.clone()));
         let head_timeout = self.state.request_timeout;
         let app = http::app(self.state);
         let stop_streams = self.stop_streams;

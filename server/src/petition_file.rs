@@ -106,9 +106,9 @@ impl PetitionFile {
             .collect()
     }
 
-    /// Whether signing has ended (`closes_at` has passed).
-    pub fn is_closed(&self) -> bool {
-        self.closes_at.as_deref().and_then(|t| humantime::parse_rfc3339(t).ok()).is_some_and(|t| t <= std::time::SystemTime::now())
+    /// Whether signing has ended by `now` (`closes_at` has passed).
+    pub fn is_closed(&self, now: std::time::SystemTime) -> bool {
+        self.closes_at.as_deref().and_then(|t| humantime::parse_rfc3339(t).ok()).is_some_and(|t| t <= now)
     }
 
     /// When personal data is to be anonymised: `retention_days` after closing.
@@ -154,9 +154,14 @@ impl PetitionFile {
         if self.show_profession_tally && !self.ask_profession {
             return Err(("show_profession_tally", "show_profession_tally needs ask_profession = true".into()));
         }
-        if let Some(share) = &self.share {
-            if !share.url.starts_with("https://") && !share.url.starts_with("http://") {
-                return Err(("share.url", "share.url must be a web address starting with https://".into()));
+        // Every address in the file becomes a link on partners' pages.
+        let addresses = [
+            ("share.url", self.share.as_ref().map(|share| &share.url)),
+            ("next_action.url", self.next_action.as_ref().map(|action| &action.url)),
+        ];
+        for (key, url) in addresses {
+            if url.is_some_and(|url| !petition_core::is_web_address(url)) {
+                return Err((key, format!("{key} must be a web address starting with https://")));
             }
         }
         if let Some(closes_at) = &self.closes_at {
@@ -188,8 +193,9 @@ fn line_of(text: &str, key: &str) -> Option<usize> {
     lines[from..].iter().position(sets).map(|i| from + i + 1)
 }
 
-/// Lower-case letters, digits and hyphens, not starting with a hyphen, at most 64.
-fn is_slug(slug: &str) -> bool {
+/// Lower-case letters, digits and hyphens, not starting with a hyphen, at most
+/// 64: what a petition's or a partner's name may be.
+pub fn is_slug(slug: &str) -> bool {
     !slug.is_empty()
         && slug.len() <= 64
         && slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
@@ -254,6 +260,23 @@ mod tests {
         let line = text.lines().position(|l| l.starts_with("url = \"www.")).unwrap() + 1;
         let message = PetitionFile::parse(&text).unwrap_err().to_string();
         assert_eq!(message, format!("line {line}: share.url must be a web address starting with https://"));
+    }
+
+    #[test]
+    fn an_address_that_is_not_a_web_address_is_rejected_wherever_it_is() {
+        for (table, url) in [
+            ("share", "https://www.doctorsoftheworld.org.uk/stop-sharing"),
+            ("next_action", "https://www.doctorsoftheworld.org.uk/safe-surgeries"),
+        ] {
+            for bad in ["javascript:alert(document.cookie)", "data:text/html,<b>hi</b>", "java\tscript:alert(1)", "http://example.org/"] {
+                let text = DEMO.replace(url, bad);
+                let line = text.lines().position(|l| l.starts_with("url = ") && l.contains(bad)).unwrap() + 1;
+                let message = PetitionFile::parse(&text).unwrap_err().to_string();
+                assert_eq!(message, format!("line {line}: {table}.url must be a web address starting with https://"), "{bad}");
+            }
+        }
+        let local = DEMO.replace("https://www.doctorsoftheworld.org.uk/safe-surgeries", "http://localhost:8080/demo/");
+        assert!(PetitionFile::parse(&local).is_ok(), "the demo may link to this machine");
     }
 
     #[test]

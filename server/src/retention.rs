@@ -8,13 +8,18 @@
 //! - erases signatures left unconfirmed for [`UNCONFIRMED_KEPT`];
 //! - drops the keyed hash of the signer's address after `--source-hash-days`.
 
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use serde::Serialize;
 use sqlx::SqlitePool;
 use tokio::sync::watch;
 
-use crate::{admin, petition_file::PetitionFile, store::StoreError};
+use crate::{
+    admin,
+    clock::{rfc3339, Clock},
+    petition_file::PetitionFile,
+    store::StoreError,
+};
 
 /// How long a signature waiting for its email confirmation is kept: its
 /// link expired long before.
@@ -35,18 +40,18 @@ pub struct Swept {
 }
 
 /// One sweep, as of now.
-pub async fn sweep(pool: &SqlitePool, source_hash_days: u32) -> Result<Swept, StoreError> {
-    let now = SystemTime::now();
+pub async fn sweep(pool: &SqlitePool, clock: &Clock, source_hash_days: u32) -> Result<Swept, StoreError> {
+    let now = clock.now();
     let mut swept = Swept::default();
     let petitions: Vec<(i64, String)> = sqlx::query_as("SELECT id, definition FROM petitions").fetch_all(pool).await?;
     for (petition_id, definition) in petitions {
         let definition: PetitionFile = serde_json::from_str(&definition)?;
         if definition.anonymise_after().is_some_and(|after| after <= now) {
-            swept.anonymised += erase(pool, Rows::OfPetition(petition_id), None).await?;
+            swept.anonymised += erase(pool, clock, Rows::OfPetition(petition_id), None).await?;
         }
     }
     let unconfirmed_before = rfc3339(now - UNCONFIRMED_KEPT);
-    swept.unconfirmed_erased = erase(pool, Rows::PendingBefore(unconfirmed_before), Some("expired")).await?;
+    swept.unconfirmed_erased = erase(pool, clock, Rows::PendingBefore(unconfirmed_before), Some("expired")).await?;
     let hashes_before = rfc3339(now - Duration::from_secs(u64::from(source_hash_days) * 24 * 60 * 60));
     swept.source_hashes_dropped = sqlx::query(
         "UPDATE signatures SET source_hash = NULL, source_hash_dropped_at = ?2
@@ -74,7 +79,8 @@ enum Rows {
 
 /// Erases the personal data of `rows`. A counted signature keeps counting
 /// unless `status` says otherwise; one not counted becomes `erased`.
-async fn erase(pool: &SqlitePool, rows: Rows, status: Option<&str>) -> Result<u64, StoreError> {
+async fn erase(pool: &SqlitePool, clock: &Clock, rows: Rows, status: Option<&str>) -> Result<u64, StoreError> {
+    let now = clock.rfc3339();
     let mut tx = crate::db::begin_write(pool).await?;
     let found: Vec<(i64, String)> = match &rows {
         Rows::OfPetition(id) => {
@@ -88,25 +94,28 @@ async fn erase(pool: &SqlitePool, rows: Rows, status: Option<&str>) -> Result<u6
     .await?;
     for (id, current) in &found {
         let new_status = status.unwrap_or(if current == "counted" { "counted" } else { "erased" });
-        admin::erase_row(&mut tx, *id, new_status).await?;
+        admin::erase_row(&mut tx, *id, new_status, &now).await?;
     }
     tx.commit().await?;
     Ok(found.len() as u64)
 }
 
-fn rfc3339(time: SystemTime) -> String {
-    humantime::format_rfc3339_seconds(time).to_string()
+/// One sweep, whose failure is logged rather than returned: the next sweep
+/// catches up.
+pub async fn sweep_logged(pool: &SqlitePool, clock: &Clock, source_hash_days: u32) {
+    if let Err(error) = sweep(pool, clock, source_hash_days).await {
+        tracing::error!(%error, "the retention sweep failed; it runs again within the hour");
+    }
 }
 
-/// Sweeps now and then every hour, until `shutdown` changes.
-pub async fn run(pool: SqlitePool, source_hash_days: u32, mut shutdown: watch::Receiver<bool>) {
+/// Sweeps every hour (the server sweeps once as it starts, before this),
+/// until `shutdown` changes.
+pub async fn run(pool: SqlitePool, clock: Clock, source_hash_days: u32, mut shutdown: watch::Receiver<bool>) {
     loop {
-        if let Err(error) = sweep(&pool, source_hash_days).await {
-            tracing::error!(%error, "the retention sweep failed; it runs again within the hour");
-        }
         tokio::select! {
-            () = tokio::time::sleep(EVERY) => {}
+            () = clock.sleep(EVERY) => {}
             _ = shutdown.changed() => return,
         }
+        sweep_logged(&pool, &clock, source_hash_days).await;
     }
 }

@@ -6,7 +6,7 @@ use petition_core::{
 };
 use sqlx::SqlitePool;
 
-use crate::{guard::Flag, petition_file::PetitionFile};
+use crate::{clock::Clock, guard::Flag, petition_file::PetitionFile};
 
 /// A storage failure. Its details go to the log, never to a client.
 #[derive(Debug, thiserror::Error)]
@@ -31,13 +31,13 @@ pub enum StoreError {
 /// The server's secret called `name`, made (32 random bytes) and stored the
 /// first time it is asked for. Two servers starting together on one database
 /// end up with the same one: the first insert wins, both read it back.
-pub async fn secret(pool: &SqlitePool, name: &str) -> Result<Vec<u8>, StoreError> {
+pub async fn secret(pool: &SqlitePool, clock: &Clock, name: &str) -> Result<Vec<u8>, StoreError> {
     let mut fresh = [0u8; 32];
     getrandom::getrandom(&mut fresh).expect("the operating system provides randomness");
     sqlx::query("INSERT INTO server_secrets (name, secret, created_at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING")
         .bind(name)
         .bind(&fresh[..])
-        .bind(now())
+        .bind(clock.rfc3339())
         .execute(pool)
         .await?;
     Ok(sqlx::query_scalar("SELECT secret FROM server_secrets WHERE name = ?1").bind(name).fetch_one(pool).await?)
@@ -45,9 +45,9 @@ pub async fn secret(pool: &SqlitePool, name: &str) -> Result<Vec<u8>, StoreError
 
 /// Creates the petition `file` describes, or updates its words and steps if it
 /// exists. Signatures, the count and reached milestones are never touched.
-pub async fn upsert_petition(pool: &SqlitePool, file: &PetitionFile) -> Result<(), StoreError> {
+pub async fn upsert_petition(pool: &SqlitePool, clock: &Clock, file: &PetitionFile) -> Result<(), StoreError> {
     let definition = serde_json::to_string(file)?;
-    let now = now();
+    let now = clock.rfc3339();
     let mut tx = crate::db::begin_write(pool).await?;
     let (id, count): (i64, i64) = sqlx::query_as(
         "INSERT INTO petitions (slug, definition, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)
@@ -80,7 +80,7 @@ const REASONS_SHOWN: i64 = 5;
 ///
 /// Everything in it counts only counted signatures: flagged ones wait for
 /// the organiser, their reasons unseen.
-pub async fn petition(pool: &SqlitePool, slug: &str, challenge: Challenge) -> Result<Petition, StoreError> {
+pub async fn petition(pool: &SqlitePool, clock: &Clock, slug: &str, challenge: Challenge) -> Result<Petition, StoreError> {
     let (id, definition, count) = find(pool, slug).await?;
     let milestones = milestones_of(pool, id, &definition).await?;
     let reasons: Vec<String> = sqlx::query_scalar(
@@ -118,7 +118,7 @@ pub async fn petition(pool: &SqlitePool, slug: &str, challenge: Challenge) -> Re
             signature_count: by_partner.iter().find(|(slug, _)| *slug == p.slug).map_or(0, |(_, n)| *n as u64),
         })
         .collect();
-    let closed = definition.is_closed();
+    let closed = definition.is_closed(clock.now());
     Ok(Petition {
         body: definition.paragraphs(),
         goal: milestones::goal_for(count, &definition.goal_steps),
@@ -186,16 +186,17 @@ pub struct Signed {
 /// keep the person from being counted.
 pub async fn sign(
     pool: &SqlitePool,
+    clock: &Clock,
     slug: &str,
     signature: &ValidSignature,
     attribution: &Attribution,
     screening: &Screening,
 ) -> Result<Signed, StoreError> {
     let (id, definition, _) = find(pool, slug).await?;
-    if definition.is_closed() {
+    if definition.is_closed(clock.now()) {
         return Err(StoreError::Closed);
     }
-    let now = now();
+    let now = clock.rfc3339();
     // A partner the petition doesn't list gets no attribution and no consent:
     // nobody could honour consent given to an unknown organisation.
     let partner = definition.partners.iter().find(|p| p.slug == attribution.partner);
@@ -214,8 +215,8 @@ pub async fn sign(
         None => "counted",
     };
     let mut tx = crate::db::begin_write(pool).await?;
-    let unix_now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_secs();
-    sqlx::query("DELETE FROM spent_challenges WHERE expires_at < ?1").bind(unix_now as i64).execute(&mut *tx).await?;
+    let unix_now = clock.unix_seconds();
+    sqlx::query("DELETE FROM spent_challenges WHERE expires_at < ?1").bind(unix_now).execute(&mut *tx).await?;
     let fresh = sqlx::query("INSERT INTO spent_challenges (id, expires_at) VALUES (?1, ?2) ON CONFLICT DO NOTHING")
         .bind(&screening.challenge_id)
         .bind(screening.challenge_expires)
@@ -268,14 +269,14 @@ pub async fn sign(
     .fetch_optional(&mut *tx)
     .await?;
     if let Some((signature_id, "pending")) = stored.as_ref().map(|(id, status)| (*id, status.as_str())) {
-        queue_mail(&mut tx, signature_id, &signature.email, "confirm", unix_now as i64).await?;
+        queue_mail(&mut tx, signature_id, &signature.email, "confirm", unix_now).await?;
     }
     let counted = stored.as_ref().is_some_and(|(_, status)| status == "counted");
     if let Some(flag) = screening.flag {
         tracing::info!(flag = flag.code(), "signature held for review");
     }
     let count = if counted {
-        count_one(&mut tx, id).await?
+        count_one(&mut tx, id, &now).await?
     } else {
         let count: i64 =
             sqlx::query_scalar("SELECT signature_count FROM petitions WHERE id = ?1").bind(id).fetch_one(&mut *tx).await?;
@@ -336,9 +337,9 @@ pub enum Confirmed {
 }
 
 /// Counts the pending signature whose link carries `token`, once.
-pub async fn confirm(pool: &SqlitePool, token: &str) -> Result<Confirmed, StoreError> {
+pub async fn confirm(pool: &SqlitePool, clock: &Clock, token: &str) -> Result<Confirmed, StoreError> {
     let hash = crate::mail::token_hash(token);
-    let unix_now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_secs();
+    let now = clock.rfc3339();
     let mut tx = crate::db::begin_write(pool).await?;
     let confirmed: Option<(i64, i64)> = sqlx::query_as(
         "UPDATE signatures SET status = 'counted', confirmed_at = ?1
@@ -346,15 +347,15 @@ pub async fn confirm(pool: &SqlitePool, token: &str) -> Result<Confirmed, StoreE
            AND id = (SELECT signature_id FROM confirmations WHERE hash = ?2 AND expires_at >= ?3)
          RETURNING id, petition_id",
     )
-    .bind(now())
+    .bind(&now)
     .bind(&hash)
-    .bind(unix_now as i64)
+    .bind(clock.unix_seconds())
     .fetch_optional(&mut *tx)
     .await?;
     let Some((signature_id, petition_id)) = confirmed else { return Ok(Confirmed::NotPending) };
     // Every link to this signature is used up with this one.
     sqlx::query("DELETE FROM confirmations WHERE signature_id = ?1").bind(signature_id).execute(&mut *tx).await?;
-    count_one(&mut tx, petition_id).await?;
+    count_one(&mut tx, petition_id, &now).await?;
     tx.commit().await?;
     let (title, update) = titled_update(pool, petition_id).await?;
     Ok(Confirmed::Now { title, update })
@@ -363,8 +364,8 @@ pub async fn confirm(pool: &SqlitePool, token: &str) -> Result<Confirmed, StoreE
 /// Asks for a link that removes each signature made with `email` (in its
 /// canonical form) to be mailed to it, within the per-signature daily limit.
 /// Says nothing of whether the address signed: the caller answers alike.
-pub async fn request_removal(pool: &SqlitePool, email: &str) -> Result<(), StoreError> {
-    let unix_now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_secs() as i64;
+pub async fn request_removal(pool: &SqlitePool, clock: &Clock, email: &str) -> Result<(), StoreError> {
+    let unix_now = clock.unix_seconds();
     let mut tx = crate::db::begin_write(pool).await?;
     let signatures: Vec<(i64, String)> = sqlx::query_as(
         "SELECT id, email FROM signatures
@@ -395,21 +396,21 @@ pub enum Removed {
 
 /// Removes the signature whose removal link carries `token`, at its signer's
 /// request: its personal data is erased and it no longer counts.
-pub async fn remove(pool: &SqlitePool, token: &str) -> Result<Removed, StoreError> {
+pub async fn remove(pool: &SqlitePool, clock: &Clock, token: &str) -> Result<Removed, StoreError> {
     let hash = crate::mail::token_hash(token);
-    let unix_now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_secs();
     let mut tx = crate::db::begin_write(pool).await?;
     let found: Option<(i64, i64)> = sqlx::query_as(
         "SELECT signatures.id, petition_id FROM removals JOIN signatures ON signatures.id = removals.signature_id
          WHERE removals.hash = ?1 AND removals.expires_at >= ?2 AND signatures.erased_at IS NULL",
     )
     .bind(&hash)
-    .bind(unix_now as i64)
+    .bind(clock.unix_seconds())
     .fetch_optional(&mut *tx)
     .await?;
     let Some((signature_id, petition_id)) = found else { return Ok(Removed::NotFound) };
-    crate::admin::erase_row(&mut tx, signature_id, "removed").await?;
-    crate::admin::recount(&mut tx, petition_id).await?;
+    let now = clock.rfc3339();
+    crate::admin::erase_row(&mut tx, signature_id, "removed", &now).await?;
+    crate::admin::recount(&mut tx, petition_id, &now).await?;
     tx.commit().await?;
     crate::admin::forget_overwritten(pool).await?;
     let (title, update) = titled_update(pool, petition_id).await?;
@@ -426,8 +427,7 @@ async fn titled_update(pool: &SqlitePool, petition_id: i64) -> Result<(String, C
 }
 
 /// Adds one to the petition's count and stamps the milestones it reaches.
-async fn count_one(tx: &mut sqlx::SqliteConnection, petition_id: i64) -> Result<u64, StoreError> {
-    let now = now();
+async fn count_one(tx: &mut sqlx::SqliteConnection, petition_id: i64, now: &str) -> Result<u64, StoreError> {
     let count: i64 = sqlx::query_scalar(
         "UPDATE petitions SET signature_count = signature_count + 1 WHERE id = ?1 RETURNING signature_count",
     )
@@ -435,7 +435,7 @@ async fn count_one(tx: &mut sqlx::SqliteConnection, petition_id: i64) -> Result<
     .fetch_one(&mut *tx)
     .await?;
     sqlx::query("UPDATE milestones SET reached_at = ?1 WHERE petition_id = ?2 AND count <= ?3 AND reached_at IS NULL")
-        .bind(&now)
+        .bind(now)
         .bind(petition_id)
         .bind(count)
         .execute(&mut *tx)
@@ -485,9 +485,4 @@ async fn find(pool: &SqlitePool, slug: &str) -> Result<(i64, PetitionFile, u64),
             .await?;
     let (id, definition, count) = row.ok_or(StoreError::NotFound)?;
     Ok((id, serde_json::from_str(&definition)?, count as u64))
-}
-
-/// The current time as RFC 3339 UTC, e.g. `2017-04-20T08:13:26Z`.
-pub(crate) fn now() -> String {
-    humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
 }

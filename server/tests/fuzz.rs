@@ -4,6 +4,15 @@
 //!
 //! `FUZZ_BODIES` sets how many (100,000 by default); the generator is seeded
 //! (`FUZZ_SEED`) so a failure can be replayed.
+//!
+//! A test binary of its own, left out of a plain `cargo test` (`test = false`
+//! in Cargo.toml) and run by `cargo xtask test` as a step of its own: a
+//! hundred thousand requests would otherwise share the machine with every
+//! other test and make the rest slow.
+
+#[allow(dead_code)]
+#[path = "api/helpers.rs"]
+mod helpers;
 
 use std::{collections::BTreeMap, sync::Arc};
 

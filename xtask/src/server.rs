@@ -51,6 +51,18 @@ pub fn start(root: &Path, name: &str, with_demo: bool) -> anyhow::Result<Running
         std::fs::remove_dir_all(&dir)?;
     }
     std::fs::create_dir_all(&dir)?;
+    // The demo petitions, and the tests' own (tests/petitions/): a petition
+    // a test needs in a known state is one no other test signs.
+    let petitions = dir.join("petitions");
+    std::fs::create_dir_all(&petitions)?;
+    for folder in ["petitions", "tests/petitions"] {
+        for entry in std::fs::read_dir(root.join(folder)).with_context(|| format!("reading {folder}"))? {
+            let path = entry?.path();
+            if path.extension().is_some_and(|ext| ext == "toml") {
+                std::fs::copy(&path, petitions.join(path.file_name().expect("a file")))?;
+            }
+        }
+    }
     let addr = free_port()?;
     let demo_addr = if with_demo { Some(free_port()?) } else { None };
     let log = dir.join("server.log");
@@ -67,6 +79,8 @@ pub fn start(root: &Path, name: &str, with_demo: bool) -> anyhow::Result<Running
         .arg(format!("sqlite://{}", dir.join("petitions.db").display()))
         .arg("--mail-dir")
         .arg(&mail_dir)
+        .arg("--petitions-dir")
+        .arg(&petitions)
         .env("NO_COLOR", "1")
         .env("PETITION_ADMIN_TOKEN", &admin_token)
         // Every browser test signs from 127.0.0.1: one source, many people.

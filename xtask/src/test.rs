@@ -1,20 +1,47 @@
 //! `cargo xtask test`: every layer of tests, each against the real thing.
 //!
-//! 1. Rust tests of core and the server (real SQLite files, real HTTP).
+//! 1. Rust tests of core and the server (real SQLite files, real HTTP); then,
+//!    on its own, the server's bulk fuzz test.
 //! 2. The widget in headless Chromium (wasm-bindgen-test), against a running
 //!    petition server.
-//! 3. End-to-end: Playwright drives Chromium through the demo partner site, a
+//! 3. The public API against its description (schemathesis).
+//! 4. End-to-end: Playwright drives Chromium through the demo partner site, a
 //!    different origin from the petition server.
+//!
+//! Each step prints how long it took, so a slower suite shows where.
 
-use std::{path::Path, process::Command};
+use std::{path::Path, process::Command, time::Instant};
 
 use crate::{run, server, setup, step};
 
 pub fn all(root: &Path) -> anyhow::Result<()> {
-    step("core and server tests");
-    run(Command::new("cargo").args(["test", "--workspace", "--exclude", "petition-widget"]))?;
+    let started = Instant::now();
+    let mut took = vec![];
+    let mut timed = |name: &'static str, what: &mut dyn FnMut() -> anyhow::Result<()>| {
+        step(name);
+        let began = Instant::now();
+        let result = what();
+        took.push((name, began.elapsed()));
+        result
+    };
+    timed("core and server tests", &mut || run(Command::new("cargo").args(["test", "--workspace", "--exclude", "petition-widget"])))?;
+    // Alone, so that its 100,000 requests don't slow every other test down.
+    timed("hostile request bodies in bulk (the server's fuzz test)", &mut || {
+        run(Command::new("cargo").args(["test", "--package", "petition-server", "--test", "fuzz"]))
+    })?;
+    timed("widget tests in headless Chromium (wasm-bindgen-test)", &mut || widget_tests(root))?;
+    timed("the public API against its own description (schemathesis, every check)", &mut || schemathesis(root))?;
+    timed("end-to-end tests (Playwright, Chromium)", &mut || {
+        node_against_demo(root, "e2e", &["--test", "--test-concurrency=1", "tests/e2e/"])
+    })?;
+    println!("\nAll tests passed in {:.0?}. Screenshots: tests/e2e/screenshots/", started.elapsed());
+    for (name, time) in took {
+        println!("  {:>6.1} s  {name}", time.as_secs_f64());
+    }
+    Ok(())
+}
 
-    step("widget tests in headless Chromium (wasm-bindgen-test)");
+fn widget_tests(root: &Path) -> anyhow::Result<()> {
     {
         let server = server::start(root, "widget-tests", false)?;
         run(Command::new("cargo")
@@ -26,8 +53,10 @@ pub fn all(root: &Path) -> anyhow::Result<()> {
             // Dates are shown in the reader's zone; the tests expect London's.
             .env("TZ", "Europe/London"))?;
     }
+    Ok(())
+}
 
-    step("the public API against its own description (schemathesis, every check)");
+fn schemathesis(root: &Path) -> anyhow::Result<()> {
     {
         let server = server::start(root, "schemathesis", false)?;
         // A fixed seed, so a run can be repeated; SCHEMATHESIS_SEED varies it.
@@ -40,10 +69,6 @@ pub fn all(root: &Path) -> anyhow::Result<()> {
             .args(["--checks", "all", "--exclude-path", "/api/events", "--max-examples", "200", "--workers", "2"])
             .args(["--seed", &seed]))?;
     }
-
-    step("end-to-end tests (Playwright, Chromium)");
-    node_against_demo(root, "e2e", &["--test", "--test-concurrency=1", "tests/e2e/"])?;
-    println!("\nAll tests passed. Screenshots: tests/e2e/screenshots/");
     Ok(())
 }
 

@@ -83,7 +83,7 @@ async fn apply(State(state): State<AppState>, Path(slug): Path<String>, body: By
         return Err(Error::Body(StatusCode::UNPROCESSABLE_ENTITY, message));
     }
     let existed = admin::list(&state.pool).await?.iter().any(|p| p.slug == slug);
-    store::upsert_petition(&state.pool, &file).await?;
+    store::upsert_petition(&state.pool, &state.clock, &file).await?;
     let status = if existed { StatusCode::OK } else { StatusCode::CREATED };
     Ok((status, axum::Json(serde_json::json!({ "slug": slug, "created": !existed }))).into_response())
 }
@@ -99,6 +99,11 @@ async fn export(
     Path(slug): Path<String>,
     Query(query): Query<ExportQuery>,
 ) -> Result<impl IntoResponse, Error> {
+    // The partner's name goes into the file name: a slug, or nothing.
+    if query.partner.as_deref().is_some_and(|partner| !crate::petition_file::is_slug(partner)) {
+        let message = "partner must be a partner's name as in the petition file: lower-case letters, digits and hyphens";
+        return Err(Error::Body(StatusCode::UNPROCESSABLE_ENTITY, message.into()));
+    }
     let audience = query.partner.as_deref().map_or(Audience::Organiser, Audience::Partner);
     let mut csv = Vec::new();
     admin::export(&state.pool, &slug, audience, &mut csv, |_, _| {}).await.map_err(|error| match error {
@@ -143,7 +148,7 @@ async fn review(
     ids: Ids,
     verdict: Verdict,
 ) -> Result<impl IntoResponse, Error> {
-    let (changed, count) = admin::review(&state.pool, &slug, &ids.ids, verdict).await?;
+    let (changed, count) = admin::review(&state.pool, &state.clock, &slug, &ids.ids, verdict).await?;
     announce(&state, &slug).await;
     Ok(axum::Json(serde_json::json!({ "changed": changed, "signature_count": count })))
 }
@@ -195,7 +200,7 @@ async fn invalidate(
             return Err(Error::Body(StatusCode::UNPROCESSABLE_ENTITY, message.into()));
         }
     };
-    let (changed, count) = admin::invalidate(&state.pool, &slug, &batch).await?;
+    let (changed, count) = admin::invalidate(&state.pool, &state.clock, &slug, &batch).await?;
     announce(&state, &slug).await;
     Ok(axum::Json(serde_json::json!({ "changed": changed, "signature_count": count })))
 }
@@ -207,7 +212,7 @@ struct Erasure {
 }
 
 async fn erase(State(state): State<AppState>, Json(request): Json<Erasure>) -> Result<impl IntoResponse, Error> {
-    let erased = admin::erase(&state.pool, &request.email).await?;
+    let erased = admin::erase(&state.pool, &state.clock, &request.email).await?;
     if erased.uncounted > 0 {
         for petition in admin::list(&state.pool).await? {
             announce(&state, &petition.slug).await;
@@ -218,7 +223,7 @@ async fn erase(State(state): State<AppState>, Json(request): Json<Erasure>) -> R
 
 /// Applies the retention rules now, as the hourly sweep does.
 async fn retention(State(state): State<AppState>) -> Result<impl IntoResponse, Error> {
-    Ok(axum::Json(crate::retention::sweep(&state.pool, state.source_hash_days).await?))
+    Ok(axum::Json(crate::retention::sweep(&state.pool, &state.clock, state.source_hash_days).await?))
 }
 
 /// Sends the petition's new count to every page watching it.

@@ -8,24 +8,26 @@ use std::{convert::Infallible, future::ready, time::Duration};
 
 use axum::{
     extract::{Query, State},
-    http::StatusCode,
+    http::{Method, StatusCode},
     response::sse::{Event, KeepAlive, Sse},
     routing::get,
-    Router,
 };
 use futures_util::{stream, Stream, StreamExt};
 use petition_core::{ApiError, CountUpdate};
 use serde::Deserialize;
 use tokio_stream::wrappers::BroadcastStream;
 
-use super::{AppState, Error};
+use super::{ApiRoute, AppState, Error};
 use crate::store;
 
 /// More would be a page with an implausible number of petitions.
 const MAX_PETITIONS: usize = 20;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/api/events", get(events))
+/// Where the stream is.
+pub const PATH: &str = "/api/events";
+
+pub fn routes() -> Vec<ApiRoute> {
+    vec![ApiRoute { path: PATH, method: Method::GET, handler: get(events) }]
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

@@ -32,6 +32,23 @@ use crate::{guard::Guard, Config};
 /// The largest request body accepted: a signature is well under 4 KiB.
 pub const BODY_LIMIT: usize = 16 * 1024;
 
+/// One route of the public API. The public API's router is built from these
+/// lists (`petitions::routes()`, `events::routes()`), and a test holds the
+/// API description to exactly the same list, so no route goes undescribed.
+pub struct ApiRoute {
+    pub path: &'static str,
+    /// The method `handler` answers; only the description's test reads it
+    /// (axum can't say which methods a `MethodRouter` has).
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub method: Method,
+    pub handler: axum::routing::MethodRouter<AppState>,
+}
+
+/// The public API's routes (the description itself aside).
+fn public_api() -> Vec<ApiRoute> {
+    petitions::routes().into_iter().chain(events::routes()).collect()
+}
+
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
@@ -46,11 +63,13 @@ pub struct AppState {
     /// How long an ordinary request may take, from its first byte to the answer.
     pub request_timeout: Duration,
     /// Tells the outbox there is new mail.
-    pub mail_wake: Arc<tokio::sync::Notify>,
+    pub mail_wake: crate::mail::OutboxHandle,
     /// Who may use `/api/admin/`.
     pub admin: Arc<crate::admin_auth::AdminAuth>,
     /// Days a source hash is kept (for the retention sweep on demand).
     pub source_hash_days: u32,
+    /// The time every rule reads.
+    pub clock: crate::clock::Clock,
 }
 
 /// Folders the server reads files from.
@@ -66,6 +85,7 @@ impl AppState {
         config: &Config,
         guard: Guard,
         admin: crate::admin_auth::AdminAuth,
+        mail_wake: crate::mail::OutboxHandle,
     ) -> (AppState, watch::Sender<bool>) {
         let dirs = Dirs { www: config.www_dir.clone(), widget: config.widget_dir.clone() };
         // A slow stream reader may miss updates beyond these; each update
@@ -80,9 +100,10 @@ impl AppState {
             shutdown,
             guard: Arc::new(guard),
             request_timeout,
-            mail_wake: Arc::default(),
+            mail_wake,
             admin: Arc::new(admin),
             source_hash_days: config.source_hash_days,
+            clock: config.clock.clone(),
         };
         (state, stop)
     }
@@ -119,15 +140,18 @@ pub fn app(state: AppState) -> Router {
     // (a stalled client must not hold a connection; `serve` limits the head);
     // the live-count stream is meant to stay open.
     let timeout = state.request_timeout;
-    let timed = Router::new()
-        .merge(petitions::router())
+    let (events, api): (Vec<_>, Vec<_>) = public_api().into_iter().partition(|route| route.path == events::PATH);
+    let timed = api
+        .into_iter()
+        .fold(Router::new(), |router, route| router.route(route.path, route.handler))
         .merge(openapi::router())
         .merge(confirm::router())
         .merge(remove::router())
         .merge(assets::router(&state.dirs))
         .merge(crate::demo::router())
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, timeout));
-    let public = Router::new().merge(timed).merge(events::router()).layer(cors);
+    let live = events.into_iter().fold(Router::new(), |router, route| router.route(route.path, route.handler));
+    let public = Router::new().merge(timed).merge(live).layer(cors);
     // The organiser's API is not cross-origin: no page on another origin may
     // read its answers, whatever credential the browser holds.
     let admin = admin::router(state.clone())

@@ -3,22 +3,26 @@
 use axum::{
     body::Body,
     extract::{Path, Request, State},
-    http::{header, StatusCode},
+    http::{header, Method, StatusCode},
     middleware::Next,
     response::{IntoResponse, Response},
     routing::{get, post},
-    Router,
 };
 use petition_core::{share_source, validate, ApiError, Challenge, Petition, SignatureReceipt, SignatureRequest};
 
-use super::{error::Json, AppState, Error, Source};
+use super::{error::Json, ApiRoute, AppState, Error, Source};
 use crate::store;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/petitions/{slug}", get(show))
-        .route("/api/petitions/{slug}/signatures", post(sign).layer(axum::middleware::from_fn(read_whole_body)))
-        .route("/api/petitions/{slug}/challenge", get(challenge))
+pub fn routes() -> Vec<ApiRoute> {
+    vec![
+        ApiRoute { path: "/api/petitions/{slug}", method: Method::GET, handler: get(show) },
+        ApiRoute {
+            path: "/api/petitions/{slug}/signatures",
+            method: Method::POST,
+            handler: post(sign).layer(axum::middleware::from_fn(read_whole_body)),
+        },
+        ApiRoute { path: "/api/petitions/{slug}/challenge", method: Method::GET, handler: get(challenge) },
+    ]
 }
 
 /// A petition's public view: its words, count, goal, milestones, partners'
@@ -42,7 +46,7 @@ pub(super) async fn show(
     Path(slug): Path<String>,
 ) -> Result<impl IntoResponse, Error> {
     let challenge = state.guard.challenge(&slug, &source);
-    let petition: Petition = store::petition(&state.pool, &slug, challenge).await?;
+    let petition: Petition = store::petition(&state.pool, &state.clock, &slug, challenge).await?;
     // The count changes with every signature and the challenge with every
     // request: caches must never reuse this answer.
     Ok(([(header::CACHE_CONTROL, "no-store")], axum::Json(petition)))
@@ -141,7 +145,7 @@ pub(super) async fn sign(
         source: share_source(&request.source),
         source_hash: source,
     };
-    let signed = store::sign(&state.pool, &slug, &signature, &attribution, &screening).await?;
+    let signed = store::sign(&state.pool, &state.clock, &slug, &signature, &attribution, &screening).await?;
     state.mail_wake.notify_one();
     if let Some(update) = signed.update {
         // No receivers is fine: nobody is watching this petition live.

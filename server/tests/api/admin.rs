@@ -4,7 +4,7 @@
 
 use serde_json::{json, Value};
 
-use crate::helpers::{repo_root, signature, spawn_app, TestApp};
+use crate::helpers::{manual_clock, repo_root, signature, spawn_app, spawn_configured, TestApp};
 
 /// Runs `petition-server admin ARGS` on the app's database: (succeeded, stdout, stderr).
 pub async fn admin(app: &TestApp, args: &[&str]) -> (bool, String, String) {
@@ -16,32 +16,15 @@ pub async fn admin(app: &TestApp, args: &[&str]) -> (bool, String, String) {
     (output.status.success(), text(output.stdout), text(output.stderr))
 }
 
-/// Parses RFC 4180 CSV (quoted cells, doubled quotes, CRLF rows).
+/// Reads CSV back with the `csv` crate (RFC 4180: quoted cells, doubled
+/// quotes, CRLF rows), as a spreadsheet would: header row included.
 fn parse_csv(text: &str) -> Vec<Vec<String>> {
-    let mut rows = vec![];
-    let mut row = vec![];
-    let mut cell = String::new();
-    let mut quoted = false;
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (quoted, c) {
-            (true, '"') if chars.peek() == Some(&'"') => {
-                chars.next();
-                cell.push('"');
-            }
-            (true, '"') => quoted = false,
-            (true, c) => cell.push(c),
-            (false, '"') => quoted = true,
-            (false, ',') => row.push(std::mem::take(&mut cell)),
-            (false, '\r') => {}
-            (false, '\n') => {
-                row.push(std::mem::take(&mut cell));
-                rows.push(std::mem::take(&mut row));
-            }
-            (false, c) => cell.push(c),
-        }
-    }
-    rows
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(text.as_bytes())
+        .records()
+        .map(|record| record.expect("well-formed CSV").iter().map(str::to_owned).collect())
+        .collect()
 }
 
 fn on_partner_page(email: &str, partner: &str, consent: bool) -> Value {
@@ -202,7 +185,7 @@ async fn erasure_removes_a_signers_personal_data_everywhere_at_once_and_keeps_th
 
 #[tokio::test]
 async fn held_signatures_are_approved_or_rejected_and_an_attack_is_invalidated_with_its_milestones() {
-    let app = spawn_app().await;
+    let app = spawn_configured(|config| config.clock = manual_clock()).await;
     for n in 0..2 {
         let mut bot = signature(&format!("held{n}@example.org"));
         bot["website"] = json!("https://spam.example");
@@ -225,13 +208,13 @@ async fn held_signatures_are_approved_or_rejected_and_an_attack_is_invalidated_w
         sqlx::query_as("SELECT email, status FROM signatures WHERE id = ?1").bind(ids[1].parse::<i64>().unwrap()).fetch_one(&db).await.unwrap();
     assert_eq!(rejected, (String::new(), "rejected".into()));
 
-    // Ten more: the first milestone is reached and dated.
-    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-    let before_attack = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+    // Ten more, a minute later: the first milestone is reached and dated.
+    app.clock.advance(std::time::Duration::from_secs(60));
+    let before_attack = app.clock.rfc3339();
     for n in 0..10 {
         app.sign("stop-sharing", &signature(&format!("wave{n}@example.org"))).await;
     }
-    let after_attack = humantime::format_rfc3339_seconds(std::time::SystemTime::now() + std::time::Duration::from_secs(1)).to_string();
+    let after_attack = app.clock.rfc3339();
     assert_eq!(app.count("stop-sharing").await, 11);
     assert!(app.petition("stop-sharing").await["milestones"][0]["reached_at"].is_string());
 

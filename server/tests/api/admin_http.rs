@@ -243,3 +243,26 @@ async fn an_admin_runs_a_petition_over_http() {
     let swept: Value = request(&app, reqwest::Method::POST, "/api/admin/retention", Some(&token)).send().await.unwrap().json().await.unwrap();
     assert_eq!(swept, json!({ "anonymised": 0, "unconfirmed_erased": 0, "source_hashes_dropped": 0 }));
 }
+
+#[tokio::test]
+async fn a_petition_file_with_a_script_link_is_refused_and_an_export_name_is_only_ever_a_slug() {
+    let app = spawn_admin().await;
+    let demo = std::fs::read_to_string(repo_root().join("petitions/stop-sharing.toml")).unwrap();
+    // Whatever the file says becomes a link on every partner's page.
+    let hostile = demo.replace("https://www.doctorsoftheworld.org.uk/safe-surgeries", "javascript:alert(document.domain)");
+    let put = request(&app, reqwest::Method::PUT, "/api/admin/petitions/stop-sharing", Some(&bearer())).body(hostile).send().await.unwrap();
+    assert_eq!(put.status(), 422);
+    let error: Value = put.json().await.unwrap();
+    assert!(error["error"].as_str().unwrap().ends_with("next_action.url must be a web address starting with https://"), "{error}");
+    assert_eq!(app.petition("stop-sharing").await["next_action"]["url"], "https://www.doctorsoftheworld.org.uk/safe-surgeries");
+
+    // The partner's name becomes part of the download's file name.
+    for partner in ["medact%22%3B%20filename%3Devil.html", "..%2F..%2Fetc", "Medact", "a%0d%0aSet-Cookie:%20x=1"] {
+        let path = format!("/api/admin/petitions/stop-sharing/signatures.csv?partner={partner}");
+        let csv = request(&app, reqwest::Method::GET, &path, Some(&bearer())).send().await.unwrap();
+        assert_eq!(csv.status(), 422, "{partner}");
+        assert!(csv.headers().get("content-disposition").is_none());
+    }
+    let csv = request(&app, reqwest::Method::GET, "/api/admin/petitions/stop-sharing/signatures.csv?partner=medact", Some(&bearer())).send().await.unwrap();
+    assert_eq!(csv.headers()["content-disposition"], "attachment; filename=\"stop-sharing-medact.csv\"");
+}

@@ -11,10 +11,10 @@ use petition_server::Config;
 use serde_json::Value;
 use tokio::{
     io::{AsyncBufReadExt, AsyncWriteExt, BufReader},
-    net::TcpListener,
+    net::{TcpListener, TcpSocket},
 };
 
-use crate::helpers::{confirmation_link, relaxed_guard, repo_root, signature, spawn_with, TestApp};
+use crate::helpers::{link_in, manual_clock, relaxed_guard, repo_root, signature, spawn_with, TestApp};
 
 const SLUG: &str = "scrap-upfront-charging";
 
@@ -25,6 +25,19 @@ struct Delivered {
     data: String,
 }
 
+/// A port of our own on which nothing listens yet: a mail server that is
+/// down (a connection is refused at once). Bound now, so no other test can
+/// take it before [`SmtpSink::start`] listens on it.
+fn mail_server_down() -> TcpSocket {
+    let socket = TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    socket
+}
+
+fn port_of(socket: &TcpSocket) -> u16 {
+    socket.local_addr().unwrap().port()
+}
+
 /// An SMTP server that accepts every message and keeps it.
 struct SmtpSink {
     port: u16,
@@ -33,8 +46,15 @@ struct SmtpSink {
 }
 
 impl SmtpSink {
-    async fn start(port: u16) -> SmtpSink {
-        let listener = TcpListener::bind(("127.0.0.1", port)).await.expect("the sink's port is free");
+    /// A mail server, up, on a port of its own.
+    async fn running() -> SmtpSink {
+        SmtpSink::start(mail_server_down()).await
+    }
+
+    /// The mail server comes up on `socket`'s port.
+    async fn start(socket: TcpSocket) -> SmtpSink {
+        let port = port_of(&socket);
+        let listener: TcpListener = socket.listen(16).unwrap();
         let delivered = Arc::new(Mutex::new(Vec::new()));
         let kept = delivered.clone();
         let task = tokio::spawn(async move {
@@ -45,21 +65,16 @@ impl SmtpSink {
         SmtpSink { port, delivered, task }
     }
 
+    /// The messages delivered to `address` so far.
     fn to(&self, address: &str) -> Vec<Delivered> {
         let delivered = self.delivered.lock().unwrap();
         delivered.iter().filter(|d| d.recipients.iter().any(|r| r == address)).cloned().collect()
     }
 
-    /// Waits up to `within` for `count` messages to `address`.
-    async fn wait_for(&self, address: &str, count: usize, within: Duration) -> Vec<Delivered> {
-        let deadline = tokio::time::Instant::now() + within;
-        loop {
-            let got = self.to(address);
-            if got.len() >= count || tokio::time::Instant::now() > deadline {
-                return got;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+    /// The messages to `address`, once `app`'s outbox has sent everything due.
+    async fn settled_to(&self, app: &TestApp, address: &str) -> Vec<Delivered> {
+        app.outbox.settled().await;
+        self.to(address)
     }
 }
 
@@ -110,24 +125,30 @@ async fn converse(stream: tokio::net::TcpStream, delivered: Arc<Mutex<Vec<Delive
     }
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-/// A server sending mail through SMTP on `port`, retrying after `retry` seconds.
+/// A server sending mail through SMTP on `port`, retrying after `retry`
+/// seconds, on a clock the test moves.
 async fn spawn_mailing(port: u16, retry: u64) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let database = dir.path().join("petitions.db");
     let mut config = Config::rooted_at(repo_root(), format!("sqlite://{}", database.display()));
     config.guard = relaxed_guard();
+    config.clock = manual_clock();
     config.mail.smtp_url = Some(format!("smtp://127.0.0.1:{port}"));
     config.mail.mail_from = "Doctors of the World <petition@example.org>".into();
     config.mail.mail_retry_seconds = retry;
     spawn_with(dir, database, config).await
 }
 
-fn link_in(mail: &Delivered) -> String {
-    confirmation_link(&mail.data).unwrap_or_else(|| panic!("no link in {}", mail.data))
+fn confirm_link(mail: &Delivered) -> String {
+    link_in(&mail.data, "/confirm/").unwrap_or_else(|| panic!("no link in {}", mail.data))
+}
+
+/// The outbox's delivery attempts so far, and whether the mail went.
+async fn attempts(app: &TestApp) -> (i64, bool) {
+    app.outbox.settled().await;
+    let (attempts, sent): (i64, Option<i64>) =
+        sqlx::query_as("SELECT attempts, sent_at FROM outbox").fetch_one(&app.db().await).await.unwrap();
+    (attempts, sent.is_some())
 }
 
 async fn post(app: &TestApp, link: &str) -> String {
@@ -138,7 +159,7 @@ async fn post(app: &TestApp, link: &str) -> String {
 
 #[tokio::test]
 async fn a_signature_counts_only_once_the_person_follows_the_link_mailed_to_them() {
-    let sink = SmtpSink::start(free_port()).await;
+    let sink = SmtpSink::running().await;
     let app = spawn_mailing(sink.port, 30).await;
     let petition = app.petition(SLUG).await;
     assert_eq!(petition["confirm_by_email"], true, "the widget is told to say 'check your inbox'");
@@ -149,12 +170,12 @@ async fn a_signature_counts_only_once_the_person_follows_the_link_mailed_to_them
     assert_eq!(receipt["signature_count"], 0, "pending: not counted yet");
     assert_eq!(app.count(SLUG).await, 0);
 
-    let mail = sink.wait_for("amara@example.org", 1, Duration::from_secs(5)).await;
+    let mail = sink.settled_to(&app, "amara@example.org").await;
     assert_eq!(mail.len(), 1, "one mail, through SMTP");
     assert!(mail[0].data.contains("Subject: Confirm your signature: Scrap upfront charging"), "{}", mail[0].data);
     assert!(mail[0].data.contains("From: \"Doctors of the World\" <petition@example.org>"), "{}", mail[0].data);
     assert!(mail[0].data.contains("Content-Transfer-Encoding: 8bit"), "the link is not broken up");
-    let link = link_in(&mail[0]);
+    let link = confirm_link(&mail[0]);
     let token = link.rsplit('/').next().unwrap();
     assert!(link.starts_with(&format!("{}/confirm/", app.base)), "{link}");
     assert!(token.len() >= 32 && token.chars().all(|c| c.is_ascii_hexdigit()), "at least 128 bits: {token}");
@@ -196,7 +217,7 @@ async fn a_signature_counts_only_once_the_person_follows_the_link_mailed_to_them
 
 #[tokio::test]
 async fn every_link_sent_works_until_one_is_used_and_an_address_gets_at_most_three_a_day() {
-    let sink = SmtpSink::start(free_port()).await;
+    let sink = SmtpSink::running().await;
     let app = spawn_mailing(sink.port, 30).await;
     let first: Value = app.sign(SLUG, &signature("kofi@example.org")).await.json().await.unwrap();
     // The first mail may be lost: signing again sends another link, with the
@@ -205,10 +226,9 @@ async fn every_link_sent_works_until_one_is_used_and_an_address_gets_at_most_thr
         let again: Value = app.sign(SLUG, &signature("kofi@example.org")).await.json().await.unwrap();
         assert_eq!(again, first);
     }
-    let mail = sink.wait_for("kofi@example.org", 3, Duration::from_secs(5)).await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(sink.to("kofi@example.org").len(), 3, "five signings, three mails");
-    let links: Vec<String> = mail.iter().map(link_in).collect();
+    let mail = sink.settled_to(&app, "kofi@example.org").await;
+    assert_eq!(mail.len(), 3, "five signings, three mails");
+    let links: Vec<String> = mail.iter().map(confirm_link).collect();
     assert_eq!(links.iter().collect::<std::collections::HashSet<_>>().len(), 3, "each mail has its own link");
 
     assert!(post(&app, &links[1]).await.contains("your signature is confirmed"));
@@ -220,19 +240,16 @@ async fn every_link_sent_works_until_one_is_used_and_an_address_gets_at_most_thr
     let after: Value = app.sign(SLUG, &signature("kofi@example.org")).await.json().await.unwrap();
     assert_eq!(after["signature_count"], 1);
     assert_eq!(app.count(SLUG).await, 1);
+    assert_eq!(sink.settled_to(&app, "kofi@example.org").await.len(), 3, "nothing more to a confirmed signer");
 }
 
 #[tokio::test]
 async fn a_link_past_its_seven_days_counts_nothing() {
-    let sink = SmtpSink::start(free_port()).await;
+    let sink = SmtpSink::running().await;
     let app = spawn_mailing(sink.port, 30).await;
     app.sign(SLUG, &signature("late@example.org")).await;
-    let link = link_in(&sink.wait_for("late@example.org", 1, Duration::from_secs(5)).await[0]);
-    let db = app.db().await;
-    let expires: i64 = sqlx::query_scalar("SELECT expires_at FROM confirmations").fetch_one(&db).await.unwrap();
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
-    assert!((7 * 86400 - 60..=7 * 86400).contains(&(expires - now)), "seven days: {}", expires - now);
-    sqlx::query("UPDATE confirmations SET expires_at = ?1").bind(now - 1).execute(&db).await.unwrap();
+    let link = confirm_link(&sink.settled_to(&app, "late@example.org").await[0]);
+    app.clock.advance(Duration::from_secs(7 * 24 * 60 * 60 + 1));
 
     assert!(post(&app, &link).await.contains("has expired"));
     assert_eq!(app.count(SLUG).await, 0);
@@ -242,61 +259,69 @@ async fn a_link_past_its_seven_days_counts_nothing() {
 async fn nonsense_and_guessed_links_are_refused_without_an_error() {
     let app = crate::helpers::spawn_app().await;
     app.sign(SLUG, &signature("guess@example.org")).await;
-    for token in ["", "0", &"0".repeat(64), "<script>alert(1)</script>", &"f".repeat(5000)] {
+    // No token at all is no page.
+    for method in [reqwest::Method::GET, reqwest::Method::POST] {
+        let response = app.client.request(method, format!("{}/confirm/", app.base)).send().await.unwrap();
+        assert_eq!(response.status(), 404);
+    }
+    // Any other: the page with its button, and pressing it counts nothing.
+    for token in ["0", &"0".repeat(64), "<script>alert(1)</script>", &"f".repeat(5000)] {
         let link = format!("{}/confirm/{}", app.base, token.replace('/', "%2F"));
         let shown = app.client.get(&link).send().await.unwrap();
-        assert!(shown.status() == 200 || shown.status() == 404, "{token:?}: {}", shown.status());
-        assert!(!shown.text().await.unwrap().contains("<script>"), "nothing is echoed as markup");
+        assert_eq!(shown.status(), 200, "{token:?}");
+        let shown = shown.text().await.unwrap();
+        assert!(shown.contains("Confirm my signature"), "{shown}");
+        assert!(!shown.contains("<script>"), "nothing is echoed as markup");
         let posted = app.client.post(&link).send().await.unwrap();
-        assert!(posted.status().is_client_error() || posted.status() == 200, "{token:?}: {}", posted.status());
+        assert_eq!(posted.status(), 200, "{token:?}");
+        assert!(posted.text().await.unwrap().contains("already been used or has expired"));
     }
     assert_eq!(app.count(SLUG).await, 0);
 }
 
 #[tokio::test]
 async fn an_smtp_outage_fails_no_signing_loses_no_mail_and_retries_back_off() {
-    let port = free_port();
-    // Nothing listens on the port yet: the mail server is down.
-    let app = spawn_mailing(port, 1).await;
+    let down = mail_server_down();
+    let app = spawn_mailing(port_of(&down), 1).await;
     let signed = app.sign(SLUG, &signature("patient@example.org")).await;
     assert_eq!(signed.status(), 200, "the signing succeeds whatever the mail server does");
+    assert_eq!(attempts(&app).await, (1, false));
 
-    // Retries wait 1, 2, 4 … seconds: after 5 s, three attempts, not five.
-    tokio::time::sleep(Duration::from_secs(5)).await;
-    let db = app.db().await;
-    let (attempts, error, sent): (i64, Option<String>, Option<i64>) =
-        sqlx::query_as("SELECT attempts, last_error, sent_at FROM outbox").fetch_one(&db).await.unwrap();
-    assert_eq!((attempts, sent), (3, None), "{error:?}");
+    // Retries wait 1, 2, 4 … seconds after each failure, not less.
+    let mut tried = 1;
+    for wait in [1, 2, 4] {
+        app.clock.advance(Duration::from_secs(wait - 1));
+        assert_eq!(attempts(&app).await, (tried, false), "{} s after attempt {tried}: too soon", wait - 1);
+        app.clock.advance(Duration::from_secs(1));
+        tried += 1;
+        assert_eq!(attempts(&app).await, (tried, false), "{wait} s after attempt {}", tried - 1);
+    }
+    let error: Option<String> = sqlx::query_scalar("SELECT last_error FROM outbox").fetch_one(&app.db().await).await.unwrap();
     let error = error.unwrap_or_default();
-    assert!(!error.contains("patient@example.org"), "no address in the error kept: {error}");
+    assert!(!error.is_empty() && !error.contains("patient@example.org"), "no address in the error kept: {error}");
 
     // The mail server comes back: the next retry delivers, and the link works.
-    let sink = SmtpSink::start(port).await;
-    let mail = sink.wait_for("patient@example.org", 1, Duration::from_secs(10)).await;
+    let sink = SmtpSink::start(down).await;
+    assert!(sink.settled_to(&app, "patient@example.org").await.is_empty(), "the next retry is not due yet");
+    app.clock.advance(Duration::from_secs(8));
+    let mail = sink.settled_to(&app, "patient@example.org").await;
     assert_eq!(mail.len(), 1, "delivered on a retry");
-    assert!(post(&app, &link_in(&mail[0])).await.contains("your signature is confirmed"));
+    assert_eq!(attempts(&app).await, (tried, true));
+    assert!(post(&app, &confirm_link(&mail[0])).await.contains("your signature is confirmed"));
     assert_eq!(app.count(SLUG).await, 1);
 }
 
 #[tokio::test]
 async fn mail_waiting_in_the_outbox_survives_a_restart() {
-    let port = free_port();
-    let app = spawn_mailing(port, 3600).await;
+    let down = mail_server_down();
+    let app = spawn_mailing(port_of(&down), 3600).await;
     assert_eq!(app.sign(SLUG, &signature("restart@example.org")).await.status(), 200);
-    let db = app.db().await;
-    for _ in 0..100 {
-        let attempts: i64 = sqlx::query_scalar("SELECT attempts FROM outbox").fetch_one(&db).await.unwrap();
-        if attempts > 0 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    // Restarted without an SMTP server, it writes due mail to its folder;
-    // make the waiting mail due now rather than in an hour.
-    sqlx::query("UPDATE outbox SET next_attempt_at = 0").execute(&db).await.unwrap();
-    db.close().await;
-    let app = app.restart().await;
-    let links = app.links_mailed_to("restart@example.org", 1).await;
+    assert_eq!(attempts(&app).await, (1, false), "tried once, to retry in an hour");
+    // Restarted without an SMTP server, it writes due mail to its folder; an
+    // hour later, the waiting mail is due.
+    let app = app.restart_with(|config| config.mail.smtp_url = None).await;
+    app.clock.advance(Duration::from_secs(3600));
+    let links = app.links_mailed_to("restart@example.org", "/confirm/", 1).await;
     // The link names the address the first server listened on (a deployment
     // sets --public-url); the restarted one listens elsewhere.
     let token = links[0].rsplit('/').next().unwrap();
@@ -312,9 +337,8 @@ async fn pending_signatures_are_in_no_public_number_and_flagged_ones_get_no_mail
     let mut bot = signature("bot-target@example.org");
     bot["website"] = "https://spam.example".into();
     assert_eq!(app.sign(SLUG, &bot).await.status(), 200);
-    app.links_mailed_to("pending@example.org", 1).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert!(app.mails_to("bot-target@example.org").is_empty());
+    app.links_mailed_to("pending@example.org", "/confirm/", 1).await;
+    assert!(app.mails_to("bot-target@example.org").is_empty(), "the outbox has sent all it will");
 
     let petition = app.petition(SLUG).await;
     assert_eq!(petition["signature_count"], 0);

@@ -1,16 +1,24 @@
 //! `spawn_app()`: a real server on a random port with a database of its own.
 
-use std::path::{Path, PathBuf};
+use std::{
+    path::{Path, PathBuf},
+    sync::atomic::{AtomicU32, Ordering},
+    time::{Duration, SystemTime, UNIX_EPOCH},
+};
 
-use std::sync::atomic::{AtomicU32, Ordering};
-
-use petition_server::{guard::GuardConfig, Config, Server};
+use petition_server::{clock::Clock, guard::GuardConfig, mail::OutboxHandle, Config, Server};
 use serde_json::{json, Value};
 
 pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
     pub database: PathBuf,
+    /// The clock the server reads (see [`manual_clock`]).
+    pub clock: Clock,
+    /// Rings the server's outbox and says when it has sent what is due.
+    pub outbox: OutboxHandle,
+    /// What the server was started with; a restart keeps it.
+    config: Config,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     handle: Option<tokio::task::JoinHandle<()>>,
     // Dropped last: the database folder outlives the server using it.
@@ -21,18 +29,32 @@ pub fn repo_root() -> &'static Path {
     Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
 }
 
+/// A clock that stands at the current second until the test moves it: for
+/// tests of rules about time (rates, the minimum fill time, retries), which
+/// then take no time and don't depend on how busy the machine is. The admin
+/// commands, run as their own processes, read the wall clock.
+pub fn manual_clock() -> Clock {
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs();
+    Clock::manual(UNIX_EPOCH + Duration::from_secs(now))
+}
+
 /// Starts the server on a fresh database file.
 pub async fn spawn_app() -> TestApp {
-    let dir = tempfile::tempdir().unwrap();
-    let database = dir.path().join("petitions.db");
-    spawn_on(dir, database).await
+    spawn_configured(|_| {}).await
 }
 
 /// Starts the server on a fresh database file with `guard` as its defences.
 pub async fn spawn_guarded(guard: GuardConfig) -> TestApp {
+    spawn_configured(|config| config.guard = guard).await
+}
+
+/// Starts the server on a fresh database file, with the tests' defaults
+/// (see [`relaxed_guard`]) changed by `change`.
+pub async fn spawn_configured(change: impl FnOnce(&mut Config)) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let database = dir.path().join("petitions.db");
-    let config = Config { guard, ..Config::rooted_at(repo_root(), format!("sqlite://{}", database.display())) };
+    let mut config = Config { guard: relaxed_guard(), ..Config::rooted_at(repo_root(), format!("sqlite://{}", database.display())) };
+    change(&mut config);
     spawn_with(dir, database, config).await
 }
 
@@ -42,12 +64,6 @@ pub async fn spawn_guarded(guard: GuardConfig) -> TestApp {
 /// use [`spawn_guarded`] with the defaults.
 pub fn relaxed_guard() -> GuardConfig {
     GuardConfig { proof_difficulty: 8, min_fill_seconds: 0, trust_forwarded_for: true, ..GuardConfig::default() }
-}
-
-async fn spawn_on(dir: tempfile::TempDir, database: PathBuf) -> TestApp {
-    let config =
-        Config { guard: relaxed_guard(), ..Config::rooted_at(repo_root(), format!("sqlite://{}", database.display())) };
-    spawn_with(dir, database, config).await
 }
 
 /// Starts the server with `config`, except that mail without an SMTP server
@@ -60,8 +76,9 @@ pub async fn spawn_with(dir: tempfile::TempDir, database: PathBuf, mut config: C
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
         .with_test_writer()
         .try_init();
-    let server = Server::start(config).await.expect("server starts");
+    let server = Server::start(config.clone()).await.expect("server starts");
     let base = format!("http://{}", server.addr());
+    let outbox = server.outbox();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let handle = tokio::spawn(async move {
         server
@@ -71,16 +88,34 @@ pub async fn spawn_with(dir: tempfile::TempDir, database: PathBuf, mut config: C
             .await
             .unwrap();
     });
-    TestApp { base, client: reqwest::Client::new(), database, stop: Some(stop), handle: Some(handle), dir }
+    TestApp {
+        base,
+        client: reqwest::Client::new(),
+        database,
+        clock: config.clock.clone(),
+        outbox,
+        config,
+        stop: Some(stop),
+        handle: Some(handle),
+        dir,
+    }
 }
 
 impl TestApp {
-    /// Stops the server and starts a new one on the same database file.
-    pub async fn restart(mut self) -> TestApp {
+    /// Stops the server and starts a new one on the same database file,
+    /// with the same configuration (its clock and SMTP server included).
+    pub async fn restart(self) -> TestApp {
+        self.restart_with(|_| {}).await
+    }
+
+    /// Stops the server, waits until it has stopped, and starts a new one on
+    /// the same database file with its configuration changed by `change`.
+    pub async fn restart_with(mut self, change: impl FnOnce(&mut Config)) -> TestApp {
         self.stop.take().unwrap().send(()).unwrap();
         self.handle.take().unwrap().await.unwrap();
-        let TestApp { dir, database, .. } = self;
-        spawn_on(dir, database).await
+        let TestApp { dir, database, mut config, .. } = self;
+        change(&mut config);
+        spawn_with(dir, database, config).await
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
@@ -129,7 +164,7 @@ impl TestApp {
         let to = body["email"].as_str().unwrap();
         let before = self.mails_to(to).len();
         assert_eq!(self.sign(slug, body).await.status(), 200);
-        let link = self.links_mailed_to(to, before + 1).await.pop().unwrap();
+        let link = self.links_mailed_to(to, "/confirm/", before + 1).await.pop().unwrap();
         let page = self.client.post(&link).send().await.unwrap();
         assert_eq!(page.status(), 200);
         assert!(page.text().await.unwrap().contains("your signature is confirmed"));
@@ -144,17 +179,13 @@ impl TestApp {
         files.iter().map(|f| std::fs::read_to_string(f).unwrap()).filter(|m| m.contains(&header)).collect()
     }
 
-    /// The confirmation links in the first `count` mails to `to`, waiting up
-    /// to five seconds for the outbox to write them.
-    pub async fn links_mailed_to(&self, to: &str, count: usize) -> Vec<String> {
-        for _ in 0..100 {
-            let mails = self.mails_to(to);
-            if mails.len() >= count {
-                return mails.iter().take(count).map(|m| confirmation_link(m).expect("a link in the mail")).collect();
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
-        panic!("{count} mail(s) to {to} did not arrive; the folder has {:?}", self.mails_to(to));
+    /// The links holding `part` (`/confirm/`, `/remove/`) in the mails to
+    /// `to`, once the outbox has sent everything due; there must be `count`.
+    pub async fn links_mailed_to(&self, to: &str, part: &str, count: usize) -> Vec<String> {
+        self.outbox.settled().await;
+        let mails = self.mails_to(to);
+        assert_eq!(mails.len(), count, "mails to {to}: {mails:#?}");
+        mails.iter().map(|m| link_in(m, part).unwrap_or_else(|| panic!("no {part} link in {m}"))).collect()
     }
 
     pub async fn count(&self, slug: &str) -> u64 {
@@ -178,11 +209,6 @@ impl TestApp {
 pub fn bytes_of(path: &Path) -> Vec<u8> {
     let output = std::process::Command::new("cat").arg(path).output().expect("cat runs");
     if output.status.success() { output.stdout } else { Vec::new() }
-}
-
-/// The confirmation link in a mail's text: the line that holds `/confirm/`.
-pub fn confirmation_link(mail: &str) -> Option<String> {
-    link_in(mail, "/confirm/")
 }
 
 /// The link in a mail's text whose address holds `part`, e.g. `/remove/`.

@@ -8,7 +8,6 @@ mod assets;
 mod live;
 mod partners_and_reasons;
 mod bots_and_floods;
-mod fuzz;
 mod confirmation;
 mod admin;
 mod admin_http;

@@ -46,7 +46,8 @@ async fn consent_is_per_organisation_and_stored_with_its_words_and_time() {
     for body in [&both, &partner_only, &unknown_partner, &signature("none@example.org")] {
         assert_eq!(app.sign("stop-sharing", body).await.status(), 200);
     }
-    let rows: Vec<(String, bool, Option<String>, bool, Option<String>, Option<String>)> = sqlx::query_as(
+    type Row = (String, bool, Option<String>, bool, Option<String>, Option<String>);
+    let rows: Vec<Row> = sqlx::query_as(
         "SELECT email, consent, consent_text, partner_consent, partner_consent_text, consent_at FROM signatures ORDER BY id",
     )
     .fetch_all(&app.db().await)

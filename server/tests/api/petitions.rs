@@ -73,16 +73,9 @@ async fn restarting_with_an_edited_petition_file_updates_the_words_but_keeps_the
     let original = std::fs::read_to_string(crate::helpers::repo_root().join("petitions/stop-sharing.toml")).unwrap();
     std::fs::write(petitions.join("stop-sharing.toml"), original.replace("title = \"Stop", "title = \"Please stop"))
         .unwrap();
-    let database = app.database.clone();
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = petition_server::Config::rooted_at(
-        crate::helpers::repo_root(),
-        format!("sqlite://{}", database.display()),
-    );
-    config.petitions_dir = petitions;
-    let edited = crate::helpers::spawn_with(dir, database, config).await;
+    // The first server stops before the second starts, as in a real restart.
+    let edited = app.restart_with(|config| config.petitions_dir = petitions).await;
     let petition = edited.petition("stop-sharing").await;
     assert!(petition["title"].as_str().unwrap().starts_with("Please stop"));
     assert_eq!(petition["signature_count"], 1);
-    drop(app);
 }
