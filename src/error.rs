@@ -26,6 +26,8 @@ pub enum Error {
     Malformed,
     /// A DOM call failed; the detail is for developers only.
     Dom(String),
+    /// The widget was unmounted before the work could be done; never shown.
+    Stopped,
 }
 
 /// Shorthand for results carrying the widget's [`Error`].
@@ -56,7 +58,7 @@ impl Error {
             Error::Malformed => {
                 "The petition server sent an answer we couldn’t read. Please try again in a moment.".into()
             }
-            Error::Dom(_) => "Something went wrong showing the petition. Please reload the page.".into(),
+            Error::Dom(_) | Error::Stopped => "Something went wrong showing the petition. Please reload the page.".into(),
         }
     }
 }

@@ -32,7 +32,7 @@ wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
 thread_local! {
     /// Every mounted widget. Holding them here keeps their listeners alive;
-    /// [`unmount`] drops one, and its listeners with it.
+    /// [`unmount`] stops one and lets it go.
     static WIDGETS: RefCell<Vec<Rc<Widget>>> = const { RefCell::new(Vec::new()) };
 }
 
@@ -60,10 +60,20 @@ pub async fn mount(host: Element, origin: String, prefetched: Option<js_sys::Pro
     widget.load(prefetched).await;
 }
 
-/// Removes the widget from `host`, if there is one, with its listeners.
+/// Removes the widget from `host`, if there is one, with everything it
+/// started: its listeners, timers, proof of work and place in the live count
+/// (the page's stream closes with the last widget).
 #[wasm_bindgen]
 pub fn unmount(host: &Element) {
-    WIDGETS.with(|widgets| widgets.borrow_mut().retain(|w| w.host() != host));
+    // Taken out first, so that stopping it runs with the list free again.
+    let widget = WIDGETS.with(|widgets| {
+        let mut widgets = widgets.borrow_mut();
+        let at = widgets.iter().position(|w| w.host() == host)?;
+        Some(widgets.remove(at))
+    });
+    if let Some(widget) = widget {
+        widget.stop();
+    }
 }
 
 /// The mounted widgets showing petition `slug`.

@@ -1,9 +1,11 @@
 //! The live count: one `EventSource` for every widget on the page, whatever
 //! petitions they show, falling back to polling when a stream can't be had.
 //!
-//! Widgets register their petition with [`watch`]; the connection is (re)opened
-//! once the current round of mounting is over, so a page whose widgets mount
-//! together opens one stream for all of them.
+//! Each widget holds a [`Watch`] from [`watch`] while it shows a petition; the
+//! connection is (re)opened once the current round of mounting is over, so a
+//! page whose widgets mount together opens one stream for all of them. When
+//! the last widget showing a petition lets go, the petition is dropped; when
+//! the last widget of all lets go, the stream is closed and every timer with it.
 
 use std::cell::RefCell;
 
@@ -22,34 +24,82 @@ const POLL_MS: u32 = 10_000;
 #[derive(Default)]
 struct Live {
     origin: String,
+    /// Counts which [`Watch`]es belong to this state: a widget still holding
+    /// one from before a change of server must not let go of the new one's.
+    generation: u32,
+    /// Each petition followed, once.
     slugs: Vec<String>,
+    /// The petition of each [`Watch`], so as many times as widgets show it.
+    watchers: Vec<String>,
     source: Option<EventSource>,
     listeners: Vec<EventListener>,
     reconnect: Option<Timeout>,
     poll: Option<Interval>,
 }
 
+impl Live {
+    /// Stops everything (the stream, its listeners, the timers) and starts
+    /// over for `origin`.
+    fn reset(&mut self, origin: String) {
+        // Dropping an `EventSource` doesn't close it: the browser keeps the
+        // connection (and reconnects it) until `close()`.
+        if let Some(source) = self.source.take() {
+            source.close();
+        }
+        *self = Live { origin, generation: self.generation.wrapping_add(1), ..Live::default() };
+    }
+}
+
 thread_local! {
     static LIVE: RefCell<Live> = RefCell::new(Live::default());
 }
 
-/// Follows `slug`'s count on the server at `origin` from now on.
-pub fn watch(origin: &str, slug: &str) {
+/// One widget following one petition's count; dropping it stops following.
+pub struct Watch {
+    generation: u32,
+    slug: String,
+}
+
+/// Follows `slug`'s count on the server at `origin` until the `Watch` is dropped.
+pub fn watch(origin: &str, slug: &str) -> Watch {
     LIVE.with(|live| {
         let mut live = live.borrow_mut();
         if live.origin != origin {
             // Widgets come from one server per page; if not, the newest wins
             // the stream and the others keep the count they loaded.
-            *live = Live { origin: origin.to_owned(), ..Live::default() };
+            live.reset(origin.to_owned());
         }
-        if live.slugs.iter().any(|s| s == slug) {
-            return;
+        live.watchers.push(slug.to_owned());
+        if !live.slugs.iter().any(|s| s == slug) {
+            live.slugs.push(slug.to_owned());
+            if live.reconnect.is_none() {
+                live.reconnect = Some(Timeout::new(0, connect));
+            }
         }
-        live.slugs.push(slug.to_owned());
-        if live.reconnect.is_none() {
-            live.reconnect = Some(Timeout::new(0, connect));
-        }
-    });
+        Watch { generation: live.generation, slug: slug.to_owned() }
+    })
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        LIVE.with(|live| {
+            let mut live = live.borrow_mut();
+            if live.generation != self.generation {
+                return;
+            }
+            if let Some(at) = live.watchers.iter().position(|s| *s == self.slug) {
+                live.watchers.swap_remove(at);
+            }
+            if live.watchers.is_empty() {
+                live.reset(String::new());
+            } else if !live.watchers.contains(&self.slug) {
+                // The stream keeps its address until the next round of
+                // mounting reopens it: a count for nobody is ignored, and a
+                // connection not reopened is worth more than a few bytes.
+                live.slugs.retain(|s| *s != self.slug);
+            }
+        });
+    }
 }
 
 fn connect() {

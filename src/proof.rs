@@ -2,7 +2,10 @@
 //! while the person types: the search runs in slices of a few milliseconds,
 //! so the page never stalls, and starts the moment the petition arrives.
 
-use std::{cell::Cell, rc::Rc};
+use std::{
+    cell::Cell,
+    rc::{Rc, Weak},
+};
 
 use petition_core::{proof, Challenge};
 
@@ -14,11 +17,15 @@ const SLICE_MS: f64 = 8.0;
 /// Proofs tried between looks at the clock.
 const TRIES: u64 = 256;
 
-/// One challenge being answered.
+/// One challenge being answered. Dropping it ends the search: the widget
+/// drops its solver when it is unmounted or a new challenge replaces this one,
+/// and a search nobody will use must not go on hashing in the host page.
 pub struct Solver {
     challenge: Challenge,
     /// When the challenge arrived (`Date.now()`).
     received_at: f64,
+    /// The proof, once found. The search holds only a `Weak` to it, which is
+    /// how it learns the solver is gone.
     proof: Rc<Cell<Option<u64>>>,
 }
 
@@ -27,18 +34,23 @@ impl Solver {
     #[inline(never)]
     pub fn start(challenge: Challenge) -> Solver {
         let proof = Rc::new(Cell::new(None));
-        let found = proof.clone();
+        let wanted = Rc::downgrade(&proof);
         let (token, difficulty) = (challenge.token.clone(), challenge.difficulty);
         wasm_bindgen_futures::spawn_local(async move {
             let mut next = 0u64;
             loop {
-                let started = js_sys::Date::now();
-                while js_sys::Date::now() - started < SLICE_MS {
-                    if let Some(answer) = proof::search(&token, difficulty, next, TRIES) {
-                        found.set(Some(answer));
-                        return;
+                // Upgraded only within a slice, never across the pause, so
+                // that the solver's drop is what ends the search.
+                {
+                    let Some(found) = wanted.upgrade() else { return };
+                    let started = js_sys::Date::now();
+                    while js_sys::Date::now() - started < SLICE_MS {
+                        if let Some(answer) = proof::search(&token, difficulty, next, TRIES) {
+                            found.set(Some(answer));
+                            return;
+                        }
+                        next += TRIES;
                     }
-                    next += TRIES;
                 }
                 sleep(0).await;
             }
@@ -50,15 +62,25 @@ impl Solver {
     /// the challenge is old enough that no person could have signed sooner
     /// (the server holds back signatures sent faster). Usually both are long
     /// done by the time someone has typed their name and address.
-    pub async fn answer(&self) -> (String, u64) {
-        let ready_at = self.received_at + f64::from(self.challenge.min_seconds) * 1000.0;
+    ///
+    /// Takes a `Weak` so that waiting doesn't keep the solver alive: `None`
+    /// as soon as it is dropped (the widget unmounted, or a new challenge
+    /// replaced this one), rather than waiting for a proof that will never come.
+    pub async fn answer(solver: Weak<Solver>) -> Option<(String, u64)> {
+        let ready_at = {
+            let solver = solver.upgrade()?;
+            solver.received_at + f64::from(solver.challenge.min_seconds) * 1000.0
+        };
         let wait = ready_at - js_sys::Date::now();
         if wait > 0.0 {
             sleep(wait.ceil() as u32 + 50).await;
         }
         loop {
-            if let Some(proof) = self.proof.get() {
-                return (self.challenge.token.clone(), proof);
+            {
+                let solver = solver.upgrade()?;
+                if let Some(proof) = solver.proof.get() {
+                    return Some((solver.challenge.token.clone(), proof));
+                }
             }
             sleep(20).await;
         }

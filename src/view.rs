@@ -1,8 +1,9 @@
 //! Turning petition data into what the widget shows: the petition, its count
 //! and milestones, and the thank-you with its share links. Text goes in as
-//! text (`textContent`), never as markup.
+//! text (`textContent`), never as markup, and an address from the petition
+//! becomes a link only if it is a web address (`is_web_address`).
 
-use petition_core::{consent_text, milestones, Milestone, Petition, Share};
+use petition_core::{consent_text, is_web_address, milestones, Milestone, Petition, Share};
 use wasm_bindgen::JsValue;
 use web_sys::{Document, Element, HtmlElement, ShadowRoot};
 
@@ -219,11 +220,12 @@ impl View<'_> {
         self.text("pw-thanks-text", &text)?;
         // On a shared device the next person may be standing right there.
         show(&by_id(self.root, "pw-again-row")?, !petition.closed)?;
-        match &petition.share {
+        match shareable(petition) {
             Some(share) => self.share(share, &petition.title)?,
             None => show(&by_id(self.root, "pw-share")?, false)?,
         }
-        match &petition.next_action {
+        // A `javascript:` address would run in the host page when followed.
+        match petition.next_action.as_ref().filter(|action| is_web_address(&action.url)) {
             Some(action) => {
                 let link: Element = by_id(self.root, "pw-next-action-link")?;
                 link.set_text_content(Some(&action.title));
@@ -274,6 +276,12 @@ impl View<'_> {
     }
 }
 
+/// What the petition asks people to share, if its address is one a link may
+/// hold: the share links, "copy link" and the share sheet all carry it.
+pub fn shareable(petition: &Petition) -> Option<&Share> {
+    petition.share.as_ref().filter(|share| is_web_address(&share.url))
+}
+
 /// `url` with `source=…` added, so the organiser can tell which share
 /// brought each signature.
 pub fn share_url(url: &str, source: &str) -> String {
@@ -296,5 +304,115 @@ fn list_in_words(items: &[String]) -> String {
         [] => String::new(),
         [one] => one.clone(),
         [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The thank-you drawn from petitions made by hand, in the widget's own
+    //! skeleton: what a petition file says must not become a link that runs
+    //! script in the partner's page.
+    use petition_core::{Challenge, NextAction};
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    use super::*;
+
+    /// A shadow root holding the widget's skeleton and styles, as `Widget::create` makes it.
+    fn skeleton() -> (Document, ShadowRoot) {
+        let document = web_sys::window().unwrap().document().unwrap();
+        let host = document.create_element("div").unwrap();
+        document.body().unwrap().append_child(&host).unwrap();
+        let root = host.attach_shadow(&web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open)).unwrap();
+        root.set_inner_html(&format!("<style>{}</style>{}", include_str!("widget.css"), include_str!("widget.html")));
+        (document, root)
+    }
+
+    fn petition(share_url: &str, next_action_url: &str) -> Petition {
+        Petition {
+            slug: "handmade".into(),
+            organiser: "Doctors of the World UK".into(),
+            target: "The Government".into(),
+            title: "Stop using NHS patients’ personal information for immigration enforcement.".into(),
+            summary: "Everyone should be able to see a doctor without fear.".into(),
+            body: vec![],
+            supported_by: vec![],
+            ask_profession: false,
+            goal: 1000,
+            signature_count: 120,
+            milestones: vec![],
+            show_count_from: 10,
+            healthcare_professionals: None,
+            reasons: vec![],
+            partners: vec![],
+            share: Some(Share { url: share_url.into(), text: "I've signed.".into(), hashtag: "StopSharing".into() }),
+            next_action: Some(NextAction {
+                title: "Download the Safe Surgeries toolkit".into(),
+                text: "Make your GP practice a safe surgery.".into(),
+                url: next_action_url.into(),
+            }),
+            confirm_by_email: false,
+            closed: false,
+            challenge: Challenge { token: "t".into(), difficulty: 1, min_seconds: 0 },
+        }
+    }
+
+    /// The value, or a panic saying what went wrong (the error type has no
+    /// `Debug`: the widget never prints one, and every visitor would pay for it).
+    fn ok<T>(result: Result<T>) -> T {
+        match result {
+            Ok(value) => value,
+            Err(crate::error::Error::Dom(detail)) => panic!("{detail}"),
+            Err(error) => panic!("{}", error.message()),
+        }
+    }
+
+    /// The thank-you after signing `petition`, as the person sees it.
+    fn thanked(petition: &Petition) -> ShadowRoot {
+        let (document, root) = skeleton();
+        let view = View { root: &root, document: &document };
+        ok(view.petition(petition, None));
+        ok(show(&ok(by_id(&root, "pw-loading")), false));
+        ok(show(&ok(by_id(&root, "pw-ready")), true));
+        ok(view.thanks(petition, "Amara", false));
+        root
+    }
+
+    fn hrefs(root: &ShadowRoot) -> Vec<String> {
+        let links = root.query_selector_all("[href]").unwrap();
+        (0..links.length())
+            .filter_map(|n| links.item(n)?.dyn_into::<Element>().ok()?.get_attribute("href"))
+            .collect()
+    }
+
+    fn visible(root: &ShadowRoot, id: &str) -> bool {
+        by_id::<HtmlElement>(root, id).is_ok_and(|e| e.offset_height() > 0)
+    }
+
+    #[wasm_bindgen_test]
+    fn a_javascript_next_action_or_share_address_becomes_no_link_at_all() {
+        let unsafe_urls =
+            ["javascript:alert(1)", "JavaScript:alert(1)", " javascript:alert(1)", "data:text/html,<script>alert(1)</script>"];
+        for unsafe_url in unsafe_urls {
+            let root = thanked(&petition(unsafe_url, unsafe_url));
+            assert!(visible(&root, "pw-thanks"), "the thank-you is still shown");
+            let hrefs = hrefs(&root);
+            let scripted = hrefs.iter().any(|h| h.to_ascii_lowercase().contains("javascript") || h.starts_with("data:"));
+            assert!(!scripted, "{unsafe_url}: {hrefs:?}");
+            assert!(!visible(&root, "pw-next-action"), "{unsafe_url}: no next action to follow");
+            assert!(!visible(&root, "pw-share"), "{unsafe_url}: nothing to share");
+        }
+    }
+
+    #[wasm_bindgen_test]
+    fn web_addresses_become_the_next_action_and_the_share_links() {
+        let site = "https://www.doctorsoftheworld.org.uk";
+        let root = thanked(&petition(&format!("{site}/stop-sharing"), &format!("{site}/safe-surgeries")));
+        assert!(visible(&root, "pw-next-action") && visible(&root, "pw-share"));
+        let next: Element = ok(by_id(&root, "pw-next-action-link"));
+        assert_eq!(next.get_attribute("href"), Some(format!("{site}/safe-surgeries")));
+        assert_eq!(next.text_content().as_deref(), Some("Download the Safe Surgeries toolkit"));
+        let shared = hrefs(&root).iter().filter(|h| h.contains("org.uk%2Fstop-sharing%3Fsource%3Dshare-")).count();
+        assert_eq!(shared, 5, "X, Facebook, WhatsApp, Bluesky and email each carry the petition's address");
     }
 }

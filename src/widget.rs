@@ -1,6 +1,8 @@
 //! One widget on a page: its shadow root, its state and its listeners. The
 //! listeners are owned here and removed when the widget is dropped; their
-//! closures hold only a `Weak` reference back, so nothing leaks.
+//! closures hold only a `Weak` reference back, so nothing leaks. [`Widget::stop`]
+//! ends everything the widget started, even while a request under way still
+//! holds it.
 
 use std::{
     cell::{Cell, RefCell},
@@ -20,7 +22,7 @@ use crate::{
     error::{Error, Result},
     form, live, memory,
     proof::Solver,
-    view::{share_url, View},
+    view::{share_url, shareable, View},
 };
 
 const STYLE: &str = include_str!("widget.css");
@@ -43,6 +45,10 @@ pub struct Widget {
     dates: RefCell<Option<Timeout>>,
     /// The proof of work for the next signature, under way.
     solver: RefCell<Option<Rc<Solver>>>,
+    /// Its place in the page's live count, once the petition is shown.
+    watch: RefCell<Option<live::Watch>>,
+    /// Unmounted: a request still under way may finish, but nothing new starts.
+    stopped: Cell<bool>,
 }
 
 impl Widget {
@@ -70,6 +76,8 @@ impl Widget {
             listeners: RefCell::new(Vec::new()),
             dates: RefCell::new(None),
             solver: RefCell::new(None),
+            watch: RefCell::new(None),
+            stopped: Cell::new(false),
         });
         widget.listen()?;
         Ok(widget)
@@ -85,6 +93,18 @@ impl Widget {
         &self.slug
     }
 
+    /// Stops everything the widget started: its listeners, timers, proof of
+    /// work and live count. A future still holding the widget (a request
+    /// under way, which ends within its timeout) finds it stopped and starts
+    /// nothing more.
+    pub fn stop(&self) {
+        self.stopped.set(true);
+        self.listeners.take();
+        self.dates.take();
+        self.solver.take();
+        self.watch.take();
+    }
+
     fn view(&self) -> View<'_> {
         View { root: &self.root, document: &self.document }
     }
@@ -96,6 +116,9 @@ impl Widget {
         let result = async {
             self.show_only("pw-loading")?;
             let petition = self.api.petition(prefetched).await?;
+            if self.stopped.get() {
+                return Ok(());
+            }
             *self.solver.borrow_mut() = Some(Rc::new(Solver::start(petition.challenge.clone())));
             form::build(&self.root, &self.document, petition.ask_profession)?;
             by_id::<Element>(&self.root, "pw-remove")?.set_attribute("href", &format!("{}/remove", self.origin))?;
@@ -103,7 +126,7 @@ impl Widget {
             *self.petition.borrow_mut() = Some(petition);
             self.show_only("pw-ready")?;
             self.fill_dates_soon();
-            live::watch(&self.origin, &self.slug);
+            *self.watch.borrow_mut() = Some(live::watch(&self.origin, &self.slug));
             if let Some(waiting) = memory::queued(&self.origin, &self.slug) {
                 form::fill(&self.root, &waiting)?;
                 self.submit_request(waiting).await
@@ -140,6 +163,9 @@ impl Widget {
     /// Dates are put in words just after the widget is on screen, not while
     /// it is first drawn: the browser's first `Intl` formatter is slow.
     fn fill_dates_soon(&self) {
+        if self.stopped.get() {
+            return;
+        }
         let root = self.root.clone();
         *self.dates.borrow_mut() = Some(Timeout::new(0, move || crate::format::fill_dates(&root)));
     }
@@ -278,6 +304,11 @@ impl Widget {
             Ok(receipt) => {
                 memory::dequeue(&self.origin, &self.slug);
                 memory::set_signed(&self.origin, &self.slug, true);
+                // Unmounted while it was sent: remembered, but a widget that
+                // is gone shows nothing, and must not take the page's focus.
+                if self.stopped.get() {
+                    return Ok(());
+                }
                 self.live(&CountUpdate {
                     slug: self.slug.clone(),
                     signature_count: receipt.signature_count,
@@ -295,8 +326,17 @@ impl Widget {
                     )
                 })
             }
+            // Unmounted before it could go: kept, to go when the petition is
+            // next shown, as when offline.
+            Err(Error::Stopped) => {
+                memory::queue(&self.origin, &self.slug, request);
+                Ok(())
+            }
             Err(Error::Invalid(errors)) => {
                 memory::dequeue(&self.origin, &self.slug);
+                if self.stopped.get() {
+                    return Ok(());
+                }
                 self.announce("")?;
                 form::show_errors(&self.root, &self.document, &errors)
             }
@@ -324,16 +364,25 @@ impl Widget {
     /// Fetches a new challenge and starts answering it: each signature
     /// spends one.
     async fn renew_challenge(&self) -> Result<()> {
-        let challenge = self.api.challenge().await?;
-        *self.solver.borrow_mut() = Some(Rc::new(Solver::start(challenge)));
-        Ok(())
+        if !self.stopped.get() {
+            let challenge = self.api.challenge().await?;
+            if !self.stopped.get() {
+                *self.solver.borrow_mut() = Some(Rc::new(Solver::start(challenge)));
+                return Ok(());
+            }
+        }
+        Err(Error::Stopped)
     }
 
     /// Sends `request` with the current challenge's answer, waiting for it if
     /// the search is still running.
     async fn sign_once(&self, request: &SignatureRequest) -> Result<petition_core::SignatureReceipt> {
-        let solver = self.solver.borrow().clone().ok_or(Error::Expired)?;
-        let (challenge, proof) = solver.answer().await;
+        let solver = self.solver.borrow().as_ref().map(Rc::downgrade).unwrap_or_default();
+        // No answer: the widget was unmounted, or a new challenge replaced
+        // this one (then fetch another and try once more, as on a 403).
+        let Some((challenge, proof)) = Solver::answer(solver).await else {
+            return Err(if self.stopped.get() { Error::Stopped } else { Error::Expired });
+        };
         let request = SignatureRequest { challenge, proof, ..request.clone() };
         self.api.sign(&request).await
     }
@@ -350,7 +399,7 @@ impl Widget {
 
     fn share_link(&self, source: &str) -> Option<(String, String, String)> {
         let petition = self.petition.borrow();
-        let share = petition.as_ref()?.share.as_ref()?;
+        let share = shareable(petition.as_ref()?)?;
         let title = petition.as_ref()?.title.clone();
         Some((share_url(&share.url, source), format!("{} #{}", share.text, share.hashtag), title))
     }

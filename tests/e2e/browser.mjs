@@ -4,7 +4,8 @@
 // open shadow root.
 import { chromium } from "playwright-core";
 import { createRequire } from "node:module";
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
 import { createHash } from "node:crypto";
 import assert from "node:assert/strict";
 
@@ -51,11 +52,15 @@ export async function open(browser, { width = 1280, height = 900, ...options } =
   await page.addInitScript(() => {
     window.__shifts = [];
     window.__placeholderPainted = null;
-    new PerformanceObserver((list) => {
-      for (const entry of list.getEntries()) {
+    const note = (entries) => {
+      for (const entry of entries) {
         if (!entry.hadRecentInput) window.__shifts.push({ value: entry.value, at: entry.startTime });
       }
-    }).observe({ type: "layout-shift", buffered: true });
+    };
+    const observer = new PerformanceObserver((list) => note(list.getEntries()));
+    observer.observe({ type: "layout-shift", buffered: true });
+    // The shifts measured but not yet delivered to the observer (see `shifts`).
+    window.__takeShifts = () => note(observer.takeRecords());
     (function watch() {
       const host = document.querySelector("[data-petition]:not(script)");
       if (host && host.shadowRoot) {
@@ -76,6 +81,19 @@ export function widget(page, index = 0) {
 /** Waits until the widget shows its petition (not the loading state). */
 export async function ready(page, index = 0) {
   await widget(page, index).locator("#pw-title").waitFor({ state: "visible" });
+}
+
+/**
+ * The page's layout shifts so far, once what is on screen has been painted:
+ * the browser measures shifts as it paints a frame, so wait for the next
+ * two frames, then collect what the observer has not yet been given.
+ */
+export async function shifts(page) {
+  return page.evaluate(async () => {
+    await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+    window.__takeShifts();
+    return { shifts: window.__shifts, placeholderPainted: window.__placeholderPainted };
+  });
 }
 
 /** The signature count a widget shows, as a number. */
@@ -122,6 +140,43 @@ export async function signThroughApi(bodies, slug = "stop-sharing") {
     });
     return response.status;
   }));
+}
+
+/**
+ * The link containing `part` in the one mail to `email` that has such a link,
+ * read from the .eml files the server writes to `MAIL_DIR`. Waits for the mail
+ * to arrive: the server's outbox sends it after answering, in its own time.
+ */
+export async function linkMailedTo(email, part = "/confirm/", { timeout = 30_000 } = {}) {
+  const dir = process.env.MAIL_DIR;
+  assert.ok(dir, "MAIL_DIR is not set: run the end-to-end tests with `cargo xtask test`");
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const links = mailsIn(dir)
+      .filter((mail) => mail.includes(`\r\nTo: ${email}\r\n`))
+      // Only whole lines: the file may be caught half written.
+      .map((mail) => mail.split("\r\n").slice(0, -1).map((line) => line.trim())
+        .find((line) => line.startsWith("http") && line.includes(part)))
+      .filter(Boolean);
+    if (links.length > 0) {
+      assert.equal(links.length, 1, `one mail to ${email} with a ${part} link: ${links.join(", ")}`);
+      return links[0];
+    }
+    if (Date.now() > deadline) assert.fail(`no mail to ${email} with a ${part} link in ${dir} after ${timeout} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Every mail in `dir` (none while the server has not yet made the folder). */
+function mailsIn(dir) {
+  let names;
+  try {
+    names = readdirSync(dir).filter((name) => name.endsWith(".eml"));
+  } catch (error) {
+    if (error.code === "ENOENT") return [];
+    throw error;
+  }
+  return names.map((name) => readFileSync(join(dir, name), "utf8"));
 }
 
 let unique = 0;

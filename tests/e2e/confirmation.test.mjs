@@ -3,37 +3,16 @@
 // server's mail folder, as in the demo), and its link counts the signature.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import {
   PARTNER, SERVER, launch, open, widget, ready, serverCount, freshEmail, fillForm,
-  axeViolations, assertNoConsoleErrors, assertNoThirdPartyRequests, screenshot,
+  axeViolations, assertNoConsoleErrors, assertNoThirdPartyRequests, screenshot, linkMailedTo,
 } from "./browser.mjs";
 
 const SLUG = "scrap-upfront-charging";
-const MAIL_DIR = process.env.MAIL_DIR;
 
 let browser;
 before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
-
-/** The link in the mail to `email`, waiting for the server's outbox to write it. */
-async function linkMailedTo(email) {
-  assert.ok(MAIL_DIR, "MAIL_DIR is not set: run the end-to-end tests with `cargo xtask test`");
-  for (let tries = 0; tries < 100; tries++) {
-    const mails = readdirSync(MAIL_DIR, { withFileTypes: true }).filter((f) => f.name.endsWith(".eml"))
-      .map((f) => readFileSync(join(MAIL_DIR, f.name), "utf8"))
-      .filter((mail) => mail.includes(`\r\nTo: ${email}\r\n`));
-    if (mails.length > 0) {
-      assert.equal(mails.length, 1);
-      const link = mails[0].split("\r\n").map((line) => line.trim()).find((line) => line.includes("/confirm/"));
-      assert.ok(link, `a link in ${mails[0]}`);
-      return link;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  assert.fail(`no mail to ${email} in ${MAIL_DIR}`);
-}
 
 test("the widget asks the person to check their inbox, and the mailed link counts the signature once", async () => {
   const { context, page, record } = await open(browser);

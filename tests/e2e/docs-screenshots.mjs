@@ -16,7 +16,11 @@ for (const [w, h, tag] of [[1280, 900, "desktop"], [390, 844, "phone"]]) {
   await fillForm(page, { email: freshEmail("docs"), profession: "Midwife" });
   await form.getByRole("button", { name: "Sign the petition" }).click();
   await form.getByRole("heading", { name: "Thank you for signing" }).waitFor();
-  await page.waitForTimeout(700);
+  // Photograph the thank-you once its movement (the progress bar filling to
+  // the new count) has come to rest.
+  await form.locator(".pw").first().evaluate((el) => Promise.all(el.getRootNode().getAnimations()
+    .filter((animation) => animation.effect?.getComputedTiming().endTime !== Infinity)
+    .map((animation) => animation.finished)));
   await form.screenshot({ path: `${out}/${tag}-thank-you.png` });
 }
 await browser.close();

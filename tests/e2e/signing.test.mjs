@@ -4,7 +4,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import {
   PARTNER, SERVER, launch, open, widget, ready, shownCount, serverCount, freshEmail, fillForm,
-  axeViolations, assertNoConsoleErrors, assertNoThirdPartyRequests, screenshot,
+  axeViolations, assertNoConsoleErrors, assertNoThirdPartyRequests, screenshot, shifts,
 } from "./browser.mjs";
 
 let browser;
@@ -87,8 +87,24 @@ test("the form is accessible, and its errors are shown and announced without los
   await context.close();
 });
 
+/**
+ * The statuses of the signatures the server answered, from any page of
+ * `context`. The server counts an address once however often it is sent, so
+ * "sent once" is seen here, not in the count.
+ */
+function signaturesAnswered(context) {
+  const statuses = [];
+  context.on("response", (response) => {
+    if (response.request().method() === "POST" && new URL(response.url()).pathname.endsWith("/signatures")) {
+      statuses.push(response.status());
+    }
+  });
+  return statuses;
+}
+
 test("offline, the signature is kept in the browser and sent by itself, once, when the connection is back", async () => {
   const { context, page, record } = await open(browser);
+  const answered = signaturesAnswered(context);
   await page.goto(`${PARTNER}/medact.html`);
   await ready(page);
   const form = widget(page);
@@ -115,7 +131,8 @@ test("offline, the signature is kept in the browser and sent by itself, once, wh
   await page.reload();
   await ready(page);
   await form.getByRole("heading", { name: "You signed this petition" }).waitFor();
-  assert.equal(await serverCount(), before + 1, "sent exactly once");
+  assert.equal(await serverCount(), before + 1);
+  assert.deepEqual(answered, [200], "sent exactly once");
   // Going offline makes Chromium log the refused requests itself; those and
   // nothing else are expected.
   assert.deepEqual(record.errors.filter((e) => !/ERR_INTERNET_DISCONNECTED/.test(e)), []);
@@ -124,6 +141,7 @@ test("offline, the signature is kept in the browser and sent by itself, once, wh
 
 test("a signature kept while offline is sent when the page is opened again, and only once", async () => {
   const { context, page, record } = await open(browser);
+  const answered = signaturesAnswered(context);
   await page.goto(`${PARTNER}/medact.html`);
   await ready(page);
   const email = freshEmail("reload");
@@ -142,7 +160,9 @@ test("a signature kept while offline is sent when the page is opened again, and 
   assert.equal(await serverCount(), before + 1);
   await later.reload();
   await ready(later);
-  assert.equal(await serverCount(), before + 1, "not sent twice");
+  await widget(later).getByRole("heading", { name: "You signed this petition" }).waitFor();
+  assert.equal(await serverCount(), before + 1);
+  assert.deepEqual(answered, [200], "not sent twice");
   assert.deepEqual(record.errors.filter((e) => !/ERR_INTERNET_DISCONNECTED/.test(e)), []);
   await context.close();
 });
@@ -197,13 +217,14 @@ test("the loading state reserves the widget's space, so nothing moves when the p
     const { context, page, record } = await open(browser, { width, height });
     await page.goto(`${PARTNER}/medact.html`);
     await ready(page);
-    await page.waitForTimeout(200); // let the last frames' shifts be reported
-    const { all, afterPlaceholder } = await page.evaluate(() => ({
-      all: window.__shifts.reduce((sum, s) => sum + s.value, 0),
-      afterPlaceholder: window.__shifts
-        .filter((s) => window.__placeholderPainted !== null && s.at > window.__placeholderPainted)
-        .reduce((sum, s) => sum + s.value, 0),
-    }));
+    // The petition is fully shown once its dates are in words, just after it
+    // is first drawn (see `fill_dates_soon`).
+    await page.waitForFunction(() => [...document.querySelector("[data-petition]:not(script)").shadowRoot
+      .querySelectorAll("time[data-format]")].every((time) => time.textContent !== ""));
+    const { shifts: seen, placeholderPainted } = await shifts(page);
+    assert.notEqual(placeholderPainted, null, "the loading placeholder was painted");
+    const all = seen.reduce((sum, s) => sum + s.value, 0);
+    const afterPlaceholder = seen.filter((s) => s.at > placeholderPainted).reduce((sum, s) => sum + s.value, 0);
     // `all` includes the async tag inserting its placeholder after the page's
     // first paint, which no embed can avoid; what the widget controls is the
     // change from the loading state to the petition.
