@@ -314,6 +314,16 @@ pub async fn erase(pool: &SqlitePool, clock: &Clock, email: &str) -> Result<Eras
 /// Blanks one signature's personal data, sets its status, and drops every
 /// mail and link that would reach its signer; `now` is when.
 pub(crate) async fn erase_row(tx: &mut sqlx::SqliteConnection, id: i64, status: &str, now: &str) -> Result<(), StoreError> {
+    // The profession goes with the rest: a counted one leaves the tally now.
+    // (A row that stops counting is recounted by the caller.)
+    sqlx::query(&format!(
+        "UPDATE petitions SET healthcare_count = healthcare_count - 1
+         WHERE id = (SELECT petition_id FROM signatures WHERE id = ?1 AND status = 'counted' AND profession IN {HEALTHCARE})",
+        HEALTHCARE = crate::store::HEALTHCARE,
+    ))
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
     // The canonical address must stay unique per petition: the row's id is.
     sqlx::query(
         "UPDATE signatures SET first_name = '', last_name = '', email = '', canonical_email = 'erased:' || id,
@@ -342,19 +352,33 @@ pub(crate) async fn forget_overwritten(pool: &SqlitePool) -> Result<(), StoreErr
     Ok(())
 }
 
-/// Sets the petition's count to its counted rows, takes back the date of
-/// every milestone above it, and dates the ones it has newly reached (with
-/// `now`). Returns the count.
+/// Sets the petition's count, its partners' and the professionals' tally
+/// to its counted rows, takes back the date of every milestone above the
+/// count, and dates the ones it has newly reached (with `now`). Returns the
+/// count. Reads every row of the petition: for the organiser's rare
+/// corrections, never on a public path.
 pub(crate) async fn recount(tx: &mut sqlx::SqliteConnection, petition_id: i64, now: &str) -> Result<u64, StoreError> {
     let before: i64 =
         sqlx::query_scalar("SELECT signature_count FROM petitions WHERE id = ?1").bind(petition_id).fetch_one(&mut *tx).await?;
-    let count: i64 = sqlx::query_scalar(
-        "UPDATE petitions SET signature_count =
-             (SELECT COUNT(*) FROM signatures WHERE petition_id = ?1 AND status = 'counted')
+    let count: i64 = sqlx::query_scalar(&format!(
+        "UPDATE petitions SET
+             signature_count = (SELECT COUNT(*) FROM signatures WHERE petition_id = ?1 AND status = 'counted'),
+             healthcare_count = (SELECT COUNT(*) FROM signatures
+                                 WHERE petition_id = ?1 AND status = 'counted' AND profession IN {HEALTHCARE})
          WHERE id = ?1 RETURNING signature_count",
-    )
+        HEALTHCARE = crate::store::HEALTHCARE,
+    ))
     .bind(petition_id)
     .fetch_one(&mut *tx)
+    .await?;
+    sqlx::query("DELETE FROM partner_counts WHERE petition_id = ?1").bind(petition_id).execute(&mut *tx).await?;
+    sqlx::query(
+        "INSERT INTO partner_counts (petition_id, partner, signature_count)
+         SELECT petition_id, partner, COUNT(*) FROM signatures
+         WHERE petition_id = ?1 AND status = 'counted' AND partner IS NOT NULL GROUP BY partner",
+    )
+    .bind(petition_id)
+    .execute(&mut *tx)
     .await?;
     sqlx::query("UPDATE milestones SET reached_at = NULL WHERE petition_id = ?1 AND count > ?2")
         .bind(petition_id)

@@ -13,3 +13,4 @@ mod admin;
 mod admin_http;
 mod removal;
 mod retention;
+mod counts;
