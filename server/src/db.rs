@@ -11,6 +11,16 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 /// makes each commit reach the disk before it returns, so a signature the
 /// server has acknowledged survives a crash or power cut.
 pub async fn connect(url: &str) -> anyhow::Result<SqlitePool> {
+    // sqlx takes anything after an unknown scheme as a file name: a
+    // `postgres://…` URL would quietly become a SQLite file named after it.
+    let scheme = url.split_once(':').map_or("", |(scheme, _)| scheme);
+    if scheme != "sqlite" {
+        anyhow::bail!(
+            "--database-url {:?}: this server stores signatures in SQLite; give a URL like \
+             sqlite://data/petitions.db (PostgreSQL is not supported yet)",
+            redacted(url)
+        );
+    }
     let options = SqliteConnectOptions::from_str(url)
         .with_context(|| format!("{url:?} is not a SQLite database URL"))?
         .create_if_missing(true)
@@ -34,6 +44,17 @@ pub async fn connect(url: &str) -> anyhow::Result<SqlitePool> {
         .with_context(|| format!("could not open the database {url:?}"))?;
     sqlx::migrate!("./migrations").run(&pool).await.context("could not apply database migrations")?;
     Ok(pool)
+}
+
+/// `url` without a password, for messages.
+fn redacted(url: &str) -> String {
+    match url.split_once("://").and_then(|(scheme, rest)| Some((scheme, rest.split_once('@')?))) {
+        Some((scheme, (credentials, host))) => {
+            let user = credentials.split(':').next().unwrap_or("");
+            format!("{scheme}://{user}@{host}")
+        }
+        None => url.to_owned(),
+    }
 }
 
 /// Tells SQLite never to delete the write-ahead log and its index (`-wal`,

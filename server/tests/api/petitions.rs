@@ -79,3 +79,26 @@ async fn restarting_with_an_edited_petition_file_updates_the_words_but_keeps_the
     assert!(petition["title"].as_str().unwrap().starts_with("Please stop"));
     assert_eq!(petition["signature_count"], 1);
 }
+
+#[tokio::test]
+async fn a_database_url_the_server_cannot_serve_stops_it_with_a_clear_error_and_creates_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    for url in ["postgres://root:hunter22@127.0.0.1:5432/petitions", "mysql://127.0.0.1/db", "data/petitions.db"] {
+        for args in [&["--listen", "127.0.0.1:0"][..], &["admin", "list"][..]] {
+            let output = std::process::Command::new(env!("CARGO_BIN_EXE_petition-server"))
+                .args(args)
+                .args(["--database-url", url])
+                .current_dir(dir.path())
+                .env_remove("DATABASE_URL")
+                .env_remove("RUST_BACKTRACE")
+                .output()
+                .unwrap();
+            let said = String::from_utf8_lossy(&output.stderr);
+            assert!(!output.status.success(), "{url} {args:?}: {said}");
+            assert!(said.contains("give a URL like sqlite://data/petitions.db"), "{said}");
+            assert!(!said.contains("hunter22"), "no password in the message: {said}");
+        }
+    }
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert!(left.is_empty(), "nothing created: {left:?}");
+}
