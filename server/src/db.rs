@@ -42,8 +42,25 @@ pub async fn connect(url: &str) -> anyhow::Result<SqlitePool> {
         .connect_with(options)
         .await
         .with_context(|| format!("could not open the database {url:?}"))?;
-    sqlx::migrate!("./migrations").run(&pool).await.context("could not apply database migrations")?;
+    MIGRATIONS.run(&pool).await.context("could not apply database migrations")?;
     Ok(pool)
+}
+
+/// The schema this build expects.
+static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// Whether the database answers and has every migration this build expects
+/// (another instance, or a restore from an old backup, may not).
+pub async fn ready(pool: &SqlitePool) -> anyhow::Result<()> {
+    let applied: Vec<i64> = sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success ORDER BY version")
+        .fetch_all(pool)
+        .await
+        .context("the database does not answer")?;
+    let expected: Vec<i64> = MIGRATIONS.iter().map(|migration| migration.version).collect();
+    if applied != expected {
+        anyhow::bail!("the database has migrations {applied:?}, this build expects {expected:?}");
+    }
+    Ok(())
 }
 
 /// `url` without a password, for messages.

@@ -6,6 +6,7 @@ mod assets;
 mod confirm;
 mod error;
 mod events;
+mod health;
 mod openapi;
 mod pages;
 mod petitions;
@@ -145,6 +146,7 @@ pub fn app(state: AppState) -> Router {
         .into_iter()
         .fold(Router::new(), |router, route| router.route(route.path, route.handler))
         .merge(openapi::router())
+        .merge(health::router())
         .merge(confirm::router())
         .merge(remove::router())
         .merge(assets::router(&state.dirs))

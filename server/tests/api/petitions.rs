@@ -102,3 +102,20 @@ async fn a_database_url_the_server_cannot_serve_stops_it_with_a_clear_error_and_
     let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
     assert!(left.is_empty(), "nothing created: {left:?}");
 }
+
+#[tokio::test]
+async fn a_load_balancer_can_tell_a_live_server_from_one_that_can_serve() {
+    let app = spawn_app().await;
+    let alive = app.get("/healthz").await;
+    assert_eq!((alive.status().as_u16(), alive.text().await.unwrap()), (200, "ok\n".to_owned()));
+    let ready = app.get("/readyz").await;
+    assert_eq!((ready.status().as_u16(), ready.text().await.unwrap()), (200, "ready\n".to_owned()));
+    // A database restored from an old backup lacks a migration: not ready.
+    let db = app.db().await;
+    sqlx::query("DELETE FROM _sqlx_migrations WHERE version = (SELECT MAX(version) FROM _sqlx_migrations)")
+        .execute(&db)
+        .await
+        .unwrap();
+    assert_eq!(app.get("/readyz").await.status(), 503);
+    assert_eq!(app.get("/healthz").await.status(), 200, "still alive");
+}
