@@ -340,6 +340,16 @@ pub enum Confirmed {
 pub async fn confirm(pool: &SqlitePool, clock: &Clock, token: &str) -> Result<Confirmed, StoreError> {
     let hash = crate::mail::token_hash(token);
     let now = clock.rfc3339();
+    // Looked up before the write lock is taken: a guessed or spent link
+    // costs a read, and never holds up a signing.
+    let known: Option<i64> = sqlx::query_scalar("SELECT 1 FROM confirmations WHERE hash = ?1 AND expires_at >= ?2")
+        .bind(&hash)
+        .bind(clock.unix_seconds())
+        .fetch_optional(pool)
+        .await?;
+    if known.is_none() {
+        return Ok(Confirmed::NotPending);
+    }
     let mut tx = crate::db::begin_write(pool).await?;
     let confirmed: Option<(i64, i64)> = sqlx::query_as(
         "UPDATE signatures SET status = 'counted', confirmed_at = ?1
@@ -398,6 +408,15 @@ pub enum Removed {
 /// request: its personal data is erased and it no longer counts.
 pub async fn remove(pool: &SqlitePool, clock: &Clock, token: &str) -> Result<Removed, StoreError> {
     let hash = crate::mail::token_hash(token);
+    // Looked up before the write lock is taken, as in `confirm`.
+    let known: Option<i64> = sqlx::query_scalar("SELECT 1 FROM removals WHERE hash = ?1 AND expires_at >= ?2")
+        .bind(&hash)
+        .bind(clock.unix_seconds())
+        .fetch_optional(pool)
+        .await?;
+    if known.is_none() {
+        return Ok(Removed::NotFound);
+    }
     let mut tx = crate::db::begin_write(pool).await?;
     let found: Option<(i64, i64)> = sqlx::query_as(
         "SELECT signatures.id, petition_id FROM removals JOIN signatures ON signatures.id = removals.signature_id

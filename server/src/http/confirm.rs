@@ -13,7 +13,7 @@ use axum::{
 
 use super::{
     pages::{page, ConfirmAsk, ConfirmDone, ConfirmExpired},
-    AppState, Error,
+    AppState, Error, Source,
 };
 use crate::store::{self, Confirmed};
 
@@ -25,7 +25,10 @@ async fn ask(Path(token): Path<String>) -> Response {
     page(ConfirmAsk::new(&token))
 }
 
-async fn confirm(State(state): State<AppState>, Path(token): Path<String>) -> Result<Response, Error> {
+/// At most the per-source request rate from one source, as signing is:
+/// guessing links is slow and cheap to refuse.
+async fn confirm(State(state): State<AppState>, Source(source): Source, Path(token): Path<String>) -> Result<Response, Error> {
+    state.guard.admit("confirm", &source).map_err(Error::TooMany)?;
     Ok(match store::confirm(&state.pool, &state.clock, &token).await? {
         Confirmed::Now { title, update } => {
             state.updates.send(update).ok();

@@ -54,7 +54,9 @@ async fn ask(Path(token): Path<String>) -> Response {
     page(RemoveAsk::new(&token))
 }
 
-async fn remove(State(state): State<AppState>, Path(token): Path<String>) -> Result<Response, Error> {
+/// At most the per-source request rate from one source, as signing is.
+async fn remove(State(state): State<AppState>, Source(source): Source, Path(token): Path<String>) -> Result<Response, Error> {
+    state.guard.admit("remove", &source).map_err(Error::TooMany)?;
     Ok(match store::remove(&state.pool, &state.clock, &token).await? {
         Removed::Now { title, update } => {
             state.updates.send(update).ok();

@@ -344,3 +344,33 @@ async fn pending_signatures_are_in_no_public_number_and_flagged_ones_get_no_mail
     assert_eq!(petition["signature_count"], 0);
     assert!(!petition["reasons"].to_string().contains("trust their GP"), "no pending reason shown: {petition}");
 }
+
+#[tokio::test]
+async fn guessing_links_never_holds_up_signing_and_a_flood_of_guesses_is_told_to_wait() {
+    let app = crate::helpers::spawn_app().await;
+    let db = app.db().await;
+    // Someone holds the write lock (a signing, an erasure): a guessed link
+    // is answered from a read, without queueing for it.
+    let mut writer = db.acquire().await.unwrap();
+    sqlx::query("BEGIN IMMEDIATE").execute(&mut *writer).await.unwrap();
+    for path in ["/confirm/", "/remove/"] {
+        let guessed = app.client.post(format!("{}{path}{}", app.base, "ab".repeat(32))).send().await.unwrap();
+        assert_eq!(guessed.status(), 200, "{path}");
+        assert!(guessed.text().await.unwrap().contains("already been used or has expired"));
+    }
+    sqlx::query("ROLLBACK").execute(&mut *writer).await.unwrap();
+    drop(writer);
+    // Past the per-source rate, one source's guesses get 429; others' don't.
+    let guess = |from: &'static str| {
+        let request =
+            app.client.post(format!("{}/confirm/{}", app.base, "cd".repeat(32))).header("x-forwarded-for", from);
+        async move { request.send().await.unwrap().status().as_u16() }
+    };
+    let mut statuses = vec![];
+    for _ in 0..31 {
+        statuses.push(guess("192.0.2.9").await);
+    }
+    assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 30);
+    assert_eq!(statuses[30], 429);
+    assert_eq!(guess("198.51.100.9").await, 200);
+}
