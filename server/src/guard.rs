@@ -46,6 +46,11 @@ pub struct GuardConfig {
     #[arg(long, env = "PETITION_SOURCE_REQUESTS_PER_MIN", default_value_t = GuardConfig::DEFAULT.source_requests_per_min)]
     pub source_requests_per_min: usize,
 
+    /// Live-count streams one source may hold open at once (each page holds
+    /// one: this is an office with many tabs open); more get 429.
+    #[arg(long, env = "PETITION_SOURCE_STREAMS", default_value_t = GuardConfig::DEFAULT.source_streams)]
+    pub source_streams: usize,
+
     /// Signing requests a minute on one petition above which its challenges
     /// get harder, until it calms down.
     #[arg(long, env = "PETITION_BUSY_REQUESTS_PER_MIN", default_value_t = GuardConfig::DEFAULT.busy_requests_per_min)]
@@ -65,6 +70,7 @@ impl GuardConfig {
         source_signatures_per_10_min: 5,
         source_requests_per_min: 30,
         busy_requests_per_min: 120,
+        source_streams: 50,
         trust_forwarded_for: false,
     };
 }
@@ -231,6 +237,11 @@ impl Guard {
         }
         self.requests.record(source.to_owned());
         Ok(())
+    }
+
+    /// How many live-count streams one source may hold open.
+    pub fn streams_per_source(&self) -> usize {
+        self.config.source_streams
     }
 
     /// Whether a signature that passed its challenge is counted, or why not.

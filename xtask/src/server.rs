@@ -35,8 +35,11 @@ fn binary(root: &Path) -> PathBuf {
 /// Per-source limits for a server that every signature reaches from the same
 /// address (the tests' browsers, someone trying the demo). Proof of work, the
 /// honeypot and the minimum time stay as deployed.
-const ONE_MACHINE_MANY_PEOPLE: [(&str, &str); 2] =
-    [("PETITION_SOURCE_SIGNATURES_PER_10_MIN", "10000"), ("PETITION_SOURCE_REQUESTS_PER_MIN", "10000")];
+const ONE_MACHINE_MANY_PEOPLE: [(&str, &str); 3] = [
+    ("PETITION_SOURCE_SIGNATURES_PER_10_MIN", "10000"),
+    ("PETITION_SOURCE_REQUESTS_PER_MIN", "10000"),
+    ("PETITION_SOURCE_STREAMS", "10000"),
+];
 
 /// A port nobody is listening on right now.
 fn free_port() -> anyhow::Result<SocketAddr> {

@@ -4,7 +4,13 @@
 //! widgets opens one stream, not three. Each petition's current state is sent
 //! first, then a `count` event whenever a new signature is counted.
 
-use std::{convert::Infallible, future::ready, time::Duration};
+use std::{
+    collections::HashMap,
+    convert::Infallible,
+    future::ready,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
 
 use axum::{
     extract::{Query, State},
@@ -17,11 +23,50 @@ use petition_core::{ApiError, CountUpdate};
 use serde::Deserialize;
 use tokio_stream::wrappers::BroadcastStream;
 
-use super::{ApiRoute, AppState, Error};
+use super::{ApiRoute, AppState, Error, Source};
 use crate::store;
 
 /// More would be a page with an implausible number of petitions.
 const MAX_PETITIONS: usize = 20;
+
+/// The streams open per source, shared by every request.
+#[derive(Clone, Default)]
+pub struct OpenStreams(Arc<Mutex<HashMap<String, usize>>>);
+
+/// One open stream, counted until it is dropped (the client went, or the
+/// server is stopping).
+struct Slot {
+    open: OpenStreams,
+    source: String,
+}
+
+impl OpenStreams {
+    /// A slot for a stream from `source`, unless it holds `limit` already
+    /// (`--source-streams`: each page holds one, so that is an office with
+    /// many tabs open; beyond it, someone is holding connections to wear the
+    /// server down).
+    fn take(&self, source: &str, limit: usize) -> Option<Slot> {
+        let mut open = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let count = open.entry(source.to_owned()).or_default();
+        if *count >= limit {
+            return None;
+        }
+        *count += 1;
+        Some(Slot { open: self.clone(), source: source.to_owned() })
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let mut open = self.open.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(count) = open.get_mut(&self.source) {
+            *count -= 1;
+            if *count == 0 {
+                open.remove(&self.source);
+            }
+        }
+    }
+}
 
 /// Where the stream is.
 pub const PATH: &str = "/api/events";
@@ -49,12 +94,17 @@ pub(super) struct Petitions {
     responses(
         (status = 200, description = "A stream of `count` events, each a CountUpdate", content_type = "text/event-stream", body = String),
         (status = 400, description = "No petition named, or more than 20", body = ApiError),
+        (status = 429, description = "This source holds too many streams open already", body = ApiError,
+         headers(("Retry-After" = String, description = "Seconds to wait"))),
     )
 )]
 pub(super) async fn events(
     State(state): State<AppState>,
+    Source(source): Source,
     Query(query): Query<Petitions>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, Error> {
+    // A stream is held, not answered: a minute's wait is a fair answer.
+    let slot = state.streams.take(&source, state.guard.streams_per_source()).ok_or(Error::TooMany(Duration::from_secs(60)))?;
     let mut slugs: Vec<String> = query.petitions.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect();
     slugs.dedup();
     if slugs.is_empty() || slugs.len() > MAX_PETITIONS {
@@ -80,7 +130,11 @@ pub(super) async fn events(
     let mut shutdown = state.shutdown.clone();
     let stream = stream::iter(current)
         .chain(live)
-        .map(|update: CountUpdate| Ok(Event::default().event("count").json_data(update).unwrap_or_default()))
+        .map(move |update: CountUpdate| {
+            // Held as long as the stream is.
+            let _open = &slot;
+            Ok(Event::default().event("count").json_data(update).unwrap_or_default())
+        })
         // Streams never end by themselves; a shutdown ends them so the
         // server's graceful shutdown can finish.
         .take_until(async move {

@@ -71,6 +71,8 @@ pub struct AppState {
     pub source_hash_days: u32,
     /// The time every rule reads.
     pub clock: crate::clock::Clock,
+    /// Live-count streams open per source.
+    pub streams: events::OpenStreams,
 }
 
 /// Folders the server reads files from.
@@ -105,6 +107,7 @@ impl AppState {
             admin: Arc::new(admin),
             source_hash_days: config.source_hash_days,
             clock: config.clock.clone(),
+            streams: events::OpenStreams::default(),
         };
         (state, stop)
     }

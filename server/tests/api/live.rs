@@ -92,3 +92,23 @@ async fn open_streams_do_not_stop_the_server_from_restarting() {
     let app = tokio::time::timeout(Duration::from_secs(10), app.restart()).await.expect("shutdown finishes");
     assert_eq!(app.count("stop-sharing").await, 0);
 }
+
+#[tokio::test]
+async fn one_source_cannot_hold_more_than_fifty_streams_open_and_others_are_not_affected() {
+    let app = spawn_app().await;
+    let open = |from: &'static str| {
+        let request =
+            app.client.get(format!("{}/api/events?petitions=stop-sharing", app.base)).header("x-forwarded-for", from);
+        async move { request.send().await.unwrap() }
+    };
+    let mut held = vec![];
+    for _ in 0..50 {
+        let stream = open("192.0.2.50").await;
+        assert_eq!(stream.status(), 200);
+        held.push(stream);
+    }
+    let refused = open("192.0.2.50").await;
+    assert_eq!(refused.status(), 429);
+    assert!(refused.headers().contains_key("retry-after"));
+    assert_eq!(open("198.51.100.50").await.status(), 200, "another source streams as usual");
+}
