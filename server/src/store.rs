@@ -336,18 +336,30 @@ pub enum Confirmed {
     NotPending,
 }
 
+/// The two kinds of link a mail carries.
+enum Link {
+    Confirm,
+    Remove,
+}
+
+/// Whether a link whose token hashes to `hash` exists and works. Asked
+/// before the write lock is taken: a guessed or spent link costs a read and
+/// never holds up a signing.
+async fn link_is_current(pool: &SqlitePool, clock: &Clock, link: Link, hash: &str) -> Result<bool, StoreError> {
+    let query = match link {
+        Link::Confirm => "SELECT 1 FROM confirmations WHERE hash = ?1 AND expires_at >= ?2",
+        Link::Remove => "SELECT 1 FROM removals WHERE hash = ?1 AND expires_at >= ?2",
+    };
+    let found: Option<i64> =
+        sqlx::query_scalar(query).bind(hash).bind(clock.unix_seconds()).fetch_optional(pool).await?;
+    Ok(found.is_some())
+}
+
 /// Counts the pending signature whose link carries `token`, once.
 pub async fn confirm(pool: &SqlitePool, clock: &Clock, token: &str) -> Result<Confirmed, StoreError> {
     let hash = crate::mail::token_hash(token);
     let now = clock.rfc3339();
-    // Looked up before the write lock is taken: a guessed or spent link
-    // costs a read, and never holds up a signing.
-    let known: Option<i64> = sqlx::query_scalar("SELECT 1 FROM confirmations WHERE hash = ?1 AND expires_at >= ?2")
-        .bind(&hash)
-        .bind(clock.unix_seconds())
-        .fetch_optional(pool)
-        .await?;
-    if known.is_none() {
+    if !link_is_current(pool, clock, Link::Confirm, &hash).await? {
         return Ok(Confirmed::NotPending);
     }
     let mut tx = crate::db::begin_write(pool).await?;
@@ -408,13 +420,7 @@ pub enum Removed {
 /// request: its personal data is erased and it no longer counts.
 pub async fn remove(pool: &SqlitePool, clock: &Clock, token: &str) -> Result<Removed, StoreError> {
     let hash = crate::mail::token_hash(token);
-    // Looked up before the write lock is taken, as in `confirm`.
-    let known: Option<i64> = sqlx::query_scalar("SELECT 1 FROM removals WHERE hash = ?1 AND expires_at >= ?2")
-        .bind(&hash)
-        .bind(clock.unix_seconds())
-        .fetch_optional(pool)
-        .await?;
-    if known.is_none() {
+    if !link_is_current(pool, clock, Link::Remove, &hash).await? {
         return Ok(Removed::NotFound);
     }
     let mut tx = crate::db::begin_write(pool).await?;
