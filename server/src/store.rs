@@ -227,7 +227,7 @@ pub async fn sign(
     if !fresh {
         return Err(StoreError::Spent);
     }
-    let stored: Option<(i64, String)> = sqlx::query_as(
+    let stored: Option<(i64, String, Option<String>, bool)> = sqlx::query_as(&format!(
         "INSERT INTO signatures (petition_id, first_name, last_name, email, canonical_email, postcode, outside_uk,
                                  profession, reason, reason_status, consent, consent_text, partner,
                                  partner_consent, partner_consent_text, consent_at, source, created_at,
@@ -243,8 +243,8 @@ pub async fn sign(
              status = excluded.status, flag = NULL, source_hash = excluded.source_hash
            WHERE (signatures.status = 'flagged' AND excluded.status <> 'flagged')
               OR (signatures.status = 'pending' AND excluded.status = 'pending')
-         RETURNING id, status",
-    )
+         RETURNING id, status, partner, COALESCE(profession IN {HEALTHCARE}, 0)",
+    ))
     .bind(id)
     .bind(&signature.first_name)
     .bind(&signature.last_name)
@@ -268,15 +268,15 @@ pub async fn sign(
     .bind(&attribution.source_hash)
     .fetch_optional(&mut *tx)
     .await?;
-    if let Some((signature_id, "pending")) = stored.as_ref().map(|(id, status)| (*id, status.as_str())) {
+    if let Some((signature_id, "pending")) = stored.as_ref().map(|(id, status, ..)| (*id, status.as_str())) {
         queue_mail(&mut tx, signature_id, &signature.email, "confirm", unix_now).await?;
     }
-    let counted = stored.as_ref().is_some_and(|(_, status)| status == "counted");
+    let counted = stored.as_ref().is_some_and(|(_, status, ..)| status == "counted");
     if let Some(flag) = screening.flag {
         tracing::info!(flag = flag.code(), "signature held for review");
     }
-    let count = if let Some((signature_id, "counted")) = stored.as_ref().map(|(id, status)| (*id, status.as_str())) {
-        count_one(&mut tx, id, signature_id, &now).await?
+    let count = if let Some((_, _, partner, professional)) = stored.as_ref().filter(|_| counted) {
+        count_one(&mut tx, id, partner.as_deref(), *professional, &now).await?
     } else {
         let count: i64 =
             sqlx::query_scalar("SELECT signature_count FROM petitions WHERE id = ?1").bind(id).fetch_one(&mut *tx).await?;
@@ -363,21 +363,21 @@ pub async fn confirm(pool: &SqlitePool, clock: &Clock, token: &str) -> Result<Co
         return Ok(Confirmed::NotPending);
     }
     let mut tx = crate::db::begin_write(pool).await?;
-    let confirmed: Option<(i64, i64)> = sqlx::query_as(
+    let confirmed: Option<(i64, i64, Option<String>, bool)> = sqlx::query_as(&format!(
         "UPDATE signatures SET status = 'counted', confirmed_at = ?1
          WHERE status = 'pending'
            AND id = (SELECT signature_id FROM confirmations WHERE hash = ?2 AND expires_at >= ?3)
-         RETURNING id, petition_id",
-    )
+         RETURNING id, petition_id, partner, COALESCE(profession IN {HEALTHCARE}, 0)",
+    ))
     .bind(&now)
     .bind(&hash)
     .bind(clock.unix_seconds())
     .fetch_optional(&mut *tx)
     .await?;
-    let Some((signature_id, petition_id)) = confirmed else { return Ok(Confirmed::NotPending) };
+    let Some((signature_id, petition_id, partner, professional)) = confirmed else { return Ok(Confirmed::NotPending) };
     // Every link to this signature is used up with this one.
     sqlx::query("DELETE FROM confirmations WHERE signature_id = ?1").bind(signature_id).execute(&mut *tx).await?;
-    count_one(&mut tx, petition_id, signature_id, &now).await?;
+    count_one(&mut tx, petition_id, partner.as_deref(), professional, &now).await?;
     tx.commit().await?;
     let (title, update) = titled_update(pool, petition_id).await?;
     Ok(Confirmed::Now { title, update })
@@ -454,16 +454,17 @@ async fn titled_update(pool: &SqlitePool, petition_id: i64) -> Result<(String, C
 /// The professions the petition view's tally counts, as SQL.
 pub(crate) const HEALTHCARE: &str = "('doctor', 'nurse', 'midwife')";
 
-/// Counts the signature `signature_id`, just made `counted`: adds one to the
-/// petition's count, its partner's and (for a doctor, nurse or midwife) the
+/// Counts a signature just made `counted` (on `partner`'s page, by a doctor,
+/// nurse or midwife if `professional`; both as the statement that counted it
+/// returned): adds one to the petition's count, the partner's and the
 /// professionals' tally, and stamps the milestones it reaches.
-async fn count_one(tx: &mut sqlx::SqliteConnection, petition_id: i64, signature_id: i64, now: &str) -> Result<u64, StoreError> {
-    let (partner, professional): (Option<String>, bool) = sqlx::query_as(&format!(
-        "SELECT partner, COALESCE(profession IN {HEALTHCARE}, 0) FROM signatures WHERE id = ?1"
-    ))
-    .bind(signature_id)
-    .fetch_one(&mut *tx)
-    .await?;
+async fn count_one(
+    tx: &mut sqlx::SqliteConnection,
+    petition_id: i64,
+    partner: Option<&str>,
+    professional: bool,
+    now: &str,
+) -> Result<u64, StoreError> {
     let count: i64 = sqlx::query_scalar(
         "UPDATE petitions SET signature_count = signature_count + 1, healthcare_count = healthcare_count + ?2
          WHERE id = ?1 RETURNING signature_count",
