@@ -59,6 +59,11 @@ pub enum Command {
         /// The signer's email address (any form of it that signed).
         email: String,
     },
+    /// Rewrite the database's signature tables so that nothing erased is
+    /// left in its files. Every erasure does this already on SQLite; on
+    /// PostgreSQL it runs VACUUM FULL, which locks the tables while it runs:
+    /// use it in a quiet hour, after erasures that must leave no trace.
+    Compact,
     /// Apply the retention rules now (the server does every hour): anonymise
     /// closed petitions' signatures past their retention period, erase
     /// unconfirmed ones after 30 days, drop old source hashes.
@@ -143,20 +148,24 @@ pub async fn run(command: Command, config: &crate::Config, out: &mut impl Write)
         writeln!(out, "{}", crate::admin_auth::hash_password(password)?)?;
         return Ok(());
     }
-    let pool = crate::db::connect(database_url).await?;
+    let pool = crate::store::Db::connect(database_url).await?;
     let clock = &config.clock;
     let result = match command {
         Command::Check { .. } | Command::HashPassword => unreachable!("handled above"),
         Command::Apply { files } => {
             let petitions = files.iter().map(read).collect::<anyhow::Result<Vec<_>>>()?;
             for petition in &petitions {
-                let existed = admin::list(&pool).await?.iter().any(|p| p.slug == petition.slug);
-                store::upsert_petition(&pool, clock, petition).await?;
+                let existed = store::upsert_petition(&pool, clock, petition).await?;
                 writeln!(out, "{} petition {:?}", if existed { "updated" } else { "created" }, petition.slug)?;
             }
             Ok(())
         }
         Command::List { json } => list(&pool, json, out).await,
+        Command::Compact => {
+            admin::compact(&pool).await?;
+            writeln!(out, "compacted")?;
+            Ok(())
+        }
         Command::Export { slug, partner, output } => export(&pool, &slug, partner.as_deref(), output, out).await,
         Command::Erase { email } => {
             let erased = admin::erase(&pool, clock, &email).await?;
@@ -237,7 +246,7 @@ fn named(error: StoreError, slug: &str) -> anyhow::Error {
     }
 }
 
-async fn list(pool: &sqlx::SqlitePool, json: bool, out: &mut impl Write) -> anyhow::Result<()> {
+async fn list(pool: &crate::store::Db, json: bool, out: &mut impl Write) -> anyhow::Result<()> {
     let petitions = admin::list(pool).await?;
     if json {
         serde_json::to_writer_pretty(&mut *out, &petitions)?;
@@ -263,7 +272,7 @@ async fn list(pool: &sqlx::SqlitePool, json: bool, out: &mut impl Write) -> anyh
 }
 
 async fn export(
-    pool: &sqlx::SqlitePool,
+    pool: &crate::store::Db,
     slug: &str,
     partner: Option<&str>,
     output: Option<PathBuf>,
@@ -311,7 +320,7 @@ fn export_error(slug: &str) -> impl Fn(admin::ExportError) -> anyhow::Error + '_
 }
 
 async fn verdict(
-    pool: &sqlx::SqlitePool,
+    pool: &crate::store::Db,
     clock: &crate::clock::Clock,
     slug: &str,
     ids: &[i64],

@@ -1,5 +1,5 @@
 //! The petition server: the public petition API, the embeddable widget's files,
-//! and the demo partner pages, over one SQLite database.
+//! and the demo partner pages, over one SQLite or PostgreSQL database.
 //!
 //! [`Server::start`] does everything but serve (open and migrate the database,
 //! load the petition files, bind the sockets) so that tests can start a whole
@@ -11,7 +11,6 @@ pub mod admin_auth;
 pub mod admin_cli;
 pub mod clock;
 pub mod config;
-pub mod db;
 mod demo;
 pub mod guard;
 mod http;
@@ -43,17 +42,17 @@ impl Server {
     /// binds the listening sockets.
     pub async fn start(config: Config) -> anyhow::Result<Server> {
         let clock = config.clock.clone();
-        let pool = db::connect(&config.database_url).await?;
+        let db = store::Db::connect(&config.database_url).await?;
         let petitions = petition_file::load_dir(&config.petitions_dir)?;
         for petition in &petitions {
-            store::upsert_petition(&pool, &clock, petition)
+            store::upsert_petition(&db, &clock, petition)
                 .await
                 .with_context(|| format!("could not save petition {:?}", petition.slug))?;
         }
         tracing::info!(count = petitions.len(), dir = %config.petitions_dir.display(), "petitions loaded");
         // Before serving: a server that was down when a retention period
         // ended catches up before it shows anyone anything.
-        retention::sweep_logged(&pool, &clock, config.source_hash_days).await;
+        retention::sweep_logged(&db, &clock, config.source_hash_days).await;
         let listener = TcpListener::bind(&config.listen)
             .await
             .with_context(|| format!("could not listen on {}", config.listen))?;
@@ -63,12 +62,12 @@ impl Server {
             ),
             None => None,
         };
-        let key = store::secret(&pool, &clock, "guard").await.context("could not read the server's secret")?;
+        let key = store::secret(&db, &clock, "guard").await.context("could not read the server's secret")?;
         let guard = guard::Guard::new(config.guard.clone(), key, clock.clone());
         let public_url = config.public_url(listener.local_addr()?);
-        let outbox = mail::Outbox::new(pool.clone(), &config.mail, public_url, clock.clone())?;
+        let outbox = mail::Outbox::new(db.clone(), &config.mail, public_url, clock.clone())?;
         let admin = admin_auth::AdminAuth::new(&config.admin)?;
-        let (state, stop_streams) = http::AppState::new(pool, &config, guard, admin, outbox.handle());
+        let (state, stop_streams) = http::AppState::new(db, &config, guard, admin, outbox.handle());
         Ok(Server {
             listener,
             demo_listener,
@@ -117,7 +116,7 @@ impl Server {
             });
         }
         tokio::spawn(self.outbox.run(self.state.shutdown.clone()));
-        tokio::spawn(retention::run(self.state.pool.clone(), self.clock, self.source_hash_days, self.state.shutdown.clone()));
+        tokio::spawn(retention::run(self.state.db.clone(), self.clock, self.source_hash_days, self.state.shutdown.clone()));
         let head_timeout = self.state.request_timeout;
         let app = http::app(self.state);
         let stop_streams = self.stop_streams;

@@ -18,10 +18,13 @@ use lettre::{
     AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
 };
 use sha2::{Digest, Sha256};
-use sqlx::SqlitePool;
 use tokio::sync::watch;
 
-use crate::{clock::Clock, petition_file::PetitionFile};
+use crate::{
+    clock::Clock,
+    petition_file::PetitionFile,
+    store::{self, Db, LinkTable, Status},
+};
 
 /// How long a confirmation link works.
 pub const LINK_LIFETIME: Duration = Duration::from_secs(7 * 24 * 60 * 60);
@@ -178,7 +181,7 @@ enum Transport {
 /// The outbox's delivery task: delivers what is due, then waits for new mail
 /// (its [`OutboxHandle`] rung), a retry coming due, or the shutdown.
 pub struct Outbox {
-    pool: SqlitePool,
+    db: Db,
     transport: Transport,
     from: Mailbox,
     retry: Duration,
@@ -222,7 +225,7 @@ impl OutboxHandle {
 
 impl Outbox {
     /// Checks the configuration (a bad SMTP URL or sender stops the start).
-    pub fn new(pool: SqlitePool, config: &MailConfig, public_url: String, clock: Clock) -> anyhow::Result<Outbox> {
+    pub fn new(db: Db, config: &MailConfig, public_url: String, clock: Clock) -> anyhow::Result<Outbox> {
         let transport = match &config.smtp_url {
             Some(url) => Transport::Smtp(
                 AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
@@ -237,7 +240,7 @@ impl Outbox {
         let (requests, _) = watch::channel(0);
         let (served, served_receiver) = watch::channel(0);
         let handle = OutboxHandle { requests: std::sync::Arc::new(requests), served: served_receiver };
-        Ok(Outbox { pool, transport, from, retry, public_url, clock, handle, served })
+        Ok(Outbox { db, transport, from, retry, public_url, clock, handle, served })
     }
 
     /// What rings this outbox and tells when it is done.
@@ -273,98 +276,58 @@ impl Outbox {
 
     /// Sends every mail that is due; returns how long until the next retry.
     async fn deliver_due(&self) -> anyhow::Result<Option<Duration>> {
-        for table in ["confirmations", "removals"] {
-            sqlx::query(&format!("DELETE FROM {table} WHERE expires_at < ?1")).bind(self.clock.unix_seconds()).execute(&self.pool).await?;
-        }
-        type Due = (i64, i64, String, i64, String, String, String);
-        let due: Vec<Due> = sqlx::query_as(
-            "SELECT outbox.id, outbox.signature_id, outbox.to_address, outbox.attempts, outbox.kind,
-                    signatures.status, petitions.definition
-             FROM outbox JOIN signatures ON signatures.id = outbox.signature_id
-                         JOIN petitions ON petitions.id = signatures.petition_id
-             WHERE outbox.sent_at IS NULL AND outbox.attempts < ?1 AND outbox.next_attempt_at <= ?2
-             ORDER BY outbox.id LIMIT 50",
-        )
-        .bind(MAX_ATTEMPTS)
-        .bind(self.clock.unix_seconds())
-        .fetch_all(&self.pool)
-        .await?;
-        for (id, signature_id, to, attempts, kind, status, definition) in due {
-            let wanted = match kind.as_str() {
-                "confirm" => status == "pending",
-                _ => matches!(status.as_str(), "counted" | "pending" | "flagged"),
+        store::drop_expired_links(&self.db, self.clock.unix_seconds()).await?;
+        for due in store::claim_due_mail(&self.db, MAX_ATTEMPTS, self.clock.unix_seconds()).await? {
+            let wanted = match due.kind.as_str() {
+                "confirm" => due.status == Status::Pending,
+                _ => matches!(due.status, Status::Counted | Status::Pending | Status::Flagged),
             };
             if !wanted {
                 // Confirmed through an earlier link, or removed, meanwhile:
                 // nothing to send.
-                sqlx::query("UPDATE outbox SET sent_at = ?1, to_address = '' WHERE id = ?2")
-                    .bind(self.clock.unix_seconds())
-                    .bind(id)
-                    .execute(&self.pool)
-                    .await?;
+                store::mail_sent(&self.db, due.id, self.clock.unix_seconds()).await?;
                 continue;
             }
-            let petition: PetitionFile = serde_json::from_str(&definition)?;
-            let remove = self.link(signature_id, "removals", REMOVAL_LINK_LIFETIME).await?;
-            let (mail, confirm) = if kind == "confirm" {
-                let confirm = self.link(signature_id, "confirmations", LINK_LIFETIME).await?;
+            let petition: PetitionFile = serde_json::from_str(&due.definition)?;
+            let remove = self.link(due.signature_id, LinkTable::Remove, REMOVAL_LINK_LIFETIME).await?;
+            let (mail, confirm) = if due.kind == "confirm" {
+                let confirm = self.link(due.signature_id, LinkTable::Confirm, LINK_LIFETIME).await?;
                 (confirmation(&petition, &self.public_url, &confirm.token, &remove.token), Some(confirm))
             } else {
                 (removal(&petition, &self.public_url, &remove.token), None)
             };
-            match self.send(id, &to, mail).await {
+            match self.send(due.id, &due.to, mail).await {
                 Ok(()) => {
                     // Sent: the address is no longer needed here.
-                    sqlx::query("UPDATE outbox SET sent_at = ?1, to_address = '', last_error = NULL WHERE id = ?2")
-                        .bind(self.clock.unix_seconds())
-                        .bind(id)
-                        .execute(&self.pool)
-                        .await?;
-                    tracing::info!(mail = id, "mail delivered");
+                    store::mail_sent(&self.db, due.id, self.clock.unix_seconds()).await?;
+                    tracing::info!(mail = due.id, "mail delivered");
                 }
                 Err(error) => {
                     // Nobody has these links: they must not stay usable.
-                    sqlx::query("DELETE FROM removals WHERE hash = ?1").bind(&remove.hash).execute(&self.pool).await?;
+                    store::drop_link(&self.db, LinkTable::Remove, &remove.hash).await?;
                     if let Some(confirm) = confirm {
-                        sqlx::query("DELETE FROM confirmations WHERE hash = ?1")
-                            .bind(&confirm.hash)
-                            .execute(&self.pool)
-                            .await?;
+                        store::drop_link(&self.db, LinkTable::Confirm, &confirm.hash).await?;
                     }
-                    let wait = self.retry.saturating_mul(1 << attempts.min(20)).min(Duration::from_secs(6 * 60 * 60));
+                    let wait = self.retry.saturating_mul(1 << due.attempts.min(20)).min(Duration::from_secs(6 * 60 * 60));
                     // The error's kind only: an SMTP server's reply can quote the address.
                     let kind = error.chain().last().map(ToString::to_string).unwrap_or_default();
-                    let kind: String = kind.chars().take(120).collect::<String>().replace(&to, "<address>");
-                    tracing::warn!(mail = id, attempt = attempts + 1, retry_in = ?wait, error = %kind, "mail not delivered");
-                    sqlx::query(
-                        "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?1, last_error = ?2 WHERE id = ?3",
-                    )
-                    .bind(self.clock.unix_seconds() + wait.as_secs() as i64)
-                    .bind(&kind)
-                    .bind(id)
-                    .execute(&self.pool)
-                    .await?;
+                    let kind: String = kind.chars().take(120).collect::<String>().replace(&due.to, "<address>");
+                    tracing::warn!(mail = due.id, attempt = due.attempts + 1, retry_in = ?wait, error = %kind, "mail not delivered");
+                    let retry_at = self.clock.unix_seconds() + wait.as_secs() as i64;
+                    store::mail_failed(&self.db, due.id, retry_at, &kind).await?;
                 }
             }
         }
-        let next: Option<i64> =
-            sqlx::query_scalar("SELECT MIN(next_attempt_at) FROM outbox WHERE sent_at IS NULL AND attempts < ?1")
-                .bind(MAX_ATTEMPTS)
-                .fetch_one(&self.pool)
-                .await?;
+        let next = store::next_mail_due(&self.db, MAX_ATTEMPTS).await?;
         Ok(next.map(|at| Duration::from_secs(at.saturating_sub(self.clock.unix_seconds()).max(0) as u64)))
     }
 
     /// A new link's token for `signature_id`, its hash stored in `table`
-    /// (`confirmations` or `removals`) until `lifetime` has passed.
-    async fn link(&self, signature_id: i64, table: &str, lifetime: Duration) -> anyhow::Result<Token> {
+    /// until `lifetime` has passed.
+    async fn link(&self, signature_id: i64, table: LinkTable, lifetime: Duration) -> anyhow::Result<Token> {
         let token = new_token();
-        sqlx::query(&format!("INSERT INTO {table} (hash, signature_id, expires_at) VALUES (?1, ?2, ?3)"))
-            .bind(&token.hash)
-            .bind(signature_id)
-            .bind(self.clock.unix_seconds() + lifetime.as_secs() as i64)
-            .execute(&self.pool)
-            .await?;
+        let expires_at = self.clock.unix_seconds() + lifetime.as_secs() as i64;
+        store::add_link(&self.db, table, &token.hash, signature_id, expires_at).await?;
         Ok(token)
     }
 

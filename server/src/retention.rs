@@ -11,14 +11,12 @@
 use std::time::Duration;
 
 use serde::Serialize;
-use sqlx::SqlitePool;
 use tokio::sync::watch;
 
 use crate::{
-    admin,
     clock::{rfc3339, Clock},
     petition_file::PetitionFile,
-    store::StoreError,
+    store::{self, Db, Rows, Status, StoreError},
 };
 
 /// How long a signature waiting for its email confirmation is kept: its
@@ -39,83 +37,56 @@ pub struct Swept {
     pub source_hashes_dropped: u64,
 }
 
-/// One sweep, as of now.
-pub async fn sweep(pool: &SqlitePool, clock: &Clock, source_hash_days: u32) -> Result<Swept, StoreError> {
+/// One sweep, as of now. With several instances on one database, one
+/// sweeps at a time; an instance that finds another sweeping skips its turn
+/// (and returns nothing swept).
+pub async fn sweep(db: &Db, clock: &Clock, source_hash_days: u32) -> Result<Swept, StoreError> {
+    let Some(turn) = store::sweep_turn(db).await? else {
+        tracing::debug!("another instance is sweeping");
+        return Ok(Swept::default());
+    };
+    let swept = sweep_now(db, clock, source_hash_days).await;
+    turn.end().await?;
+    swept
+}
+
+async fn sweep_now(db: &Db, clock: &Clock, source_hash_days: u32) -> Result<Swept, StoreError> {
     let now = clock.now();
     let mut swept = Swept::default();
-    let petitions: Vec<(i64, String)> = sqlx::query_as("SELECT id, definition FROM petitions").fetch_all(pool).await?;
-    for (petition_id, definition) in petitions {
+    for (petition_id, definition) in store::petition_definitions(db).await? {
         let definition: PetitionFile = serde_json::from_str(&definition)?;
         if definition.anonymise_after().is_some_and(|after| after <= now) {
-            swept.anonymised += erase(pool, clock, Rows::OfPetition(petition_id), None).await?;
+            swept.anonymised += store::erase_rows(db, clock, Rows::OfPetition(petition_id), None).await?;
         }
     }
     let unconfirmed_before = rfc3339(now - UNCONFIRMED_KEPT);
-    swept.unconfirmed_erased = erase(pool, clock, Rows::PendingBefore(unconfirmed_before), Some("expired")).await?;
+    swept.unconfirmed_erased =
+        store::erase_rows(db, clock, Rows::PendingBefore(unconfirmed_before), Some(Status::Expired)).await?;
     let hashes_before = rfc3339(now - Duration::from_secs(u64::from(source_hash_days) * 24 * 60 * 60));
-    swept.source_hashes_dropped = sqlx::query(
-        "UPDATE signatures SET source_hash = NULL, source_hash_dropped_at = ?2
-         WHERE source_hash IS NOT NULL AND created_at < ?1",
-    )
-    .bind(&hashes_before)
-    .bind(rfc3339(now))
-    .execute(pool)
-    .await?
-    .rows_affected();
+    swept.source_hashes_dropped = store::drop_source_hashes(db, &hashes_before, &rfc3339(now)).await?;
     if swept != Swept::default() {
-        admin::forget_overwritten(pool).await?;
+        store::forget_erased(db).await?;
         tracing::info!(?swept, "retention sweep");
     }
     Ok(swept)
 }
 
-/// Which signatures [`erase`] takes.
-enum Rows {
-    /// Every one of this petition's still holding personal data.
-    OfPetition(i64),
-    /// Pending (unconfirmed) ones made before this time.
-    PendingBefore(String),
-}
-
-/// Erases the personal data of `rows`. A counted signature keeps counting
-/// unless `status` says otherwise; one not counted becomes `erased`.
-async fn erase(pool: &SqlitePool, clock: &Clock, rows: Rows, status: Option<&str>) -> Result<u64, StoreError> {
-    let now = clock.rfc3339();
-    let mut tx = crate::db::begin_write(pool).await?;
-    let found: Vec<(i64, String)> = match &rows {
-        Rows::OfPetition(id) => {
-            sqlx::query_as("SELECT id, status FROM signatures WHERE petition_id = ?1 AND erased_at IS NULL").bind(id)
-        }
-        Rows::PendingBefore(time) => {
-            sqlx::query_as("SELECT id, status FROM signatures WHERE status = 'pending' AND created_at < ?1").bind(time)
-        }
-    }
-    .fetch_all(&mut *tx)
-    .await?;
-    for (id, current) in &found {
-        let new_status = status.unwrap_or(if current == "counted" { "counted" } else { "erased" });
-        admin::erase_row(&mut tx, *id, new_status, &now).await?;
-    }
-    tx.commit().await?;
-    Ok(found.len() as u64)
-}
-
 /// One sweep, whose failure is logged rather than returned: the next sweep
 /// catches up.
-pub async fn sweep_logged(pool: &SqlitePool, clock: &Clock, source_hash_days: u32) {
-    if let Err(error) = sweep(pool, clock, source_hash_days).await {
+pub async fn sweep_logged(db: &Db, clock: &Clock, source_hash_days: u32) {
+    if let Err(error) = sweep(db, clock, source_hash_days).await {
         tracing::error!(%error, "the retention sweep failed; it runs again within the hour");
     }
 }
 
 /// Sweeps every hour (the server sweeps once as it starts, before this),
 /// until `shutdown` changes.
-pub async fn run(pool: SqlitePool, clock: Clock, source_hash_days: u32, mut shutdown: watch::Receiver<bool>) {
+pub async fn run(db: Db, clock: Clock, source_hash_days: u32, mut shutdown: watch::Receiver<bool>) {
     loop {
         tokio::select! {
             () = clock.sleep(EVERY) => {}
             _ = shutdown.changed() => return,
         }
-        sweep_logged(&pool, &clock, source_hash_days).await;
+        sweep_logged(&db, &clock, source_hash_days).await;
     }
 }

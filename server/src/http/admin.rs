@@ -70,7 +70,7 @@ fn refuse(status: StatusCode) -> Response {
 }
 
 async fn list(State(state): State<AppState>) -> Result<impl IntoResponse, Error> {
-    Ok(axum::Json(admin::list(&state.pool).await?))
+    Ok(axum::Json(admin::list(&state.db).await?))
 }
 
 /// `PUT` a petition file's TOML: checked, then created or updated.
@@ -82,8 +82,7 @@ async fn apply(State(state): State<AppState>, Path(slug): Path<String>, body: By
         let message = format!("The file's slug is {:?}, not {slug:?} as in the address", file.slug);
         return Err(Error::Body(StatusCode::UNPROCESSABLE_ENTITY, message));
     }
-    let existed = admin::list(&state.pool).await?.iter().any(|p| p.slug == slug);
-    store::upsert_petition(&state.pool, &state.clock, &file).await?;
+    let existed = store::upsert_petition(&state.db, &state.clock, &file).await?;
     let status = if existed { StatusCode::OK } else { StatusCode::CREATED };
     Ok((status, axum::Json(serde_json::json!({ "slug": slug, "created": !existed }))).into_response())
 }
@@ -106,7 +105,7 @@ async fn export(
     }
     let audience = query.partner.as_deref().map_or(Audience::Organiser, Audience::Partner);
     let mut csv = Vec::new();
-    admin::export(&state.pool, &slug, audience, &mut csv, |_, _| {}).await.map_err(|error| match error {
+    admin::export(&state.db, &slug, audience, &mut csv, |_, _| {}).await.map_err(|error| match error {
         admin::ExportError::Store(store) => Error::from(store),
         admin::ExportError::Write(io) => Error::Store(store::StoreError::from(sqlx::Error::Io(io))),
     })?;
@@ -125,7 +124,7 @@ async fn export(
 }
 
 async fn held(State(state): State<AppState>, Path(slug): Path<String>) -> Result<impl IntoResponse, Error> {
-    Ok(([(header::CACHE_CONTROL, "no-store")], axum::Json(admin::held(&state.pool, &slug).await?)))
+    Ok(([(header::CACHE_CONTROL, "no-store")], axum::Json(admin::held(&state.db, &slug).await?)))
 }
 
 #[derive(Deserialize)]
@@ -148,13 +147,13 @@ async fn review(
     ids: Ids,
     verdict: Verdict,
 ) -> Result<impl IntoResponse, Error> {
-    let (changed, count) = admin::review(&state.pool, &state.clock, &slug, &ids.ids, verdict).await?;
+    let (changed, count) = admin::review(&state.db, &state.clock, &slug, &ids.ids, verdict).await?;
     announce(&state, &slug).await;
     Ok(axum::Json(serde_json::json!({ "changed": changed, "signature_count": count })))
 }
 
 async fn held_reasons(State(state): State<AppState>, Path(slug): Path<String>) -> Result<impl IntoResponse, Error> {
-    Ok(([(header::CACHE_CONTROL, "no-store")], axum::Json(admin::held_reasons(&state.pool, &slug).await?)))
+    Ok(([(header::CACHE_CONTROL, "no-store")], axum::Json(admin::held_reasons(&state.db, &slug).await?)))
 }
 
 async fn approve_reasons(state: State<AppState>, slug: Path<String>, Json(ids): Json<Ids>) -> Result<impl IntoResponse, Error> {
@@ -171,7 +170,7 @@ async fn review_reasons(
     ids: Ids,
     verdict: Verdict,
 ) -> Result<impl IntoResponse, Error> {
-    let changed = admin::review_reasons(&state.pool, &slug, &ids.ids, verdict).await?;
+    let changed = admin::review_reasons(&state.db, &slug, &ids.ids, verdict).await?;
     Ok(axum::Json(serde_json::json!({ "changed": changed })))
 }
 
@@ -200,7 +199,7 @@ async fn invalidate(
             return Err(Error::Body(StatusCode::UNPROCESSABLE_ENTITY, message.into()));
         }
     };
-    let (changed, count) = admin::invalidate(&state.pool, &state.clock, &slug, &batch).await?;
+    let (changed, count) = admin::invalidate(&state.db, &state.clock, &slug, &batch).await?;
     announce(&state, &slug).await;
     Ok(axum::Json(serde_json::json!({ "changed": changed, "signature_count": count })))
 }
@@ -212,9 +211,9 @@ struct Erasure {
 }
 
 async fn erase(State(state): State<AppState>, Json(request): Json<Erasure>) -> Result<impl IntoResponse, Error> {
-    let erased = admin::erase(&state.pool, &state.clock, &request.email).await?;
+    let erased = admin::erase(&state.db, &state.clock, &request.email).await?;
     if erased.uncounted > 0 {
-        for petition in admin::list(&state.pool).await? {
+        for petition in admin::list(&state.db).await? {
             announce(&state, &petition.slug).await;
         }
     }
@@ -223,12 +222,12 @@ async fn erase(State(state): State<AppState>, Json(request): Json<Erasure>) -> R
 
 /// Applies the retention rules now, as the hourly sweep does.
 async fn retention(State(state): State<AppState>) -> Result<impl IntoResponse, Error> {
-    Ok(axum::Json(crate::retention::sweep(&state.pool, &state.clock, state.source_hash_days).await?))
+    Ok(axum::Json(crate::retention::sweep(&state.db, &state.clock, state.source_hash_days).await?))
 }
 
 /// Sends the petition's new count to every page watching it.
 async fn announce(state: &AppState, slug: &str) {
-    if let Ok(update) = store::count_update(&state.pool, slug).await {
+    if let Ok(update) = store::count_update(&state.db, slug).await {
         state.updates.send(update).ok();
     }
 }

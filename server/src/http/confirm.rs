@@ -29,7 +29,7 @@ async fn ask(Path(token): Path<String>) -> Response {
 /// guessing links is slow and cheap to refuse.
 async fn confirm(State(state): State<AppState>, Source(source): Source, Path(token): Path<String>) -> Result<Response, Error> {
     state.guard.admit("confirm", &source).map_err(Error::TooMany)?;
-    Ok(match store::confirm(&state.pool, &state.clock, &token).await? {
+    Ok(match store::confirm(&state.db, &state.clock, &token).await? {
         Confirmed::Now { title, update } => {
             state.updates.send(update).ok();
             page(ConfirmDone { title: &title })

@@ -118,7 +118,7 @@ pub(super) async fn events(
     let updates = BroadcastStream::new(state.updates.subscribe());
     let mut current = Vec::with_capacity(slugs.len());
     for slug in &slugs {
-        match store::count_update(&state.pool, slug).await {
+        match store::count_update(&state.db, slug).await {
             Ok(update) => current.push(update),
             Err(store::StoreError::NotFound) => {}
             Err(error) => return Err(error.into()),

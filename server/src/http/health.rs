@@ -19,7 +19,7 @@ async fn alive() -> impl IntoResponse {
 /// otherwise, so a load balancer sends people elsewhere. The reason goes to
 /// the log, not to whoever asks.
 async fn ready(State(state): State<AppState>) -> impl IntoResponse {
-    match crate::db::ready(&state.pool).await {
+    match state.db.ready().await {
         Ok(()) => (StatusCode::OK, "ready\n"),
         Err(error) => {
             tracing::warn!(%error, "not ready");

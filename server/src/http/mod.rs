@@ -21,7 +21,6 @@ use axum::{
     Router,
 };
 use petition_core::CountUpdate;
-use sqlx::SqlitePool;
 use tokio::sync::{broadcast, watch};
 use tower_http::{compression::CompressionLayer, cors::CorsLayer, timeout::TimeoutLayer, trace::TraceLayer};
 
@@ -53,7 +52,7 @@ fn public_api() -> Vec<ApiRoute> {
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
-    pub pool: SqlitePool,
+    pub db: crate::store::Db,
     pub dirs: Arc<Dirs>,
     /// Every newly counted signature's petition state, for the live streams.
     pub updates: broadcast::Sender<CountUpdate>,
@@ -84,7 +83,7 @@ pub struct Dirs {
 impl AppState {
     /// The state, and the sender that starts the shutdown of long-lived streams.
     pub fn new(
-        pool: SqlitePool,
+        db: crate::store::Db,
         config: &Config,
         guard: Guard,
         admin: crate::admin_auth::AdminAuth,
@@ -97,7 +96,7 @@ impl AppState {
         let (stop, shutdown) = watch::channel(false);
         let request_timeout = Duration::from_secs(config.request_timeout_seconds);
         let state = AppState {
-            pool,
+            db,
             dirs: Arc::new(dirs),
             updates,
             shutdown,

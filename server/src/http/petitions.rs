@@ -46,7 +46,7 @@ pub(super) async fn show(
     Path(slug): Path<String>,
 ) -> Result<impl IntoResponse, Error> {
     let challenge = state.guard.challenge(&slug, &source);
-    let petition: Petition = store::petition(&state.pool, &state.clock, &slug, challenge).await?;
+    let petition: Petition = store::petition(&state.db, &state.clock, &slug, challenge).await?;
     // The count changes with every signature and the challenge with every
     // request: caches must never reuse this answer.
     Ok(([(header::CACHE_CONTROL, "no-store")], axum::Json(petition)))
@@ -145,7 +145,7 @@ pub(super) async fn sign(
         source: share_source(&request.source),
         source_hash: source,
     };
-    let signed = store::sign(&state.pool, &state.clock, &slug, &signature, &attribution, &screening).await?;
+    let signed = store::sign(&state.db, &state.clock, &slug, &signature, &attribution, &screening).await?;
     state.mail_wake.notify_one();
     if let Some(update) = signed.update {
         // No receivers is fine: nobody is watching this petition live.

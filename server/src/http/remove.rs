@@ -45,7 +45,7 @@ async fn send_link(
         // The field is named, and what was typed is kept.
         Err(message) => return Ok(page(RemoveAddress { typed: &email, error: Some(&message) })),
     };
-    store::request_removal(&state.pool, &state.clock, &email).await?;
+    store::request_removal(&state.db, &state.clock, &email).await?;
     state.mail_wake.notify_one();
     Ok(page(RemoveSent { email: &email }))
 }
@@ -57,7 +57,7 @@ async fn ask(Path(token): Path<String>) -> Response {
 /// At most the per-source request rate from one source, as signing is.
 async fn remove(State(state): State<AppState>, Source(source): Source, Path(token): Path<String>) -> Result<Response, Error> {
     state.guard.admit("remove", &source).map_err(Error::TooMany)?;
-    Ok(match store::remove(&state.pool, &state.clock, &token).await? {
+    Ok(match store::remove(&state.db, &state.clock, &token).await? {
         Removed::Now { title, update } => {
             state.updates.send(update).ok();
             page(RemoveDone { title: &title })

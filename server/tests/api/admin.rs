@@ -9,7 +9,7 @@ use crate::helpers::{manual_clock, repo_root, signature, spawn_app, spawn_config
 /// Runs `petition-server admin ARGS` on the app's database: (succeeded, stdout, stderr).
 pub async fn admin(app: &TestApp, args: &[&str]) -> (bool, String, String) {
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_petition-server"));
-    command.arg("admin").args(args).arg("--database-url").arg(format!("sqlite://{}", app.database.display()));
+    command.arg("admin").args(args).arg("--database-url").arg(app.database_url().to_owned());
     command.env_remove("RUST_BACKTRACE").env_remove("DATABASE_URL");
     let output = tokio::task::spawn_blocking(move || command.output().unwrap()).await.unwrap();
     let text = |bytes: Vec<u8>| String::from_utf8(bytes).unwrap();
@@ -205,7 +205,7 @@ async fn held_signatures_are_approved_or_rejected_and_an_attack_is_invalidated_w
     assert_eq!(admin(&app, &["reject", "stop-sharing", &ids[1]]).await.1, "rejected 1 held signature(s); \"stop-sharing\" now has 1\n");
     let db = app.db().await;
     let rejected: (String, String) =
-        sqlx::query_as("SELECT email, status FROM signatures WHERE id = ?1").bind(ids[1].parse::<i64>().unwrap()).fetch_one(&db).await.unwrap();
+        sqlx::query_as("SELECT email, status FROM signatures WHERE id = $1").bind(ids[1].parse::<i64>().unwrap()).fetch_one(&db).await.unwrap();
     assert_eq!(rejected, (String::new(), "rejected".into()));
 
     // Ten more, a minute later: the first milestone is reached and dated.
@@ -243,7 +243,7 @@ async fn a_long_export_shows_its_progress_to_a_person_at_a_terminal() {
     for n in 0..1200 {
         sqlx::query(
             "INSERT INTO signatures (petition_id, first_name, last_name, email, canonical_email, postcode, reason, consent, created_at)
-             VALUES (?1, 'Bulk', '', ?2, ?2, 'E1 6AN', '', 0, '2026-11-22T10:00:00Z')",
+             VALUES ($1, 'Bulk', '', $2, $2, 'E1 6AN', '', 0, '2026-11-22T10:00:00Z')",
         )
         .bind(petition_id)
         .bind(format!("bulk{n}@example.org"))

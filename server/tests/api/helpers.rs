@@ -1,4 +1,10 @@
 //! `spawn_app()`: a real server on a random port with a database of its own.
+//!
+//! The whole suite runs against either backend: a SQLite file per test by
+//! default, or with `PETITION_TEST_DATABASE=postgres` a fresh PostgreSQL
+//! database per test on `PETITION_TEST_POSTGRES` (by default
+//! `postgres://root@127.0.0.1:5432`), dropped when the test ends. If
+//! PostgreSQL can't be reached the test fails saying so; nothing is skipped.
 
 use std::{
     path::{Path, PathBuf},
@@ -18,7 +24,9 @@ pub struct TestApp {
     /// Rings the server's outbox and says when it has sent what is due.
     pub outbox: OutboxHandle,
     /// What the server was started with; a restart keeps it.
-    config: Config,
+    pub config: Config,
+    /// The PostgreSQL database made for this test, dropped after it.
+    postgres: Option<std::sync::Arc<PostgresDatabase>>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     handle: Option<tokio::task::JoinHandle<()>>,
     // Dropped last: the database folder outlives the server using it.
@@ -69,7 +77,70 @@ pub fn relaxed_guard() -> GuardConfig {
 /// Starts the server with `config`, except that mail without an SMTP server
 /// is written to `dir/mail` (see [`TestApp::links_mailed_to`]), never into
 /// the repository.
-pub async fn spawn_with(dir: tempfile::TempDir, database: PathBuf, mut config: Config) -> TestApp {
+pub async fn spawn_with(dir: tempfile::TempDir, database: PathBuf, config: Config) -> TestApp {
+    spawn_on(dir, database, config, None).await
+}
+
+/// Which database the suite runs against.
+pub fn on_postgres() -> bool {
+    match std::env::var("PETITION_TEST_DATABASE").as_deref() {
+        Ok("postgres") => true,
+        Ok("sqlite") | Err(_) => false,
+        Ok(other) => panic!("PETITION_TEST_DATABASE={other:?}: use sqlite or postgres"),
+    }
+}
+
+/// The PostgreSQL server the suite uses (no database named).
+pub fn postgres_server() -> String {
+    std::env::var("PETITION_TEST_POSTGRES").unwrap_or_else(|_| "postgres://root@127.0.0.1:5432".into())
+}
+
+/// A PostgreSQL database made for one test and dropped when the last
+/// server using it has gone.
+pub struct PostgresDatabase {
+    pub name: String,
+    pub url: String,
+}
+
+static DATABASES: AtomicU32 = AtomicU32::new(0);
+
+impl PostgresDatabase {
+    /// Creates a fresh, empty database.
+    pub async fn create() -> PostgresDatabase {
+        let name = format!("petition_test_{}_{}", std::process::id(), DATABASES.fetch_add(1, Ordering::Relaxed));
+        let admin = format!("{}/postgres", postgres_server());
+        let mut connection = <sqlx::PgConnection as sqlx::Connection>::connect(&admin).await.unwrap_or_else(|error| {
+            panic!("PostgreSQL at {admin} can't be reached ({error}); start it, or run the suite on SQLite")
+        });
+        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut connection).await.expect("database created");
+        PostgresDatabase { url: format!("{}/{name}", postgres_server()), name }
+    }
+}
+
+impl Drop for PostgresDatabase {
+    fn drop(&mut self) {
+        let admin = format!("{}/postgres", postgres_server());
+        let status = std::process::Command::new("psql")
+            .args([&admin, "-qc", &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)])
+            .status();
+        if !matches!(status, Ok(status) if status.success()) {
+            eprintln!("could not drop the test database {}", self.name);
+        }
+    }
+}
+
+async fn spawn_on(
+    dir: tempfile::TempDir,
+    database: PathBuf,
+    mut config: Config,
+    mut postgres: Option<std::sync::Arc<PostgresDatabase>>,
+) -> TestApp {
+    // On PostgreSQL, a fresh database takes the place of the SQLite file.
+    if on_postgres() && config.database_url.starts_with("sqlite:") {
+        let fresh = PostgresDatabase::create().await;
+        config.database_url = fresh.url.clone();
+        postgres = Some(std::sync::Arc::new(fresh));
+    }
     config.mail.mail_dir = dir.path().join("mail");
     // RUST_LOG=petition_server=debug shows a failing test's server log.
     let _ = tracing_subscriber::fmt()
@@ -95,6 +166,7 @@ pub async fn spawn_with(dir: tempfile::TempDir, database: PathBuf, mut config: C
         clock: config.clock.clone(),
         outbox,
         config,
+        postgres,
         stop: Some(stop),
         handle: Some(handle),
         dir,
@@ -113,9 +185,9 @@ impl TestApp {
     pub async fn restart_with(mut self, change: impl FnOnce(&mut Config)) -> TestApp {
         self.stop.take().unwrap().send(()).unwrap();
         self.handle.take().unwrap().await.unwrap();
-        let TestApp { dir, database, mut config, .. } = self;
+        let TestApp { dir, database, mut config, postgres, .. } = self;
         change(&mut config);
-        spawn_with(dir, database, config).await
+        spawn_on(dir, database, config, postgres).await
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
@@ -192,10 +264,55 @@ impl TestApp {
         self.petition(slug).await["signature_count"].as_u64().unwrap()
     }
 
-    /// Reads the database file directly, as an auditor would.
-    pub async fn db(&self) -> sqlx::SqlitePool {
-        sqlx::SqlitePool::connect(&format!("sqlite://{}", self.database.display())).await.unwrap()
+    /// Reads the database directly, as an auditor would (statements take
+    /// `$1` parameters, which both backends understand).
+    pub async fn db(&self) -> sqlx::AnyPool {
+        sqlx::any::install_default_drivers();
+        sqlx::AnyPool::connect(&self.config.database_url).await.unwrap()
     }
+
+    /// The database's URL, for the admin commands.
+    pub fn database_url(&self) -> &str {
+        &self.config.database_url
+    }
+
+    /// Every byte the database keeps of its tables, as a disk would show
+    /// them: the SQLite file and its log, or, on PostgreSQL (after a
+    /// checkpoint, so that what is committed is in the files), the files of
+    /// every table the server writes.
+    pub async fn stored_bytes(&self) -> Vec<u8> {
+        if !on_postgres() {
+            let mut bytes = bytes_of(&self.database);
+            bytes.extend(bytes_of(&self.database.with_extension("db-wal")));
+            return bytes;
+        }
+        let db = self.db().await;
+        sqlx::query("CHECKPOINT").execute(&db).await.unwrap();
+        let data: String = sqlx::query_scalar("SELECT setting FROM pg_settings WHERE name = 'data_directory'")
+            .fetch_one(&db)
+            .await
+            .unwrap();
+        let files: Vec<String> = sqlx::query_scalar(
+            "SELECT pg_relation_filepath(c.oid) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE n.nspname IN ('public', 'pg_toast') AND c.relkind IN ('r', 't', 'i')
+               AND pg_relation_filepath(c.oid) IS NOT NULL",
+        )
+        .fetch_all(&db)
+        .await
+        .unwrap();
+        let mut bytes = Vec::new();
+        for file in files {
+            bytes.extend(bytes_of(&Path::new(&data).join(file)));
+        }
+        bytes
+    }
+}
+
+/// SQL reading the yes/no column `column` as the text `yes` or `no`: SQLite
+/// keeps it as a number and PostgreSQL as a boolean, and the auditor's
+/// connection ([`TestApp::db`]) reads either only as text.
+pub fn yes_no(column: &str) -> String {
+    format!("CASE WHEN {column} THEN 'yes' ELSE 'no' END")
 }
 
 /// The bytes of the file at `path` (empty if there is none), read by a

@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 
-use crate::helpers::{signature, spawn_app};
+use crate::helpers::{signature, spawn_app, yes_no};
 
 #[tokio::test]
 async fn a_signature_on_a_partners_page_is_attributed_and_counted_for_that_partner() {
@@ -47,12 +47,15 @@ async fn consent_is_per_organisation_and_stored_with_its_words_and_time() {
         assert_eq!(app.sign("stop-sharing", body).await.status(), 200);
     }
     type Row = (String, bool, Option<String>, bool, Option<String>, Option<String>);
-    let rows: Vec<Row> = sqlx::query_as(
-        "SELECT email, consent, consent_text, partner_consent, partner_consent_text, consent_at FROM signatures ORDER BY id",
-    )
+    let rows: Vec<(String, String, Option<String>, String, Option<String>, Option<String>)> = sqlx::query_as(&format!(
+        "SELECT email, {}, consent_text, {}, partner_consent_text, consent_at FROM signatures ORDER BY id",
+        yes_no("consent"),
+        yes_no("partner_consent"),
+    ))
     .fetch_all(&app.db().await)
     .await
     .unwrap();
+    let rows: Vec<Row> = rows.into_iter().map(|(e, c, ct, p, pt, at)| (e, c == "yes", ct, p == "yes", pt, at)).collect();
     let organiser = "Keep me updated about this campaign by email from Doctors of the World UK";
     let medact = "Keep me updated about this campaign by email from Medact";
     assert_eq!((rows[0].1, rows[0].2.as_deref(), rows[0].3, rows[0].4.as_deref()), (true, Some(organiser), true, Some(medact)));

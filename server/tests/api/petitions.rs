@@ -83,7 +83,9 @@ async fn restarting_with_an_edited_petition_file_updates_the_words_but_keeps_the
 #[tokio::test]
 async fn a_database_url_the_server_cannot_serve_stops_it_with_a_clear_error_and_creates_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    for url in ["postgres://root:hunter22@127.0.0.1:5432/petitions", "mysql://127.0.0.1/db", "data/petitions.db"] {
+    // A scheme neither backend serves, a bare file name, and a PostgreSQL
+    // database that does not exist.
+    for url in ["mysql://127.0.0.1/db", "data/petitions.db", "postgres://root:hunter22@127.0.0.1:5432/no_such_petitions"] {
         for args in [&["--listen", "127.0.0.1:0"][..], &["admin", "list"][..]] {
             let output = std::process::Command::new(env!("CARGO_BIN_EXE_petition-server"))
                 .args(args)
@@ -95,7 +97,12 @@ async fn a_database_url_the_server_cannot_serve_stops_it_with_a_clear_error_and_
                 .unwrap();
             let said = String::from_utf8_lossy(&output.stderr);
             assert!(!output.status.success(), "{url} {args:?}: {said}");
-            assert!(said.contains("give a URL like sqlite://data/petitions.db"), "{said}");
+            let expected = if url.starts_with("postgres") {
+                "could not connect to the database \"postgres://root@127.0.0.1:5432/no_such_petitions\""
+            } else {
+                "give a SQLite URL like sqlite://data/petitions.db or a PostgreSQL URL"
+            };
+            assert!(said.contains(expected), "{said}");
             assert!(!said.contains("hunter22"), "no password in the message: {said}");
         }
     }

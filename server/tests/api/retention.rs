@@ -92,7 +92,7 @@ async fn unconfirmed_signatures_and_old_source_hashes_go_and_the_server_sweeps_b
     app.sign("stop-sharing", &signature("new@example.org")).await;
     let db = app.db().await;
     let month_ago = in_days(-31);
-    sqlx::query("UPDATE signatures SET created_at = ?1 WHERE email IN ('never-confirmed@example.org', 'old@example.org')")
+    sqlx::query("UPDATE signatures SET created_at = $1 WHERE email IN ('never-confirmed@example.org', 'old@example.org')")
         .bind(&month_ago)
         .execute(&db)
         .await

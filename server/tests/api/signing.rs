@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use crate::helpers::{signature, spawn_app};
+use crate::helpers::{signature, spawn_app, yes_no};
 
 #[tokio::test]
 async fn a_valid_signature_is_stored_and_counted() {
@@ -14,13 +14,14 @@ async fn a_valid_signature_is_stored_and_counted() {
     assert_eq!(receipt["goal"], 10_000);
     assert_eq!(app.count("stop-sharing").await, 1);
 
-    let row: (String, String, String, String, Option<String>, bool, Option<String>) = sqlx::query_as(
-        "SELECT first_name, email, canonical_email, postcode, profession, consent, consent_text FROM signatures",
-    )
+    let row: (String, String, String, String, Option<String>, String, Option<String>) = sqlx::query_as(&format!(
+        "SELECT first_name, email, canonical_email, postcode, profession, {}, consent_text FROM signatures",
+        yes_no("consent"),
+    ))
     .fetch_one(&app.db().await)
     .await
     .unwrap();
-    assert_eq!(row, ("Amara".into(), "amara@example.org".into(), "amara@example.org".into(), "E1 6AN".into(), Some("nurse".into()), false, None));
+    assert_eq!(row, ("Amara".into(), "amara@example.org".into(), "amara@example.org".into(), "E1 6AN".into(), Some("nurse".into()), "no".into(), None));
 }
 
 #[tokio::test]
@@ -29,9 +30,11 @@ async fn consent_is_stored_with_the_words_the_person_agreed_to() {
     let mut body = signature("consent@example.org");
     body["consent"] = json!(true);
     assert_eq!(app.sign("stop-sharing", &body).await.status(), 200);
-    let (consent, text): (bool, String) =
-        sqlx::query_as("SELECT consent, consent_text FROM signatures").fetch_one(&app.db().await).await.unwrap();
-    assert!(consent);
+    let (consent, text): (String, String) = sqlx::query_as(&format!("SELECT {}, consent_text FROM signatures", yes_no("consent")))
+        .fetch_one(&app.db().await)
+        .await
+        .unwrap();
+    assert_eq!(consent, "yes");
     assert_eq!(text, "Keep me updated about this campaign by email from Doctors of the World UK");
 }
 
