@@ -535,3 +535,17 @@ async fn find(pool: &SqlitePool, slug: &str) -> Result<(i64, PetitionFile, u64),
     let (id, definition, count) = row.ok_or(StoreError::NotFound)?;
     Ok((id, serde_json::from_str(&definition)?, count as u64))
 }
+
+/// The outbox's backlog, for the metrics: mails not sent yet that will be
+/// tried (again), mails given up on after `max_attempts`, and when the
+/// oldest of those still to be tried was queued (Unix seconds).
+pub async fn outbox_backlog(pool: &SqlitePool, max_attempts: i64) -> Result<(i64, i64, Option<i64>), StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT COALESCE(SUM(attempts < ?1), 0), COALESCE(SUM(attempts >= ?1), 0),
+                MIN(CASE WHEN attempts < ?1 THEN created_at END)
+         FROM outbox WHERE sent_at IS NULL",
+    )
+    .bind(max_attempts)
+    .fetch_one(pool)
+    .await?)
+}

@@ -54,6 +54,12 @@ impl OpenStreams {
         *count += 1;
         Some(Slot { open: self.clone(), source: source.to_owned() })
     }
+
+    /// For the metrics: the streams open, and the most that one source holds.
+    pub fn counts(&self) -> (usize, usize) {
+        let open = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        (open.values().sum(), open.values().copied().max().unwrap_or(0))
+    }
 }
 
 impl Drop for Slot {
@@ -142,3 +148,4 @@ pub(super) async fn events(
         });
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }
+
