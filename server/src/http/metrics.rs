@@ -51,7 +51,14 @@ async fn scrape(State(state): State<AppState>) -> Response {
 /// Times a request by the route it matched: the template (`/confirm/{token}`),
 /// never the path asked for, which may hold a token; `unmatched` for none.
 pub async fn track(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let route = request.extensions().get::<MatchedPath>().map_or("unmatched", MatchedPath::as_str).to_owned();
+    let route = match request.extensions().get::<MatchedPath>() {
+        Some(matched) => matched.as_str().to_owned(),
+        // axum gives a nested service (the widget's files) no template.
+        None if request.uri().path().strip_prefix(super::assets::WIDGET).is_some_and(|rest| rest.starts_with('/')) => {
+            format!("{}/{{*file}}", super::assets::WIDGET)
+        }
+        None => "unmatched".to_owned(),
+    };
     let method = request.method().clone();
     let started = Instant::now();
     let _in_flight = state.metrics.begin(&route);

@@ -70,6 +70,10 @@ async fn an_operator_sees_what_became_of_each_signature_and_nothing_about_anyone
     // A link's token is in the path asked for, never in a label.
     let token = "tok3n-that-must-not-leak";
     app.get(&format!("/confirm/{token}")).await;
+    // The widget's files go under one route, whatever the file (served if
+    // the widget is built); a path nothing serves is `unmatched`.
+    app.get("/pkg/petition_widget.js").await;
+    app.get("/no-such-page/amara.metrics").await;
 
     let scrape = app.scrape().await;
     let expected = [
@@ -93,6 +97,12 @@ async fn an_operator_sees_what_became_of_each_signature_and_nothing_about_anyone
     for (series, want) in expected {
         assert_eq!(must(&scrape, series), want, "{series}");
     }
+    let widget_files = scrape
+        .lines()
+        .filter(|l| l.starts_with(r#"petition_http_request_duration_seconds_count{route="/pkg/{*file}",method="GET","#))
+        .count();
+    assert_eq!(widget_files, 1, "{scrape}");
+    assert_eq!(must(&scrape, r#"petition_http_request_duration_seconds_count{route="unmatched",method="GET",status="4xx"}"#), 1.0);
     // Everything the people typed, where they came from, the token, and the
     // petition's own path: none of it in any label.
     let db = app.db().await;
