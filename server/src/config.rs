@@ -32,6 +32,12 @@ pub struct Config {
     #[arg(long, env = "PETITION_DEMO_LISTEN")]
     pub demo_listen: Option<String>,
 
+    /// Serve Prometheus metrics at /metrics on this address (e.g.
+    /// 127.0.0.1:9090): counts of signatures by outcome, latency by route,
+    /// open streams, the mail backlog. Off unless given; keep it private.
+    #[arg(long, env = "PETITION_METRICS_LISTEN")]
+    pub metrics_listen: Option<String>,
+
     /// Seconds a client may take to send a request (its head, and separately
     /// its body) and the server to answer it. Live-count streams stay open.
     #[arg(long, env = "PETITION_REQUEST_TIMEOUT_SECONDS", default_value_t = REQUEST_TIMEOUT_SECONDS)]
@@ -80,6 +86,7 @@ impl Config {
             www_dir: root.join("www"),
             widget_dir: root.join("pkg"),
             demo_listen: None,
+            metrics_listen: None,
             request_timeout_seconds: REQUEST_TIMEOUT_SECONDS,
             source_hash_days: SOURCE_HASH_DAYS,
             mail: crate::mail::MailConfig::writing_to(root.join("data/mail")),

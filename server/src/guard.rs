@@ -98,6 +98,17 @@ pub enum Refusal {
     WrongProof,
 }
 
+impl Refusal {
+    /// The word the metrics count it under.
+    pub fn code(self) -> &'static str {
+        match self {
+            Refusal::Invalid => "challenge-invalid",
+            Refusal::Expired => "challenge-expired",
+            Refusal::WrongProof => "challenge-wrong-proof",
+        }
+    }
+}
+
 /// A challenge that checked out: what the signing needs to know of it.
 #[derive(Debug, Clone)]
 pub struct Answered {

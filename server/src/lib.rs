@@ -15,6 +15,7 @@ mod demo;
 pub mod guard;
 mod http;
 pub mod mail;
+pub mod metrics;
 pub mod petition_file;
 pub mod retention;
 pub mod store;
@@ -30,6 +31,7 @@ pub use config::Config;
 pub struct Server {
     listener: TcpListener,
     demo_listener: Option<TcpListener>,
+    metrics_listener: Option<TcpListener>,
     state: http::AppState,
     stop_streams: tokio::sync::watch::Sender<bool>,
     outbox: mail::Outbox,
@@ -62,6 +64,12 @@ impl Server {
             ),
             None => None,
         };
+        let metrics_listener = match &config.metrics_listen {
+            Some(addr) => Some(
+                TcpListener::bind(addr).await.with_context(|| format!("could not listen for metrics on {addr}"))?,
+            ),
+            None => None,
+        };
         let key = store::secret(&db, &clock, "guard").await.context("could not read the server's secret")?;
         let guard = guard::Guard::new(config.guard.clone(), key, clock.clone());
         let public_url = config.public_url(listener.local_addr()?);
@@ -71,6 +79,7 @@ impl Server {
         Ok(Server {
             listener,
             demo_listener,
+            metrics_listener,
             state,
             stop_streams,
             outbox,
@@ -94,6 +103,11 @@ impl Server {
         self.demo_listener.as_ref().map(|l| l.local_addr().expect("a bound listener has an address"))
     }
 
+    /// Where the metrics are served (`GET /metrics`), if they were asked for.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_listener.as_ref().map(|l| l.local_addr().expect("a bound listener has an address"))
+    }
+
     /// Serves until `shutdown` completes, then finishes requests in flight.
     pub async fn run_until_shutdown(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let addr = self.addr();
@@ -112,6 +126,21 @@ impl Server {
                     .await;
                 if let Err(error) = result {
                     tracing::error!(%error, "the demo partner site stopped");
+                }
+            });
+        }
+        if let Some(listener) = self.metrics_listener {
+            tracing::info!("metrics on http://{}/metrics", listener.local_addr()?);
+            let app = http::metrics_router(self.state.clone());
+            let mut stopped = stopped.clone();
+            tokio::spawn(async move {
+                let result = axum::serve(listener, app)
+                    .with_graceful_shutdown(async move {
+                        stopped.changed().await.ok();
+                    })
+                    .await;
+                if let Err(error) = result {
+                    tracing::error!(%error, "the metrics address stopped");
                 }
             });
         }

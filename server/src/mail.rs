@@ -37,7 +37,7 @@ pub const REMOVAL_LINK_LIFETIME: Duration = Duration::from_secs(30 * 24 * 60 * 6
 pub const PER_SIGNATURE_PER_DAY: i64 = 3;
 
 /// Attempts before a mail is given up (and left in the outbox for review).
-const MAX_ATTEMPTS: i64 = 12;
+pub const MAX_ATTEMPTS: i64 = 12;
 
 /// How mail goes out; every option can also come from the environment.
 #[derive(Debug, Clone, clap::Args)]

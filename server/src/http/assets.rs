@@ -18,8 +18,11 @@ pub fn router(dirs: &Dirs) -> Router<AppState> {
         // `xtask build` stores .br and .gz beside each file: served as they
         // are, so the server never compresses the widget per request.
         .service(ServeDir::new(&dirs.widget).precompressed_br().precompressed_gzip());
-    Router::new().route("/embed.js", get(embed_js)).nest_service("/pkg", widget)
+    Router::new().route("/embed.js", get(embed_js)).nest_service(WIDGET, widget)
 }
+
+/// Where the built widget's files are served from.
+pub const WIDGET: &str = "/pkg";
 
 // Partners paste the tag once and never change it, so the loader's address is
 // stable; a short cache lets a new release reach every page within minutes.

@@ -31,6 +31,7 @@ async fn confirm(State(state): State<AppState>, Source(source): Source, Path(tok
     state.guard.admit("confirm", &source).map_err(Error::TooMany)?;
     Ok(match store::confirm(&state.db, &state.clock, &token).await? {
         Confirmed::Now { title, update } => {
+            state.metrics.confirmed();
             state.updates.send(update).ok();
             page(ConfirmDone { title: &title })
         }

@@ -29,6 +29,11 @@ use crate::store;
 /// More would be a page with an implausible number of petitions.
 const MAX_PETITIONS: usize = 20;
 
+/// When the server stops, it tells each stream's browser to reconnect after
+/// this long, plus up to as long again at random: soon, to another instance
+/// behind the proxy, but not every page in the same millisecond.
+const RECONNECT_AFTER: Duration = Duration::from_secs(1);
+
 /// The streams open per source, shared by every request.
 #[derive(Clone, Default)]
 pub struct OpenStreams(Arc<Mutex<HashMap<String, usize>>>);
@@ -53,6 +58,12 @@ impl OpenStreams {
         }
         *count += 1;
         Some(Slot { open: self.clone(), source: source.to_owned() })
+    }
+
+    /// For the metrics: the streams open, and the most that one source holds.
+    pub fn counts(&self) -> (usize, usize) {
+        let open = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        (open.values().sum(), open.values().copied().max().unwrap_or(0))
     }
 }
 
@@ -136,9 +147,21 @@ pub(super) async fn events(
             Ok(Event::default().event("count").json_data(update).unwrap_or_default())
         })
         // Streams never end by themselves; a shutdown ends them so the
-        // server's graceful shutdown can finish.
+        // server's graceful shutdown can finish, with a last word: reconnect
+        // soon. EventSource reopens a stream the server ended, after its
+        // `retry` time (browsers default to a few seconds).
         .take_until(async move {
             shutdown.changed().await.ok();
-        });
+        })
+        .chain(stream::once(async { Ok(Event::default().retry(reconnect_after())) }));
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+}
+
+/// [`RECONNECT_AFTER`] with its jitter.
+fn reconnect_after() -> Duration {
+    let mut random = [0u8; 2];
+    // Without randomness every page waits the same: still correct.
+    getrandom::getrandom(&mut random).ok();
+    let fraction = f64::from(u16::from_le_bytes(random)) / f64::from(u16::MAX);
+    RECONNECT_AFTER.mul_f64(1.0 + fraction)
 }

@@ -7,6 +7,7 @@ mod confirm;
 mod error;
 mod events;
 mod health;
+mod metrics;
 mod openapi;
 mod pages;
 mod petitions;
@@ -25,6 +26,7 @@ use tokio::sync::{broadcast, watch};
 use tower_http::{compression::CompressionLayer, cors::CorsLayer, timeout::TimeoutLayer, trace::TraceLayer};
 
 pub use error::Error;
+pub use metrics::router as metrics_router;
 pub use serve::serve;
 
 use crate::{guard::Guard, Config};
@@ -72,6 +74,8 @@ pub struct AppState {
     pub clock: crate::clock::Clock,
     /// Live-count streams open per source.
     pub streams: events::OpenStreams,
+    /// What the metrics address shows.
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 /// Folders the server reads files from.
@@ -107,6 +111,7 @@ impl AppState {
             source_hash_days: config.source_hash_days,
             clock: config.clock.clone(),
             streams: events::OpenStreams::default(),
+            metrics: Arc::new(crate::metrics::Metrics::new()),
         };
         (state, stop)
     }
@@ -163,7 +168,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(public)
         .merge(admin)
-        .with_state(state)
+        .with_state(state.clone())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         // Skips text/event-stream by itself, so live events aren't buffered.
         .layer(CompressionLayer::new())
@@ -173,6 +178,10 @@ pub fn app(state: AppState) -> Router {
         .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
             tracing::info_span!("request", method = %request.method(), path = %loggable(request.uri().path()))
         }))
+        // Outermost, so a request's time includes every layer's, and a 408
+        // or 413 from them is counted. `Router::layer` wraps each route, so
+        // the route it matched is known here.
+        .layer(axum::middleware::from_fn_with_state(state, metrics::track))
 }
 
 /// `path` as the log may show it: a confirmation link's token is a secret.

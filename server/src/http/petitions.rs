@@ -126,13 +126,17 @@ pub(super) async fn sign(
     State(state): State<AppState>,
     Source(source): Source,
     Path(slug): Path<String>,
-    Json(request): Json<SignatureRequest>,
+    request: Result<Json<SignatureRequest>, Error>,
 ) -> Result<axum::Json<SignatureReceipt>, Error> {
-    state.guard.admit(&slug, &source).map_err(Error::TooMany)?;
-    let signature = validate(&request).map_err(Error::Invalid)?;
+    // Each refusal is counted by its reason for the metrics.
+    let metrics = &state.metrics;
+    let refused = |reason| move |error| metrics.refused(reason, error);
+    let Json(request) = request.map_err(refused("unreadable"))?;
+    state.guard.admit(&slug, &source).map_err(Error::TooMany).map_err(refused("too-many"))?;
+    let signature = validate(&request).map_err(Error::Invalid).map_err(refused("invalid"))?;
     let answered = state.guard.check(&slug, &request.challenge, request.proof).map_err(|refusal| {
         tracing::info!(?refusal, "signature refused: challenge not answered");
-        Error::Challenge
+        state.metrics.refused(refusal.code(), Error::Challenge)
     })?;
     let screening = store::Screening {
         flag: state.guard.judge(&source, &answered, &request.website),
@@ -145,7 +149,10 @@ pub(super) async fn sign(
         source: share_source(&request.source),
         source_hash: source,
     };
-    let signed = store::sign(&state.db, &state.clock, &slug, &signature, &attribution, &screening).await?;
+    let signed = store::sign(&state.db, &state.clock, &slug, &signature, &attribution, &screening)
+        .await
+        .inspect_err(|error| state.metrics.store_refused(error))?;
+    state.metrics.signed(screening.flag, signed.update.is_some());
     state.mail_wake.notify_one();
     if let Some(update) = signed.update {
         // No receivers is fine: nobody is watching this petition live.

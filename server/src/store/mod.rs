@@ -199,7 +199,12 @@ impl Db {
 
     /// Connections in use out of the pool (for the metrics).
     pub fn connections_in_use(&self) -> u32 {
-        on_pool!(self, pool => pool.size().saturating_sub(pool.num_idle() as u32))
+        on_pool!(self, pool => pool.size().saturating_sub(u32::try_from(pool.num_idle()).unwrap_or(u32::MAX)))
+    }
+
+    /// The most connections the pool opens.
+    pub fn max_connections(&self) -> u32 {
+        on_pool!(self, pool => pool.options().get_max_connections())
     }
 
     /// Waits for every connection to close.

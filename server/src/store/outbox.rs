@@ -135,12 +135,20 @@ pub async fn next_mail_due(db: &Db, max_attempts: i64) -> Result<Option<i64>, St
     }))
 }
 
-/// Mail waiting to go out (for the metrics).
-pub async fn mail_waiting(db: &Db) -> Result<u64, StoreError> {
-    let waiting: i64 = on_pool!(db, pool => {
-        sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL").fetch_one(pool).await?
-    });
-    Ok(waiting as u64)
+/// The outbox's backlog, for the metrics: mails not sent yet that will be
+/// tried (again), mails given up on after `max_attempts`, and when the
+/// oldest of those still to be tried was queued (Unix seconds).
+pub async fn outbox_backlog(db: &Db, max_attempts: i64) -> Result<(i64, i64, Option<i64>), StoreError> {
+    Ok(on_pool!(db, pool => {
+        sqlx::query_as(
+            "SELECT COUNT(*) FILTER (WHERE attempts < $1), COUNT(*) FILTER (WHERE attempts >= $1),
+                    MIN(created_at) FILTER (WHERE attempts < $1)
+             FROM outbox WHERE sent_at IS NULL",
+        )
+        .bind(max_attempts)
+        .fetch_one(pool)
+        .await?
+    }))
 }
 
 /// Stores a link's hash (never its token) for `signature_id` until `expires_at`.

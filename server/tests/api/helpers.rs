@@ -23,6 +23,9 @@ pub struct TestApp {
     pub clock: Clock,
     /// Rings the server's outbox and says when it has sent what is due.
     pub outbox: OutboxHandle,
+    /// Where the metrics are, `http://127.0.0.1:port`, when asked for
+    /// (`config.metrics_listen`).
+    pub metrics: Option<String>,
     /// What the server was started with; a restart keeps it.
     pub config: Config,
     /// The PostgreSQL database made for this test, dropped after it.
@@ -150,6 +153,7 @@ async fn spawn_on(
     let server = Server::start(config.clone()).await.expect("server starts");
     let base = format!("http://{}", server.addr());
     let outbox = server.outbox();
+    let metrics = server.metrics_addr().map(|addr| format!("http://{addr}"));
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let handle = tokio::spawn(async move {
         server
@@ -165,6 +169,7 @@ async fn spawn_on(
         database,
         clock: config.clock.clone(),
         outbox,
+        metrics,
         config,
         postgres,
         stop: Some(stop),
@@ -188,6 +193,22 @@ impl TestApp {
         let TestApp { dir, database, mut config, postgres, .. } = self;
         change(&mut config);
         spawn_on(dir, database, config, postgres).await
+    }
+
+    /// Tells the server to stop, as SIGTERM does, and hands back its task:
+    /// it ends once the requests in flight are answered.
+    pub fn begin_shutdown(&mut self) -> tokio::task::JoinHandle<()> {
+        self.stop.take().unwrap().send(()).unwrap();
+        self.handle.take().unwrap()
+    }
+
+    /// The metrics, as Prometheus scrapes them.
+    pub async fn scrape(&self) -> String {
+        let base = self.metrics.as_ref().expect("the server was started with metrics_listen");
+        let response = self.client.get(format!("{base}/metrics")).send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.headers()["content-type"], "text/plain; version=0.0.4; charset=utf-8");
+        response.text().await.unwrap()
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {

@@ -7,13 +7,13 @@ use serde_json::Value;
 use crate::helpers::{signature, spawn_app, TestApp};
 
 /// An open event stream, read event by event.
-struct Events {
+pub(crate) struct Events {
     response: reqwest::Response,
     buffer: String,
 }
 
 impl Events {
-    async fn open(app: &TestApp, petitions: &str) -> Events {
+    pub(crate) async fn open(app: &TestApp, petitions: &str) -> Events {
         let response = app.get(&format!("/api/events?petitions={petitions}")).await;
         assert_eq!(response.status(), 200);
         assert_eq!(response.headers()["content-type"], "text/event-stream");
@@ -21,7 +21,7 @@ impl Events {
     }
 
     /// The next `count` event's data, waiting at most `within`.
-    async fn next(&mut self, within: Duration) -> Value {
+    pub(crate) async fn next(&mut self, within: Duration) -> Value {
         tokio::time::timeout(within, async {
             loop {
                 if let Some(end) = self.buffer.find("\n\n") {
@@ -38,6 +38,19 @@ impl Events {
         })
         .await
         .expect("an event arrives in time")
+    }
+
+    /// Everything the server sends until it ends the stream, waiting at
+    /// most `within`.
+    pub(crate) async fn rest(mut self, within: Duration) -> String {
+        tokio::time::timeout(within, async {
+            while let Some(chunk) = self.response.chunk().await.expect("the stream ends cleanly, not cut") {
+                self.buffer.push_str(&String::from_utf8_lossy(&chunk));
+            }
+            self.buffer
+        })
+        .await
+        .expect("the stream ends in time")
     }
 }
 

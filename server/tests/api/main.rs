@@ -14,3 +14,4 @@ mod admin_http;
 mod removal;
 mod retention;
 mod counts;
+mod metrics;
