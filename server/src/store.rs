@@ -1,7 +1,7 @@
 //! Everything the server reads from and writes to the database.
 
 use petition_core::{
-    consent_text, milestones, reason_is_public, Challenge, CountUpdate, Milestone, Partner, Petition, SignatureReceipt,
+    consent_text, milestones, reason_is_public, CountUpdate, Milestone, Partner, Petition, SignatureReceipt,
     ValidSignature,
 };
 use sqlx::SqlitePool;
@@ -90,11 +90,11 @@ const VIEW_MILESTONES: &str = "SELECT count, reached_at FROM milestones WHERE pe
 /// Every statement a petition read runs, for the test of their query plans.
 pub const PETITION_VIEW_STATEMENTS: [&str; 5] = [VIEW_FIND, VIEW_MILESTONES, VIEW_REASONS, VIEW_HEALTHCARE, VIEW_PARTNERS];
 
-/// The public view of the petition called `slug`, carrying `challenge`.
+/// The public view of the petition called `slug`: the same for everyone.
 ///
 /// Everything in it counts only counted signatures: flagged ones wait for
 /// the organiser, their reasons unseen.
-pub async fn petition(pool: &SqlitePool, clock: &Clock, slug: &str, challenge: Challenge) -> Result<Petition, StoreError> {
+pub async fn petition(pool: &SqlitePool, clock: &Clock, slug: &str) -> Result<Petition, StoreError> {
     let (id, definition, count) = find(pool, slug).await?;
     let milestones = milestones_of(pool, id, &definition).await?;
     let reasons: Vec<String> = sqlx::query_scalar(VIEW_REASONS)
@@ -139,7 +139,6 @@ pub async fn petition(pool: &SqlitePool, clock: &Clock, slug: &str, challenge: C
         next_action: definition.next_action,
         confirm_by_email: definition.confirm_by_email,
         closed,
-        challenge,
     })
 }
 
