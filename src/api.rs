@@ -32,16 +32,13 @@ impl Api {
     /// The petition; `prefetched` is the loader's `fetch` of the same URL,
     /// started while the widget's code was still downloading.
     pub async fn petition(&self, prefetched: Option<Promise>) -> Result<Petition> {
-        let response = match prefetched {
-            Some(promise) => settle(promise).await?,
-            None => send(&self.base, None).await?,
-        };
-        read(response).await
+        read(fetch_or(prefetched, &self.base).await?).await
     }
 
-    /// A new challenge, for when the one that came with the petition expired.
-    pub async fn challenge(&self) -> Result<Challenge> {
-        read(send(&format!("{}/challenge", self.base), None).await?).await
+    /// A proof-of-work challenge for this visitor's next signature;
+    /// `prefetched` is the loader's, as for the petition.
+    pub async fn challenge(&self, prefetched: Option<Promise>) -> Result<Challenge> {
+        read(fetch_or(prefetched, &format!("{}/challenge", self.base)).await?).await
     }
 
     /// Signs the petition.
@@ -49,6 +46,14 @@ impl Api {
         let body = serde_wasm_bindgen::to_value(request).map_err(|_| Error::Dom("serialise".into()))?;
         let body = js_sys::JSON::stringify(&body)?;
         read(send(&format!("{}/signatures", self.base), Some(&String::from(body))).await?).await
+    }
+}
+
+/// The loader's `fetch` of `url` if it started one, or a new one.
+async fn fetch_or(prefetched: Option<Promise>, url: &str) -> Result<Response> {
+    match prefetched {
+        Some(promise) => settle(promise).await,
+        None => send(url, None).await,
     }
 }
 

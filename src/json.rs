@@ -133,7 +133,7 @@ macro_rules! from_js_defaulted {
 from_js! {
     Petition {
         slug, organiser, target, title, summary, body, supported_by, ask_profession, goal, signature_count,
-        milestones, show_count_from, healthcare_professionals, reasons, partners, share, next_action, challenge,
+        milestones, show_count_from, healthcare_professionals, reasons, partners, share, next_action,
         confirm_by_email, closed,
     }
     Challenge { token, difficulty, min_seconds }

@@ -39,12 +39,13 @@ thread_local! {
 /// Shows the petition named by `host`'s `data-petition` attribute, from the
 /// server at `origin`, inside `host`'s open shadow root.
 ///
-/// `prefetched` is an optional `fetch()` promise of the petition's API URL
-/// that the loader started early. The returned promise resolves once the
-/// petition (or a message saying why it can't be shown) is on screen; it
+/// `prefetched` and `challenge` are optional `fetch()` promises of the
+/// petition's API URL and of its `/challenge` that the loader started early.
+/// The returned promise resolves once the petition (or a message saying why
+/// it can't be shown) is on screen, without waiting for the challenge; it
 /// never rejects.
 #[wasm_bindgen]
-pub async fn mount(host: Element, origin: String, prefetched: Option<js_sys::Promise>) {
+pub async fn mount(host: Element, origin: String, prefetched: Option<js_sys::Promise>, challenge: Option<js_sys::Promise>) {
     unmount(&host);
     let widget = match Widget::create(host, &origin) {
         Ok(widget) => widget,
@@ -57,7 +58,7 @@ pub async fn mount(host: Element, origin: String, prefetched: Option<js_sys::Pro
         }
     };
     WIDGETS.with(|widgets| widgets.borrow_mut().push(widget.clone()));
-    widget.load(prefetched).await;
+    widget.load(prefetched, challenge).await;
 }
 
 /// Removes the widget from `host`, if there is one, with everything it

@@ -312,7 +312,7 @@ mod tests {
     //! The thank-you drawn from petitions made by hand, in the widget's own
     //! skeleton: what a petition file says must not become a link that runs
     //! script in the partner's page.
-    use petition_core::{Challenge, NextAction};
+    use petition_core::NextAction;
     use wasm_bindgen::JsCast;
     use wasm_bindgen_test::wasm_bindgen_test;
 
@@ -353,7 +353,6 @@ mod tests {
             }),
             confirm_by_email: false,
             closed: false,
-            challenge: Challenge { token: "t".into(), difficulty: 1, min_seconds: 0 },
         }
     }
 

@@ -111,15 +111,16 @@ impl Widget {
 
     /// Fetches the petition and shows it (with the form, the thank-you of a
     /// browser that has signed, or a signature waiting to be sent), or says in
-    /// words why it can't.
-    pub async fn load(self: &Rc<Self>, prefetched: Option<Promise>) {
+    /// words why it can't; and, beside it, the challenge for the first
+    /// signature. `prefetched` and `challenge` are the loader's fetches.
+    pub async fn load(self: &Rc<Self>, prefetched: Option<Promise>, challenge: Option<Promise>) {
+        self.first_challenge(challenge);
         let result = async {
             self.show_only("pw-loading")?;
             let petition = self.api.petition(prefetched).await?;
             if self.stopped.get() {
                 return Ok(());
             }
-            *self.solver.borrow_mut() = Some(Rc::new(Solver::start(petition.challenge.clone())));
             form::build(&self.root, &self.document, petition.ask_profession)?;
             by_id::<Element>(&self.root, "pw-remove")?.set_attribute("href", &format!("{}/remove", self.origin))?;
             self.view().petition(&petition, self.partner.as_deref())?;
@@ -140,6 +141,27 @@ impl Widget {
         if let Err(error) = result {
             self.problem(&error);
         }
+    }
+
+    /// Starts the proof of work for the first signature, without holding up
+    /// the petition: the challenge is fetched at the same time (the petition
+    /// is the same for everyone and may come from a cache; the challenge is
+    /// this visitor's), and answered while the person reads and types. If it
+    /// can't be had now, the form still shows, and signing fetches one (see
+    /// `sign_once`). A widget that already has one (a retry) keeps it.
+    fn first_challenge(self: &Rc<Self>, prefetched: Option<Promise>) {
+        if self.solver.borrow().is_some() {
+            return;
+        }
+        let widget = self.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let Ok(challenge) = widget.api.challenge(prefetched).await else { return };
+            // Unmounted meanwhile, or a signature already fetched its own
+            // (`renew_challenge`) and may be waiting on it: nothing to do.
+            if !widget.stopped.get() && widget.solver.borrow().is_none() {
+                *widget.solver.borrow_mut() = Some(Rc::new(Solver::start(challenge)));
+            }
+        });
     }
 
     /// A new count from the live stream.
@@ -189,7 +211,7 @@ impl Widget {
             }),
             on(&element("pw-retry")?, "click", |widget, _| {
                 let widget = widget.clone();
-                wasm_bindgen_futures::spawn_local(async move { widget.load(None).await });
+                wasm_bindgen_futures::spawn_local(async move { widget.load(None, None).await });
             }),
             on(&element("pw-error-list")?, "click", |widget, event| {
                 let target = event.target().and_then(|t| t.dyn_into::<Element>().ok());
@@ -365,7 +387,7 @@ impl Widget {
     /// spends one.
     async fn renew_challenge(&self) -> Result<()> {
         if !self.stopped.get() {
-            let challenge = self.api.challenge().await?;
+            let challenge = self.api.challenge(None).await?;
             if !self.stopped.get() {
                 *self.solver.borrow_mut() = Some(Rc::new(Solver::start(challenge)));
                 return Ok(());
@@ -378,8 +400,9 @@ impl Widget {
     /// the search is still running.
     async fn sign_once(&self, request: &SignatureRequest) -> Result<petition_core::SignatureReceipt> {
         let solver = self.solver.borrow().as_ref().map(Rc::downgrade).unwrap_or_default();
-        // No answer: the widget was unmounted, or a new challenge replaced
-        // this one (then fetch another and try once more, as on a 403).
+        // No answer: the widget was unmounted, or there is no challenge yet
+        // (its first fetch failed or is still on its way), or a new one
+        // replaced this one (then fetch another and try once more, as on a 403).
         let Some((challenge, proof)) = Solver::answer(solver).await else {
             return Err(if self.stopped.get() { Error::Stopped } else { Error::Expired });
         };

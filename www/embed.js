@@ -5,9 +5,10 @@
  *
  * What it does, in order: reserves each widget's space with a loading state
  * inside an open shadow root (so the page doesn't jump and its CSS can't reach
- * in), starts fetching each petition, loads the widget's wasm once for the
- * whole page, and mounts a widget per placeholder. One global name,
- * window.PetitionWidget; nothing it does can throw into the page.
+ * in), starts fetching each petition and its proof-of-work challenge, loads
+ * the widget's wasm once for the whole page, and mounts a widget per
+ * placeholder. One global name, window.PetitionWidget; nothing it does can
+ * throw into the page.
  */
 (function () {
   "use strict";
@@ -86,15 +87,23 @@
     }
   }
 
+  // Starts fetching url now, alongside the widget's code; a failure here is
+  // the widget's to handle, so it is not an unhandled rejection.
+  function prefetch(url) {
+    var response = fetch(url, { mode: "cors", credentials: "omit" });
+    response.catch(function () {});
+    return response;
+  }
+
   function mountOne(host) {
     var url = origin + "/api/petitions/" + encodeURIComponent(host.getAttribute("data-petition"));
-    // Start the petition's data now, alongside the widget's code; a failure
-    // here is reported by the widget, so it is not an unhandled rejection.
-    var prefetched = fetch(url, { mode: "cors", credentials: "omit" });
-    prefetched.catch(function () {});
+    // The petition (the same for everyone, maybe from a cache) and this
+    // visitor's proof-of-work challenge, both at once.
+    var petition = prefetch(url);
+    var challenge = prefetch(url + "/challenge");
     loadWidget()
       .then(function (widget) {
-        return widget.mount(host, origin, prefetched);
+        return widget.mount(host, origin, petition, challenge);
       })
       .catch(function () {
         say(host, "The petition could not be loaded. Check your internet connection and reload the page.");

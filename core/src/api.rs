@@ -6,7 +6,9 @@ use crate::fields::Field;
 
 /// A petition as the public API shows it: `GET /api/petitions/{slug}`.
 ///
-/// Carries no personal data: counts and dates only.
+/// Carries no personal data: counts and dates only. The same for every
+/// visitor, so caches may share it; the per-visitor proof-of-work
+/// [`Challenge`] comes from its own route.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct Petition {
@@ -51,12 +53,10 @@ pub struct Petition {
     pub confirm_by_email: bool,
     /// The petition has closed: it takes no more signatures.
     pub closed: bool,
-    /// The proof-of-work challenge a signature must answer: new with every
-    /// request for the petition, so caches must not keep this answer.
-    pub challenge: Challenge,
 }
 
-/// A proof-of-work challenge (see [`crate::proof`]).
+/// A proof-of-work challenge (see [`crate::proof`]):
+/// `GET /api/petitions/{slug}/challenge`, new with every request.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct Challenge {

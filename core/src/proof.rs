@@ -1,10 +1,10 @@
 //! Proof of work: the check that a signature came through the widget, without
 //! a third-party CAPTCHA.
 //!
-//! The server hands out a challenge (an opaque, signed token) with the
-//! petition. The widget searches for a `proof`, a number such that
-//! SHA-256(token ‖ proof as 8 little-endian bytes) starts with `difficulty`
-//! zero bits, while the person types. Checking takes one hash; finding takes
+//! The server hands out a challenge (an opaque, signed token) from a route of
+//! its own, beside the petition. The widget searches for a `proof`, a number
+//! such that SHA-256(token ‖ proof as 8 little-endian bytes) starts with
+//! `difficulty` zero bits, while the person types. Checking takes one hash; finding takes
 //! 2^difficulty on average, which costs a person a moment once and a bot the
 //! same for every signature. The server decides what the token means (expiry,
 //! single use, petition); this module only knows the arithmetic, the same on

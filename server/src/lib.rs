@@ -26,6 +26,7 @@ use anyhow::Context;
 use tokio::net::TcpListener;
 
 pub use config::Config;
+pub use http::PETITION_MAX_AGE_SECONDS;
 
 /// A started server: database open, petitions loaded, sockets bound.
 pub struct Server {

@@ -102,6 +102,16 @@ export async function shownCount(page, index = 0) {
   return Number(text.replace(/,/g, ""));
 }
 
+/**
+ * Waits until the widget shows `count` signatures. A reloaded page may get
+ * the petition from the browser's cache (it may be kept a few seconds), and
+ * the live count brings the number up to date as soon as its stream opens.
+ */
+export async function untilShownCount(page, count, index = 0) {
+  const words = new RegExp(`^${count.toLocaleString("en-GB")}$`);
+  await widget(page, index).locator("#pw-count-number", { hasText: words }).waitFor();
+}
+
 /** The count the server reports. */
 export async function serverCount(slug = "stop-sharing") {
   const response = await fetch(`${SERVER}/api/petitions/${slug}`);

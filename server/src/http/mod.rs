@@ -18,15 +18,17 @@ use std::{path::PathBuf, sync::Arc, time::Duration};
 
 use axum::{
     extract::{ConnectInfo, DefaultBodyLimit, FromRequestParts},
-    http::{header, request::Parts, Method},
+    http::{header, request::Parts, HeaderValue, Method},
     Router,
 };
 use petition_core::CountUpdate;
 use tokio::sync::{broadcast, watch};
+use tower::util::MapResponseLayer;
 use tower_http::{compression::CompressionLayer, cors::CorsLayer, timeout::TimeoutLayer, trace::TraceLayer};
 
 pub use error::Error;
 pub use metrics::router as metrics_router;
+pub use petitions::PETITION_MAX_AGE_SECONDS;
 pub use serve::serve;
 
 use crate::{guard::Guard, Config};
@@ -138,7 +140,10 @@ impl FromRequestParts<AppState> for Source {
 pub fn app(state: AppState) -> Router {
     // Partner pages on any origin load the widget and call the public API, so
     // both answer cross-origin requests. No credentials: the widget sends no
-    // cookies and the server sets none.
+    // cookies and the server sets none. `ETag` need not be exposed: the
+    // browser revalidates a cached petition itself (If-None-Match, 304)
+    // whatever the page's script may read; only a script reading the tag
+    // would need it in `Access-Control-Expose-Headers`, and none does.
     let cors = CorsLayer::new()
         .allow_origin(tower_http::cors::Any)
         .allow_methods([Method::GET, Method::POST])
@@ -170,8 +175,10 @@ pub fn app(state: AppState) -> Router {
         .merge(admin)
         .with_state(state.clone())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        // Skips text/event-stream by itself, so live events aren't buffered.
+        // Skips text/event-stream by itself, so live events aren't buffered,
+        // and bodies under 32 bytes, so a 304 stays empty.
         .layer(CompressionLayer::new())
+        .layer(MapResponseLayer::new(weaken_etag_when_compressed))
         // Method, path, status and latency only: never bodies, which hold
         // personal data, never query strings, and never a confirmation link's
         // token.
@@ -182,6 +189,21 @@ pub fn app(state: AppState) -> Router {
         // or 413 from them is counted. `Router::layer` wraps each route, so
         // the route it matched is known here.
         .layer(axum::middleware::from_fn_with_state(state, metrics::track))
+}
+
+/// A strong ETag names exact bytes (RFC 9110 §8.8.1), and the bytes a client
+/// gets from the CompressionLayer are not the ones the tag was computed from:
+/// such a tag is marked weak (`W/`), as nginx does. `If-None-Match` compares
+/// weakly, so the client's copy still revalidates with a 304.
+fn weaken_etag_when_compressed<B>(mut response: axum::http::Response<B>) -> axum::http::Response<B> {
+    let headers = response.headers_mut();
+    if headers.contains_key(header::CONTENT_ENCODING) {
+        let strong = headers.get(header::ETAG).filter(|tag| tag.as_bytes().starts_with(b"\""));
+        if let Some(weak) = strong.and_then(|tag| HeaderValue::from_bytes(&[b"W/", tag.as_bytes()].concat()).ok()) {
+            headers.insert(header::ETAG, weak);
+        }
+    }
+    response
 }
 
 /// `path` as the log may show it: a confirmation link's token is a secret.

@@ -3,7 +3,7 @@
 use axum::{
     body::Body,
     extract::{Path, Request, State},
-    http::{header, Method, StatusCode},
+    http::{header, HeaderMap, Method, StatusCode},
     middleware::Next,
     response::{IntoResponse, Response},
     routing::{get, post},
@@ -25,31 +25,107 @@ pub fn routes() -> Vec<ApiRoute> {
     ]
 }
 
+/// How long a browser or a shared cache (a CDN in front of the server) may
+/// reuse a petition's view without asking again. Every partner page view
+/// reads it, so a viral share's crowd is mostly answered by caches; and
+/// staleness is short and barely seen: the live-count stream, which the
+/// widget opens as soon as the petition is shown, sends the current count at
+/// once, and after that every new one. Only the other numbers (partners'
+/// counts, the professionals' tally, the reasons) can be this old, and a
+/// petition file's new words reach every page within this after a restart.
+pub const PETITION_MAX_AGE_SECONDS: u32 = 5;
+
 /// A petition's public view: its words, count, goal, milestones, partners'
-/// counts and public reasons (no personal data), and a fresh proof-of-work
-/// challenge for the form.
+/// counts and public reasons (no personal data). The same for every visitor
+/// (the proof-of-work challenge has its own route), so caches may keep it
+/// for [`PETITION_MAX_AGE_SECONDS`], and then revalidate it with its `ETag`.
 #[utoipa::path(
     get,
     path = "/api/petitions/{slug}",
     tag = "petitions",
-    params(("slug" = String, Path, description = "The petition's name, as in the embed tag", example = "stop-sharing")),
+    params(
+        ("slug" = String, Path, description = "The petition's name, as in the embed tag", example = "stop-sharing"),
+        ("If-None-Match" = Option<String>, Header,
+         description = "ETags of copies the client holds (or `*`): 304 when one is current"),
+    ),
     responses(
         (status = 200, description = "The petition", body = Petition,
-         headers(("Cache-Control" = String, description = "no-store"))),
+         headers(
+             ("Cache-Control" = String, description = "public, with a max-age of a few seconds"),
+             ("ETag" = String, description = "A hash of the body, quoted; weak (W/) when the server compressed the body"),
+         )),
+        (status = 304, description = "The copy named in If-None-Match is current; no body",
+         headers(
+             ("Cache-Control" = String, description = "public, with a max-age of a few seconds"),
+             ("ETag" = String, description = "The ETag the client holds, still current"),
+         )),
         (status = 404, description = "No petition has that name", body = ApiError),
         (status = 408, description = "The request took too long", body = ApiError),
     )
 )]
 pub(super) async fn show(
     State(state): State<AppState>,
-    Source(source): Source,
     Path(slug): Path<String>,
-) -> Result<impl IntoResponse, Error> {
-    let challenge = state.guard.challenge(&slug, &source);
-    let petition: Petition = store::petition(&state.db, &state.clock, &slug, challenge).await?;
-    // The count changes with every signature and the challenge with every
-    // request: caches must never reuse this answer.
-    Ok(([(header::CACHE_CONTROL, "no-store")], axum::Json(petition)))
+    request: HeaderMap,
+) -> Result<Response, Error> {
+    // Nothing about the visitor (no `Source`) goes into this answer: one
+    // cached copy serves everyone.
+    let petition: Petition = store::petition(&state.db, &state.clock, &slug).await?;
+    let body = serde_json::to_vec(&petition).expect("a petition's view is plain data, which always serialises");
+    let etag = etag_of(&body);
+    let headers = [
+        (header::CACHE_CONTROL, format!("public, max-age={PETITION_MAX_AGE_SECONDS}")),
+        (header::ETAG, etag.clone()),
+        // The CompressionLayer adds this to a 200 it compresses; a 304 must
+        // repeat it (RFC 9110 §15.4.5), so both say it from here.
+        (header::VARY, header::ACCEPT_ENCODING.as_str().to_owned()),
+    ];
+    // Not modified: the same headers, and no body at all.
+    if if_none_match(&request, &etag) {
+        return Ok((StatusCode::NOT_MODIFIED, headers).into_response());
+    }
+    Ok((headers, [(header::CONTENT_TYPE, "application/json")], body).into_response())
+}
+
+/// A strong validator for exactly these body bytes: the first 128 bits of
+/// their SHA-256 in hex, quoted. Any change to the petition's view (a
+/// signature counted, a reason shown, new words) changes it.
+fn etag_of(body: &[u8]) -> String {
+    use sha2::Digest;
+    format!("\"{}\"", hex::encode(&sha2::Sha256::digest(body)[..16]))
+}
+
+/// Whether the request's `If-None-Match` matches `etag` (RFC 9110 §13.1.2):
+/// `*`, or any entity tag in its lists (over one or several header lines)
+/// equal to `etag` by weak comparison, which ignores a `W/` prefix. A list
+/// that can't be read matches nothing: the client gets the whole answer.
+fn if_none_match(request: &HeaderMap, etag: &str) -> bool {
+    let values = request.get_all(header::IF_NONE_MATCH);
+    values.iter().filter_map(|value| value.to_str().ok()).any(|value| {
+        if value.trim() == "*" {
+            return true;
+        }
+        let mut rest = value;
+        loop {
+            rest = rest.trim_start_matches([' ', '\t', ',']);
+            if rest.is_empty() {
+                return false;
+            }
+            let tag = rest.strip_prefix("W/").unwrap_or(rest);
+            // An entity tag is quoted and holds no quote: find its end.
+            let Some(end) = tag.strip_prefix('"').and_then(|inner| inner.find('"')) else { return false };
+            let (quoted, after) = tag.split_at(end + 2);
+            // Only a separator, or the end, may follow it.
+            let after = after.trim_start_matches([' ', '\t']);
+            if !(after.is_empty() || after.starts_with(',')) {
+                return false;
+            }
+            if quoted == etag {
+                return true;
+            }
+            rest = after;
+        }
+    })
 }
 
 /// How much of an oversized body is read (and thrown away) so that its 413
@@ -76,8 +152,10 @@ async fn read_whole_body(request: Request, next: Next) -> Response {
     }
 }
 
-/// A new proof-of-work challenge alone, for a form whose challenge has
-/// expired. Any name gets one; signing checks the petition.
+/// A proof-of-work challenge for one visitor's form: the widget fetches one
+/// beside the petition, and another when a signature spent or outlived it.
+/// Never cached: each is new, and harder for a busy source. Any name gets
+/// one; signing checks the petition.
 #[utoipa::path(
     get,
     path = "/api/petitions/{slug}/challenge",

@@ -1,7 +1,7 @@
 //! Petitions: their definitions, the public view and the live state, and
 //! the server's secrets.
 
-use petition_core::{milestones, Challenge, CountUpdate, Milestone, Partner, Petition};
+use petition_core::{milestones, CountUpdate, Milestone, Partner, Petition};
 
 use super::{on_conn, on_pool, Db, StoreError};
 use crate::{clock::Clock, petition_file::PetitionFile};
@@ -83,7 +83,7 @@ pub const PETITION_VIEW_STATEMENTS: [&str; 5] = [VIEW_FIND, VIEW_MILESTONES, VIE
 ///
 /// Everything in it counts only counted signatures: flagged ones wait for
 /// the organiser, their reasons unseen.
-pub async fn petition(db: &Db, clock: &Clock, slug: &str, challenge: Challenge) -> Result<Petition, StoreError> {
+pub async fn petition(db: &Db, clock: &Clock, slug: &str) -> Result<Petition, StoreError> {
     let (id, definition, count) = find(db, slug).await?;
     let milestones = milestones_of(db, id, &definition).await?;
     let (reasons, healthcare, by_partner): (Vec<String>, i64, Vec<(String, i64)>) = on_pool!(db, pool => (
@@ -122,7 +122,6 @@ pub async fn petition(db: &Db, clock: &Clock, slug: &str, challenge: Challenge) 
         next_action: definition.next_action,
         confirm_by_email: definition.confirm_by_email,
         closed,
-        challenge,
     })
 }
 

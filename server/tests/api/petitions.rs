@@ -1,6 +1,9 @@
 //! `GET /api/petitions/{slug}`.
 
-use crate::helpers::spawn_app;
+use petition_server::PETITION_MAX_AGE_SECONDS;
+use serde_json::Value;
+
+use crate::helpers::{relaxed_guard, signature, spawn_app, spawn_guarded, TestApp};
 
 #[tokio::test]
 async fn the_demo_petition_is_there_from_the_start() {
@@ -20,20 +23,110 @@ async fn the_demo_petition_is_there_from_the_start() {
     assert_eq!(petition["supported_by"][0], "Doctors of the World UK");
 }
 
+/// `GET /api/petitions/stop-sharing` with these extra headers.
+async fn get_petition(app: &TestApp, headers: &[(&str, &str)]) -> reqwest::Response {
+    let mut request = app.client.get(format!("{}/api/petitions/stop-sharing", app.base));
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    request.send().await.unwrap()
+}
+
+fn header(response: &reqwest::Response, name: &str) -> String {
+    let value = response.headers().get(name).unwrap_or_else(|| panic!("the answer has no {name} header"));
+    value.to_str().unwrap().to_owned()
+}
+
 #[tokio::test]
-async fn the_petition_view_is_never_cached_and_is_open_to_other_origins() {
+async fn the_petition_view_is_the_same_for_everyone_so_caches_may_share_it_briefly() {
+    // Sources told apart by X-Forwarded-For, as behind a proxy.
+    let app = spawn_guarded(relaxed_guard()).await;
+    let from_medact = get_petition(&app, &[("Origin", "https://medact.example"), ("X-Forwarded-For", "203.0.113.7")]).await;
+    assert_eq!(from_medact.status(), 200);
+    assert_eq!(header(&from_medact, "cache-control"), format!("public, max-age={PETITION_MAX_AGE_SECONDS}"));
+    assert_eq!(header(&from_medact, "access-control-allow-origin"), "*");
+    assert!(from_medact.headers().get("set-cookie").is_none());
+    let etag = header(&from_medact, "etag");
+    assert!(etag.len() > 2 && etag.starts_with('"') && etag.ends_with('"'), "a strong, quoted ETag: {etag}");
+    let body = from_medact.bytes().await.unwrap();
+    let petition: Value = serde_json::from_slice(&body).unwrap();
+    assert!(petition.get("challenge").is_none(), "no per-visitor challenge in the shared view: {petition}");
+    // Another visitor, from another page, gets the same bytes and tag.
+    let from_elsewhere = get_petition(&app, &[("X-Forwarded-For", "198.51.100.5")]).await;
+    assert_eq!(header(&from_elsewhere, "etag"), etag);
+    assert_eq!(from_elsewhere.bytes().await.unwrap(), body);
+}
+
+#[tokio::test]
+async fn a_copy_that_is_still_current_is_confirmed_with_an_empty_304() {
     let app = spawn_app().await;
-    let response = app
+    let first = get_petition(&app, &[]).await;
+    let etag = header(&first, "etag");
+    let again = get_petition(&app, &[("If-None-Match", &etag)]).await;
+    assert_eq!(again.status(), 304);
+    assert_eq!(header(&again, "etag"), etag);
+    assert_eq!(header(&again, "cache-control"), format!("public, max-age={PETITION_MAX_AGE_SECONDS}"));
+    assert_eq!(header(&again, "access-control-allow-origin"), "*", "a partner page's revalidation is allowed too");
+    assert!(again.bytes().await.unwrap().is_empty(), "a 304 has no body");
+}
+
+#[tokio::test]
+async fn a_new_signature_changes_the_etag_and_the_old_copy_gets_the_new_count() {
+    let app = spawn_app().await;
+    let before = get_petition(&app, &[]).await;
+    let old_etag = header(&before, "etag");
+    assert_eq!(app.sign("stop-sharing", &signature("counted@example.org")).await.status(), 200);
+    let after = get_petition(&app, &[("If-None-Match", &old_etag)]).await;
+    assert_eq!(after.status(), 200, "the old copy is stale");
+    let new_etag = header(&after, "etag");
+    assert_ne!(new_etag, old_etag);
+    let petition: Value = after.json().await.unwrap();
+    assert_eq!(petition["signature_count"], 1);
+    assert_eq!(get_petition(&app, &[("If-None-Match", &new_etag)]).await.status(), 304);
+}
+
+#[tokio::test]
+async fn if_none_match_compares_weakly_and_reads_lists_and_star() {
+    let app = spawn_app().await;
+    let etag = header(&get_petition(&app, &[]).await, "etag");
+    let status = |value: String| {
+        let app = &app;
+        async move { get_petition(app, &[("If-None-Match", &value)]).await.status().as_u16() }
+    };
+    assert_eq!(status(format!("W/{etag}")).await, 304, "weak comparison ignores W/");
+    assert_eq!(status(format!("\"0123\", W/\"4567\",{etag}")).await, 304, "any tag of a list");
+    assert_eq!(status(format!("  W/\"a,b\" ,\t{etag} ")).await, 304, "a comma inside a tag, and spaces");
+    assert_eq!(status("*".into()).await, 304, "* matches any current copy");
+    assert_eq!(status("\"0123\", W/\"4567\"".into()).await, 200, "no tag of the list is current");
+    assert_eq!(status(etag.trim_matches('"').into()).await, 200, "an unquoted tag is not an entity tag");
+    assert_eq!(status(format!("{}x\"", etag.trim_end_matches('"'))).await, 200, "a longer tag is another tag");
+    assert_eq!(status(format!("{etag}x")).await, 200, "a tag run into other text is not read");
+    // Several header lines are one list.
+    let lines = app
         .client
         .get(format!("{}/api/petitions/stop-sharing", app.base))
-        .header("Origin", "https://medact.example")
+        .header("If-None-Match", "\"0123\"")
+        .header("If-None-Match", etag.as_str())
         .send()
         .await
         .unwrap();
-    // It carries a single-use challenge: no cache may hand it to someone else.
-    assert_eq!(response.headers()["cache-control"], "no-store");
-    assert_eq!(response.headers()["access-control-allow-origin"], "*");
-    assert!(response.headers().get("set-cookie").is_none());
+    assert_eq!(lines.status(), 304, "a tag on a second If-None-Match line");
+}
+
+#[tokio::test]
+async fn a_compressed_view_carries_a_weak_etag_that_still_revalidates() {
+    let app = spawn_app().await;
+    let plain = header(&get_petition(&app, &[]).await, "etag");
+    let gzipped = get_petition(&app, &[("Accept-Encoding", "gzip")]).await;
+    assert_eq!(header(&gzipped, "content-encoding"), "gzip");
+    assert_eq!(header(&gzipped, "etag"), format!("W/{plain}"), "its bytes are not the ones the tag names");
+    assert!(header(&gzipped, "vary").to_lowercase().contains("accept-encoding"));
+    let weak = header(&gzipped, "etag");
+    let again = get_petition(&app, &[("Accept-Encoding", "gzip"), ("If-None-Match", &weak)]).await;
+    assert_eq!(again.status(), 304);
+    assert!(again.headers().get("content-encoding").is_none(), "nothing to decode in a 304");
+    assert!(header(&again, "vary").to_lowercase().contains("accept-encoding"), "a 304 says what the 200 varies on");
+    assert!(again.bytes().await.unwrap().is_empty());
 }
 
 #[tokio::test]
