@@ -108,7 +108,8 @@ async fn measure(root: &Path, binary: &Path, streams: usize) -> anyhow::Result<V
     rows.push(reads(&server.base, "petition reads, 0 signatures").await?);
     for clients in SIGNING_CLIENTS {
         step(&format!("signing, {clients} people at once"));
-        rows.push(signing(&server.base, clients, &next_signer).await?);
+        // A refusal is the server's to explain: its last words go with it.
+        rows.push(signing(&server.base, clients, &next_signer).await.with_context(|| server.log())?);
     }
     step(&format!("{streams} live-count streams, then one signature"));
     rows.extend(live_streams(&server, streams, &next_signer).await?);
@@ -501,7 +502,11 @@ fn report(rows: &[Row]) {
         .ok()
         .and_then(|info| info.lines().find_map(|l| l.strip_prefix("MemTotal:").map(|m| m.trim().to_owned())))
         .unwrap_or_default();
-    println!("\nMachine: {cores} cores (nproc), {cpu}, {memory} memory; the load generator runs on the same cores.\n");
+    // Whatever else runs here takes its share of the cores too.
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let load = load.split_whitespace().take(3).collect::<Vec<_>>().join(" ");
+    println!("\nMachine: {cores} cores (nproc), {cpu}, {memory} memory; the load generator runs on the same cores.");
+    println!("Load average at the end (1, 5, 15 min): {load}.\n");
     println!("| | result | p50 | p99 | goal | met |");
     println!("| --- | --- | ---: | ---: | --- | --- |");
     for row in rows {
