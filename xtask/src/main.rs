@@ -3,6 +3,7 @@
 //! README commands work on a fresh Debian machine.
 
 mod build;
+mod loadtest;
 mod server;
 mod setup;
 mod test;
@@ -24,6 +25,8 @@ Tasks:
           Chromium (wasm-bindgen-test), and end-to-end tests (Playwright)
   build   build the widget (pkg/) and the server, and report the widget's size
   bench   measure how soon the form shows after the tag, and what it transfers
+  loadtest  how many signatures, reads and live streams one release server
+          takes here, and 20 kill -9s while signing (a few minutes)
   screenshots  retake docs/*.png: the widget in each state, desktop and phone
   setup   install the tools the other tasks need (they call it themselves)
 ";
@@ -53,6 +56,7 @@ fn main() -> anyhow::Result<()> {
             build::all(&root)?;
             test::bench(&root)
         }
+        Some("loadtest") => loadtest::all(&root),
         Some("screenshots") => {
             setup::all(&root)?;
             build::all(&root)?;

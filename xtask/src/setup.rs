@@ -129,3 +129,17 @@ fn chromium() -> anyhow::Result<()> {
         .args(["install", "-y", "-q", "--no-install-recommends", "chromium", "chromium-driver"])
         .env("DEBIAN_FRONTEND", "noninteractive"))
 }
+
+/// The HTTP benchmarking tool `cargo xtask loadtest` reads with: Debian's `wrk`.
+pub fn wrk() -> anyhow::Result<()> {
+    if Command::new("wrk").arg("--version").output().is_ok() {
+        return Ok(());
+    }
+    let root_user = output(Command::new("id").arg("-u")).is_some_and(|uid| uid.trim() == "0");
+    if !root_user {
+        bail!("the load test reads with wrk; install it with\n  sudo apt-get install -y wrk");
+    }
+    step("installing wrk (Debian package)");
+    run(Command::new("apt-get").args(["update", "-q"]))?;
+    run(Command::new("apt-get").args(["install", "-y", "-q", "--no-install-recommends", "wrk"]).env("DEBIAN_FRONTEND", "noninteractive"))
+}

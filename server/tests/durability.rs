@@ -1,0 +1,44 @@
+//! An acknowledged signature survives the server being killed outright.
+//!
+//! The real binary runs as a child process and is killed with SIGKILL while
+//! people are signing, three times, restarting on the same database each
+//! time (see `durability/scenario.rs`, which `cargo xtask loadtest` also runs,
+//! twenty times). Afterwards everyone who was told "thank you" is stored and
+//! counted exactly once, the petition shows exactly that many, and every
+//! number the server keeps equals a recount of the rows.
+
+#[path = "durability/scenario.rs"]
+mod scenario;
+
+use std::path::Path;
+
+use scenario::Scenario;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_acknowledged_signature_survives_kill_9_and_counts_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let database_url = format!("sqlite://{}", dir.path().join("petitions.db").display());
+    survives_kill_9(&database_url, dir.path()).await;
+}
+
+/// The scenario on the database at `database_url` (a variant for another
+/// database calls this with its own URL), with `dir` for the petition file
+/// and mail.
+async fn survives_kill_9(database_url: &str, dir: &Path) {
+    let outcome = Scenario {
+        binary: env!("CARGO_BIN_EXE_petition-server").into(),
+        root: Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/..")).to_path_buf(),
+        database_url: database_url.to_owned(),
+        dir: dir.to_path_buf(),
+        cycles: 3,
+        clients: 8,
+        // Enough that each kill falls in the middle of steady signing.
+        kill_after: 40,
+    }
+    .run()
+    .await
+    .unwrap_or_else(|error| panic!("{error:#}"));
+    println!("{outcome:?}");
+    // Three servers each thanked 40 people before they died.
+    assert!(outcome.acknowledged >= 3 * 40, "{outcome:?}");
+}

@@ -1,0 +1,516 @@
+//! `cargo xtask loadtest`: what one release server takes on this machine.
+//! Signing with real challenges and proofs at 16 and 64 people at once,
+//! petition reads at no signatures and at a million, 20,000 live-count
+//! streams waiting for one new signature, and twenty kill -9s in the middle
+//! of signing. A benchmark, not a test: it prints a table, and fails only if
+//! something breaks (a refused signature, a lost one, a stream that never
+//! hears of the new count).
+//!
+//! Everything runs on this machine, on loopback, and stops by itself: every
+//! loop is bounded in time or count. The load generator shares the cores
+//! with the server, so the numbers are a floor for a server with a machine
+//! of its own.
+
+// The kill -9 scenario is the durability test's own, shared by path.
+#[path = "../../server/tests/durability/scenario.rs"]
+mod scenario;
+
+use std::{
+    net::{Ipv4Addr, SocketAddr},
+    path::{Path, PathBuf},
+    process::Command,
+    sync::{
+        atomic::{AtomicUsize, Ordering},
+        Arc,
+    },
+    time::{Duration, Instant},
+};
+
+use anyhow::{bail, ensure, Context};
+use scenario::{ServerProcess, Scenario};
+use tokio::{
+    io::{AsyncReadExt, AsyncWriteExt},
+    net::{TcpSocket, TcpStream},
+};
+
+use crate::{run, setup, step};
+
+/// How long each signing and read measurement runs.
+const MEASURE_FOR: Duration = Duration::from_secs(10);
+/// People signing at once, one measurement each.
+const SIGNING_CLIENTS: [usize; 2] = [16, 64];
+/// Connections `wrk` keeps busy reading the petition.
+const READ_CONNECTIONS: usize = 64;
+/// Signatures seeded for the second read measurement.
+const SEEDED: u64 = 1_000_000;
+/// Live-count streams held open on the one server.
+const STREAMS: usize = 20_000;
+/// The longest any stream may take to hear of the new count before it
+/// counts as missed (the goal is 2 s).
+const STREAM_PATIENCE: Duration = Duration::from_secs(30);
+/// Descriptors each process needs besides the streams: the server's
+/// database files and listener, the generator's own.
+const SPARE_FILES: u64 = 100;
+/// Kill -9 cycles of the durability scenario.
+const KILLS: usize = 20;
+
+/// One line of the report.
+struct Row {
+    what: String,
+    rate: String,
+    p50: String,
+    p99: String,
+    goal: &'static str,
+    met: bool,
+}
+
+pub fn all(root: &Path) -> anyhow::Result<()> {
+    let release = target_dir(root).join("release");
+    if cfg!(debug_assertions) {
+        // The load generator must not be what is measured (an unoptimised
+        // HTTP client on the same cores would be), so the task runs again,
+        // optimised. One build for both: built apart, their shared
+        // dependencies would be built twice, with different features.
+        setup::wrk()?;
+        step("building the petition server and the load generator (release)");
+        run(Command::new("cargo").args(["build", "--release", "--package", "petition-server", "--package", "xtask"]))?;
+        return run(Command::new(release.join("xtask")).arg("loadtest"));
+    }
+    // Optimised: started by the task above, which built the server beside it.
+    let binary = release.join("petition-server");
+    // Each stream is a descriptor here and one in the server, which inherits
+    // the limit.
+    let streams = raise_open_files(STREAMS as u64 + SPARE_FILES)?.saturating_sub(SPARE_FILES).min(STREAMS as u64) as usize;
+    let rows = tokio::runtime::Runtime::new()?.block_on(measure(root, &binary, streams))?;
+    report(&rows);
+    Ok(())
+}
+
+/// Where cargo builds: `CARGO_TARGET_DIR`, or `target/`.
+fn target_dir(root: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from)
+}
+
+async fn measure(root: &Path, binary: &Path, streams: usize) -> anyhow::Result<Vec<Row>> {
+    let dir = target_dir(root).join("loadtest");
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir)?;
+    }
+    std::fs::create_dir_all(&dir)?;
+    let database_url = format!("sqlite://{}", dir.join("petitions.db").display());
+    let args = scenario::server_args(root, &database_url, &dir)?;
+    let mut rows = Vec::new();
+    // Signers are numbered across every measurement: each signs once.
+    let next_signer = Arc::new(AtomicUsize::new(0));
+
+    let server = ServerProcess::start(binary, &args).await?;
+    step("petition reads, no signatures (wrk)");
+    rows.push(reads(&server.base, "petition reads, 0 signatures").await?);
+    for clients in SIGNING_CLIENTS {
+        step(&format!("signing, {clients} people at once"));
+        // A refusal is the server's to explain: its last words go with it.
+        rows.push(signing(&server.base, clients, &next_signer).await.with_context(|| server.log())?);
+    }
+    step(&format!("{streams} live-count streams, then one signature"));
+    rows.extend(live_streams(&server, streams, &next_signer).await?);
+    server.kill();
+
+    step(&format!("seeding {SEEDED} signatures straight into the database"));
+    let began = Instant::now();
+    let count = seed(&database_url).await?;
+    println!("{count} signatures counted after {:.1?}", began.elapsed());
+    let server = ServerProcess::start(binary, &args).await?;
+    step("petition reads, a million signatures (wrk)");
+    rows.push(reads(&server.base, &format!("petition reads, {count} signatures")).await?);
+    server.kill();
+
+    step(&format!("kill -9 while signing, {KILLS} times"));
+    let durability = dir.join("durability");
+    std::fs::create_dir_all(&durability)?;
+    let outcome = Scenario {
+        binary: binary.to_path_buf(),
+        root: root.to_path_buf(),
+        database_url: format!("sqlite://{}", durability.join("petitions.db").display()),
+        dir: durability,
+        cycles: KILLS,
+        clients: 16,
+        kill_after: 200,
+    }
+    .run()
+    .await
+    .context("the kill -9 scenario")?;
+    let mut restarts = outcome.restarts.clone();
+    restarts.sort();
+    rows.push(Row {
+        what: format!("kill -9 while signing, {KILLS} cycles: restart time"),
+        rate: format!(
+            "{} thanked, all stored once and counted ({} resent after a kill)",
+            outcome.acknowledged, outcome.resent
+        ),
+        p50: ms(percentile(&restarts, 50.0)),
+        p99: format!("max {}", ms(*restarts.last().unwrap_or(&Duration::ZERO))),
+        goal: "none lost, counts = recount",
+        met: true,
+    });
+    Ok(rows)
+}
+
+/// `wrk` reading the petition for [`MEASURE_FOR`] over [`READ_CONNECTIONS`].
+async fn reads(base: &str, what: &str) -> anyhow::Result<Row> {
+    let url = format!("{base}/api/petitions/{}", scenario::SLUG);
+    let output = tokio::process::Command::new("wrk")
+        .args(["--threads", "2", "--connections", &READ_CONNECTIONS.to_string()])
+        .args(["--duration", &format!("{}s", MEASURE_FOR.as_secs()), "--latency", &url])
+        .output()
+        .await
+        .context("running wrk")?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    ensure!(output.status.success(), "wrk failed:\n{text}{}", String::from_utf8_lossy(&output.stderr));
+    // Anything but a 200 (wrk counts them) is a failed read.
+    ensure!(!text.contains("Non-2xx"), "some reads failed:\n{text}");
+    let field = |label: &str| {
+        text.lines()
+            .map(str::trim)
+            .find_map(|line| line.strip_prefix(label))
+            .map(str::trim)
+            .with_context(|| format!("no {label:?} in wrk's output:\n{text}"))
+    };
+    let rate: f64 = field("Requests/sec:")?.parse()?;
+    let p50 = wrk_duration(field("50%")?)?;
+    let p99 = wrk_duration(field("99%")?)?;
+    Ok(Row {
+        what: what.to_owned(),
+        rate: format!("{rate:.0} reads/s"),
+        p50: ms(p50),
+        p99: ms(p99),
+        goal: "≥ 50,000/s, p99 < 5 ms",
+        met: rate >= 50_000.0 && p99 < Duration::from_millis(5),
+    })
+}
+
+/// A duration as wrk writes it: `612.00us`, `1.23ms`, `2.01s`.
+fn wrk_duration(text: &str) -> anyhow::Result<Duration> {
+    let (number, scale) = if let Some(n) = text.strip_suffix("us") {
+        (n, 1e-6)
+    } else if let Some(n) = text.strip_suffix("ms") {
+        (n, 1e-3)
+    } else if let Some(n) = text.strip_suffix('s') {
+        (n, 1.0)
+    } else if let Some(n) = text.strip_suffix('m') {
+        (n, 60.0)
+    } else {
+        bail!("not a duration from wrk: {text:?}")
+    };
+    Ok(Duration::from_secs_f64(number.parse::<f64>()? * scale))
+}
+
+/// `clients` people signing as fast as they can for [`MEASURE_FOR`], each
+/// signature a new person's: a challenge, its proof, the signature. The
+/// latency is the signature's POST, answered once it is on disk.
+async fn signing(base: &str, clients: usize, next_signer: &Arc<AtomicUsize>) -> anyhow::Result<Row> {
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(30)).build()?;
+    let began = Instant::now();
+    let until = began + MEASURE_FOR;
+    let tasks: Vec<_> = (0..clients)
+        .map(|_| {
+            let (client, base, next_signer) = (client.clone(), base.to_owned(), next_signer.clone());
+            tokio::spawn(async move {
+                let mut latencies = Vec::new();
+                let mut refused = Vec::new();
+                while Instant::now() < until {
+                    let n = next_signer.fetch_add(1, Ordering::Relaxed);
+                    match scenario::sign(&client, &base, scenario::signer(n)).await {
+                        Ok((200, took)) => latencies.push(took),
+                        Ok((status, _)) => refused.push(status),
+                        Err(error) => return Err(anyhow::Error::from(error).context("signing")),
+                    }
+                }
+                Ok((latencies, refused))
+            })
+        })
+        .collect();
+    let mut latencies = Vec::new();
+    let mut refused = Vec::new();
+    for task in tasks {
+        let (l, r) = task.await??;
+        latencies.extend(l);
+        refused.extend(r);
+    }
+    let elapsed = began.elapsed();
+    ensure!(refused.is_empty(), "{} signatures refused, with statuses {:?}", refused.len(), &refused[..refused.len().min(10)]);
+    latencies.sort();
+    let rate = latencies.len() as f64 / elapsed.as_secs_f64();
+    let p99 = percentile(&latencies, 99.0);
+    Ok(Row {
+        what: format!("signing, {clients} people at once ({} × 200)", latencies.len()),
+        rate: format!("{rate:.0} signatures/s"),
+        p50: ms(percentile(&latencies, 50.0)),
+        p99: ms(p99),
+        goal: "≥ 5,000/s, p99 < 50 ms",
+        met: rate >= 5_000.0 && p99 < Duration::from_millis(50),
+    })
+}
+
+/// Opens `count` live-count streams, each until it has the current count,
+/// then signs once and measures how long each stream takes to show the new
+/// count; and what each open stream costs the server in memory.
+async fn live_streams(server: &ServerProcess, count: usize, next_signer: &Arc<AtomicUsize>) -> anyhow::Result<Vec<Row>> {
+    let addr: SocketAddr = server.base.trim_start_matches("http://").parse()?;
+    let before = rss_bytes(server.pid())?;
+    // Opening twenty thousand at once would overflow the listen queue: a few
+    // hundred connect at a time, each until its first event arrives.
+    let opening = Arc::new(tokio::sync::Semaphore::new(256));
+    let (opened, mut open) = tokio::sync::mpsc::channel::<anyhow::Result<()>>(count);
+    let began = Instant::now();
+    let streams: Vec<_> = (0..count)
+        .map(|i| {
+            let (opening, opened) = (opening.clone(), opened.clone());
+            tokio::spawn(async move {
+                let permit = opening.acquire_owned().await?;
+                let first = tokio::time::timeout(STREAM_PATIENCE, open_stream(i, addr)).await;
+                drop(permit);
+                let (mut stream, mut buffer, current) = match first {
+                    Ok(Ok(open)) => {
+                        opened.send(Ok(())).await.ok();
+                        open
+                    }
+                    Ok(Err(error)) => {
+                        opened.send(Err(error)).await.ok();
+                        return Ok(None);
+                    }
+                    Err(_) => {
+                        opened.send(Err(anyhow::anyhow!("no first event"))).await.ok();
+                        return Ok(None);
+                    }
+                };
+                // Nothing else signs meanwhile: the next count is one more.
+                let heard = tokio::time::timeout(STREAM_PATIENCE, async {
+                    while next_count(&mut stream, &mut buffer).await? <= current {}
+                    anyhow::Ok(Instant::now())
+                })
+                .await;
+                anyhow::Ok(heard.ok().and_then(Result::ok))
+            })
+        })
+        .collect();
+    drop(opened);
+    let mut failed = Vec::new();
+    for _ in 0..count {
+        match open.recv().await {
+            Some(Ok(())) => {}
+            Some(Err(error)) => failed.push(format!("{error:#}")),
+            None => break,
+        }
+    }
+    ensure!(
+        failed.is_empty(),
+        "{} of {count} streams did not open; the first: {}",
+        failed.len(),
+        failed.first().cloned().unwrap_or_default()
+    );
+    println!("{count} streams open after {:.1?}", began.elapsed());
+    let after = rss_bytes(server.pid())?;
+
+    let client = reqwest::Client::new();
+    let signed = Instant::now();
+    let (status, _) = scenario::sign(&client, &server.base, scenario::signer(next_signer.fetch_add(1, Ordering::Relaxed))).await?;
+    ensure!(status == 200, "the signature for the streams got {status}");
+    let mut delays = Vec::with_capacity(count);
+    for stream in streams {
+        if let Some(heard) = stream.await?? {
+            delays.push(heard.saturating_duration_since(signed));
+        }
+    }
+    let missed = count - delays.len();
+    delays.sort();
+    let slowest = delays.last().copied().unwrap_or(STREAM_PATIENCE);
+    let per_stream = after.saturating_sub(before) as f64 / count as f64;
+    Ok(vec![
+        Row {
+            what: format!("{count} live-count streams: new count after a signature"),
+            rate: if missed == 0 { format!("all {count} heard it") } else { format!("{missed} never heard it") },
+            p50: ms(percentile(&delays, 50.0)),
+            p99: format!("{} (max {})", ms(percentile(&delays, 99.0)), ms(slowest)),
+            goal: "20,000 streams, each within 2 s",
+            met: missed == 0 && count >= 20_000 && slowest <= Duration::from_secs(2),
+        },
+        Row {
+            what: format!("{count} live-count streams: server memory"),
+            rate: format!("{:.1} KiB per stream ({} → {} MiB)", per_stream / 1024.0, before >> 20, after >> 20),
+            p50: "".into(),
+            p99: "".into(),
+            goal: "",
+            met: true,
+        },
+    ])
+}
+
+/// Connection `i` to the event stream: connected (from one of several
+/// loopback addresses, so twenty thousand connections don't need twenty
+/// thousand ports of one), asked, and read until its first count. Returns
+/// the stream, what is left unread, and that count.
+async fn open_stream(i: usize, server: SocketAddr) -> anyhow::Result<(TcpStream, Vec<u8>, u64)> {
+    let socket = TcpSocket::new_v4()?;
+    socket.bind(SocketAddr::from((Ipv4Addr::new(127, 0, 0, 2 + (i % 16) as u8), 0)))?;
+    let mut stream = socket.connect(server).await.context("connecting")?;
+    let request = format!(
+        "GET /api/events?petitions={} HTTP/1.1\r\nHost: {server}\r\nAccept: text/event-stream\r\n\r\n",
+        scenario::SLUG
+    );
+    stream.write_all(request.as_bytes()).await?;
+    let mut buffer = Vec::new();
+    let current = next_count(&mut stream, &mut buffer).await?;
+    Ok((stream, buffer, current))
+}
+
+/// Reads `stream` until the next `"signature_count":N` and returns N; what
+/// follows it stays in `buffer`. An answer other than 200 is an error.
+async fn next_count(stream: &mut TcpStream, buffer: &mut Vec<u8>) -> anyhow::Result<u64> {
+    const KEY: &[u8] = b"\"signature_count\":";
+    loop {
+        if buffer.starts_with(b"HTTP/") && buffer.len() >= 12 && !buffer.starts_with(b"HTTP/1.1 200") {
+            let line = buffer.split(|&b| b == b'\r').next().unwrap_or_default();
+            bail!("the stream was refused: {}", String::from_utf8_lossy(line));
+        }
+        if let Some(at) = buffer.windows(KEY.len()).position(|w| w == KEY) {
+            let digits = at + KEY.len();
+            if let Some(length) = buffer[digits..].iter().position(|b| !b.is_ascii_digit()) {
+                let count = std::str::from_utf8(&buffer[digits..digits + length])?.parse()?;
+                buffer.drain(..digits + length);
+                return Ok(count);
+            }
+        }
+        let mut chunk = [0u8; 4096];
+        let read = stream.read(&mut chunk).await?;
+        ensure!(read > 0, "the stream ended");
+        buffer.extend_from_slice(&chunk[..read]);
+    }
+}
+
+/// The resident memory of process `pid`, from /proc.
+fn rss_bytes(pid: u32) -> anyhow::Result<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    let kib = status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .context("no VmRSS in /proc/PID/status")?;
+    Ok(kib * 1024)
+}
+
+/// Writes [`SEEDED`] signatures straight into the (stopped) server's
+/// database in one statement, spread over partners and professions, and
+/// sets every kept number from the rows as `admin::recount` would.
+/// Signing a million times over HTTP would take longer and prove nothing
+/// more about reading. Returns the count.
+async fn seed(database_url: &str) -> anyhow::Result<i64> {
+    let db = sqlx::SqlitePool::connect(database_url).await?;
+    let id: i64 = sqlx::query_scalar("SELECT id FROM petitions WHERE slug = ?1").bind(scenario::SLUG).fetch_one(&db).await?;
+    let mut tx = db.begin().await?;
+    sqlx::query(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?2)
+         INSERT INTO signatures (petition_id, first_name, last_name, email, canonical_email, postcode, profession,
+                                 reason, reason_status, consent, partner, created_at, status)
+         SELECT ?1, 'Seed', '', 'seed' || i || '@example.org', 'seed' || i || '@example.org', 'E1 6AN',
+                CASE i % 3 WHEN 0 THEN 'doctor' WHEN 1 THEN 'nurse' ELSE NULL END,
+                CASE WHEN i % 3 = 0 THEN 'A reason' ELSE '' END, CASE WHEN i % 3 = 0 THEN 'public' END, 0,
+                CASE i % 4 WHEN 0 THEN 'medact' WHEN 1 THEN 'asylum-matters' ELSE NULL END,
+                '2026-11-22T10:00:00Z', 'counted'
+         FROM n",
+    )
+    .bind(id)
+    .bind(SEEDED as i64)
+    .execute(&mut *tx)
+    .await?;
+    let count: i64 = sqlx::query_scalar(
+        "UPDATE petitions SET
+             signature_count = (SELECT COUNT(*) FROM signatures WHERE petition_id = ?1 AND status = 'counted'),
+             healthcare_count = (SELECT COUNT(*) FROM signatures WHERE petition_id = ?1 AND status = 'counted'
+                                 AND profession IN ('doctor', 'nurse', 'midwife'))
+         WHERE id = ?1 RETURNING signature_count",
+    )
+    .bind(id)
+    .fetch_one(&mut *tx)
+    .await?;
+    sqlx::query("DELETE FROM partner_counts WHERE petition_id = ?1").bind(id).execute(&mut *tx).await?;
+    sqlx::query(
+        "INSERT INTO partner_counts (petition_id, partner, signature_count) SELECT petition_id, partner, COUNT(*)
+         FROM signatures WHERE petition_id = ?1 AND status = 'counted' AND partner IS NOT NULL GROUP BY partner",
+    )
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "UPDATE milestones SET reached_at = '2026-11-22T10:00:00Z'
+         WHERE petition_id = ?1 AND reached_at IS NULL AND count <= ?2",
+    )
+    .bind(id)
+    .bind(count)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    sqlx::query("ANALYZE").execute(&db).await?;
+    db.close().await;
+    Ok(count)
+}
+
+/// Raises this process's limit on open files to `want` (root may raise the
+/// hard limit; others get what the hard limit allows). Children inherit it.
+/// Returns the limit now in force.
+fn raise_open_files(want: u64) -> anyhow::Result<u64> {
+    let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: getrlimit and setrlimit only read and write the struct given.
+    unsafe {
+        ensure!(libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0, "getrlimit failed");
+        if limit.rlim_cur >= want {
+            return Ok(limit.rlim_cur);
+        }
+        let raised = libc::rlimit { rlim_cur: want, rlim_max: limit.rlim_max.max(want) };
+        if libc::setrlimit(libc::RLIMIT_NOFILE, &raised) == 0 {
+            return Ok(want);
+        }
+        // Not allowed to (not root, or a container without CAP_SYS_RESOURCE):
+        // as far as the hard limit goes.
+        let soft = libc::rlimit { rlim_cur: limit.rlim_max.min(want), rlim_max: limit.rlim_max };
+        ensure!(libc::setrlimit(libc::RLIMIT_NOFILE, &soft) == 0, "setrlimit failed");
+        println!("(open files are limited to {}, and can't be raised here: fewer streams than {STREAMS})", soft.rlim_cur);
+        Ok(soft.rlim_cur)
+    }
+}
+
+/// The `p`th percentile of sorted `values`.
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+fn ms(duration: Duration) -> String {
+    format!("{:.1} ms", duration.as_secs_f64() * 1000.0)
+}
+
+/// The table, in Markdown (for the README), with the machine it ran on.
+fn report(rows: &[Row]) {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| info.lines().find_map(|l| l.strip_prefix("model name").map(|m| m.trim_start_matches([' ', '\t', ':']).to_owned())))
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let memory = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|info| info.lines().find_map(|l| l.strip_prefix("MemTotal:").map(|m| m.trim().to_owned())))
+        .unwrap_or_default();
+    // Whatever else runs here takes its share of the cores too.
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let load = load.split_whitespace().take(3).collect::<Vec<_>>().join(" ");
+    println!("\nMachine: {cores} cores (nproc), {cpu}, {memory} memory; the load generator runs on the same cores.");
+    println!("Load average at the end (1, 5, 15 min): {load}.\n");
+    println!("| | result | p50 | p99 | goal | met |");
+    println!("| --- | --- | ---: | ---: | --- | --- |");
+    for row in rows {
+        let met = if row.goal.is_empty() { "" } else if row.met { "yes" } else { "**no**" };
+        println!("| {} | {} | {} | {} | {} | {met} |", row.what, row.rate, row.p50, row.p99, row.goal);
+    }
+}
