@@ -143,3 +143,20 @@ pub fn wrk() -> anyhow::Result<()> {
     run(Command::new("apt-get").args(["update", "-q"]))?;
     run(Command::new("apt-get").args(["install", "-y", "-q", "--no-install-recommends", "wrk"]).env("DEBIAN_FRONTEND", "noninteractive"))
 }
+
+/// The PostgreSQL the server's suite runs on (`PETITION_TEST_POSTGRES`, or
+/// `postgres://root@127.0.0.1:5432`) answers; if not, the test command stops
+/// here and says so, rather than skipping half the suite.
+pub fn postgres_answers() -> anyhow::Result<()> {
+    let server = std::env::var("PETITION_TEST_POSTGRES").unwrap_or_else(|_| "postgres://root@127.0.0.1:5432".into());
+    let answered = Command::new("psql").args([&format!("{server}/postgres"), "-qAtc", "SELECT 1"]).output();
+    match answered {
+        Ok(output) if output.status.success() => Ok(()),
+        Ok(output) => anyhow::bail!(
+            "PostgreSQL at {server} does not answer ({}): the server's suite runs on it too. Start it, or point \
+             PETITION_TEST_POSTGRES at one (a superuser: each test creates and drops its own database)",
+            String::from_utf8_lossy(&output.stderr).trim()
+        ),
+        Err(error) => anyhow::bail!("psql could not run ({error}): install postgresql-client to test on PostgreSQL"),
+    }
+}

@@ -1,7 +1,8 @@
 //! `cargo xtask test`: every layer of tests, each against the real thing.
 //!
-//! 1. Rust tests of core and the server (real SQLite files, real HTTP); then,
-//!    on its own, the server's bulk fuzz test.
+//! 1. Rust tests of core and the server (real SQLite files, real HTTP); the
+//!    server's API suite again on PostgreSQL (127.0.0.1:5432, a fresh
+//!    database per test); then, on its own, the server's bulk fuzz test.
 //! 2. The widget in headless Chromium (wasm-bindgen-test), against a running
 //!    petition server.
 //! 3. The public API against its description (schemathesis).
@@ -24,7 +25,13 @@ pub fn all(root: &Path) -> anyhow::Result<()> {
         took.push((name, began.elapsed()));
         result
     };
-    timed("core and server tests", &mut || run(Command::new("cargo").args(["test", "--workspace", "--exclude", "petition-widget"])))?;
+    timed("core and server tests (SQLite)", &mut || run(Command::new("cargo").args(["test", "--workspace", "--exclude", "petition-widget"])))?;
+    timed("the server's API suite on PostgreSQL", &mut || {
+        setup::postgres_answers()?;
+        run(Command::new("cargo")
+            .args(["test", "--package", "petition-server", "--test", "api"])
+            .env("PETITION_TEST_DATABASE", "postgres"))
+    })?;
     // Alone, so that its 100,000 requests don't slow every other test down.
     timed("hostile request bodies in bulk (the server's fuzz test)", &mut || {
         run(Command::new("cargo").args(["test", "--package", "petition-server", "--test", "fuzz"]))

@@ -360,9 +360,10 @@ fn client() -> reqwest::Client {
 /// no server running: each of `acknowledged` is stored once and counted, no
 /// one else is, and every kept number equals a full recount of the rows.
 pub async fn audit(database_url: &str, acknowledged: &BTreeSet<usize>) -> anyhow::Result<()> {
-    let db = sqlx::SqlitePool::connect(database_url).await?;
-    let id: i64 = sqlx::query_scalar("SELECT id FROM petitions WHERE slug = ?1").bind(SLUG).fetch_one(&db).await?;
-    let rows: Vec<(String, String)> = sqlx::query_as("SELECT canonical_email, status FROM signatures WHERE petition_id = ?1")
+    sqlx::any::install_default_drivers();
+    let db = sqlx::AnyPool::connect(database_url).await?;
+    let id: i64 = sqlx::query_scalar("SELECT id FROM petitions WHERE slug = $1").bind(SLUG).fetch_one(&db).await?;
+    let rows: Vec<(String, String)> = sqlx::query_as("SELECT canonical_email, status FROM signatures WHERE petition_id = $1")
         .bind(id)
         .fetch_all(&db)
         .await?;
@@ -376,26 +377,26 @@ pub async fn audit(database_url: &str, acknowledged: &BTreeSet<usize>) -> anyhow
     }
     ensure!(stored.is_empty(), "stored, but nobody was told so: {:?}", stored.keys().take(10).collect::<Vec<_>>());
 
-    let kept: (i64, i64) = sqlx::query_as("SELECT signature_count, healthcare_count FROM petitions WHERE id = ?1")
+    let kept: (i64, i64) = sqlx::query_as("SELECT signature_count, healthcare_count FROM petitions WHERE id = $1")
         .bind(id)
         .fetch_one(&db)
         .await?;
     let recounted: (i64, i64) = sqlx::query_as(
         "SELECT COUNT(*), COUNT(*) FILTER (WHERE profession IN ('doctor', 'nurse', 'midwife'))
-         FROM signatures WHERE petition_id = ?1 AND status = 'counted'",
+         FROM signatures WHERE petition_id = $1 AND status = 'counted'",
     )
     .bind(id)
     .fetch_one(&db)
     .await?;
     ensure!(kept == recounted, "kept (count, professionals) {kept:?}; a recount of the rows gives {recounted:?}");
     let kept_partners: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT partner, signature_count FROM partner_counts WHERE petition_id = ?1 AND signature_count > 0 ORDER BY partner",
+        "SELECT partner, signature_count FROM partner_counts WHERE petition_id = $1 AND signature_count > 0 ORDER BY partner",
     )
     .bind(id)
     .fetch_all(&db)
     .await?;
     let recounted_partners: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT partner, COUNT(*) FROM signatures WHERE petition_id = ?1 AND status = 'counted' AND partner IS NOT NULL
+        "SELECT partner, COUNT(*) FROM signatures WHERE petition_id = $1 AND status = 'counted' AND partner IS NOT NULL
          GROUP BY partner ORDER BY partner",
     )
     .bind(id)
