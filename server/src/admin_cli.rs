@@ -178,11 +178,15 @@ pub async fn run(command: Command, config: &crate::Config, out: &mut impl Write)
         }
         Command::Retention => {
             let swept = crate::retention::sweep(&pool, clock, config.source_hash_days).await?;
-            writeln!(
-                out,
-                "anonymised {} signature(s) of closed petitions, erased {} unconfirmed, dropped {} source hash(es)",
-                swept.anonymised, swept.unconfirmed_erased, swept.source_hashes_dropped
-            )?;
+            if swept.another_instance_sweeping {
+                writeln!(out, "another server is sweeping this database now: nothing done (try again later)")?;
+            } else {
+                writeln!(
+                    out,
+                    "anonymised {} signature(s) of closed petitions, erased {} unconfirmed, dropped {} source hash(es)",
+                    swept.anonymised, swept.unconfirmed_erased, swept.source_hashes_dropped
+                )?;
+            }
             Ok(())
         }
         Command::Held { slug } => {

@@ -13,6 +13,7 @@ pub mod clock;
 pub mod config;
 mod demo;
 pub mod guard;
+mod live;
 mod http;
 pub mod mail;
 pub mod metrics;
@@ -146,6 +147,7 @@ impl Server {
             });
         }
         tokio::spawn(self.outbox.run(self.state.shutdown.clone()));
+        tokio::spawn(self.state.live.clone().relay(self.state.db.clone(), self.state.shutdown.clone()));
         tokio::spawn(retention::run(self.state.db.clone(), self.clock, self.source_hash_days, self.state.shutdown.clone()));
         let head_timeout = self.state.request_timeout;
         let app = http::app(self.state);

@@ -35,6 +35,8 @@ pub struct Swept {
     pub unconfirmed_erased: u64,
     /// Source hashes dropped.
     pub source_hashes_dropped: u64,
+    /// Nothing was done: another instance on the database was sweeping.
+    pub another_instance_sweeping: bool,
 }
 
 /// One sweep, as of now. With several instances on one database, one
@@ -43,7 +45,7 @@ pub struct Swept {
 pub async fn sweep(db: &Db, clock: &Clock, source_hash_days: u32) -> Result<Swept, StoreError> {
     let Some(turn) = store::sweep_turn(db).await? else {
         tracing::debug!("another instance is sweeping");
-        return Ok(Swept::default());
+        return Ok(Swept { another_instance_sweeping: true, ..Swept::default() });
     };
     let swept = sweep_now(db, clock, source_hash_days).await;
     turn.end().await?;

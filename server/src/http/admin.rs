@@ -228,6 +228,6 @@ async fn retention(State(state): State<AppState>) -> Result<impl IntoResponse, E
 /// Sends the petition's new count to every page watching it.
 async fn announce(state: &AppState, slug: &str) {
     if let Ok(update) = store::count_update(&state.db, slug).await {
-        state.updates.send(update).ok();
+        state.live.publish(update);
     }
 }

@@ -32,7 +32,7 @@ async fn confirm(State(state): State<AppState>, Source(source): Source, Path(tok
     Ok(match store::confirm(&state.db, &state.clock, &token).await? {
         Confirmed::Now { title, update } => {
             state.metrics.confirmed();
-            state.updates.send(update).ok();
+            state.live.publish(update);
             page(ConfirmDone { title: &title })
         }
         Confirmed::NotPending => page(ConfirmExpired),

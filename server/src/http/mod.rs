@@ -60,6 +60,8 @@ pub struct AppState {
     pub dirs: Arc<Dirs>,
     /// Every newly counted signature's petition state, for the live streams.
     pub updates: broadcast::Sender<CountUpdate>,
+    /// Publishes count changes here and to the other instances.
+    pub live: crate::live::Publisher,
     /// Changes once, when the server starts shutting down.
     pub shutdown: watch::Receiver<bool>,
     /// Challenges, rates and the checks that keep the count to people.
@@ -104,6 +106,7 @@ impl AppState {
         let state = AppState {
             db,
             dirs: Arc::new(dirs),
+            live: crate::live::Publisher::new(updates.clone()),
             updates,
             shutdown,
             guard: Arc::new(guard),

@@ -233,8 +233,7 @@ pub(super) async fn sign(
     state.metrics.signed(screening.flag, signed.update.is_some());
     state.mail_wake.notify_one();
     if let Some(update) = signed.update {
-        // No receivers is fine: nobody is watching this petition live.
-        state.updates.send(update).ok();
+        state.live.publish(update);
     }
     Ok(axum::Json(signed.receipt))
 }

@@ -59,7 +59,7 @@ async fn remove(State(state): State<AppState>, Source(source): Source, Path(toke
     state.guard.admit("remove", &source).map_err(Error::TooMany)?;
     Ok(match store::remove(&state.db, &state.clock, &token).await? {
         Removed::Now { title, update } => {
-            state.updates.send(update).ok();
+            state.live.publish(update);
             page(RemoveDone { title: &title })
         }
         Removed::NotFound => page(RemoveExpired),

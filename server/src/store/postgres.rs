@@ -58,3 +58,30 @@ pub(super) async fn compact(pool: &PgPool) -> Result<(), StoreError> {
     }
     Ok(())
 }
+
+/// The channel instances tell each other of count changes on.
+const COUNTS_CHANNEL: &str = "petition_counts";
+
+/// Tells every instance listening that the petition `slug`'s count changed
+/// on `instance` (see [`crate::live`]).
+pub async fn notify_count(pool: &PgPool, instance: &str, slug: &str) -> Result<(), StoreError> {
+    sqlx::query("SELECT pg_notify($1, $2)").bind(COUNTS_CHANNEL).bind(format!("{instance} {slug}")).execute(pool).await?;
+    Ok(())
+}
+
+/// A connection listening for count changes.
+pub async fn listen_for_counts(pool: &PgPool) -> Result<sqlx::postgres::PgListener, StoreError> {
+    let mut listener = sqlx::postgres::PgListener::connect_with(pool).await?;
+    listener.listen(COUNTS_CHANNEL).await?;
+    Ok(listener)
+}
+
+/// The next count change heard: which instance made it, and the petition.
+pub async fn next_count(listener: &mut sqlx::postgres::PgListener) -> Result<(String, String), StoreError> {
+    loop {
+        let notification = listener.recv().await?;
+        if let Some((instance, slug)) = notification.payload().split_once(' ') {
+            return Ok((instance.to_owned(), slug.to_owned()));
+        }
+    }
+}
