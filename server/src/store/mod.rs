@@ -119,8 +119,8 @@ impl<'a> Tx<'a> {
     /// The transaction's connection, to run statements on.
     pub fn conn(&mut self) -> Conn<'_> {
         match self {
-            Tx::Sqlite(tx) => Conn::Sqlite(&mut **tx),
-            Tx::Postgres(tx) => Conn::Postgres(&mut **tx),
+            Tx::Sqlite(tx) => Conn::Sqlite(tx),
+            Tx::Postgres(tx) => Conn::Postgres(tx),
         }
     }
 

@@ -49,8 +49,10 @@ pub async fn list(db: &Db) -> Result<Vec<Summary>, StoreError> {
     let mut summaries = Vec::with_capacity(petitions.len());
     for (id, slug, definition, count) in petitions {
         let definition: PetitionFile = serde_json::from_str(&definition)?;
+        type ByStatus = Vec<(String, i64)>;
         type Partners = Vec<(String, i64, i64)>;
-        let (by_status, partners, milestones): (Vec<(String, i64)>, Partners, Vec<(i64, Option<String>)>) =
+        type Milestones = Vec<(i64, Option<String>)>;
+        let (by_status, partners, milestones): (ByStatus, Partners, Milestones) =
             on_pool!(db, pool => (
                 sqlx::query_as("SELECT status, COUNT(*) FROM signatures WHERE petition_id = $1 GROUP BY status")
                     .bind(id)

@@ -9,7 +9,7 @@ use crate::helpers::{manual_clock, repo_root, signature, spawn_app, spawn_config
 /// Runs `petition-server admin ARGS` on the app's database: (succeeded, stdout, stderr).
 pub async fn admin(app: &TestApp, args: &[&str]) -> (bool, String, String) {
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_petition-server"));
-    command.arg("admin").args(args).arg("--database-url").arg(app.database_url().to_owned());
+    command.arg("admin").args(args).arg("--database-url").arg(app.database_url());
     command.env_remove("RUST_BACKTRACE").env_remove("DATABASE_URL");
     let output = tokio::task::spawn_blocking(move || command.output().unwrap()).await.unwrap();
     let text = |bytes: Vec<u8>| String::from_utf8(bytes).unwrap();

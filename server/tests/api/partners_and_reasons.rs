@@ -47,7 +47,8 @@ async fn consent_is_per_organisation_and_stored_with_its_words_and_time() {
         assert_eq!(app.sign("stop-sharing", body).await.status(), 200);
     }
     type Row = (String, bool, Option<String>, bool, Option<String>, Option<String>);
-    let rows: Vec<(String, String, Option<String>, String, Option<String>, Option<String>)> = sqlx::query_as(&format!(
+    type Stored = (String, String, Option<String>, String, Option<String>, Option<String>);
+    let rows: Vec<Stored> = sqlx::query_as(&format!(
         "SELECT email, {}, consent_text, {}, partner_consent_text, consent_at FROM signatures ORDER BY id",
         yes_no("consent"),
         yes_no("partner_consent"),

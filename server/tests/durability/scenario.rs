@@ -171,7 +171,7 @@ pub fn signer(n: usize) -> Value {
         "postcode": "E1 6AN",
         "profession": PROFESSIONS[n % PROFESSIONS.len()],
         "partner": PARTNERS[n % PARTNERS.len()],
-        "partner_consent": n % 2 == 0,
+        "partner_consent": n.is_multiple_of(2),
         "consent": false,
     })
 }
