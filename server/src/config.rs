@@ -11,7 +11,9 @@ pub struct Config {
     #[arg(long, env = "PETITION_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: String,
 
-    /// Where signatures are stored: a SQLite URL, e.g. sqlite://data/petitions.db.
+    /// Where signatures are stored: a SQLite URL (one file, one server), e.g.
+    /// sqlite://data/petitions.db, or a PostgreSQL URL (several instances on one
+    /// database), e.g. postgres://user@host:5432/petitions.
     #[arg(long, env = "DATABASE_URL", default_value = "sqlite://data/petitions.db", global = true)]
     pub database_url: String,
 
