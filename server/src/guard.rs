@@ -142,6 +142,33 @@ impl Flag {
     }
 }
 
+/// One of the guard's rates, as instances share them (see [`crate::live`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rate {
+    /// Requests per source per minute (`--source-requests-per-min`).
+    Requests,
+    /// Signatures per source per 10 minutes (`--source-signatures-per-10-min`).
+    Signatures,
+    /// Signing requests per petition per minute (`--busy-requests-per-min`).
+    PetitionRequests,
+}
+
+impl Rate {
+    /// As stored between instances.
+    pub fn code(self) -> &'static str {
+        match self {
+            Rate::Requests => "requests",
+            Rate::Signatures => "signatures",
+            Rate::PetitionRequests => "petition-requests",
+        }
+    }
+
+    /// The rate stored as `code`.
+    pub fn parse(code: &str) -> Option<Rate> {
+        [Rate::Requests, Rate::Signatures, Rate::PetitionRequests].into_iter().find(|rate| rate.code() == code)
+    }
+}
+
 /// The server's defences, shared by every request.
 pub struct Guard {
     config: GuardConfig,
@@ -250,6 +277,40 @@ impl Guard {
         Ok(())
     }
 
+    /// From now on, keeps the events counted here for [`Guard::take_fresh`]
+    /// (several instances share one database and tell each other).
+    pub fn start_sharing(&self) {
+        for (_, rates) in self.rates() {
+            rates.sharing.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
+    /// The events counted here since the last call, per rate and key, for
+    /// the other instances on the database.
+    pub fn take_fresh(&self) -> Vec<(Rate, String, u32)> {
+        let mut fresh = vec![];
+        for (rate, rates) in self.rates() {
+            fresh.extend(rates.take_fresh().into_iter().map(|(key, n)| (rate, key, n)));
+        }
+        fresh
+    }
+
+    /// `n` events another instance counted under `rate` for `key` at `at`:
+    /// they count here too, for the rest of their window.
+    pub fn record_elsewhere(&self, rate: Rate, key: String, at: SystemTime, n: u32) {
+        if let Some((_, rates)) = self.rates().into_iter().find(|(r, _)| *r == rate) {
+            rates.record_elsewhere(key, at, n);
+        }
+    }
+
+    fn rates(&self) -> [(Rate, &Rates<String>); 3] {
+        [
+            (Rate::Requests, &self.requests),
+            (Rate::Signatures, &self.signatures),
+            (Rate::PetitionRequests, &self.petition_requests),
+        ]
+    }
+
     /// How many live-count streams one source may hold open.
     pub fn streams_per_source(&self) -> usize {
         self.config.source_streams
@@ -294,12 +355,16 @@ struct Rates<K> {
     window: Duration,
     clock: Clock,
     events: Mutex<(HashMap<K, VecDeque<SystemTime>>, SystemTime)>,
+    /// Events recorded here since [`Rates::take_fresh`] last took them,
+    /// kept only while other instances are told of them.
+    fresh: Mutex<HashMap<K, u32>>,
+    sharing: std::sync::atomic::AtomicBool,
 }
 
 impl<K: std::hash::Hash + Eq + Clone + std::borrow::Borrow<str>> Rates<K> {
     fn new(window: Duration, clock: Clock) -> Rates<K> {
         let now = clock.now();
-        Rates { window, clock, events: Mutex::new((HashMap::new(), now)) }
+        Rates { window, clock, events: Mutex::new((HashMap::new(), now)), fresh: Mutex::default(), sharing: Default::default() }
     }
 
     fn record(&self, key: K) {
@@ -310,9 +375,32 @@ impl<K: std::hash::Hash + Eq + Clone + std::borrow::Borrow<str>> Rates<K> {
             events.retain(|_, times| times.back().is_some_and(|t| age(now, *t) < self.window));
             *last_sweep = now;
         }
-        let times = events.entry(key).or_default();
+        let times = events.entry(key.clone()).or_default();
         Self::expire(times, now, self.window);
         times.push_back(now);
+        drop(guard);
+        if !self.sharing.load(std::sync::atomic::Ordering::Relaxed) {
+            return;
+        }
+        *self.fresh.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).entry(key).or_default() += 1;
+    }
+
+    fn take_fresh(&self) -> Vec<(K, u32)> {
+        std::mem::take(&mut *self.fresh.lock().unwrap_or_else(|poisoned| poisoned.into_inner())).into_iter().collect()
+    }
+
+    /// `n` events at `at` from elsewhere, kept in time order.
+    fn record_elsewhere(&self, key: K, at: SystemTime, n: u32) {
+        let now = self.clock.now();
+        if age(now, at) >= self.window {
+            return;
+        }
+        let mut guard = self.events.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let times = guard.0.entry(key).or_default();
+        let position = times.partition_point(|t| *t <= at);
+        for _ in 0..n {
+            times.insert(position, at);
+        }
     }
 
     fn count(&self, key: &str) -> usize {

@@ -147,7 +147,12 @@ impl Server {
             });
         }
         tokio::spawn(self.outbox.run(self.state.shutdown.clone()));
-        tokio::spawn(self.state.live.clone().relay(self.state.db.clone(), self.state.shutdown.clone()));
+        tokio::spawn(self.state.live.clone().relay(
+            self.state.db.clone(),
+            self.state.guard.clone(),
+            self.clock.clone(),
+            self.state.shutdown.clone(),
+        ));
         tokio::spawn(retention::run(self.state.db.clone(), self.clock, self.source_hash_days, self.state.shutdown.clone()));
         let head_timeout = self.state.request_timeout;
         let app = http::app(self.state);

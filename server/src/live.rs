@@ -10,17 +10,36 @@
 //! any signing. Every instance listens, reads the petition's current state
 //! (a few rows by key) and sends it to its own streams. Each update carries
 //! the whole state, so one sent twice, or late, does no harm.
+//!
+//! The same tick carries the guard's rates (requests and signatures per
+//! source, signing requests per petition): each instance adds what it
+//! counted since the last tick to `rate_events`, one insert however many
+//! sources, and reads what the others added. So a source spread over every
+//! instance meets the limits as written, half a second late at most. The
+//! cost is two statements per instance per tick, whatever the traffic, and
+//! a row per active source per tick (an unlogged table: no disk flush),
+//! kept ten minutes. Instances' clocks are assumed to agree (NTP).
 
 use std::{
     collections::BTreeSet,
     sync::{Arc, Mutex},
-    time::Duration,
+    time::{Duration, UNIX_EPOCH},
 };
 
 use petition_core::CountUpdate;
 use tokio::sync::{broadcast, watch};
 
-use crate::store::{self, Db};
+use crate::{
+    clock::Clock,
+    guard::{Guard, Rate},
+    store::{self, Db},
+};
+
+/// The longest window a rate counts over: shared events older than this go.
+const LONGEST_WINDOW: Duration = Duration::from_secs(10 * 60);
+
+/// Ticks between clearing out old shared rate events (a minute's worth).
+const TICKS_BETWEEN_CLEARING: u32 = 120;
 
 /// How often an instance tells the others what changed here.
 pub const TICK: Duration = Duration::from_millis(500);
@@ -53,10 +72,14 @@ impl Publisher {
         self.updates.send(update).ok();
     }
 
-    /// Relays count changes between the instances sharing `db`, until
-    /// `shutdown` changes. On SQLite there is one instance: nothing to do.
-    pub async fn relay(self, db: Db, mut shutdown: watch::Receiver<bool>) {
+    /// Relays count changes and `guard`'s rates between the instances
+    /// sharing `db`, until `shutdown` changes. On SQLite there is one
+    /// instance: nothing to do.
+    pub async fn relay(self, db: Db, guard: Arc<Guard>, clock: Clock, mut shutdown: watch::Receiver<bool>) {
         let Db::Postgres(pool) = &db else { return };
+        guard.start_sharing();
+        let mut rates_read = 0;
+        let mut ticks = 0u32;
         let listening = match store::postgres::listen_for_counts(pool).await {
             Ok(listener) => listener,
             Err(error) => {
@@ -76,6 +99,10 @@ impl Publisher {
                             tracing::warn!(%error, "could not tell the other instances of a count");
                         }
                     }
+                    ticks = ticks.wrapping_add(1);
+                    if let Err(error) = self.share_rates(pool, &guard, &clock, &mut rates_read, ticks).await {
+                        tracing::warn!(%error, "could not share the rates with the other instances");
+                    }
                 }
                 heard = store::postgres::next_count(listener.as_mut().expect("listening")) => match heard {
                     Ok((instance, slug)) if *instance != *self.instance => {
@@ -94,6 +121,34 @@ impl Publisher {
                 _ = shutdown.changed() => return,
             }
         }
+    }
+}
+
+impl Publisher {
+    /// Tells the others what `guard` counted since the last tick, and
+    /// counts what they did (after the row `read`, which moves on).
+    async fn share_rates(
+        &self,
+        pool: &sqlx::PgPool,
+        guard: &Guard,
+        clock: &Clock,
+        read: &mut i64,
+        ticks: u32,
+    ) -> Result<(), store::StoreError> {
+        let now_ms = clock.now().duration_since(UNIX_EPOCH).unwrap_or_default().as_millis() as i64;
+        let fresh = guard.take_fresh().into_iter().map(|(rate, key, n)| (rate.code().to_owned(), key, i64::from(n))).collect();
+        store::postgres::share_rates(pool, &self.instance, now_ms, fresh).await?;
+        for (id, kind, key, at_ms, n) in store::postgres::rates_elsewhere(pool, &self.instance, *read).await? {
+            *read = id;
+            if let Some(rate) = Rate::parse(&kind) {
+                let at = UNIX_EPOCH + Duration::from_millis(at_ms.max(0) as u64);
+                guard.record_elsewhere(rate, key, at, n.clamp(0, i64::from(u32::MAX)) as u32);
+            }
+        }
+        if ticks % TICKS_BETWEEN_CLEARING == 0 {
+            store::postgres::forget_rates(pool, now_ms - LONGEST_WINDOW.as_millis() as i64).await?;
+        }
+        Ok(())
     }
 }
 

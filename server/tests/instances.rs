@@ -43,6 +43,12 @@ struct Instances {
 
 impl Instances {
     async fn start(test: &str) -> Instances {
+        Instances::start_with(test, &[]).await
+    }
+
+    /// Two instances with `flags` (name, value; a switch's value is empty)
+    /// in place of the defaults'.
+    async fn start_with(test: &str, flags: &[(&str, &str)]) -> Instances {
         let name = format!("petition_instances_{test}_{}", std::process::id());
         psql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
         psql(&format!("CREATE DATABASE {name}"));
@@ -60,6 +66,14 @@ impl Instances {
             )
             .unwrap();
             args.extend(["--mail-retry-seconds".into(), "1".into()]);
+            for (flag, value) in flags {
+                match args.iter().position(|arg| arg == flag) {
+                    Some(at) => args[at + 1] = (*value).to_owned(),
+                    // A switch (no value).
+                    None if value.is_empty() => args.push((*flag).to_owned()),
+                    None => args.extend([(*flag).to_owned(), (*value).to_owned()]),
+                }
+            }
             let binary = binary.clone();
             async move { ServerProcess::start(&binary, &args).await.unwrap() }
         };
@@ -240,4 +254,70 @@ async fn one_instance_sweeps_at_a_time() {
     sqlx::query("ROLLBACK").execute(&mut *sweeping).await.unwrap();
     drop(sweeping);
     assert!(retention().contains("dropped 1 source hash(es)"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_source_signing_on_one_instance_meets_its_limit_on_the_other() {
+    // Three signatures per source per ten minutes; the proxy's address
+    // header is trusted, so one machine can be several sources.
+    let instances = Instances::start_with(
+        "rates",
+        &[("--source-signatures-per-10-min", "3"), ("--trust-forwarded-for", ""), ("--proof-difficulty", "4")],
+    )
+    .await;
+    let client = reqwest::Client::new();
+    let from = "198.51.100.20";
+    let difficulty = |base: String| {
+        let request = client.get(format!("{base}/api/petitions/{SLUG}/challenge")).header("x-forwarded-for", from);
+        async move {
+            let challenge: Value = request.send().await.unwrap().json().await.unwrap();
+            challenge["difficulty"].as_u64().unwrap()
+        }
+    };
+    let usual = difficulty(instances.b.base.clone()).await;
+    // The source signs three times on A: its limit.
+    for n in 0..3 {
+        let challenge: Value = client
+            .get(format!("{}/api/petitions/{SLUG}/challenge", instances.a.base))
+            .header("x-forwarded-for", from)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let token = challenge["token"].as_str().unwrap();
+        let mut body = signer(n);
+        body["challenge"] = token.into();
+        body["proof"] =
+            petition_core::proof::search(token, challenge["difficulty"].as_u64().unwrap() as u8, 0, u64::MAX).unwrap().into();
+        let signed = client
+            .post(format!("{}/api/petitions/{SLUG}/signatures", instances.a.base))
+            .header("x-forwarded-for", from)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(signed.status(), 200);
+    }
+    // B hears of it: its next challenge for that source is harder, as A's is.
+    let heard = tokio::time::timeout(LIVE_WITHIN, async {
+        while difficulty(instances.b.base.clone()).await == usual {
+            tokio::task::yield_now().await;
+        }
+    })
+    .await;
+    assert!(heard.is_ok(), "B still hands the source its usual challenge after its limit was met on A");
+    assert_eq!(difficulty(instances.a.base.clone()).await, difficulty(instances.b.base.clone()).await);
+    // Another source is untouched on either.
+    let other = client
+        .get(format!("{}/api/petitions/{SLUG}/challenge", instances.b.base))
+        .header("x-forwarded-for", "203.0.113.5")
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(other["difficulty"].as_u64().unwrap(), usual);
 }

@@ -85,3 +85,55 @@ pub async fn next_count(listener: &mut sqlx::postgres::PgListener) -> Result<(St
         }
     }
 }
+
+/// Events one instance's guard counted (rate, key, how many), at `at_ms`.
+pub type RateEvents = Vec<(String, String, i64)>;
+
+/// Tells the other instances what this one's guard counted since its last
+/// tick: one insert, however many keys.
+pub async fn share_rates(pool: &PgPool, instance: &str, at_ms: i64, events: RateEvents) -> Result<(), StoreError> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let (mut kinds, mut keys, mut counts) = (vec![], vec![], vec![]);
+    for (kind, key, n) in events {
+        kinds.push(kind);
+        keys.push(key);
+        counts.push(n);
+    }
+    sqlx::query(
+        "INSERT INTO rate_events (instance, kind, key, at_ms, n)
+         SELECT $1, kind, key, $2, n FROM UNNEST($3::TEXT[], $4::TEXT[], $5::BIGINT[]) AS e (kind, key, n)",
+    )
+    .bind(instance)
+    .bind(at_ms)
+    .bind(kinds)
+    .bind(keys)
+    .bind(counts)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// What the other instances counted after the row `after`: (id, rate, key,
+/// at_ms, n), oldest first. A row committed late with a lower id than one
+/// already read is missed: rates are a defence, not a ledger.
+pub async fn rates_elsewhere(
+    pool: &PgPool,
+    instance: &str,
+    after: i64,
+) -> Result<Vec<(i64, String, String, i64, i64)>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT id, kind, key, at_ms, n FROM rate_events WHERE id > $1 AND instance <> $2 ORDER BY id LIMIT 10000",
+    )
+    .bind(after)
+    .bind(instance)
+    .fetch_all(pool)
+    .await?)
+}
+
+/// Forgets rate events from before `before_ms`.
+pub async fn forget_rates(pool: &PgPool, before_ms: i64) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM rate_events WHERE at_ms < $1").bind(before_ms).execute(pool).await?;
+    Ok(())
+}
