@@ -77,7 +77,6 @@ impl Publisher {
     /// instance: nothing to do.
     pub async fn relay(self, db: Db, guard: Arc<Guard>, clock: Clock, mut shutdown: watch::Receiver<bool>) {
         let Db::Postgres(pool) = &db else { return };
-        guard.start_sharing();
         let mut rates_read = 0;
         let mut ticks = 0u32;
         let listening = match store::postgres::listen_for_counts(pool).await {
@@ -88,6 +87,8 @@ impl Publisher {
             }
         };
         let mut listener = Some(listening);
+        // Only now: a guard nobody drains must not keep what it counted.
+        guard.start_sharing();
         let mut tick = tokio::time::interval(TICK);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
