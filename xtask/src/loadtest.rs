@@ -17,7 +17,7 @@ mod scenario;
 
 use std::{
     net::{Ipv4Addr, SocketAddr},
-    path::{Path, PathBuf},
+    path::Path,
     process::Command,
     sync::{
         atomic::{AtomicUsize, Ordering},
@@ -33,7 +33,7 @@ use tokio::{
     net::{TcpSocket, TcpStream},
 };
 
-use crate::{run, setup, step};
+use crate::{run, setup, step, target_dir};
 
 /// How long each signing and read measurement runs.
 const MEASURE_FOR: Duration = Duration::from_secs(10);
@@ -84,11 +84,6 @@ pub fn all(root: &Path) -> anyhow::Result<()> {
     let rows = tokio::runtime::Runtime::new()?.block_on(measure(root, &binary, streams))?;
     report(&rows);
     Ok(())
-}
-
-/// Where cargo builds: `CARGO_TARGET_DIR`, or `target/`.
-fn target_dir(root: &Path) -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from)
 }
 
 async fn measure(root: &Path, binary: &Path, streams: usize) -> anyhow::Result<Vec<Row>> {
