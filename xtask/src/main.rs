@@ -26,7 +26,9 @@ Tasks:
   build   build the widget (pkg/) and the server, and report the widget's size
   bench   measure how soon the form shows after the tag, and what it transfers
   loadtest  how many signatures, reads and live streams one release server
-          takes here, and 20 kill -9s while signing (a few minutes)
+          takes here, and 20 kill -9s while signing, on SQLite; signing
+          (one instance and two), reads and kill -9s on PostgreSQL too
+          (about three minutes)
   screenshots  retake docs/*.png: the widget in each state, desktop and phone
   setup   install the tools the other tasks need (they call it themselves)
 ";
