@@ -41,7 +41,7 @@ fn widget(root: &Path) -> anyhow::Result<()> {
     run(Command::new("wasm-bindgen")
         .args(["--target", "web", "--no-typescript", "--out-dir"])
         .arg(&pkg)
-        .arg(root.join("target/wasm32-unknown-unknown/widget/petition_widget.wasm")))?;
+        .arg(crate::target_dir(root).join("wasm32-unknown-unknown/widget/petition_widget.wasm")))?;
     let wasm = pkg.join("petition_widget_bg.wasm");
     run(Command::new(root.join("node_modules/.bin/wasm-opt")).arg("-Oz").arg(&wasm).arg("-o").arg(&wasm))?;
     // Compressed once here, at the highest levels, rather than by the server

@@ -26,7 +26,9 @@ Tasks:
   build   build the widget (pkg/) and the server, and report the widget's size
   bench   measure how soon the form shows after the tag, and what it transfers
   loadtest  how many signatures, reads and live streams one release server
-          takes here, and 20 kill -9s while signing (a few minutes)
+          takes here, and 20 kill -9s while signing, on SQLite; signing
+          (one instance and two), reads and kill -9s on PostgreSQL too
+          (about three minutes)
   screenshots  retake docs/*.png: the widget in each state, desktop and phone
   setup   install the tools the other tasks need (they call it themselves)
 ";
@@ -34,6 +36,12 @@ Tasks:
 fn main() -> anyhow::Result<()> {
     let task = std::env::args().nth(1);
     let root = project_root();
+    // Cargo reads a relative CARGO_TARGET_DIR from where it was run, which
+    // stops being the working directory here; the tasks (and the cargo
+    // they run) find the server and the widget in it.
+    if let Some(dir) = std::env::var_os("CARGO_TARGET_DIR").filter(|dir| Path::new(dir).is_relative()) {
+        std::env::set_var("CARGO_TARGET_DIR", std::env::current_dir()?.join(dir));
+    }
     std::env::set_current_dir(&root)?;
     match task.as_deref() {
         Some("setup") => setup::all(&root),
@@ -75,6 +83,12 @@ fn main() -> anyhow::Result<()> {
 
 fn project_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the project root").to_path_buf()
+}
+
+/// Where cargo builds: `CARGO_TARGET_DIR` (made absolute at start), or
+/// `target/`.
+fn target_dir(root: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from)
 }
 
 /// Runs `command`, failing with its command line if it fails.

@@ -29,7 +29,7 @@ impl Drop for Running {
 }
 
 fn binary(root: &Path) -> PathBuf {
-    root.join("target/release/petition-server")
+    crate::target_dir(root).join("release/petition-server")
 }
 
 /// Per-source limits for a server that every signature reaches from the same
