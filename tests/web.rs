@@ -93,6 +93,10 @@ async fn until(what: &str, condition: impl Fn() -> bool) {
 /// POSTed if given.
 async fn fetch_json(path: &str, body: Option<String>) -> (u16, wasm_bindgen::JsValue) {
     let init = web_sys::RequestInit::new();
+    // The test reads the server's truth, never the browser's copy of a
+    // petition cached for a few seconds: a count read here is a count the
+    // widget must come to show.
+    init.set_cache(web_sys::RequestCache::NoStore);
     if let Some(body) = body {
         init.set_method("POST");
         init.set_body(&body.into());
