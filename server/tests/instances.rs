@@ -321,3 +321,31 @@ async fn a_source_signing_on_one_instance_meets_its_limit_on_the_other() {
         .unwrap();
     assert_eq!(other["difficulty"].as_u64().unwrap(), usual);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_signings_spread_over_count_slots_and_milestones_are_dated_when_crossed() {
+    let instances = Instances::start("slots").await;
+    let client = reqwest::Client::new();
+    // 25 people at once (the petition's milestones are 10 and 25), half on
+    // each instance.
+    let people = (0..25).map(|n| {
+        let base = if n % 2 == 0 { instances.a.base.clone() } else { instances.b.base.clone() };
+        let client = client.clone();
+        async move { sign(&client, &base, signer(n)).await.unwrap().0 }
+    });
+    let statuses = futures_util::future::join_all(people).await;
+    assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+    let db = instances.db().await;
+    let slots: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM count_slots WHERE partner = ''").fetch_one(&db).await.unwrap();
+    assert!(slots > 1, "the signings did not all queue for one row: {slots} slots used");
+    let undated: Vec<i64> = sqlx::query_scalar(
+        "SELECT count FROM milestones JOIN petitions ON petitions.id = petition_id
+         WHERE slug = $1 AND count <= 25 AND reached_at IS NULL",
+    )
+    .bind(SLUG)
+    .fetch_all(&db)
+        .await
+        .unwrap();
+    assert!(undated.is_empty(), "milestones crossed but not dated: {undated:?}");
+    assert_eq!(count(&client, &instances.b.base).await, 25);
+}

@@ -8,7 +8,12 @@
 
 use serde::Serialize;
 
-use super::{on_conn, on_pool, petitions::petition_id, signing::HEALTHCARE, Db, Status, StoreError, Tx};
+use super::{
+    on_conn, on_pool,
+    petitions::petition_id,
+    signing::{HEALTHCARE, TOTAL},
+    Db, Status, StoreError, Tx,
+};
 use crate::{clock::Clock, petition_file::PetitionFile};
 
 /// A petition as the organiser sees it.
@@ -44,7 +49,13 @@ pub struct PartnerCount {
 /// Every petition in the database, in slug order.
 pub async fn list(db: &Db) -> Result<Vec<Summary>, StoreError> {
     let petitions: Vec<(i64, String, String, i64)> = on_pool!(db, pool => {
-        sqlx::query_as("SELECT id, slug, definition, signature_count FROM petitions ORDER BY slug").fetch_all(pool).await?
+        sqlx::query_as(
+            "SELECT id, slug, definition, signature_count + CAST(COALESCE((SELECT SUM(signatures) FROM count_slots
+                 WHERE petition_id = petitions.id AND partner = ''), 0) AS BIGINT)
+             FROM petitions ORDER BY slug",
+        )
+        .fetch_all(pool)
+        .await?
     });
     let mut summaries = Vec::with_capacity(petitions.len());
     for (id, slug, definition, count) in petitions {
@@ -219,8 +230,13 @@ pub async fn erase(db: &Db, clock: &Clock, email: &str) -> Result<Erased, StoreE
 /// Blanks one signature's personal data, sets its status, and drops every
 /// mail and link that would reach its signer; `now` is when.
 pub(super) async fn erase_row(tx: &mut Tx<'_>, id: i64, status: Status, now: &str) -> Result<(), StoreError> {
-    // The profession goes with the rest: a counted one leaves the tally now.
+    // The profession goes with the rest: a counted one leaves the tally now,
+    // taken from the petition's row once its slots are folded into it.
     // (A row that stops counting is recounted by the caller.)
+    let petition_id: i64 = on_conn!(tx, c => {
+        sqlx::query_scalar("SELECT petition_id FROM signatures WHERE id = $1").bind(id).fetch_one(&mut *c).await?
+    });
+    fold_slots(tx, petition_id).await?;
     let healthcare = format!(
         "UPDATE petitions SET healthcare_count = healthcare_count - 1
          WHERE id = (SELECT petition_id FROM signatures WHERE id = $1 AND status = 'counted' AND profession IN {HEALTHCARE})",
@@ -244,6 +260,52 @@ pub(super) async fn erase_row(tx: &mut Tx<'_>, id: i64, status: Status, now: &st
         sqlx::query("UPDATE outbox SET to_address = '' WHERE signature_id = $1").bind(id).execute(&mut *c).await?;
         sqlx::query("DELETE FROM confirmations WHERE signature_id = $1").bind(id).execute(&mut *c).await?;
         sqlx::query("DELETE FROM removals WHERE signature_id = $1").bind(id).execute(&mut *c).await?;
+    });
+    Ok(())
+}
+
+/// Folds the petition's count slots into its row and `partner_counts`.
+/// Exactly what is deleted is added, so a signing counting meanwhile is
+/// neither lost nor counted twice: it waits for its slot's row, or makes a
+/// new one that stays a slot.
+async fn fold_slots(tx: &mut Tx<'_>, petition_id: i64) -> Result<(), StoreError> {
+    let gone: Vec<(String, i64, i64)> = on_conn!(tx, c => {
+        sqlx::query_as("DELETE FROM count_slots WHERE petition_id = $1 RETURNING partner, signatures, healthcare")
+            .bind(petition_id)
+            .fetch_all(&mut *c)
+            .await?
+    });
+    let mut own = (0, 0);
+    let mut partners: std::collections::BTreeMap<String, i64> = std::collections::BTreeMap::new();
+    for (partner, signatures, healthcare) in gone {
+        if partner.is_empty() {
+            own = (own.0 + signatures, own.1 + healthcare);
+        } else {
+            *partners.entry(partner).or_default() += signatures;
+        }
+    }
+    on_conn!(tx, c => {
+        sqlx::query(
+            "UPDATE petitions SET signature_count = signature_count + $2, healthcare_count = healthcare_count + $3
+             WHERE id = $1",
+        )
+        .bind(petition_id)
+        .bind(own.0)
+        .bind(own.1)
+        .execute(&mut *c)
+        .await?;
+        for (partner, signatures) in &partners {
+            sqlx::query(
+                "INSERT INTO partner_counts (petition_id, partner, signature_count) VALUES ($1, $2, $3)
+                 ON CONFLICT (petition_id, partner) DO UPDATE
+                 SET signature_count = partner_counts.signature_count + excluded.signature_count",
+            )
+            .bind(petition_id)
+            .bind(partner)
+            .bind(signatures)
+            .execute(&mut *c)
+            .await?;
+        }
     });
     Ok(())
 }
@@ -281,15 +343,21 @@ pub(super) async fn recount(tx: &mut Tx<'_>, petition_id: i64, now: &str) -> Res
                                  WHERE petition_id = $1 AND status = 'counted' AND profession IN {HEALTHCARE})
          WHERE id = $1 RETURNING signature_count",
     );
+    if let Tx::Postgres(tx) = tx {
+        // No signing may count into a slot while the rows are counted: one
+        // committed between the count and the slots' deletion would count
+        // twice. Signings wait for the recount (an organiser's correction or
+        // a removal: rare), then count on.
+        sqlx::query("LOCK TABLE count_slots IN SHARE ROW EXCLUSIVE MODE").execute(&mut **tx).await?;
+    }
     let count: i64 = on_conn!(tx, c => {
-        // Takes the petition's row first (on PostgreSQL, its lock: a signing
-        // counting meanwhile waits, then adds to the recount).
-        let before: i64 = sqlx::query_scalar(
-            "UPDATE petitions SET signature_count = signature_count WHERE id = $1 RETURNING signature_count",
-        )
-        .bind(petition_id)
-        .fetch_one(&mut *c)
-        .await?;
+        // Takes the petition's row too (signings near a milestone queue for it).
+        sqlx::query("UPDATE petitions SET signature_count = signature_count WHERE id = $1")
+            .bind(petition_id)
+            .execute(&mut *c)
+            .await?;
+        let before: i64 = sqlx::query_scalar(TOTAL).bind(petition_id).fetch_one(&mut *c).await?;
+        sqlx::query("DELETE FROM count_slots WHERE petition_id = $1").bind(petition_id).execute(&mut *c).await?;
         let count: i64 = sqlx::query_scalar(&count_sql).bind(petition_id).fetch_one(&mut *c).await?;
         sqlx::query("DELETE FROM partner_counts WHERE petition_id = $1").bind(petition_id).execute(&mut *c).await?;
         sqlx::query(

@@ -70,9 +70,14 @@ const REASONS_SHOWN: i64 = 5;
 // their query plans to that.
 const VIEW_REASONS: &str = "SELECT reason FROM signatures WHERE petition_id = $1 AND reason_status = 'public' \
                             AND status = 'counted' ORDER BY id DESC LIMIT $2";
-const VIEW_HEALTHCARE: &str = "SELECT healthcare_count FROM petitions WHERE id = $1";
-const VIEW_PARTNERS: &str = "SELECT partner, signature_count FROM partner_counts WHERE petition_id = $1";
-const VIEW_FIND: &str = "SELECT id, definition, signature_count FROM petitions WHERE slug = $1";
+const VIEW_HEALTHCARE: &str = "SELECT healthcare_count + CAST(COALESCE((SELECT SUM(healthcare) FROM count_slots \
+                               WHERE petition_id = $1 AND partner = ''), 0) AS BIGINT) FROM petitions WHERE id = $1";
+const VIEW_PARTNERS: &str = "SELECT partner, CAST(SUM(n) AS BIGINT) FROM \
+                             (SELECT partner, signature_count AS n FROM partner_counts WHERE petition_id = $1 \
+                              UNION ALL SELECT partner, signatures FROM count_slots WHERE petition_id = $1 AND partner <> '') \
+                             AS counts GROUP BY partner";
+const VIEW_FIND: &str = "SELECT id, definition, signature_count + CAST(COALESCE((SELECT SUM(signatures) FROM count_slots \
+                         WHERE petition_id = petitions.id AND partner = ''), 0) AS BIGINT) FROM petitions WHERE slug = $1";
 const VIEW_MILESTONES: &str = "SELECT count, reached_at FROM milestones WHERE petition_id = $1 ORDER BY count";
 
 /// Every statement a petition read runs, for the test of their query plans.

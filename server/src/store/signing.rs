@@ -237,7 +237,7 @@ pub(crate) async fn write_signature(tx: &mut Tx<'_>, row: &SignatureRow) -> Resu
         }
         _ => {
             let count: i64 = on_conn!(tx, c => {
-                sqlx::query_scalar("SELECT signature_count FROM petitions WHERE id = $1")
+                sqlx::query_scalar(TOTAL)
                     .bind(row.petition_id)
                     .fetch_one(&mut *c)
                     .await?
@@ -400,10 +400,27 @@ pub async fn remove(db: &Db, clock: &Clock, token: &str) -> Result<Removed, Stor
 /// The professions the petition view's tally counts, as SQL.
 pub(super) const HEALTHCARE: &str = "('doctor', 'nurse', 'midwife')";
 
+/// The petition `$1`'s total: its row's count and its slots'.
+pub(super) const TOTAL: &str = "SELECT signature_count + CAST(COALESCE((SELECT SUM(signatures) FROM count_slots \
+                                WHERE petition_id = $1 AND partner = ''), 0) AS BIGINT) FROM petitions WHERE id = $1";
+
+/// Slots a petition's counts are spread over on PostgreSQL (SQLite has one
+/// writer: one slot).
+const SLOTS: u8 = 64;
+
+/// How close to its next milestone a petition's total must be for a signing
+/// to take the petition's row lock before dating it. Far from one, signings
+/// only touch their slots and never wait for each other; near one, they
+/// take turns, so the signing that crosses it sees every one before it and
+/// dates it then. Larger than the signings that can be in flight at once
+/// (16 connections an instance).
+const MILESTONE_MARGIN: i64 = 10_000;
+
 /// Counts a signature just made `counted` (on `partner`'s page, by a doctor,
 /// nurse or midwife if `professional`; both as the statement that counted it
-/// returned): adds one to the petition's count, the partner's and the
-/// professionals' tally, and stamps the milestones it reaches.
+/// returned): adds one to a slot of the petition's count and professionals'
+/// tally and of the partner's, dates the milestones it reaches, and returns
+/// the total.
 async fn count_one(
     tx: &mut Tx<'_>,
     petition_id: i64,
@@ -411,34 +428,57 @@ async fn count_one(
     professional: bool,
     now: &str,
 ) -> Result<u64, StoreError> {
-    let count: i64 = on_conn!(tx, c => {
-        let count: i64 = sqlx::query_scalar(
-            "UPDATE petitions SET signature_count = signature_count + 1, healthcare_count = healthcare_count + $2
-             WHERE id = $1 RETURNING signature_count",
-        )
-        .bind(petition_id)
-        .bind(i64::from(professional))
-        .fetch_one(&mut *c)
-        .await?;
-        if let Some(partner) = partner {
+    let slot = match tx {
+        Tx::Sqlite(_) => 0,
+        Tx::Postgres(_) => {
+            let mut byte = [0u8];
+            getrandom::getrandom(&mut byte).expect("the operating system provides randomness");
+            i16::from(byte[0] % SLOTS)
+        }
+    };
+    let total: i64 = on_conn!(tx, c => {
+        for (partner, healthcare) in [("", i64::from(professional))].into_iter().chain(partner.map(|p| (p, 0))) {
             sqlx::query(
-                "INSERT INTO partner_counts (petition_id, partner, signature_count) VALUES ($1, $2, 1)
-                 ON CONFLICT (petition_id, partner) DO UPDATE SET signature_count = partner_counts.signature_count + 1",
+                "INSERT INTO count_slots (petition_id, partner, slot, signatures, healthcare) VALUES ($1, $2, $3, 1, $4)
+                 ON CONFLICT (petition_id, partner, slot) DO UPDATE SET
+                     signatures = count_slots.signatures + 1, healthcare = count_slots.healthcare + $4",
             )
             .bind(petition_id)
             .bind(partner)
+            .bind(slot)
+            .bind(healthcare)
             .execute(&mut *c)
             .await?;
         }
-        sqlx::query("UPDATE milestones SET reached_at = $1 WHERE petition_id = $2 AND count <= $3 AND reached_at IS NULL")
-            .bind(now)
-            .bind(petition_id)
-            .bind(count)
-            .execute(&mut *c)
-            .await?;
-        count
+        let total: i64 = sqlx::query_scalar(TOTAL).bind(petition_id).fetch_one(&mut *c).await?;
+        let next: Option<i64> =
+            sqlx::query_scalar("SELECT MIN(count) FROM milestones WHERE petition_id = $1 AND reached_at IS NULL")
+                .bind(petition_id)
+                .fetch_one(&mut *c)
+                .await?;
+        match next {
+            Some(next) if total + MILESTONE_MARGIN >= next => {
+                // Near a milestone: take turns on the petition's row, then
+                // read the total again (now holding every signing before).
+                sqlx::query("UPDATE petitions SET signature_count = signature_count WHERE id = $1")
+                    .bind(petition_id)
+                    .execute(&mut *c)
+                    .await?;
+                let total: i64 = sqlx::query_scalar(TOTAL).bind(petition_id).fetch_one(&mut *c).await?;
+                sqlx::query(
+                    "UPDATE milestones SET reached_at = $1 WHERE petition_id = $2 AND count <= $3 AND reached_at IS NULL",
+                )
+                .bind(now)
+                .bind(petition_id)
+                .bind(total)
+                .execute(&mut *c)
+                .await?;
+                total
+            }
+            _ => total,
+        }
     });
-    Ok(count as u64)
+    Ok(total as u64)
 }
 
 async fn receipt(db: &Db, id: i64, definition: &PetitionFile, count: u64) -> Result<SignatureReceipt, StoreError> {

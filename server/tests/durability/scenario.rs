@@ -377,7 +377,12 @@ pub async fn audit(database_url: &str, acknowledged: &BTreeSet<usize>) -> anyhow
     }
     ensure!(stored.is_empty(), "stored, but nobody was told so: {:?}", stored.keys().take(10).collect::<Vec<_>>());
 
-    let kept: (i64, i64) = sqlx::query_as("SELECT signature_count, healthcare_count FROM petitions WHERE id = $1")
+    // What the server keeps: each petition's row plus its count slots.
+    let kept: (i64, i64) = sqlx::query_as(
+        "SELECT signature_count + CAST(COALESCE((SELECT SUM(signatures) FROM count_slots WHERE petition_id = $1 AND partner = ''), 0) AS BIGINT),
+                healthcare_count + CAST(COALESCE((SELECT SUM(healthcare) FROM count_slots WHERE petition_id = $1 AND partner = ''), 0) AS BIGINT)
+         FROM petitions WHERE id = $1",
+    )
         .bind(id)
         .fetch_one(&db)
         .await?;
@@ -390,7 +395,10 @@ pub async fn audit(database_url: &str, acknowledged: &BTreeSet<usize>) -> anyhow
     .await?;
     ensure!(kept == recounted, "kept (count, professionals) {kept:?}; a recount of the rows gives {recounted:?}");
     let kept_partners: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT partner, signature_count FROM partner_counts WHERE petition_id = $1 AND signature_count > 0 ORDER BY partner",
+        "SELECT partner, CAST(SUM(n) AS BIGINT) FROM
+             (SELECT partner, signature_count AS n FROM partner_counts WHERE petition_id = $1
+              UNION ALL SELECT partner, signatures FROM count_slots WHERE petition_id = $1 AND partner <> '') AS kept
+         GROUP BY partner HAVING SUM(n) > 0 ORDER BY partner",
     )
     .bind(id)
     .fetch_all(&db)
