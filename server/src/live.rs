@@ -146,7 +146,7 @@ impl Publisher {
                 guard.record_elsewhere(rate, key, at, n.clamp(0, i64::from(u32::MAX)) as u32);
             }
         }
-        if ticks % TICKS_BETWEEN_CLEARING == 0 {
+        if ticks.is_multiple_of(TICKS_BETWEEN_CLEARING) {
             store::postgres::forget_rates(pool, now_ms - LONGEST_WINDOW.as_millis() as i64).await?;
         }
         Ok(())

@@ -231,18 +231,24 @@ pub async fn erase(db: &Db, clock: &Clock, email: &str) -> Result<Erased, StoreE
 /// mail and link that would reach its signer; `now` is when.
 pub(super) async fn erase_row(tx: &mut Tx<'_>, id: i64, status: Status, now: &str) -> Result<(), StoreError> {
     // The profession goes with the rest: a counted one leaves the tally now,
-    // taken from the petition's row once its slots are folded into it.
+    // taken from the petition's row once its slots are folded into it (only
+    // then: folding holds up signings while its transaction lasts).
     // (A row that stops counting is recounted by the caller.)
-    let petition_id: i64 = on_conn!(tx, c => {
-        sqlx::query_scalar("SELECT petition_id FROM signatures WHERE id = $1").bind(id).fetch_one(&mut *c).await?
-    });
-    fold_slots(tx, petition_id).await?;
-    let healthcare = format!(
-        "UPDATE petitions SET healthcare_count = healthcare_count - 1
-         WHERE id = (SELECT petition_id FROM signatures WHERE id = $1 AND status = 'counted' AND profession IN {HEALTHCARE})",
+    let tallied = format!(
+        "SELECT petition_id, COALESCE(status = 'counted' AND profession IN {HEALTHCARE}, FALSE) FROM signatures WHERE id = $1"
     );
+    let (petition_id, professional): (i64, bool) =
+        on_conn!(tx, c => sqlx::query_as(&tallied).bind(id).fetch_one(&mut *c).await?);
+    if professional {
+        fold_slots(tx, petition_id).await?;
+        on_conn!(tx, c => {
+            sqlx::query("UPDATE petitions SET healthcare_count = healthcare_count - 1 WHERE id = $1")
+                .bind(petition_id)
+                .execute(&mut *c)
+                .await?;
+        });
+    }
     on_conn!(tx, c => {
-        sqlx::query(&healthcare).bind(id).execute(&mut *c).await?;
         // The canonical address must stay unique per petition: the row's id is.
         sqlx::query(
             "UPDATE signatures SET first_name = '', last_name = '', email = '', canonical_email = 'erased:' || id,
@@ -269,6 +275,7 @@ pub(super) async fn erase_row(tx: &mut Tx<'_>, id: i64, status: Status, now: &st
 /// neither lost nor counted twice: it waits for its slot's row, or makes a
 /// new one that stays a slot.
 async fn fold_slots(tx: &mut Tx<'_>, petition_id: i64) -> Result<(), StoreError> {
+    lock_slots(tx).await?;
     let gone: Vec<(String, i64, i64)> = on_conn!(tx, c => {
         sqlx::query_as("DELETE FROM count_slots WHERE petition_id = $1 RETURNING partner, signatures, healthcare")
             .bind(petition_id)
@@ -310,6 +317,19 @@ async fn fold_slots(tx: &mut Tx<'_>, petition_id: i64) -> Result<(), StoreError>
     Ok(())
 }
 
+/// On PostgreSQL, stops every signing from counting into a slot until this
+/// transaction ends. A recount needs it: a signing committed between the
+/// count of the rows and the slots' deletion would count twice. Signings
+/// wait for the correction (an organiser's, or a removal: rare), then count
+/// on. Every transaction that folds or recounts takes it before any other
+/// lock on the slots, so two of them queue rather than deadlock.
+async fn lock_slots(tx: &mut Tx<'_>) -> Result<(), StoreError> {
+    if let Tx::Postgres(tx) = tx {
+        sqlx::query("LOCK TABLE count_slots IN SHARE ROW EXCLUSIVE MODE").execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
 /// After an erasure: clears what the database keeps of the old versions of
 /// the erased rows, as far as the backend allows (see [`super::postgres`]).
 pub(super) async fn forget_overwritten(db: &Db) -> Result<(), StoreError> {
@@ -343,13 +363,7 @@ pub(super) async fn recount(tx: &mut Tx<'_>, petition_id: i64, now: &str) -> Res
                                  WHERE petition_id = $1 AND status = 'counted' AND profession IN {HEALTHCARE})
          WHERE id = $1 RETURNING signature_count",
     );
-    if let Tx::Postgres(tx) = tx {
-        // No signing may count into a slot while the rows are counted: one
-        // committed between the count and the slots' deletion would count
-        // twice. Signings wait for the recount (an organiser's correction or
-        // a removal: rare), then count on.
-        sqlx::query("LOCK TABLE count_slots IN SHARE ROW EXCLUSIVE MODE").execute(&mut **tx).await?;
-    }
+    lock_slots(tx).await?;
     let count: i64 = on_conn!(tx, c => {
         // Takes the petition's row too (signings near a milestone queue for it).
         sqlx::query("UPDATE petitions SET signature_count = signature_count WHERE id = $1")
