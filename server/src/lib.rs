@@ -146,7 +146,7 @@ impl Server {
                 }
             });
         }
-        tokio::spawn(self.outbox.run(self.state.shutdown.clone()));
+        let outbox = tokio::spawn(self.outbox.run(self.state.shutdown.clone()));
         tokio::spawn(self.state.live.clone().relay(
             self.state.db.clone(),
             self.state.guard.clone(),
@@ -163,6 +163,10 @@ impl Server {
             stop_streams.send(true).ok();
         })
         .await;
+        // The outbox finishes the mail in hand before the server is gone:
+        // a mail it had claimed would otherwise wait out its lease before
+        // another server (or this one, restarted) sent it.
+        outbox.await.ok();
         drop(stopped);
         Ok(())
     }

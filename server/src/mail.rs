@@ -252,6 +252,9 @@ impl Outbox {
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
         let mut requests = self.handle.requests.subscribe();
         loop {
+            if *shutdown.borrow() {
+                return;
+            }
             let asked = *requests.borrow_and_update();
             let next = match self.deliver_due().await {
                 Ok(next) => next,
