@@ -55,6 +55,9 @@ pub enum StoreError {
     /// A stored value this build does not know (a newer server wrote it).
     #[error("unknown stored value {0:?}")]
     Unknown(String),
+    /// The database is busy with something that must end first (the message says what).
+    #[error("{0}")]
+    Busy(String),
     /// The group-commit writer has stopped (the server is shutting down).
     #[error("the database writer has stopped")]
     Stopped,

@@ -50,9 +50,41 @@ pub(super) async fn forget_overwritten(pool: &PgPool) -> Result<(), StoreError> 
     Ok(())
 }
 
+/// How long [`compact`] waits for older transactions to end.
+const COMPACT_PATIENCE: Duration = Duration::from_secs(5 * 60);
+
 /// Rewrites the signatures table and its indexes, so that no old version of
 /// an erased row is left in their files, then checkpoints.
+///
+/// `VACUUM FULL` copies every row version a still-running transaction might
+/// see, and a transaction open in *any* database of the cluster counts
+/// (seen here: one left open in another database kept an erased address in
+/// the rewritten file). So this first waits, up to five minutes, until
+/// every transaction that began before it has ended, and says so rather
+/// than claim a compaction it could not make.
 pub(super) async fn compact(pool: &PgPool) -> Result<(), StoreError> {
+    let began: String = sqlx::query_scalar("SELECT CAST(clock_timestamp() AS TEXT)").fetch_one(pool).await?;
+    let waiting_since = std::time::Instant::now();
+    loop {
+        let older: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM pg_stat_activity
+             WHERE pid <> pg_backend_pid() AND xact_start < CAST($1 AS TIMESTAMPTZ)
+               AND (backend_xid IS NOT NULL OR backend_xmin IS NOT NULL)",
+        )
+        .bind(&began)
+        .fetch_one(pool)
+        .await?;
+        if older == 0 {
+            break;
+        }
+        if waiting_since.elapsed() > COMPACT_PATIENCE {
+            return Err(StoreError::Busy(format!(
+                "{older} transaction(s) begun before the compaction are still running on the database server; \
+                 they may still see erased rows, so nothing was rewritten (pg_stat_activity shows them)"
+            )));
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
     for statement in ["VACUUM FULL signatures", "VACUUM FULL outbox", "CHECKPOINT"] {
         sqlx::query(statement).execute(pool).await?;
     }
