@@ -1,11 +1,14 @@
 //! `cargo xtask loadtest`: what one release server takes on this machine.
 //! On SQLite: signing with real challenges and proofs at 16 and 64 people at
-//! once, petition reads at no signatures and at a million, 20,000
-//! live-count streams waiting for one new signature, and twenty kill -9s in
-//! the middle of signing. On PostgreSQL (`PETITION_TEST_POSTGRES`, or
-//! `postgres://root@127.0.0.1:5432`, as for the tests): the same signing
-//! with one server instance and with two sharing the database, the same
-//! reads, and the same kill -9s. A benchmark, not a test: it prints a table,
+//! once, petition reads at no signatures (straight, and through nginx with
+//! README's caching config, counting the reads that reach the server),
+//! 20,000 live-count streams waiting for one new signature, reads and
+//! signing at a million and at ten million signatures (seeded straight into
+//! the database), and twenty kill -9s in the middle of signing. On
+//! PostgreSQL (`PETITION_TEST_POSTGRES`, or `postgres://root@127.0.0.1:5432`,
+//! as for the tests): the same signing with one server instance and with two
+//! sharing the database, the same reads and the same at a million and ten
+//! million, and the same kill -9s. A benchmark, not a test: it prints a table,
 //! and fails only if something breaks (a refused signature, a lost one, a
 //! stream that never hears of the new count).
 //!
@@ -44,8 +47,14 @@ const MEASURE_FOR: Duration = Duration::from_secs(10);
 const SIGNING_CLIENTS: [usize; 2] = [16, 64];
 /// Connections `wrk` keeps busy reading the petition.
 const READ_CONNECTIONS: usize = 64;
-/// Signatures seeded for the second read measurement.
-const SEEDED: u64 = 1_000_000;
+/// Signatures seeded for the measurements of what size costs: first the
+/// first, then as many more as make the second (added to the same database).
+const SEEDED: [u64; 2] = [1_000_000, 10_000_000];
+/// How long each of those measurements runs (short, since there are eight
+/// of them besides the seeding).
+const SIZED_FOR: Duration = Duration::from_secs(5);
+/// People signing at once in those measurements.
+const SIZED_CLIENTS: usize = 16;
 /// Live-count streams held open on the one server.
 const STREAMS: usize = 20_000;
 /// The longest any stream may take to hear of the new count before it
@@ -106,14 +115,19 @@ async fn measure(root: &Path, binary: &Path, streams: usize, postgres: &str) -> 
     }
     std::fs::create_dir_all(&dir)?;
     let database_url = format!("sqlite://{}", dir.join("petitions.db").display());
-    let args = scenario::server_args(root, &database_url, &dir)?;
+    let mut args = scenario::server_args(root, &database_url, &dir)?;
+    // Its metrics count the requests that reach it through nginx's cache.
+    let metrics = SocketAddr::from((Ipv4Addr::LOCALHOST, free_port()?));
+    args.extend(["--metrics-listen".to_owned(), metrics.to_string()]);
     let mut rows = Vec::new();
     // Signers are numbered across every measurement: each signs once.
     let next_signer = Arc::new(AtomicUsize::new(0));
 
     let server = ServerProcess::start(binary, &args).await?;
     step("SQLite: petition reads, no signatures (wrk)");
-    rows.push(reads(&server.base, "SQLite: petition reads, 0 signatures").await?);
+    rows.push(reads(&server.base, "SQLite: petition reads, 0 signatures", MEASURE_FOR).await?);
+    step("SQLite through nginx's cache (README's config): petition reads, no signatures (wrk)");
+    rows.push(cached_reads(root, &server.base, metrics, &dir.join("nginx")).await?);
     for clients in SIGNING_CLIENTS {
         step(&format!("SQLite: signing, {clients} people at once"));
         // Profiled (if asked) where the goal is furthest: the most people.
@@ -121,7 +135,7 @@ async fn measure(root: &Path, binary: &Path, streams: usize, postgres: &str) -> 
             .then(|| profile(server.pid(), &dir.join(PERF_DATA)))
             .transpose()?;
         // A refusal is the server's to explain: its last words go with it.
-        let row = signing(&[&server], None, clients, &next_signer, "SQLite: signing", GOAL_SIGNING)
+        let row = signing(&[&server], None, clients, &next_signer, "SQLite: signing", GOAL_SIGNING, MEASURE_FOR)
             .await
             .with_context(|| server.log())?;
         rows.push(row);
@@ -135,14 +149,22 @@ async fn measure(root: &Path, binary: &Path, streams: usize, postgres: &str) -> 
     rows.extend(live_streams(&server, streams, &next_signer).await?);
     server.kill();
 
-    step(&format!("SQLite: seeding {SEEDED} signatures straight into the database"));
-    let began = Instant::now();
-    let count = seed(&database_url).await?;
-    println!("{count} signatures counted after {:.1?}", began.elapsed());
-    let server = ServerProcess::start(binary, &args).await?;
-    step("SQLite: petition reads, a million signatures (wrk)");
-    rows.push(reads(&server.base, &format!("SQLite: petition reads, {count} signatures")).await?);
-    server.kill();
+    let mut from = 0;
+    for to in SEEDED {
+        step(&format!("SQLite: seeding signatures {}–{} straight into the database", from + 1, to));
+        let (count, row) = seeding("SQLite", from, to, seed(&database_url, from, to)).await?;
+        rows.push(row);
+        from = to;
+        let server = ServerProcess::start(binary, &args).await?;
+        step(&format!("SQLite, {} signatures: reads (wrk), then signing", thousands(count as u64)));
+        let size = format!("SQLite, {} signatures", thousands(count as u64));
+        rows.push(reads(&server.base, &format!("{size}: petition reads ({SIZED_FOR:?})"), SIZED_FOR).await?);
+        let row = signing(&[&server], None, SIZED_CLIENTS, &next_signer, &format!("{size}: signing"), GOAL_SIGNING, SIZED_FOR)
+            .await
+            .with_context(|| server.log())?;
+        rows.push(row);
+        server.kill();
+    }
 
     step(&format!("SQLite: kill -9 while signing, {KILLS} times"));
     let durability = dir.join("durability");
@@ -180,7 +202,7 @@ async fn on_postgres(
             };
             step(&format!("{what}, {clients} people at once"));
             let servers: Vec<&ServerProcess> = servers.iter().collect();
-            let row = signing(&servers, Some(&|| postgres_cpu(&db.name)), clients, next_signer, &what, GOAL_NONE)
+            let row = signing(&servers, Some(&|| postgres_cpu(&db.name)), clients, next_signer, &what, GOAL_NONE, MEASURE_FOR)
                 .await
                 .with_context(|| servers.iter().map(|s| s.log()).collect::<Vec<_>>().join("\n---\n"))?;
             rows.push(row);
@@ -191,16 +213,25 @@ async fn on_postgres(
     let args = scenario::server_args(root, &db.url, dir)?;
     let server = ServerProcess::start(binary, &args).await?;
     step("PostgreSQL: petition reads, no signatures (wrk)");
-    rows.push(reads(&server.base, "PostgreSQL: petition reads, 0 signatures").await?);
+    rows.push(reads(&server.base, "PostgreSQL: petition reads, 0 signatures", MEASURE_FOR).await?);
     server.kill();
-    step(&format!("PostgreSQL: seeding {SEEDED} signatures straight into the database"));
-    let began = Instant::now();
-    let count = seed_postgres(&db.url).await?;
-    println!("{count} signatures counted after {:.1?}", began.elapsed());
-    let server = ServerProcess::start(binary, &args).await?;
-    step("PostgreSQL: petition reads, a million signatures (wrk)");
-    rows.push(reads(&server.base, &format!("PostgreSQL: petition reads, {count} signatures")).await?);
-    server.kill();
+    let mut from = 0;
+    for to in SEEDED {
+        step(&format!("PostgreSQL: seeding signatures {}–{} straight into the database", from + 1, to));
+        let (count, row) = seeding("PostgreSQL", from, to, seed_postgres(&db.url, from, to)).await?;
+        rows.push(row);
+        from = to;
+        let server = ServerProcess::start(binary, &args).await?;
+        step(&format!("PostgreSQL, {} signatures: reads (wrk), then signing", thousands(count as u64)));
+        let size = format!("PostgreSQL, {} signatures", thousands(count as u64));
+        rows.push(reads(&server.base, &format!("{size}: petition reads ({SIZED_FOR:?})"), SIZED_FOR).await?);
+        let what = format!("{size}: signing, 1 instance");
+        let row = signing(&[&server], Some(&|| postgres_cpu(&db.name)), SIZED_CLIENTS, next_signer, &what, GOAL_NONE, SIZED_FOR)
+            .await
+            .with_context(|| server.log())?;
+        rows.push(row);
+        server.kill();
+    }
     drop(db);
 
     step(&format!("PostgreSQL: kill -9 while signing, {KILLS} times"));
@@ -277,12 +308,27 @@ fn psql(server: &str, sql: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `wrk` reading the petition for [`MEASURE_FOR`] over [`READ_CONNECTIONS`].
-async fn reads(base: &str, what: &str) -> anyhow::Result<Row> {
-    let url = format!("{base}/api/petitions/{}", scenario::SLUG);
+/// `wrk` reading the petition for `duration` over [`READ_CONNECTIONS`].
+async fn reads(base: &str, what: &str, duration: Duration) -> anyhow::Result<Row> {
+    let (rate, p50, p99) = wrk(&format!("{base}/api/petitions/{}", scenario::SLUG), duration).await?;
+    Ok(Row {
+        what: what.to_owned(),
+        rate: format!("{} reads/s", thousands(rate as u64)),
+        p50: ms(p50),
+        p99: ms(p99),
+        goal: GOAL_READS,
+        met: rate >= 50_000.0 && p99 < Duration::from_millis(5),
+    })
+}
+
+const GOAL_READS: &str = "≥ 50,000/s, p99 < 5 ms";
+
+/// `wrk` on `url` for `duration` over [`READ_CONNECTIONS`]: requests a
+/// second, p50 and p99. Anything but a 200 is an error.
+async fn wrk(url: &str, duration: Duration) -> anyhow::Result<(f64, Duration, Duration)> {
     let output = tokio::process::Command::new("wrk")
         .args(["--threads", "2", "--connections", &READ_CONNECTIONS.to_string()])
-        .args(["--duration", &format!("{}s", MEASURE_FOR.as_secs()), "--latency", &url])
+        .args(["--duration", &format!("{}s", duration.as_secs()), "--latency", url])
         .output()
         .await
         .context("running wrk")?;
@@ -300,14 +346,189 @@ async fn reads(base: &str, what: &str) -> anyhow::Result<Row> {
     let rate: f64 = field("Requests/sec:")?.parse()?;
     let p50 = wrk_duration(field("50%")?)?;
     let p99 = wrk_duration(field("99%")?)?;
+    Ok((rate, p50, p99))
+}
+
+/// The same `wrk` read of the petition, through nginx run with README's
+/// own configuration (the first ```` ```nginx ```` block under "Running at
+/// scale": `proxy_cache` for the petition view, as the server's
+/// `Cache-Control` allows) in front of the one server at `base`, whose
+/// metrics on `metrics` count the requests that got through. Skipped, with
+/// a row that says so, where nginx is not installed.
+async fn cached_reads(root: &Path, base: &str, metrics: SocketAddr, dir: &Path) -> anyhow::Result<Row> {
+    let what = "SQLite through nginx's cache (README's config): petition reads, 0 signatures";
+    let Some(nginx) = ["nginx", "/usr/sbin/nginx"].into_iter().find(|n| Command::new(n).arg("-v").output().is_ok_and(|o| o.status.success()))
+    else {
+        println!("skipped: nginx is not installed");
+        return Ok(Row {
+            what: what.to_owned(),
+            rate: "skipped: nginx is not installed".into(),
+            p50: String::new(),
+            p99: String::new(),
+            goal: "",
+            met: true,
+        });
+    };
+    let proxy = Nginx::start(root, nginx, base.trim_start_matches("http://"), dir).await?;
+    let url = format!("{}/api/petitions/{}", proxy.base, scenario::SLUG);
+    // The first read fills the cache; the count starts after it.
+    let client = reqwest::Client::new();
+    ensure!(client.get(&url).send().await?.status() == 200, "the petition through nginx is not 200");
+    let before = route_count(&client, metrics).await?;
+    let (rate, p50, p99) = wrk(&url, MEASURE_FOR).await.with_context(|| proxy.log())?;
+    let after = route_count(&client, metrics).await?;
+    let reached = after - before;
+    let served = rate * MEASURE_FOR.as_secs_f64();
+    drop(proxy);
     Ok(Row {
         what: what.to_owned(),
-        rate: format!("{rate:.0} reads/s"),
+        rate: format!(
+            "{} reads/s; {} of about {} reached the server",
+            thousands(rate as u64),
+            thousands(reached as u64),
+            thousands(served as u64)
+        ),
         p50: ms(p50),
         p99: ms(p99),
-        goal: "≥ 50,000/s, p99 < 5 ms",
+        goal: GOAL_READS,
         met: rate >= 50_000.0 && p99 < Duration::from_millis(5),
     })
+}
+
+/// Requests for the petition view the server has answered so far: the sum
+/// of its latency histogram's counts for that route, from `/metrics`.
+async fn route_count(client: &reqwest::Client, metrics: SocketAddr) -> anyhow::Result<f64> {
+    let text = client.get(format!("http://{metrics}/metrics")).send().await?.error_for_status()?.text().await?;
+    let series = text
+        .lines()
+        .filter(|line| line.starts_with("petition_http_request_duration_seconds_count{") && line.contains("route=\"/api/petitions/{slug}\""))
+        .map(|line| line.rsplit(' ').next().unwrap_or_default().parse::<f64>())
+        .collect::<Result<Vec<_>, _>>()?;
+    ensure!(!series.is_empty(), "no count for the petition view's route in /metrics:\n{text}");
+    Ok(series.into_iter().sum())
+}
+
+/// nginx in the foreground (`daemon off`), on a port of its own, with a
+/// configuration of its own in `dir`; stopped when this is dropped.
+struct Nginx {
+    child: std::process::Child,
+    base: String,
+    dir: std::path::PathBuf,
+}
+
+impl Nginx {
+    async fn start(root: &Path, nginx: &str, upstream: &str, dir: &Path) -> anyhow::Result<Nginx> {
+        std::fs::create_dir_all(dir.join("cache"))?;
+        let port = free_port()?;
+        let readme = std::fs::read_to_string(root.join("README.md"))?;
+        let block = readme
+            .split_once("## Running at scale")
+            .and_then(|(_, rest)| rest.split_once("```nginx\n"))
+            .and_then(|(_, rest)| rest.split_once("```"))
+            .map(|(block, _)| block)
+            .context("no ```nginx block under README's \"Running at scale\"")?;
+        // One instance: the first upstream is this server, the second goes.
+        let mut config = String::new();
+        let mut changed = 0;
+        for line in block.lines() {
+            let line = if line.trim() == "listen 80;" {
+                changed += 1;
+                line.replace("listen 80;", &format!("listen 127.0.0.1:{port};"))
+            } else if line.contains("127.0.0.1:8001") {
+                changed += 1;
+                line.replace("127.0.0.1:8001", upstream)
+            } else if line.contains("127.0.0.1:8002") {
+                changed += 1;
+                continue;
+            } else if line.contains("/var/cache/nginx/petition") {
+                changed += 1;
+                line.replace("/var/cache/nginx/petition", &dir.join("cache").display().to_string())
+            } else {
+                line.to_owned()
+            };
+            config.push_str(&line);
+            config.push('\n');
+        }
+        ensure!(changed == 4, "README's nginx config has changed shape: {changed} of 4 lines found to adapt");
+        std::fs::write(dir.join("petition.conf"), config)?;
+        let d = dir.display();
+        // As root, the workers would otherwise run as nobody, who can't
+        // write the cache here.
+        // SAFETY: geteuid only reads this process's user.
+        let user = if unsafe { libc::geteuid() } == 0 { "user root;" } else { "" };
+        std::fs::write(
+            dir.join("nginx.conf"),
+            format!(
+                "daemon off;\n{user}\nworker_processes auto;\npid {d}/nginx.pid;\nerror_log {d}/error.log;\n\
+                 events {{ worker_connections 4096; }}\n\
+                 http {{\n  access_log off;\n  client_body_temp_path {d}/body;\n  proxy_temp_path {d}/proxy;\n\
+                 fastcgi_temp_path {d}/fastcgi;\n  uwsgi_temp_path {d}/uwsgi;\n  scgi_temp_path {d}/scgi;\n\
+                 include {d}/petition.conf;\n}}\n"
+            ),
+        )?;
+        let child = Command::new(nginx)
+            .arg("-p")
+            .arg(dir)
+            .arg("-c")
+            .arg(dir.join("nginx.conf"))
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .context("starting nginx")?;
+        let proxy = Nginx { child, base: format!("http://127.0.0.1:{port}"), dir: dir.to_owned() };
+        let client = reqwest::Client::new();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if client.get(format!("{}/readyz", proxy.base)).send().await.is_ok_and(|r| r.status() == 200) {
+                return Ok(proxy);
+            }
+            ensure!(Instant::now() < deadline, "nginx did not answer within 10 s:\n{}", proxy.log());
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// The end of nginx's error log.
+    fn log(&self) -> String {
+        let log = std::fs::read_to_string(self.dir.join("error.log")).unwrap_or_default();
+        log.lines().rev().take(20).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n")
+    }
+}
+
+impl Drop for Nginx {
+    fn drop(&mut self) {
+        // SIGTERM: the master stops its workers, then itself (SIGKILL would
+        // leave the workers holding the port).
+        // SAFETY: kill only sends a signal to our own child.
+        unsafe { libc::kill(self.child.id() as libc::pid_t, libc::SIGTERM) };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        self.child.kill().ok();
+        self.child.wait().ok();
+    }
+}
+
+/// A loopback port free just now (bound, then let go).
+fn free_port() -> anyhow::Result<u16> {
+    Ok(std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?.local_addr()?.port())
+}
+
+/// `n` with commas between the thousands: 1,000,000.
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// A duration as wrk writes it: `612.00us`, `1.23ms`, `2.01s`.
@@ -330,7 +551,7 @@ fn wrk_duration(text: &str) -> anyhow::Result<Duration> {
 const GOAL_SIGNING: &str = "≥ 5,000/s, p99 < 50 ms";
 const GOAL_NONE: &str = "";
 
-/// `clients` people signing as fast as they can for [`MEASURE_FOR`], each
+/// `clients` people signing as fast as they can for `duration`, each
 /// signature a new person's: a challenge, its proof, the signature; the
 /// people split evenly between `servers`. The latency is the signature's
 /// POST, answered once it is on disk. With the rate, the CPU each side used
@@ -344,13 +565,14 @@ async fn signing(
     next_signer: &Arc<AtomicUsize>,
     what: &str,
     goal: &'static str,
+    duration: Duration,
 ) -> anyhow::Result<Row> {
     let client = reqwest::Client::builder().timeout(Duration::from_secs(30)).build()?;
     let pids: Vec<u32> = servers.iter().map(|s| s.pid()).collect();
     let server_cpu = || pids.iter().map(|&pid| cpu_ticks(&pid.to_string())).sum::<u64>();
     let cpu_before = (server_cpu(), cpu_ticks("self"), other.map_or(0, |f| f()));
     let began = Instant::now();
-    let until = began + MEASURE_FOR;
+    let until = began + duration;
     let tasks: Vec<_> = (0..clients)
         .map(|i| {
             let base = servers[i % servers.len()].base.clone();
@@ -597,20 +819,64 @@ fn rss_bytes(pid: u32) -> anyhow::Result<u64> {
     Ok(kib * 1024)
 }
 
-/// Writes [`SEEDED`] signatures straight into the (stopped) server's
-/// database in one statement, spread over partners and professions, and
-/// sets every kept number from the rows as `admin::recount` would.
+/// What seeding took: the count after it, the `INSERT`, and the rest
+/// (setting the kept numbers from the rows, statistics, a checkpoint).
+struct Seeded {
+    count: i64,
+    insert: Duration,
+    rest: Duration,
+}
+
+/// Waits for `seeded` (signatures `from + 1` to `to`), as a row of the
+/// table with its rate.
+async fn seeding(
+    backend: &str,
+    from: u64,
+    to: u64,
+    seeded: impl std::future::Future<Output = anyhow::Result<Seeded>>,
+) -> anyhow::Result<(i64, Row)> {
+    let Seeded { count, insert, rest } = seeded.await.with_context(|| format!("seeding {backend}"))?;
+    let rows = to - from;
+    let total = insert + rest;
+    println!("{count} signatures counted after {total:.1?} (insert {insert:.1?}, the rest {rest:.1?})");
+    let row = Row {
+        what: format!("{backend}: seeding {} more signatures ({} → {})", thousands(rows), thousands(from), thousands(to)),
+        rate: format!(
+            "{} rows/s ({:.0} s: the INSERT {:.0} s, counts, ANALYZE and checkpoint {:.0} s)",
+            thousands((rows as f64 / total.as_secs_f64()) as u64),
+            total.as_secs_f64(),
+            insert.as_secs_f64(),
+            rest.as_secs_f64()
+        ),
+        p50: String::new(),
+        p99: String::new(),
+        goal: "",
+        met: true,
+    };
+    Ok((count, row))
+}
+
+/// Writes signatures `from + 1` to `to` straight into the (stopped)
+/// server's database in one statement, spread over partners and
+/// professions, and sets every kept number from the rows as
+/// `admin::recount` would (the slots emptied into the petition's row).
 /// Signing a million times over HTTP would take longer and prove nothing
-/// more about reading. Returns the count.
-async fn seed(database_url: &str) -> anyhow::Result<i64> {
-    let db = sqlx::SqlitePool::connect(database_url).await?;
+/// more about reading. The addresses are numbered with leading zeros, so
+/// that each index on them grows at its end rather than all over.
+async fn seed(database_url: &str, from: u64, to: u64) -> anyhow::Result<Seeded> {
+    use std::str::FromStr;
+    // A page cache big enough for the indexes (a gigabyte; the default is
+    // two megabytes), or ten million rows are mostly waiting on reads.
+    let options = sqlx::sqlite::SqliteConnectOptions::from_str(database_url)?.pragma("cache_size", "-1000000");
+    let db = sqlx::sqlite::SqlitePoolOptions::new().max_connections(1).connect_with(options).await?;
     let id: i64 = sqlx::query_scalar("SELECT id FROM petitions WHERE slug = ?1").bind(scenario::SLUG).fetch_one(&db).await?;
+    let began = Instant::now();
     let mut tx = db.begin().await?;
     sqlx::query(
-        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?2)
+        "WITH RECURSIVE n(i) AS (SELECT ?3 UNION ALL SELECT i + 1 FROM n WHERE i < ?2)
          INSERT INTO signatures (petition_id, first_name, last_name, email, canonical_email, postcode, profession,
                                  reason, reason_status, consent, partner, created_at, status)
-         SELECT ?1, 'Seed', '', 'seed' || i || '@example.org', 'seed' || i || '@example.org', 'E1 6AN',
+         SELECT ?1, 'Seed', '', printf('seed%08d@example.org', i), printf('seed%08d@example.org', i), 'E1 6AN',
                 CASE i % 3 WHEN 0 THEN 'doctor' WHEN 1 THEN 'nurse' ELSE NULL END,
                 CASE WHEN i % 3 = 0 THEN 'A reason' ELSE '' END, CASE WHEN i % 3 = 0 THEN 'public' END, 0,
                 CASE i % 4 WHEN 0 THEN 'medact' WHEN 1 THEN 'asylum-matters' ELSE NULL END,
@@ -618,9 +884,12 @@ async fn seed(database_url: &str) -> anyhow::Result<i64> {
          FROM n",
     )
     .bind(id)
-    .bind(SEEDED as i64)
+    .bind(to as i64)
+    .bind(from as i64 + 1)
     .execute(&mut *tx)
     .await?;
+    let insert = began.elapsed();
+    sqlx::query("DELETE FROM count_slots WHERE petition_id = ?1").bind(id).execute(&mut *tx).await?;
     let count: i64 = sqlx::query_scalar(
         "UPDATE petitions SET
              signature_count = (SELECT COUNT(*) FROM signatures WHERE petition_id = ?1 AND status = 'counted'),
@@ -649,31 +918,38 @@ async fn seed(database_url: &str) -> anyhow::Result<i64> {
     .await?;
     tx.commit().await?;
     sqlx::query("ANALYZE").execute(&db).await?;
+    // The rows written into the database file, not left in its log for the
+    // reads that follow.
+    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&db).await?;
     db.close().await;
-    Ok(count)
+    Ok(Seeded { count, insert, rest: began.elapsed() - insert })
 }
 
 /// [`seed`] on PostgreSQL: one `INSERT … SELECT` from `generate_series`,
 /// the kept numbers set from the rows, then statistics for the planner and
 /// a checkpoint, so that writing the million out doesn't fall in the reads.
-async fn seed_postgres(database_url: &str) -> anyhow::Result<i64> {
+async fn seed_postgres(database_url: &str, from: u64, to: u64) -> anyhow::Result<Seeded> {
     let db = sqlx::PgPool::connect(database_url).await?;
     let id: i64 = sqlx::query_scalar("SELECT id FROM petitions WHERE slug = $1").bind(scenario::SLUG).fetch_one(&db).await?;
+    let began = Instant::now();
     let mut tx = db.begin().await?;
     sqlx::query(
         "INSERT INTO signatures (petition_id, first_name, last_name, email, canonical_email, postcode, profession,
                                  reason, reason_status, consent, partner, created_at, status)
-         SELECT $1, 'Seed', '', 'seed' || i || '@example.org', 'seed' || i || '@example.org', 'E1 6AN',
+         SELECT $1, 'Seed', '', 'seed' || lpad(i::text, 8, '0') || '@example.org', 'seed' || lpad(i::text, 8, '0') || '@example.org', 'E1 6AN',
                 CASE i % 3 WHEN 0 THEN 'doctor' WHEN 1 THEN 'nurse' ELSE NULL END,
                 CASE WHEN i % 3 = 0 THEN 'A reason' ELSE '' END, CASE WHEN i % 3 = 0 THEN 'public' END, FALSE,
                 CASE i % 4 WHEN 0 THEN 'medact' WHEN 1 THEN 'asylum-matters' ELSE NULL END,
                 '2026-11-22T10:00:00Z', 'counted'
-         FROM generate_series(1::bigint, $2) AS n(i)",
+         FROM generate_series($3::bigint, $2) AS n(i)",
     )
     .bind(id)
-    .bind(SEEDED as i64)
+    .bind(to as i64)
+    .bind(from as i64 + 1)
     .execute(&mut *tx)
     .await?;
+    let insert = began.elapsed();
+    sqlx::query("DELETE FROM count_slots WHERE petition_id = $1").bind(id).execute(&mut *tx).await?;
     let count: i64 = sqlx::query_scalar(
         "UPDATE petitions SET
              signature_count = (SELECT COUNT(*) FROM signatures WHERE petition_id = $1 AND status = 'counted'),
@@ -705,7 +981,7 @@ async fn seed_postgres(database_url: &str) -> anyhow::Result<i64> {
     sqlx::query("ANALYZE").execute(&db).await?;
     sqlx::query("CHECKPOINT").execute(&db).await?;
     db.close().await;
-    Ok(count)
+    Ok(Seeded { count, insert, rest: began.elapsed() - insert })
 }
 
 /// Raises this process's limit on open files to `want` (root may raise the
