@@ -412,9 +412,12 @@ const SLOTS: u8 = 64;
 /// to take the petition's row lock before dating it. Far from one, signings
 /// only touch their slots and never wait for each other; near one, they
 /// take turns, so the signing that crosses it sees every one before it and
-/// dates it then. Larger than the signings that can be in flight at once
-/// (16 connections an instance).
-const MILESTONE_MARGIN: i64 = 10_000;
+/// dates it then. It must be more than the signings that can be in flight
+/// at once, unseen by each other: 16 connections an instance, so 256 holds
+/// for up to 16 instances (with more, a milestone may be dated by the
+/// signing after the one that crossed it). The load test showed a margin of
+/// 10,000 kept every signing of a young petition queueing for one row.
+const MILESTONE_MARGIN: i64 = 256;
 
 /// Counts a signature just made `counted` (on `partner`'s page, by a doctor,
 /// nurse or midwife if `professional`; both as the statement that counted it
