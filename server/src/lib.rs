@@ -119,32 +119,11 @@ impl Server {
             let demo_addr = listener.local_addr()?;
             tracing::info!("demo partner site on http://{demo_addr}/ (a different origin from the server)");
             let app = demo::partner_site(self.state.clone(), format!("http://{addr}"));
-            let mut stopped = stopped.clone();
-            tokio::spawn(async move {
-                let result = axum::serve(listener, app)
-                    .with_graceful_shutdown(async move {
-                        stopped.changed().await.ok();
-                    })
-                    .await;
-                if let Err(error) = result {
-                    tracing::error!(%error, "the demo partner site stopped");
-                }
-            });
+            serve_beside(listener, app, stopped.clone(), "the demo partner site");
         }
         if let Some(listener) = self.metrics_listener {
             tracing::info!("metrics on http://{}/metrics", listener.local_addr()?);
-            let app = http::metrics_router(self.state.clone());
-            let mut stopped = stopped.clone();
-            tokio::spawn(async move {
-                let result = axum::serve(listener, app)
-                    .with_graceful_shutdown(async move {
-                        stopped.changed().await.ok();
-                    })
-                    .await;
-                if let Err(error) = result {
-                    tracing::error!(%error, "the metrics address stopped");
-                }
-            });
+            serve_beside(listener, http::metrics_router(self.state.clone()), stopped.clone(), "the metrics address");
         }
         let outbox = tokio::spawn(self.outbox.run(self.state.shutdown.clone()));
         tokio::spawn(self.state.live.clone().relay(
@@ -170,4 +149,19 @@ impl Server {
         drop(stopped);
         Ok(())
     }
+}
+
+/// Serves `app` on `listener` (the demo site, the metrics) until `stopped`
+/// changes; `what` names it in the log if it fails.
+fn serve_beside(listener: TcpListener, app: axum::Router, mut stopped: tokio::sync::watch::Receiver<()>, what: &'static str) {
+    tokio::spawn(async move {
+        let result = axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                stopped.changed().await.ok();
+            })
+            .await;
+        if let Err(error) = result {
+            tracing::error!(%error, "{what} stopped");
+        }
+    });
 }

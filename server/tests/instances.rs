@@ -95,6 +95,18 @@ impl Drop for Instances {
     }
 }
 
+/// A challenge for `slug` from `base` (asked as `from`, if given), and its proof.
+async fn answered_challenge(client: &reqwest::Client, base: &str, slug: &str, from: Option<&str>) -> (String, u64) {
+    let mut request = client.get(format!("{base}/api/petitions/{slug}/challenge"));
+    if let Some(from) = from {
+        request = request.header("x-forwarded-for", from);
+    }
+    let challenge: Value = request.send().await.unwrap().json().await.unwrap();
+    let token = challenge["token"].as_str().unwrap().to_owned();
+    let proof = petition_core::proof::search(&token, challenge["difficulty"].as_u64().unwrap() as u8, 0, u64::MAX).unwrap();
+    (token, proof)
+}
+
 async fn count(client: &reqwest::Client, base: &str) -> u64 {
     let petition: Value = client.get(format!("{base}/api/petitions/{SLUG}")).send().await.unwrap().json().await.unwrap();
     petition["signature_count"].as_u64().unwrap()
@@ -126,19 +138,10 @@ async fn one_person_counts_once_however_their_copies_are_split_across_instances(
 async fn a_challenge_from_one_instance_works_once_on_any() {
     let instances = Instances::start("challenge").await;
     let client = reqwest::Client::new();
-    let challenge: Value = client
-        .get(format!("{}/api/petitions/{SLUG}/challenge", instances.a.base))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = challenge["token"].as_str().unwrap();
-    let proof = petition_core::proof::search(token, challenge["difficulty"].as_u64().unwrap() as u8, 0, u64::MAX).unwrap();
+    let (token, proof) = answered_challenge(&client, &instances.a.base, SLUG, None).await;
     let answered = |n: usize| {
         let mut body = signer(n);
-        body["challenge"] = token.into();
+        body["challenge"] = token.as_str().into();
         body["proof"] = proof.into();
         body
     };
@@ -192,13 +195,10 @@ async fn each_mail_goes_once_with_two_instances_delivering() {
     let people = 20;
     for n in 0..people {
         let base = if n % 2 == 0 { &instances.a.base } else { &instances.b.base };
+        let (token, proof) = answered_challenge(&client, base, "scrap-upfront-charging", None).await;
         let mut body = signer(n);
-        let challenge: Value =
-            client.get(format!("{base}/api/petitions/scrap-upfront-charging/challenge")).send().await.unwrap().json().await.unwrap();
-        let token = challenge["token"].as_str().unwrap();
         body["challenge"] = token.into();
-        body["proof"] =
-            petition_core::proof::search(token, challenge["difficulty"].as_u64().unwrap() as u8, 0, u64::MAX).unwrap().into();
+        body["proof"] = proof.into();
         let answer = client.post(format!("{base}/api/petitions/scrap-upfront-charging/signatures")).json(&body).send().await.unwrap();
         assert_eq!(answer.status(), 200);
     }
@@ -277,20 +277,10 @@ async fn a_source_signing_on_one_instance_meets_its_limit_on_the_other() {
     let usual = difficulty(instances.b.base.clone()).await;
     // The source signs three times on A: its limit.
     for n in 0..3 {
-        let challenge: Value = client
-            .get(format!("{}/api/petitions/{SLUG}/challenge", instances.a.base))
-            .header("x-forwarded-for", from)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let token = challenge["token"].as_str().unwrap();
+        let (token, proof) = answered_challenge(&client, &instances.a.base, SLUG, Some(from)).await;
         let mut body = signer(n);
         body["challenge"] = token.into();
-        body["proof"] =
-            petition_core::proof::search(token, challenge["difficulty"].as_u64().unwrap() as u8, 0, u64::MAX).unwrap().into();
+        body["proof"] = proof.into();
         let signed = client
             .post(format!("{}/api/petitions/{SLUG}/signatures", instances.a.base))
             .header("x-forwarded-for", from)
