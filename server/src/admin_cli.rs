@@ -24,6 +24,9 @@ pub enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// The dashboard's accounts (/admin/ on the server).
+    #[command(subcommand)]
+    User(UserCommand),
     /// Print an Argon2id hash of the password read from standard input (one
     /// line), for a `name:hash` line of the --admin-passwords file.
     HashPassword,
@@ -128,6 +131,50 @@ pub enum Command {
     },
 }
 
+/// `petition-server admin user …`.
+#[derive(Debug, clap::Subcommand)]
+pub enum UserCommand {
+    /// Add an account that signs in to the dashboard at /admin/. Without
+    /// --partner it is an organiser's (sees and does everything); with it, a
+    /// partner's (sees only the petitions that list that partner, its own
+    /// figures and the signers who agreed to hear from it).
+    Add {
+        /// The name it signs in with.
+        name: String,
+        /// The partner it belongs to, as in the petition file (e.g. medact).
+        #[arg(long)]
+        partner: Option<String>,
+        /// Read the password from standard input (one line, 12 characters or more).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+    /// List the accounts.
+    List,
+    /// Remove an account; it is signed out at once.
+    Remove {
+        /// Its name.
+        name: String,
+    },
+}
+
+/// The checks an account's name, partner and password must pass, from the
+/// command line or the dashboard: the words say which is wrong.
+pub fn check_account(name: &str, partner: Option<&str>, password: &str) -> Result<(), (&'static str, String)> {
+    if name.is_empty() || name.chars().count() > 64 || name.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err(("name", "Enter a name of 1 to 64 characters, without spaces".into()));
+    }
+    if partner.is_some_and(|partner| !crate::petition_file::is_slug(partner)) {
+        return Err((
+            "partner",
+            "Enter the partner's name as in the petition file: lower-case letters, digits and hyphens".into(),
+        ));
+    }
+    if password.chars().count() < 12 {
+        return Err(("password", "Enter a password of 12 characters or more".into()));
+    }
+    Ok(())
+}
+
 /// Runs `command` on the database at `database_url`, writing to `out`.
 pub async fn run(command: Command, config: &crate::Config, out: &mut impl Write) -> anyhow::Result<()> {
     let database_url = &config.database_url;
@@ -152,6 +199,7 @@ pub async fn run(command: Command, config: &crate::Config, out: &mut impl Write)
     let clock = &config.clock;
     let result = match command {
         Command::Check { .. } | Command::HashPassword => unreachable!("handled above"),
+        Command::User(command) => user(&pool, clock, command, out).await,
         Command::Apply { files } => {
             let petitions = files.iter().map(read).collect::<anyhow::Result<Vec<_>>>()?;
             for petition in &petitions {
@@ -236,6 +284,45 @@ pub async fn run(command: Command, config: &crate::Config, out: &mut impl Write)
     };
     pool.close().await;
     result
+}
+
+async fn user(
+    pool: &crate::store::Db,
+    clock: &crate::clock::Clock,
+    command: UserCommand,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
+    match command {
+        UserCommand::Add { name, partner, password_stdin: _ } => {
+            let mut password = String::new();
+            std::io::stdin().read_line(&mut password)?;
+            let password = password.trim_end_matches(['\r', '\n']);
+            if let Err((_, words)) = check_account(&name, partner.as_deref(), password) {
+                bail!("{words}");
+            }
+            let hash = crate::admin_auth::hash_password(password)?;
+            if !store::add_account(pool, clock, &name, &hash, partner.as_deref()).await? {
+                bail!("there is already an account called {name:?} (`admin user remove {name}` first to replace it)");
+            }
+            let detail = partner.as_deref().map(|p| format!("partner {p}")).unwrap_or_else(|| "organiser".into());
+            store::audit(pool, clock, "command line", "account-added", None, &format!("{name} ({detail})")).await?;
+            writeln!(out, "added {name:?} ({detail})")?;
+        }
+        UserCommand::List => {
+            for account in store::accounts(pool).await? {
+                let role = account.partner.as_deref().map(|p| format!("partner {p}")).unwrap_or_else(|| "organiser".into());
+                writeln!(out, "{}  {role}  since {}", account.name, account.created_at)?;
+            }
+        }
+        UserCommand::Remove { name } => {
+            if !store::remove_account(pool, &name).await? {
+                bail!("there is no account called {name:?} (`admin user list` shows them)");
+            }
+            store::audit(pool, clock, "command line", "account-removed", None, &name).await?;
+            writeln!(out, "removed {name:?}; its sessions have ended")?;
+        }
+    }
+    Ok(())
 }
 
 fn read(file: &PathBuf) -> anyhow::Result<PetitionFile> {

@@ -11,6 +11,7 @@ pub mod admin_auth;
 pub mod admin_cli;
 pub mod clock;
 pub mod config;
+pub mod dashboard;
 mod demo;
 pub mod guard;
 mod live;
@@ -75,9 +76,9 @@ impl Server {
         let key = store::secret(&db, &clock, "guard").await.context("could not read the server's secret")?;
         let guard = guard::Guard::new(config.guard.clone(), key, clock.clone());
         let public_url = config.public_url(listener.local_addr()?);
-        let outbox = mail::Outbox::new(db.clone(), &config.mail, public_url, clock.clone())?;
+        let outbox = mail::Outbox::new(db.clone(), &config.mail, public_url.clone(), clock.clone())?;
         let admin = admin_auth::AdminAuth::new(&config.admin)?;
-        let (state, stop_streams) = http::AppState::new(db, &config, guard, admin, outbox.handle());
+        let (state, stop_streams) = http::AppState::new(db, &config, guard, admin, outbox.handle(), public_url);
         Ok(Server {
             listener,
             demo_listener,

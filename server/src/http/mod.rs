@@ -80,6 +80,9 @@ pub struct AppState {
     pub streams: events::OpenStreams,
     /// What the metrics address shows.
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// The server's public address (`--public-url`, or as it listens): the
+    /// dashboard's own origin, and whether its cookies are `Secure`.
+    pub public_url: Arc<str>,
 }
 
 /// Folders the server reads files from.
@@ -96,6 +99,7 @@ impl AppState {
         guard: Guard,
         admin: crate::admin_auth::AdminAuth,
         mail_wake: crate::mail::OutboxHandle,
+        public_url: String,
     ) -> (AppState, watch::Sender<bool>) {
         let dirs = Dirs { www: config.www_dir.clone(), widget: config.widget_dir.clone() };
         // A slow stream reader may miss updates beyond these; each update
@@ -117,6 +121,7 @@ impl AppState {
             clock: config.clock.clone(),
             streams: events::OpenStreams::default(),
             metrics: Arc::new(crate::metrics::Metrics::new()),
+            public_url: public_url.into(),
         };
         (state, stop)
     }
@@ -173,9 +178,14 @@ pub fn app(state: AppState) -> Router {
     // read its answers, whatever credential the browser holds.
     let admin = admin::router(state.clone())
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, timeout));
+    // The dashboard: same-origin pages with their own headers and larger
+    // forms (a petition's whole text). Not timed as a whole: its live stream
+    // stays open, and its other requests are ordinary ones.
+    let dashboard = crate::dashboard::router(state.clone()).layer(DefaultBodyLimit::max(crate::dashboard::FORM_LIMIT));
     Router::new()
         .merge(public)
         .merge(admin)
+        .merge(dashboard)
         .with_state(state.clone())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         // Skips text/event-stream by itself, so live events aren't buffered,

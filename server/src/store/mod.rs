@@ -18,6 +18,8 @@
 //! trait object at run time. Where the two differ (opening, locking, what an
 //! erasure leaves on disk) the difference is in [`sqlite`] or [`postgres`].
 
+mod accounts;
+mod dashboard;
 mod organiser;
 mod outbox;
 mod petitions;
@@ -28,6 +30,8 @@ pub mod sqlite;
 
 use std::fmt;
 
+pub use accounts::*;
+pub use dashboard::*;
 pub use organiser::*;
 pub use outbox::*;
 pub use petitions::*;
