@@ -17,7 +17,11 @@
 //!   say which they allow with the [`Organiser`] and [`Signed`] extractors
 //!   and [`Signed::may_see`].
 
+mod editor;
+mod export;
+mod moderation;
 mod pages;
+mod petition;
 mod petitions;
 pub mod session;
 
@@ -48,6 +52,10 @@ pub fn router(state: AppState) -> Router<AppState> {
     let timeout = tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, state.request_timeout);
     let signed = Router::new()
         .merge(petitions::routes())
+        .merge(petition::routes())
+        .merge(moderation::routes())
+        .merge(editor::routes())
+        .merge(export::routes())
         .layer(timeout.clone())
         .merge(petitions::stream_routes())
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), guard_writes))

@@ -366,3 +366,123 @@ pub fn signature(email: &str) -> Value {
         "consent": false
     })
 }
+
+/// A browser on the dashboard, signed in as one account: it keeps its
+/// cookies, follows no redirect (tests look at them), and sends writes as
+/// the dashboard's own pages do, with our `Origin` and the session's CSRF
+/// token.
+pub struct Dashboard {
+    pub client: reqwest::Client,
+    pub base: String,
+    /// The session's CSRF token, as the pages carry it.
+    pub csrf: String,
+}
+
+/// The password every test account is given.
+pub const PASSWORD: &str = "correct horse battery staple";
+
+impl TestApp {
+    /// Adds a dashboard account straight in the database, as `admin user
+    /// add` does (`partner` for a partner's account).
+    pub async fn add_account(&self, name: &str, partner: Option<&str>) {
+        let db = petition_server::store::Db::connect(&self.config.database_url).await.unwrap();
+        let hash = petition_server::admin_auth::hash_password(PASSWORD).unwrap();
+        assert!(petition_server::store::add_account(&db, &self.clock, name, &hash, partner).await.unwrap());
+        db.close().await;
+    }
+
+    /// A fresh browser, not signed in.
+    pub fn browser(&self) -> Dashboard {
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        Dashboard { client, base: self.base.clone(), csrf: String::new() }
+    }
+
+    /// Adds the account `name` and signs it in.
+    pub async fn organiser(&self, name: &str) -> Dashboard {
+        self.add_account(name, None).await;
+        self.browser().sign_in(name, PASSWORD).await
+    }
+
+    /// Adds the partner account `name` (for `partner`) and signs it in.
+    pub async fn partner(&self, name: &str, partner: &str) -> Dashboard {
+        self.add_account(name, Some(partner)).await;
+        self.browser().sign_in(name, PASSWORD).await
+    }
+}
+
+impl Dashboard {
+    /// Signs in through the form, as a person would; panics if refused.
+    pub async fn sign_in(mut self, name: &str, password: &str) -> Dashboard {
+        let response = self.try_sign_in(name, password).await;
+        assert_eq!(response.status(), 303, "signing in as {name}: {:?}", response.text().await);
+        let page = self.get("/admin/").await;
+        assert_eq!(page.status(), 200);
+        self.csrf = meta_csrf(&page.text().await.unwrap()).expect("a signed-in page carries the CSRF token");
+        self
+    }
+
+    /// Posts the sign-in form (fetched first, for its token) and hands back the answer.
+    pub async fn try_sign_in(&self, name: &str, password: &str) -> reqwest::Response {
+        let form = self.get("/admin/sign-in").await.text().await.unwrap();
+        let token = hidden_csrf(&form).expect("the sign-in form carries a CSRF token");
+        self.client
+            .post(format!("{}/admin/sign-in", self.base))
+            .header("origin", &self.base)
+            .form(&[("csrf", token.as_str()), ("name", name), ("password", password)])
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(format!("{}{path}", self.base)).send().await.unwrap()
+    }
+
+    /// A page's HTML, which must answer 200.
+    pub async fn page(&self, path: &str) -> String {
+        let response = self.get(path).await;
+        assert_eq!(response.status(), 200, "GET {path}");
+        response.text().await.unwrap()
+    }
+
+    /// Posts a form as the dashboard's pages do (the CSRF token added).
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let mut fields = fields.to_vec();
+        fields.push(("csrf", &self.csrf));
+        self.client
+            .post(format!("{}{path}", self.base))
+            .header("origin", &self.base)
+            .form(&fields)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Posts JSON as the dashboard's scripts do (`x-csrf-token`).
+    pub async fn post_json(&self, path: &str, body: &Value) -> reqwest::Response {
+        self.client
+            .post(format!("{}{path}", self.base))
+            .header("origin", &self.base)
+            .header("x-csrf-token", &self.csrf)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+/// The CSRF token in a page's `<meta name="csrf-token">`.
+pub fn meta_csrf(html: &str) -> Option<String> {
+    let at = html.find("<meta name=\"csrf-token\" content=\"")? + "<meta name=\"csrf-token\" content=\"".len();
+    Some(html[at..].split('"').next()?.to_owned())
+}
+
+/// The value of the first hidden `csrf` field in a page.
+pub fn hidden_csrf(html: &str) -> Option<String> {
+    let at = html.find("name=\"csrf\" value=\"")? + "name=\"csrf\" value=\"".len();
+    Some(html[at..].split('"').next()?.to_owned())
+}

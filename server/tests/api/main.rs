@@ -15,3 +15,4 @@ mod removal;
 mod retention;
 mod counts;
 mod metrics;
+mod dashboard;
