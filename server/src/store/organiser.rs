@@ -323,7 +323,7 @@ async fn fold_slots(tx: &mut Tx<'_>, petition_id: i64) -> Result<(), StoreError>
 /// wait for the correction (an organiser's, or a removal: rare), then count
 /// on. Every transaction that folds or recounts takes it before any other
 /// lock on the slots, so two of them queue rather than deadlock.
-async fn lock_slots(tx: &mut Tx<'_>) -> Result<(), StoreError> {
+pub(super) async fn lock_slots(tx: &mut Tx<'_>) -> Result<(), StoreError> {
     if let Tx::Postgres(tx) = tx {
         sqlx::query("LOCK TABLE count_slots IN SHARE ROW EXCLUSIVE MODE").execute(&mut **tx).await?;
     }
@@ -351,20 +351,22 @@ pub async fn compact(db: &Db) -> Result<(), StoreError> {
 }
 
 /// Sets the petition's count, its partners' and the professionals' tally
-/// to its counted rows, takes back the date of every milestone above the
+/// to its counted rows (the count with its paper signatures added back:
+/// they have no rows), takes back the date of every milestone above the
 /// count, and dates the ones it has newly reached (with `now`). Returns the
 /// count. Reads every row of the petition: for the organiser's rare
 /// corrections, never on a public path.
 pub(super) async fn recount(tx: &mut Tx<'_>, petition_id: i64, now: &str) -> Result<u64, StoreError> {
     let count_sql = format!(
         "UPDATE petitions SET
-             signature_count = (SELECT COUNT(*) FROM signatures WHERE petition_id = $1 AND status = 'counted'),
+             signature_count = (SELECT COUNT(*) FROM signatures WHERE petition_id = $1 AND status = 'counted')
+                               + paper_count,
              healthcare_count = (SELECT COUNT(*) FROM signatures
                                  WHERE petition_id = $1 AND status = 'counted' AND profession IN {HEALTHCARE})
          WHERE id = $1 RETURNING signature_count",
     );
     lock_slots(tx).await?;
-    let count: i64 = on_conn!(tx, c => {
+    let (before, count): (i64, i64) = on_conn!(tx, c => {
         // Takes the petition's row too (signings near a milestone queue for it).
         sqlx::query("UPDATE petitions SET signature_count = signature_count WHERE id = $1")
             .bind(petition_id)
@@ -382,12 +384,31 @@ pub(super) async fn recount(tx: &mut Tx<'_>, petition_id: i64, now: &str) -> Res
         .bind(petition_id)
         .execute(&mut *c)
         .await?;
+        (before, count)
+    });
+    redate_milestones(tx, petition_id, before, count, now).await?;
+    Ok(count as u64)
+}
+
+/// After the petition's total went from `before` to `count` in an
+/// organiser's correction: takes back the date of every milestone above
+/// `count`, and dates (with `now`) those crossed on the way up. Only those
+/// crossed now: one added below the count stays undated. The caller holds
+/// the slots and the petition's row (see [`lock_slots`]), so no signing
+/// dates one meanwhile.
+pub(super) async fn redate_milestones(
+    tx: &mut Tx<'_>,
+    petition_id: i64,
+    before: i64,
+    count: i64,
+    now: &str,
+) -> Result<(), StoreError> {
+    on_conn!(tx, c => {
         sqlx::query("UPDATE milestones SET reached_at = NULL WHERE petition_id = $1 AND count > $2")
             .bind(petition_id)
             .bind(count)
             .execute(&mut *c)
             .await?;
-        // Only those crossed now: one added below the count stays undated.
         sqlx::query("UPDATE milestones SET reached_at = $4 WHERE petition_id = $1 AND count > $2 AND count <= $3")
             .bind(petition_id)
             .bind(before)
@@ -395,9 +416,8 @@ pub(super) async fn recount(tx: &mut Tx<'_>, petition_id: i64, now: &str) -> Res
             .bind(now)
             .execute(&mut *c)
             .await?;
-        count
     });
-    Ok(count as u64)
+    Ok(())
 }
 
 /// A signature held for review.
