@@ -9,8 +9,9 @@ use crate::{
     helpers::{on_postgres, signature, spawn_app, TestApp},
 };
 
-/// What a full recount of the rows says, beside what the petition view shows:
-/// (count, professionals, [(partner, count)]).
+/// What a full recount of the rows (and the paper entries, which have none)
+/// says, beside what the petition view shows: (count, professionals,
+/// [(partner, count)]).
 async fn recounted_and_shown(app: &TestApp, slug: &str) -> ((i64, i64, Vec<(String, i64)>), (i64, i64, Vec<(String, i64)>)) {
     let db = app.db().await;
     let id: i64 = sqlx::query_scalar("SELECT id FROM petitions WHERE slug = $1").bind(slug).fetch_one(&db).await.unwrap();
@@ -19,6 +20,13 @@ async fn recounted_and_shown(app: &TestApp, slug: &str) -> ((i64, i64, Vec<(Stri
         .fetch_one(&db)
         .await
         .unwrap();
+    let paper: i64 =
+        sqlx::query_scalar("SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM paper_counts WHERE petition_id = $1")
+            .bind(id)
+            .fetch_one(&db)
+            .await
+            .unwrap();
+    let count = count + paper;
     let professionals: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM signatures WHERE petition_id = $1 AND status = 'counted' AND profession IN ('doctor', 'nurse', 'midwife')",
     )
@@ -60,7 +68,7 @@ fn from(email: &str, partner: &str, profession: &str) -> Value {
 }
 
 #[tokio::test]
-async fn every_kept_number_equals_a_full_recount_through_signing_review_erasure_and_removal() {
+async fn every_kept_number_equals_a_full_recount_through_signing_paper_review_erasure_and_removal() {
     let app = spawn_app().await;
     let people = [
         ("doctor@example.org", "medact", "doctor"),
@@ -79,27 +87,47 @@ async fn every_kept_number_equals_a_full_recount_through_signing_review_erasure_
     assert_eq!(shown, recounted);
     assert_eq!(shown, (6, 3, vec![("asylum-matters".into(), 2), ("medact".into(), 2)]));
 
+    // Paper signatures count in the total (no profession, no partner); the
+    // recounts below keep them.
+    let organiser = app.organiser("nadia").await;
+    let paper = |amount: &'static str| [("amount", amount), ("note", "Paper sheets from the clinic")];
+    assert_eq!(organiser.post_form("/admin/petitions/stop-sharing/paper", &paper("40")).await.status(), 303);
+    assert_eq!(organiser.post_form("/admin/petitions/stop-sharing/paper", &paper("2")).await.status(), 303);
+    let (recounted, shown) = recounted_and_shown(&app, "stop-sharing").await;
+    assert_eq!(shown, recounted);
+    assert_eq!(shown, (48, 3, vec![("asylum-matters".into(), 2), ("medact".into(), 2)]));
+
     // Two held (the honeypot), one approved after all, one rejected.
     for email in ["held-doctor@example.org", "held-nurse@example.org"] {
         let mut bot = from(email, "medact", "doctor");
         bot["website"] = json!("https://spam.example");
         app.sign("stop-sharing", &bot).await;
     }
-    assert_eq!(recounted_and_shown(&app, "stop-sharing").await.1 .0, 6, "held ones don't count");
+    assert_eq!(recounted_and_shown(&app, "stop-sharing").await.1 .0, 48, "held ones don't count");
     let (_, listed, _) = admin(&app, &["held", "stop-sharing"]).await;
     let ids: Vec<String> = listed.lines().skip(1).map(|l| l.split_whitespace().next().unwrap().to_owned()).collect();
     assert!(admin(&app, &["approve", "stop-sharing", &ids[0]]).await.0);
     assert!(admin(&app, &["reject", "stop-sharing", &ids[1]]).await.0);
     let (recounted, shown) = recounted_and_shown(&app, "stop-sharing").await;
     assert_eq!(shown, recounted);
-    assert_eq!(shown, (7, 4, vec![("asylum-matters".into(), 2), ("medact".into(), 3)]));
+    assert_eq!(shown, (49, 4, vec![("asylum-matters".into(), 2), ("medact".into(), 3)]));
 
     // Erased, a signature keeps counting (the petition's rule) but its
     // profession is gone with the rest of its personal data.
     assert!(admin(&app, &["erase", "nurse@example.org"]).await.0);
     let (recounted, shown) = recounted_and_shown(&app, "stop-sharing").await;
     assert_eq!(shown, recounted);
-    assert_eq!(shown, (7, 3, vec![("asylum-matters".into(), 2), ("medact".into(), 3)]));
+    assert_eq!(shown, (49, 3, vec![("asylum-matters".into(), 2), ("medact".into(), 3)]));
+
+    // A correction down, as kept as an addition.
+    let db = app.db().await;
+    let entries: Vec<i64> = sqlx::query_scalar("SELECT id FROM paper_counts ORDER BY id").fetch_all(&db).await.unwrap();
+    db.close().await;
+    let correction = format!("/admin/petitions/stop-sharing/paper/{}", entries[0]);
+    assert_eq!(organiser.post_form(&correction, &paper("30")).await.status(), 303);
+    let (recounted, shown) = recounted_and_shown(&app, "stop-sharing").await;
+    assert_eq!(shown, recounted);
+    assert_eq!(shown.0, 39);
 }
 
 #[tokio::test]

@@ -386,8 +386,11 @@ pub async fn audit(database_url: &str, acknowledged: &BTreeSet<usize>) -> anyhow
         .bind(id)
         .fetch_one(&db)
         .await?;
+    // Paper signatures (entered on the dashboard) have no rows: their
+    // entries are added to the rows' count.
     let recounted: (i64, i64) = sqlx::query_as(
-        "SELECT COUNT(*), COUNT(*) FILTER (WHERE profession IN ('doctor', 'nurse', 'midwife'))
+        "SELECT COUNT(*) + CAST((SELECT COALESCE(SUM(amount), 0) FROM paper_counts WHERE petition_id = $1) AS BIGINT),
+                COUNT(*) FILTER (WHERE profession IN ('doctor', 'nurse', 'midwife'))
          FROM signatures WHERE petition_id = $1 AND status = 'counted'",
     )
     .bind(id)
