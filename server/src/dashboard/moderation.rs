@@ -70,7 +70,7 @@ fn grouped(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(digit);
@@ -892,6 +892,8 @@ struct AuditPage {
     /// The petition shown, if filtered.
     petition: Option<String>,
     entries: Vec<store::AuditEntry>,
+    /// The most lines shown.
+    shown: i64,
 }
 
 async fn audit_page(State(state): State<AppState>, Organiser(session): Organiser, Query(query): Query<AuditQuery>) -> Response {
@@ -911,7 +913,7 @@ async fn audit_page(State(state): State<AppState>, Organiser(session): Organiser
         }
     }
     petitions.sort();
-    pages::render(&AuditPage { nav: Nav::of(&session), petitions, petition, entries })
+    pages::render(&AuditPage { nav: Nav::of(&session), petitions, petition, entries, shown: AUDIT_SHOWN })
 }
 
 #[cfg(test)]

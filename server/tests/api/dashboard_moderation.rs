@@ -538,3 +538,4 @@ async fn a_partner_gets_403_from_every_route_here_and_a_forged_post_changes_noth
     let actions: Vec<String> = audit_lines(&app).await.into_iter().map(|(a, _, _)| a).collect();
     assert_eq!(actions, ["sign-in", "sign-in"], "nothing done, nothing audited");
 }
+
