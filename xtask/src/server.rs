@@ -19,6 +19,42 @@ pub struct Running {
     pub mail_dir: PathBuf,
     /// The token that opens its admin API.
     pub admin_token: String,
+    /// The password of its dashboard accounts (see [`DASHBOARD_ACCOUNTS`]).
+    pub dashboard_password: String,
+}
+
+/// The dashboard accounts every started server has: an organiser's, and a
+/// partner's (Medact's, a partner of the demo petition).
+pub const DASHBOARD_ACCOUNTS: [(&str, Option<&str>); 2] = [("organiser", None), ("medact", Some("medact"))];
+
+/// A random secret, as hex.
+fn random_hex() -> anyhow::Result<String> {
+    let mut random = [0u8; 24];
+    std::io::Read::read_exact(&mut std::fs::File::open("/dev/urandom")?, &mut random)?;
+    Ok(random.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// Gives the database at `database_url` the [`DASHBOARD_ACCOUNTS`], each
+/// with `password`, replacing any of the same name, with `admin user`.
+fn add_dashboard_accounts(root: &Path, database_url: &str, password: &str) -> anyhow::Result<()> {
+    for (name, partner) in DASHBOARD_ACCOUNTS {
+        let quiet = |command: &mut Command| -> anyhow::Result<std::process::Output> {
+            Ok(command.env("RUST_LOG", "warn").current_dir(root).output()?)
+        };
+        quiet(Command::new(binary(root)).args(["--database-url", database_url, "admin", "user", "remove", name]))?;
+        let mut add = Command::new(binary(root));
+        add.args(["--database-url", database_url, "admin", "user", "add", name, "--password-stdin"]);
+        if let Some(partner) = partner {
+            add.args(["--partner", partner]);
+        }
+        let mut child = add.env("RUST_LOG", "warn").current_dir(root).stdin(Stdio::piped()).stdout(Stdio::null()).spawn()?;
+        std::io::Write::write_all(&mut child.stdin.take().expect("piped"), format!("{password}\n").as_bytes())?;
+        let status = child.wait()?;
+        if !status.success() {
+            bail!("could not add the dashboard account {name:?} ({status})");
+        }
+    }
+    Ok(())
 }
 
 impl Drop for Running {
@@ -70,16 +106,18 @@ pub fn start(root: &Path, name: &str, with_demo: bool) -> anyhow::Result<Running
     let demo_addr = if with_demo { Some(free_port()?) } else { None };
     let log = dir.join("server.log");
     let mail_dir = dir.join("mail");
-    // A fresh random secret each run, for the tests that use the admin API.
-    let mut random = [0u8; 24];
-    std::io::Read::read_exact(&mut std::fs::File::open("/dev/urandom")?, &mut random)?;
-    let admin_token: String = random.iter().map(|b| format!("{b:02x}")).collect();
+    // Fresh random secrets each run, for the tests that use the admin API
+    // and the dashboard.
+    let admin_token = random_hex()?;
+    let dashboard_password = random_hex()?;
+    let database_url = format!("sqlite://{}", dir.join("petitions.db").display());
+    add_dashboard_accounts(root, &database_url, &dashboard_password)?;
     let mut command = Command::new(binary(root));
     command
         .arg("--listen")
         .arg(addr.to_string())
         .arg("--database-url")
-        .arg(format!("sqlite://{}", dir.join("petitions.db").display()))
+        .arg(&database_url)
         .arg("--mail-dir")
         .arg(&mail_dir)
         .arg("--petitions-dir")
@@ -97,7 +135,7 @@ pub fn start(root: &Path, name: &str, with_demo: bool) -> anyhow::Result<Running
         command.arg("--demo-listen").arg(demo.to_string());
     }
     let child = command.spawn().with_context(|| format!("starting {}", binary(root).display()))?;
-    let mut running = Running { child, addr, demo_addr, log, mail_dir, admin_token };
+    let mut running = Running { child, addr, demo_addr, log, mail_dir, admin_token, dashboard_password };
     let deadline = Instant::now() + Duration::from_secs(30);
     while TcpStream::connect(addr).is_err() {
         if let Some(status) = running.child.try_wait()? {
@@ -119,6 +157,11 @@ pub fn run_demo(root: &Path) -> anyhow::Result<()> {
     println!("\nThe petition server: http://{listen}/  (its API, the widget, and the demo pages under /demo/)");
     println!("A demo partner site, on another origin: http://{demo}/");
     println!("Signatures are stored in ./data/petitions.db. Stop with Ctrl-C.");
+    let password = random_hex()?;
+    std::fs::create_dir_all(root.join("data"))?;
+    add_dashboard_accounts(root, "sqlite://data/petitions.db", &password)?;
+    println!("The organiser's dashboard: http://{listen}/admin/  (sign in as \"organiser\", or as Medact's partner");
+    println!("account \"medact\", with the password {password}: new each run)");
     println!("Confirmation mail is written to ./data/mail/ (no SMTP server is set): open a .eml file, follow its link.");
     println!("(Per-address limits are off, so one machine can sign as many people.)\n");
     crate::run(

@@ -102,5 +102,6 @@ fn node_against_demo(root: &Path, name: &str, args: &[&str]) -> anyhow::Result<(
         .env("MAIL_DIR", &server.mail_dir)
         .env("SERVER_LOG", &server.log)
         .env("ADMIN_TOKEN", &server.admin_token)
+        .env("DASHBOARD_PASSWORD", &server.dashboard_password)
         .env("CHROMIUM", setup::CHROMIUM))
 }
