@@ -190,7 +190,12 @@ fn write_row<'a>(line: &mut String, cells: impl Iterator<Item = &'a str>) {
         if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
             line.push('\'');
         }
-        line.push_str(&cell.replace('"', "\"\""));
+        // Most cells hold no quote: copied as they are, not reallocated.
+        if cell.contains('"') {
+            line.push_str(&cell.replace('"', "\"\""));
+        } else {
+            line.push_str(cell);
+        }
         line.push('"');
     }
     line.push_str("\r\n");

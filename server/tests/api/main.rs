@@ -16,3 +16,5 @@ mod retention;
 mod counts;
 mod metrics;
 mod dashboard;
+mod dashboard_security;
+mod dashboard_export;
