@@ -1,8 +1,8 @@
 //! The organiser's operations: petitions and their numbers, exports for
 //! delivery and for partners, a signer's erasure, and the review of held
-//! signatures. The command line (`petition-server admin …`) and the
-//! organiser's HTTP API call these; what they read and change is in
-//! [`crate::store`].
+//! signatures. The command line (`petition-server admin …`), the
+//! organiser's HTTP API and the dashboard call these; what they read and
+//! change is in [`crate::store`].
 
 use std::pin::Pin;
 
@@ -79,13 +79,14 @@ pub struct Chunk {
 /// (starting with `=`, `+`, `-`, `@`, a tab or a carriage return) is
 /// prefixed with `'`, so opening the file runs nothing.
 pub async fn export(db: &Db, clock: &Clock, actor: &str, slug: &str, audience: Audience) -> Result<Export, StoreError> {
-    let audience_name = audience.partner().map(str::to_owned);
     let (petition_id, rows) = store::export_total(db, slug, audience.partner()).await?;
-    let whom = match &audience {
-        Audience::Organiser => "every counted signer".to_owned(),
-        Audience::Partner(partner) => format!("partner {partner}'s consenting signers"),
+    let (whom, file_name) = match &audience {
+        Audience::Organiser => ("every counted signer".to_owned(), format!("{slug}.csv")),
+        Audience::Partner(partner) => {
+            (format!("the signers who agreed to hear from partner {partner}"), format!("{slug}-{partner}.csv"))
+        }
     };
-    store::audit(db, clock, actor, "export", Some(slug), &format!("{whom}: {rows} rows, started")).await?;
+    store::audit(db, clock, actor, "export", Some(slug), &format!("started: {whom}, {rows} row(s)")).await?;
     let mut header = String::new();
     write_row(&mut header, columns(&audience).iter().copied());
     let header = Chunk { csv: header.into_bytes(), done: 0 };
@@ -107,10 +108,6 @@ pub async fn export(db: &Db, clock: &Clock, actor: &str, slug: &str, audience: A
             Ok(Some((Chunk { csv: csv.into_bytes(), done }, next)))
         }
     });
-    let file_name = match audience_name {
-        Some(partner) => format!("{slug}-{partner}.csv"),
-        None => format!("{slug}.csv"),
-    };
     let chunks = Box::pin(stream::once(async { Ok(header) }).chain(batches));
     Ok(Export { rows, file_name, chunks })
 }

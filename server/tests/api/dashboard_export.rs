@@ -112,6 +112,8 @@ async fn every_download_is_in_the_audit_log_with_whom_it_was_for_and_no_personal
     nadia.get("/admin/petitions/stop-sharing/export.csv").await.text().await.unwrap();
     mo.get("/admin/petitions/stop-sharing/export.csv?partner=medact").await.text().await.unwrap();
     mo.get("/admin/petitions/stop-sharing/export.csv").await; // refused: not an export
+    // The command line's exports take the same way out, and are logged alike.
+    assert!(crate::admin::admin(&app, &["export", "stop-sharing", "--partner", "asylum-matters"]).await.0);
 
     let db = petition_server::store::Db::connect(app.database_url()).await.unwrap();
     let log = petition_server::store::audit_log(&db, Some("stop-sharing"), 10).await.unwrap();
@@ -121,8 +123,9 @@ async fn every_download_is_in_the_audit_log_with_whom_it_was_for_and_no_personal
     assert_eq!(
         exports,
         [
-            ("mo", "partner medact's consenting signers: 1 rows, started"),
-            ("nadia", "every counted signer: 4 rows, started"),
+            ("command line", "started: the signers who agreed to hear from partner asylum-matters, 1 row(s)"),
+            ("mo", "started: the signers who agreed to hear from partner medact, 1 row(s)"),
+            ("nadia", "started: every counted signer, 4 row(s)"),
         ]
     );
 }
