@@ -1,50 +1,143 @@
 //! The organiser's operations: petitions and their numbers, exports for
 //! delivery and for partners, a signer's erasure, and the review of held
-//! signatures. The command line (`petition-server admin …`) and the
-//! organiser's HTTP API call these; what they read and change is in
-//! [`crate::store`].
+//! signatures. The command line (`petition-server admin …`), the
+//! organiser's HTTP API and the dashboard call these; what they read and
+//! change is in [`crate::store`].
 
-use std::io::Write;
+use std::pin::Pin;
+
+use axum::{
+    body::Body,
+    http::header,
+    response::{IntoResponse, Response},
+};
+use futures_util::{stream, Stream, StreamExt};
 
 pub use crate::store::{
     compact, erase, held, held_reasons, invalidate, list, review, review_reasons, Batch, Erased, Held, HeldReason,
     PartnerCount, Summary, Verdict,
 };
-use crate::store::{self, Db, ExportRow, StoreError};
+use crate::{
+    clock::Clock,
+    store::{self, Db, ExportRow, StoreError},
+};
 
 /// Whom an export is for.
-#[derive(Debug, Clone, Copy)]
-pub enum Audience<'a> {
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Audience {
     /// The campaign, delivering the petition: every counted signature.
     Organiser,
     /// A partner: only the people who signed on its pages and agreed to hear
     /// from it, and only what it needs to write to them.
-    Partner(&'a str),
+    Partner(String),
+}
+
+impl Audience {
+    /// The partner whose signers these are, if any.
+    fn partner(&self) -> Option<&str> {
+        match self {
+            Audience::Organiser => None,
+            Audience::Partner(partner) => Some(partner),
+        }
+    }
 }
 
 /// Rows fetched per query while exporting: the export never holds a read
-/// open on the whole table, and reports progress between batches.
+/// open on the whole table (nor a connection while the reader is slow), and
+/// each batch is one chunk of the file.
 const EXPORT_BATCH: i64 = 1000;
 
-/// Writes the petition's counted signatures as CSV to `out`, calling
-/// `progress(done, total)` after each batch; returns how many rows.
+/// An export under way.
+pub struct Export {
+    /// How many rows it holds, counted as it started.
+    pub rows: u64,
+    /// The name to save it under: `slug.csv`, or `slug-partner.csv`.
+    pub file_name: String,
+    /// The CSV, in order: the header line, then one chunk per batch of rows.
+    /// An `Err` means the file is incomplete: whoever writes it out must
+    /// not let it pass for a whole one.
+    pub chunks: Pin<Box<dyn Stream<Item = Result<Chunk, StoreError>> + Send>>,
+}
+
+/// A piece of an export's CSV.
+pub struct Chunk {
+    /// Whole lines of CSV (RFC 4180, CRLF).
+    pub csv: Vec<u8>,
+    /// Rows written so far, this chunk's included (for a progress bar).
+    pub done: u64,
+}
+
+/// The one way out for signers' personal data: the petition `slug`'s
+/// counted signatures for `audience`, as CSV chunks read from the database
+/// batch by batch while the caller writes them out, so that an export of
+/// any size takes the memory of one batch.
+///
+/// The audit log records it as `export` by `actor` before the first row is
+/// read: a download cut off half-way has still let personal data out.
 ///
 /// Every cell is quoted, and one a spreadsheet would take for a formula
 /// (starting with `=`, `+`, `-`, `@`, a tab or a carriage return) is
 /// prefixed with `'`, so opening the file runs nothing.
-pub async fn export(
-    db: &Db,
-    slug: &str,
-    audience: Audience<'_>,
-    out: &mut impl Write,
-    mut progress: impl FnMut(u64, u64),
-) -> Result<u64, ExportError> {
-    let partner = match audience {
-        Audience::Organiser => None,
-        Audience::Partner(partner) => Some(partner),
+pub async fn export(db: &Db, clock: &Clock, actor: &str, slug: &str, audience: Audience) -> Result<Export, StoreError> {
+    let (petition_id, rows) = store::export_total(db, slug, audience.partner()).await?;
+    let (whom, file_name) = match &audience {
+        Audience::Organiser => ("every counted signer".to_owned(), format!("{slug}.csv")),
+        Audience::Partner(partner) => {
+            (format!("the signers who agreed to hear from partner {partner}"), format!("{slug}-{partner}.csv"))
+        }
     };
-    let (petition_id, total) = store::export_total(db, slug, partner).await?;
-    let columns: &[&str] = match audience {
+    store::audit(db, clock, actor, "export", Some(slug), &format!("started: {whom}, {rows} row(s)")).await?;
+    let mut header = String::new();
+    write_row(&mut header, columns(&audience).iter().copied());
+    let header = Chunk { csv: header.into_bytes(), done: 0 };
+    let db = db.clone();
+    // After the header, each step reads the batch after the last row written.
+    let batches = stream::try_unfold(Some((0i64, 0u64)), move |next| {
+        let (db, audience) = (db.clone(), audience.clone());
+        async move {
+            let Some((after, done)) = next else { return Ok(None) };
+            let batch = store::export_page(&db, petition_id, audience.partner(), after, EXPORT_BATCH).await?;
+            let Some(last) = batch.last() else { return Ok(None) };
+            let mut csv = String::with_capacity(batch.len() * 200);
+            for row in &batch {
+                write_record(&mut csv, row, &audience);
+            }
+            let done = done + batch.len() as u64;
+            // A short batch is the last: no need to ask again.
+            let next = (batch.len() as i64 == EXPORT_BATCH).then_some((last.id, done));
+            Ok(Some((Chunk { csv: csv.into_bytes(), done }, next)))
+        }
+    });
+    let chunks = Box::pin(stream::once(async { Ok(header) }).chain(batches));
+    Ok(Export { rows, file_name, chunks })
+}
+
+impl IntoResponse for Export {
+    /// A download of the file, streamed as it is read: never the whole file
+    /// in memory. If reading fails half-way the connection is cut before the
+    /// end of the body, so the browser reports a failed download rather than
+    /// keeping a file that looks complete and is not.
+    fn into_response(self) -> Response {
+        let body = Body::from_stream(self.chunks.map(|chunk| match chunk {
+            Ok(chunk) => Ok(chunk.csv),
+            Err(error) => {
+                tracing::error!(%error, "an export failed half-way; the download is cut off");
+                Err(error)
+            }
+        }));
+        let disposition = format!("attachment; filename=\"{}\"", self.file_name);
+        let headers = [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ];
+        (headers, body).into_response()
+    }
+}
+
+/// The header line's cells for `audience`.
+fn columns(audience: &Audience) -> &'static [&'static str] {
+    match audience {
         Audience::Organiser => &[
             "signed_at", "first_name", "last_name", "email", "postcode", "outside_uk", "profession", "reason",
             "organiser_consent", "organiser_consent_text", "partner", "partner_consent", "partner_consent_text",
@@ -53,95 +146,39 @@ pub async fn export(
         Audience::Partner(_) => {
             &["signed_at", "first_name", "last_name", "email", "postcode", "partner_consent_text", "consent_at"]
         }
-    };
-    write_row(out, columns.iter().copied())?;
-    let mut after = 0i64;
-    let mut done = 0u64;
-    loop {
-        let rows = store::export_page(db, petition_id, partner, after, EXPORT_BATCH).await?;
-        let Some(last) = rows.last() else { break };
-        after = last.id;
-        for row in rows.iter().map(Cells::of) {
-            let cells: Vec<&str> = match audience {
-                Audience::Organiser => vec![
-                    &row.created_at, &row.first_name, &row.last_name, &row.email, &row.postcode, &row.outside_uk,
-                    &row.profession, &row.reason, &row.consent, &row.consent_text, &row.partner,
-                    &row.partner_consent, &row.partner_consent_text, &row.consent_at, &row.source,
-                    &row.confirmed_at,
-                ],
-                Audience::Partner(_) => vec![
-                    &row.created_at, &row.first_name, &row.last_name, &row.email, &row.postcode,
-                    &row.partner_consent_text, &row.consent_at,
-                ],
-            };
-            write_row(out, cells.into_iter())?;
-        }
-        done += rows.len() as u64;
-        progress(done, total);
-    }
-    out.flush()?;
-    Ok(done)
-}
-
-/// Every cell of an exported row as text.
-struct Cells {
-    created_at: String,
-    first_name: String,
-    last_name: String,
-    email: String,
-    postcode: String,
-    outside_uk: String,
-    profession: String,
-    reason: String,
-    consent: String,
-    consent_text: String,
-    partner: String,
-    partner_consent: String,
-    partner_consent_text: String,
-    consent_at: String,
-    source: String,
-    confirmed_at: String,
-}
-
-impl Cells {
-    fn of(row: &ExportRow) -> Cells {
-        let text = |value: &Option<String>| value.clone().unwrap_or_default();
-        let yes_no = |value: bool| if value { "yes" } else { "no" }.to_owned();
-        Cells {
-            created_at: row.created_at.clone(),
-            first_name: row.first_name.clone(),
-            last_name: row.last_name.clone(),
-            email: row.email.clone(),
-            postcode: row.postcode.clone(),
-            outside_uk: yes_no(row.outside_uk),
-            profession: text(&row.profession),
-            reason: row.reason.clone(),
-            consent: yes_no(row.consent),
-            consent_text: text(&row.consent_text),
-            partner: text(&row.partner),
-            partner_consent: yes_no(row.partner_consent),
-            partner_consent_text: text(&row.partner_consent_text),
-            consent_at: text(&row.consent_at),
-            source: text(&row.source),
-            confirmed_at: text(&row.confirmed_at),
-        }
     }
 }
 
-/// What can go wrong writing an export.
-#[derive(Debug, thiserror::Error)]
-pub enum ExportError {
-    /// Reading the signatures failed, or there is no such petition.
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    /// Writing the file failed.
-    #[error("could not write the export: {0}")]
-    Write(#[from] std::io::Error),
+/// One signature's line for `audience`, in the order of [`columns`].
+fn write_record(out: &mut String, row: &ExportRow, audience: &Audience) {
+    fn text(value: &Option<String>) -> &str {
+        value.as_deref().unwrap_or("")
+    }
+    let yes_no = |value: bool| if value { "yes" } else { "no" };
+    match audience {
+        Audience::Organiser => write_row(
+            out,
+            [
+                row.created_at.as_str(), &row.first_name, &row.last_name, &row.email, &row.postcode, yes_no(row.outside_uk),
+                text(&row.profession), &row.reason, yes_no(row.consent), text(&row.consent_text), text(&row.partner),
+                yes_no(row.partner_consent), text(&row.partner_consent_text), text(&row.consent_at),
+                text(&row.source), text(&row.confirmed_at),
+            ]
+            .into_iter(),
+        ),
+        Audience::Partner(_) => write_row(
+            out,
+            [
+                row.created_at.as_str(), &row.first_name, &row.last_name, &row.email, &row.postcode,
+                text(&row.partner_consent_text), text(&row.consent_at),
+            ]
+            .into_iter(),
+        ),
+    }
 }
 
-/// One CSV line (RFC 4180, CRLF), every cell quoted and made formula-safe.
-fn write_row<'a>(out: &mut impl Write, cells: impl Iterator<Item = &'a str>) -> std::io::Result<()> {
-    let mut line = String::new();
+/// Appends one CSV line (RFC 4180, CRLF), every cell quoted and made formula-safe.
+fn write_row<'a>(line: &mut String, cells: impl Iterator<Item = &'a str>) {
     for (i, cell) in cells.enumerate() {
         if i > 0 {
             line.push(',');
@@ -150,11 +187,15 @@ fn write_row<'a>(out: &mut impl Write, cells: impl Iterator<Item = &'a str>) -> 
         if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
             line.push('\'');
         }
-        line.push_str(&cell.replace('"', "\"\""));
+        // Most cells hold no quote: copied as they are, not reallocated.
+        if cell.contains('"') {
+            line.push_str(&cell.replace('"', "\"\""));
+        } else {
+            line.push_str(cell);
+        }
         line.push('"');
     }
     line.push_str("\r\n");
-    out.write_all(line.as_bytes())
 }
 
 #[cfg(test)]
@@ -162,9 +203,9 @@ mod tests {
     use super::*;
 
     fn row(cells: &[&str]) -> String {
-        let mut out = Vec::new();
-        write_row(&mut out, cells.iter().copied()).unwrap();
-        String::from_utf8(out).unwrap()
+        let mut out = String::new();
+        write_row(&mut out, cells.iter().copied());
+        out
     }
 
     #[test]

@@ -8,6 +8,7 @@ use std::{
 };
 
 use anyhow::{bail, Context};
+use futures_util::StreamExt;
 
 use crate::{
     admin::{self, Audience, Batch, Verdict},
@@ -214,7 +215,7 @@ pub async fn run(command: Command, config: &crate::Config, out: &mut impl Write)
             writeln!(out, "compacted")?;
             Ok(())
         }
-        Command::Export { slug, partner, output } => export(&pool, &slug, partner.as_deref(), output, out).await,
+        Command::Export { slug, partner, output } => export(&pool, clock, &slug, partner, output, out).await,
         Command::Erase { email } => {
             let erased = admin::erase(&pool, clock, &email).await?;
             writeln!(
@@ -362,52 +363,64 @@ async fn list(pool: &crate::store::Db, json: bool, out: &mut impl Write) -> anyh
     Ok(())
 }
 
+/// Writes the export to `output` (or `out`) chunk by chunk as it is read,
+/// with a progress bar where a person watches. A file left half-written by
+/// a failure is removed: it must not pass for the whole export.
 async fn export(
     pool: &crate::store::Db,
+    clock: &crate::clock::Clock,
     slug: &str,
-    partner: Option<&str>,
+    partner: Option<String>,
     output: Option<PathBuf>,
     out: &mut impl Write,
 ) -> anyhow::Result<()> {
     let audience = partner.map_or(Audience::Organiser, Audience::Partner);
-    // A progress bar only where a person watches.
-    let show_progress = std::io::stderr().is_terminal();
-    let progress = |done: u64, total: u64| {
-        if show_progress {
-            let width = 30;
-            let filled = (done * width).checked_div(total).unwrap_or(width) as usize;
-            eprint!("\r[{}{}] {done}/{total} signatures", "#".repeat(filled), " ".repeat(width as usize - filled));
-        }
-    };
-    let rows = match output {
+    let export = admin::export(pool, clock, "command line", slug, audience).await.map_err(|e| named(e, slug))?;
+    let rows = match &output {
         Some(path) => {
-            let file = std::fs::File::create(&path).with_context(|| format!("could not create {}", path.display()))?;
-            let mut file = std::io::BufWriter::new(file);
-            let rows = admin::export(pool, slug, audience, &mut file, progress).await;
-            if show_progress {
-                eprintln!();
+            let file = std::fs::File::create(path).with_context(|| format!("could not create {}", path.display()))?;
+            let written = write_out(export, &mut std::io::BufWriter::new(file)).await;
+            if written.is_err() {
+                std::fs::remove_file(path).ok();
             }
-            let rows = rows.map_err(export_error(slug))?;
+            let rows = written.with_context(|| format!("the export to {} failed; nothing is left there", path.display()))?;
             writeln!(out, "wrote {rows} signature(s) to {}", path.display())?;
             rows
         }
-        None => {
-            let rows = admin::export(pool, slug, audience, out, progress).await;
-            if show_progress {
-                eprintln!();
-            }
-            rows.map_err(export_error(slug))?
-        }
+        None => write_out(export, out).await.context("the export failed before its end")?,
     };
     tracing::debug!(rows, "exported");
     Ok(())
 }
 
-fn export_error(slug: &str) -> impl Fn(admin::ExportError) -> anyhow::Error + '_ {
-    move |error| match error {
-        admin::ExportError::Store(store) => named(store, slug),
-        other => other.into(),
+/// Writes every chunk of `export` to `to`; returns how many rows.
+async fn write_out(mut export: admin::Export, to: &mut impl Write) -> anyhow::Result<u64> {
+    // A progress bar only where a person watches.
+    let show_progress = std::io::stderr().is_terminal();
+    let total = export.rows;
+    let mut rows = 0;
+    let bar = |done: u64| {
+        if show_progress {
+            let width = 30;
+            let filled = (done * width).checked_div(total).unwrap_or(width).min(width) as usize;
+            eprint!("\r[{}{}] {done}/{total} signatures", "#".repeat(filled), " ".repeat(width as usize - filled));
+        }
+    };
+    let written = async {
+        while let Some(chunk) = export.chunks.next().await {
+            let chunk = chunk?;
+            to.write_all(&chunk.csv)?;
+            rows = chunk.done;
+            bar(rows);
+        }
+        to.flush()?;
+        anyhow::Ok(rows)
     }
+    .await;
+    if show_progress {
+        eprintln!();
+    }
+    written
 }
 
 async fn verdict(

@@ -2,7 +2,9 @@
 //!
 //! 1. Rust tests of core and the server (real SQLite files, real HTTP); the
 //!    server's API suite again on PostgreSQL (127.0.0.1:5432, a fresh
-//!    database per test); then, on its own, the server's bulk fuzz test.
+//!    database per test); then, each on its own, the server's bulk fuzz test
+//!    and its export memory test (a million signatures streamed by the real
+//!    binary, its peak memory printed and bounded).
 //! 2. The widget in headless Chromium (wasm-bindgen-test), against a running
 //!    petition server.
 //! 3. The public API against its description (schemathesis).
@@ -35,6 +37,13 @@ pub fn all(root: &Path) -> anyhow::Result<()> {
     // Alone, so that its 100,000 requests don't slow every other test down.
     timed("hostile request bodies in bulk (the server's fuzz test)", &mut || {
         run(Command::new("cargo").args(["test", "--package", "petition-server", "--test", "fuzz"]))
+    })?;
+    // Alone too: it seeds a million signatures and reads the server's memory,
+    // which other tests' servers would blur. `--nocapture` prints the numbers.
+    timed("a million signatures exported in bounded memory (the server's export memory test)", &mut || {
+        run(Command::new("cargo").args([
+            "test", "--package", "petition-server", "--test", "export_memory", "--", "--nocapture",
+        ]))
     })?;
     timed("widget tests in headless Chromium (wasm-bindgen-test)", &mut || widget_tests(root))?;
     timed("the public API against its own description (schemathesis, every check)", &mut || schemathesis(root))?;

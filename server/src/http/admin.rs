@@ -93,34 +93,19 @@ struct ExportQuery {
     partner: Option<String>,
 }
 
+/// The petition's signatures as a CSV download, streamed (see [`admin::export`]).
 async fn export(
     State(state): State<AppState>,
     Path(slug): Path<String>,
     Query(query): Query<ExportQuery>,
-) -> Result<impl IntoResponse, Error> {
+) -> Result<Response, Error> {
     // The partner's name goes into the file name: a slug, or nothing.
     if query.partner.as_deref().is_some_and(|partner| !crate::petition_file::is_slug(partner)) {
         let message = "partner must be a partner's name as in the petition file: lower-case letters, digits and hyphens";
         return Err(Error::Body(StatusCode::UNPROCESSABLE_ENTITY, message.into()));
     }
-    let audience = query.partner.as_deref().map_or(Audience::Organiser, Audience::Partner);
-    let mut csv = Vec::new();
-    admin::export(&state.db, &slug, audience, &mut csv, |_, _| {}).await.map_err(|error| match error {
-        admin::ExportError::Store(store) => Error::from(store),
-        admin::ExportError::Write(io) => Error::Store(store::StoreError::from(sqlx::Error::Io(io))),
-    })?;
-    let name = match &query.partner {
-        Some(partner) => format!("{slug}-{partner}.csv"),
-        None => format!("{slug}.csv"),
-    };
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
-            (header::CACHE_CONTROL, "no-store".to_owned()),
-        ],
-        csv,
-    ))
+    let audience = query.partner.map_or(Audience::Organiser, Audience::Partner);
+    Ok(admin::export(&state.db, &state.clock, "admin API", &slug, audience).await?.into_response())
 }
 
 async fn held(State(state): State<AppState>, Path(slug): Path<String>) -> Result<impl IntoResponse, Error> {

@@ -17,3 +17,5 @@ mod counts;
 mod metrics;
 mod dashboard;
 mod dashboard_moderation;
+mod dashboard_security;
+mod dashboard_export;
