@@ -24,6 +24,7 @@ mod organiser;
 mod outbox;
 mod petitions;
 pub mod postgres;
+mod previews;
 mod retention;
 mod signing;
 pub mod sqlite;
@@ -35,6 +36,7 @@ pub use dashboard::*;
 pub use organiser::*;
 pub use outbox::*;
 pub use petitions::*;
+pub use previews::*;
 pub use retention::*;
 pub use signing::*;
 
