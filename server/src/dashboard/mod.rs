@@ -62,14 +62,16 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), session::require));
     Router::new()
         .merge(signed)
-        .merge(session::routes(state).layer(timeout))
+        .merge(session::routes(state).layer(timeout.clone()))
+        .merge(editor::preview_api().layer(timeout))
         .route("/admin/static/{file}", get(asset))
         .route("/admin", get(|| async { axum::response::Redirect::permanent("/admin/") }))
         .layer(axum::middleware::from_fn(headers))
 }
 
 /// Adds the headers every dashboard response carries (a page may set its own
-/// Content-Security-Policy first).
+/// Content-Security-Policy and X-Frame-Options first: the editor's preview
+/// is framed by the editor).
 async fn headers(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
@@ -79,7 +81,9 @@ async fn headers(request: Request, next: Next) -> Response {
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    if !headers.contains_key(header::X_FRAME_OPTIONS) {
+        headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    }
     response
 }
 
@@ -87,6 +91,7 @@ async fn headers(request: Request, next: Next) -> Response {
 const STATIC: &[(&str, &str, &str)] = &[
     ("admin.css", "text/css; charset=utf-8", include_str!("../../static/admin/admin.css")),
     ("live.js", "text/javascript; charset=utf-8", include_str!("../../static/admin/live.js")),
+    ("editor.js", "text/javascript; charset=utf-8", include_str!("../../static/admin/editor.js")),
 ];
 
 async fn asset(Path(file): Path<String>) -> Response {
