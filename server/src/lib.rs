@@ -43,8 +43,9 @@ pub struct Server {
 }
 
 impl Server {
-    /// Opens the database, applies migrations, loads every petition file
-    /// (see [`load`]) and binds the listening sockets.
+    /// Opens the database, applies migrations, loads every petition file (a
+    /// file unchanged since it was last loaded leaves a newer dashboard edit
+    /// alone) and binds the listening sockets.
     pub async fn start(config: Config) -> anyhow::Result<Server> {
         let clock = config.clock.clone();
         let db = store::Db::connect(&config.database_url).await?;
@@ -150,10 +151,11 @@ impl Server {
     }
 }
 
-/// Loads one petition file at start-up, by the rule in [`store::petitions`]'s
-/// documentation: a file unchanged since it was last loaded leaves a newer
-/// edit (from the dashboard) alone; a changed file wins, and the version it
-/// replaces stays in the petition's history. Either way the log says so.
+/// Loads one petition file at start-up, by the rule of
+/// [`store::load_petition_file`]: a file unchanged since it was last loaded
+/// leaves a newer edit (from the dashboard) alone; a changed file wins, and
+/// the version it replaces stays in the petition's history. The log says
+/// which happened.
 async fn load(db: &store::Db, clock: &clock::Clock, file: &petition_file::LoadedFile) -> anyhow::Result<()> {
     let slug = &file.petition.slug;
     let path = file.path.display();

@@ -7,10 +7,11 @@
 //!   back with every typed value, an error summary linking to each field and
 //!   the message beside it; nothing is saved. The slug can't change once the
 //!   petition exists (partners' embed tags name it).
-//! - Every save is a new revision in the petition's history (see
-//!   [`crate::store::petitions`]). The form carries the revision it was
-//!   loaded at; if someone saved another since, the save is refused, what was
-//!   typed is kept, and the page says who changed what.
+//! - Every save is a new revision in the petition's history, as every
+//!   petition file loaded is (how the two meet at start-up:
+//!   [`crate::store::load_petition_file`]). The form carries the revision it
+//!   was loaded at; if someone saved another since, the save is refused, what
+//!   was typed is kept, and the page says who changed what.
 //! - `GET /admin/petitions/{slug}/revisions`: the history, each version to
 //!   download or load back into the form (restoring is saving it again).
 //! - `GET /admin/petitions/{slug}/petition.toml[?revision=N]`: the

@@ -143,7 +143,14 @@ pub async fn upsert_petition(db: &Db, clock: &Clock, file: &PetitionFile) -> Res
 }
 
 /// Loads a petition file found in the petitions folder at start-up, whose
-/// text has SHA-256 `digest`, by the rule in this module's documentation.
+/// text has SHA-256 `digest`:
+/// - its text unchanged since it was last loaded: it is not loaded again, so
+///   a definition saved since (in the dashboard, or by `admin apply`) stays
+///   ([`FileLoad::KeptNewer`]);
+/// - its text changed: the operator changed it on purpose, and it wins; the
+///   definition it replaces stays in the history ([`FileLoad::Updated`]);
+/// - changed text holding the current definition (a comment, or the file
+///   downloaded from the dashboard put in place): in step, nothing saved.
 pub async fn load_petition_file(db: &Db, clock: &Clock, file: &PetitionFile, digest: &str) -> Result<FileLoad, StoreError> {
     let mut tx = db.begin_write().await?;
     let Some(current) = current(&mut tx, &file.slug).await? else {
@@ -262,8 +269,18 @@ struct Current {
     file_revision: Option<i64>,
 }
 
+/// `Current`'s columns, as read.
+type CurrentRow = (i64, String, i64, Option<String>, Option<i64>);
+
+/// The petition called `slug`, its row locked until the transaction ends:
+/// on PostgreSQL a save by another instance (several starting at once with
+/// the same files) waits, then reads what this one saved, rather than
+/// failing. SQLite's write transaction holds the whole database already.
 async fn current(tx: &mut Tx<'_>, slug: &str) -> Result<Option<Current>, StoreError> {
-    let row: Option<(i64, String, i64, Option<String>, Option<i64>)> = on_conn!(tx, c => {
+    on_conn!(tx, c => {
+        sqlx::query("UPDATE petitions SET revision = revision WHERE slug = $1").bind(slug).execute(&mut *c).await?;
+    });
+    let row: Option<CurrentRow> = on_conn!(tx, c => {
         sqlx::query_as("SELECT id, definition, revision, file_digest, file_revision FROM petitions WHERE slug = $1")
             .bind(slug)
             .fetch_optional(&mut *c)
@@ -333,8 +350,8 @@ async fn replace(
 ) -> Result<i64, StoreError> {
     let definition = serde_json::to_string(file)?;
     let now = clock.rfc3339();
-    // Conditional on the revision read: on PostgreSQL a save committed in
-    // between makes this one fail rather than silently follow it.
+    // Conditional on the revision read (see `current`, which locks the
+    // row): a save in between can't be silently overwritten.
     let saved: Option<i64> = on_conn!(tx, c => {
         sqlx::query_scalar(
             "UPDATE petitions SET definition = $1, updated_at = $2, revision = revision + 1
@@ -488,10 +505,10 @@ pub async fn draft_view(db: &Db, clock: &Clock, definition: PetitionFile) -> Res
 
 /// The public view of petition `id` (`None`: not saved yet) with `definition`.
 async fn view(db: &Db, clock: &Clock, id: Option<i64>, definition: PetitionFile, count: u64) -> Result<Petition, StoreError> {
-    let (milestones, reasons, healthcare, by_partner): (Vec<Milestone>, Vec<String>, i64, Vec<(String, i64)>) = match id {
+    let (milestones, reasons, healthcare, by_partner) = match id {
         Some(id) => {
             let milestones = milestones_of(db, id, &definition).await?;
-            let (reasons, healthcare, by_partner) = on_pool!(db, pool => (
+            let (reasons, healthcare, by_partner): (Vec<String>, i64, Vec<(String, i64)>) = on_pool!(db, pool => (
                 sqlx::query_scalar(VIEW_REASONS).bind(id).bind(REASONS_SHOWN).fetch_all(pool).await?,
                 sqlx::query_scalar(VIEW_HEALTHCARE).bind(id).fetch_one(pool).await?,
                 sqlx::query_as(VIEW_PARTNERS).bind(id).fetch_all(pool).await?,
@@ -500,7 +517,7 @@ async fn view(db: &Db, clock: &Clock, id: Option<i64>, definition: PetitionFile,
         }
         None => {
             let milestones = definition.milestones.iter().map(|&count| Milestone { count, reached_at: None }).collect();
-            (milestones, Vec::new(), 0, Vec::new())
+            (milestones, Vec::new(), 0i64, Vec::new())
         }
     };
     let healthcare_professionals = definition.show_profession_tally.then_some(healthcare as u64);
