@@ -23,6 +23,23 @@ use petition_core::{milestones, CountUpdate, Milestone, Partner, Petition};
 use super::{on_conn, on_pool, Db, StoreError, Tx};
 use crate::{clock::Clock, petition_file::PetitionFile};
 
+/// The server's secret called `name`, made (32 random bytes) and stored the
+/// first time it is asked for. Every server on one database ends up with the
+/// same one: the first insert wins, all read it back.
+pub async fn secret(db: &Db, clock: &Clock, name: &str) -> Result<Vec<u8>, StoreError> {
+    let mut fresh = [0u8; 32];
+    getrandom::getrandom(&mut fresh).expect("the operating system provides randomness");
+    on_pool!(db, pool => {
+        sqlx::query("INSERT INTO server_secrets (name, secret, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+            .bind(name)
+            .bind(&fresh[..])
+            .bind(clock.rfc3339())
+            .execute(pool)
+            .await?;
+        Ok(sqlx::query_scalar("SELECT secret FROM server_secrets WHERE name = $1").bind(name).fetch_one(pool).await?)
+    })
+}
+
 /// Who saved a definition that came from a petition file, in the history
 /// and the audit log (the file's author is not known to the server).
 pub const FILE_ACTOR: &str = "petition file";
@@ -441,23 +458,6 @@ async fn log(tx: &mut Tx<'_>, clock: &Clock, actor: &str, action: &str, slug: &s
             .await?;
     });
     Ok(())
-}
-
-/// The server's secret called `name`, made (32 random bytes) and stored the
-/// first time it is asked for. Every server on one database ends up with the
-/// same one: the first insert wins, all read it back.
-pub async fn secret(db: &Db, clock: &Clock, name: &str) -> Result<Vec<u8>, StoreError> {
-    let mut fresh = [0u8; 32];
-    getrandom::getrandom(&mut fresh).expect("the operating system provides randomness");
-    on_pool!(db, pool => {
-        sqlx::query("INSERT INTO server_secrets (name, secret, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
-            .bind(name)
-            .bind(&fresh[..])
-            .bind(clock.rfc3339())
-            .execute(pool)
-            .await?;
-        Ok(sqlx::query_scalar("SELECT secret FROM server_secrets WHERE name = $1").bind(name).fetch_one(pool).await?)
-    })
 }
 
 /// How many public reasons the petition view carries.
