@@ -1,7 +1,8 @@
 /*! Petition widget loader. Paste one tag where the petition should appear:
  *   <script src="https://PETITION-SERVER/embed.js" data-petition="stop-sharing" async></script>
  * or put <div data-petition="SLUG"></div> anywhere and this tag once on the page.
- * Optional: data-partner="medact" on either attributes signatures to a partner.
+ * Optional: data-partner="medact" on either attributes signatures to a partner;
+ * data-server="URL" on the tag reads petitions from there, not this script's server.
  *
  * What it does, in order: reserves each widget's space with a loading state
  * inside an open shadow root (so the page doesn't jump and its CSS can't reach
@@ -19,6 +20,8 @@
   } catch (e) {
     return; // Not loaded from a <script src>: nothing to do.
   }
+
+  var api = script.getAttribute("data-server") || origin;
 
   var loader = window.PetitionWidget;
   if (!loader || !loader.scan) {
@@ -96,14 +99,14 @@
   }
 
   function mountOne(host) {
-    var url = origin + "/api/petitions/" + encodeURIComponent(host.getAttribute("data-petition"));
+    var url = api + "/api/petitions/" + encodeURIComponent(host.getAttribute("data-petition"));
     // The petition (the same for everyone, maybe from a cache) and this
     // visitor's proof-of-work challenge, both at once.
     var petition = prefetch(url);
     var challenge = prefetch(url + "/challenge");
     loadWidget()
       .then(function (widget) {
-        return widget.mount(host, origin, petition, challenge);
+        return widget.mount(host, api, petition, challenge);
       })
       .catch(function () {
         say(host, "The petition could not be loaded. Check your internet connection and reload the page.");

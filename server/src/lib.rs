@@ -43,18 +43,17 @@ pub struct Server {
 }
 
 impl Server {
-    /// Opens the database, applies migrations, loads every petition file and
-    /// binds the listening sockets.
+    /// Opens the database, applies migrations, loads every petition file (a
+    /// file unchanged since it was last loaded leaves a newer dashboard edit
+    /// alone) and binds the listening sockets.
     pub async fn start(config: Config) -> anyhow::Result<Server> {
         let clock = config.clock.clone();
         let db = store::Db::connect(&config.database_url).await?;
-        let petitions = petition_file::load_dir(&config.petitions_dir)?;
-        for petition in &petitions {
-            store::upsert_petition(&db, &clock, petition)
-                .await
-                .with_context(|| format!("could not save petition {:?}", petition.slug))?;
+        let files = petition_file::load_dir(&config.petitions_dir)?;
+        for file in &files {
+            load(&db, &clock, file).await?;
         }
-        tracing::info!(count = petitions.len(), dir = %config.petitions_dir.display(), "petitions loaded");
+        tracing::info!(count = files.len(), dir = %config.petitions_dir.display(), "petitions loaded");
         // Before serving: a server that was down when a retention period
         // ended catches up before it shows anyone anything.
         retention::sweep_logged(&db, &clock, config.source_hash_days).await;
@@ -150,6 +149,33 @@ impl Server {
         drop(stopped);
         Ok(())
     }
+}
+
+/// Loads one petition file at start-up, by the rule of
+/// [`store::load_petition_file`]: a file unchanged since it was last loaded
+/// leaves a newer edit (from the dashboard) alone; a changed file wins, and
+/// the version it replaces stays in the petition's history. The log says
+/// which happened.
+async fn load(db: &store::Db, clock: &clock::Clock, file: &petition_file::LoadedFile) -> anyhow::Result<()> {
+    let slug = &file.petition.slug;
+    let path = file.path.display();
+    let loaded = store::load_petition_file(db, clock, &file.petition, &file.digest)
+        .await
+        .with_context(|| format!("could not save petition {slug:?}"))?;
+    match loaded {
+        store::FileLoad::KeptNewer { revision, origin, actor } => tracing::warn!(
+            %path, revision, %actor, origin = origin.as_str(),
+            "{path} is unchanged since it was last loaded, and petition {slug:?} was changed after that: the newer \
+             version stays; download it from the dashboard (/admin/petitions/{slug}/petition.toml) to keep the file in step"
+        ),
+        store::FileLoad::Updated { revision, replaced_dashboard_edit: Some(replaced) } => tracing::warn!(
+            %path, revision, replaced,
+            "{path} changed: it replaces revision {replaced} of petition {slug:?}, edited in the dashboard, which \
+             stays in the petition's history (/admin/petitions/{slug}/revisions)"
+        ),
+        other => tracing::debug!(%path, ?other, "petition file loaded"),
+    }
+    Ok(())
 }
 
 /// Serves `app` on `listener` (the demo site, the metrics) until `stopped`

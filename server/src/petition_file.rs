@@ -1,7 +1,12 @@
 //! Petition files: the readable TOML an organiser writes (see
 //! `petitions/stop-sharing.toml`), checked before anything is saved.
+//!
+//! The rules a petition must keep are in [`PetitionFile::problems`], one
+//! [`Problem`] per rule broken, naming its field: a file's check reports
+//! each with its line, the dashboard's form beside the field, in the same
+//! words.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use serde::{Deserialize, Serialize};
@@ -85,16 +90,86 @@ pub struct PartnerEntry {
 }
 
 impl PetitionFile {
-    /// Parses and checks a petition file's text; errors name the line or field.
+    /// Parses and checks a petition file's text; errors name the line of
+    /// each problem (or the field, for one the text doesn't set).
     pub fn parse(text: &str) -> anyhow::Result<PetitionFile> {
         let file: PetitionFile = toml::from_str(text)?;
-        if let Err((key, message)) = file.check() {
-            match line_of(text, key) {
-                Some(line) => bail!("line {line}: {message}"),
-                None => bail!("{message}"),
-            }
+        let problems = file.problems();
+        if !problems.is_empty() {
+            let located: Vec<String> = problems
+                .iter()
+                .map(|problem| match line_of(text, problem.field) {
+                    Some(line) => format!("line {line}: {}", problem.message),
+                    None => problem.message.clone(),
+                })
+                .collect();
+            bail!("{}", located.join("; "));
         }
         Ok(file)
+    }
+
+    /// The petition as a petition file: text that [`PetitionFile::parse`]
+    /// reads back as this same petition, every field written out (defaults
+    /// too), under `comment` (each of its lines as a `#` comment).
+    pub fn to_toml(&self, comment: &str) -> String {
+        let mut text: String = comment.lines().map(|line| format!("# {line}\n")).collect();
+        if !text.is_empty() {
+            text.push('\n');
+        }
+        // Strings, numbers, lists and tables: always representable.
+        text.push_str(&toml::to_string_pretty(self).expect("a petition serialises as TOML"));
+        text
+    }
+
+    /// The fields (named as in a petition file, in its order) whose values
+    /// differ between `self` and `other`.
+    pub fn changed_fields(&self, other: &PetitionFile) -> Vec<&'static str> {
+        // Every field named, so that a new one can't be forgotten here.
+        let PetitionFile {
+            slug,
+            organiser,
+            target,
+            title,
+            summary,
+            body,
+            supported_by,
+            ask_profession,
+            goal_steps,
+            milestones,
+            show_count_from,
+            show_profession_tally,
+            partners,
+            share,
+            next_action,
+            confirm_by_email,
+            erasure_keeps_count,
+            closes_at,
+            retention_days,
+        } = self;
+        [
+            ("slug", *slug != other.slug),
+            ("organiser", *organiser != other.organiser),
+            ("target", *target != other.target),
+            ("title", *title != other.title),
+            ("summary", *summary != other.summary),
+            ("body", *body != other.body),
+            ("supported_by", *supported_by != other.supported_by),
+            ("ask_profession", *ask_profession != other.ask_profession),
+            ("goal_steps", *goal_steps != other.goal_steps),
+            ("milestones", *milestones != other.milestones),
+            ("show_count_from", *show_count_from != other.show_count_from),
+            ("show_profession_tally", *show_profession_tally != other.show_profession_tally),
+            ("partners", *partners != other.partners),
+            ("share", *share != other.share),
+            ("next_action", *next_action != other.next_action),
+            ("confirm_by_email", *confirm_by_email != other.confirm_by_email),
+            ("erasure_keeps_count", *erasure_keeps_count != other.erasure_keeps_count),
+            ("closes_at", *closes_at != other.closes_at),
+            ("retention_days", *retention_days != other.retention_days),
+        ]
+        .into_iter()
+        .filter_map(|(name, changed)| changed.then_some(name))
+        .collect()
     }
 
     /// The body's paragraphs, each on one line.
@@ -122,11 +197,14 @@ impl PetitionFile {
         petition_core::consent_text(&self.organiser)
     }
 
-    /// The first problem found: the key it is about (`share.url` for one in
-    /// a table), and what is wrong.
-    fn check(&self) -> Result<(), (&'static str, String)> {
+    /// Everything wrong with the petition, field by field in the file's
+    /// order; empty when it may be saved. Petition files and the
+    /// dashboard's form are held to these same rules, in these same words.
+    pub fn problems(&self) -> Vec<Problem> {
+        let mut problems = Vec::new();
+        let mut problem = |field: &'static str, message: String| problems.push(Problem { field, message });
         if !is_slug(&self.slug) {
-            return Err(("slug", format!("slug {:?} must be lower-case letters, digits and hyphens (at most 64)", self.slug)));
+            problem("slug", format!("slug {:?} must be lower-case letters, digits and hyphens (at most 64)", self.slug));
         }
         for (name, value) in [
             ("organiser", &self.organiser),
@@ -135,24 +213,27 @@ impl PetitionFile {
             ("summary", &self.summary),
         ] {
             if value.trim().is_empty() {
-                return Err((name, format!("{name} must not be empty")));
+                problem(name, format!("{name} must not be empty"));
             }
+        }
+        if self.goal_steps.is_empty() {
+            problem("goal_steps", "goal_steps must list at least one goal, like [10000, 25000, 50000]".into());
         }
         for (name, steps) in [("goal_steps", &self.goal_steps), ("milestones", &self.milestones)] {
             if steps.first() == Some(&0) || steps.windows(2).any(|w| w[0] >= w[1]) {
-                return Err((name, format!("{name} must be positive and in ascending order, like [10000, 25000, 50000]")));
-            }
-        }
-        for partner in &self.partners {
-            if !is_slug(&partner.slug) || partner.name.trim().is_empty() {
-                return Err((
-                    "partners",
-                    format!("partner {:?} needs a slug of lower-case letters, digits and hyphens, and a name", partner.slug),
-                ));
+                problem(name, format!("{name} must be positive and in ascending order, like [10000, 25000, 50000]"));
             }
         }
         if self.show_profession_tally && !self.ask_profession {
-            return Err(("show_profession_tally", "show_profession_tally needs ask_profession = true".into()));
+            problem("show_profession_tally", "show_profession_tally needs ask_profession = true".into());
+        }
+        for partner in &self.partners {
+            if !is_slug(&partner.slug) || partner.name.trim().is_empty() {
+                problem(
+                    "partners",
+                    format!("partner {:?} needs a slug of lower-case letters, digits and hyphens, and a name", partner.slug),
+                );
+            }
         }
         // Every address in the file becomes a link on partners' pages.
         let addresses = [
@@ -161,19 +242,26 @@ impl PetitionFile {
         ];
         for (key, url) in addresses {
             if url.is_some_and(|url| !petition_core::is_web_address(url)) {
-                return Err((key, format!("{key} must be a web address starting with https://")));
+                problem(key, format!("{key} must be a web address starting with https://"));
             }
         }
         if let Some(closes_at) = &self.closes_at {
             if humantime::parse_rfc3339(closes_at).is_err() {
-                return Err(("closes_at", format!("closes_at {closes_at:?} must be a time like 2027-03-31T23:59:59Z")));
+                problem("closes_at", format!("closes_at {closes_at:?} must be a time like 2027-03-31T23:59:59Z"));
             }
         }
-        if self.goal_steps.is_empty() {
-            return Err(("goal_steps", "goal_steps must list at least one goal, like [10000, 25000, 50000]".into()));
-        }
-        Ok(())
+        problems
     }
+}
+
+/// One rule a petition breaks: the field it is about, as a petition file
+/// names it (`share.url` for one in a table), and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    /// The field, e.g. `title` or `share.url`.
+    pub field: &'static str,
+    /// What is wrong, in words that name the field.
+    pub message: String,
 }
 
 /// The line (from 1) where `key` is set in `text`: `key = …`, or a table
@@ -202,24 +290,41 @@ pub fn is_slug(slug: &str) -> bool {
         && !slug.starts_with('-')
 }
 
-/// Reads every `*.toml` petition file in `dir`, in name order.
-pub fn load_dir(dir: &Path) -> anyhow::Result<Vec<PetitionFile>> {
+/// A petition file as read from the petitions folder.
+#[derive(Debug, Clone)]
+pub struct LoadedFile {
+    /// Where it is.
+    pub path: PathBuf,
+    /// The petition it describes, checked.
+    pub petition: PetitionFile,
+    /// SHA-256 of its text (hex): whether it changed since it was last loaded.
+    pub digest: String,
+}
+
+/// SHA-256 of a petition file's text, in hex.
+pub fn digest(text: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(text.as_bytes()))
+}
+
+/// Reads and checks every `*.toml` petition file in `dir`, in name order.
+pub fn load_dir(dir: &Path) -> anyhow::Result<Vec<LoadedFile>> {
     let mut paths: Vec<_> = std::fs::read_dir(dir)
         .with_context(|| format!("could not read the petitions folder {}", dir.display()))?
         .filter_map(|entry| entry.ok().map(|e| e.path()))
         .filter(|path| path.extension().is_some_and(|ext| ext == "toml"))
         .collect();
     paths.sort();
-    let mut petitions: Vec<PetitionFile> = Vec::with_capacity(paths.len());
+    let mut files: Vec<LoadedFile> = Vec::with_capacity(paths.len());
     for path in paths {
         let text = std::fs::read_to_string(&path).with_context(|| format!("could not read {}", path.display()))?;
         let petition = PetitionFile::parse(&text).with_context(|| format!("{} is not a valid petition file", path.display()))?;
-        if petitions.iter().any(|p| p.slug == petition.slug) {
+        if files.iter().any(|f| f.petition.slug == petition.slug) {
             bail!("{}: another petition file already uses the slug {:?}", path.display(), petition.slug);
         }
-        petitions.push(petition);
+        files.push(LoadedFile { digest: digest(&text), path, petition });
     }
-    Ok(petitions)
+    Ok(files)
 }
 
 #[cfg(test)]
@@ -277,6 +382,55 @@ mod tests {
         }
         let local = DEMO.replace("https://www.doctorsoftheworld.org.uk/safe-surgeries", "http://localhost:8080/demo/");
         assert!(PetitionFile::parse(&local).is_ok(), "the demo may link to this machine");
+    }
+
+    #[test]
+    fn every_problem_is_reported_each_with_its_line() {
+        let text = DEMO
+            .replace("title = \"Stop", "title = \" \"\n# Stop")
+            .replace("goal_steps = [10000, 25000", "goal_steps = [25000, 10000");
+        let line = |start: &str| text.lines().position(|l| l.starts_with(start)).unwrap() + 1;
+        let message = PetitionFile::parse(&text).unwrap_err().to_string();
+        let expected = format!(
+            "line {}: title must not be empty; line {}: goal_steps must be positive and in ascending order, like [10000, 25000, 50000]",
+            line("title ="),
+            line("goal_steps =")
+        );
+        assert_eq!(message, expected);
+    }
+
+    #[test]
+    fn problems_name_their_fields() {
+        let mut file = PetitionFile::parse(DEMO).unwrap();
+        assert_eq!(file.problems(), vec![]);
+        file.slug = "Bad Slug".into();
+        file.milestones = vec![10, 10];
+        file.partners[1].slug = "Asylum Matters".into();
+        file.share.as_mut().unwrap().url = "javascript:alert(1)".into();
+        let fields: Vec<&str> = file.problems().iter().map(|p| p.field).collect();
+        assert_eq!(fields, ["slug", "milestones", "partners", "share.url"]);
+    }
+
+    #[test]
+    fn a_petition_written_as_a_file_reads_back_the_same() {
+        let mut file = PetitionFile::parse(DEMO).unwrap();
+        file.title = r#"Quotes " and ''' and """ and a backslash \"#.into();
+        file.body = "One \"\"\"\r\n\nTwo ''' \\".into();
+        file.closes_at = Some("2027-03-31T23:59:59Z".into());
+        file.share = None;
+        let text = file.to_toml("Downloaded\nfrom the dashboard");
+        assert!(text.starts_with("# Downloaded\n# from the dashboard\n\n"), "{text}");
+        assert_eq!(PetitionFile::parse(&text).unwrap(), file);
+    }
+
+    #[test]
+    fn changed_fields_are_named_as_in_the_file() {
+        let file = PetitionFile::parse(DEMO).unwrap();
+        let mut other = file.clone();
+        other.title = "Another".into();
+        other.share = None;
+        assert_eq!(file.changed_fields(&other), ["title", "share"]);
+        assert!(file.changed_fields(&file).is_empty());
     }
 
     #[test]

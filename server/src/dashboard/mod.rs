@@ -56,30 +56,37 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(moderation::routes())
         .merge(editor::routes())
         .merge(export::routes())
-        .layer(timeout.clone())
+        .layer(timeout)
         .merge(petitions::stream_routes())
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), guard_writes))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), session::require));
     Router::new()
         .merge(signed)
         .merge(session::routes(state).layer(timeout))
+        .merge(editor::preview_api().layer(timeout))
         .route("/admin/static/{file}", get(asset))
         .route("/admin", get(|| async { axum::response::Redirect::permanent("/admin/") }))
         .layer(axum::middleware::from_fn(headers))
 }
 
 /// Adds the headers every dashboard response carries (a page may set its own
-/// Content-Security-Policy first).
+/// Content-Security-Policy and X-Frame-Options first: the editor's preview
+/// is framed by the editor).
 async fn headers(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
         headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CONTENT_SECURITY_POLICY));
     }
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    // Not `no-referrer`: under it browsers send `Origin: null` with a form's
+    // POST, and `guard_writes` would refuse every form. `same-origin` still
+    // tells no other site where a link was followed from.
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    if !headers.contains_key(header::X_FRAME_OPTIONS) {
+        headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    }
     response
 }
 
@@ -88,6 +95,7 @@ const STATIC: &[(&str, &str, &str)] = &[
     ("admin.css", "text/css; charset=utf-8", include_str!("../../static/admin/admin.css")),
     ("live.js", "text/javascript; charset=utf-8", include_str!("../../static/admin/live.js")),
     ("review.js", "text/javascript; charset=utf-8", include_str!("../../static/admin/review.js")),
+    ("editor.js", "text/javascript; charset=utf-8", include_str!("../../static/admin/editor.js")),
 ];
 
 async fn asset(Path(file): Path<String>) -> Response {

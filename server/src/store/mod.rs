@@ -25,6 +25,7 @@ mod outbox;
 mod paper;
 mod petitions;
 pub mod postgres;
+mod previews;
 mod retention;
 mod signing;
 pub mod sqlite;
@@ -37,6 +38,7 @@ pub use organiser::*;
 pub use outbox::*;
 pub use paper::*;
 pub use petitions::*;
+pub use previews::*;
 pub use retention::*;
 pub use signing::*;
 

@@ -19,3 +19,4 @@ mod dashboard;
 mod dashboard_moderation;
 mod dashboard_security;
 mod dashboard_export;
+mod dashboard_editor;
