@@ -78,10 +78,9 @@ async fn headers(request: Request, next: Next) -> Response {
     if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
         headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CONTENT_SECURITY_POLICY));
     }
-    // Not `no-referrer`: under it browsers send `Origin: null` with a form's
-    // POST, and `guard_writes` would refuse every form. `same-origin` still
-    // tells no other site where a link was followed from.
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    // Under `no-referrer` a browser sends `Origin: null` with a form's POST;
+    // `same_origin` then reads `Sec-Fetch-Site` instead.
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     if !headers.contains_key(header::X_FRAME_OPTIONS) {
@@ -129,10 +128,19 @@ async fn guard_writes(State(state): State<AppState>, request: Request, next: Nex
     next.run(request).await
 }
 
-/// Whether the request's `Origin` is this server: its public address, or the
-/// host the browser addressed (an attacker's page sends its own origin).
+/// Whether the request comes from a page of this server: its `Origin` is our
+/// public address or the host the browser addressed (an attacker's page
+/// sends its own origin).
+///
+/// A form posted from a page whose referrer policy is `no-referrer` (every
+/// dashboard page's) carries `Origin: null`, as a sandboxed frame's does;
+/// then the browser's own `Sec-Fetch-Site` (no page can set it) must say
+/// `same-origin`. A sandboxed frame's request says `cross-site` there.
 pub(crate) fn same_origin(headers: &HeaderMap, public_url: &str) -> bool {
-    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else { return false };
+    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
+    let Some(origin) = origin.filter(|origin| *origin != "null") else {
+        return headers.get("sec-fetch-site").is_some_and(|site| site == "same-origin");
+    };
     let public = public_url.trim_end_matches('/');
     let public_origin = match public.find("://").and_then(|at| public[at + 3..].find('/').map(|slash| at + 3 + slash)) {
         Some(end) => &public[..end],
@@ -204,6 +212,12 @@ mod tests {
         assert!(same_origin(&with("http://127.0.0.1:8080", "127.0.0.1:8080"), public));
         assert!(!same_origin(&with("https://evil.example", "petition.example.org"), public));
         assert!(!same_origin(&with("null", "petition.example.org"), public));
+        let mut sandboxed = with("null", "petition.example.org");
+        sandboxed.insert("sec-fetch-site", "cross-site".parse().unwrap());
+        assert!(!same_origin(&sandboxed, public), "a sandboxed frame on another site");
+        let mut ours = with("null", "petition.example.org");
+        ours.insert("sec-fetch-site", "same-origin".parse().unwrap());
+        assert!(same_origin(&ours, public), "a form on our own no-referrer page");
         assert!(!same_origin(&with("https://petition.example.org.evil.example", "x"), public));
         assert!(!same_origin(&HeaderMap::new(), public));
     }

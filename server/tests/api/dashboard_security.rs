@@ -287,6 +287,39 @@ async fn a_write_from_another_origin_or_none_is_refused_even_with_the_token() {
         assert!(refused.text().await.unwrap().contains("did not come from the dashboard"));
         assert!(signed_in(&app, &nadia).await, "Origin {origin:?}: nothing changed");
     }
+    // A sandboxed frame sends `Origin: null` too; the browser says where it is.
+    let framed = raw_client()
+        .post(format!("{}/admin/sign-out", app.base))
+        .header("cookie", format!("petition_admin={nadia}"))
+        .header("origin", "null")
+        .header("sec-fetch-site", "cross-site")
+        .form(&[("csrf", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(framed.status(), 403);
+    assert!(signed_in(&app, &nadia).await, "a sandboxed frame on another site changed nothing");
+}
+
+#[tokio::test]
+async fn a_form_on_our_own_page_is_taken_though_its_referrer_policy_hides_its_origin() {
+    // Under `Referrer-Policy: no-referrer` Chromium posts a page's form with
+    // `Origin: null` and `Sec-Fetch-Site: same-origin`.
+    let app = spawn_app().await;
+    app.add_account("nadia", None).await;
+    let nadia = SignIn::as_(&app, "nadia", PASSWORD).session(&app).await;
+    let token = csrf_of(&app, &nadia).await;
+    let ours = raw_client()
+        .post(format!("{}/admin/sign-out", app.base))
+        .header("cookie", format!("petition_admin={nadia}"))
+        .header("origin", "null")
+        .header("sec-fetch-site", "same-origin")
+        .form(&[("csrf", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ours.status(), 303);
+    assert!(!signed_in(&app, &nadia).await, "signed out");
 }
 
 #[tokio::test]
@@ -450,7 +483,9 @@ async fn a_partner_sees_only_the_petitions_that_list_it() {
 
 #[tokio::test]
 async fn the_audit_log_reads_whole_or_for_one_petition_on_either_backend() {
-    let app = spawn_app().await;
+    // No petition files: the log starts empty.
+    let empty = tempfile::tempdir().unwrap();
+    let app = spawn_configured(|config| config.petitions_dir = empty.path().to_owned()).await;
     let db = petition_server::store::Db::connect(app.database_url()).await.unwrap();
     use petition_server::store::{audit, audit_log};
     audit(&db, &app.clock, "nadia", "sign-in", None, "").await.unwrap();
