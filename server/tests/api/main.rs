@@ -19,4 +19,5 @@ mod dashboard;
 mod dashboard_moderation;
 mod dashboard_security;
 mod dashboard_export;
+mod dashboard_routes;
 mod dashboard_editor;
