@@ -87,6 +87,7 @@ async fn headers(request: Request, next: Next) -> Response {
 const STATIC: &[(&str, &str, &str)] = &[
     ("admin.css", "text/css; charset=utf-8", include_str!("../../static/admin/admin.css")),
     ("live.js", "text/javascript; charset=utf-8", include_str!("../../static/admin/live.js")),
+    ("petition.js", "text/javascript; charset=utf-8", include_str!("../../static/admin/petition.js")),
 ];
 
 async fn asset(Path(file): Path<String>) -> Response {

@@ -26,6 +26,7 @@ mod petitions;
 pub mod postgres;
 mod retention;
 mod signing;
+mod stats;
 pub mod sqlite;
 
 use std::fmt;
@@ -37,6 +38,7 @@ pub use outbox::*;
 pub use petitions::*;
 pub use retention::*;
 pub use signing::*;
+pub use stats::*;
 
 /// A storage failure. Its details go to the log, never to a client.
 #[derive(Debug, thiserror::Error)]

@@ -16,3 +16,4 @@ mod retention;
 mod counts;
 mod metrics;
 mod dashboard;
+mod dashboard_petition;
