@@ -152,8 +152,13 @@ impl View {
             Some(name) => format!("Counted signatures on {name}’s pages"),
             None => "Counted signatures".to_owned(),
         };
+        let heading = |what: &str| match &partner_name {
+            Some(name) => format!("On {name}’s pages: {what}"),
+            None => format!("{}{}", what[..1].to_uppercase(), &what[1..]),
+        };
         let hours = Chart::new(
             "hours",
+            heading("the last 7 days, by hour"),
             format!("{whose} each hour, last 7 days (UTC)"),
             Span::Hours,
             &figures.hours,
@@ -161,6 +166,7 @@ impl View {
         );
         let days = Chart::new(
             "days",
+            heading("every day since it began"),
             format!("{whose} each day since the petition began (UTC)"),
             Span::Days,
             &figures.days,
@@ -258,7 +264,7 @@ struct Chart {
     /// table lists.
     id: &'static str,
     /// The heading above it.
-    heading: &'static str,
+    heading: String,
     /// Its accessible name and the table's caption.
     name: String,
     /// Its description: the total, the busiest bar and the range.
@@ -300,7 +306,10 @@ struct Marker {
     label_x: String,
     label_y: u32,
     anchor: &'static str,
+    /// The number of signatures (or numbers, if several were reached in the bar).
     label: String,
+    /// What it says in full, for a pointer over it.
+    title: String,
 }
 
 struct Row {
@@ -312,18 +321,25 @@ struct Row {
 
 // The chart's frame, in SVG units: the bars fill the rest.
 const WIDTH: u32 = 960;
-const HEIGHT: u32 = 280;
+const PLOT_HEIGHT: u32 = 204;
 const LEFT: u32 = 64;
 const RIGHT: u32 = 16;
-const TOP: u32 = 48;
+/// Above the bars: room for the milestones' labels, if any.
+const TOP: u32 = 64;
+const TOP_WITHOUT_MILESTONES: u32 = 24;
 const BOTTOM: u32 = 32;
+/// The rows milestone labels take above the bars (their baselines).
+const MARKER_ROWS: [u32; 3] = [18, 36, 54];
+/// The width of a label along the bottom (`Wed 10 Jun`), about.
+const LABEL_WIDTH: f64 = 90.0;
+/// The width of one character of a milestone's (bold) label, about.
+const MARKER_CHARACTER: f64 = 10.0;
 /// Labels along the bottom of the daily chart, at most.
 const DAY_LABELS: usize = 8;
 
 impl Chart {
-    fn new(id: &'static str, name: String, span: Span, buckets: &[Bucket], milestones: &[petition_core::Milestone]) -> Chart {
-        let baseline = HEIGHT - BOTTOM;
-        let plot_height = f64::from(baseline - TOP);
+    fn new(id: &'static str, heading: String, name: String, span: Span, buckets: &[Bucket], milestones: &[petition_core::Milestone]) -> Chart {
+        let plot_height = f64::from(PLOT_HEIGHT);
         let plot_width = f64::from(WIDTH - LEFT - RIGHT);
         let slot = plot_width / buckets.len().max(1) as f64;
         let bar_width = (slot * 0.8).min(48.0);
@@ -341,6 +357,7 @@ impl Chart {
                     .collect()
             })
             .collect();
+        let baseline = PLOT_HEIGHT + if reached.iter().any(|counts| !counts.is_empty()) { TOP } else { TOP_WITHOUT_MILESTONES };
         let bars = buckets
             .iter()
             .enumerate()
@@ -367,7 +384,7 @@ impl Chart {
             Span::Hours => buckets
                 .iter()
                 .enumerate()
-                .filter(|(_, b)| b.start.ends_with("T00"))
+                .filter(|(i, b)| b.start.ends_with("T00") && f64::from(LEFT) + slot * *i as f64 + LABEL_WIDTH < f64::from(WIDTH))
                 .map(|(i, b)| Tick {
                     at: svg(f64::from(LEFT) + slot * i as f64 + 3.0),
                     label: day_words(&b.start[..10], false),
@@ -389,25 +406,13 @@ impl Chart {
                     .collect()
             }
         };
-        let markers = reached
-            .iter()
-            .enumerate()
-            .filter(|(_, counts)| !counts.is_empty())
-            .enumerate()
-            .map(|(n, (i, counts))| {
-                let x = centre(i);
-                // Labels take turns between two rows, so neighbours don't overlap;
-                // near the right edge they read leftwards.
-                let leftwards = x > f64::from(WIDTH) - 140.0;
-                Marker {
-                    x: svg(x),
-                    label_x: svg(if leftwards { x - 4.0 } else { x + 4.0 }),
-                    label_y: if n % 2 == 0 { 18 } else { 38 },
-                    anchor: if leftwards { "end" } else { "start" },
-                    label: format!("{} reached", list(counts)),
-                }
-            })
-            .collect();
+        let markers = place_markers(
+            reached
+                .iter()
+                .enumerate()
+                .filter(|(_, counts)| !counts.is_empty())
+                .map(|(i, counts)| (centre(i), list(counts), bucket_words(span, &buckets[i].start))),
+        );
         let rows = buckets
             .iter()
             .zip(&reached)
@@ -420,12 +425,12 @@ impl Chart {
             .collect();
         Chart {
             id,
-            heading: if span == Span::Hours { "The last 7 days, by hour" } else { "Every day since it began" },
+            heading,
             description: describe(span, buckets),
             name,
             unit: if span == Span::Hours { "Hour (UTC)" } else { "Day (UTC)" },
             width: WIDTH,
-            height: HEIGHT,
+            height: baseline + BOTTOM,
             left: LEFT,
             right: WIDTH - RIGHT,
             baseline,
@@ -436,6 +441,31 @@ impl Chart {
             rows,
         }
     }
+}
+
+/// Milestone markers at `(x, label, when)`, in order along the chart, each label
+/// in the first row where it clears the one before it (or, if none does,
+/// the row that ends soonest); near the right edge labels read leftwards.
+fn place_markers(at: impl Iterator<Item = (f64, String, String)>) -> Vec<Marker> {
+    let mut ends = [f64::MIN; MARKER_ROWS.len()];
+    at.map(|(x, label, when)| {
+        let width = label.chars().count() as f64 * MARKER_CHARACTER;
+        let leftwards = x + 4.0 + width > f64::from(WIDTH);
+        let (start, end) = if leftwards { (x - 4.0 - width, x - 4.0) } else { (x + 4.0, x + 4.0 + width) };
+        let row = ends.iter().position(|&taken| taken + 8.0 <= start).unwrap_or_else(|| {
+            (0..ends.len()).min_by(|&a, &b| ends[a].total_cmp(&ends[b])).unwrap_or(0)
+        });
+        ends[row] = end;
+        Marker {
+            x: svg(x),
+            label_x: svg(if leftwards { x - 4.0 } else { x + 4.0 }),
+            label_y: MARKER_ROWS[row],
+            anchor: if leftwards { "end" } else { "start" },
+            title: format!("{label} signatures reached: {when}"),
+            label,
+        }
+    })
+    .collect()
 }
 
 /// The grid's step and the chart's top for a highest bar of `max`: a round

@@ -45,6 +45,13 @@ fn row_count(page: &str, datetime: &str) -> u64 {
     cell[start..].split('<').next().unwrap().replace(',', "").parse().unwrap()
 }
 
+/// The words of the table row whose first cell is `<time datetime="{datetime}">`.
+fn row_label(page: &str, datetime: &str) -> String {
+    let marker = format!("<time datetime=\"{datetime}\">");
+    let at = page.find(&marker).unwrap_or_else(|| panic!("no row for {datetime}")) + marker.len();
+    page[at..].split('<').next().unwrap().to_owned()
+}
+
 /// The figure shown under the heading `term` in the figures list.
 fn figure(page: &str, term: &str) -> String {
     let marker = format!("<dt>{term}</dt><dd>");
@@ -139,7 +146,8 @@ async fn a_petitions_page_counts_its_signatures_by_hour_day_partner_link_and_mil
     }
     let days = svg(&page, 1);
     assert!(days.contains("aria-labelledby=\"chart-days-title chart-days-desc\""));
-    assert!(days.contains("10 reached"), "the milestone is marked on the day it was reached: {days}");
+    let day = &milestone_at[..10];
+    assert!(days.contains(&format!("<title>10 signatures reached: {}", &row_label(&page, day))), "the milestone is marked on its day: {days}");
     assert!(row_with(&page, &format!("<time datetime=\"{}\">", &milestone_at[..10])).ends_with("<td>10</td>"));
 
     // The figures.
