@@ -244,7 +244,10 @@ fn snippets(public_url: &str, head: &PetitionHead, partner: Option<&str>) -> Vec
         Snippet {
             id: format!("partner-{}", p.slug),
             label: format!("{}’s pages (signatures counted as theirs)", p.name),
-            code: format!(r#"<script src="{base}/embed.js" data-petition="{slug}" data-partner="{}" async></script>"#, p.slug),
+            code: format!(
+                r#"<script src="{base}/embed.js" data-petition="{slug}" data-partner="{}" async></script>"#,
+                p.slug
+            ),
         }
     });
     partner.is_none().then_some(plain).into_iter().chain(partners).collect()
@@ -338,7 +341,14 @@ const MARKER_CHARACTER: f64 = 10.0;
 const DAY_LABELS: usize = 8;
 
 impl Chart {
-    fn new(id: &'static str, heading: String, name: String, span: Span, buckets: &[Bucket], milestones: &[petition_core::Milestone]) -> Chart {
+    fn new(
+        id: &'static str,
+        heading: String,
+        name: String,
+        span: Span,
+        buckets: &[Bucket],
+        milestones: &[petition_core::Milestone],
+    ) -> Chart {
         let plot_height = f64::from(PLOT_HEIGHT);
         let plot_width = f64::from(WIDTH - LEFT - RIGHT);
         let slot = plot_width / buckets.len().max(1) as f64;
@@ -357,7 +367,8 @@ impl Chart {
                     .collect()
             })
             .collect();
-        let baseline = PLOT_HEIGHT + if reached.iter().any(|counts| !counts.is_empty()) { TOP } else { TOP_WITHOUT_MILESTONES };
+        let any_reached = reached.iter().any(|counts| !counts.is_empty());
+        let baseline = PLOT_HEIGHT + if any_reached { TOP } else { TOP_WITHOUT_MILESTONES };
         let bars = buckets
             .iter()
             .enumerate()
@@ -384,7 +395,9 @@ impl Chart {
             Span::Hours => buckets
                 .iter()
                 .enumerate()
-                .filter(|(i, b)| b.start.ends_with("T00") && f64::from(LEFT) + slot * *i as f64 + LABEL_WIDTH < f64::from(WIDTH))
+                .filter(|(i, b)| {
+                    b.start.ends_with("T00") && f64::from(LEFT) + slot * *i as f64 + LABEL_WIDTH < f64::from(WIDTH)
+                })
                 .map(|(i, b)| Tick {
                     at: svg(f64::from(LEFT) + slot * i as f64 + 3.0),
                     label: day_words(&b.start[..10], false),
@@ -506,7 +519,7 @@ fn grouped(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(digit);
@@ -553,7 +566,10 @@ fn day_words(day: &str, year: bool) -> String {
 
 /// `2026-06-12` as `12 Jun`, for the daily chart's axis.
 fn short_day(day: &str) -> String {
-    let parsed = (|| Some(format!("{} {}", day.get(8..10)?.parse::<u32>().ok()?, MONTHS.get(day.get(5..7)?.parse::<usize>().ok()?.checked_sub(1)?)?)))();
+    let parsed = (|| {
+        let (m, d) = (day.get(5..7)?.parse::<usize>().ok()?, day.get(8..10)?.parse::<u32>().ok()?);
+        Some(format!("{d} {}", MONTHS.get(m.checked_sub(1)?)?))
+    })();
     parsed.unwrap_or_else(|| day.to_owned())
 }
 

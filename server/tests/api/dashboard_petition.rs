@@ -147,7 +147,8 @@ async fn a_petitions_page_counts_its_signatures_by_hour_day_partner_link_and_mil
     let days = svg(&page, 1);
     assert!(days.contains("aria-labelledby=\"chart-days-title chart-days-desc\""));
     let day = &milestone_at[..10];
-    assert!(days.contains(&format!("<title>10 signatures reached: {}", &row_label(&page, day))), "the milestone is marked on its day: {days}");
+    let marker = format!("<title>10 signatures reached: {}", row_label(&page, day));
+    assert!(days.contains(&marker), "the milestone is marked on its day: {days}");
     assert!(row_with(&page, &format!("<time datetime=\"{}\">", &milestone_at[..10])).ends_with("<td>10</td>"));
 
     // The figures.
@@ -172,15 +173,19 @@ async fn a_petitions_page_counts_its_signatures_by_hour_day_partner_link_and_mil
     assert!(unescaped(&page).contains("<code><script>alert(1)</script></code>"), "but it is shown, as text");
 
     // The timeline: the first milestone dated, the next not yet.
-    assert!(row_with(&page, "<th scope=\"row\" class=\"num\">10</th>").contains(&format!("<time datetime=\"{milestone_at}\">")));
+    let first = row_with(&page, "<th scope=\"row\" class=\"num\">10</th>");
+    assert!(first.contains(&format!("<time datetime=\"{milestone_at}\">")), "{first}");
     assert!(row_with(&page, "<th scope=\"row\" class=\"num\">25</th>").contains("Not yet"));
 
     // The embed codes: the plain one and one per partner, as embed.js reads them.
     let text = unescaped(&page);
-    let tag = |partner: &str| format!("<script src=\"{}/embed.js\" data-petition=\"stop-sharing\"{partner} async></script>", app.base);
+    let tag = |partner: &str| {
+        format!("<script src=\"{}/embed.js\" data-petition=\"stop-sharing\"{partner} async></script>", app.base)
+    };
     assert!(text.contains(&format!(">{}</textarea>", tag(""))), "the plain code");
     for partner in ["medact", "asylum-matters", "migrants-rights-network"] {
-        assert!(text.contains(&format!(">{}</textarea>", tag(&format!(" data-partner=\"{partner}\"")))), "{partner}'s code");
+        let code = tag(&format!(" data-partner=\"{partner}\""));
+        assert!(text.contains(&format!(">{code}</textarea>")), "{partner}'s code");
     }
     assert!(page.contains("data-copy=\"snippet-partner-medact\""));
 
@@ -256,7 +261,8 @@ async fn a_partner_sees_only_its_own_figures_on_the_petitions_that_list_it() {
 #[tokio::test]
 async fn the_list_shows_each_petitions_figures_and_a_partner_only_its_own() {
     let app = spawn_configured(|config| config.clock = manual_clock()).await;
-    sign_all(&app, &[signed_by("a@example.org", "medact", true, "", ""), signed_by("b@example.org", "", false, "", "")]).await;
+    sign_all(&app, &[signed_by("a@example.org", "medact", true, "", ""), signed_by("b@example.org", "", false, "", "")])
+        .await;
     let now = app.clock.rfc3339();
     let nadia = app.organiser("nadia").await;
     let list: Value = nadia.get("/admin/overview.json").await.json().await.unwrap();
