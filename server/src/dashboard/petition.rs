@@ -175,7 +175,7 @@ impl View {
         View {
             slug: definition.slug.clone(),
             title: definition.title.clone(),
-            open: !definition.is_closed(humantime::parse_rfc3339(&figures.read_at).unwrap_or(std::time::UNIX_EPOCH)),
+            open: figures.open,
             partner: partner_name,
             signature_count: grouped(figures.signature_count),
             goal: grouped(figures.goal),

@@ -102,6 +102,8 @@ pub struct Sources {
 /// milestones), with `None` for the rest.
 #[derive(Debug, Clone)]
 pub struct PetitionFigures {
+    /// Whether it still takes signatures.
+    pub open: bool,
     /// The public count (paper signatures included).
     pub signature_count: u64,
     /// The goal the widget shows now.
@@ -249,6 +251,7 @@ pub async fn petition_figures(
     let counted: u64 = days.iter().map(|day| day.count).sum();
     let organiser = partner.is_none();
     Ok(PetitionFigures {
+        open: !petition.definition.is_closed(now),
         signature_count: petition.signature_count,
         goal: milestones::goal_for(petition.signature_count, &petition.definition.goal_steps),
         today: hours.iter().filter(|hour| hour.start.starts_with(today)).map(|hour| hour.count).sum(),
