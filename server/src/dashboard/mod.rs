@@ -95,6 +95,7 @@ const STATIC: &[(&str, &str, &str)] = &[
     ("live.js", "text/javascript; charset=utf-8", include_str!("../../static/admin/live.js")),
     ("review.js", "text/javascript; charset=utf-8", include_str!("../../static/admin/review.js")),
     ("editor.js", "text/javascript; charset=utf-8", include_str!("../../static/admin/editor.js")),
+    ("petition.js", "text/javascript; charset=utf-8", include_str!("../../static/admin/petition.js")),
 ];
 
 async fn asset(Path(file): Path<String>) -> Response {

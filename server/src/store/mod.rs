@@ -28,6 +28,7 @@ pub mod postgres;
 mod previews;
 mod retention;
 mod signing;
+mod stats;
 pub mod sqlite;
 
 use std::fmt;
@@ -41,6 +42,7 @@ pub use petitions::*;
 pub use previews::*;
 pub use retention::*;
 pub use signing::*;
+pub use stats::*;
 
 /// A storage failure. Its details go to the log, never to a client.
 #[derive(Debug, thiserror::Error)]

@@ -21,3 +21,4 @@ mod dashboard_security;
 mod dashboard_export;
 mod dashboard_routes;
 mod dashboard_editor;
+mod dashboard_petition;
