@@ -66,6 +66,11 @@ async fn sweep_now(db: &Db, clock: &Clock, source_hash_days: u32) -> Result<Swep
         store::erase_rows(db, clock, Rows::PendingBefore(unconfirmed_before), Some(Status::Expired)).await?;
     let hashes_before = rfc3339(now - Duration::from_secs(u64::from(source_hash_days) * 24 * 60 * 60));
     swept.source_hashes_dropped = store::drop_source_hashes(db, &hashes_before, &rfc3339(now)).await?;
+    // Dashboard sessions nobody can use any more, and failed sign-ins the
+    // rate limit no longer counts.
+    let idle = crate::dashboard::session::IDLE.as_secs() as i64;
+    let failures = crate::dashboard::session::FAILURE_WINDOW.as_secs() as i64;
+    store::forget_stale_sessions(db, clock, idle, failures).await?;
     if swept != Swept::default() {
         store::forget_erased(db).await?;
         tracing::info!(?swept, "retention sweep");

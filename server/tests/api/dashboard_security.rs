@@ -222,6 +222,33 @@ async fn a_session_unused_for_twelve_hours_has_ended_and_use_keeps_it_alive() {
 }
 
 #[tokio::test]
+async fn the_hourly_sweep_forgets_ended_sessions_and_old_failed_sign_ins() {
+    let app = spawn_configured(|config| config.clock = manual_clock()).await;
+    app.add_account("nadia", None).await;
+    let _left_open = SignIn::as_(&app, "nadia", PASSWORD).session(&app).await;
+    assert_eq!(app.browser().try_sign_in("nadia", "wrong password").await.status(), 401);
+    let rows = |table: &'static str| {
+        let app = &app;
+        async move {
+            let db = app.db().await;
+            let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}")).fetch_one(&db).await.unwrap();
+            db.close().await;
+            n
+        }
+    };
+    assert_eq!((rows("sessions").await, rows("sign_in_failures").await), (1, 2), "a session; a failure per source and per name");
+    let db = petition_server::store::Db::connect(app.database_url()).await.unwrap();
+    app.clock.advance(Duration::from_secs(12 * 60 * 60));
+    // Moving the clock wakes the server's own hourly sweep too; on
+    // PostgreSQL one sweeps at a time, so sweep until this one has its turn.
+    while petition_server::retention::sweep(&db, &app.clock, 30).await.unwrap().another_instance_sweeping {
+        tokio::task::yield_now().await;
+    }
+    db.close().await;
+    assert_eq!((rows("sessions").await, rows("sign_in_failures").await), (0, 0));
+}
+
+#[tokio::test]
 async fn the_database_holds_only_a_digest_of_each_session_id() {
     let app = spawn_app().await;
     app.add_account("nadia", None).await;
