@@ -24,6 +24,7 @@ mod pages;
 mod petition;
 mod petitions;
 pub mod session;
+mod words;
 
 use axum::{
     body::Body,

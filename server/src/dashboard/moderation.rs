@@ -65,18 +65,7 @@ mod filters {
     }
 }
 
-/// `n` with its thousands separated by commas, as the public pages show counts.
-fn grouped(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    out
-}
+use super::words::grouped;
 
 /// `"1 signature"`, `"3 signatures"`.
 fn counted(n: u64, one: &str, many: &str) -> String {

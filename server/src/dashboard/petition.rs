@@ -21,6 +21,7 @@ use axum::{
 use super::{
     forbidden,
     pages::{self, Nav},
+    words::{day_words, grouped, time_words, MONTHS},
     Signed,
 };
 use crate::{
@@ -514,19 +515,6 @@ fn describe(span: Span, buckets: &[Bucket]) -> String {
     }
 }
 
-/// A number with commas between thousands: `12,345`.
-fn grouped(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    out
-}
-
 /// `1 signature`, `12,345 signatures`.
 fn signatures(n: u64) -> String {
     if n == 1 { "1 signature".to_owned() } else { format!("{} signatures", grouped(n)) }
@@ -547,23 +535,6 @@ fn svg(value: f64) -> String {
     format!("{value:.1}")
 }
 
-const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-/// From 1 January 1970, a Thursday.
-const WEEKDAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-
-/// `2026-06-12` as `Fri 12 Jun` (`Fri 12 Jun 2026` with `year`); anything
-/// else as it is.
-fn day_words(day: &str, year: bool) -> String {
-    let parsed = (|| {
-        let (y, m, d) = (day.get(..4)?, day.get(5..7)?.parse::<usize>().ok()?, day.get(8..10)?.parse::<u32>().ok()?);
-        let midnight = humantime::parse_rfc3339(&format!("{}T00:00:00Z", day.get(..10)?)).ok()?;
-        let weekday = WEEKDAYS[(crate::clock::unix_seconds(midnight).div_euclid(86_400).rem_euclid(7)) as usize];
-        let month = MONTHS.get(m.checked_sub(1)?)?;
-        Some(if year { format!("{weekday} {d} {month} {y}") } else { format!("{weekday} {d} {month}") })
-    })();
-    parsed.unwrap_or_else(|| day.to_owned())
-}
-
 /// `2026-06-12` as `12 Jun`, for the daily chart's axis.
 fn short_day(day: &str) -> String {
     let parsed = (|| {
@@ -578,14 +549,6 @@ fn bucket_words(span: Span, start: &str) -> String {
     match (span, start.get(11..13)) {
         (Span::Hours, Some(hour)) => format!("{}, {hour}:00", day_words(start, false)),
         _ => day_words(start, true),
-    }
-}
-
-/// An RFC 3339 time in words: `Fri 12 Jun 2026, 14:03 UTC`.
-fn time_words(at: &str) -> String {
-    match at.get(11..16) {
-        Some(time) => format!("{}, {time} UTC", day_words(at, true)),
-        None => at.to_owned(),
     }
 }
 

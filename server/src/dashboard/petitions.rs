@@ -18,6 +18,7 @@ use tokio_stream::wrappers::BroadcastStream;
 
 use super::{
     pages::{self, Nav},
+    words::{grouped, time_words},
     Signed,
 };
 use crate::{http::AppState, store};
@@ -37,13 +38,44 @@ pub fn stream_routes() -> Router<AppState> {
 #[template(path = "admin/petitions.html")]
 struct List {
     nav: Option<Nav>,
-    petitions: Vec<store::Overview>,
+    petitions: Vec<Row>,
+}
+
+/// A petition in the list: its figures, and the same in words, which the
+/// page shows and its script puts in place as they change.
+#[derive(serde::Serialize)]
+struct Row {
+    #[serde(flatten)]
+    figures: store::Overview,
+    words: RowWords,
+}
+
+#[derive(serde::Serialize)]
+struct RowWords {
+    signature_count: String,
+    today: String,
+    goal: String,
+    last_signature: String,
+    open: &'static str,
+}
+
+impl From<store::Overview> for Row {
+    fn from(figures: store::Overview) -> Row {
+        let words = RowWords {
+            signature_count: grouped(figures.signature_count),
+            today: grouped(figures.today),
+            goal: grouped(figures.goal),
+            last_signature: figures.last_signature_at.as_deref().map_or_else(|| "None yet".to_owned(), time_words),
+            open: if figures.open { "Open" } else { "Closed" },
+        };
+        Row { figures, words }
+    }
 }
 
 /// The petitions this account may see.
-async fn visible(state: &AppState, signed: &Signed) -> Result<Vec<store::Overview>, store::StoreError> {
+async fn visible(state: &AppState, signed: &Signed) -> Result<Vec<Row>, store::StoreError> {
     let all = store::overview(&state.db, &state.clock).await?;
-    Ok(all.into_iter().filter(|p| signed.may_see(p.partners.iter().map(String::as_str))).collect())
+    Ok(all.into_iter().filter(|p| signed.may_see(p.partners.iter().map(String::as_str))).map(Row::from).collect())
 }
 
 async fn list(State(state): State<AppState>, signed: Signed) -> Response {

@@ -16,11 +16,7 @@
         petitions.forEach(function (p) {
           var row = table.querySelector('tr[data-slug="' + CSS.escape(p.slug) + '"]');
           if (!row) return;
-          set(row, 'signature_count', String(p.signature_count));
-          set(row, 'today', String(p.today));
-          set(row, 'goal', String(p.goal));
-          set(row, 'last_signature_at', p.last_signature_at || 'none yet');
-          set(row, 'open', p.open ? 'Open' : 'Closed');
+          Object.keys(p.words).forEach(function (field) { set(row, field, p.words[field]); });
         });
         table.dispatchEvent(new CustomEvent('refreshed', { bubbles: true }));
       })

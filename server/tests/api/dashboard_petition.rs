@@ -273,8 +273,11 @@ async fn the_list_shows_each_petitions_figures_and_a_partner_only_its_own() {
     assert_eq!(stop_sharing["last_signature_at"], json!(now));
     assert_eq!(stop_sharing["open"], true);
     assert_eq!(list.as_array().unwrap().len(), 2, "an organiser sees every petition");
+    assert_eq!(stop_sharing["words"]["goal"], "10,000", "as the page writes it");
     let page = nadia.page("/admin/").await;
     assert!(page.contains("<a href=\"/admin/petitions/stop-sharing\">"), "each petition leads to its page");
+    let said = stop_sharing["words"]["last_signature"].as_str().unwrap();
+    assert!(said.ends_with(" UTC") && page.contains(said), "the last signature's time in words: {said}");
 
     // The next day, today starts again at zero.
     app.clock.advance(Duration::from_secs(24 * 3600));
