@@ -205,6 +205,9 @@ impl PetitionFile {
         let mut problem = |field: &'static str, message: String| problems.push(Problem { field, message });
         if !is_slug(&self.slug) {
             problem("slug", format!("slug {:?} must be lower-case letters, digits and hyphens (at most 64)", self.slug));
+        } else if RESERVED_SLUGS.contains(&self.slug.as_str()) {
+            // The dashboard's own pages sit where these petitions' would.
+            problem("slug", format!("slug {:?} is a word the dashboard uses: choose another", self.slug));
         }
         for (name, value) in [
             ("organiser", &self.organiser),
@@ -280,6 +283,10 @@ fn line_of(text: &str, key: &str) -> Option<usize> {
     };
     lines[from..].iter().position(sets).map(|i| from + i + 1)
 }
+
+/// Slugs no petition may have: `/admin/petitions/new` and
+/// `/admin/petitions/preview` are the dashboard's own pages.
+const RESERVED_SLUGS: [&str; 2] = ["new", "preview"];
 
 /// Lower-case letters, digits and hyphens, not starting with a hyphen, at most
 /// 64: what a petition's or a partner's name may be.
@@ -434,8 +441,13 @@ mod tests {
     }
 
     #[test]
-    fn a_slug_with_spaces_is_rejected() {
+    fn a_slug_with_spaces_or_one_the_dashboard_uses_is_rejected() {
         let text = DEMO.replace("slug = \"stop-sharing\"", "slug = \"Stop Sharing\"");
         assert!(PetitionFile::parse(&text).unwrap_err().to_string().contains("slug"));
+        for reserved in RESERVED_SLUGS {
+            let text = DEMO.replace("slug = \"stop-sharing\"", &format!("slug = {reserved:?}"));
+            let error = PetitionFile::parse(&text).map(|_| ()).unwrap_err().to_string();
+            assert!(error.contains("a word the dashboard uses"), "{reserved}: {error}");
+        }
     }
 }

@@ -225,7 +225,23 @@ fn loggable(path: &str) -> &str {
         "/confirm/…"
     } else if path.starts_with("/remove/") {
         "/remove/…"
+    } else if path.starts_with("/admin/preview/") {
+        // A preview's key opens an unsaved draft.
+        "/admin/preview/…"
     } else {
         path
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::loggable;
+
+    #[test]
+    fn secrets_in_addresses_never_reach_the_log() {
+        assert_eq!(loggable("/confirm/9f86d081884c7d65"), "/confirm/…");
+        assert_eq!(loggable("/remove/9f86d081884c7d65"), "/remove/…");
+        assert_eq!(loggable("/admin/preview/4e07408562bedb8b/api/petitions/x"), "/admin/preview/…");
+        assert_eq!(loggable("/api/petitions/stop-sharing"), "/api/petitions/stop-sharing");
     }
 }
