@@ -223,6 +223,34 @@ export async function axeViolations(page, index = 0) {
   }, index);
 }
 
+/**
+ * axe-core's violations on a whole page or frame (WCAG 2.x A/AA), for pages
+ * of our own such as the dashboard's. axe is put in by the DevTools
+ * protocol, which a page's Content-Security-Policy does not stop (a
+ * `<script>` added to the page would be refused, and logged as an error).
+ * Frames are left out: check each with its own call.
+ */
+export async function pageAxeViolations(target) {
+  if (!(await target.evaluate(() => Boolean(window.axe)))) await target.evaluate(AXE);
+  return target.evaluate(async () => {
+    const result = await window.axe.run(document, {
+      iframes: false,
+      runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"] },
+    });
+    return result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`);
+  });
+}
+
+/** Records `page`'s console errors and requests in `record`, as `open` does for its page. */
+export function watch(page, record) {
+  page.on("console", (message) => {
+    if (message.type() === "error") record.errors.push(message.text());
+  });
+  page.on("pageerror", (error) => record.errors.push(`uncaught: ${error.message}`));
+  page.on("request", (request) => record.requests.push(request.url()));
+  return page;
+}
+
 export function assertNoConsoleErrors(record) {
   assert.deepEqual(record.errors, [], "the page logged errors");
 }

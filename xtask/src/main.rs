@@ -23,6 +23,8 @@ Tasks:
           http://127.0.0.1:8080 and a demo partner site on http://127.0.0.1:8081
   test    run every test: core and server (Rust), the widget in headless
           Chromium (wasm-bindgen-test), and end-to-end tests (Playwright)
+  e2e [FILES...]  only the end-to-end tests (every tests/e2e/*.test.mjs, or
+          the files named), against a fresh server and demo partner site
   build   build the widget (pkg/) and the server, and report the widget's size
   bench   measure how soon the form shows after the tag, and what it transfers
   loadtest  how many signatures, reads and live streams one release server
@@ -58,6 +60,12 @@ fn main() -> anyhow::Result<()> {
             setup::all(&root)?;
             build::all(&root)?;
             test::all(&root)
+        }
+        Some("e2e") => {
+            setup::for_browser(&root)?;
+            build::all(&root)?;
+            let files: Vec<String> = std::env::args().skip(2).collect();
+            test::e2e(&root, &files)
         }
         Some("bench") => {
             setup::all(&root)?;

@@ -16,6 +16,12 @@ pub fn for_build(root: &Path) -> anyhow::Result<()> {
     npm_packages(root)
 }
 
+/// What the browser tests alone need (`e2e`): the build's tools and a browser.
+pub fn for_browser(root: &Path) -> anyhow::Result<()> {
+    for_build(root)?;
+    chromium()
+}
+
 /// What `test` needs: the build's tools, a browser and schemathesis.
 pub fn all(root: &Path) -> anyhow::Result<()> {
     for_build(root)?;

@@ -88,6 +88,18 @@ fn schemathesis(root: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `cargo xtask e2e [FILES...]`: the end-to-end tests alone (all of
+/// `tests/e2e/`, or the files named), as `test` runs them.
+pub fn e2e(root: &Path, files: &[String]) -> anyhow::Result<()> {
+    let mut args = vec!["--test", "--test-concurrency=1"];
+    if files.is_empty() {
+        args.push("tests/e2e/");
+    } else {
+        args.extend(files.iter().map(String::as_str));
+    }
+    node_against_demo(root, "e2e", &args)
+}
+
 /// `cargo xtask screenshots`: the README's pictures, from a fresh server.
 pub fn screenshots(root: &Path) -> anyhow::Result<()> {
     node_against_demo(root, "screenshots", &["tests/e2e/docs-screenshots.mjs", "docs"])?;

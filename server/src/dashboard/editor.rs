@@ -65,6 +65,7 @@ pub fn preview_api() -> Router<AppState> {
         .route("/admin/preview/{key}/api/petitions/{slug}", get(preview_petition))
         .route("/admin/preview/{key}/api/petitions/{slug}/challenge", get(preview_challenge))
         .route("/admin/preview/{key}/api/petitions/{slug}/signatures", post(preview_signature))
+        .route("/admin/preview/{key}/api/events", get(preview_events))
 }
 
 /// The preview key that serves the saved petition rather than a draft.
@@ -888,6 +889,14 @@ async fn preview_petition(State(state): State<AppState>, Path((key, slug)): Path
 /// anyway, and the widget needs one to get as far as saying so.
 async fn preview_challenge() -> Json<Challenge> {
     Json(Challenge { token: "preview".into(), difficulty: 0, min_seconds: 0 })
+}
+
+/// The live stream the preview's widget opens: none. A draft's figures
+/// don't move, and 204 is how a server tells an `EventSource` not to
+/// connect again (a 404 here was logged as an error in every editor; the
+/// widget then reads the preview's petition now and then instead).
+async fn preview_events() -> StatusCode {
+    StatusCode::NO_CONTENT
 }
 
 /// Signing in the preview: refused, in words the widget shows.

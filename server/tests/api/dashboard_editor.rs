@@ -444,6 +444,9 @@ async fn the_preview_shows_the_draft_in_the_widget_and_takes_no_signature() {
     let saved_api: Value = app.get("/admin/preview/saved/api/petitions/stop-sharing").await.json().await.unwrap();
     assert_eq!(saved_api["goal"], 10000);
     assert_eq!(app.get(&format!("/admin/preview/{}/api/petitions/stop-sharing", "cd".repeat(32))).await.status(), 404);
+    // No live stream in the preview, said so that the browser does not ask again (not a 404, an error).
+    let stream = app.get(&format!("/admin/preview/{token}/api/events?petitions=stop-sharing")).await;
+    assert_eq!(stream.status(), 204);
 
     // A draft with a mistake is not previewed: the script says why.
     draft.insert("title".into(), json!(""));

@@ -27,6 +27,7 @@ const ROUTES: &[(&str, &str, For)] = &[
     ("GET", "/admin/preview/{key}/api/petitions/{slug}", For::Anyone),
     ("GET", "/admin/preview/{key}/api/petitions/{slug}/challenge", For::Anyone),
     ("POST", "/admin/preview/{key}/api/petitions/{slug}/signatures", For::Anyone),
+    ("GET", "/admin/preview/{key}/api/events", For::Anyone),
     ("POST", "/admin/sign-out", For::Signed),
     ("GET", "/admin/", For::Signed),
     ("GET", "/admin/overview.json", For::Signed),
