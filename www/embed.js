@@ -61,7 +61,7 @@
   var PLACEHOLDER =
     "<style>:host{all:initial!important;display:block!important;box-sizing:border-box!important;" +
     "max-width:42rem!important;container-type:inline-size!important;" +
-    "font:400 1rem/1.5 system-ui,-apple-system,'Segoe UI',Roboto,'Helvetica Neue',Arial,sans-serif;color:#4a5562}" +
+    "font:400 1rem/1.5 system-ui,-apple-system,'Segoe UI',Roboto,'Helvetica Neue',Arial,sans-serif!important;color:#4a5562!important}" +
     ".pw{background:#fff;border:1px solid #d5dae0;border-radius:12px;padding:1.25rem;min-height:103.6rem}" +
     "@container (min-width:30rem){.pw{padding:1.75rem;min-height:85.4rem}}" +
     "</style><div class='pw' role='status'>Loading the petition…</div>";
