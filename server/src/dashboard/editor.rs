@@ -39,6 +39,7 @@ use petition_core::{ApiError, Challenge, NextAction, Share};
 use serde::Deserialize;
 
 use super::{
+    words::filters,
     pages::{self, Nav},
     random_hex, Organiser,
 };

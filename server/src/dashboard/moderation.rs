@@ -54,18 +54,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/audit", get(audit_page))
 }
 
-/// Template filters: numbers as people read them.
-mod filters {
-    use std::borrow::Borrow;
-
-    /// `1204` as `1,204`.
-    #[askama::filter_fn]
-    pub fn grouped(n: impl Borrow<u64>, _: &dyn askama::Values) -> askama::Result<String> {
-        Ok(super::grouped(*n.borrow()))
-    }
-}
-
-use super::words::grouped;
+use super::words::{filters, grouped};
 
 /// `"1 signature"`, `"3 signatures"`.
 fn counted(n: u64, one: &str, many: &str) -> String {

@@ -40,3 +40,20 @@ pub(super) fn time_words(at: &str) -> String {
     }
 }
 
+
+/// The templates' filters: `{{ n|grouped }}`, `{{ at|when }}`.
+pub(super) mod filters {
+    use std::borrow::Borrow;
+
+    /// `1204` as `1,204`.
+    #[askama::filter_fn]
+    pub fn grouped(n: impl Borrow<u64>, _: &dyn askama::Values) -> askama::Result<String> {
+        Ok(super::grouped(*n.borrow()))
+    }
+
+    /// `2026-06-12T14:03:59Z` as `Fri 12 Jun 2026, 14:03 UTC`.
+    #[askama::filter_fn]
+    pub fn when(at: impl std::fmt::Display, _: &dyn askama::Values) -> askama::Result<String> {
+        Ok(super::time_words(&at.to_string()))
+    }
+}
