@@ -99,21 +99,18 @@ async fn overview_json(State(state): State<AppState>, signed: Signed) -> Respons
 async fn events(State(state): State<AppState>, signed: Signed) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let updates = BroadcastStream::new(state.updates.subscribe());
     let db = state.db.clone();
-    let clock = state.clock.clone();
     let changed = updates
         .filter_map(|update| ready(update.ok()))
         .filter_map(move |update| {
-            let (db, clock) = (db.clone(), clock.clone());
+            let db = db.clone();
             let partner = signed.0.account.partner.clone();
             async move {
                 match partner {
                     None => Some(update.slug),
+                    // One row by key: this runs for every count change.
                     Some(partner) => {
-                        let petitions = store::overview(&db, &clock).await.ok()?;
-                        petitions
-                            .iter()
-                            .any(|p| p.slug == update.slug && p.partners.contains(&partner))
-                            .then_some(update.slug)
+                        let partners = store::partners_of(&db, &update.slug).await.ok()?;
+                        partners.contains(&partner).then_some(update.slug)
                     }
                 }
             }

@@ -8,11 +8,19 @@
 //!   `Secure` whenever the public address is https.
 //! - The sign-in form carries its own CSRF token, matched against a cookie
 //!   set with the form, and its `Origin` is checked like every other write.
-//! - Failed sign-ins are counted per source and per name in the database (so
-//!   every instance sees them); past [`FAILURES_PER_SOURCE`] or
-//!   [`FAILURES_PER_NAME`] in [`FAILURE_WINDOW`], sign-in is refused
-//!   without checking the password. A wrong name and a wrong password get
-//!   the same words and cost the same time.
+//! - Failed sign-ins are counted in the database (so every instance sees
+//!   them) per source, per name from one source, and per name from anywhere;
+//!   past [`FAILURES_PER_SOURCE`], [`FAILURES_PER_NAME`] or
+//!   [`FAILURES_PER_NAME_ANYWHERE`] in [`FAILURE_WINDOW`], sign-in is
+//!   refused without checking the password. The last is high, so that
+//!   nobody can lock an organiser out by failing on purpose from one place.
+//!   A wrong name and a wrong password get the same words and cost the same
+//!   time.
+//! - At most [`PASSWORD_CHECKS`] passwords are checked at once per instance
+//!   (Argon2 takes some 19 MiB and tens of milliseconds each): a flood of
+//!   sign-ins waits its turn instead of exhausting memory, and since the
+//!   limits are read and the failure written within a turn, sending many at
+//!   once does not get round them.
 
 use std::time::Duration;
 
@@ -39,8 +47,20 @@ pub const IDLE: Duration = Duration::from_secs(12 * 60 * 60);
 pub const FAILURE_WINDOW: Duration = Duration::from_secs(15 * 60);
 /// Failed sign-ins from one source in the window before it must wait.
 pub const FAILURES_PER_SOURCE: u64 = 10;
-/// Failed sign-ins with one name in the window before it must wait.
+/// Failed sign-ins with one name from one source in the window before it
+/// must wait.
 pub const FAILURES_PER_NAME: u64 = 5;
+/// Failed sign-ins with one name from anywhere in the window before it must
+/// wait: a guessing attack spread over many addresses.
+pub const FAILURES_PER_NAME_ANYWHERE: u64 = 50;
+/// Passwords checked at once by one instance: one, so that the limits are
+/// exact (a check some 50 ms long makes some 20 sign-ins a second, far more
+/// than a campaign's staff need). With several instances a guesser sending
+/// to all at once gets one extra guess per instance.
+pub const PASSWORD_CHECKS: usize = 1;
+
+/// The turns for checking a password, shared by every sign-in.
+static PASSWORD_TURNS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(PASSWORD_CHECKS);
 
 /// The session cookie's name.
 pub const COOKIE: &str = "petition_admin";
@@ -212,12 +232,19 @@ async fn try_sign_in(state: &AppState, source: &str, name: &str, password: Strin
     let db = &state.db;
     let clock = &state.clock;
     let window = FAILURE_WINDOW.as_secs() as i64;
+    let tried = digest(&name.to_lowercase());
     let source_key = format!("source:{source}");
-    let name_key = format!("name:{}", digest(&name.to_lowercase()));
-    if store::sign_in_failures(db, clock, &source_key, window).await? >= FAILURES_PER_SOURCE
-        || store::sign_in_failures(db, clock, &name_key, window).await? >= FAILURES_PER_NAME
-    {
-        return Err(SignInError::TooMany);
+    let name_here_key = format!("name:{tried}:{source}");
+    let name_key = format!("name:{tried}");
+    let _turn = PASSWORD_TURNS.acquire().await.expect("the semaphore is never closed");
+    for (key, limit) in [
+        (&source_key, FAILURES_PER_SOURCE),
+        (&name_here_key, FAILURES_PER_NAME),
+        (&name_key, FAILURES_PER_NAME_ANYWHERE),
+    ] {
+        if store::sign_in_failures(db, clock, key, window).await? >= limit {
+            return Err(SignInError::TooMany);
+        }
     }
     let found = store::account_for_sign_in(db, name).await?;
     let hash = found.as_ref().map(|(_, hash)| hash.clone());
@@ -226,7 +253,7 @@ async fn try_sign_in(state: &AppState, source: &str, name: &str, password: Strin
         .await
         .unwrap_or(false);
     let Some((account, _)) = found.filter(|_| verified) else {
-        store::record_sign_in_failure(db, clock, &[&source_key, &name_key]).await?;
+        store::record_sign_in_failure(db, clock, &[&source_key, &name_here_key, &name_key]).await?;
         // The log names an account only if it exists: a name tried may be
         // a password typed in the wrong box.
         let actor = match store::account_for_sign_in(db, name).await? {

@@ -67,3 +67,12 @@ pub async fn overview(db: &Db, clock: &Clock) -> Result<Vec<Overview>, StoreErro
     }
     Ok(list)
 }
+
+/// The slugs of the partners the petition called `slug` lists.
+pub async fn partners_of(db: &Db, slug: &str) -> Result<Vec<String>, StoreError> {
+    let definition: Option<String> = on_pool!(db, pool => {
+        sqlx::query_scalar("SELECT definition FROM petitions WHERE slug = $1").bind(slug).fetch_optional(pool).await?
+    });
+    let definition: PetitionFile = serde_json::from_str(&definition.ok_or(StoreError::NotFound)?)?;
+    Ok(definition.partners.into_iter().map(|p| p.slug).collect())
+}

@@ -32,9 +32,9 @@
   var events = new EventSource('/admin/events');
   events.addEventListener('changed', function (event) {
     document.dispatchEvent(new CustomEvent('petition-changed', { detail: event.data }));
-    // Many signatures in a moment make one refresh.
+    // Many signatures in a moment make one refresh a second at most.
     if (pending) return;
-    pending = setTimeout(function () { pending = null; refreshOverview(); }, 250);
+    pending = setTimeout(function () { pending = null; refreshOverview(); }, 1000);
   });
   events.addEventListener('error', function () {
     if (status && events.readyState === EventSource.CLOSED) {

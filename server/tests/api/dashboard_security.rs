@@ -236,7 +236,7 @@ async fn the_hourly_sweep_forgets_ended_sessions_and_old_failed_sign_ins() {
             n
         }
     };
-    assert_eq!((rows("sessions").await, rows("sign_in_failures").await), (1, 2), "a session; a failure per source and per name");
+    assert_eq!((rows("sessions").await, rows("sign_in_failures").await), (1, 3), "a session; a failure per source, per name there and per name");
     let db = petition_server::store::Db::connect(app.database_url()).await.unwrap();
     app.clock.advance(Duration::from_secs(12 * 60 * 60));
     // Moving the clock wakes the server's own hourly sweep too; on
@@ -384,25 +384,47 @@ async fn the_sign_in_form_takes_only_its_own_token_from_our_own_origin() {
 }
 
 #[tokio::test]
-async fn five_failures_for_one_name_stop_its_sign_in_even_with_the_right_password() {
+async fn five_failures_for_one_name_stop_its_sign_in_from_there_and_fifty_from_anywhere() {
     let app = spawn_configured(|config| config.clock = manual_clock()).await;
     app.add_account("nadia", None).await;
     app.add_account("omar", None).await;
+    let there = "198.51.100.1";
     for n in 0..5 {
-        let from = format!("198.51.100.{n}");
-        let failed = SignIn { from: Some(&from), ..SignIn::as_(&app, "nadia", "not the password at all") }.send(&app).await;
+        let failed = SignIn { from: Some(there), ..SignIn::as_(&app, "nadia", "not the password at all") }.send(&app).await;
         assert_eq!(failed.status(), 401, "attempt {n}");
     }
-    let refused = SignIn { from: Some("198.51.100.99"), ..SignIn::as_(&app, "nadia", PASSWORD) }.send(&app).await;
-    assert_eq!(refused.status(), 429);
+    let refused = SignIn { from: Some(there), ..SignIn::as_(&app, "nadia", PASSWORD) }.send(&app).await;
+    assert_eq!(refused.status(), 429, "the right password, from where the name was guessed");
     assert_eq!(refused.headers()["retry-after"], "900");
     let page = refused.text().await.unwrap();
     assert!(page.contains("Too many failed sign-ins. Wait 15 minutes, then try again"), "{page}");
-    // Other names still sign in, from the same places.
-    assert_eq!(SignIn { from: Some("198.51.100.0"), ..SignIn::as_(&app, "omar", PASSWORD) }.send(&app).await.status(), 303);
-    // Once the window has passed, so does this one.
+    // Other names still sign in from there, and Nadia from anywhere else:
+    // guessing her name cannot lock her out.
+    assert_eq!(SignIn { from: Some(there), ..SignIn::as_(&app, "omar", PASSWORD) }.send(&app).await.status(), 303);
+    assert_eq!(SignIn { from: Some("198.51.100.2"), ..SignIn::as_(&app, "nadia", PASSWORD) }.send(&app).await.status(), 303);
+    // Once the window has passed, from there too.
     app.clock.advance(Duration::from_secs(15 * 60));
-    assert_eq!(SignIn::as_(&app, "nadia", PASSWORD).send(&app).await.status(), 303);
+    assert_eq!(SignIn { from: Some(there), ..SignIn::as_(&app, "nadia", PASSWORD) }.send(&app).await.status(), 303);
+
+    // Guessing spread over many places is stopped for the name as a whole.
+    for n in 0..50 {
+        let from = format!("192.0.2.{n}");
+        let failed = SignIn { from: Some(&from), ..SignIn::as_(&app, "omar", "not the password at all") }.send(&app).await;
+        assert_eq!(failed.status(), 401, "attempt {n}");
+    }
+    let refused = SignIn { from: Some("198.51.100.3"), ..SignIn::as_(&app, "omar", PASSWORD) }.send(&app).await;
+    assert_eq!(refused.status(), 429, "fifty failures from anywhere");
+}
+
+#[tokio::test]
+async fn many_sign_ins_at_once_get_no_more_guesses_than_one_after_another() {
+    let app = spawn_configured(|config| config.clock = manual_clock()).await;
+    app.add_account("nadia", None).await;
+    let guess = SignIn { from: Some("198.51.100.4"), ..SignIn::as_(&app, "nadia", "wrong") };
+    let attempts = (0..20).map(|_| guess.send(&app));
+    let statuses: Vec<u16> = futures_util::future::join_all(attempts).await.iter().map(|r| r.status().as_u16()).collect();
+    assert_eq!(statuses.iter().filter(|&&s| s == 401).count(), 5, "five guesses, however sent: {statuses:?}");
+    assert_eq!(statuses.iter().filter(|&&s| s == 429).count(), 15, "{statuses:?}");
 }
 
 #[tokio::test]
