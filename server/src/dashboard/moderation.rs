@@ -666,10 +666,10 @@ async fn erase(State(state): State<AppState>, Organiser(session): Organiser, For
     };
     // A signature that stopped counting moved its petition's count.
     if erased.uncounted > 0 {
-        match admin::list(&state.db).await {
-            Ok(petitions) => {
-                for petition in petitions {
-                    publish(&state, &petition.slug).await;
+        match store::slugs(&state.db).await {
+            Ok(slugs) => {
+                for slug in slugs {
+                    publish(&state, &slug).await;
                 }
             }
             Err(error) => tracing::error!(%error, "could not list the petitions to publish their counts"),

@@ -198,8 +198,8 @@ struct Erasure {
 async fn erase(State(state): State<AppState>, Json(request): Json<Erasure>) -> Result<impl IntoResponse, Error> {
     let erased = admin::erase(&state.db, &state.clock, &request.email).await?;
     if erased.uncounted > 0 {
-        for petition in admin::list(&state.db).await? {
-            announce(&state, &petition.slug).await;
+        for slug in store::slugs(&state.db).await? {
+            announce(&state, &slug).await;
         }
     }
     Ok(axum::Json(erased))

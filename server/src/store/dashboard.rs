@@ -76,3 +76,9 @@ pub async fn partners_of(db: &Db, slug: &str) -> Result<Vec<String>, StoreError>
     let definition: PetitionFile = serde_json::from_str(&definition.ok_or(StoreError::NotFound)?)?;
     Ok(definition.partners.into_iter().map(|p| p.slug).collect())
 }
+
+/// Every petition's slug, in order: to tell every page watching any of them
+/// after a change that may touch several (an erasure).
+pub async fn slugs(db: &Db) -> Result<Vec<String>, StoreError> {
+    Ok(on_pool!(db, pool => sqlx::query_scalar("SELECT slug FROM petitions ORDER BY slug").fetch_all(pool).await?))
+}
