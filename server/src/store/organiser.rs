@@ -404,7 +404,9 @@ pub(super) async fn redate_milestones(
     now: &str,
 ) -> Result<(), StoreError> {
     on_conn!(tx, c => {
-        sqlx::query("UPDATE milestones SET reached_at = NULL WHERE petition_id = $1 AND count > $2")
+        // Below the count again: no longer reached, so no longer "reached,
+        // date unknown" either; crossing it again dates it.
+        sqlx::query("UPDATE milestones SET reached_at = NULL, undated = FALSE WHERE petition_id = $1 AND count > $2")
             .bind(petition_id)
             .bind(count)
             .execute(&mut *c)

@@ -430,13 +430,16 @@ async fn record(
 
 /// Gives petition `id` a row for each of `milestones` it lacks.
 async fn add_milestones(tx: &mut Tx<'_>, id: i64, milestones: &[u64]) -> Result<(), StoreError> {
+    let total: i64 = on_conn!(tx, c => sqlx::query_scalar(super::signing::TOTAL).bind(id).fetch_one(&mut *c).await?);
     for &milestone in milestones {
-        // A milestone added below the current count was reached before anyone
-        // recorded when; it stays without a date rather than claim one.
+        // A milestone added at or below the current count was reached before
+        // anyone recorded when: it is marked undated rather than dated by the
+        // next signing as if reached then.
         on_conn!(tx, c => {
-            sqlx::query("INSERT INTO milestones (petition_id, count) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+            sqlx::query("INSERT INTO milestones (petition_id, count, undated) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
                 .bind(id)
                 .bind(milestone as i64)
+                .bind(milestone as i64 <= total)
                 .execute(&mut *c)
                 .await?;
         });

@@ -455,7 +455,7 @@ async fn count_one(
         }
         let total: i64 = sqlx::query_scalar(TOTAL).bind(petition_id).fetch_one(&mut *c).await?;
         let next: Option<i64> =
-            sqlx::query_scalar("SELECT MIN(count) FROM milestones WHERE petition_id = $1 AND reached_at IS NULL")
+            sqlx::query_scalar("SELECT MIN(count) FROM milestones WHERE petition_id = $1 AND reached_at IS NULL AND NOT undated")
                 .bind(petition_id)
                 .fetch_one(&mut *c)
                 .await?;
@@ -469,7 +469,7 @@ async fn count_one(
                     .await?;
                 let total: i64 = sqlx::query_scalar(TOTAL).bind(petition_id).fetch_one(&mut *c).await?;
                 sqlx::query(
-                    "UPDATE milestones SET reached_at = $1 WHERE petition_id = $2 AND count <= $3 AND reached_at IS NULL",
+                    "UPDATE milestones SET reached_at = $1 WHERE petition_id = $2 AND count <= $3 AND reached_at IS NULL AND NOT undated",
                 )
                 .bind(now)
                 .bind(petition_id)

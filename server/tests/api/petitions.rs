@@ -219,3 +219,24 @@ async fn a_load_balancer_can_tell_a_live_server_from_one_that_can_serve() {
     assert_eq!(app.get("/readyz").await.status(), 503);
     assert_eq!(app.get("/healthz").await.status(), 200, "still alive");
 }
+
+#[tokio::test]
+async fn a_milestone_added_below_the_count_shows_as_reached_without_a_date_and_keeps_none() {
+    use petition_server::{petition_file::PetitionFile, store};
+    let app = spawn_app().await;
+    for n in 0..3 {
+        assert_eq!(app.sign("stop-sharing", &signature(&format!("early{n}@example.org"))).await.status(), 200);
+    }
+    let text = std::fs::read_to_string(crate::helpers::repo_root().join("petitions/stop-sharing.toml")).unwrap();
+    let mut file = PetitionFile::parse(&text).unwrap();
+    file.milestones.insert(0, 2);
+    let db = store::Db::connect(app.database_url()).await.unwrap();
+    store::upsert_petition(&db, &app.clock, &file).await.unwrap();
+
+    // Later signings don't date it: nobody knows when the second signature was.
+    assert_eq!(app.sign("stop-sharing", &signature("later@example.org")).await.status(), 200);
+    let milestones = store::count_update(&db, "stop-sharing").await.unwrap().milestones;
+    assert_eq!((milestones[0].count, milestones[0].reached_at.as_deref()), (2, None), "reached, date unknown");
+    assert!(milestones[1].reached_at.is_none(), "10 is not reached yet");
+    db.close().await;
+}
