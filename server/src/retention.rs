@@ -69,8 +69,9 @@ async fn sweep_now(db: &Db, clock: &Clock, source_hash_days: u32) -> Result<Swep
     // Dashboard sessions nobody can use any more, and failed sign-ins the
     // rate limit no longer counts.
     let idle = crate::dashboard::session::IDLE.as_secs() as i64;
+    let lifetime = crate::dashboard::session::LIFETIME.as_secs() as i64;
     let failures = crate::dashboard::session::FAILURE_WINDOW.as_secs() as i64;
-    store::forget_stale_sessions(db, clock, idle, failures).await?;
+    store::forget_stale_sessions(db, clock, idle, lifetime, failures).await?;
     if swept != Swept::default() {
         store::forget_erased(db).await?;
         tracing::info!(?swept, "retention sweep");

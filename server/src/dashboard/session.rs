@@ -3,7 +3,7 @@
 //! - The session cookie holds 32 random bytes (hex); the database keeps only
 //!   their SHA-256. Every sign-in makes a new one (an id planted before
 //!   sign-in is worth nothing), signing out deletes it, and one unused for
-//!   [`IDLE`] is gone.
+//!   [`IDLE`], or begun [`LIFETIME`] ago, is gone.
 //! - The cookie is `HttpOnly`, `SameSite=Strict`, `Path=/admin`, and
 //!   `Secure` whenever the public address is https.
 //! - The sign-in form carries its own CSRF token, matched against a cookie
@@ -43,6 +43,10 @@ use crate::{
 
 /// A session unused for this long has ended.
 pub const IDLE: Duration = Duration::from_secs(12 * 60 * 60);
+/// A session this old has ended, however busy: a browser left open on a
+/// shared computer, or a partner whose account was given up, signs in again
+/// each day.
+pub const LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
 /// Failed sign-ins are counted over this window.
 pub const FAILURE_WINDOW: Duration = Duration::from_secs(15 * 60);
 /// Failed sign-ins from one source in the window before it must wait.
@@ -117,7 +121,9 @@ impl FromRequestParts<AppState> for Organiser {
 /// asked for without one is sent to the sign-in form, anything else gets 403.
 pub async fn require(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let found = match cookie(request.headers(), COOKIE) {
-        Some(id) => store::session(&state.db, &state.clock, &digest(&id), IDLE.as_secs() as i64).await,
+        Some(id) => {
+            store::session(&state.db, &state.clock, &digest(&id), IDLE.as_secs() as i64, LIFETIME.as_secs() as i64).await
+        },
         None => Ok(None),
     };
     match found {

@@ -106,21 +106,28 @@ pub struct Session {
 }
 
 /// The session whose id hashes to `id_hash`, if it has been used within
-/// `idle_seconds`; using it keeps it alive (its last use is written at most
-/// once a minute). An expired one is deleted.
-pub async fn session(db: &Db, clock: &Clock, id_hash: &str, idle_seconds: i64) -> Result<Option<Session>, StoreError> {
+/// `idle_seconds` and began less than `lifetime_seconds` ago; using it keeps
+/// it alive until then (its last use is written at most once a minute). An
+/// expired one is deleted.
+pub async fn session(
+    db: &Db,
+    clock: &Clock,
+    id_hash: &str,
+    idle_seconds: i64,
+    lifetime_seconds: i64,
+) -> Result<Option<Session>, StoreError> {
     let now = clock.unix_seconds();
-    let row: Option<(i64, String, Option<String>, String, String, i64)> = on_pool!(db, pool => {
+    let row: Option<(i64, String, Option<String>, String, String, i64, i64)> = on_pool!(db, pool => {
         sqlx::query_as(
-            "SELECT a.id, a.name, a.partner, a.created_at, s.csrf, s.last_seen
+            "SELECT a.id, a.name, a.partner, a.created_at, s.csrf, s.last_seen, s.created_at
              FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.id_hash = $1",
         )
         .bind(id_hash)
         .fetch_optional(pool)
         .await?
     });
-    let Some((id, name, partner, created_at, csrf, last_seen)) = row else { return Ok(None) };
-    if now - last_seen >= idle_seconds {
+    let Some((id, name, partner, created_at, csrf, last_seen, began)) = row else { return Ok(None) };
+    if now - last_seen >= idle_seconds || now - began >= lifetime_seconds {
         end_session(db, id_hash).await?;
         return Ok(None);
     }
@@ -140,12 +147,23 @@ pub async fn end_session(db: &Db, id_hash: &str) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Deletes sessions idle for `idle_seconds` and failed sign-ins older than
-/// `failure_window` seconds (the retention sweep calls this).
-pub async fn forget_stale_sessions(db: &Db, clock: &Clock, idle_seconds: i64, failure_window: i64) -> Result<(), StoreError> {
+/// Deletes sessions idle for `idle_seconds` or begun `lifetime_seconds` ago,
+/// and failed sign-ins older than `failure_window` seconds (the retention
+/// sweep calls this).
+pub async fn forget_stale_sessions(
+    db: &Db,
+    clock: &Clock,
+    idle_seconds: i64,
+    lifetime_seconds: i64,
+    failure_window: i64,
+) -> Result<(), StoreError> {
     let now = clock.unix_seconds();
     on_pool!(db, pool => {
-        sqlx::query("DELETE FROM sessions WHERE last_seen <= $1").bind(now - idle_seconds).execute(pool).await?;
+        sqlx::query("DELETE FROM sessions WHERE last_seen <= $1 OR created_at <= $2")
+            .bind(now - idle_seconds)
+            .bind(now - lifetime_seconds)
+            .execute(pool)
+            .await?;
         sqlx::query("DELETE FROM sign_in_failures WHERE at <= $1").bind(now - failure_window).execute(pool).await?;
     });
     Ok(())

@@ -222,6 +222,21 @@ async fn a_session_unused_for_twelve_hours_has_ended_and_use_keeps_it_alive() {
 }
 
 #[tokio::test]
+async fn a_session_in_use_ends_a_day_after_sign_in() {
+    let app = spawn_configured(|config| config.clock = manual_clock()).await;
+    app.add_account("nadia", None).await;
+    let session = SignIn::as_(&app, "nadia", PASSWORD).session(&app).await;
+    for _ in 0..23 {
+        app.clock.advance(Duration::from_secs(60 * 60));
+        assert!(signed_in(&app, &session).await, "used every hour");
+    }
+    app.clock.advance(Duration::from_secs(60 * 60 - 1));
+    assert!(signed_in(&app, &session).await, "23:59:59 after sign-in");
+    app.clock.advance(Duration::from_secs(1));
+    assert!(!signed_in(&app, &session).await, "a day after sign-in, however busy");
+}
+
+#[tokio::test]
 async fn the_hourly_sweep_forgets_ended_sessions_and_old_failed_sign_ins() {
     let app = spawn_configured(|config| config.clock = manual_clock()).await;
     app.add_account("nadia", None).await;
