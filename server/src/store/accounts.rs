@@ -117,7 +117,10 @@ pub async fn session(
     lifetime_seconds: i64,
 ) -> Result<Option<Session>, StoreError> {
     let now = clock.unix_seconds();
-    let row: Option<(i64, String, Option<String>, String, String, i64, i64)> = on_pool!(db, pool => {
+    // The account (id, name, partner, since), then the session's token, last
+    // use and start.
+    type Row = (i64, String, Option<String>, String, String, i64, i64);
+    let row: Option<Row> = on_pool!(db, pool => {
         sqlx::query_as(
             "SELECT a.id, a.name, a.partner, a.created_at, s.csrf, s.last_seen, s.created_at
              FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.id_hash = $1",
