@@ -27,18 +27,8 @@ fn formatter(options: &[(&str, &str)]) -> Function {
     Intl::DateTimeFormat::new(&Array::of1(&JsValue::from_str(LOCALE)), &object).format()
 }
 
-/// `12345` → `"12,345"`.
-pub fn number(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    out
-}
+/// `12345` → `"12,345"` (the rule is core's, shared with the server's pages).
+pub use petition_core::milestones::grouped as number;
 
 fn with_intl(format: &'static std::thread::LocalKey<Function>, rfc3339: &str) -> Option<String> {
     let date = Date::new(&JsValue::from_str(rfc3339));

@@ -23,6 +23,20 @@ pub fn goal_for(count: u64, steps: &[u64]) -> u64 {
     }
 }
 
+/// A count as the widget and the server's pages write it, thousands
+/// separated by commas: `12345` as `12,345`.
+pub fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
 /// The milestones among `milestones` that `count` signatures reach, as the
 /// counts crossed when the count moves from `before` to `after`.
 pub fn crossed(before: u64, after: u64, milestones: &[u64]) -> impl Iterator<Item = u64> + '_ {
@@ -67,6 +81,13 @@ mod tests {
         assert_eq!(goal_for(10, &[]), 100);
         assert_eq!(goal_for(4_321, &[]), 10_000);
         assert_eq!(goal_for(u64::MAX, &[]), u64::MAX);
+    }
+
+    #[test]
+    fn counts_are_grouped_in_thousands() {
+        for (n, words) in [(0, "0"), (999, "999"), (1_000, "1,000"), (70_512, "70,512"), (1_234_567, "1,234,567")] {
+            assert_eq!(grouped(n), words);
+        }
     }
 
     #[test]

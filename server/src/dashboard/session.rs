@@ -258,16 +258,16 @@ async fn try_sign_in(state: &AppState, source: &str, name: &str, password: Strin
     let verified = tokio::task::spawn_blocking(move || crate::admin_auth::verify_password(hash.as_deref(), &password))
         .await
         .unwrap_or(false);
-    let Some((account, _)) = found.filter(|_| verified) else {
-        store::record_sign_in_failure(db, clock, &[&source_key, &name_here_key, &name_key]).await?;
-        // The log names an account only if it exists: a name tried may be
-        // a password typed in the wrong box.
-        let actor = match store::account_for_sign_in(db, name).await? {
-            Some((account, _)) => account.name,
-            None => "(no such account)".to_owned(),
-        };
-        store::audit(db, clock, &actor, "sign-in-failed", None, "").await?;
-        return Ok(None);
+    let account = match found {
+        Some((account, _)) if verified => account,
+        found => {
+            store::record_sign_in_failure(db, clock, &[&source_key, &name_here_key, &name_key]).await?;
+            // The log names an account only if it exists: a name tried may
+            // be a password typed in the wrong box.
+            let actor = found.map_or_else(|| "(no such account)".to_owned(), |(account, _)| account.name);
+            store::audit(db, clock, &actor, "sign-in-failed", None, "").await?;
+            return Ok(None);
+        }
     };
     let id = random_hex();
     store::start_session(db, clock, &digest(&id), account.id, &random_hex()).await?;

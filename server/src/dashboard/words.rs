@@ -2,18 +2,8 @@
 //! `Fri 12 Jun 2026, 14:03 UTC`. Times are stored as RFC 3339 UTC text and
 //! shown in UTC, saying so.
 
-/// A number with commas between thousands: `12,345`.
-pub(super) fn grouped(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    out
-}
+/// A number with commas between thousands: `12,345`, as the widget writes it.
+pub(super) use petition_core::milestones::grouped;
 
 pub(super) const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 /// From 1 January 1970, a Thursday.

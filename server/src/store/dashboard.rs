@@ -37,13 +37,7 @@ const LAST: &str = "SELECT MAX(created_at) FROM signatures WHERE petition_id = $
 /// Every petition, in slug order, with the figures the list shows.
 pub async fn overview(db: &Db, clock: &Clock) -> Result<Vec<Overview>, StoreError> {
     let rows: Vec<(i64, String, String, i64)> = on_pool!(db, pool => {
-        sqlx::query_as(
-            "SELECT id, slug, definition, signature_count + CAST(COALESCE((SELECT SUM(signatures) FROM count_slots
-                 WHERE petition_id = petitions.id AND partner = ''), 0) AS BIGINT)
-             FROM petitions ORDER BY slug",
-        )
-        .fetch_all(pool)
-        .await?
+        sqlx::query_as(super::petitions::ALL_WITH_COUNT).fetch_all(pool).await?
     });
     let midnight = format!("{}T00:00:00Z", &clock.rfc3339()[..10]);
     let mut list = Vec::with_capacity(rows.len());

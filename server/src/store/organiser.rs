@@ -49,13 +49,7 @@ pub struct PartnerCount {
 /// Every petition in the database, in slug order.
 pub async fn list(db: &Db) -> Result<Vec<Summary>, StoreError> {
     let petitions: Vec<(i64, String, String, i64)> = on_pool!(db, pool => {
-        sqlx::query_as(
-            "SELECT id, slug, definition, signature_count + CAST(COALESCE((SELECT SUM(signatures) FROM count_slots
-                 WHERE petition_id = petitions.id AND partner = ''), 0) AS BIGINT)
-             FROM petitions ORDER BY slug",
-        )
-        .fetch_all(pool)
-        .await?
+        sqlx::query_as(super::petitions::ALL_WITH_COUNT).fetch_all(pool).await?
     });
     let mut summaries = Vec::with_capacity(petitions.len());
     for (id, slug, definition, count) in petitions {

@@ -482,6 +482,12 @@ const VIEW_FIND: &str = "SELECT id, definition, signature_count + CAST(COALESCE(
                          WHERE petition_id = petitions.id AND partner = ''), 0) AS BIGINT) FROM petitions WHERE slug = $1";
 const VIEW_MILESTONES: &str = "SELECT count, reached_at FROM milestones WHERE petition_id = $1 ORDER BY count";
 
+/// Every petition, in slug order: id, slug, definition and public count (the
+/// row's count and its slots'), for the organiser's lists.
+pub(super) const ALL_WITH_COUNT: &str = "SELECT id, slug, definition, signature_count + CAST(COALESCE((SELECT SUM(signatures) \
+                                         FROM count_slots WHERE petition_id = petitions.id AND partner = ''), 0) AS BIGINT) \
+                                         FROM petitions ORDER BY slug";
+
 /// Every statement a petition read runs, for the test of their query plans.
 pub const PETITION_VIEW_STATEMENTS: [&str; 5] = [VIEW_FIND, VIEW_MILESTONES, VIEW_REASONS, VIEW_HEALTHCARE, VIEW_PARTNERS];
 
