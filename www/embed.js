@@ -98,7 +98,22 @@
     return response;
   }
 
+  // The counter view (data-view="counter") needs none of the widget's code:
+  // one small module draws it, loaded once for the page.
+  var counter = null;
+  function mountCounter(host) {
+    if (!counter) counter = import(origin + "/counter.js");
+    counter
+      .then(function (module) {
+        return module.mount(host, api);
+      })
+      .catch(function () {
+        say(host, "The petition's count could not be loaded. Check your internet connection and reload the page.");
+      });
+  }
+
   function mountOne(host) {
+    if (host.getAttribute("data-view") === "counter") return mountCounter(host);
     var url = api + "/api/petitions/" + encodeURIComponent(host.getAttribute("data-petition"));
     // The petition (the same for everyone, maybe from a cache) and this
     // visitor's proof-of-work challenge, both at once.

@@ -85,12 +85,35 @@ pub struct Partner {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct Share {
-    /// Where the petition can be signed; share links add `?source=share-…`.
+    /// Which address share links carry; each adds `?source=share-…`.
+    #[serde(default)]
+    pub links_to: LinksTo,
+    /// The address to share when `links_to` is `url`: a page of the
+    /// campaign's own where the petition can be signed.
+    #[serde(default)]
     pub url: String,
     /// The message, e.g. "I've signed: stop NHS patient data …".
     pub text: String,
     /// Without the `#`, e.g. `StopSharing`.
     pub hashtag: String,
+}
+
+/// Where a petition's share links point.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
+#[serde(rename_all = "kebab-case")]
+pub enum LinksTo {
+    /// `Share::url`, the campaign's own page (what a petition file without
+    /// `links_to` meant before there was a choice).
+    #[default]
+    Url,
+    /// The page where the person signed, so a partner's page keeps the
+    /// signatures its sharing brings (and its own `?source=` codes). Where
+    /// that page can't be shared (the iframe embed, a sandbox), the
+    /// petition's own page.
+    SigningPage,
+    /// The petition's own page on the petition server, `/p/{slug}`.
+    PetitionPage,
 }
 
 /// The petition's next step for someone who has signed.
@@ -204,4 +227,3 @@ pub struct FieldError {
     /// What to do about it, e.g. "Enter your first name".
     pub message: String,
 }
-

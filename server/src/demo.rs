@@ -66,7 +66,10 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(|| async { Redirect::to("/demo/") }))
         .route("/demo", get(|| async { Redirect::to("/demo/") }))
-        .route("/demo/", get(|state, headers| on_server(state, headers, Path("index.html".to_owned()))))
+        .route(
+            "/demo/",
+            get(|state, headers| on_server(state, headers, Path("index.html".to_owned()))),
+        )
         .route("/demo/{file}", get(on_server))
 }
 
@@ -74,24 +77,39 @@ pub fn router() -> Router<AppState> {
 pub fn partner_site(state: AppState, server_origin: String) -> Router {
     let state = (state, server_origin);
     Router::new()
-        .route("/", get(|state| on_partner_site(state, Path("index.html".to_owned()))))
+        .route(
+            "/",
+            get(|state| on_partner_site(state, Path("index.html".to_owned()))),
+        )
         .route("/{file}", get(on_partner_site))
         .with_state(state)
 }
 
-async fn on_server(State(state): State<AppState>, headers: HeaderMap, Path(file): Path<String>) -> Response {
+async fn on_server(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(file): Path<String>,
+) -> Response {
     // The Host header is written into the page. The template escapes it, and
     // still only a plain host[:port] is accepted: a second line of defence.
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).filter(|h| {
-        !h.is_empty() && h.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
-    });
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            !h.is_empty()
+                && h.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
+        });
     match host {
         Some(host) => page(&state, &format!("http://{host}"), &file).await,
         None => (StatusCode::BAD_REQUEST, "missing or malformed Host header").into_response(),
     }
 }
 
-async fn on_partner_site(State((state, origin)): State<(AppState, String)>, Path(file): Path<String>) -> Response {
+async fn on_partner_site(
+    State((state, origin)): State<(AppState, String)>,
+    Path(file): Path<String>,
+) -> Response {
     page(&state, &origin, &file).await
 }
 
@@ -99,13 +117,21 @@ async fn page(state: &AppState, server_origin: &str, file: &str) -> Response {
     let not_found = || (StatusCode::NOT_FOUND, "no such demo page").into_response();
     if let Some(html) = render(file, server_origin) {
         return match html {
-            Ok(html) => {
-                ([(header::CONTENT_TYPE, "text/html; charset=utf-8"), (header::CACHE_CONTROL, "no-cache")], html)
-                    .into_response()
-            }
+            Ok(html) => (
+                [
+                    (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+                    (header::CACHE_CONTROL, "no-cache"),
+                ],
+                html,
+            )
+                .into_response(),
             Err(error) => {
                 tracing::error!(%error, file, "a demo page failed to render");
-                (StatusCode::INTERNAL_SERVER_ERROR, "the demo page failed to render").into_response()
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "the demo page failed to render",
+                )
+                    .into_response()
             }
         };
     }
@@ -114,7 +140,9 @@ async fn page(state: &AppState, server_origin: &str, file: &str) -> Response {
     // every page is a template above, so none is served unrendered.
     let safe = !file.is_empty()
         && !file.starts_with('.')
-        && file.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
+        && file
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
     let content_type = match file.rsplit_once('.').map(|(_, ext)| ext) {
         Some("css") => "text/css; charset=utf-8",
         Some("svg") => "image/svg+xml",

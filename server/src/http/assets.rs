@@ -14,11 +14,20 @@ use super::{AppState, Dirs};
 
 pub fn router(dirs: &Dirs) -> Router<AppState> {
     let widget = tower::ServiceBuilder::new()
-        .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static(SHORT_CACHE)))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(SHORT_CACHE),
+        ))
         // `xtask build` stores .br and .gz beside each file: served as they
         // are, so the server never compresses the widget per request.
-        .service(ServeDir::new(&dirs.widget).precompressed_br().precompressed_gzip());
-    Router::new().route("/embed.js", get(embed_js)).nest_service(WIDGET, widget)
+        .service(
+            ServeDir::new(&dirs.widget)
+                .precompressed_br()
+                .precompressed_gzip(),
+        );
+    Router::new()
+        .route("/embed.js", get(embed_js))
+        .nest_service(WIDGET, widget)
 }
 
 /// Where the built widget's files are served from.
@@ -31,13 +40,20 @@ const SHORT_CACHE: &str = "public, max-age=300";
 async fn embed_js(State(state): State<AppState>) -> Response {
     match tokio::fs::read(state.dirs.www.join("embed.js")).await {
         Ok(bytes) => (
-            [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, SHORT_CACHE)],
+            [
+                (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+                (header::CACHE_CONTROL, SHORT_CACHE),
+            ],
             bytes,
         )
             .into_response(),
         Err(error) => {
             tracing::error!(%error, "embed.js is missing from the www folder");
-            (StatusCode::NOT_FOUND, "embed.js is not installed on this server").into_response()
+            (
+                StatusCode::NOT_FOUND,
+                "embed.js is not installed on this server",
+            )
+                .into_response()
         }
     }
 }
