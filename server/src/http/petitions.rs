@@ -104,7 +104,7 @@ pub(super) async fn show(
 /// A strong validator for exactly these body bytes: the first 128 bits of
 /// their SHA-256 in hex, quoted. Any change to the petition's view (a
 /// signature counted, a reason shown, new words) changes it.
-fn etag_of(body: &[u8]) -> String {
+pub(crate) fn etag_of(body: &[u8]) -> String {
     use sha2::Digest;
     format!("\"{}\"", hex::encode(&sha2::Sha256::digest(body)[..16]))
 }
@@ -113,7 +113,7 @@ fn etag_of(body: &[u8]) -> String {
 /// `*`, or any entity tag in its lists (over one or several header lines)
 /// equal to `etag` by weak comparison, which ignores a `W/` prefix. A list
 /// that can't be read matches nothing: the client gets the whole answer.
-fn if_none_match(request: &HeaderMap, etag: &str) -> bool {
+pub(crate) fn if_none_match(request: &HeaderMap, etag: &str) -> bool {
     let values = request.get_all(header::IF_NONE_MATCH);
     values
         .iter()

@@ -1,0 +1,135 @@
+//! The badge for newsletters and READMEs: "Sign the petition | 12,345
+//! signed", the count on the petition's accent colour. Its size stays the
+//! same as the count grows (up to 9,999,999), so a mail's `<img width
+//! height>` written once stays right.
+
+use askama::Template;
+use petition_core::{milestones::grouped, Petition};
+
+use super::draw::{self, Weight};
+use super::words;
+
+/// Where everything goes, in CSS pixels (the PNG is twice this).
+pub mod layout {
+    /// The badge's height.
+    pub const HEIGHT: u32 = 28;
+    /// The text's size and baseline.
+    pub const SIZE: u32 = 15;
+    pub const BASELINE: u32 = 19;
+    /// The space either side of each part's text.
+    pub const PADDING: u32 = 11;
+    /// The corners' radius.
+    pub const RADIUS: u32 = 5;
+}
+
+/// The left part's words: the invitation, or that it has closed.
+const CLOSED: &str = "Petition closed";
+/// The widest count the badge is sized for.
+const WIDEST_COUNT: &str = "9,999,999 signed";
+/// The right part's words below the petition's threshold.
+const FIRST: &str = "Be one of the first";
+
+/// The badge as SVG: every field is escaped text or a number.
+#[derive(Template)]
+#[template(path = "share/badge.svg")]
+struct Badge {
+    accent: String,
+    left: &'static str,
+    right: String,
+    /// What a screen reader says for the whole badge.
+    label: String,
+    left_width: u32,
+    right_width: u32,
+}
+
+/// The badge's width, in CSS pixels, for a count of up to 9,999,999.
+pub fn width() -> u32 {
+    let (left, right) = widths(WIDEST_COUNT);
+    left + right
+}
+
+/// The widths of the badge's parts, `right` in its right part: each as wide
+/// as the widest of its words, in even pixels (so halves are whole).
+fn widths(right: &str) -> (u32, u32) {
+    let part = |texts: &[&str], weight| {
+        let text = texts
+            .iter()
+            .map(|t| draw::width(t, weight, layout::SIZE as f32))
+            .fold(0.0, f32::max);
+        (text.ceil() as u32 + 2 * layout::PADDING).next_multiple_of(2)
+    };
+    (
+        part(&[words::SIGN, CLOSED], Weight::Regular),
+        part(&[WIDEST_COUNT, FIRST, right], Weight::Bold),
+    )
+}
+
+/// The badge of `petition` (in `accent`) as SVG.
+pub fn svg(petition: &Petition, accent: &str) -> String {
+    let left = if petition.closed { CLOSED } else { words::SIGN };
+    let right = if words::counted(petition) {
+        format!("{} signed", grouped(petition.signature_count))
+    } else {
+        FIRST.to_owned()
+    };
+    let (left_width, right_width) = widths(&right);
+    Badge {
+        accent: words::accent(accent),
+        label: format!("{left}: {right}"),
+        left,
+        right,
+        left_width,
+        right_width,
+    }
+    .render()
+    .expect("the badge's template renders")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn petition(count: u64, closed: bool) -> Petition {
+        Petition {
+            slug: "s".into(),
+            organiser: "O".into(),
+            target: "T".into(),
+            title: "T".into(),
+            summary: String::new(),
+            body: vec![],
+            supported_by: vec![],
+            ask_profession: false,
+            goal: 10_000,
+            signature_count: count,
+            milestones: vec![],
+            show_count_from: 10,
+            healthcare_professionals: None,
+            reasons: vec![],
+            partners: vec![],
+            share: None,
+            next_action: None,
+            confirm_by_email: false,
+            closed,
+        }
+    }
+
+    #[test]
+    fn the_badge_says_the_count_and_keeps_its_size() {
+        let few = svg(&petition(3, false), "#0b57a4");
+        let many = svg(&petition(1_234_567, false), "#0b57a4");
+        assert!(few.contains(">Be one of the first<"), "{few}");
+        assert!(many.contains(">1,234,567 signed<"), "{many}");
+        assert!(many.contains(r#"aria-label="Sign the petition: 1,234,567 signed""#));
+        let size = format!(r#"width="{}" height="28""#, width());
+        assert!(few.contains(&size) && many.contains(&size), "{few}\n{many}");
+        let closed = svg(&petition(3, true), "#0b57a4");
+        assert!(closed.contains(">Petition closed<") && closed.contains(">3 signed<"));
+    }
+
+    #[test]
+    fn a_count_beyond_the_sizing_widens_the_badge() {
+        let huge = svg(&petition(123_456_789, false), "#0b57a4");
+        assert!(huge.contains(">123,456,789 signed<"));
+        assert!(!huge.contains(&format!(r#"width="{}""#, width())), "{huge}");
+    }
+}
