@@ -209,8 +209,10 @@ struct Drawing {
 /// once (they wait for the one drawing), and never more than one per
 /// petition and kind is kept. Keyed by the SVG's ETag, which holds all the
 /// picture depends on, so a copy is never served for something else.
-static DRAWINGS: LazyLock<Mutex<HashMap<(Kind, String), Arc<Drawing>>>> =
-    LazyLock::new(Default::default);
+static DRAWINGS: LazyLock<Mutex<Drawings>> = LazyLock::new(Default::default);
+
+/// The drawings kept, by kind and petition.
+type Drawings = HashMap<(Kind, String), Arc<Drawing>>;
 
 /// `svg` drawn as `kind` (or its copy in memory, or 304 when the client's
 /// copy is current), kept for `max_age` seconds.
@@ -347,5 +349,57 @@ impl IntoResponse for Failure {
                 .into_response()
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The body of `drawn`'s answer.
+    async fn body(response: Response) -> Bytes {
+        axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap()
+    }
+
+    fn svg(text: &str) -> String {
+        format!(
+            r#"<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20"><text y="15">{text}</text></svg>"#
+        )
+    }
+
+    #[tokio::test]
+    async fn a_crowd_asking_at_once_gets_one_drawing_until_the_picture_changes() {
+        let slug = "a-crowd-test".to_owned();
+        let ask = |text: &'static str| {
+            let slug = slug.clone();
+            tokio::spawn(async move {
+                let response = drawn(&HeaderMap::new(), Kind::Badge, slug, svg(text), 60).await;
+                body(response.ok().unwrap()).await
+            })
+        };
+        let crowd: Vec<_> = (0..8).map(|_| ask("12")).collect();
+        let mut bodies = Vec::new();
+        for answer in crowd {
+            bodies.push(answer.await.unwrap());
+        }
+        // One PNG in memory, shared by every answer: drawn once.
+        assert!(bodies.iter().all(|b| b.as_ptr() == bodies[0].as_ptr()));
+
+        let changed = ask("13").await.unwrap();
+        assert_ne!(changed.as_ptr(), bodies[0].as_ptr());
+        assert_ne!(changed, bodies[0], "a new count, a new picture");
+        let again = ask("13").await.unwrap();
+        assert_eq!(again.as_ptr(), changed.as_ptr());
+        assert_eq!(
+            DRAWINGS
+                .lock()
+                .unwrap()
+                .keys()
+                .filter(|(_, s)| s == &slug)
+                .count(),
+            1
+        );
     }
 }
