@@ -102,12 +102,35 @@ struct Iframe<'a> {
 async fn oembed(State(state): State<AppState>, Query(query): Query<OembedQuery>) -> Response {
     match answer(&state, query).await {
         Ok(answer) => ([(header::CACHE_CONTROL, HTTP_CACHE)], Json(answer)).into_response(),
-        Err(refusal) => refusal,
+        Err(refusal) => refusal.into_response(),
+    }
+}
+
+/// Why a request gets no answer: each is `{"error": "..."}` with its status.
+enum Refusal {
+    /// As the rest of the API says it (no such petition, a failing store).
+    Api(Error),
+    /// A mistake in the request, in these words.
+    Said(StatusCode, String),
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        match self {
+            Refusal::Api(error) => error.into_response(),
+            Refusal::Said(status, words) => {
+                let body = ApiError {
+                    error: words,
+                    fields: vec![],
+                };
+                (status, Json(body)).into_response()
+            }
+        }
     }
 }
 
 /// The answer to `query`, or the response refusing it.
-async fn answer(state: &AppState, query: OembedQuery) -> Result<Answer, Response> {
+async fn answer(state: &AppState, query: OembedQuery) -> Result<Answer, Refusal> {
     // The format first: a consumer asking for XML learns that before
     // anything else about its request.
     match query.format.as_deref() {
@@ -130,11 +153,11 @@ async fn answer(state: &AppState, query: OembedQuery) -> Result<Answer, Response
     }
     let public = public_url(state);
     let Some(PageAddress { slug, source }) = page_address(public, url) else {
-        return Err(Error::NotFound.into_response());
+        return Err(Refusal::Api(Error::NotFound));
     };
     let (petition, definition) = store::petition_with_definition(&state.db, &state.clock, slug)
         .await
-        .map_err(|error| Error::from(error).into_response())?;
+        .map_err(|error| Refusal::Api(Error::from(error)))?;
     let width = maxwidth.map_or(DEFAULT_WIDTH, |max| max.min(DEFAULT_WIDTH));
     let height = maxheight.map_or(DEFAULT_HEIGHT, |max| max.min(DEFAULT_HEIGHT));
     let src = match source {
@@ -176,18 +199,14 @@ async fn answer(state: &AppState, query: OembedQuery) -> Result<Answer, Response
     })
 }
 
-/// A refusal in the API's error shape, `{"error": "..."}`.
-fn refuse(status: StatusCode, words: &str) -> Response {
-    let body = ApiError {
-        error: words.into(),
-        fields: vec![],
-    };
-    (status, Json(body)).into_response()
+/// A refusal of a mistake in the request, in `words`.
+fn refuse(status: StatusCode, words: &str) -> Refusal {
+    Refusal::Said(status, words.into())
 }
 
 /// `maxwidth` or `maxheight` as a number of pixels, if given; a refusal
 /// naming it if it isn't a whole number above 0.
-fn dimension(name: &str, value: Option<&str>) -> Result<Option<u32>, Response> {
+fn dimension(name: &str, value: Option<&str>) -> Result<Option<u32>, Refusal> {
     match value.map(str::trim) {
         None | Some("") => Ok(None),
         Some(value) => match value.parse::<u32>() {

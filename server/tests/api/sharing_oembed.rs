@@ -151,7 +151,7 @@ async fn an_address_that_is_not_one_of_our_petitions_is_not_found() {
         format!("{}/p/Stop-Sharing", app.base),
         format!("{}/p/stop-sharing/poster", app.base),
         format!("{}/embed/stop-sharing", app.base),
-        format!("https://elsewhere.example/p/stop-sharing"),
+        "https://elsewhere.example/p/stop-sharing".to_owned(),
         format!("https://{host}.elsewhere.example/p/stop-sharing"),
         "not an address at all".to_owned(),
     ] {
