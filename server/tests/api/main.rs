@@ -22,4 +22,5 @@ mod petitions;
 mod removal;
 mod retention;
 mod sharing_images;
+mod sharing_oembed;
 mod signing;
