@@ -520,11 +520,7 @@ mod tests {
         let root = host
             .attach_shadow(&web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open))
             .unwrap();
-        crate::dom::skeleton(
-            &root,
-            include_str!("widget.css"),
-            include_str!("widget.html"),
-        );
+        crate::dom::skeleton(&root, crate::widget::STYLE, crate::widget::TEMPLATE);
         (document, root)
     }
 

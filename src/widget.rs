@@ -27,8 +27,10 @@ use crate::{
     view::{share_url, shareable, View},
 };
 
-const STYLE: &str = include_str!("widget.css");
-const TEMPLATE: &str = include_str!("widget.html");
+/// `src/widget.css`, without its comments and needless spaces (see build.rs).
+pub(crate) const STYLE: &str = include_str!(concat!(env!("OUT_DIR"), "/widget.css"));
+/// `src/widget.html`, without its indentation.
+pub(crate) const TEMPLATE: &str = include_str!(concat!(env!("OUT_DIR"), "/widget.html"));
 
 /// A petition widget mounted in a host element.
 pub struct Widget {
