@@ -56,91 +56,81 @@
     return ready;
   }
 
-  // Each placeholder's styles, adopted as a constructable stylesheet, which
-  // a page's Content-Security-Policy allows whatever its style-src (a <style>
-  // needs 'unsafe-inline' there). A browser without them gets a <style>.
-  var HOST =
+  // The placeholder's styles go in a constructable stylesheet, which no
+  // Content-Security-Policy refuses (a <style> needs 'unsafe-inline'). It
+  // looks like the widget's loading state (src/widget.css, .pw-loading), or
+  // a counter's (www/counter.js), and reserves the same space.
+  var STYLE =
     ":host{all:initial!important;display:block!important;box-sizing:border-box!important;" +
     "max-width:42rem!important;container-type:inline-size!important;" +
     "font:400 1rem/1.5 system-ui,-apple-system,'Segoe UI',Roboto,'Helvetica Neue',Arial,sans-serif!important;color:#4a5562!important}" +
-    ".pw{background:#fff;border:1px solid #d5dae0;border-radius:12px;padding:1.25rem}a{color:#083f77}";
-  var STYLES = {
-    // Looks like the widget's own loading state and reserves the same space
-    // (src/widget.css, .pw-loading), so nothing moves when the widget takes over.
-    widget: HOST + ".pw{min-height:103.6rem}@container (min-width:30rem){.pw{padding:1.75rem;min-height:85.4rem}}",
-    // The counter (www/counter.js) is about 7rem tall.
-    counter: HOST + ".pw{padding:1rem 1.25rem;min-height:7rem}",
-    // What the host already holds (the petition page's own petition) stays
-    // on show, in the page's styles, until the widget takes its place.
-    slot: ":host{display:block}.pw{margin:1rem 0;padding:1rem;border:2px solid #b3261e;background:#fff;color:#1b1f24}a{color:#083f77}"
-  };
-  var sheets = {};
+    ".pw{background:#fff;border:1px solid #d5dae0;border-radius:12px;padding:1.25rem;min-height:103.6rem}" +
+    "@container (min-width:30rem){.pw{padding:1.75rem;min-height:85.4rem}}" +
+    ":host([data-view=counter]) .pw{padding:1rem 1.25rem;min-height:7rem}";
+  var sheet = null;
 
-  function placeholder(root, kind) {
-    var html = kind === "slot"
-      ? "<slot></slot><p class='pw' role='status' hidden></p>"
-      : "<div class='pw' role='status'>Loading the petition…</div>";
+  function placeholder(host) {
+    var root = host.attachShadow({ mode: "open" });
+    // What the host holds already (the petition page's petition) stays on
+    // show, in the page's styles, until the widget takes its place.
+    if (host.children.length && host.getAttribute("data-view") !== "counter") {
+      root.innerHTML = "<slot></slot><p class='pw' role='status' hidden></p>";
+      return;
+    }
+    var html = "<div class='pw' role='status'>Loading the petition…</div>";
     try {
-      if (!sheets[kind]) {
+      if (!sheet) {
         if (!("adoptedStyleSheets" in root)) throw root;
-        sheets[kind] = new CSSStyleSheet();
-        sheets[kind].replaceSync(STYLES[kind]);
+        sheet = new CSSStyleSheet();
+        sheet.replaceSync(STYLE);
       }
-      root.adoptedStyleSheets = [sheets[kind]];
+      root.adoptedStyleSheets = [sheet];
     } catch (e) {
-      html = "<style>" + STYLES[kind] + "</style>" + html;
+      html = "<style>" + STYLE + "</style>" + html;
     }
     root.innerHTML = html;
   }
 
-  // The page's security policy refused the widget: its report (a
-  // securitypolicyviolation event) may come before or after the failure.
-  var refused = false;
+  var refused = false; // by the page's security policy
   var failures = [];
 
-  // Says in words why the widget can't be shown in host: where the policy
-  // refused it, with a link to sign on the petition's own page instead.
+  // Says why host shows no widget; where the policy refused it, with a link
+  // to sign on the petition's own page.
   function fail(host) {
     if (failures.indexOf(host) < 0) failures.push(host);
     var box = host.shadowRoot && host.shadowRoot.querySelector(".pw");
     if (!box) return;
     box.hidden = false;
     box.setAttribute("role", "alert");
-    if (!refused) {
-      box.textContent = "The petition could not be loaded. Check your internet connection and reload the page.";
-      return;
+    box.textContent = refused
+      ? "This page’s security settings don’t let the petition’s form run here. "
+      : "The petition could not be loaded. Check your internet connection and reload the page.";
+    if (refused) {
+      var link = box.appendChild(document.createElement("a"));
+      link.href = api + "/p/" + encodeURIComponent(host.getAttribute("data-petition"));
+      link.textContent = "Sign the petition on its own page";
     }
-    box.textContent = "This page’s security settings don’t let the petition’s form run here. ";
-    var link = document.createElement("a");
-    link.href = api + "/p/" + encodeURIComponent(host.getAttribute("data-petition"));
-    link.textContent = "Sign the petition on its own page";
-    box.appendChild(link);
   }
 
-  function ours(uri) {
-    return uri === "wasm-eval" || uri === origin || uri === api ||
-      uri.indexOf(origin + "/") === 0 || uri.indexOf(api + "/") === 0;
-  }
-
-  // Chromium reports blockedURI "wasm-eval" where script-src lacks
-  // 'wasm-unsafe-eval', and the address where connect-src or script-src
-  // leaves out the server (after the fetch or compile has already failed).
+  // Chromium reports "wasm-eval" where script-src lacks 'wasm-unsafe-eval',
+  // the address where connect-src or script-src lacks the server; after
+  // the failure, so the words change then.
   document.addEventListener("securitypolicyviolation", function (event) {
-    if (event.disposition === "report" || !ours(String(event.blockedURI))) return;
+    var uri = String(event.blockedURI);
+    if (event.disposition === "report" || (uri !== "wasm-eval" &&
+      [origin, api].every(function (o) { return uri !== o && uri.indexOf(o + "/"); }))) return;
     refused = true;
-    for (var i = 0; i < failures.length; i++) fail(failures[i]);
+    failures.forEach(fail);
   });
 
-  // A failure handler for host. Wasm refused by a policy throws an error
-  // that says so (a CompileError in Chromium and Firefox); a fetch refused
-  // is a plain network error, its report queued just before the next task
-  // (measured in Chromium), so the words wait for that task.
+  // A failure handler for host. Refused wasm throws an error saying why; a
+  // refused fetch, a network error whose report comes before the next task.
   function failed(host) {
     return function (error) {
-      if (error && /Content.Security|CSP|unsafe-eval/i.test(error.message)) refused = true;
+      if (/Content.Security|CSP|unsafe-eval/i.test(error && error.message)) refused = true;
       setTimeout(function () {
         fail(host);
-      }, 0);
+      });
     };
   }
 
@@ -149,9 +139,8 @@
     for (var i = 0; i < hosts.length; i++) {
       var host = hosts[i];
       if (host.shadowRoot || loader.widgets.indexOf(host) >= 0) continue; // already ours, or taken
-      var kind = host.getAttribute("data-view") === "counter" ? "counter" : host.children.length ? "slot" : "widget";
       try {
-        placeholder(host.attachShadow({ mode: "open" }), kind);
+        placeholder(host);
       } catch (e) {
         continue; // an element that can't hold a shadow root
       }
@@ -194,8 +183,8 @@
       .catch(failed(host));
   }
 
-  // The iframe embed ({origin}/embed/…) says how tall its content is, and
-  // the frame it came from takes that height. Anything else is not ours.
+  // The iframe embed ({origin}/embed/…) says how tall it is: its frame
+  // takes that height.
   window.addEventListener("message", function (event) {
     var data = event.data;
     var height = data && data.type === "petition-widget:height" && data.height;
