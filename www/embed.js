@@ -101,6 +101,7 @@
     var box = host.shadowRoot && host.shadowRoot.querySelector(".pw");
     if (!box) return;
     box.hidden = false;
+    box.style.minHeight = "0"; // no loading box's room for a line of words
     box.setAttribute("role", "alert");
     box.textContent = refused
       ? "This page’s security settings don’t let the petition’s form run here. "
