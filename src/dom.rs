@@ -27,6 +27,48 @@ pub fn element(document: &Document, tag: &str, class: &str, text: &str) -> Resul
     Ok(element)
 }
 
+/// Puts the widget's styles and skeleton into `root`. The styles go in a
+/// constructable stylesheet, which a page's Content-Security-Policy allows
+/// whatever its `style-src` (measured in Chromium: a `<style>` needs
+/// `'unsafe-inline'`, a `<link>` the server in `style-src`); a browser
+/// without them (Safari before 16.4) gets a `<style>` element.
+pub fn skeleton(root: &ShadowRoot, css: &str, html: &str) {
+    let adopted = js_sys::Reflect::has(root, &JsValue::from_str("adoptedStyleSheets"))
+        .unwrap_or(false)
+        && web_sys::CssStyleSheet::new()
+            .and_then(|sheet| {
+                sheet.replace_sync(css)?;
+                root.set_adopted_style_sheets(&js_sys::Array::of1(&sheet));
+                Ok(())
+            })
+            .is_ok();
+    if adopted {
+        root.set_inner_html(html);
+    } else {
+        root.set_inner_html(&format!("<style>{css}</style>{html}"));
+    }
+}
+
+/// Whether the widget runs in a sandbox with an opaque origin, as WordPress
+/// puts an embed (`<iframe sandbox="allow-scripts">`): no storage, no
+/// clipboard, and a link opening a new tab does nothing.
+pub fn sandboxed() -> bool {
+    web_sys::window().is_some_and(|w| w.origin() == "null")
+}
+
+/// Makes `link` say `words` and lead to `url`; in a sandbox, where it
+/// would do nothing, it is no link and says the address in words.
+pub fn link(link: &Element, words: &str, url: &str) -> Result<()> {
+    if sandboxed() {
+        link.remove_attribute("href")?;
+        link.set_text_content(Some(&format!("{words}: {url}")));
+    } else {
+        link.set_attribute("href", url)?;
+        link.set_text_content(Some(words));
+    }
+    Ok(())
+}
+
 /// Sets several attributes at once.
 pub fn attributes(element: &Element, pairs: &[(&str, &str)]) -> Result<()> {
     for (name, value) in pairs {

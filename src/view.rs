@@ -3,20 +3,24 @@
 //! text (`textContent`), never as markup, and an address from the petition
 //! becomes a link only if it is a web address (`is_web_address`).
 
-use petition_core::{consent_text, is_web_address, milestones, Milestone, Petition, Share};
-use wasm_bindgen::JsValue;
+use petition_core::{
+    consent_text, is_web_address, milestones, LinksTo, Milestone, Petition, Share,
+};
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, HtmlElement, ShadowRoot};
 
 use crate::{
-    dom::{attributes, by_id, element, show},
+    dom::{attributes, by_id, element, link, sandboxed, show},
     error::Result,
     format,
 };
 
-/// A rendering context: the shadow root and its document.
+/// A rendering context: the shadow root, its document, and the petition
+/// server's origin.
 pub struct View<'a> {
     pub root: &'a ShadowRoot,
     pub document: &'a Document,
+    pub origin: &'a str,
 }
 
 impl View<'_> {
@@ -172,9 +176,10 @@ impl View<'_> {
             .iter()
             .filter(|m| m.count < goal && m.count * 20 >= goal)
         {
-            let tick = element(self.document, "span", "", "")?;
+            let tick: HtmlElement = element(self.document, "span", "", "")?.unchecked_into();
             let permille = milestones::progress_permille(milestone.count, goal);
-            tick.set_attribute("style", &format!("left:{}", percent(permille)))?;
+            // By the CSSOM: a `style` attribute needs `'unsafe-inline'` under a CSP.
+            tick.style().set_property("left", &percent(permille))?;
             ticks.append_child(&tick)?;
         }
         Ok(())
@@ -312,8 +317,8 @@ impl View<'_> {
         self.text("pw-thanks-text", &text)?;
         // On a shared device the next person may be standing right there.
         show(&by_id(self.root, "pw-again-row")?, !petition.closed)?;
-        match shareable(petition) {
-            Some(share) => self.share(share, &petition.title)?,
+        match shareable(petition, self.origin) {
+            Some((share, address)) => self.share(share, &address, &petition.title)?,
             None => show(&by_id(self.root, "pw-share")?, false)?,
         }
         // A `javascript:` address would run in the host page when followed.
@@ -323,9 +328,11 @@ impl View<'_> {
             .filter(|action| is_web_address(&action.url))
         {
             Some(action) => {
-                let link: Element = by_id(self.root, "pw-next-action-link")?;
-                link.set_text_content(Some(&action.title));
-                link.set_attribute("href", &action.url)?;
+                link(
+                    &by_id(self.root, "pw-next-action-link")?,
+                    &action.title,
+                    &action.url,
+                )?;
                 self.text("pw-next-action-text", &action.text)?;
                 show(&by_id(self.root, "pw-next-action")?, true)?;
             }
@@ -335,15 +342,22 @@ impl View<'_> {
         show(&by_id(self.root, "pw-thanks")?, true)
     }
 
-    fn share(&self, share: &Share, title: &str) -> Result<()> {
+    /// The share links, each carrying `address` with its own `?source=`.
+    /// In a sandbox, where they would open nothing, the address in words.
+    fn share(&self, share: &Share, address: &str, title: &str) -> Result<()> {
         let message = format!("{} #{}", share.text, share.hashtag);
-        self.text(
-            "pw-share-hint",
-            &format!(
-                "Ask friends and colleagues to sign too. Posts use #{}.",
-                share.hashtag
-            ),
-        )?;
+        let sandboxed = sandboxed();
+        let mut hint = format!(
+            "Ask friends and colleagues to sign too. Posts use #{}.",
+            share.hashtag
+        );
+        if sandboxed {
+            hint = format!(
+                "{hint} Copy this address to share the petition: {}",
+                share_url(address, "share-link")
+            );
+        }
+        self.text("pw-share-hint", &hint)?;
         let enc = |s: &str| String::from(js_sys::encode_uri_component(s));
         let links: Element = by_id(self.root, "pw-share-links")?;
         links.set_text_content(None);
@@ -374,10 +388,11 @@ impl View<'_> {
                 "mailto:?subject={title}&body={text}%0A%0A{url}",
             ),
         ];
-        for (name, source, template) in targets {
+        // A sandbox opens no new tab, and no mail program either.
+        for (name, source, template) in targets.into_iter().filter(|_| !sandboxed) {
             let href = template
                 .replace("{text}", &enc(&message))
-                .replace("{url}", &enc(&share_url(&share.url, source)))
+                .replace("{url}", &enc(&share_url(address, source)))
                 .replace("{title}", &enc(title));
             let item = element(self.document, "li", "", "")?;
             let link = element(self.document, "a", "", name)?;
@@ -401,18 +416,64 @@ impl View<'_> {
         let can_share = web_sys::window().map(|w| w.navigator()).is_some_and(|n| {
             js_sys::Reflect::get(&n, &JsValue::from_str("share")).is_ok_and(|f| f.is_function())
         });
-        show(&by_id(self.root, "pw-native-share")?, can_share)?;
+        show(
+            &by_id(self.root, "pw-native-share")?,
+            can_share && !sandboxed,
+        )?;
+        // Nor may it write to the clipboard: the address is in the hint.
+        show(&by_id(self.root, "pw-copy")?, !sandboxed)?;
         show(&by_id(self.root, "pw-share")?, true)
     }
 }
 
-/// What the petition asks people to share, if its address is one a link may
-/// hold: the share links, "copy link" and the share sheet all carry it.
-pub fn shareable(petition: &Petition) -> Option<&Share> {
-    petition
-        .share
-        .as_ref()
-        .filter(|share| is_web_address(&share.url))
+/// What the petition asks people to share, and the address its links
+/// carry here (see [`share_address`]), if that is one a link may hold.
+pub fn shareable<'p>(petition: &'p Petition, origin: &str) -> Option<(&'p Share, String)> {
+    let share = petition.share.as_ref()?;
+    let page = web_sys::window()
+        .and_then(|w| w.location().href().ok())
+        .unwrap_or_default();
+    let address = share_address(share, origin, &petition.slug, &page, sandboxed())?;
+    Some((share, address))
+}
+
+/// The address share links carry, before each adds its `?source=`: the
+/// petition file's `url`, the petition's own page on the server at `origin`,
+/// or `page`, the page where the person signed, without its fragment and
+/// `source`. A page that can't be shared gives the petition's own page:
+/// a sandbox's (opaque, `about:srcdoc`), any page of the server's own (the
+/// iframe embed, the petition page itself), one that is no web address.
+pub fn share_address(
+    share: &Share,
+    origin: &str,
+    slug: &str,
+    page: &str,
+    sandboxed: bool,
+) -> Option<String> {
+    let ours = page
+        .strip_prefix(origin)
+        .is_some_and(|path| path.starts_with('/'));
+    let address = match share.links_to {
+        LinksTo::Url => share.url.clone(),
+        LinksTo::SigningPage if !sandboxed && !ours && is_web_address(page) => without_source(page),
+        _ => format!("{origin}/p/{slug}"),
+    };
+    Some(address).filter(|a| is_web_address(a))
+}
+
+/// `page` without its fragment and its `source` parameters.
+fn without_source(page: &str) -> String {
+    let page = page.split('#').next().unwrap_or_default();
+    let (path, query) = page.split_once('?').unwrap_or((page, ""));
+    let kept: Vec<&str> = query
+        .split('&')
+        .filter(|pair| !pair.is_empty() && pair.split('=').next() != Some("source"))
+        .collect();
+    if kept.is_empty() {
+        path.to_owned()
+    } else {
+        format!("{path}?{}", kept.join("&"))
+    }
 }
 
 /// `url` with `source=…` added, so the organiser can tell which share
@@ -459,11 +520,7 @@ mod tests {
         let root = host
             .attach_shadow(&web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open))
             .unwrap();
-        root.set_inner_html(&format!(
-            "<style>{}</style>{}",
-            include_str!("widget.css"),
-            include_str!("widget.html")
-        ));
+        crate::dom::skeleton(&root, crate::widget::STYLE, crate::widget::TEMPLATE);
         (document, root)
     }
 
@@ -517,6 +574,7 @@ mod tests {
         let view = View {
             root: &root,
             document: &document,
+            origin: "https://petition.example",
         };
         ok(view.petition(petition, None));
         ok(show(&ok(by_id(&root, "pw-loading")), false));
@@ -594,5 +652,117 @@ mod tests {
             shared, 5,
             "X, Facebook, WhatsApp, Bluesky and email each carry the petition's address"
         );
+    }
+
+    fn share(links_to: LinksTo, url: &str) -> Share {
+        Share {
+            links_to,
+            url: url.into(),
+            text: "I've signed.".into(),
+            hashtag: "StopSharing".into(),
+        }
+    }
+
+    const ORIGIN: &str = "https://petition.example";
+    const PETITION_PAGE: &str = "https://petition.example/p/stop-sharing";
+
+    /// Where `links_to` points from `page` (sandboxed or not).
+    fn address(links_to: LinksTo, url: &str, page: &str, sandboxed: bool) -> Option<String> {
+        share_address(
+            &share(links_to, url),
+            ORIGIN,
+            "stop-sharing",
+            page,
+            sandboxed,
+        )
+    }
+
+    #[wasm_bindgen_test]
+    fn share_links_point_where_the_petition_file_says() {
+        let partner =
+            "https://medact.example/news/stop-sharing?utm_campaign=may&source=share-x#sign";
+        let campaign = "https://www.doctorsoftheworld.org.uk/stop-sharing";
+        assert_eq!(
+            address(LinksTo::Url, campaign, partner, false).as_deref(),
+            Some(campaign),
+            "url: the campaign's own page, wherever the person signed"
+        );
+        assert_eq!(
+            address(LinksTo::PetitionPage, "", partner, false).as_deref(),
+            Some(PETITION_PAGE)
+        );
+        assert_eq!(
+            address(LinksTo::SigningPage, "", partner, false).as_deref(),
+            Some("https://medact.example/news/stop-sharing?utm_campaign=may"),
+            "the partner's page keeps its own codes; its source and fragment go"
+        );
+        assert_eq!(
+            address(
+                LinksTo::SigningPage,
+                "",
+                "https://blog.example/post?source=qr",
+                false
+            )
+            .as_deref(),
+            Some("https://blog.example/post")
+        );
+        // A petition file whose links go to its `url` but gives none: nothing to share.
+        assert_eq!(address(LinksTo::Url, "", partner, false), None);
+    }
+
+    #[wasm_bindgen_test]
+    fn a_signing_page_that_cannot_be_shared_gives_the_petition_page() {
+        let unshareable = [
+            // The iframe embed, and the petition's own page, on the server.
+            (
+                "https://petition.example/embed/stop-sharing?partner=medact&source=share-x",
+                false,
+            ),
+            ("https://petition.example/p/stop-sharing?source=qr", false),
+            // WordPress's sandbox: an opaque origin, a page nobody can open.
+            ("about:srcdoc", true),
+            ("https://medact.example/news/stop-sharing", true),
+            ("file:///home/amara/petition.html", false),
+        ];
+        for (page, sandboxed) in unshareable {
+            assert_eq!(
+                address(LinksTo::SigningPage, "", page, sandboxed).as_deref(),
+                Some(PETITION_PAGE),
+                "{page}"
+            );
+        }
+        // Another server whose address merely begins like ours is not ours.
+        assert_eq!(
+            address(
+                LinksTo::SigningPage,
+                "",
+                "https://petition.example.org/a",
+                false
+            )
+            .as_deref(),
+            Some("https://petition.example.org/a")
+        );
+    }
+
+    #[wasm_bindgen_test]
+    fn every_share_link_from_the_signing_page_carries_its_source() {
+        let mut handmade = petition("", "https://www.doctorsoftheworld.org.uk/safe-surgeries");
+        handmade.share = Some(share(LinksTo::SigningPage, ""));
+        let root = thanked(&handmade);
+        // This test's own page is where the person signed.
+        let here = web_sys::window().unwrap().location().href().unwrap();
+        let here = without_source(&here);
+        let encoded = String::from(js_sys::encode_uri_component(&here));
+        let hrefs = hrefs(&root);
+        for source in ["x", "facebook", "whatsapp", "bluesky", "email"] {
+            let carried = format!(
+                "{encoded}{}source%3Dshare-{source}",
+                if here.contains('?') { "%26" } else { "%3F" }
+            );
+            assert!(
+                hrefs.iter().any(|h| h.contains(&carried)),
+                "{source}: {carried} in {hrefs:?}"
+            );
+        }
     }
 }

@@ -20,15 +20,17 @@ use web_sys::{Document, Element, ShadowRoot, ShadowRootInit, ShadowRootMode};
 
 use crate::{
     api::Api,
-    dom::{by_id, focus, show},
+    dom::{by_id, focus, link, show},
     error::{Error, Result},
     form, live, memory,
     proof::Solver,
     view::{share_url, shareable, View},
 };
 
-const STYLE: &str = include_str!("widget.css");
-const TEMPLATE: &str = include_str!("widget.html");
+/// `src/widget.css`, without its comments and needless spaces (see build.rs).
+pub(crate) const STYLE: &str = include_str!(concat!(env!("OUT_DIR"), "/widget.css"));
+/// `src/widget.html`, without its indentation.
+pub(crate) const TEMPLATE: &str = include_str!(concat!(env!("OUT_DIR"), "/widget.html"));
 
 /// A petition widget mounted in a host element.
 pub struct Widget {
@@ -64,7 +66,7 @@ impl Widget {
             Some(root) => root,
             None => host.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))?,
         };
-        root.set_inner_html(&format!("<style>{STYLE}</style>{TEMPLATE}"));
+        crate::dom::skeleton(&root, STYLE, TEMPLATE);
         let slug = host.get_attribute("data-petition").unwrap_or_default();
         let partner = host.get_attribute("data-partner").filter(|p| !p.is_empty());
         let widget = Rc::new(Widget {
@@ -113,6 +115,7 @@ impl Widget {
         View {
             root: &self.root,
             document: &self.document,
+            origin: &self.origin,
         }
     }
 
@@ -129,8 +132,11 @@ impl Widget {
                 return Ok(());
             }
             form::build(&self.root, &self.document, petition.ask_profession)?;
-            by_id::<Element>(&self.root, "pw-remove")?
-                .set_attribute("href", &format!("{}/remove", self.origin))?;
+            link(
+                &by_id(&self.root, "pw-remove")?,
+                "Remove a signature",
+                &format!("{}/remove", self.origin),
+            )?;
             self.view().petition(&petition, self.partner.as_deref())?;
             *self.petition.borrow_mut() = Some(petition);
             self.show_only("pw-ready")?;
@@ -223,11 +229,13 @@ impl Widget {
         let element = |id: &str| by_id::<web_sys::EventTarget>(&self.root, id);
         let window = web_sys::window().ok_or_else(|| Error::Dom("no window".into()))?;
         let listeners = vec![
-            on(&element("pw-form")?, "submit", |widget, event| {
-                event.prevent_default();
-                let widget = widget.clone();
-                wasm_bindgen_futures::spawn_local(async move { widget.submit().await });
-            }),
+            // `requestSubmit()`, and submission the button's click didn't cancel.
+            on(&element("pw-form")?, "submit", Widget::sign),
+            // The button's own click signs, not the form's submission, which
+            // a sandbox without `allow-forms` (WordPress's) never starts.
+            // Enter in a field clicks the form's default button, so it signs
+            // too; cancelling the click means no submit event follows.
+            on(&element("pw-submit")?, "click", Widget::sign),
             on(&element("pw-retry")?, "click", |widget, _| {
                 let widget = widget.clone();
                 wasm_bindgen_futures::spawn_local(async move { widget.load(None, None).await });
@@ -300,6 +308,13 @@ impl Widget {
         ];
         self.listeners.borrow_mut().extend(listeners);
         Ok(())
+    }
+
+    /// Signs, instead of what `event` would have done.
+    fn sign(self: &Rc<Self>, event: &web_sys::Event) {
+        event.prevent_default();
+        let widget = self.clone();
+        wasm_bindgen_futures::spawn_local(async move { widget.submit().await });
     }
 
     fn suggest_email(&self) {
@@ -485,10 +500,10 @@ impl Widget {
 
     fn share_link(&self, source: &str) -> Option<(String, String, String)> {
         let petition = self.petition.borrow();
-        let share = shareable(petition.as_ref()?)?;
+        let (share, address) = shareable(petition.as_ref()?, &self.origin)?;
         let title = petition.as_ref()?.title.clone();
         Some((
-            share_url(&share.url, source),
+            share_url(&address, source),
             format!("{} #{}", share.text, share.hashtag),
             title,
         ))

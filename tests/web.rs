@@ -417,6 +417,22 @@ async fn a_hostile_host_stylesheet_cannot_hide_or_restyle_the_widget() {
 }
 
 #[wasm_bindgen_test]
+async fn the_styles_are_a_constructable_stylesheet_which_a_strict_policy_allows() {
+    let (_, root) = mounted("stop-sharing").await;
+    // A <style> needs 'unsafe-inline' in a page's style-src; an adopted
+    // stylesheet needs nothing.
+    assert_eq!(root.query_selector_all("style").unwrap().length(), 0);
+    assert_eq!(root.adopted_style_sheets().length(), 1);
+    let button: Element = find(&root, "#pw-submit");
+    assert_eq!(style(&button, "background-color"), "rgb(11, 87, 164)");
+    // The anti-bot field is hidden by the browser's own stylesheet, which no
+    // page can refuse, styled or not.
+    let trap: Element = find(&root, "#pw-website");
+    assert!(!visible(&trap));
+    assert!(trap.closest("[hidden]").unwrap().is_some());
+}
+
+#[wasm_bindgen_test]
 async fn the_widget_styles_do_not_reach_the_host_page() {
     let outside = document().create_element("label").unwrap();
     outside.set_text_content(Some("a host page label"));

@@ -56,23 +56,83 @@
     return ready;
   }
 
-  // Looks like the widget's own loading state and reserves the same space
-  // (src/widget.css, .pw-loading), so nothing moves when the widget takes over.
-  var PLACEHOLDER =
-    "<style>:host{all:initial!important;display:block!important;box-sizing:border-box!important;" +
+  // The placeholder's styles go in a constructable stylesheet, which no
+  // Content-Security-Policy refuses (a <style> needs 'unsafe-inline'). It
+  // looks like the widget's loading state (src/widget.css, .pw-loading), or
+  // a counter's (www/counter.js), and reserves the same space.
+  var STYLE =
+    ":host{all:initial!important;display:block!important;box-sizing:border-box!important;" +
     "max-width:42rem!important;container-type:inline-size!important;" +
     "font:400 1rem/1.5 system-ui,-apple-system,'Segoe UI',Roboto,'Helvetica Neue',Arial,sans-serif!important;color:#4a5562!important}" +
     ".pw{background:#fff;border:1px solid #d5dae0;border-radius:12px;padding:1.25rem;min-height:103.6rem}" +
     "@container (min-width:30rem){.pw{padding:1.75rem;min-height:85.4rem}}" +
-    "</style><div class='pw' role='status'>Loading the petition…</div>";
+    ":host([data-view=counter]) .pw{padding:1rem 1.25rem;min-height:5rem}";
+  var sheet = null;
 
-  function say(host, words) {
-    var root = host.shadowRoot;
-    var box = root && root.querySelector(".pw");
-    if (box) {
-      box.setAttribute("role", "alert");
-      box.textContent = words;
+  function placeholder(host) {
+    var root = host.attachShadow({ mode: "open" });
+    // What the host holds already (the petition page's petition) stays on
+    // show, in the page's styles, until the widget takes its place.
+    if (host.children.length && host.getAttribute("data-view") !== "counter") {
+      root.innerHTML = "<slot></slot><p class='pw' role='status' hidden></p>";
+      return;
     }
+    var html = "<div class='pw' role='status'>Loading the petition…</div>";
+    try {
+      if (!sheet) {
+        if (!("adoptedStyleSheets" in root)) throw root;
+        sheet = new CSSStyleSheet();
+        sheet.replaceSync(STYLE);
+      }
+      root.adoptedStyleSheets = [sheet];
+    } catch (e) {
+      html = "<style>" + STYLE + "</style>" + html;
+    }
+    root.innerHTML = html;
+  }
+
+  var refused = false; // by the page's security policy
+  var failures = [];
+
+  // Says why host shows no widget; where the policy refused it, with a link
+  // to sign on the petition's own page.
+  function fail(host) {
+    if (failures.indexOf(host) < 0) failures.push(host);
+    var box = host.shadowRoot && host.shadowRoot.querySelector(".pw");
+    if (!box) return;
+    box.hidden = false;
+    box.style.minHeight = "0"; // no loading box's room for a line of words
+    box.setAttribute("role", "alert");
+    box.textContent = refused
+      ? "This page’s security settings don’t let the petition’s form run here. "
+      : "The petition could not be loaded. Check your internet connection and reload the page.";
+    if (refused) {
+      var link = box.appendChild(document.createElement("a"));
+      link.href = api + "/p/" + encodeURIComponent(host.getAttribute("data-petition"));
+      link.textContent = "Sign the petition on its own page";
+    }
+  }
+
+  // Chromium reports "wasm-eval" where script-src lacks 'wasm-unsafe-eval',
+  // the address where connect-src or script-src lacks the server; after
+  // the failure, so the words change then.
+  document.addEventListener("securitypolicyviolation", function (event) {
+    var uri = String(event.blockedURI);
+    if (event.disposition === "report" || (uri !== "wasm-eval" &&
+      [origin, api].every(function (o) { return uri !== o && uri.indexOf(o + "/"); }))) return;
+    refused = true;
+    failures.forEach(fail);
+  });
+
+  // A failure handler for host. Refused wasm throws an error saying why; a
+  // refused fetch, a network error whose report comes before the next task.
+  function failed(host) {
+    return function (error) {
+      if (/Content.Security|CSP|unsafe-eval/i.test(error && error.message)) refused = true;
+      setTimeout(function () {
+        fail(host);
+      });
+    };
   }
 
   function mountAll() {
@@ -81,7 +141,7 @@
       var host = hosts[i];
       if (host.shadowRoot || loader.widgets.indexOf(host) >= 0) continue; // already ours, or taken
       try {
-        host.attachShadow({ mode: "open" }).innerHTML = PLACEHOLDER;
+        placeholder(host);
       } catch (e) {
         continue; // an element that can't hold a shadow root
       }
@@ -107,9 +167,7 @@
       .then(function (module) {
         return module.mount(host, api);
       })
-      .catch(function () {
-        say(host, "The petition's count could not be loaded. Check your internet connection and reload the page.");
-      });
+      .catch(failed(host));
   }
 
   function mountOne(host) {
@@ -123,10 +181,21 @@
       .then(function (widget) {
         return widget.mount(host, api, petition, challenge);
       })
-      .catch(function () {
-        say(host, "The petition could not be loaded. Check your internet connection and reload the page.");
-      });
+      .catch(failed(host));
   }
+
+  // The iframe embed ({origin}/embed/…) says how tall it is: its frame
+  // takes that height.
+  window.addEventListener("message", function (event) {
+    var data = event.data;
+    var height = data && data.type === "petition-widget:height" && data.height;
+    if ((event.origin !== origin && event.origin !== api) || typeof height !== "number" ||
+      !(height > 0 && height < 100000)) return;
+    var frames = document.getElementsByTagName("iframe");
+    for (var i = 0; i < frames.length; i++) {
+      if (frames[i].contentWindow === event.source) frames[i].style.height = Math.round(height) + "px";
+    }
+  });
 
   loader.scan = mountAll;
   mountAll();

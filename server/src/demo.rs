@@ -2,14 +2,14 @@
 //! petition server itself, and, with `--demo-listen`, as a separate site on its
 //! own origin, the way Medact's or a blogger's site would embed the widget.
 //!
-//! The four HTML pages are askama templates, compiled in: each takes the
+//! The HTML pages are askama templates, compiled in: each takes the
 //! petition server's origin as `server` and writes it escaped, where the
 //! README's snippet says `https://PETITION-SERVER`, so the pages embed the
 //! running server. Nothing else in them varies. Other files in the folder
 //! (a stylesheet, a picture) are served from it as they are.
 
 use axum::{
-    extract::{Path, State},
+    extract::{Path, Query, State},
     http::{header, HeaderMap, StatusCode},
     response::{IntoResponse, Redirect, Response},
     routing::get,
@@ -48,16 +48,112 @@ struct Blog<'a> {
     server: &'a str,
 }
 
-/// The demo page called `file`, embedding the server at `server`; `None`
-/// when there is no such page.
-fn render(file: &str, server: &str) -> Option<askama::Result<String>> {
+/// A health service's page under a strict Content-Security-Policy, given by
+/// a `<meta>` tag: one of a fixed set ([`Policy`]), never text from the query.
+#[derive(Template)]
+#[template(path = "demo/clinic.html")]
+struct Clinic<'a> {
+    server: &'a str,
+    /// The policy in force, as the `<meta>` tag and the page show it.
+    policy: String,
+    /// Its name in `?policy=`.
+    name: &'a str,
+    /// What it allows or leaves out, in words.
+    about: &'a str,
+    /// Every policy's name and words, for the links between them.
+    policies: &'a [(&'a str, Policy, &'a str)],
+}
+
+/// The policies the clinic page can run under (`?policy=NAME`). `strict` is
+/// what a partner's policy needs for the widget: the petition server in
+/// `script-src` (with `'wasm-unsafe-eval'`) and `connect-src`, and nothing
+/// in `style-src` (the widget's styles are constructable stylesheets).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Policy {
+    Strict,
+    ServerStyles,
+    NoWasm,
+    NoConnect,
+}
+
+/// Each policy's name in the query and what it is, in words.
+const POLICIES: [(&str, Policy, &str); 4] = [
+    (
+        "strict",
+        Policy::Strict,
+        "the petition server in script-src (with 'wasm-unsafe-eval') and connect-src, and no inline styles",
+    ),
+    (
+        "server-styles",
+        Policy::ServerStyles,
+        "as strict, and the petition server in style-src too (the widget doesn't need it)",
+    ),
+    (
+        "no-wasm",
+        Policy::NoWasm,
+        "as strict, but without 'wasm-unsafe-eval': the form can't run here",
+    ),
+    (
+        "no-connect",
+        Policy::NoConnect,
+        "as strict, but without the petition server in connect-src: the form can't run here",
+    ),
+];
+
+impl Policy {
+    /// The policy named `name` in `?policy=` (`strict` when there is none).
+    fn named(name: Option<&str>) -> Option<(&'static str, Policy, &'static str)> {
+        let name = name.unwrap_or("strict");
+        POLICIES.into_iter().find(|(n, _, _)| *n == name)
+    }
+
+    /// The policy's text, for a page embedding the petition server at `server`.
+    fn text(self, server: &str) -> String {
+        let with = |wanted: bool, source: &str| {
+            if wanted {
+                format!(" {source}")
+            } else {
+                String::new()
+            }
+        };
+        let wasm = with(self != Policy::NoWasm, "'wasm-unsafe-eval'");
+        let connect = with(self != Policy::NoConnect, server);
+        let style = with(self == Policy::ServerStyles, server);
+        format!(
+            "default-src 'self'; script-src 'self' {server}{wasm}; connect-src 'self'{connect}; \
+             style-src 'self'{style}; img-src 'self' data:; object-src 'none'; base-uri 'self'; \
+             form-action 'self'"
+        )
+    }
+}
+
+/// The demo page called `file`, embedding the server at `server` (the clinic
+/// page under the policy named `policy`); `None` when there is no such page.
+fn render(file: &str, server: &str, policy: Option<&str>) -> Option<askama::Result<String>> {
     Some(match file {
         "index.html" => Index { server }.render(),
         "medact.html" => Medact { server }.render(),
         "asylum-matters.html" => AsylumMatters { server }.render(),
         "blog.html" => Blog { server }.render(),
+        "clinic.html" => {
+            let (name, policy, about) = Policy::named(policy)?;
+            Clinic {
+                server,
+                policy: policy.text(server),
+                name,
+                about,
+                policies: &POLICIES,
+            }
+            .render()
+        }
         _ => return None,
     })
+}
+
+/// The demo pages' query: only the clinic page reads one.
+#[derive(serde::Deserialize)]
+struct DemoQuery {
+    policy: Option<String>,
 }
 
 /// `/demo/…` on the petition server: the pages name the server by the host
@@ -68,7 +164,9 @@ pub fn router() -> Router<AppState> {
         .route("/demo", get(|| async { Redirect::to("/demo/") }))
         .route(
             "/demo/",
-            get(|state, headers| on_server(state, headers, Path("index.html".to_owned()))),
+            get(|state, headers, query| {
+                on_server(state, headers, Path("index.html".to_owned()), query)
+            }),
         )
         .route("/demo/{file}", get(on_server))
 }
@@ -79,7 +177,7 @@ pub fn partner_site(state: AppState, server_origin: String) -> Router {
     Router::new()
         .route(
             "/",
-            get(|state| on_partner_site(state, Path("index.html".to_owned()))),
+            get(|state, query| on_partner_site(state, Path("index.html".to_owned()), query)),
         )
         .route("/{file}", get(on_partner_site))
         .with_state(state)
@@ -89,6 +187,7 @@ async fn on_server(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(file): Path<String>,
+    Query(query): Query<DemoQuery>,
 ) -> Response {
     // The Host header is written into the page. The template escapes it, and
     // still only a plain host[:port] is accepted: a second line of defence.
@@ -101,7 +200,7 @@ async fn on_server(
                     .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
         });
     match host {
-        Some(host) => page(&state, &format!("http://{host}"), &file).await,
+        Some(host) => page(&state, &format!("http://{host}"), &file, query).await,
         None => (StatusCode::BAD_REQUEST, "missing or malformed Host header").into_response(),
     }
 }
@@ -109,13 +208,22 @@ async fn on_server(
 async fn on_partner_site(
     State((state, origin)): State<(AppState, String)>,
     Path(file): Path<String>,
+    Query(query): Query<DemoQuery>,
 ) -> Response {
-    page(&state, &origin, &file).await
+    page(&state, &origin, &file, query).await
 }
 
-async fn page(state: &AppState, server_origin: &str, file: &str) -> Response {
+async fn page(state: &AppState, server_origin: &str, file: &str, query: DemoQuery) -> Response {
     let not_found = || (StatusCode::NOT_FOUND, "no such demo page").into_response();
-    if let Some(html) = render(file, server_origin) {
+    let policy = query.policy.as_deref();
+    if file == "clinic.html" && Policy::named(policy).is_none() {
+        return (
+            StatusCode::BAD_REQUEST,
+            "policy must be one of strict, server-styles, no-wasm and no-connect",
+        )
+            .into_response();
+    }
+    if let Some(html) = render(file, server_origin, policy) {
         return match html {
             Ok(html) => (
                 [

@@ -10,8 +10,15 @@ use crate::{run, step};
 /// Everything one widget loads, gzipped, must fit in this. Checked exactly.
 /// 80 KB until the proof of work (issue 4) added about 4 KB: the price of
 /// keeping bots out without a third-party CAPTCHA, whose script alone is
-/// several times that and tracks the people signing.
-pub const BUDGET_BYTES: usize = 84 * 1024;
+/// several times that and tracks the people signing. 86 KB since issue 13
+/// (+1.9 KB, after the widget's stylesheet lost its comments and spaces,
+/// -0.75 KB): the loader says in words why a page's security policy refuses
+/// the widget and links to the petition's page, sizes iframe embeds by their
+/// height messages and keeps a petition page's own content on show (+1.1 KB),
+/// and the widget styles itself by constructable stylesheets, signs inside
+/// WordPress's sandbox and chooses where share links point (+0.8 KB).
+/// Issue 15 is to halve the budget.
+pub const BUDGET_BYTES: usize = 86 * 1024;
 
 /// The files a partner page loads for a widget, in the order it loads them.
 pub const WIDGET_FILES: [&str; 3] = [
