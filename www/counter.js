@@ -8,10 +8,13 @@
 // keeps the host page's CSS out.
 const CSS =
   ":host{all:initial!important;display:block!important;box-sizing:border-box!important;max-width:42rem!important;" +
-  "font:400 1rem/1.5 system-ui,-apple-system,'Segoe UI',Roboto,'Helvetica Neue',Arial,sans-serif!important;color:#1b1f24!important;text-align:start!important}" +
+  "font:400 1rem/1.5 system-ui,-apple-system,'Segoe UI',Roboto,'Helvetica Neue',Arial,sans-serif!important;color:#1b1f24!important;text-align:start!important;container-type:inline-size!important}" +
   ":host([hidden]){display:none!important}*{box-sizing:border-box}p{margin:0}[hidden]{display:none!important}" +
-  ".pw{background:#fff;border:1px solid #d5dae0;border-radius:12px;padding:1rem 1.25rem}" +
-  ".pw-row{display:flex;flex-wrap:wrap;align-items:center;justify-content:space-between;gap:.5rem 1rem}" +
+  // Always this tall (border box), whatever the count: embed.js's placeholder
+  // reserves the same, so nothing moves when the counter arrives.
+  ".pw{background:#fff;border:1px solid #d5dae0;border-radius:12px;padding:1rem 1.25rem;min-height:11rem}" +
+  ".pw-row{display:grid;justify-items:start;gap:.5rem}" +
+  "@container (min-width:30rem){.pw{min-height:8rem}.pw-row{display:flex;align-items:center;justify-content:space-between}}" +
   ".pw-count{font-size:1.125rem;min-height:2.625rem;display:flex;align-items:baseline;flex-wrap:wrap;gap:.375rem}" +
   ".pw-count strong{font-size:1.75rem;font-weight:800;color:#083f77;font-variant-numeric:tabular-nums}" +
   ".pw-first{font-weight:600;align-items:center}" +

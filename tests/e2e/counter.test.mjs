@@ -128,9 +128,10 @@ test("a counter shows the server's count, the bar and a link to sign on the peti
     assert.doesNotMatch(look.font, /Comic Sans|Georgia/);
 
     assert.deepEqual(await axeViolations(page), [], "no accessibility violations");
-    // For the loader's placeholder, which reserves the counter's space.
+    // The height the loader's placeholder reserves (8rem in one row, 11rem
+    // stacked), so the page doesn't move when the counter arrives.
     const height = await counter(page).evaluate((el) => el.getBoundingClientRect().height);
-    console.log(`the counter is ${height} px (${height / 16} rem) tall at ${width} px`);
+    assert.equal(height, width >= 500 ? 8 * 16 : 11 * 16, `the counter's height at ${width} px`);
     await screenshot(page, `${name}-counter`);
     assertNoConsoleErrors(record);
     assertNoThirdPartyRequests(record);
