@@ -1,5 +1,6 @@
 //! The files a partner page loads: `/embed.js` (the loader, at a stable
-//! address) and `/pkg/*` (the built widget).
+//! address), `/counter.js` (the counter view, which the loader imports) and
+//! `/pkg/*` (the built widget).
 
 use axum::{
     extract::State,
@@ -26,7 +27,8 @@ pub fn router(dirs: &Dirs) -> Router<AppState> {
                 .precompressed_gzip(),
         );
     Router::new()
-        .route("/embed.js", get(embed_js))
+        .route("/embed.js", get(|state| script(state, "embed.js")))
+        .route("/counter.js", get(|state| script(state, "counter.js")))
         .nest_service(WIDGET, widget)
 }
 
@@ -37,8 +39,10 @@ pub const WIDGET: &str = "/pkg";
 // stable; a short cache lets a new release reach every page within minutes.
 const SHORT_CACHE: &str = "public, max-age=300";
 
-async fn embed_js(State(state): State<AppState>) -> Response {
-    match tokio::fs::read(state.dirs.www.join("embed.js")).await {
+/// A script from the www folder, by its stable address: the loader, or the
+/// module it imports for counters.
+async fn script(State(state): State<AppState>, name: &'static str) -> Response {
+    match tokio::fs::read(state.dirs.www.join(name)).await {
         Ok(bytes) => (
             [
                 (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
@@ -48,10 +52,10 @@ async fn embed_js(State(state): State<AppState>) -> Response {
         )
             .into_response(),
         Err(error) => {
-            tracing::error!(%error, "embed.js is missing from the www folder");
+            tracing::error!(%error, name, "a script is missing from the www folder");
             (
                 StatusCode::NOT_FOUND,
-                "embed.js is not installed on this server",
+                format!("{name} is not installed on this server"),
             )
                 .into_response()
         }

@@ -21,6 +21,32 @@ async fn embed_js_is_served_as_javascript_to_any_origin() {
     assert!(response.text().await.unwrap().contains("data-petition"));
 }
 
+/// The loader imports the counter view as a module from another origin: a
+/// browser refuses a module without a JavaScript type or CORS.
+#[tokio::test]
+async fn counter_js_is_served_as_a_javascript_module_to_any_origin() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .get(format!("{}/counter.js", app.base))
+        .header("Origin", "https://blog.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers()["content-type"],
+        "text/javascript; charset=utf-8"
+    );
+    assert_eq!(response.headers()["access-control-allow-origin"], "*");
+    assert_eq!(response.headers()["cache-control"], "public, max-age=300");
+    assert!(response
+        .text()
+        .await
+        .unwrap()
+        .contains("export function mount(host, api)"));
+}
+
 #[tokio::test]
 async fn demo_pages_embed_the_server_they_are_served_by() {
     let app = spawn_app().await;
