@@ -66,7 +66,8 @@
     "font:400 1rem/1.5 system-ui,-apple-system,'Segoe UI',Roboto,'Helvetica Neue',Arial,sans-serif!important;color:#4a5562!important}" +
     ".pw{background:#fff;border:1px solid #d5dae0;border-radius:12px;padding:1.25rem;min-height:103.6rem}" +
     "@container (min-width:30rem){.pw{padding:1.75rem;min-height:85.4rem}}" +
-    ":host([data-view=counter]) .pw{padding:1rem 1.25rem;min-height:5rem}";
+    ":host([data-view=counter]) .pw{box-sizing:border-box;padding:1rem 1.25rem;min-height:11rem}" +
+    "@container (min-width:30rem){:host([data-view=counter]) .pw{min-height:8rem}}";
   var sheet = null;
 
   function placeholder(host) {
