@@ -284,26 +284,37 @@ async fn a_petitions_page_counts_its_signatures_by_hour_day_partner_link_and_mil
     );
     assert!(row_with(&page, "<th scope=\"row\" class=\"num\">25</th>").contains("Not yet"));
 
-    // The embed codes: the plain one and one per partner, as embed.js reads them.
+    // The embed codes: the plain one and one per partner, as embed.js reads
+    // them, each with a link to the petition's page for pages without script.
     let text = unescaped(&page);
-    let tag = |partner: &str| {
+    let tag = |partner: &str, query: &str| {
         format!(
-            "<script src=\"{}/embed.js\" data-petition=\"stop-sharing\"{partner} async></script>",
-            app.base
+            "<script src=\"{base}/embed.js\" data-petition=\"stop-sharing\"{partner} async></script>\n\
+             <noscript><a href=\"{base}/p/stop-sharing{query}\">Sign the petition: Stop using NHS patients’ personal \
+             information for immigration enforcement.</a></noscript>",
+            base = app.base
         )
     };
     assert!(
-        text.contains(&format!(">{}</textarea>", tag(""))),
+        text.contains(&format!(">{}</textarea>", tag("", ""))),
         "the plain code"
     );
     for partner in ["medact", "asylum-matters", "migrants-rights-network"] {
-        let code = tag(&format!(" data-partner=\"{partner}\""));
+        let code = tag(
+            &format!(" data-partner=\"{partner}\""),
+            &format!("?partner={partner}"),
+        );
         assert!(
             text.contains(&format!(">{code}</textarea>")),
             "{partner}'s code"
         );
+        let iframe = format!(
+            "<iframe src=\"{}/embed/stop-sharing?partner={partner}\"",
+            app.base
+        );
+        assert!(text.contains(&iframe), "{partner}'s iframe");
     }
-    assert!(page.contains("data-copy=\"snippet-partner-medact\""));
+    assert!(page.contains("data-copy=\"snippet-medact-script\""));
 
     // The ways to the rest of the dashboard.
     for link in [
