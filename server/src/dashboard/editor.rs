@@ -215,10 +215,14 @@ impl Fields {
             &mut problems,
         );
         let retention_days = number("retention_days", &self.retention_days, "180", &mut problems);
-        let links_to = LINKS_TO
-            .iter()
-            .find(|(value, _)| *value == self.share_links_to.trim())
-            .map(|&(value, _)| links_to_from(value));
+        // Not chosen at all: what a petition file without `links_to` means.
+        let links_to = match self.share_links_to.trim() {
+            "" => Some(LinksTo::default()),
+            chosen => LINKS_TO
+                .iter()
+                .find(|(value, _)| *value == chosen)
+                .map(|&(value, _)| links_to_from(value)),
+        };
         if links_to.is_none() {
             problems.push(Problem {
                 field: "share.links_to",
@@ -277,7 +281,11 @@ impl Fields {
                 .filter(|t| !t.is_empty())
                 .map(str::to_owned),
             retention_days: retention_days.unwrap_or(180),
-            accent_colour: self.accent_colour.trim().to_ascii_lowercase(),
+            // Left empty: the default, as in a petition file.
+            accent_colour: match self.accent_colour.trim() {
+                "" => petition_core::colour::DEFAULT_ACCENT.to_owned(),
+                typed => typed.to_ascii_lowercase(),
+            },
             hero_image: Some(self.hero_image.trim())
                 .filter(|t| !t.is_empty())
                 .map(str::to_owned),
@@ -438,7 +446,7 @@ const GROUPS: &[(&str, &[Spec])] = &[
         Spec { key: "closes_at", label: "Closes at", kind: Kind::Line, hint: "When signing ends, in UTC, like 2027-03-31T23:59:59Z. Leave empty to keep it open." },
     ]),
     ("Look", &[
-        Spec { key: "accent_colour", label: "Accent colour", kind: Kind::Colour, hint: "The colour of the petition's page, link preview, badge and poster, like #0b57a4: dark enough for white text on it." },
+        Spec { key: "accent_colour", label: "Accent colour", kind: Kind::Colour, hint: "The colour of the petition's page, link preview, badge and poster, like #0b57a4: dark enough for white text on it. Leave empty for that blue." },
         Spec { key: "hero_image", label: "Hero image", kind: Kind::FromFile, hint: "A picture at the top of the petition's page." },
         Spec { key: "hero_alt", label: "What the hero image shows", kind: Kind::Line, hint: "For people who can't see it. Leave empty if the picture is decoration only." },
         Spec { key: "logo", label: "Organiser's logo", kind: Kind::FromFile, hint: "On the petition's page and poster." },

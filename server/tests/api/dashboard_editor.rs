@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use petition_core::LinksTo;
 use petition_server::petition_file::PetitionFile;
 use serde_json::{json, Value};
 
@@ -40,6 +41,17 @@ fn form_of(petition: &PetitionFile) -> Vec<(String, String)> {
                 .map(|p| format!("{}: {}", p.slug, p.name))
                 .collect::<Vec<_>>()
                 .join("\r\n"),
+        ),
+        ("accent_colour", petition.accent_colour.clone()),
+        ("hero_alt", petition.hero_alt.clone().unwrap_or_default()),
+        (
+            "share_links_to",
+            match share.as_ref().map(|s| s.links_to) {
+                Some(LinksTo::SigningPage) => "signing-page",
+                Some(LinksTo::Url) => "url",
+                Some(LinksTo::PetitionPage) | None => "petition-page",
+            }
+            .to_owned(),
         ),
         (
             "share_url",
