@@ -21,4 +21,5 @@ mod partners_and_reasons;
 mod petitions;
 mod removal;
 mod retention;
+mod sharing_page;
 mod signing;
