@@ -220,8 +220,9 @@ pub async fn run(
         Command::User(command) => user(&pool, clock, command, out).await,
         Command::Apply { files } => {
             let petitions = files.iter().map(read).collect::<anyhow::Result<Vec<_>>>()?;
-            for petition in &petitions {
+            for (petition, pictures) in &petitions {
                 let existed = store::upsert_petition(&pool, clock, petition).await?;
+                store::keep_pictures(&pool, clock, &petition.slug, pictures).await?;
                 writeln!(
                     out,
                     "{} petition {:?}",
@@ -411,11 +412,17 @@ async fn user(
     Ok(())
 }
 
-fn read(file: &PathBuf) -> anyhow::Result<PetitionFile> {
+/// A petition file and the pictures it names (read from beside it, sized),
+/// checked.
+fn read(file: &PathBuf) -> anyhow::Result<(PetitionFile, Vec<crate::pictures::Picture>)> {
     let text = std::fs::read_to_string(file)
         .with_context(|| format!("could not read {}", file.display()))?;
-    PetitionFile::parse(&text)
-        .with_context(|| format!("{} is not a valid petition file", file.display()))
+    let petition = PetitionFile::parse(&text)
+        .with_context(|| format!("{} is not a valid petition file", file.display()))?;
+    let dir = file.parent().unwrap_or(std::path::Path::new("."));
+    let pictures = crate::pictures::read_all(dir, &petition)
+        .with_context(|| format!("{} names a picture that can't be used", file.display()))?;
+    Ok((petition, pictures))
 }
 
 fn named(error: StoreError, slug: &str) -> anyhow::Error {

@@ -20,12 +20,17 @@ use askama::Template;
 
 use crate::http::AppState;
 
-/// `/` (or `/demo/`): the list of pages, and the snippet to copy.
+/// `/` (or `/demo/`): the list of pages, and the snippets to copy.
 #[derive(Template)]
 #[template(path = "demo/index.html")]
 struct Index<'a> {
     server: &'a str,
+    /// The demo petition's script tag, iframe and link.
+    snippets: Vec<crate::sharing::snippets::Snippet>,
 }
+
+/// The petition the demo pages embed.
+const DEMO_SLUG: &str = "stop-sharing";
 
 /// A Medact-style article with the petition in it.
 #[derive(Template)]
@@ -128,10 +133,15 @@ impl Policy {
 }
 
 /// The demo page called `file`, embedding the server at `server` (the clinic
-/// page under the policy named `policy`); `None` when there is no such page.
-fn render(file: &str, server: &str, policy: Option<&str>) -> Option<askama::Result<String>> {
+/// page under the policy named `policy`; the index's snippets name the
+/// petition `title`); `None` when there is no such page.
+fn render(file: &str, server: &str, policy: Option<&str>, title: &str) -> Option<askama::Result<String>> {
     Some(match file {
-        "index.html" => Index { server }.render(),
+        "index.html" => Index {
+            server,
+            snippets: crate::sharing::snippets::snippets(server, DEMO_SLUG, title, None),
+        }
+        .render(),
         "medact.html" => Medact { server }.render(),
         "asylum-matters.html" => AsylumMatters { server }.render(),
         "blog.html" => Blog { server }.render(),
@@ -223,7 +233,11 @@ async fn page(state: &AppState, server_origin: &str, file: &str, query: DemoQuer
         )
             .into_response();
     }
-    if let Some(html) = render(file, server_origin, policy) {
+    // The snippets name the demo petition by its title, as saved.
+    let title = crate::store::editable(&state.db, DEMO_SLUG)
+        .await
+        .map_or_else(|_| "#StopSharing".to_owned(), |e| e.definition.title);
+    if let Some(html) = render(file, server_origin, policy, &title) {
         return match html {
             Ok(html) => (
                 [

@@ -19,6 +19,7 @@ mod live;
 pub mod mail;
 pub mod metrics;
 pub mod petition_file;
+pub mod pictures;
 pub mod retention;
 mod sharing;
 pub mod store;
@@ -196,6 +197,9 @@ async fn load(
     let loaded = store::load_petition_file(db, clock, &file.petition, &file.digest)
         .await
         .with_context(|| format!("could not save petition {slug:?}"))?;
+    store::keep_pictures(db, clock, slug, &file.pictures)
+        .await
+        .with_context(|| format!("could not save the pictures of petition {slug:?}"))?;
     match loaded {
         store::FileLoad::KeptNewer {
             revision,

@@ -72,6 +72,9 @@ pub struct PetitionFile {
     /// A picture at the top of the petition's page: a PNG, JPEG or WebP file
     /// beside the petition file, named here.
     pub hero_image: Option<String>,
+    /// What the hero image shows, for people who can't see it. Without it
+    /// the picture is taken as decoration, and screen readers skip it.
+    pub hero_alt: Option<String>,
     /// The organiser's logo on the petition's page and poster: a PNG, JPEG
     /// or WebP file beside the petition file, named here.
     pub logo: Option<String>,
@@ -161,6 +164,7 @@ impl PetitionFile {
             retention_days,
             accent_colour,
             hero_image,
+            hero_alt,
             logo,
         } = self;
         [
@@ -194,6 +198,7 @@ impl PetitionFile {
             ("retention_days", *retention_days != other.retention_days),
             ("accent_colour", *accent_colour != other.accent_colour),
             ("hero_image", *hero_image != other.hero_image),
+            ("hero_alt", *hero_alt != other.hero_alt),
             ("logo", *logo != other.logo),
         ]
         .into_iter()
@@ -303,6 +308,12 @@ impl PetitionFile {
                 );
             }
         }
+        if self.hero_alt.is_some() && self.hero_image.is_none() {
+            problem(
+                "hero_alt",
+                "hero_alt describes the hero image: name the picture in hero_image too".into(),
+            );
+        }
         // Every address in the file becomes a link on partners' pages; share
         // links carry `share.url` only when they point there.
         let share_url = self
@@ -409,6 +420,8 @@ pub struct LoadedFile {
     pub petition: PetitionFile,
     /// SHA-256 of its text (hex): whether it changed since it was last loaded.
     pub digest: String,
+    /// The pictures it names, read from beside it, sized and encoded.
+    pub pictures: Vec<crate::pictures::Picture>,
 }
 
 /// SHA-256 of a petition file's text, in hex.
@@ -438,10 +451,13 @@ pub fn load_dir(dir: &Path) -> anyhow::Result<Vec<LoadedFile>> {
                 petition.slug
             );
         }
+        let pictures = crate::pictures::read_all(path.parent().unwrap_or(dir), &petition)
+            .with_context(|| format!("{} names a picture that can't be used", path.display()))?;
         files.push(LoadedFile {
             digest: digest(&text),
             path,
             petition,
+            pictures,
         });
     }
     Ok(files)

@@ -114,8 +114,9 @@ pub fn start(root: &Path, name: &str, with_demo: bool) -> anyhow::Result<Running
         std::fs::remove_dir_all(&dir)?;
     }
     std::fs::create_dir_all(&dir)?;
-    // The demo petitions, and the tests' own (tests/petitions/): a petition
-    // a test needs in a known state is one no other test signs.
+    // The demo petitions, and the tests' own (tests/petitions/), with the
+    // pictures they name: a petition a test needs in a known state is one no
+    // other test signs.
     let petitions = dir.join("petitions");
     std::fs::create_dir_all(&petitions)?;
     for folder in ["petitions", "tests/petitions"] {
@@ -123,7 +124,12 @@ pub fn start(root: &Path, name: &str, with_demo: bool) -> anyhow::Result<Running
             std::fs::read_dir(root.join(folder)).with_context(|| format!("reading {folder}"))?
         {
             let path = entry?.path();
-            if path.extension().is_some_and(|ext| ext == "toml") {
+            // Petition files, and the pictures they name beside them.
+            let copied = ["toml", "png", "jpg", "jpeg", "webp"];
+            if path
+                .extension()
+                .is_some_and(|ext| copied.iter().any(|kind| ext == *kind))
+            {
                 std::fs::copy(&path, petitions.join(path.file_name().expect("a file")))?;
             }
         }

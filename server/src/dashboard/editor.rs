@@ -35,7 +35,7 @@ use axum::{
     routing::{get, post},
     Form, Json, Router,
 };
-use petition_core::{ApiError, Challenge, NextAction, Share};
+use petition_core::{ApiError, Challenge, LinksTo, NextAction, Share};
 use serde::Deserialize;
 
 use super::{
@@ -114,6 +114,13 @@ struct Fields {
     confirm_by_email: Option<String>,
     closes_at: String,
     partners: String,
+    accent_colour: String,
+    /// Shown only: pictures come from the petition's file (see [`Fields::keep_pictures`]).
+    hero_image: String,
+    hero_alt: String,
+    /// Shown only, like `hero_image`.
+    logo: String,
+    share_links_to: String,
     share_url: String,
     share_text: String,
     share_hashtag: String,
@@ -134,6 +141,8 @@ impl Fields {
         Fields {
             show_count_from: "10".into(),
             retention_days: "180".into(),
+            accent_colour: petition_core::colour::DEFAULT_ACCENT.into(),
+            share_links_to: links_to_value(LinksTo::PetitionPage).into(),
             erasure_keeps_count: Some("on".into()),
             ..Fields::default()
         }
@@ -171,6 +180,14 @@ impl Fields {
                 .map(|p| format!("{}: {}", p.slug, p.name))
                 .collect::<Vec<_>>()
                 .join("\n"),
+            accent_colour: petition.accent_colour.clone(),
+            hero_image: petition.hero_image.clone().unwrap_or_default(),
+            hero_alt: petition.hero_alt.clone().unwrap_or_default(),
+            logo: petition.logo.clone().unwrap_or_default(),
+            share_links_to: links_to_value(
+                share.as_ref().map_or(LinksTo::PetitionPage, |s| s.links_to),
+            )
+            .into(),
             share_url: share.as_ref().map(|s| s.url.clone()).unwrap_or_default(),
             share_text: share.as_ref().map(|s| s.text.clone()).unwrap_or_default(),
             share_hashtag: share.map(|s| s.hashtag).unwrap_or_default(),
@@ -198,17 +215,29 @@ impl Fields {
             &mut problems,
         );
         let retention_days = number("retention_days", &self.retention_days, "180", &mut problems);
+        // Not chosen at all: what a petition file without `links_to` means.
+        let links_to = match self.share_links_to.trim() {
+            "" => Some(LinksTo::default()),
+            chosen => LINKS_TO
+                .iter()
+                .find(|(value, _)| *value == chosen)
+                .map(|&(value, _)| links_to_from(value)),
+        };
+        if links_to.is_none() {
+            problems.push(Problem {
+                field: "share.links_to",
+                message: "share.links_to must say where share links point: choose one of the three"
+                    .into(),
+            });
+        }
         let share = [&self.share_url, &self.share_text, &self.share_hashtag]
             .iter()
             .any(|f| !f.trim().is_empty())
-            .then(|| {
-                Share {
-                    // The editor's own field for it comes with issue 13's page work.
-                    links_to: petition_core::LinksTo::Url,
-                    url: self.share_url.trim().to_owned(),
-                    text: self.share_text.trim().to_owned(),
-                    hashtag: self.share_hashtag.trim().trim_start_matches('#').to_owned(),
-                }
+            .then(|| Share {
+                links_to: links_to.unwrap_or_default(),
+                url: self.share_url.trim().to_owned(),
+                text: self.share_text.trim().to_owned(),
+                hashtag: self.share_hashtag.trim().trim_start_matches('#').to_owned(),
             });
         let next_action = [
             &self.next_action_title,
@@ -252,9 +281,20 @@ impl Fields {
                 .filter(|t| !t.is_empty())
                 .map(str::to_owned),
             retention_days: retention_days.unwrap_or(180),
-            accent_colour: petition_core::colour::DEFAULT_ACCENT.to_owned(),
-            hero_image: None,
-            logo: None,
+            // Left empty: the default, as in a petition file.
+            accent_colour: match self.accent_colour.trim() {
+                "" => petition_core::colour::DEFAULT_ACCENT.to_owned(),
+                typed => typed.to_ascii_lowercase(),
+            },
+            hero_image: Some(self.hero_image.trim())
+                .filter(|t| !t.is_empty())
+                .map(str::to_owned),
+            hero_alt: Some(self.hero_alt.trim())
+                .filter(|t| !t.is_empty())
+                .map(str::to_owned),
+            logo: Some(self.logo.trim())
+                .filter(|t| !t.is_empty())
+                .map(str::to_owned),
         };
         let unreadable: Vec<&str> = problems.iter().map(|p: &Problem| p.field).collect();
         problems.extend(
@@ -270,6 +310,42 @@ impl Fields {
         });
         (petition, problems)
     }
+}
+
+impl Fields {
+    /// The pictures `current` names in place of whatever the form sent: the
+    /// form shows them and can't change them (they are files beside the
+    /// petition file, read when it is loaded).
+    fn keep_pictures(&mut self, current: Option<&PetitionFile>) {
+        let name =
+            |value: Option<&Option<String>>| value.and_then(Clone::clone).unwrap_or_default();
+        self.hero_image = name(current.map(|c| &c.hero_image));
+        self.logo = name(current.map(|c| &c.logo));
+    }
+}
+
+/// The choices of where share links point: the form's value and its words.
+const LINKS_TO: &[(&str, &str)] = &[
+    ("signing-page", "The page where the person signed"),
+    ("petition-page", "The petition's own page"),
+    ("url", "The address below"),
+];
+
+/// `links_to` as the form (and a petition file) writes it.
+fn links_to_value(links_to: LinksTo) -> &'static str {
+    match links_to {
+        LinksTo::SigningPage => "signing-page",
+        LinksTo::PetitionPage => "petition-page",
+        LinksTo::Url => "url",
+    }
+}
+
+/// The `links_to` a value of [`LINKS_TO`] stands for.
+fn links_to_from(value: &str) -> LinksTo {
+    [LinksTo::SigningPage, LinksTo::PetitionPage, LinksTo::Url]
+        .into_iter()
+        .find(|l| links_to_value(*l) == value)
+        .unwrap_or_default()
 }
 
 /// A textarea's text with the browser's CRLF line ends made `\n`, as a file has them.
@@ -330,6 +406,12 @@ enum Kind {
     Text(u8),
     /// Yes or no.
     Check,
+    /// A `#rrggbb` colour, shown beside it.
+    Colour,
+    /// One of these (value, words).
+    Choice(&'static [(&'static str, &'static str)]),
+    /// A picture's file name: shown, not changed here.
+    FromFile,
 }
 
 /// One field of the form: how it is asked for.
@@ -363,11 +445,18 @@ const GROUPS: &[(&str, &[Spec])] = &[
         Spec { key: "confirm_by_email", label: "Count a signature only once its signer follows a link mailed to them", kind: Kind::Check, hint: "The thank-you then says “Check your inbox”." },
         Spec { key: "closes_at", label: "Closes at", kind: Kind::Line, hint: "When signing ends, in UTC, like 2027-03-31T23:59:59Z. Leave empty to keep it open." },
     ]),
+    ("Look", &[
+        Spec { key: "accent_colour", label: "Accent colour", kind: Kind::Colour, hint: "The colour of the petition's page, link preview, badge and poster, like #0b57a4: dark enough for white text on it. Leave empty for that blue." },
+        Spec { key: "hero_image", label: "Hero image", kind: Kind::FromFile, hint: "A picture at the top of the petition's page." },
+        Spec { key: "hero_alt", label: "What the hero image shows", kind: Kind::Line, hint: "For people who can't see it. Leave empty if the picture is decoration only." },
+        Spec { key: "logo", label: "Organiser's logo", kind: Kind::FromFile, hint: "On the petition's page and poster." },
+    ]),
     ("Partners", &[
         Spec { key: "partners", label: "Partners", kind: Kind::Text(4), hint: "One per line: the slug partners put in data-partner, a colon, then the name people read, like medact: Medact." },
     ]),
     ("After signing", &[
-        Spec { key: "share.url", label: "Address to share", kind: Kind::Line, hint: "Where the petition can be signed, starting with https://. Leave the three share fields empty to offer no sharing." },
+        Spec { key: "share.links_to", label: "Share links point to", kind: Kind::Choice(LINKS_TO), hint: "The page where the person signed keeps a partner's signatures on its own pages; the petition's own page works everywhere. Either way links carry ?source= so you can see what sharing brought." },
+        Spec { key: "share.url", label: "Address to share", kind: Kind::Line, hint: "Only when share links point to the address below: a page of yours where the petition can be signed, starting with https://. Leave the address, message and hashtag empty to offer no sharing." },
         Spec { key: "share.text", label: "Message to share", kind: Kind::Text(2), hint: "Like “I've signed the petition to …”." },
         Spec { key: "share.hashtag", label: "Hashtag", kind: Kind::Line, hint: "Without the #." },
         Spec { key: "next_action.title", label: "Next step: the link's words", kind: Kind::Line, hint: "Like “Download the Safe Surgeries toolkit”. Leave the three next-step fields empty to offer none." },
@@ -397,15 +486,30 @@ struct Control {
     key: &'static str,
     label: &'static str,
     hint: &'static str,
-    /// `line`, `number`, `text`, `check` or `fixed` (the slug, once saved).
+    /// `line`, `number`, `text`, `check`, `colour`, `choice`, `file` or
+    /// `fixed` (the slug, once saved).
     kind: &'static str,
     rows: u8,
+    /// A `choice`'s options.
+    options: Vec<Choice>,
     value: String,
     checked: bool,
     errors: Vec<String>,
 }
 
+/// One option of a `choice`.
+struct Choice {
+    value: &'static str,
+    words: &'static str,
+    checked: bool,
+}
+
 impl Control {
+    /// A `colour`'s value, if it is one to show beside it.
+    fn swatch(&self) -> Option<&str> {
+        petition_core::colour::parse(&self.value).map(|_| self.value.as_str())
+    }
+
     /// The ids of what describes the field (its hint, its errors).
     fn described_by(&self) -> String {
         let mut ids = Vec::new();
@@ -445,6 +549,11 @@ impl Fields {
             "confirm_by_email" => check(&self.confirm_by_email),
             "closes_at" => (self.closes_at.clone(), false),
             "partners" => (self.partners.clone(), false),
+            "accent_colour" => (self.accent_colour.clone(), false),
+            "hero_image" => (self.hero_image.clone(), false),
+            "hero_alt" => (self.hero_alt.clone(), false),
+            "logo" => (self.logo.clone(), false),
+            "share.links_to" => (self.share_links_to.clone(), false),
             "share.url" => (self.share_url.clone(), false),
             "share.text" => (self.share_text.clone(), false),
             "share.hashtag" => (self.share_hashtag.clone(), false),
@@ -474,6 +583,20 @@ impl Fields {
                             Kind::Number => ("number", 0),
                             Kind::Text(rows) => ("text", rows),
                             Kind::Check => ("check", 0),
+                            Kind::Colour => ("colour", 0),
+                            Kind::Choice(_) => ("choice", 0),
+                            Kind::FromFile => ("file", 0),
+                        };
+                        let options = match spec.kind {
+                            Kind::Choice(options) => options
+                                .iter()
+                                .map(|&(option, words)| Choice {
+                                    value: option,
+                                    words,
+                                    checked: option == value.trim(),
+                                })
+                                .collect(),
+                            _ => Vec::new(),
                         };
                         Control {
                             name: form_name(spec.key),
@@ -482,6 +605,7 @@ impl Fields {
                             hint: spec.hint,
                             kind,
                             rows,
+                            options,
                             value,
                             checked,
                             errors: problems
@@ -596,8 +720,10 @@ async fn new_form(Organiser(session): Organiser) -> Response {
 async fn create(
     State(state): State<AppState>,
     Organiser(session): Organiser,
-    Form(fields): Form<Fields>,
+    Form(mut fields): Form<Fields>,
 ) -> Response {
+    // A new petition has no file, so no pictures.
+    fields.keep_pictures(None);
     let (petition, mut problems) = fields.petition();
     if problems.is_empty() {
         match store::create_petition(&state.db, &state.clock, &petition, &session.account.name)
@@ -695,6 +821,7 @@ async fn save(
         Err(error) => return missing_or_failed(&session, &slug, error),
     };
     let loaded_at: i64 = fields.revision.trim().parse().unwrap_or(0);
+    fields.keep_pictures(Some(&editable.definition));
     let (petition, problems) = fields.petition();
     let mut page = Editor::new(&session, Some(&slug), &fields, &problems);
     page.revision = loaded_at;
@@ -963,7 +1090,7 @@ async fn download(
 async fn update_preview(
     State(state): State<AppState>,
     Organiser(session): Organiser,
-    Json(fields): Json<Fields>,
+    Json(mut fields): Json<Fields>,
 ) -> Response {
     if fields.token.len() != 64 || !fields.token.bytes().all(|b| b.is_ascii_hexdigit()) {
         return (
@@ -972,6 +1099,12 @@ async fn update_preview(
         )
             .into_response();
     }
+    let saved = match store::editable(&state.db, fields.slug.trim()).await {
+        Ok(editable) => Some(editable.definition),
+        Err(StoreError::NotFound) => None,
+        Err(error) => return failed(error),
+    };
+    fields.keep_pictures(saved.as_ref());
     let (petition, problems) = fields.petition();
     if !problems.is_empty() {
         return (

@@ -26,6 +26,7 @@ use super::{
 };
 use crate::{
     http::AppState,
+    sharing::snippets::Snippet,
     store::{self, Bucket, PetitionFigures, PetitionHead, StoreError},
 };
 
@@ -42,7 +43,7 @@ struct Page {
     nav: Option<Nav>,
     view: View,
     /// Embed codes to copy: the account's own, or every one for an organiser.
-    snippets: Vec<Snippet>,
+    snippets: Vec<SnippetGroup>,
 }
 
 /// The part of the page that changes as people sign, on its own.
@@ -253,39 +254,36 @@ impl View {
     }
 }
 
-/// An embed code to copy.
-struct Snippet {
-    /// For the ids of its field and button.
-    id: String,
-    /// What it is for, e.g. "Medact's pages".
+/// The embed codes for one set of pages: the campaign's own, or a partner's.
+struct SnippetGroup {
+    /// Whose pages, e.g. "Medact’s pages (signatures counted as theirs)".
     label: String,
-    code: String,
+    /// The script tag, the iframe and the link (see [`crate::sharing::snippets`]).
+    snippets: Vec<Snippet>,
 }
 
 /// The embed codes `partner`'s account may copy: its own only; an
-/// organiser gets the plain one and one per partner. The tag is the one
-/// `www/embed.js` reads (`data-petition`, `data-partner`).
-fn snippets(public_url: &str, head: &PetitionHead, partner: Option<&str>) -> Vec<Snippet> {
-    let base = public_url.trim_end_matches('/');
-    let slug = &head.definition.slug;
-    let plain = Snippet {
-        id: "plain".to_owned(),
-        label: "Your own pages (no partner)".to_owned(),
-        code: format!(r#"<script src="{base}/embed.js" data-petition="{slug}" async></script>"#),
+/// organiser gets the campaign's own and each partner's.
+fn snippets(public_url: &str, head: &PetitionHead, partner: Option<&str>) -> Vec<SnippetGroup> {
+    let definition = &head.definition;
+    let codes = |of: Option<&str>| {
+        crate::sharing::snippets::snippets(public_url, &definition.slug, &definition.title, of)
     };
-    let partners = head.definition.partners.iter().filter(|p| partner.is_none_or(|mine| p.slug == mine)).map(|p| {
-        Snippet {
-            id: format!("partner-{}", p.slug),
+    let own = SnippetGroup {
+        label: "Your own pages (no partner)".to_owned(),
+        snippets: codes(None),
+    };
+    let partners = definition
+        .partners
+        .iter()
+        .filter(|p| partner.is_none_or(|mine| p.slug == mine))
+        .map(|p| SnippetGroup {
             label: format!("{}’s pages (signatures counted as theirs)", p.name),
-            code: format!(
-                r#"<script src="{base}/embed.js" data-petition="{slug}" data-partner="{}" async></script>"#,
-                p.slug
-            ),
-        }
-    });
+            snippets: codes(Some(&p.slug)),
+        });
     partner
         .is_none()
-        .then_some(plain)
+        .then_some(own)
         .into_iter()
         .chain(partners)
         .collect()

@@ -8,6 +8,7 @@ mod embed;
 mod images;
 mod oembed;
 mod page;
+pub(crate) mod snippets;
 
 use axum::Router;
 

@@ -20,6 +20,7 @@
 
 mod accounts;
 mod dashboard;
+mod images;
 mod organiser;
 mod outbox;
 mod paper;
@@ -35,6 +36,7 @@ use std::fmt;
 
 pub use accounts::*;
 pub use dashboard::*;
+pub use images::*;
 pub use organiser::*;
 pub use outbox::*;
 pub use paper::*;

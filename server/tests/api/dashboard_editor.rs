@@ -4,13 +4,14 @@
 
 use std::time::Duration;
 
+use petition_core::LinksTo;
 use petition_server::petition_file::PetitionFile;
 use serde_json::{json, Value};
 
 use crate::{helpers::*, live::Events};
 
 /// A petition's fields as the editor's form posts them.
-fn form_of(petition: &PetitionFile) -> Vec<(String, String)> {
+pub(crate) fn form_of(petition: &PetitionFile) -> Vec<(String, String)> {
     let numbers = |list: &[u64]| {
         list.iter()
             .map(u64::to_string)
@@ -40,6 +41,17 @@ fn form_of(petition: &PetitionFile) -> Vec<(String, String)> {
                 .map(|p| format!("{}: {}", p.slug, p.name))
                 .collect::<Vec<_>>()
                 .join("\r\n"),
+        ),
+        ("accent_colour", petition.accent_colour.clone()),
+        ("hero_alt", petition.hero_alt.clone().unwrap_or_default()),
+        (
+            "share_links_to",
+            match share.as_ref().map(|s| s.links_to) {
+                Some(LinksTo::SigningPage) => "signing-page",
+                Some(LinksTo::Url) => "url",
+                Some(LinksTo::PetitionPage) | None => "petition-page",
+            }
+            .to_owned(),
         ),
         (
             "share_url",
@@ -77,12 +89,12 @@ fn form_of(petition: &PetitionFile) -> Vec<(String, String)> {
     fields.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
 }
 
-fn set(fields: &mut Vec<(String, String)>, name: &str, value: &str) {
+pub(crate) fn set(fields: &mut Vec<(String, String)>, name: &str, value: &str) {
     fields.retain(|(k, _)| k != name);
     fields.push((name.to_owned(), value.to_owned()));
 }
 
-fn pairs(fields: &[(String, String)]) -> Vec<(&str, &str)> {
+pub(crate) fn pairs(fields: &[(String, String)]) -> Vec<(&str, &str)> {
     fields
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))
@@ -108,7 +120,7 @@ fn escaped(text: &str) -> String {
 }
 
 /// The petition's definition as stored.
-async fn stored(app: &TestApp, slug: &str) -> PetitionFile {
+pub(crate) async fn stored(app: &TestApp, slug: &str) -> PetitionFile {
     let definition: String = sqlx::query_scalar("SELECT definition FROM petitions WHERE slug = $1")
         .bind(slug)
         .fetch_one(&app.db().await)
@@ -118,7 +130,7 @@ async fn stored(app: &TestApp, slug: &str) -> PetitionFile {
 }
 
 /// The revision number a form page carries.
-fn revision_in(page: &str) -> String {
+pub(crate) fn revision_in(page: &str) -> String {
     let at = page
         .find("name=\"revision\" value=\"")
         .expect("the form carries its revision")

@@ -194,8 +194,9 @@ async fn a_petitions_page_counts_its_signatures_by_hour_day_partner_link_and_mil
             && hours.contains("aria-labelledby=\"chart-hours-title chart-hours-desc\"")
     );
     assert_eq!(hours.matches("<rect").count(), 168, "a bar per hour");
+    // (An embed code may carry one, escaped as text in its field.)
     assert!(
-        !page.contains("style="),
+        !page.contains(" style=\""),
         "no inline style: the policy forbids it"
     );
     for (at, count) in &made {
@@ -284,26 +285,37 @@ async fn a_petitions_page_counts_its_signatures_by_hour_day_partner_link_and_mil
     );
     assert!(row_with(&page, "<th scope=\"row\" class=\"num\">25</th>").contains("Not yet"));
 
-    // The embed codes: the plain one and one per partner, as embed.js reads them.
+    // The embed codes: the plain one and one per partner, as embed.js reads
+    // them, each with a link to the petition's page for pages without script.
     let text = unescaped(&page);
-    let tag = |partner: &str| {
+    let tag = |partner: &str, query: &str| {
         format!(
-            "<script src=\"{}/embed.js\" data-petition=\"stop-sharing\"{partner} async></script>",
-            app.base
+            "<script src=\"{base}/embed.js\" data-petition=\"stop-sharing\"{partner} async></script>\n\
+             <noscript><a href=\"{base}/p/stop-sharing{query}\">Sign the petition: Stop using NHS patients’ personal \
+             information for immigration enforcement.</a></noscript>",
+            base = app.base
         )
     };
     assert!(
-        text.contains(&format!(">{}</textarea>", tag(""))),
+        text.contains(&format!(">{}</textarea>", tag("", ""))),
         "the plain code"
     );
     for partner in ["medact", "asylum-matters", "migrants-rights-network"] {
-        let code = tag(&format!(" data-partner=\"{partner}\""));
+        let code = tag(
+            &format!(" data-partner=\"{partner}\""),
+            &format!("?partner={partner}"),
+        );
         assert!(
             text.contains(&format!(">{code}</textarea>")),
             "{partner}'s code"
         );
+        let iframe = format!(
+            "<iframe src=\"{}/embed/stop-sharing?partner={partner}\"",
+            app.base
+        );
+        assert!(text.contains(&iframe), "{partner}'s iframe");
     }
-    assert!(page.contains("data-copy=\"snippet-partner-medact\""));
+    assert!(page.contains("data-copy=\"snippet-medact-script\""));
 
     // The ways to the rest of the dashboard.
     for link in [
@@ -377,10 +389,10 @@ async fn a_partner_sees_only_its_own_figures_on_the_petitions_that_list_it() {
     // Its own code and its own signers; nothing only organisers may do.
     let text = unescaped(&page);
     assert!(text.contains(
-        "data-petition=\"stop-sharing\" data-partner=\"medact\" async></script></textarea>"
+        "data-petition=\"stop-sharing\" data-partner=\"medact\" async></script>\n<noscript>"
     ));
     assert!(
-        !text.contains("data-petition=\"stop-sharing\" async></script></textarea>"),
+        !text.contains("data-petition=\"stop-sharing\" async></script>"),
         "not the plain code"
     );
     assert!(page.contains("href=\"/admin/petitions/stop-sharing/export.csv?partner=medact\""));

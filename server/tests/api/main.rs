@@ -23,4 +23,5 @@ mod removal;
 mod retention;
 mod sharing_images;
 mod sharing_oembed;
+mod sharing_page;
 mod signing;
