@@ -26,9 +26,7 @@ impl Api {
     /// The API of petition `slug` on the server at `origin`.
     pub fn new(origin: &str, slug: &str) -> Api {
         let slug = String::from(js_sys::encode_uri_component(slug));
-        Api {
-            base: format!("{}/api/petitions/{slug}", origin.trim_end_matches('/')),
-        }
+        Api { base: format!("{}/api/petitions/{slug}", origin.trim_end_matches('/')) }
     }
 
     /// The petition; `prefetched` is the loader's `fetch` of the same URL,
@@ -45,17 +43,9 @@ impl Api {
 
     /// Signs the petition.
     pub async fn sign(&self, request: &SignatureRequest) -> Result<SignatureReceipt> {
-        let body =
-            serde_wasm_bindgen::to_value(request).map_err(|_| Error::Dom("serialise".into()))?;
+        let body = serde_wasm_bindgen::to_value(request).map_err(|_| Error::Dom("serialise".into()))?;
         let body = js_sys::JSON::stringify(&body)?;
-        read(
-            send(
-                &format!("{}/signatures", self.base),
-                Some(&String::from(body)),
-            )
-            .await?,
-        )
-        .await
+        read(send(&format!("{}/signatures", self.base), Some(&String::from(body))).await?).await
     }
 }
 
@@ -88,13 +78,9 @@ async fn send(url: &str, json: Option<&str>) -> Result<Response> {
 /// Awaits a `fetch` promise, telling a timeout from an unreachable server.
 async fn settle(promise: Promise) -> Result<Response> {
     match JsFuture::from(promise).await {
-        Ok(response) => response
-            .dyn_into::<Response>()
-            .map_err(|_| Error::Malformed),
+        Ok(response) => response.dyn_into::<Response>().map_err(|_| Error::Malformed),
         Err(error) => {
-            let name = Reflect::get(&error, &"name".into())
-                .ok()
-                .and_then(|n| n.as_string());
+            let name = Reflect::get(&error, &"name".into()).ok().and_then(|n| n.as_string());
             Err(match name.as_deref() {
                 Some("TimeoutError" | "AbortError") => Error::Timeout,
                 _ => Error::Unreachable,

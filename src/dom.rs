@@ -103,8 +103,7 @@ pub fn focus(element: &Element) {
 pub async fn sleep(ms: u32) {
     let promise = js_sys::Promise::new(&mut |resolve, _reject| {
         if let Some(window) = web_sys::window() {
-            let _ =
-                window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms as i32);
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms as i32);
         }
     });
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;

@@ -37,14 +37,8 @@ impl From<JsValue> for Error {
     fn from(value: JsValue) -> Error {
         // The exception's own message; not `{:?}`, whose escaping machinery
         // would cost every visitor kilobytes.
-        let message = value
-            .dyn_ref::<js_sys::Error>()
-            .map(|e| String::from(e.message()));
-        Error::Dom(
-            message
-                .or_else(|| value.as_string())
-                .unwrap_or_else(|| "a browser call failed".into()),
-        )
+        let message = value.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message()));
+        Error::Dom(message.or_else(|| value.as_string()).unwrap_or_else(|| "a browser call failed".into()))
     }
 }
 

@@ -4,8 +4,8 @@
 //! message beside each field tied to it with `aria-describedby`. Nothing typed
 //! is ever cleared here.
 
-use petition_core::{Field, Profession};
 use petition_core::{FieldError, SignatureRequest};
+use petition_core::{Field, Profession};
 use web_sys::{Document, Element, HtmlInputElement, ShadowRoot};
 
 use crate::dom::{attributes, by_id, element, focus, show, value};
@@ -14,10 +14,7 @@ use crate::error::Result;
 /// How a field is typed into.
 enum Control {
     /// `<input type=…>` with its `autocomplete` token.
-    Input {
-        kind: &'static str,
-        autocomplete: &'static str,
-    },
+    Input { kind: &'static str, autocomplete: &'static str },
     /// `<select>` of the profession answers.
     Select,
     /// `<textarea>`.
@@ -26,22 +23,10 @@ enum Control {
 
 fn control(field: Field) -> Control {
     match field {
-        Field::FirstName => Control::Input {
-            kind: "text",
-            autocomplete: "given-name",
-        },
-        Field::LastName => Control::Input {
-            kind: "text",
-            autocomplete: "family-name",
-        },
-        Field::Email => Control::Input {
-            kind: "email",
-            autocomplete: "email",
-        },
-        Field::Postcode => Control::Input {
-            kind: "text",
-            autocomplete: "postal-code",
-        },
+        Field::FirstName => Control::Input { kind: "text", autocomplete: "given-name" },
+        Field::LastName => Control::Input { kind: "text", autocomplete: "family-name" },
+        Field::Email => Control::Input { kind: "email", autocomplete: "email" },
+        Field::Postcode => Control::Input { kind: "text", autocomplete: "postal-code" },
         Field::Profession => Control::Select,
         Field::Reason => Control::TextArea,
     }
@@ -70,12 +55,7 @@ pub fn build(root: &ShadowRoot, document: &Document, ask_profession: bool) -> Re
             continue;
         }
         let wide = matches!(field, Field::Email | Field::Profession | Field::Reason);
-        let group = element(
-            document,
-            "div",
-            if wide { "pw-field pw-wide" } else { "pw-field" },
-            "",
-        )?;
+        let group = element(document, "div", if wide { "pw-field pw-wide" } else { "pw-field" }, "")?;
         let id = id(field);
         let label = element(document, "label", "", field.label())?;
         label.set_attribute("for", &id)?;
@@ -97,16 +77,10 @@ pub fn build(root: &ShadowRoot, document: &Document, ask_profession: bool) -> Re
                 let input = element(document, "input", "", "")?;
                 attributes(&input, &[("type", kind), ("autocomplete", autocomplete)])?;
                 if field == Field::Email {
-                    attributes(
-                        &input,
-                        &[("spellcheck", "false"), ("autocapitalize", "off")],
-                    )?;
+                    attributes(&input, &[("spellcheck", "false"), ("autocapitalize", "off")])?;
                 }
                 if field == Field::Postcode {
-                    attributes(
-                        &input,
-                        &[("autocapitalize", "characters"), ("spellcheck", "false")],
-                    )?;
+                    attributes(&input, &[("autocapitalize", "characters"), ("spellcheck", "false")])?;
                 }
                 input
             }
@@ -136,23 +110,13 @@ pub fn build(root: &ShadowRoot, document: &Document, ask_profession: bool) -> Re
         if field == Field::Email {
             // "Did you mean …?", filled in by show_suggestion; never an error.
             let suggestion = element(document, "p", "pw-suggestion", "")?;
-            attributes(
-                &suggestion,
-                &[("id", "pw-email-suggestion"), ("role", "status")],
-            )?;
+            attributes(&suggestion, &[("id", "pw-email-suggestion"), ("role", "status")])?;
             group.append_child(&suggestion)?;
         }
         if field == Field::Postcode {
             let row = element(document, "div", "pw-inline-check", "")?;
             let check = element(document, "input", "", "")?;
-            attributes(
-                &check,
-                &[
-                    ("type", "checkbox"),
-                    ("id", "pw-outside_uk"),
-                    ("name", "outside_uk"),
-                ],
-            )?;
+            attributes(&check, &[("type", "checkbox"), ("id", "pw-outside_uk"), ("name", "outside_uk")])?;
             let label = element(document, "label", "", "I live outside the UK")?;
             label.set_attribute("for", "pw-outside_uk")?;
             row.append_child(&check)?;
@@ -166,16 +130,8 @@ pub fn build(root: &ShadowRoot, document: &Document, ask_profession: bool) -> Re
 
 /// What the person has typed, as the API wants it.
 pub fn read(root: &ShadowRoot) -> SignatureRequest {
-    let text = |field: Field| {
-        root.get_element_by_id(&id(field))
-            .map(|e| value(&e))
-            .unwrap_or_default()
-    };
-    let ticked = |id: &str| {
-        by_id::<HtmlInputElement>(root, id)
-            .map(|c| c.checked())
-            .unwrap_or(false)
-    };
+    let text = |field: Field| root.get_element_by_id(&id(field)).map(|e| value(&e)).unwrap_or_default();
+    let ticked = |id: &str| by_id::<HtmlInputElement>(root, id).map(|c| c.checked()).unwrap_or(false);
     SignatureRequest {
         first_name: text(Field::FirstName),
         last_name: text(Field::LastName),
@@ -186,9 +142,7 @@ pub fn read(root: &ShadowRoot) -> SignatureRequest {
         reason: text(Field::Reason),
         consent: ticked("pw-consent"),
         partner_consent: ticked("pw-partner-consent"),
-        website: by_id::<HtmlInputElement>(root, "pw-website")
-            .map(|i| i.value())
-            .unwrap_or_default(),
+        website: by_id::<HtmlInputElement>(root, "pw-website").map(|i| i.value()).unwrap_or_default(),
         ..SignatureRequest::default()
     }
 }
@@ -209,11 +163,9 @@ pub fn fill(root: &ShadowRoot, request: &SignatureRequest) -> Result<()> {
             js_sys::Reflect::set(&control, &"value".into(), &text.as_str().into())?;
         }
     }
-    for (id, ticked) in [
-        ("pw-outside_uk", request.outside_uk),
-        ("pw-consent", request.consent),
-        ("pw-partner-consent", request.partner_consent),
-    ] {
+    for (id, ticked) in
+        [("pw-outside_uk", request.outside_uk), ("pw-consent", request.consent), ("pw-partner-consent", request.partner_consent)]
+    {
         if let Ok(check) = by_id::<HtmlInputElement>(root, id) {
             check.set_checked(ticked);
         }
@@ -222,22 +174,13 @@ pub fn fill(root: &ShadowRoot, request: &SignatureRequest) -> Result<()> {
 }
 
 /// Shows "Did you mean …?" under the email field, or clears it.
-pub fn show_suggestion(
-    root: &ShadowRoot,
-    document: &Document,
-    suggestion: Option<&str>,
-) -> Result<()> {
-    let Some(line) = root.get_element_by_id("pw-email-suggestion") else {
-        return Ok(());
-    };
+pub fn show_suggestion(root: &ShadowRoot, document: &Document, suggestion: Option<&str>) -> Result<()> {
+    let Some(line) = root.get_element_by_id("pw-email-suggestion") else { return Ok(()) };
     line.set_text_content(None);
     if let Some(suggestion) = suggestion {
         line.append_child(&document.create_text_node("Did you mean "))?;
         let button = element(document, "button", "pw-link-button", suggestion)?;
-        attributes(
-            &button,
-            &[("type", "button"), ("data-suggestion", suggestion)],
-        )?;
+        attributes(&button, &[("type", "button"), ("data-suggestion", suggestion)])?;
         line.append_child(&button)?;
         line.append_child(&document.create_text_node("?"))?;
     }
@@ -262,9 +205,7 @@ pub fn show_errors(root: &ShadowRoot, document: &Document, errors: &[FieldError]
     let list: Element = by_id(root, "pw-error-list")?;
     list.set_text_content(None);
     for field in Field::ALL {
-        let Some(input) = root.get_element_by_id(&id(field)) else {
-            continue;
-        };
+        let Some(input) = root.get_element_by_id(&id(field)) else { continue };
         let message_el: Element = by_id(root, &format!("{}-error", id(field)))?;
         let group = input.parent_element();
         let hint_id = format!("{}-hint", id(field));
@@ -281,22 +222,12 @@ pub fn show_errors(root: &ShadowRoot, document: &Document, errors: &[FieldError]
                 }
                 input.set_attribute("aria-invalid", "true")?;
                 let error_id = message_el.id();
-                let described = if has_hint {
-                    format!("{hint_id} {error_id}")
-                } else {
-                    error_id
-                };
+                let described = if has_hint { format!("{hint_id} {error_id}") } else { error_id };
                 input.set_attribute("aria-describedby", &described)?;
 
                 let item = element(document, "li", "", "")?;
                 let link = element(document, "a", "", &error.message)?;
-                attributes(
-                    &link,
-                    &[
-                        ("href", &format!("#{}", id(field))),
-                        ("data-field", &id(field)),
-                    ],
-                )?;
+                attributes(&link, &[("href", &format!("#{}", id(field))), ("data-field", &id(field))])?;
                 item.append_child(&link)?;
                 list.append_child(&item)?;
             }
@@ -325,12 +256,8 @@ pub fn show_errors(root: &ShadowRoot, document: &Document, errors: &[FieldError]
 /// A link in the error summary was followed: focus its field. (A fragment
 /// link cannot reach into a shadow root by itself.)
 pub fn follow_summary_link(root: &ShadowRoot, target: &Element) -> bool {
-    let Ok(Some(link)) = target.closest("a[data-field]") else {
-        return false;
-    };
-    let Some(field_id) = link.get_attribute("data-field") else {
-        return false;
-    };
+    let Ok(Some(link)) = target.closest("a[data-field]") else { return false };
+    let Some(field_id) = link.get_attribute("data-field") else { return false };
     if let Some(input) = root.get_element_by_id(&field_id) {
         focus(&input);
         input.scroll_into_view_with_bool(false);

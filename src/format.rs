@@ -35,10 +35,7 @@ fn with_intl(format: &'static std::thread::LocalKey<Function>, rfc3339: &str) ->
     if date.get_time().is_nan() {
         return None;
     }
-    format
-        .with(|format| format.call1(&JsValue::UNDEFINED, &date))
-        .ok()?
-        .as_string()
+    format.with(|format| format.call1(&JsValue::UNDEFINED, &date)).ok()?.as_string()
 }
 
 /// `"2017-04-20T08:13:26Z"` → `"20 April 2017 at 09:13"` in the reader's time
@@ -55,13 +52,9 @@ pub fn date(rfc3339: &str) -> Option<String> {
 /// Fills every `<time datetime=… data-format="date|date-time">` in `root`
 /// with its words.
 pub fn fill_dates(root: &ShadowRoot) {
-    let Ok(times) = root.query_selector_all("time[data-format]") else {
-        return;
-    };
+    let Ok(times) = root.query_selector_all("time[data-format]") else { return };
     for n in 0..times.length() {
-        let Some(time) = times.item(n).and_then(|t| t.dyn_into::<Element>().ok()) else {
-            continue;
-        };
+        let Some(time) = times.item(n).and_then(|t| t.dyn_into::<Element>().ok()) else { continue };
         let at = time.get_attribute("datetime").unwrap_or_default();
         let words = match time.get_attribute("data-format").as_deref() {
             Some("date") => date(&at),
@@ -73,11 +66,7 @@ pub fn fill_dates(root: &ShadowRoot) {
 
 /// `"1 signature"`, `"2,500 signatures"`.
 pub fn signatures(n: u64) -> String {
-    format!(
-        "{} {}",
-        number(n),
-        if n == 1 { "signature" } else { "signatures" }
-    )
+    format!("{} {}", number(n), if n == 1 { "signature" } else { "signatures" })
 }
 
 #[cfg(test)]
@@ -87,14 +76,7 @@ mod tests {
 
     #[wasm_bindgen_test]
     fn numbers_are_grouped_in_thousands() {
-        let cases = [
-            (0, "0"),
-            (7, "7"),
-            (999, "999"),
-            (1_000, "1,000"),
-            (70_512, "70,512"),
-            (1_234_567, "1,234,567"),
-        ];
+        let cases = [(0, "0"), (7, "7"), (999, "999"), (1_000, "1,000"), (70_512, "70,512"), (1_234_567, "1,234,567")];
         for (n, words) in cases {
             assert_eq!(number(n), words);
         }
@@ -106,19 +88,9 @@ mod tests {
     // 2017 was on British Summer Time: the reader sees their own clock.
     #[wasm_bindgen_test]
     fn dates_are_in_words_in_the_readers_time_zone() {
-        assert_eq!(
-            date_time("2017-04-20T08:13:26Z").as_deref(),
-            Some("20 April 2017 at 09:13")
-        );
-        assert_eq!(
-            date_time("2017-01-05T23:05:00Z").as_deref(),
-            Some("5 January 2017 at 23:05")
-        );
+        assert_eq!(date_time("2017-04-20T08:13:26Z").as_deref(), Some("20 April 2017 at 09:13"));
+        assert_eq!(date_time("2017-01-05T23:05:00Z").as_deref(), Some("5 January 2017 at 23:05"));
         assert_eq!(date_time("not a date"), None);
-        assert_eq!(
-            date("2017-04-20T23:30:00Z").as_deref(),
-            Some("21 April 2017"),
-            "after midnight in London"
-        );
+        assert_eq!(date("2017-04-20T23:30:00Z").as_deref(), Some("21 April 2017"), "after midnight in London");
     }
 }

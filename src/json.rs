@@ -11,8 +11,8 @@
 
 use js_sys::{Array, Reflect};
 use petition_core::{
-    ApiError, Challenge, CountUpdate, Field, FieldError, LinksTo, Milestone, NextAction, Partner,
-    Petition, Share, SignatureReceipt, SignatureRequest,
+    ApiError, Challenge, CountUpdate, Field, FieldError, LinksTo, Milestone, NextAction, Partner, Petition, Share, SignatureReceipt,
+    SignatureRequest,
 };
 use wasm_bindgen::JsValue;
 
@@ -68,10 +68,7 @@ impl<T: FromJs> FromJs for Vec<T> {
         if !Array::is_array(value) {
             return None;
         }
-        Array::from(value)
-            .iter()
-            .map(|item| T::from_js(&item))
-            .collect()
+        Array::from(value).iter().map(|item| T::from_js(&item)).collect()
     }
 }
 
@@ -177,11 +174,7 @@ impl FromJs for ApiError {
         let fields = get(value, "fields");
         Some(ApiError {
             error: FromJs::from_js(&get(value, "error"))?,
-            fields: if fields.is_undefined() {
-                Vec::new()
-            } else {
-                FromJs::from_js(&fields)?
-            },
+            fields: if fields.is_undefined() { Vec::new() } else { FromJs::from_js(&fields)? },
         })
     }
 }
@@ -206,8 +199,7 @@ mod tests {
         let init = web_sys::RequestInit::new();
         if let Some(body) = body {
             init.set_method("POST");
-            let json =
-                js_sys::JSON::stringify(&serde_wasm_bindgen::to_value(body).unwrap()).unwrap();
+            let json = js_sys::JSON::stringify(&serde_wasm_bindgen::to_value(body).unwrap()).unwrap();
             init.set_body(&json);
             let headers = web_sys::Headers::new().unwrap();
             headers.set("Content-Type", "application/json").unwrap();
@@ -215,16 +207,11 @@ mod tests {
         }
         let window = web_sys::window().unwrap();
         let response: web_sys::Response =
-            JsFuture::from(window.fetch_with_str_and_init(&format!("{}{path}", server()), &init))
-                .await
-                .unwrap()
-                .into();
+            JsFuture::from(window.fetch_with_str_and_init(&format!("{}{path}", server()), &init)).await.unwrap().into();
         JsFuture::from(response.json().unwrap()).await.unwrap()
     }
 
-    fn both_ways<T: FromJs + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug>(
-        json: &JsValue,
-    ) -> T {
+    fn both_ways<T: FromJs + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug>(json: &JsValue) -> T {
         let by_hand: T = read(json).expect("the hand reader reads it");
         let by_serde: T = serde_wasm_bindgen::from_value(json.clone()).expect("serde reads it");
         assert_eq!(by_hand, by_serde);
@@ -234,8 +221,7 @@ mod tests {
     #[wasm_bindgen_test]
     async fn petitions_read_by_hand_equal_what_serde_reads() {
         for slug in ["stop-sharing", "scrap-upfront-charging"] {
-            let petition: Petition =
-                both_ways(&answer(&format!("/api/petitions/{slug}"), None).await);
+            let petition: Petition = both_ways(&answer(&format!("/api/petitions/{slug}"), None).await);
             assert_eq!(petition.slug, slug);
         }
     }
@@ -243,12 +229,9 @@ mod tests {
     #[wasm_bindgen_test]
     async fn receipts_and_field_errors_read_by_hand_equal_what_serde_reads() {
         let email = format!("json-test-{}@example.org", js_sys::Math::random().to_bits());
-        let challenge: Challenge =
-            both_ways(&answer("/api/petitions/stop-sharing/challenge", None).await);
+        let challenge: Challenge = both_ways(&answer("/api/petitions/stop-sharing/challenge", None).await);
         let solver = std::rc::Rc::new(crate::proof::Solver::start(challenge));
-        let (challenge, proof) = crate::proof::Solver::answer(std::rc::Rc::downgrade(&solver))
-            .await
-            .unwrap();
+        let (challenge, proof) = crate::proof::Solver::answer(std::rc::Rc::downgrade(&solver)).await.unwrap();
         let request = SignatureRequest {
             first_name: "Amara".into(),
             email,
@@ -257,19 +240,11 @@ mod tests {
             proof,
             ..SignatureRequest::default()
         };
-        let receipt: SignatureReceipt =
-            both_ways(&answer("/api/petitions/stop-sharing/signatures", Some(&request)).await);
+        let receipt: SignatureReceipt = both_ways(&answer("/api/petitions/stop-sharing/signatures", Some(&request)).await);
         assert!(receipt.signature_count >= 1);
-        let invalid = SignatureRequest {
-            email: "nope".into(),
-            ..request
-        };
-        let error: ApiError =
-            both_ways(&answer("/api/petitions/stop-sharing/signatures", Some(&invalid)).await);
-        assert_eq!(
-            error.fields.iter().map(|f| f.field).collect::<Vec<_>>(),
-            [Field::Email]
-        );
+        let invalid = SignatureRequest { email: "nope".into(), ..request };
+        let error: ApiError = both_ways(&answer("/api/petitions/stop-sharing/signatures", Some(&invalid)).await);
+        assert_eq!(error.fields.iter().map(|f| f.field).collect::<Vec<_>>(), [Field::Email]);
         let missing: ApiError = both_ways(&answer("/api/petitions/nothing-here", None).await);
         assert!(missing.fields.is_empty());
     }
@@ -302,23 +277,13 @@ mod tests {
         let sent = serde_wasm_bindgen::to_value(&request).unwrap();
         assert_eq!(both_ways::<SignatureRequest>(&sent), request);
         // As an older widget kept it: fields it didn't have default, as serde does.
-        let older =
-            js_sys::JSON::parse(r#"{"first_name": "Zoë", "email": "zoe@example.org", "proof": 7}"#)
-                .unwrap();
+        let older = js_sys::JSON::parse(r#"{"first_name": "Zoë", "email": "zoe@example.org", "proof": 7}"#).unwrap();
         let kept: SignatureRequest = both_ways(&older);
-        let expected = SignatureRequest {
-            first_name: "Zoë".into(),
-            email: "zoe@example.org".into(),
-            proof: 7,
-            ..SignatureRequest::default()
-        };
+        let expected =
+            SignatureRequest { first_name: "Zoë".into(), email: "zoe@example.org".into(), proof: 7, ..SignatureRequest::default() };
         assert_eq!(kept, expected);
         let wrong = js_sys::JSON::parse(r#"{"first_name": "Zoë", "consent": "yes"}"#).unwrap();
-        assert_eq!(
-            read::<SignatureRequest>(&wrong),
-            None,
-            "a field of the wrong type is refused, not defaulted"
-        );
+        assert_eq!(read::<SignatureRequest>(&wrong), None, "a field of the wrong type is refused, not defaulted");
     }
 
     #[wasm_bindgen_test]
@@ -337,10 +302,7 @@ mod tests {
         assert_eq!(read::<u64>(&JsValue::from_f64(-1.0)), None);
         assert_eq!(read::<u64>(&JsValue::from_str("12")), None);
         assert_eq!(read::<Option<String>>(&JsValue::NULL), Some(None));
-        assert_eq!(
-            read::<Vec<u64>>(&js_sys::JSON::parse("[1, \"2\"]").unwrap()),
-            None
-        );
+        assert_eq!(read::<Vec<u64>>(&js_sys::JSON::parse("[1, \"2\"]").unwrap()), None);
         assert!(read::<Petition>(&js_sys::JSON::parse("{\"slug\": \"x\"}").unwrap()).is_none());
         assert!(read::<Petition>(&JsValue::from_str("<html>")).is_none());
     }

@@ -45,12 +45,7 @@ thread_local! {
 /// it can't be shown) is on screen, without waiting for the challenge; it
 /// never rejects.
 #[wasm_bindgen]
-pub async fn mount(
-    host: Element,
-    origin: String,
-    prefetched: Option<js_sys::Promise>,
-    challenge: Option<js_sys::Promise>,
-) {
+pub async fn mount(host: Element, origin: String, prefetched: Option<js_sys::Promise>, challenge: Option<js_sys::Promise>) {
     unmount(&host);
     let widget = match Widget::create(host, &origin) {
         Ok(widget) => widget,
@@ -84,14 +79,7 @@ pub fn unmount(host: &Element) {
 
 /// The mounted widgets showing petition `slug`.
 pub(crate) fn widgets_showing(slug: &str) -> Vec<Rc<Widget>> {
-    WIDGETS.with(|widgets| {
-        widgets
-            .borrow()
-            .iter()
-            .filter(|w| w.slug() == slug)
-            .cloned()
-            .collect()
-    })
+    WIDGETS.with(|widgets| widgets.borrow().iter().filter(|w| w.slug() == slug).cloned().collect())
 }
 
 /// Installs the panic hook when built with the `console-panics` feature.

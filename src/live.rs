@@ -46,11 +46,7 @@ impl Live {
         if let Some(source) = self.source.take() {
             source.close();
         }
-        *self = Live {
-            origin,
-            generation: self.generation.wrapping_add(1),
-            ..Live::default()
-        };
+        *self = Live { origin, generation: self.generation.wrapping_add(1), ..Live::default() };
     }
 }
 
@@ -80,10 +76,7 @@ pub fn watch(origin: &str, slug: &str) -> Watch {
                 live.reconnect = Some(Timeout::new(0, connect));
             }
         }
-        Watch {
-            generation: live.generation,
-            slug: slug.to_owned(),
-        }
+        Watch { generation: live.generation, slug: slug.to_owned() }
     })
 }
 
@@ -117,33 +110,21 @@ fn connect() {
         if let Some(old) = live.source.take() {
             old.close();
         }
-        let has_event_source = web_sys::window().is_some_and(|w| {
-            js_sys::Reflect::has(&w, &JsValue::from_str("EventSource")).unwrap_or(false)
-        });
+        let has_event_source = web_sys::window()
+            .is_some_and(|w| js_sys::Reflect::has(&w, &JsValue::from_str("EventSource")).unwrap_or(false));
         let url = format!(
             "{}/api/events?petitions={}",
             live.origin,
             String::from(js_sys::encode_uri_component(&live.slugs.join(",")))
         );
-        let source = if has_event_source {
-            EventSource::new(&url).ok()
-        } else {
-            None
-        };
+        let source = if has_event_source { EventSource::new(&url).ok() } else { None };
         let Some(source) = source else {
             start_polling(&mut live);
             return;
         };
         let on_count = EventListener::new(&source, "count", |event| {
-            let Some(data) = event
-                .dyn_ref::<MessageEvent>()
-                .and_then(|m| m.data().as_string())
-            else {
-                return;
-            };
-            let update = js_sys::JSON::parse(&data)
-                .ok()
-                .and_then(|v| crate::json::read(&v));
+            let Some(data) = event.dyn_ref::<MessageEvent>().and_then(|m| m.data().as_string()) else { return };
+            let update = js_sys::JSON::parse(&data).ok().and_then(|v| crate::json::read(&v));
             if let Some(update) = update {
                 deliver(&update);
             }
@@ -151,10 +132,7 @@ fn connect() {
         // The browser reconnects a dropped stream by itself; a stream that is
         // closed for good (refused, wrong type) turns into polling.
         let on_error = EventListener::new(&source, "error", |event| {
-            let closed = event
-                .target()
-                .and_then(|t| t.dyn_into::<EventSource>().ok())
-                .is_some_and(|s| s.ready_state() == 2);
+            let closed = event.target().and_then(|t| t.dyn_into::<EventSource>().ok()).is_some_and(|s| s.ready_state() == 2);
             if closed {
                 LIVE.with(|live| start_polling(&mut live.borrow_mut()));
             }

@@ -19,9 +19,7 @@ fn key(kind: &str, origin: &str, slug: &str) -> String {
 
 /// Whether this browser has signed the petition.
 pub fn has_signed(origin: &str, slug: &str) -> bool {
-    storage()
-        .and_then(|s| s.get_item(&key("signed", origin, slug)).ok().flatten())
-        .is_some()
+    storage().and_then(|s| s.get_item(&key("signed", origin, slug)).ok().flatten()).is_some()
 }
 
 /// Remembers (or forgets) that this browser has signed the petition.
@@ -29,11 +27,7 @@ pub fn set_signed(origin: &str, slug: &str, signed: bool) {
     if let Some(storage) = storage() {
         let key = key("signed", origin, slug);
         // A full or refused storage only means we won't remember.
-        let _ = if signed {
-            storage.set_item(&key, "1")
-        } else {
-            storage.remove_item(&key)
-        };
+        let _ = if signed { storage.set_item(&key, "1") } else { storage.remove_item(&key) };
     }
 }
 
@@ -46,21 +40,10 @@ pub fn queued(origin: &str, slug: &str) -> Option<SignatureRequest> {
 /// Keeps `request` to send when the connection is back. Returns whether it
 /// could be kept.
 pub fn queue(origin: &str, slug: &str, request: &SignatureRequest) -> bool {
-    let Some(storage) = storage() else {
-        return false;
-    };
-    let Ok(value) = serde_wasm_bindgen::to_value(request) else {
-        return false;
-    };
-    let Some(text) = js_sys::JSON::stringify(&value)
-        .ok()
-        .and_then(|t| t.as_string())
-    else {
-        return false;
-    };
-    storage
-        .set_item(&key("queued", origin, slug), &text)
-        .is_ok()
+    let Some(storage) = storage() else { return false };
+    let Ok(value) = serde_wasm_bindgen::to_value(request) else { return false };
+    let Some(text) = js_sys::JSON::stringify(&value).ok().and_then(|t| t.as_string()) else { return false };
+    storage.set_item(&key("queued", origin, slug), &text).is_ok()
 }
 
 /// Forgets the waiting signature: it was sent, or can never be.

@@ -42,9 +42,7 @@ impl Solver {
                 // Upgraded only within a slice, never across the pause, so
                 // that the solver's drop is what ends the search.
                 {
-                    let Some(found) = wanted.upgrade() else {
-                        return;
-                    };
+                    let Some(found) = wanted.upgrade() else { return };
                     let started = js_sys::Date::now();
                     while js_sys::Date::now() - started < SLICE_MS {
                         if let Some(answer) = proof::search(&token, difficulty, next, TRIES) {
@@ -57,11 +55,7 @@ impl Solver {
                 sleep(0).await;
             }
         });
-        Solver {
-            challenge,
-            received_at: js_sys::Date::now(),
-            proof,
-        }
+        Solver { challenge, received_at: js_sys::Date::now(), proof }
     }
 
     /// The challenge's token and its proof, once both the proof is found and

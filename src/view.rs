@@ -44,10 +44,7 @@ impl View<'_> {
         let supported = if petition.supported_by.is_empty() {
             String::new()
         } else {
-            format!(
-                "This petition is supported by {}.",
-                list_in_words(&petition.supported_by)
-            )
+            format!("This petition is supported by {}.", list_in_words(&petition.supported_by))
         };
         self.text("pw-supported", &supported)?;
         self.text("pw-consent-label", &consent_text(&petition.organiser))?;
@@ -55,10 +52,7 @@ impl View<'_> {
         if let Some(partner) = partner {
             self.text("pw-partner-consent-label", &consent_text(&partner.name))?;
         }
-        show(
-            &by_id(self.root, "pw-partner-consent-row")?,
-            partner.is_some(),
-        )?;
+        show(&by_id(self.root, "pw-partner-consent-row")?, partner.is_some())?;
         let who = match partner {
             Some(partner) => format!("{} and {}", petition.organiser, partner.name),
             None => petition.organiser.clone(),
@@ -77,12 +71,7 @@ impl View<'_> {
             reasons.append_child(&item)?;
         }
         if petition.reasons.is_empty() {
-            let none = element(
-                self.document,
-                "li",
-                "pw-none",
-                "No reasons shared yet. Add yours when you sign.",
-            )?;
+            let none = element(self.document, "li", "pw-none", "No reasons shared yet. Add yours when you sign.")?;
             reasons.append_child(&none)?;
         }
         show(&by_id(self.root, "pw-form")?, !petition.closed)?;
@@ -100,25 +89,12 @@ impl View<'_> {
         show(&by_id(self.root, "pw-first")?, !counted)?;
         show(&by_id(self.root, "pw-counted")?, counted)?;
         self.text("pw-count-number", &format::number(count))?;
-        self.text(
-            "pw-count-words",
-            if count == 1 {
-                "signature"
-            } else {
-                "signatures"
-            },
-        )?;
+        self.text("pw-count-words", if count == 1 { "signature" } else { "signatures" })?;
         let bar: Element = by_id(self.root, "pw-bar")?;
         let (now, words) = if counted {
-            (
-                count.min(goal),
-                format!("{} of {}", format::number(count), format::signatures(goal)),
-            )
+            (count.min(goal), format!("{} of {}", format::number(count), format::signatures(goal)))
         } else {
-            (
-                0,
-                format!("Just started, towards {}", format::signatures(goal)),
-            )
+            (0, format!("Just started, towards {}", format::signatures(goal)))
         };
         attributes(
             &bar,
@@ -129,42 +105,24 @@ impl View<'_> {
                 ("aria-label", "Progress towards the goal"),
             ],
         )?;
-        let permille = if counted {
-            milestones::progress_permille(count, goal)
-        } else {
-            0
-        };
+        let permille = if counted { milestones::progress_permille(count, goal) } else { 0 };
         let fill: HtmlElement = by_id(self.root, "pw-fill")?;
         fill.style().set_property("width", &percent(permille))?;
         self.ticks(goal, &petition.milestones)?;
-        let goal_words = if petition.closed {
-            "Its goal was"
-        } else {
-            "Help us reach"
-        };
-        self.text(
-            "pw-goal",
-            &format!("{goal_words} {}", format::signatures(goal)),
-        )?;
+        let goal_words = if petition.closed { "Its goal was" } else { "Help us reach" };
+        self.text("pw-goal", &format!("{goal_words} {}", format::signatures(goal)))?;
 
-        let tally = petition
-            .healthcare_professionals
-            .filter(|n| *n > 0 && counted)
-            .map(|n| {
-                if n == 1 {
-                    "1 doctor, nurse or midwife has signed".to_owned()
-                } else {
-                    format!(
-                        "{} doctors, nurses and midwives have signed",
-                        format::number(n)
-                    )
-                }
-            });
+        let tally = petition.healthcare_professionals.filter(|n| *n > 0 && counted).map(|n| {
+            if n == 1 {
+                "1 doctor, nurse or midwife has signed".to_owned()
+            } else {
+                format!("{} doctors, nurses and midwives have signed", format::number(n))
+            }
+        });
         let line: Element = by_id(self.root, "pw-tally")?;
         line.set_text_content(tally.as_deref());
         // Petitions with a tally keep room for it, shown or not yet.
-        line.class_list()
-            .toggle_with_force("pw-has-tally", petition.healthcare_professionals.is_some())?;
+        line.class_list().toggle_with_force("pw-has-tally", petition.healthcare_professionals.is_some())?;
         self.milestones(count, &petition.milestones, counted, petition.closed)
     }
 
@@ -187,83 +145,43 @@ impl View<'_> {
 
     /// The next milestone and the latest reached one up front; every
     /// reached one, with its date, in the timeline below.
-    fn milestones(
-        &self,
-        count: u64,
-        milestones: &[Milestone],
-        counted: bool,
-        closed: bool,
-    ) -> Result<()> {
+    fn milestones(&self, count: u64, milestones: &[Milestone], counted: bool, closed: bool) -> Result<()> {
         let latest: Element = by_id(self.root, "pw-latest")?;
         let timeline: Element = by_id(self.root, "pw-timeline")?;
         latest.set_text_content(None);
         timeline.set_text_content(None);
         if let Some(next) = next_milestone(count, milestones).filter(|_| !closed) {
-            let item = element(
-                self.document,
-                "li",
-                "pw-next",
-                &format!("Next milestone: {}", format::signatures(next)),
-            )?;
+            let item = element(self.document, "li", "pw-next", &format!("Next milestone: {}", format::signatures(next)))?;
             latest.append_child(&item)?;
         }
-        let reached: Vec<&Milestone> = milestones
-            .iter()
-            .rev()
-            .filter(|m| counted && m.count <= count)
-            .collect();
+        let reached: Vec<&Milestone> = milestones.iter().rev().filter(|m| counted && m.count <= count).collect();
         for (n, milestone) in reached.iter().enumerate() {
             let item = self.reached(milestone)?;
             if n == 0 {
                 // Short enough for one line on a phone; the timeline has the time.
                 let line = match milestone.reached_at.as_deref() {
                     Some(at) => {
-                        let line = element(
-                            self.document,
-                            "li",
-                            "",
-                            &format!("{} reached on ", format::number(milestone.count)),
-                        )?;
+                        let line = element(self.document, "li", "", &format!("{} reached on ", format::number(milestone.count)))?;
                         let time = self.time(at, "date")?;
                         line.append_child(&time)?;
                         line
                     }
-                    None => element(
-                        self.document,
-                        "li",
-                        "",
-                        &format!("{} reached", format::signatures(milestone.count)),
-                    )?,
+                    None => element(self.document, "li", "", &format!("{} reached", format::signatures(milestone.count)))?,
                 };
                 latest.append_child(&line)?;
             }
             timeline.append_child(&item)?;
         }
         if reached.is_empty() {
-            let first = milestones
-                .first()
-                .map_or(petition_core::milestones::goal_for(0, &[]), |m| m.count);
-            let item = element(
-                self.document,
-                "li",
-                "pw-next",
-                &format!(
-                    "No milestones yet: the first is {}.",
-                    format::signatures(first)
-                ),
-            )?;
+            let first = milestones.first().map_or(petition_core::milestones::goal_for(0, &[]), |m| m.count);
+            let item = element(self.document, "li", "pw-next", &format!("No milestones yet: the first is {}.", format::signatures(first)))?;
             timeline.append_child(&item)?;
         }
         Ok(())
     }
 
     fn reached(&self, milestone: &Milestone) -> Result<Element> {
-        let item = element(
-            self.document,
-            "li",
-            "",
-            &format!("{} reached", format::signatures(milestone.count)),
-        )?;
+        let item = element(self.document, "li", "", &format!("{} reached", format::signatures(milestone.count)))?;
         if let Some(at) = milestone.reached_at.as_deref() {
             let separator = self.document.create_text_node(" · ");
             item.append_child(&separator)?;
@@ -293,10 +211,7 @@ impl View<'_> {
         };
         self.text("pw-thanks-title", title)?;
         let name = first_name.trim();
-        let milestone = format!(
-            "The next milestone is {}: please help the petition get there.",
-            format::number(next)
-        );
+        let milestone = format!("The next milestone is {}: please help the petition get there.", format::number(next));
         let signatures = format::signatures(count);
         let step = "open the link we have just emailed you. Your signature counts once you confirm it, within 7 days.";
         let text = match (remembered, petition.confirm_by_email, name) {
@@ -307,12 +222,8 @@ impl View<'_> {
             }
             (false, true, "") => format!("One more step: {step} {milestone}"),
             (false, true, name) => format!("{name}, one more step: {step} {milestone}"),
-            (false, false, "") => {
-                format!("Your signature is on the petition, with {signatures} in all. {milestone}")
-            }
-            (false, false, name) => format!(
-                "{name}, your signature is on the petition, with {signatures} in all. {milestone}"
-            ),
+            (false, false, "") => format!("Your signature is on the petition, with {signatures} in all. {milestone}"),
+            (false, false, name) => format!("{name}, your signature is on the petition, with {signatures} in all. {milestone}"),
         };
         self.text("pw-thanks-text", &text)?;
         // On a shared device the next person may be standing right there.
@@ -322,11 +233,7 @@ impl View<'_> {
             None => show(&by_id(self.root, "pw-share")?, false)?,
         }
         // A `javascript:` address would run in the host page when followed.
-        match petition
-            .next_action
-            .as_ref()
-            .filter(|action| is_web_address(&action.url))
-        {
+        match petition.next_action.as_ref().filter(|action| is_web_address(&action.url)) {
             Some(action) => {
                 link(
                     &by_id(self.root, "pw-next-action-link")?,
@@ -362,31 +269,11 @@ impl View<'_> {
         let links: Element = by_id(self.root, "pw-share-links")?;
         links.set_text_content(None);
         let targets = [
-            (
-                "X",
-                "share-x",
-                "https://x.com/intent/post?text={text}&url={url}",
-            ),
-            (
-                "Facebook",
-                "share-facebook",
-                "https://www.facebook.com/sharer/sharer.php?u={url}",
-            ),
-            (
-                "WhatsApp",
-                "share-whatsapp",
-                "https://wa.me/?text={text}%20{url}",
-            ),
-            (
-                "Bluesky",
-                "share-bluesky",
-                "https://bsky.app/intent/compose?text={text}%20{url}",
-            ),
-            (
-                "Email",
-                "share-email",
-                "mailto:?subject={title}&body={text}%0A%0A{url}",
-            ),
+            ("X", "share-x", "https://x.com/intent/post?text={text}&url={url}"),
+            ("Facebook", "share-facebook", "https://www.facebook.com/sharer/sharer.php?u={url}"),
+            ("WhatsApp", "share-whatsapp", "https://wa.me/?text={text}%20{url}"),
+            ("Bluesky", "share-bluesky", "https://bsky.app/intent/compose?text={text}%20{url}"),
+            ("Email", "share-email", "mailto:?subject={title}&body={text}%0A%0A{url}"),
         ];
         // A sandbox opens no new tab, and no mail program either.
         for (name, source, template) in targets.into_iter().filter(|_| !sandboxed) {
@@ -398,16 +285,8 @@ impl View<'_> {
             let link = element(self.document, "a", "", name)?;
             attributes(&link, &[("href", &href), ("data-source", source)])?;
             if source != "share-email" {
-                attributes(
-                    &link,
-                    &[("target", "_blank"), ("rel", "noopener noreferrer")],
-                )?;
-                let note = element(
-                    self.document,
-                    "span",
-                    "pw-visually-hidden",
-                    " (opens in a new tab)",
-                )?;
+                attributes(&link, &[("target", "_blank"), ("rel", "noopener noreferrer")])?;
+                let note = element(self.document, "span", "pw-visually-hidden", " (opens in a new tab)")?;
                 link.append_child(&note)?;
             }
             item.append_child(&link)?;
@@ -529,8 +408,7 @@ mod tests {
             slug: "handmade".into(),
             organiser: "Doctors of the World UK".into(),
             target: "The Government".into(),
-            title: "Stop using NHS patients’ personal information for immigration enforcement."
-                .into(),
+            title: "Stop using NHS patients’ personal information for immigration enforcement.".into(),
             summary: "Everyone should be able to see a doctor without fear.".into(),
             body: vec![],
             supported_by: vec![],
@@ -542,12 +420,7 @@ mod tests {
             healthcare_professionals: None,
             reasons: vec![],
             partners: vec![],
-            share: Some(Share {
-                links_to: LinksTo::Url,
-                url: share_url.into(),
-                text: "I've signed.".into(),
-                hashtag: "StopSharing".into(),
-            }),
+            share: Some(Share { links_to: LinksTo::Url, url: share_url.into(), text: "I've signed.".into(), hashtag: "StopSharing".into() }),
             next_action: Some(NextAction {
                 title: "Download the Safe Surgeries toolkit".into(),
                 text: "Make your GP practice a safe surgery.".into(),
@@ -586,13 +459,7 @@ mod tests {
     fn hrefs(root: &ShadowRoot) -> Vec<String> {
         let links = root.query_selector_all("[href]").unwrap();
         (0..links.length())
-            .filter_map(|n| {
-                links
-                    .item(n)?
-                    .dyn_into::<Element>()
-                    .ok()?
-                    .get_attribute("href")
-            })
+            .filter_map(|n| links.item(n)?.dyn_into::<Element>().ok()?.get_attribute("href"))
             .collect()
     }
 
@@ -602,56 +469,29 @@ mod tests {
 
     #[wasm_bindgen_test]
     fn a_javascript_next_action_or_share_address_becomes_no_link_at_all() {
-        let unsafe_urls = [
-            "javascript:alert(1)",
-            "JavaScript:alert(1)",
-            " javascript:alert(1)",
-            "data:text/html,<script>alert(1)</script>",
-        ];
+        let unsafe_urls =
+            ["javascript:alert(1)", "JavaScript:alert(1)", " javascript:alert(1)", "data:text/html,<script>alert(1)</script>"];
         for unsafe_url in unsafe_urls {
             let root = thanked(&petition(unsafe_url, unsafe_url));
             assert!(visible(&root, "pw-thanks"), "the thank-you is still shown");
             let hrefs = hrefs(&root);
-            let scripted = hrefs
-                .iter()
-                .any(|h| h.to_ascii_lowercase().contains("javascript") || h.starts_with("data:"));
+            let scripted = hrefs.iter().any(|h| h.to_ascii_lowercase().contains("javascript") || h.starts_with("data:"));
             assert!(!scripted, "{unsafe_url}: {hrefs:?}");
-            assert!(
-                !visible(&root, "pw-next-action"),
-                "{unsafe_url}: no next action to follow"
-            );
-            assert!(
-                !visible(&root, "pw-share"),
-                "{unsafe_url}: nothing to share"
-            );
+            assert!(!visible(&root, "pw-next-action"), "{unsafe_url}: no next action to follow");
+            assert!(!visible(&root, "pw-share"), "{unsafe_url}: nothing to share");
         }
     }
 
     #[wasm_bindgen_test]
     fn web_addresses_become_the_next_action_and_the_share_links() {
         let site = "https://www.doctorsoftheworld.org.uk";
-        let root = thanked(&petition(
-            &format!("{site}/stop-sharing"),
-            &format!("{site}/safe-surgeries"),
-        ));
+        let root = thanked(&petition(&format!("{site}/stop-sharing"), &format!("{site}/safe-surgeries")));
         assert!(visible(&root, "pw-next-action") && visible(&root, "pw-share"));
         let next: Element = ok(by_id(&root, "pw-next-action-link"));
-        assert_eq!(
-            next.get_attribute("href"),
-            Some(format!("{site}/safe-surgeries"))
-        );
-        assert_eq!(
-            next.text_content().as_deref(),
-            Some("Download the Safe Surgeries toolkit")
-        );
-        let shared = hrefs(&root)
-            .iter()
-            .filter(|h| h.contains("org.uk%2Fstop-sharing%3Fsource%3Dshare-"))
-            .count();
-        assert_eq!(
-            shared, 5,
-            "X, Facebook, WhatsApp, Bluesky and email each carry the petition's address"
-        );
+        assert_eq!(next.get_attribute("href"), Some(format!("{site}/safe-surgeries")));
+        assert_eq!(next.text_content().as_deref(), Some("Download the Safe Surgeries toolkit"));
+        let shared = hrefs(&root).iter().filter(|h| h.contains("org.uk%2Fstop-sharing%3Fsource%3Dshare-")).count();
+        assert_eq!(shared, 5, "X, Facebook, WhatsApp, Bluesky and email each carry the petition's address");
     }
 
     fn share(links_to: LinksTo, url: &str) -> Share {

@@ -12,9 +12,7 @@ use std::{
 use gloo_events::{EventListener, EventListenerOptions};
 use gloo_timers::callback::Timeout;
 use js_sys::Promise;
-use petition_core::{
-    email_suggestion, share_source, validate, CountUpdate, Petition, SignatureRequest,
-};
+use petition_core::{email_suggestion, share_source, validate, CountUpdate, Petition, SignatureRequest};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, ShadowRoot, ShadowRootInit, ShadowRootMode};
 
@@ -59,9 +57,7 @@ impl Widget {
     /// Takes over `host`'s open shadow root (the loader's placeholder), or
     /// attaches one, and puts the widget's skeleton in it.
     pub fn create(host: Element, origin: &str) -> Result<Rc<Widget>> {
-        let document = host
-            .owner_document()
-            .ok_or_else(|| Error::Dom("host has no document".into()))?;
+        let document = host.owner_document().ok_or_else(|| Error::Dom("host has no document".into()))?;
         let root = match host.shadow_root() {
             Some(root) => root,
             None => host.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))?,
@@ -169,9 +165,7 @@ impl Widget {
         }
         let widget = self.clone();
         wasm_bindgen_futures::spawn_local(async move {
-            let Ok(challenge) = widget.api.challenge(prefetched).await else {
-                return;
-            };
+            let Ok(challenge) = widget.api.challenge(prefetched).await else { return };
             // Unmounted meanwhile, or a signature already fetched its own
             // (`renew_challenge`) and may be waiting on it: nothing to do.
             if !widget.stopped.get() && widget.solver.borrow().is_none() {
@@ -183,9 +177,7 @@ impl Widget {
     /// A new count from the live stream.
     pub fn live(&self, update: &CountUpdate) {
         let mut petition = self.petition.borrow_mut();
-        let Some(petition) = petition.as_mut() else {
-            return;
-        };
+        let Some(petition) = petition.as_mut() else { return };
         // Updates can arrive out of order (a stream and a receipt racing);
         // the count only ever rises.
         if update.signature_count < petition.signature_count {
@@ -211,20 +203,13 @@ impl Widget {
     }
 
     fn listen(self: &Rc<Self>) -> Result<()> {
-        let on = |target: &web_sys::EventTarget,
-                  event: &'static str,
-                  handler: fn(&Rc<Widget>, &web_sys::Event)| {
+        let on = |target: &web_sys::EventTarget, event: &'static str, handler: fn(&Rc<Widget>, &web_sys::Event)| {
             let weak: Weak<Widget> = Rc::downgrade(self);
-            EventListener::new_with_options(
-                target,
-                event,
-                EventListenerOptions::enable_prevent_default(),
-                move |e| {
-                    if let Some(widget) = weak.upgrade() {
-                        handler(&widget, e);
-                    }
-                },
-            )
+            EventListener::new_with_options(target, event, EventListenerOptions::enable_prevent_default(), move |e| {
+                if let Some(widget) = weak.upgrade() {
+                    handler(&widget, e);
+                }
+            })
         };
         let element = |id: &str| by_id::<web_sys::EventTarget>(&self.root, id);
         let window = web_sys::window().ok_or_else(|| Error::Dom("no window".into()))?;
@@ -247,10 +232,7 @@ impl Widget {
                 }
             }),
             on(&element("pw-fields")?, "change", |widget, event| {
-                let is_email = event
-                    .target()
-                    .and_then(|t| t.dyn_into::<Element>().ok())
-                    .is_some_and(|t| t.id() == "pw-email");
+                let is_email = event.target().and_then(|t| t.dyn_into::<Element>().ok()).is_some_and(|t| t.id() == "pw-email");
                 if is_email {
                     widget.suggest_email();
                 }
@@ -261,12 +243,8 @@ impl Widget {
                     form::accept_suggestion(&widget.root, &suggestion);
                 }
             }),
-            on(&element("pw-copy")?, "click", |widget, _| {
-                widget.copy_link()
-            }),
-            on(&element("pw-native-share")?, "click", |widget, _| {
-                widget.native_share()
-            }),
+            on(&element("pw-copy")?, "click", |widget, _| widget.copy_link()),
+            on(&element("pw-native-share")?, "click", |widget, _| widget.native_share()),
             on(&element("pw-again")?, "click", |widget, _| {
                 memory::set_signed(&widget.origin, &widget.slug, false);
                 // The last signature spent the challenge: the next person
@@ -276,15 +254,7 @@ impl Widget {
                     renewing.renew_challenge().await.ok();
                 });
                 let result = (|| {
-                    form::build(
-                        &widget.root,
-                        &widget.document,
-                        widget
-                            .petition
-                            .borrow()
-                            .as_ref()
-                            .is_some_and(|p| p.ask_profession),
-                    )?;
+                    form::build(&widget.root, &widget.document, widget.petition.borrow().as_ref().is_some_and(|p| p.ask_profession))?;
                     show(&by_id(&widget.root, "pw-thanks")?, false)?;
                     show(&by_id(&widget.root, "pw-form")?, true)?;
                     focus(&by_id(&widget.root, "pw-first_name")?);
@@ -319,12 +289,7 @@ impl Widget {
 
     fn suggest_email(&self) {
         let email = form::read(&self.root).email;
-        form::show_suggestion(
-            &self.root,
-            &self.document,
-            email_suggestion(&email).as_deref(),
-        )
-        .ok();
+        form::show_suggestion(&self.root, &self.document, email_suggestion(&email).as_deref()).ok();
     }
 
     async fn submit(self: Rc<Self>) {
@@ -392,11 +357,7 @@ impl Widget {
                     milestones: receipt.milestones,
                 });
                 self.show_thanks(&request.first_name, false)?;
-                let confirm = self
-                    .petition
-                    .borrow()
-                    .as_ref()
-                    .is_some_and(|p| p.confirm_by_email);
+                let confirm = self.petition.borrow().as_ref().is_some_and(|p| p.confirm_by_email);
                 self.announce(&if confirm {
                     "Check your inbox: open the link we have just emailed you to confirm your signature.".to_owned()
                 } else {
@@ -420,9 +381,7 @@ impl Widget {
                 self.announce("")?;
                 form::show_errors(&self.root, &self.document, &errors)
             }
-            Err(
-                error @ (Error::Unreachable | Error::Timeout | Error::Server | Error::Malformed),
-            ) => {
+            Err(error @ (Error::Unreachable | Error::Timeout | Error::Server | Error::Malformed)) => {
                 let kept = memory::queue(&self.origin, &self.slug, request);
                 let next = if kept {
                     "Your signature is saved in this browser and will be sent automatically when the connection is back. \
@@ -458,39 +417,21 @@ impl Widget {
 
     /// Sends `request` with the current challenge's answer, waiting for it if
     /// the search is still running.
-    async fn sign_once(
-        &self,
-        request: &SignatureRequest,
-    ) -> Result<petition_core::SignatureReceipt> {
-        let solver = self
-            .solver
-            .borrow()
-            .as_ref()
-            .map(Rc::downgrade)
-            .unwrap_or_default();
+    async fn sign_once(&self, request: &SignatureRequest) -> Result<petition_core::SignatureReceipt> {
+        let solver = self.solver.borrow().as_ref().map(Rc::downgrade).unwrap_or_default();
         // No answer: the widget was unmounted, or there is no challenge yet
         // (its first fetch failed or is still on its way), or a new one
         // replaced this one (then fetch another and try once more, as on a 403).
         let Some((challenge, proof)) = Solver::answer(solver).await else {
-            return Err(if self.stopped.get() {
-                Error::Stopped
-            } else {
-                Error::Expired
-            });
+            return Err(if self.stopped.get() { Error::Stopped } else { Error::Expired });
         };
-        let request = SignatureRequest {
-            challenge,
-            proof,
-            ..request.clone()
-        };
+        let request = SignatureRequest { challenge, proof, ..request.clone() };
         self.api.sign(&request).await
     }
 
     fn show_thanks(&self, first_name: &str, remembered: bool) -> Result<()> {
         let petition = self.petition.borrow();
-        let Some(petition) = petition.as_ref() else {
-            return Ok(());
-        };
+        let Some(petition) = petition.as_ref() else { return Ok(()) };
         self.view().thanks(petition, first_name, remembered)?;
         if !remembered {
             focus(&by_id(&self.root, "pw-thanks")?);
@@ -510,22 +451,13 @@ impl Widget {
     }
 
     fn copy_link(&self) {
-        let Some((url, _, _)) = self.share_link("share-link") else {
-            return;
-        };
+        let Some((url, _, _)) = self.share_link("share-link") else { return };
         let clipboard = web_sys::window()
             .and_then(|w| js_sys::Reflect::get(&w.navigator(), &"clipboard".into()).ok())
             .filter(|c| !c.is_undefined());
         let written = clipboard.and_then(|c| {
-            let write = js_sys::Reflect::get(&c, &"writeText".into())
-                .ok()?
-                .dyn_into::<js_sys::Function>()
-                .ok()?;
-            write
-                .call1(&c, &JsValue::from_str(&url))
-                .ok()?
-                .dyn_into::<Promise>()
-                .ok()
+            let write = js_sys::Reflect::get(&c, &"writeText".into()).ok()?.dyn_into::<js_sys::Function>().ok()?;
+            write.call1(&c, &JsValue::from_str(&url)).ok()?.dyn_into::<Promise>().ok()
         });
         let root = self.root.clone();
         wasm_bindgen_futures::spawn_local(async move {
@@ -533,11 +465,7 @@ impl Widget {
                 Some(promise) => wasm_bindgen_futures::JsFuture::from(promise).await.is_ok(),
                 None => false,
             };
-            let words = if copied {
-                "Link copied.".to_owned()
-            } else {
-                format!("Copy this link: {url}")
-            };
+            let words = if copied { "Link copied.".to_owned() } else { format!("Copy this link: {url}") };
             if let Ok(live) = by_id::<Element>(&root, "pw-live") {
                 live.set_text_content(Some(&words));
             }
@@ -548,23 +476,14 @@ impl Widget {
     }
 
     fn native_share(&self) {
-        let Some((url, text, title)) = self.share_link("share-native") else {
-            return;
-        };
-        let Some(navigator) = web_sys::window().map(|w| w.navigator()) else {
-            return;
-        };
+        let Some((url, text, title)) = self.share_link("share-native") else { return };
+        let Some(navigator) = web_sys::window().map(|w| w.navigator()) else { return };
         let data = js_sys::Object::new();
         for (key, value) in [("title", title), ("text", text), ("url", url)] {
             js_sys::Reflect::set(&data, &key.into(), &value.into()).ok();
         }
-        let share = js_sys::Reflect::get(&navigator, &"share".into())
-            .ok()
-            .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
-        if let Some(promise) = share
-            .and_then(|f| f.call1(&navigator, &data).ok())
-            .and_then(|p| p.dyn_into::<Promise>().ok())
-        {
+        let share = js_sys::Reflect::get(&navigator, &"share".into()).ok().and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+        if let Some(promise) = share.and_then(|f| f.call1(&navigator, &data).ok()).and_then(|p| p.dyn_into::<Promise>().ok()) {
             // Cancelling the share sheet rejects; that is the person's choice, not an error.
             wasm_bindgen_futures::spawn_local(async move {
                 let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
@@ -591,8 +510,7 @@ impl Widget {
             web_sys::console::error_1(&format!("petition widget: {detail}").into());
         }
         let shown = (|| -> Result<()> {
-            by_id::<Element>(&self.root, "pw-problem-text")?
-                .set_text_content(Some(&error.message()));
+            by_id::<Element>(&self.root, "pw-problem-text")?.set_text_content(Some(&error.message()));
             self.show_only("pw-problem")
         })();
         if shown.is_err() {
@@ -603,9 +521,7 @@ impl Widget {
 
 /// `?source=share-whatsapp` on the page the widget is on, if it has that shape.
 fn page_source() -> String {
-    let search = web_sys::window()
-        .and_then(|w| w.location().search().ok())
-        .unwrap_or_default();
+    let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
     search
         .trim_start_matches('?')
         .split('&')

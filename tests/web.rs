@@ -15,8 +15,7 @@ wasm_bindgen_test_configure!(run_in_browser);
 // A build without a server compiles, and its tests say what to run.
 #[allow(clippy::option_env_unwrap)]
 fn server() -> &'static str {
-    option_env!("PETITION_TEST_SERVER")
-        .expect("run the widget tests with `cargo xtask test`: it starts the server")
+    option_env!("PETITION_TEST_SERVER").expect("run the widget tests with `cargo xtask test`: it starts the server")
 }
 
 fn document() -> web_sys::Document {
@@ -33,13 +32,7 @@ fn host(slug: &str) -> Element {
 
 /// A fresh visitor: nothing remembered from other tests' signatures.
 fn forget_everything() {
-    web_sys::window()
-        .unwrap()
-        .local_storage()
-        .unwrap()
-        .unwrap()
-        .clear()
-        .unwrap();
+    web_sys::window().unwrap().local_storage().unwrap().unwrap().clear().unwrap();
 }
 
 async fn mounted(slug: &str) -> (Element, ShadowRoot) {
@@ -54,47 +47,27 @@ async fn mounted(slug: &str) -> (Element, ShadowRoot) {
 /// view may come from the browser's cache (a few seconds old), so the count
 /// just signed through the API arrives with the live stream's first event.
 async fn until_counted(root: &ShadowRoot, signed: u64) {
-    until(&format!("the widget counts {signed} signatures"), || {
-        count(root) >= signed
-    })
-    .await;
+    until(&format!("the widget counts {signed} signatures"), || count(root) >= signed).await;
 }
 
 fn find<T: JsCast>(root: &ShadowRoot, selector: &str) -> T {
-    root.query_selector(selector)
-        .unwrap()
-        .unwrap_or_else(|| panic!("{selector} is missing"))
-        .dyn_into()
-        .unwrap()
+    root.query_selector(selector).unwrap().unwrap_or_else(|| panic!("{selector} is missing")).dyn_into().unwrap()
 }
 
 fn text(root: &ShadowRoot, selector: &str) -> String {
-    find::<Element>(root, selector)
-        .text_content()
-        .unwrap_or_default()
+    find::<Element>(root, selector).text_content().unwrap_or_default()
 }
 
 fn visible(element: &Element) -> bool {
-    element
-        .dyn_ref::<HtmlElement>()
-        .is_some_and(|e| e.offset_height() > 0)
+    element.dyn_ref::<HtmlElement>().is_some_and(|e| e.offset_height() > 0)
 }
 
 fn style(element: &Element, property: &str) -> String {
-    web_sys::window()
-        .unwrap()
-        .get_computed_style(element)
-        .unwrap()
-        .unwrap()
-        .get_property_value(property)
-        .unwrap()
+    web_sys::window().unwrap().get_computed_style(element).unwrap().unwrap().get_property_value(property).unwrap()
 }
 
 fn count(root: &ShadowRoot) -> u64 {
-    text(root, "#pw-count-number")
-        .replace(',', "")
-        .parse()
-        .expect("the count is a number")
+    text(root, "#pw-count-number").replace(',', "").parse().expect("the count is a number")
 }
 
 fn fill(root: &ShadowRoot, id: &str, value: &str) {
@@ -102,9 +75,7 @@ fn fill(root: &ShadowRoot, id: &str, value: &str) {
 }
 
 fn submit(root: &ShadowRoot) {
-    find::<HtmlFormElement>(root, "#pw-form")
-        .request_submit()
-        .unwrap();
+    find::<HtmlFormElement>(root, "#pw-form").request_submit().unwrap();
 }
 
 /// Waits up to 10 s for `condition`.
@@ -130,21 +101,13 @@ async fn fetch_json(path: &str, body: Option<String>) -> (u16, wasm_bindgen::JsV
         init.set_headers(&headers);
     }
     let url = format!("{}{path}", server());
-    let response: web_sys::Response = wasm_bindgen_futures::JsFuture::from(
-        web_sys::window()
-            .unwrap()
-            .fetch_with_str_and_init(&url, &init),
-    )
-    .await
-    .unwrap()
-    .into();
-    let status = response.status();
-    (
-        status,
-        wasm_bindgen_futures::JsFuture::from(response.json().unwrap())
+    let response: web_sys::Response =
+        wasm_bindgen_futures::JsFuture::from(web_sys::window().unwrap().fetch_with_str_and_init(&url, &init))
             .await
-            .unwrap(),
-    )
+            .unwrap()
+            .into();
+    let status = response.status();
+    (status, wasm_bindgen_futures::JsFuture::from(response.json().unwrap()).await.unwrap())
 }
 
 fn field(value: &wasm_bindgen::JsValue, name: &str) -> wasm_bindgen::JsValue {
@@ -161,17 +124,12 @@ async fn server_count(slug: &str) -> u64 {
     let init = web_sys::RequestInit::new();
     init.set_cache(web_sys::RequestCache::NoStore);
     let url = format!("{}/api/petitions/{slug}", server());
-    let response: web_sys::Response = wasm_bindgen_futures::JsFuture::from(
-        web_sys::window()
+    let response: web_sys::Response =
+        wasm_bindgen_futures::JsFuture::from(web_sys::window().unwrap().fetch_with_str_and_init(&url, &init))
+            .await
             .unwrap()
-            .fetch_with_str_and_init(&url, &init),
-    )
-    .await
-    .unwrap()
-    .into();
-    let petition = wasm_bindgen_futures::JsFuture::from(response.json().unwrap())
-        .await
-        .unwrap();
+            .into();
+    let petition = wasm_bindgen_futures::JsFuture::from(response.json().unwrap()).await.unwrap();
     field(&petition, "signature_count").as_f64().unwrap() as u64
 }
 
@@ -182,8 +140,7 @@ async fn ensure_signatures(slug: &str, at_least: u64) -> u64 {
     let mut bodies = vec![];
     let mut wait = 0.0f64;
     for n in count..at_least {
-        let (status, challenge) =
-            fetch_json(&format!("/api/petitions/{slug}/challenge"), None).await;
+        let (status, challenge) = fetch_json(&format!("/api/petitions/{slug}/challenge"), None).await;
         assert_eq!(status, 200, "a challenge for {slug}");
         let token = field(&challenge, "token").as_string().unwrap();
         let difficulty = field(&challenge, "difficulty").as_f64().unwrap() as u8;
@@ -200,23 +157,14 @@ async fn ensure_signatures(slug: &str, at_least: u64) -> u64 {
         gloo_timers::future::sleep(Duration::from_millis(wait as u64 * 1000 + 100)).await;
     }
     for body in bodies {
-        let (status, receipt) =
-            fetch_json(&format!("/api/petitions/{slug}/signatures"), Some(body)).await;
-        assert_eq!(
-            status,
-            200,
-            "{slug} took the signature: {:?}",
-            js_sys::JSON::stringify(&receipt)
-        );
+        let (status, receipt) = fetch_json(&format!("/api/petitions/{slug}/signatures"), Some(body)).await;
+        assert_eq!(status, 200, "{slug} took the signature: {:?}", js_sys::JSON::stringify(&receipt));
         count = field(&receipt, "signature_count").as_f64().unwrap() as u64;
         if count >= at_least {
             break;
         }
     }
-    assert!(
-        count >= at_least,
-        "{slug} has {count} counted signatures, not the {at_least} the test needs"
-    );
+    assert!(count >= at_least, "{slug} has {count} counted signatures, not the {at_least} the test needs");
     count
 }
 
@@ -227,39 +175,21 @@ async fn below_the_petitions_threshold_the_count_is_hidden_and_people_are_asked_
     let signed = ensure_signatures("count-hidden-below-a-million", 1).await;
     let (_, root) = mounted("count-hidden-below-a-million").await;
     assert!(visible(&find(&root, "#pw-first")));
-    assert_eq!(
-        text(&root, "#pw-first"),
-        "Be one of the first to sign this petition."
-    );
+    assert_eq!(text(&root, "#pw-first"), "Be one of the first to sign this petition.");
     assert!(!visible(&find(&root, "#pw-counted")), "no number");
     let bar: Element = find(&root, "#pw-bar");
-    assert_eq!(
-        bar.get_attribute("aria-valuenow").as_deref(),
-        Some("0"),
-        "an empty bar"
-    );
+    assert_eq!(bar.get_attribute("aria-valuenow").as_deref(), Some("0"), "an empty bar");
     let words = bar.get_attribute("aria-valuetext").unwrap_or_default();
     assert!(words.starts_with("Just started, towards "), "{words}");
     let shown = find::<HtmlElement>(&root, "#pw-ready").inner_text();
     let count_in_words = |n: u64| {
         let digits = n.to_string();
-        let grouped: Vec<&str> = digits
-            .as_bytes()
-            .rchunks(3)
-            .rev()
-            .map(|d| std::str::from_utf8(d).unwrap())
-            .collect();
+        let grouped: Vec<&str> = digits.as_bytes().rchunks(3).rev().map(|d| std::str::from_utf8(d).unwrap()).collect();
         grouped.join(",")
     };
     for n in [0, signed] {
-        let says = shown.lines().any(|line| {
-            line.trim()
-                .starts_with(&format!("{} signature", count_in_words(n)))
-        });
-        assert!(
-            !says,
-            "what is rendered never counts {n} signatures: {shown}"
-        );
+        let says = shown.lines().any(|line| line.trim().starts_with(&format!("{} signature", count_in_words(n))));
+        assert!(!says, "what is rendered never counts {n} signatures: {shown}");
     }
 }
 
@@ -268,68 +198,27 @@ async fn the_petition_is_shown_inside_an_open_shadow_root() {
     let signed = ensure_signatures("stop-sharing", 10).await;
     let (host, root) = mounted("stop-sharing").await;
     until_counted(&root, signed).await;
-    assert_eq!(
-        text(&root, "#pw-title"),
-        "Stop using NHS patients’ personal information for immigration enforcement."
-    );
+    assert_eq!(text(&root, "#pw-title"), "Stop using NHS patients’ personal information for immigration enforcement.");
     assert_eq!(text(&root, ".pw-target"), "To: The Government");
     assert!(text(&root, "#pw-summary").contains("immigration enforcement"));
-    assert!(
-        visible(&find(&root, "#pw-bar")),
-        "the progress bar is shown"
-    );
+    assert!(visible(&find(&root, "#pw-bar")), "the progress bar is shown");
     let bar: Element = find(&root, "#pw-bar");
-    assert_eq!(
-        bar.get_attribute("aria-valuenow"),
-        Some(count(&root).to_string())
-    );
+    assert_eq!(bar.get_attribute("aria-valuenow"), Some(count(&root).to_string()));
     let ticks = root.query_selector_all("#pw-ticks span").unwrap().length();
-    assert_eq!(
-        ticks, 3,
-        "ticks for the 500, 1,000 and 5,000 milestones on the way to 10,000"
-    );
-    assert!(
-        text(&root, "#pw-timeline").contains("10 signatures reached"),
-        "{}",
-        text(&root, "#pw-timeline")
-    );
+    assert_eq!(ticks, 3, "ticks for the 500, 1,000 and 5,000 milestones on the way to 10,000");
+    assert!(text(&root, "#pw-timeline").contains("10 signatures reached"), "{}", text(&root, "#pw-timeline"));
     // Dates arrive in words (through Intl) just after the widget is shown.
     let today = js_sys::Date::new_0();
     let year = today.get_full_year().to_string();
-    until("the milestone dates are in words", || {
-        text(&root, "#pw-latest time").ends_with(&year)
-    })
-    .await;
-    assert!(
-        text(&root, "#pw-timeline time").contains(" at "),
-        "{}",
-        text(&root, "#pw-timeline")
-    );
+    until("the milestone dates are in words", || text(&root, "#pw-latest time").ends_with(&year)).await;
+    assert!(text(&root, "#pw-timeline time").contains(" at "), "{}", text(&root, "#pw-timeline"));
     assert!(!visible(&find(&root, "#pw-first")));
-    assert!(
-        text(&root, "#pw-goal").contains("10,000"),
-        "{}",
-        text(&root, "#pw-goal")
-    );
-    assert!(
-        text(&root, "#pw-latest").starts_with("Next milestone: "),
-        "{}",
-        text(&root, "#pw-latest")
-    );
-    assert!(text(&root, "#pw-supported")
-        .contains("Doctors of the World UK, National AIDS Trust and Liberty"));
-    assert!(
-        !visible(&find(&root, "#pw-loading")),
-        "the loading state is gone"
-    );
-    assert!(
-        visible(&find(&root, "#pw-form")),
-        "the form to sign is shown"
-    );
-    assert!(
-        host.get_bounding_client_rect().height() > 600.0,
-        "the petition takes its room in the page"
-    );
+    assert!(text(&root, "#pw-goal").contains("10,000"), "{}", text(&root, "#pw-goal"));
+    assert!(text(&root, "#pw-latest").starts_with("Next milestone: "), "{}", text(&root, "#pw-latest"));
+    assert!(text(&root, "#pw-supported").contains("Doctors of the World UK, National AIDS Trust and Liberty"));
+    assert!(!visible(&find(&root, "#pw-loading")), "the loading state is gone");
+    assert!(visible(&find(&root, "#pw-form")), "the form to sign is shown");
+    assert!(host.get_bounding_client_rect().height() > 600.0, "the petition takes its room in the page");
 }
 
 #[wasm_bindgen_test]
@@ -347,35 +236,13 @@ async fn every_field_has_a_visible_label_and_the_standard_autocomplete_token() {
     ] {
         let control: Element = find(&root, &format!("#{id}"));
         let label: Element = find(&root, &format!("label[for='{id}']"));
-        assert!(
-            visible(&label) && !label.text_content().unwrap().trim().is_empty(),
-            "{id} has a visible label"
-        );
-        assert_eq!(
-            control.get_attribute("autocomplete").as_deref(),
-            autocomplete,
-            "{id}"
-        );
+        assert!(visible(&label) && !label.text_content().unwrap().trim().is_empty(), "{id} has a visible label");
+        assert_eq!(control.get_attribute("autocomplete").as_deref(), autocomplete, "{id}");
     }
     let options = root.query_selector_all("#pw-profession option").unwrap();
-    let options: Vec<String> = (0..options.length())
-        .map(|n| options.item(n).unwrap().text_content().unwrap())
-        .collect();
-    assert_eq!(
-        options,
-        [
-            "Choose an answer",
-            "Doctor",
-            "Nurse",
-            "Midwife",
-            "Other healthcare professional",
-            "Not a healthcare professional"
-        ]
-    );
-    assert!(
-        !find::<HtmlInputElement>(&root, "#pw-consent").checked(),
-        "consent starts unticked"
-    );
+    let options: Vec<String> = (0..options.length()).map(|n| options.item(n).unwrap().text_content().unwrap()).collect();
+    assert_eq!(options, ["Choose an answer", "Doctor", "Nurse", "Midwife", "Other healthcare professional", "Not a healthcare professional"]);
+    assert!(!find::<HtmlInputElement>(&root, "#pw-consent").checked(), "consent starts unticked");
     assert_eq!(
         text(&root, "label[for='pw-consent']"),
         "Keep me updated about this campaign by email from Doctors of the World UK"
@@ -404,15 +271,8 @@ async fn a_hostile_host_stylesheet_cannot_hide_or_restyle_the_widget() {
     );
     hostile.remove();
     assert_eq!(checks.0, "block", "inputs stay visible");
-    assert_eq!(
-        checks.1, "rgb(255, 255, 255)",
-        "the button keeps its own colour"
-    );
-    assert!(
-        checks.2 > 600.0,
-        "the widget keeps its height ({})",
-        checks.2
-    );
+    assert_eq!(checks.1, "rgb(255, 255, 255)", "the button keeps its own colour");
+    assert!(checks.2 > 600.0, "the widget keeps its height ({})", checks.2);
     assert_eq!(checks.3, "block");
 }
 
@@ -437,17 +297,9 @@ async fn the_widget_styles_do_not_reach_the_host_page() {
     let outside = document().create_element("label").unwrap();
     outside.set_text_content(Some("a host page label"));
     document().body().unwrap().append_child(&outside).unwrap();
-    let before = (
-        style(&outside, "font-weight"),
-        style(&outside, "font-family"),
-        style(&outside, "cursor"),
-    );
+    let before = (style(&outside, "font-weight"), style(&outside, "font-family"), style(&outside, "cursor"));
     let (_, _root) = mounted("stop-sharing").await;
-    let after = (
-        style(&outside, "font-weight"),
-        style(&outside, "font-family"),
-        style(&outside, "cursor"),
-    );
+    let after = (style(&outside, "font-weight"), style(&outside, "font-family"), style(&outside, "cursor"));
     assert_eq!(before, after);
 }
 
@@ -458,46 +310,21 @@ async fn an_empty_form_shows_the_error_summary_and_a_message_beside_each_field()
     submit(&root);
     let summary: Element = find(&root, "#pw-error-summary");
     until("the error summary shows", || visible(&summary)).await;
-    assert_eq!(
-        root.active_element().map(|e| e.id()),
-        Some("pw-error-summary".into()),
-        "the summary takes focus"
-    );
-    let links: Vec<String> = (1..=3)
-        .map(|n| text(&root, &format!("#pw-error-list li:nth-child({n}) a")))
-        .collect();
-    assert_eq!(
-        links,
-        [
-            "Enter your first name",
-            "Enter your email address",
-            "Enter your postcode"
-        ]
-    );
+    assert_eq!(root.active_element().map(|e| e.id()), Some("pw-error-summary".into()), "the summary takes focus");
+    let links: Vec<String> = (1..=3).map(|n| text(&root, &format!("#pw-error-list li:nth-child({n}) a"))).collect();
+    assert_eq!(links, ["Enter your first name", "Enter your email address", "Enter your postcode"]);
     let first: Element = find(&root, "#pw-first_name");
     assert_eq!(first.get_attribute("aria-invalid").as_deref(), Some("true"));
     let described = first.get_attribute("aria-describedby").unwrap();
     let message: Element = find(&root, &format!("#{described}"));
-    assert_eq!(
-        message.text_content().unwrap(),
-        "Error: Enter your first name"
-    );
+    assert_eq!(message.text_content().unwrap(), "Error: Enter your first name");
     assert!(visible(&message));
-    assert_eq!(
-        find::<HtmlInputElement>(&root, "#pw-last_name").value(),
-        "Okafor",
-        "nothing typed is cleared"
-    );
-    assert!(find::<Element>(&root, "#pw-last_name")
-        .get_attribute("aria-invalid")
-        .is_none());
+    assert_eq!(find::<HtmlInputElement>(&root, "#pw-last_name").value(), "Okafor", "nothing typed is cleared");
+    assert!(find::<Element>(&root, "#pw-last_name").get_attribute("aria-invalid").is_none());
 
     // The summary's link takes the person to the field.
     find::<HtmlElement>(&root, "#pw-error-list a[data-field='pw-email']").click();
-    assert_eq!(
-        root.active_element().map(|e| e.id()),
-        Some("pw-email".into())
-    );
+    assert_eq!(root.active_element().map(|e| e.id()), Some("pw-email".into()));
 }
 
 #[wasm_bindgen_test]
@@ -507,18 +334,12 @@ async fn a_malformed_email_is_caught_before_sending_and_the_fix_clears_it() {
     fill(&root, "pw-email", "amara@example");
     fill(&root, "pw-postcode", "E1 6AN");
     submit(&root);
-    until("the email error shows", || {
-        visible(&find(&root, "#pw-email-error"))
-    })
-    .await;
+    until("the email error shows", || visible(&find(&root, "#pw-email-error"))).await;
     assert_eq!(
         text(&root, "#pw-email-error"),
         "Error: Enter an email address in the correct format, like name@example.com"
     );
-    assert_eq!(
-        find::<HtmlInputElement>(&root, "#pw-email").value(),
-        "amara@example"
-    );
+    assert_eq!(find::<HtmlInputElement>(&root, "#pw-email").value(), "amara@example");
     assert!(!visible(&find(&root, "#pw-first_name-error")));
 }
 
@@ -528,10 +349,7 @@ async fn signing_thanks_the_person_and_shows_the_new_count() {
     let (_, root) = mounted("stop-sharing").await;
     until_counted(&root, signed).await;
     let before = count(&root);
-    let email = format!(
-        "widget-test-{}@example.org",
-        js_sys::Math::random().to_bits()
-    );
+    let email = format!("widget-test-{}@example.org", js_sys::Math::random().to_bits());
     fill(&root, "pw-first_name", "Zoë");
     fill(&root, "pw-last_name", "O'Brien-Łukasiewicz");
     fill(&root, "pw-email", &email);
@@ -539,29 +357,16 @@ async fn signing_thanks_the_person_and_shows_the_new_count() {
     submit(&root);
     let thanks: Element = find(&root, "#pw-thanks");
     until("the thank-you shows", || visible(&thanks)).await;
-    assert!(
-        !visible(&find(&root, "#pw-form")),
-        "the thank-you replaces the form"
-    );
+    assert!(!visible(&find(&root, "#pw-form")), "the thank-you replaces the form");
     // The count rises to the server's own. (What the widget showed before
     // may be a copy the browser cached for a few seconds, so "one more
     // than before" would compare with a number other tests have passed.)
     let shown = count(&root);
     assert!(shown > before, "the count rose from {before}, to {shown}");
-    assert_eq!(
-        shown,
-        server_count("stop-sharing").await,
-        "the count is the server's"
-    );
+    assert_eq!(shown, server_count("stop-sharing").await, "the count is the server's");
     assert!(text(&root, "#pw-thanks-text").starts_with("Zoë, your signature is on the petition"));
-    assert_eq!(
-        root.active_element().map(|e| e.id()),
-        Some("pw-thanks".into())
-    );
-    assert!(
-        text(&root, "#pw-live").contains("Thank you for signing"),
-        "announced to screen readers"
-    );
+    assert_eq!(root.active_element().map(|e| e.id()), Some("pw-thanks".into()));
+    assert!(text(&root, "#pw-live").contains("Thank you for signing"), "announced to screen readers");
 }
 
 #[wasm_bindgen_test]
@@ -574,30 +379,16 @@ async fn without_a_challenge_at_first_the_form_still_shows_and_signing_fetches_o
     let failed = js("const failed = Promise.reject(new TypeError('Failed to fetch')); failed.catch(() => {}); return failed");
     mount(host.clone(), server().to_owned(), None, Some(failed.into())).await;
     let root = host.shadow_root().unwrap();
-    assert!(
-        visible(&find(&root, "#pw-form")),
-        "the form shows without a challenge"
-    );
+    assert!(visible(&find(&root, "#pw-form")), "the form shows without a challenge");
     until_counted(&root, signed).await;
     let before = count(&root);
     fill(&root, "pw-first_name", "Amara");
-    fill(
-        &root,
-        "pw-email",
-        &format!(
-            "no-challenge-{}@example.org",
-            js_sys::Math::random().to_bits()
-        ),
-    );
+    fill(&root, "pw-email", &format!("no-challenge-{}@example.org", js_sys::Math::random().to_bits()));
     fill(&root, "pw-postcode", "E1 6AN");
     submit(&root);
     let thanks: Element = find(&root, "#pw-thanks");
     until("the thank-you shows", || visible(&thanks)).await;
-    assert_eq!(
-        count(&root),
-        before + 1,
-        "the signature counted, with a challenge fetched when it was sent"
-    );
+    assert_eq!(count(&root), before + 1, "the signature counted, with a challenge fetched when it was sent");
     petition_widget::unmount(&host);
 }
 
@@ -615,10 +406,7 @@ async fn an_unreachable_server_is_reported_in_plain_words() {
 #[wasm_bindgen_test]
 async fn an_unknown_petition_is_reported_in_plain_words() {
     let (_, root) = mounted("no-such-petition").await;
-    assert_eq!(
-        text(&root, "#pw-problem-text"),
-        "This petition could not be found. It may have closed or moved."
-    );
+    assert_eq!(text(&root, "#pw-problem-text"), "This petition could not be found. It may have closed or moved.");
 }
 
 #[wasm_bindgen_test]
@@ -632,9 +420,7 @@ async fn mounting_again_replaces_the_widget_rather_than_adding_a_second() {
 
 /// Runs `body` as a JavaScript function of no arguments and returns what it returns.
 fn js(body: &str) -> wasm_bindgen::JsValue {
-    js_sys::Function::new_no_args(body)
-        .call0(&wasm_bindgen::JsValue::NULL)
-        .unwrap()
+    js_sys::Function::new_no_args(body).call0(&wasm_bindgen::JsValue::NULL).unwrap()
 }
 
 fn js_number(body: &str) -> f64 {
@@ -692,9 +478,7 @@ fn instrument(name: &str) -> f64 {
 /// Not a wait for something to happen but a window to see that nothing does.
 async fn two_frames() {
     let frames = js("return new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)))");
-    wasm_bindgen_futures::JsFuture::from(js_sys::Promise::from(frames))
-        .await
-        .unwrap();
+    wasm_bindgen_futures::JsFuture::from(js_sys::Promise::from(frames)).await.unwrap();
 }
 
 /// Other tests leave their widgets mounted: lets them go, so that what a test
@@ -728,23 +512,14 @@ async fn mounting_and_unmounting_fifty_times_leaves_nothing_running() {
     let (mut shown, mut listening, mut hashing, mut left_open) = (0, 0, false, vec![]);
     for round in 0..50 {
         let host = host("stop-sharing");
-        mount(
-            host.clone(),
-            server().to_owned(),
-            Some(handed_over(&petition)),
-            Some(handed_over(&challenge)),
-        )
-        .await;
+        mount(host.clone(), server().to_owned(), Some(handed_over(&petition)), Some(handed_over(&challenge))).await;
         let root = host.shadow_root().unwrap();
         shown += usize::from(visible(&find(&root, "#pw-form")));
         listening += usize::from(instrument("listeners") > listeners_before);
         // Half the rounds unmount once the live count's stream is open, half
         // before it has opened (it opens when the round of mounting is over).
         if round % 2 == 0 {
-            until("the live count's stream is open", || {
-                instrument("open") == 1.0
-            })
-            .await;
+            until("the live count's stream is open", || instrument("open") == 1.0).await;
         }
         // The last round that waited anyway: is the search really running?
         // (The challenge comes beside the petition, so it may start a moment
@@ -768,37 +543,18 @@ async fn mounting_and_unmounting_fifty_times_leaves_nothing_running() {
     let clock = instrument("clock");
     two_frames().await;
     let hashed = instrument("clock") - clock;
-    let (opened, open, listeners_left) = (
-        instrument("opened"),
-        instrument("open"),
-        instrument("listeners") - listeners_before,
-    );
+    let (opened, open, listeners_left) = (instrument("opened"), instrument("open"), instrument("listeners") - listeners_before);
     // Put back before asserting: a failed assertion ends the test here.
     js("window.petitionTestInstruments.restore()");
 
     assert_eq!(shown, 50, "each widget showed its form");
     assert_eq!(listening, 50, "each widget listened while it was mounted");
-    assert!(
-        hashing,
-        "the widget's proof of work was under way when it was unmounted"
-    );
-    assert!(
-        left_open.is_empty(),
-        "unmounting closes the stream at once; left open after rounds {left_open:?}"
-    );
-    assert_eq!(
-        opened, 25.0,
-        "one stream for each round that waited for it, none for those unmounted before"
-    );
+    assert!(hashing, "the widget's proof of work was under way when it was unmounted");
+    assert!(left_open.is_empty(), "unmounting closes the stream at once; left open after rounds {left_open:?}");
+    assert_eq!(opened, 25.0, "one stream for each round that waited for it, none for those unmounted before");
     assert_eq!(open, 0.0, "no stream left open");
-    assert_eq!(
-        listeners_left, 0.0,
-        "every listener the widgets added was removed"
-    );
-    assert_eq!(
-        hashed, 0.0,
-        "no proof of work still hashing after the widgets went"
-    );
+    assert_eq!(listeners_left, 0.0, "every listener the widgets added was removed");
+    assert_eq!(hashed, 0.0, "no proof of work still hashing after the widgets went");
 }
 
 #[wasm_bindgen_test]
@@ -807,10 +563,7 @@ async fn two_widgets_share_one_live_stream_which_closes_with_the_last() {
     js(INSTRUMENTS);
     let (showing_count, _) = mounted("stop-sharing").await;
     let (other, _) = mounted("count-hidden-below-a-million").await;
-    until("the live count's stream is open", || {
-        instrument("open") == 1.0
-    })
-    .await;
+    until("the live count's stream is open", || instrument("open") == 1.0).await;
     // The other petition's widget goes; this one's count still follows
     // signatures made elsewhere, over the same stream.
     petition_widget::unmount(&other);
@@ -823,13 +576,7 @@ async fn two_widgets_share_one_live_stream_which_closes_with_the_last() {
     let open_after_the_last = instrument("open");
     js("window.petitionTestInstruments.restore()");
 
-    assert_eq!(
-        open_with_one_left, 1.0,
-        "the stream stays while a widget follows it"
-    );
+    assert_eq!(open_with_one_left, 1.0, "the stream stays while a widget follows it");
     assert_eq!(open_while_following, 1.0, "one stream, never a second");
-    assert_eq!(
-        open_after_the_last, 0.0,
-        "the last widget takes the stream with it"
-    );
+    assert_eq!(open_after_the_last, 0.0, "the last widget takes the stream with it");
 }

@@ -227,3 +227,4 @@ pub struct FieldError {
     /// What to do about it, e.g. "Enter your first name".
     pub message: String,
 }
+

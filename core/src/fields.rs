@@ -170,29 +170,17 @@ pub fn validate(request: &SignatureRequest) -> Result<ValidSignature, Vec<FieldE
             String::new()
         }
     };
-    let first_name = check(
-        Field::FirstName,
-        name(&request.first_name, ["first name", "First name"], true),
-    );
-    let last_name = check(
-        Field::LastName,
-        name(&request.last_name, ["last name", "Last name"], false),
-    );
+    let first_name = check(Field::FirstName, name(&request.first_name, ["first name", "First name"], true));
+    let last_name = check(Field::LastName, name(&request.last_name, ["last name", "Last name"], false));
     let email = check(Field::Email, email(&request.email));
-    let postcode = check(
-        Field::Postcode,
-        postcode(&request.postcode, request.outside_uk),
-    );
+    let postcode = check(Field::Postcode, postcode(&request.postcode, request.outside_uk));
     let profession_code = request.profession.trim();
     let profession = if profession_code.is_empty() {
         None
     } else {
         let parsed = Profession::from_code(profession_code);
         if parsed.is_none() {
-            check(
-                Field::Profession,
-                Err("Choose an answer from the list".into()),
-            );
+            check(Field::Profession, Err("Choose an answer from the list".into()));
         }
         parsed
     };
@@ -225,9 +213,7 @@ pub const PUBLIC_REASON_MAX: usize = 280;
 /// organiser: one with a link, or a long one, is held. (It is always stored.)
 pub fn reason_is_public(reason: &str) -> bool {
     let reason = reason.trim();
-    !reason.is_empty()
-        && reason.chars().count() <= PUBLIC_REASON_MAX
-        && !looks_like_a_web_address(reason)
+    !reason.is_empty() && reason.chars().count() <= PUBLIC_REASON_MAX && !looks_like_a_web_address(reason)
 }
 
 /// A share source as stored: `share-whatsapp` and the like (lower-case
@@ -235,32 +221,14 @@ pub fn reason_is_public(reason: &str) -> bool {
 pub fn share_source(source: &str) -> String {
     let ok = !source.is_empty()
         && source.len() <= 32
-        && source
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-    if ok {
-        source.to_owned()
-    } else {
-        String::new()
-    }
+        && source.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if ok { source.to_owned() } else { String::new() }
 }
 
 /// Domains people mistype most; a near miss of one earns a suggestion.
 const COMMON_DOMAINS: [&str; 14] = [
-    "gmail.com",
-    "googlemail.com",
-    "hotmail.com",
-    "hotmail.co.uk",
-    "outlook.com",
-    "live.co.uk",
-    "yahoo.com",
-    "yahoo.co.uk",
-    "icloud.com",
-    "btinternet.com",
-    "aol.com",
-    "nhs.net",
-    "protonmail.com",
-    "sky.com",
+    "gmail.com", "googlemail.com", "hotmail.com", "hotmail.co.uk", "outlook.com", "live.co.uk", "yahoo.com",
+    "yahoo.co.uk", "icloud.com", "btinternet.com", "aol.com", "nhs.net", "protonmail.com", "sky.com",
 ];
 
 /// "Did you mean …?": the address with a common domain in place of a likely
@@ -273,10 +241,7 @@ pub fn email_suggestion(email: &str) -> Option<String> {
     if local.is_empty() || domain.is_empty() || COMMON_DOMAINS.contains(&domain.as_str()) {
         return None;
     }
-    let (best, distance) = COMMON_DOMAINS
-        .iter()
-        .map(|common| (*common, edit_distance(&domain, common)))
-        .min_by_key(|(_, d)| *d)?;
+    let (best, distance) = COMMON_DOMAINS.iter().map(|common| (*common, edit_distance(&domain, common))).min_by_key(|(_, d)| *d)?;
     (distance <= 2 && domain.len() >= 5).then(|| format!("{local}@{best}"))
 }
 
@@ -293,9 +258,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
     for i in 1..=a.len() {
         for j in 1..=b.len() {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut best = (rows[i - 1][j] + 1)
-                .min(rows[i][j - 1] + 1)
-                .min(rows[i - 1][j - 1] + cost);
+            let mut best = (rows[i - 1][j] + 1).min(rows[i][j - 1] + 1).min(rows[i - 1][j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
                 best = best.min(rows[i - 2][j - 2] + 1);
             }
@@ -329,9 +292,7 @@ const DOTS_IGNORED: [&str; 2] = ["gmail.com", "googlemail.com"];
 /// `+tags` and dots in the name (`googlemail.com` is `gmail.com`).
 pub fn canonical_email(email: &str) -> String {
     let email = email.trim().to_lowercase();
-    let Some((local, domain)) = email.rsplit_once('@') else {
-        return email;
-    };
+    let Some((local, domain)) = email.rsplit_once('@') else { return email };
     if !PLUS_ADDRESSING.contains(&domain) {
         return email;
     }
@@ -344,28 +305,16 @@ pub fn canonical_email(email: &str) -> String {
 }
 
 /// `what` is the field's name mid-sentence and at the start of one.
-fn name(
-    value: &str,
-    [what, what_capitalised]: [&str; 2],
-    required: bool,
-) -> Result<String, String> {
+fn name(value: &str, [what, what_capitalised]: [&str; 2], required: bool) -> Result<String, String> {
     let value = value.trim();
     if value.is_empty() {
-        return if required {
-            Err(format!("Enter your {what}"))
-        } else {
-            Ok(String::new())
-        };
+        return if required { Err(format!("Enter your {what}")) } else { Ok(String::new()) };
     }
     if value.chars().count() > NAME_MAX {
-        return Err(format!(
-            "{what_capitalised} must be {NAME_MAX} characters or fewer"
-        ));
+        return Err(format!("{what_capitalised} must be {NAME_MAX} characters or fewer"));
     }
     if value.chars().any(char::is_control) {
-        return Err(format!(
-            "{what_capitalised} must not contain special control characters"
-        ));
+        return Err(format!("{what_capitalised} must not contain special control characters"));
     }
     // A leading = + - @ turns a cell into a formula when the signatures are
     // opened in a spreadsheet; no name starts with one.
@@ -390,11 +339,7 @@ fn looks_like_a_web_address(value: &str) -> bool {
         word.split_once('.').is_some_and(|(before, after)| {
             !before.is_empty()
                 && after.len() >= 2
-                && after
-                    .chars()
-                    .take_while(|c| c.is_ascii_alphabetic())
-                    .count()
-                    >= 2
+                && after.chars().take_while(|c| c.is_ascii_alphabetic()).count() >= 2
         })
     })
 }
@@ -407,9 +352,7 @@ pub fn email(value: &str) -> Result<String, String> {
         return Err("Enter your email address".into());
     }
     if value.len() > EMAIL_MAX {
-        return Err(format!(
-            "Email address must be {EMAIL_MAX} characters or fewer"
-        ));
+        return Err(format!("Email address must be {EMAIL_MAX} characters or fewer"));
     }
     if !email_has_valid_shape(value) {
         return Err("Enter an email address in the correct format, like name@example.com".into());
@@ -421,18 +364,14 @@ pub fn email(value: &str) -> Result<String, String> {
 /// characters, a domain of dot-separated labels. Whether the address exists is
 /// for mail delivery to find out, not for a regex to guess.
 fn email_has_valid_shape(value: &str) -> bool {
-    let Some((local, domain)) = value.rsplit_once('@') else {
-        return false;
-    };
+    let Some((local, domain)) = value.rsplit_once('@') else { return false };
     let local_ok = !local.is_empty()
         && local.len() <= 64
         && !local.contains('@')
         && !local.starts_with('.')
         && !local.ends_with('.')
         && !local.contains("..")
-        && local
-            .chars()
-            .all(|c| !c.is_whitespace() && !c.is_control() && c != '"');
+        && local.chars().all(|c| !c.is_whitespace() && !c.is_control() && c != '"');
     let labels: Vec<&str> = domain.split('.').collect();
     let domain_ok = labels.len() >= 2
         && labels.iter().all(|label| {
@@ -452,9 +391,7 @@ fn postcode(value: &str, outside_uk: bool) -> Result<String, String> {
         // Free text elsewhere: postal codes take too many shapes to check,
         // and some countries have none.
         if value.chars().count() > POSTCODE_MAX {
-            return Err(format!(
-                "Postcode must be {POSTCODE_MAX} characters or fewer"
-            ));
+            return Err(format!("Postcode must be {POSTCODE_MAX} characters or fewer"));
         }
         if value.chars().any(char::is_control) || value.starts_with(['=', '+', '-', '@']) {
             return Err("Postcode must only include letters, numbers, spaces and hyphens".into());
@@ -472,33 +409,14 @@ fn postcode(value: &str, outside_uk: bool) -> Result<String, String> {
 /// The outward code is one of A9, A99, AA9, AA99, A9A or AA9A; the inward code
 /// is 9AA.
 pub fn uk_postcode(value: &str) -> Option<String> {
-    let compact: String = value
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect::<String>()
-        .to_ascii_uppercase();
+    let compact: String = value.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_uppercase();
     if !(5..=7).contains(&compact.len()) || !compact.is_ascii() {
         return None;
     }
     let (outward, inward) = compact.split_at(compact.len() - 3);
-    let shape: String = outward
-        .chars()
-        .map(|c| {
-            if c.is_ascii_digit() {
-                '9'
-            } else if c.is_ascii_alphabetic() {
-                'A'
-            } else {
-                '?'
-            }
-        })
-        .collect();
-    let inward_ok = inward.as_bytes()[0].is_ascii_digit()
-        && inward[1..].chars().all(|c| c.is_ascii_alphabetic());
-    let outward_ok = matches!(
-        shape.as_str(),
-        "A9" | "A99" | "AA9" | "AA99" | "A9A" | "AA9A"
-    );
+    let shape: String = outward.chars().map(|c| if c.is_ascii_digit() { '9' } else if c.is_ascii_alphabetic() { 'A' } else { '?' }).collect();
+    let inward_ok = inward.as_bytes()[0].is_ascii_digit() && inward[1..].chars().all(|c| c.is_ascii_alphabetic());
+    let outward_ok = matches!(shape.as_str(), "A9" | "A99" | "AA9" | "AA99" | "A9A" | "AA9A");
     (outward_ok && inward_ok).then(|| format!("{outward} {inward}"))
 }
 
@@ -507,10 +425,7 @@ fn reason(value: &str) -> Result<String, String> {
     if value.chars().count() > REASON_MAX {
         return Err("Your reason must be 1,000 characters or fewer".into());
     }
-    if value
-        .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
-    {
+    if value.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
         return Err("Your reason must not contain special control characters".into());
     }
     Ok(value.to_owned())
@@ -534,20 +449,13 @@ mod tests {
     }
 
     fn errors_of(request: &SignatureRequest) -> Vec<(Field, String)> {
-        validate(request)
-            .unwrap_err()
-            .into_iter()
-            .map(|e| (e.field, e.message))
-            .collect()
+        validate(request).unwrap_err().into_iter().map(|e| (e.field, e.message)).collect()
     }
 
     #[test]
     fn a_complete_signature_is_accepted_and_tidied() {
-        let valid = validate(&SignatureRequest {
-            email: "  Amara@Example.ORG ".into(),
-            ..filled()
-        })
-        .unwrap();
+        let valid = validate(&SignatureRequest { email: "  Amara@Example.ORG ".into(), ..filled() })
+            .unwrap();
         assert_eq!(valid.email, "Amara@Example.ORG");
         assert_eq!(valid.canonical_email(), "amara@example.org");
         assert_eq!(valid.postcode, "E1 6AN");
@@ -576,41 +484,25 @@ mod tests {
             ("李小龍", ""),
             ("Nguyễn", "Thị Minh Khai"),
         ] {
-            let request = SignatureRequest {
-                first_name: first.into(),
-                last_name: last.into(),
-                ..filled()
-            };
+            let request = SignatureRequest { first_name: first.into(), last_name: last.into(), ..filled() };
             assert!(validate(&request).is_ok(), "{first} {last} was rejected");
         }
     }
 
     #[test]
     fn a_name_longer_than_100_characters_is_rejected() {
-        let request = SignatureRequest {
-            first_name: "é".repeat(101),
-            ..filled()
-        };
+        let request = SignatureRequest { first_name: "é".repeat(101), ..filled() };
         assert_eq!(
             errors_of(&request),
-            vec![(
-                Field::FirstName,
-                "First name must be 100 characters or fewer".to_owned()
-            )]
+            vec![(Field::FirstName, "First name must be 100 characters or fewer".to_owned())]
         );
-        let at_limit = SignatureRequest {
-            first_name: "é".repeat(100),
-            ..filled()
-        };
+        let at_limit = SignatureRequest { first_name: "é".repeat(100), ..filled() };
         assert!(validate(&at_limit).is_ok());
     }
 
     #[test]
     fn a_name_with_control_characters_is_rejected() {
-        let request = SignatureRequest {
-            last_name: "Smith\u{0}".into(),
-            ..filled()
-        };
+        let request = SignatureRequest { last_name: "Smith\u{0}".into(), ..filled() };
         assert_eq!(errors_of(&request)[0].0, Field::LastName);
     }
 
@@ -629,16 +521,12 @@ mod tests {
             "amara@example.o",
             ".amara@example.org",
         ] {
-            let request = SignatureRequest {
-                email: bad.into(),
-                ..filled()
-            };
+            let request = SignatureRequest { email: bad.into(), ..filled() };
             assert_eq!(
                 errors_of(&request),
                 vec![(
                     Field::Email,
-                    "Enter an email address in the correct format, like name@example.com"
-                        .to_owned()
+                    "Enter an email address in the correct format, like name@example.com".to_owned()
                 )],
                 "{bad} was accepted"
             );
@@ -647,29 +535,16 @@ mod tests {
 
     #[test]
     fn ordinary_email_addresses_are_accepted() {
-        for good in [
-            "a.b+petition@example.co.uk",
-            "o'brien@example.org",
-            "user@xn--bcher-kva.example",
-        ] {
-            let request = SignatureRequest {
-                email: good.into(),
-                ..filled()
-            };
+        for good in ["a.b+petition@example.co.uk", "o'brien@example.org", "user@xn--bcher-kva.example"] {
+            let request = SignatureRequest { email: good.into(), ..filled() };
             assert!(validate(&request).is_ok(), "{good} was rejected");
         }
     }
 
     #[test]
     fn an_overlong_email_address_is_rejected() {
-        let request = SignatureRequest {
-            email: format!("{}@example.org", "a".repeat(250)),
-            ..filled()
-        };
-        assert_eq!(
-            errors_of(&request)[0].1,
-            "Email address must be 254 characters or fewer"
-        );
+        let request = SignatureRequest { email: format!("{}@example.org", "a".repeat(250)), ..filled() };
+        assert_eq!(errors_of(&request)[0].1, "Email address must be 254 characters or fewer");
     }
 
     #[test]
@@ -683,36 +558,18 @@ mod tests {
             ("W1A 0AX", "W1A 0AX"),
             (" EC1A  1BB ", "EC1A 1BB"),
         ] {
-            let valid = validate(&SignatureRequest {
-                postcode: typed.into(),
-                ..filled()
-            })
-            .unwrap();
+            let valid = validate(&SignatureRequest { postcode: typed.into(), ..filled() }).unwrap();
             assert_eq!(valid.postcode, standard);
         }
     }
 
     #[test]
     fn a_uk_postcode_of_the_wrong_shape_is_rejected() {
-        for bad in [
-            "75001",
-            "SW1A",
-            "1AA SW1",
-            "SW1A 1A1",
-            "<script>",
-            "EC1A 1BBB",
-            "É1 6AN",
-        ] {
-            let request = SignatureRequest {
-                postcode: bad.into(),
-                ..filled()
-            };
+        for bad in ["75001", "SW1A", "1AA SW1", "SW1A 1A1", "<script>", "EC1A 1BBB", "É1 6AN"] {
+            let request = SignatureRequest { postcode: bad.into(), ..filled() };
             assert_eq!(
                 errors_of(&request),
-                vec![(
-                    Field::Postcode,
-                    "Enter a real UK postcode, like SW1A 1AA".to_owned()
-                )],
+                vec![(Field::Postcode, "Enter a real UK postcode, like SW1A 1AA".to_owned())],
                 "{bad} was accepted"
             );
         }
@@ -721,109 +578,47 @@ mod tests {
     #[test]
     fn outside_the_uk_a_postcode_is_free_text_and_may_be_empty() {
         for code in ["75001", "10115-1234", "", "〒100-0001"] {
-            let request = SignatureRequest {
-                postcode: code.into(),
-                outside_uk: true,
-                ..filled()
-            };
+            let request = SignatureRequest { postcode: code.into(), outside_uk: true, ..filled() };
             assert_eq!(validate(&request).unwrap().postcode, code.trim());
         }
-        let long = SignatureRequest {
-            postcode: "1".repeat(17),
-            outside_uk: true,
-            ..filled()
-        };
-        assert_eq!(
-            errors_of(&long)[0].1,
-            "Postcode must be 16 characters or fewer"
-        );
-        let formula = SignatureRequest {
-            postcode: "=HYPERLINK(1)".into(),
-            outside_uk: true,
-            ..filled()
-        };
+        let long = SignatureRequest { postcode: "1".repeat(17), outside_uk: true, ..filled() };
+        assert_eq!(errors_of(&long)[0].1, "Postcode must be 16 characters or fewer");
+        let formula = SignatureRequest { postcode: "=HYPERLINK(1)".into(), outside_uk: true, ..filled() };
         assert_eq!(errors_of(&formula)[0].0, Field::Postcode);
     }
 
     #[test]
     fn names_that_would_inject_into_a_spreadsheet_are_rejected() {
         for bad in ["=SUM(A1:A9)", "+44 7700", "-1", "@attacker"] {
-            let request = SignatureRequest {
-                first_name: bad.into(),
-                ..filled()
-            };
-            assert_eq!(
-                errors_of(&request),
-                vec![(
-                    Field::FirstName,
-                    "First name must start with a letter".to_owned()
-                )],
-                "{bad}"
-            );
+            let request = SignatureRequest { first_name: bad.into(), ..filled() };
+            assert_eq!(errors_of(&request), vec![(Field::FirstName, "First name must start with a letter".to_owned())], "{bad}");
         }
     }
 
     #[test]
     fn web_addresses_are_not_names() {
-        for bad in [
-            "http://spam.example",
-            "www.cheap-pills",
-            "visit example.com now",
-            "bit.ly/abc",
-        ] {
-            let request = SignatureRequest {
-                last_name: bad.into(),
-                ..filled()
-            };
-            assert_eq!(
-                errors_of(&request),
-                vec![(
-                    Field::LastName,
-                    "Enter your last name, not a web address".to_owned()
-                )],
-                "{bad}"
-            );
+        for bad in ["http://spam.example", "www.cheap-pills", "visit example.com now", "bit.ly/abc"] {
+            let request = SignatureRequest { last_name: bad.into(), ..filled() };
+            assert_eq!(errors_of(&request), vec![(Field::LastName, "Enter your last name, not a web address".to_owned())], "{bad}");
         }
         for good in ["J. R. R.", "St. John", "Mary-Jane", "D'Souza"] {
-            assert!(
-                validate(&SignatureRequest {
-                    first_name: good.into(),
-                    ..filled()
-                })
-                .is_ok(),
-                "{good}"
-            );
+            assert!(validate(&SignatureRequest { first_name: good.into(), ..filled() }).is_ok(), "{good}");
         }
     }
 
     #[test]
     fn a_likely_typo_of_a_common_email_domain_gets_a_suggestion() {
-        assert_eq!(
-            email_suggestion("amara@gmial.com").as_deref(),
-            Some("amara@gmail.com")
-        );
-        assert_eq!(
-            email_suggestion("amara@hotmal.co.uk").as_deref(),
-            Some("amara@hotmail.co.uk")
-        );
-        assert_eq!(
-            email_suggestion("Amara.Okafor@yaho.com").as_deref(),
-            Some("Amara.Okafor@yahoo.com")
-        );
+        assert_eq!(email_suggestion("amara@gmial.com").as_deref(), Some("amara@gmail.com"));
+        assert_eq!(email_suggestion("amara@hotmal.co.uk").as_deref(), Some("amara@hotmail.co.uk"));
+        assert_eq!(email_suggestion("Amara.Okafor@yaho.com").as_deref(), Some("Amara.Okafor@yahoo.com"));
         assert_eq!(email_suggestion("amara@gmail.com"), None, "already right");
-        assert_eq!(
-            email_suggestion("amara@medact.org"),
-            None,
-            "not near a common domain"
-        );
+        assert_eq!(email_suggestion("amara@medact.org"), None, "not near a common domain");
         assert_eq!(email_suggestion("amara"), None);
     }
 
     #[test]
     fn short_plain_reasons_are_public_and_links_or_long_ones_are_held() {
-        assert!(reason_is_public(
-            "Wrong in principle and a threat to public health."
-        ));
+        assert!(reason_is_public("Wrong in principle and a threat to public health."));
         assert!(!reason_is_public("Read more at https://example.com"));
         assert!(!reason_is_public("see example.com/truth"));
         assert!(!reason_is_public(&"long ".repeat(57)));
@@ -841,92 +636,44 @@ mod tests {
 
     #[test]
     fn an_email_suggestion_never_blocks_signing() {
-        let request = SignatureRequest {
-            email: "amara@gmial.com".into(),
-            ..filled()
-        };
+        let request = SignatureRequest { email: "amara@gmial.com".into(), ..filled() };
         assert!(validate(&request).is_ok());
     }
 
     #[test]
     fn the_profession_is_optional_but_must_be_from_the_list() {
-        assert!(validate(&SignatureRequest {
-            profession: String::new(),
-            ..filled()
-        })
-        .is_ok());
+        assert!(validate(&SignatureRequest { profession: String::new(), ..filled() }).is_ok());
         for p in Profession::ALL {
-            let valid = validate(&SignatureRequest {
-                profession: p.code().into(),
-                ..filled()
-            })
-            .unwrap();
+            let valid = validate(&SignatureRequest { profession: p.code().into(), ..filled() }).unwrap();
             assert_eq!(valid.profession, Some(p));
         }
-        let bad = SignatureRequest {
-            profession: "astronaut".into(),
-            ..filled()
-        };
-        assert_eq!(
-            errors_of(&bad),
-            vec![(
-                Field::Profession,
-                "Choose an answer from the list".to_owned()
-            )]
-        );
+        let bad = SignatureRequest { profession: "astronaut".into(), ..filled() };
+        assert_eq!(errors_of(&bad), vec![(Field::Profession, "Choose an answer from the list".to_owned())]);
     }
 
     #[test]
     fn a_reason_longer_than_1000_characters_is_rejected() {
-        let request = SignatureRequest {
-            reason: "x".repeat(1001),
-            ..filled()
-        };
-        assert_eq!(
-            errors_of(&request)[0].1,
-            "Your reason must be 1,000 characters or fewer"
-        );
-        let multi_line = SignatureRequest {
-            reason: "One.\nTwo.".into(),
-            ..filled()
-        };
+        let request = SignatureRequest { reason: "x".repeat(1001), ..filled() };
+        assert_eq!(errors_of(&request)[0].1, "Your reason must be 1,000 characters or fewer");
+        let multi_line = SignatureRequest { reason: "One.\nTwo.".into(), ..filled() };
         assert!(validate(&multi_line).is_ok());
     }
 
     #[test]
     fn canonical_email_ignores_case_and_surrounding_space() {
-        assert_eq!(
-            canonical_email("  Amara@Example.ORG\t"),
-            "amara@example.org"
-        );
+        assert_eq!(canonical_email("  Amara@Example.ORG\t"), "amara@example.org");
     }
 
     #[test]
     fn canonical_email_drops_what_known_providers_ignore() {
-        for same in [
-            "amara.okafor@gmail.com",
-            "AmaraOkafor+petition@gmail.com",
-            "a.m.a.r.a.okafor@googlemail.com",
-        ] {
+        for same in ["amara.okafor@gmail.com", "AmaraOkafor+petition@gmail.com", "a.m.a.r.a.okafor@googlemail.com"] {
             assert_eq!(canonical_email(same), "amaraokafor@gmail.com", "{same}");
         }
-        assert_eq!(
-            canonical_email("amara+nhs@outlook.com"),
-            "amara@outlook.com"
-        );
+        assert_eq!(canonical_email("amara+nhs@outlook.com"), "amara@outlook.com");
         // Outlook keeps dots meaningful; other domains keep everything.
-        assert_eq!(
-            canonical_email("amara.o@outlook.com"),
-            "amara.o@outlook.com"
-        );
-        assert_eq!(
-            canonical_email("amara.o+x@example.org"),
-            "amara.o+x@example.org"
-        );
-        assert_ne!(
-            canonical_email("a.b@nhs.net"),
-            canonical_email("ab@nhs.net")
-        );
+        assert_eq!(canonical_email("amara.o@outlook.com"), "amara.o@outlook.com");
+        assert_eq!(canonical_email("amara.o+x@example.org"), "amara.o+x@example.org");
+        assert_ne!(canonical_email("a.b@nhs.net"), canonical_email("ab@nhs.net"));
     }
 
     #[test]
@@ -936,10 +683,7 @@ mod tests {
             assert_eq!(json, format!("\"{}\"", field.name()));
         }
         for p in Profession::ALL {
-            assert_eq!(
-                serde_json::to_string(&p).unwrap(),
-                format!("\"{}\"", p.code())
-            );
+            assert_eq!(serde_json::to_string(&p).unwrap(), format!("\"{}\"", p.code()));
         }
     }
 }

@@ -14,11 +14,10 @@ pub mod milestones;
 pub mod proof;
 
 pub use api::{
-    ApiError, Challenge, CountUpdate, FieldError, LinksTo, Milestone, NextAction, Partner,
-    Petition, Share, SignatureReceipt, SignatureRequest,
+    ApiError, Challenge, CountUpdate, FieldError, LinksTo, Milestone, NextAction, Partner, Petition, Share, SignatureReceipt, SignatureRequest,
 };
 pub use fields::{
-    canonical_email, consent_text, email_suggestion, reason_is_public, share_source, uk_postcode,
-    validate, Field, Profession, ValidSignature,
+    canonical_email, consent_text, email_suggestion, reason_is_public, share_source, uk_postcode, validate, Field, Profession,
+    ValidSignature,
 };
 pub use links::is_web_address;

@@ -11,16 +11,10 @@
 /// (browsers drop tabs and line breaks from addresses, which is how
 /// `java\tscript:` gets past a naive check).
 pub fn is_web_address(url: &str) -> bool {
-    if url
-        .bytes()
-        .any(|b| b <= b' ' || b == 0x7f || b == b'\\' || b == b'"' || b == b'<' || b == b'>')
-    {
+    if url.bytes().any(|b| b <= b' ' || b == 0x7f || b == b'\\' || b == b'"' || b == b'<' || b == b'>') {
         return false;
     }
-    let lower_scheme = |scheme: &str| {
-        url.get(..scheme.len())
-            .is_some_and(|s| s.eq_ignore_ascii_case(scheme))
-    };
+    let lower_scheme = |scheme: &str| url.get(..scheme.len()).is_some_and(|s| s.eq_ignore_ascii_case(scheme));
     let (rest, local_only) = if lower_scheme("https://") {
         (&url["https://".len()..], false)
     } else if lower_scheme("http://") {
@@ -35,11 +29,7 @@ pub fn is_web_address(url: &str) -> bool {
     }
     let host = match authority.strip_prefix('[') {
         Some(v6) => match v6.split_once(']') {
-            Some((address, port))
-                if port.is_empty() || port.strip_prefix(':').is_some_and(is_port) =>
-            {
-                return !local_only || address == "::1"
-            }
+            Some((address, port)) if port.is_empty() || port.strip_prefix(':').is_some_and(is_port) => return !local_only || address == "::1",
             _ => return false,
         },
         None => match authority.rsplit_once(':') {
@@ -50,10 +40,7 @@ pub fn is_web_address(url: &str) -> bool {
     };
     let valid_host = !host.is_empty()
         && host.split('.').all(|label| {
-            !label.is_empty()
-                && label
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            !label.is_empty() && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
         });
     valid_host && (!local_only || host.eq_ignore_ascii_case("localhost") || host == "127.0.0.1")
 }
@@ -81,11 +68,7 @@ mod tests {
 
     #[test]
     fn plain_http_is_a_link_only_to_this_machine() {
-        for url in [
-            "http://localhost:8080/demo/",
-            "http://127.0.0.1:8081/medact.html",
-            "http://[::1]:8080/",
-        ] {
+        for url in ["http://localhost:8080/demo/", "http://127.0.0.1:8081/medact.html", "http://[::1]:8080/"] {
             assert!(is_web_address(url), "{url}");
         }
         assert!(!is_web_address("http://www.doctorsoftheworld.org.uk/"));

@@ -40,10 +40,7 @@ pub fn grouped(n: u64) -> String {
 /// The milestones among `milestones` that `count` signatures reach, as the
 /// counts crossed when the count moves from `before` to `after`.
 pub fn crossed(before: u64, after: u64, milestones: &[u64]) -> impl Iterator<Item = u64> + '_ {
-    milestones
-        .iter()
-        .copied()
-        .filter(move |&m| m > before && m <= after)
+    milestones.iter().copied().filter(move |&m| m > before && m <= after)
 }
 
 /// How full the bar is, in thousandths (0..=1000) of the way to `goal`.
@@ -88,13 +85,7 @@ mod tests {
 
     #[test]
     fn counts_are_grouped_in_thousands() {
-        for (n, words) in [
-            (0, "0"),
-            (999, "999"),
-            (1_000, "1,000"),
-            (70_512, "70,512"),
-            (1_234_567, "1,234,567"),
-        ] {
+        for (n, words) in [(0, "0"), (999, "999"), (1_000, "1,000"), (70_512, "70,512"), (1_234_567, "1,234,567")] {
             assert_eq!(grouped(n), words);
         }
     }
@@ -104,10 +95,7 @@ mod tests {
         let milestones = [10, 25, 50, 100];
         assert_eq!(crossed(9, 10, &milestones).collect::<Vec<_>>(), vec![10]);
         assert_eq!(crossed(10, 11, &milestones).count(), 0);
-        assert_eq!(
-            crossed(0, 60, &milestones).collect::<Vec<_>>(),
-            vec![10, 25, 50]
-        );
+        assert_eq!(crossed(0, 60, &milestones).collect::<Vec<_>>(), vec![10, 25, 50]);
     }
 
     #[test]

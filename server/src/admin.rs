@@ -14,8 +14,8 @@ use axum::{
 use futures_util::{stream, Stream, StreamExt};
 
 pub use crate::store::{
-    compact, erase, held, held_reasons, invalidate, list, review, review_reasons, Batch, Erased,
-    Held, HeldReason, PartnerCount, Summary, Verdict,
+    compact, erase, held, held_reasons, invalidate, list, review, review_reasons, Batch, Erased, Held, HeldReason,
+    PartnerCount, Summary, Verdict,
 };
 use crate::{
     clock::Clock,
@@ -78,50 +78,26 @@ pub struct Chunk {
 /// Every cell is quoted, and one a spreadsheet would take for a formula
 /// (starting with `=`, `+`, `-`, `@`, a tab or a carriage return) is
 /// prefixed with `'`, so opening the file runs nothing.
-pub async fn export(
-    db: &Db,
-    clock: &Clock,
-    actor: &str,
-    slug: &str,
-    audience: Audience,
-) -> Result<Export, StoreError> {
+pub async fn export(db: &Db, clock: &Clock, actor: &str, slug: &str, audience: Audience) -> Result<Export, StoreError> {
     let (petition_id, rows) = store::export_total(db, slug, audience.partner()).await?;
     let (whom, file_name) = match &audience {
         Audience::Organiser => ("every counted signer".to_owned(), format!("{slug}.csv")),
-        Audience::Partner(partner) => (
-            format!("the signers who agreed to hear from partner {partner}"),
-            format!("{slug}-{partner}.csv"),
-        ),
+        Audience::Partner(partner) => {
+            (format!("the signers who agreed to hear from partner {partner}"), format!("{slug}-{partner}.csv"))
+        }
     };
-    store::audit(
-        db,
-        clock,
-        actor,
-        "export",
-        Some(slug),
-        &format!("started: {whom}, {rows} row(s)"),
-    )
-    .await?;
+    store::audit(db, clock, actor, "export", Some(slug), &format!("started: {whom}, {rows} row(s)")).await?;
     let mut header = String::new();
     write_row(&mut header, columns(&audience).iter().copied());
-    let header = Chunk {
-        csv: header.into_bytes(),
-        done: 0,
-    };
+    let header = Chunk { csv: header.into_bytes(), done: 0 };
     let db = db.clone();
     // After the header, each step reads the batch after the last row written.
     let batches = stream::try_unfold(Some((0i64, 0u64)), move |next| {
         let (db, audience) = (db.clone(), audience.clone());
         async move {
-            let Some((after, done)) = next else {
-                return Ok(None);
-            };
-            let batch =
-                store::export_page(&db, petition_id, audience.partner(), after, EXPORT_BATCH)
-                    .await?;
-            let Some(last) = batch.last() else {
-                return Ok(None);
-            };
+            let Some((after, done)) = next else { return Ok(None) };
+            let batch = store::export_page(&db, petition_id, audience.partner(), after, EXPORT_BATCH).await?;
+            let Some(last) = batch.last() else { return Ok(None) };
             let mut csv = String::with_capacity(batch.len() * 200);
             for row in &batch {
                 write_record(&mut csv, row, &audience);
@@ -129,21 +105,11 @@ pub async fn export(
             let done = done + batch.len() as u64;
             // A short batch is the last: no need to ask again.
             let next = (batch.len() as i64 == EXPORT_BATCH).then_some((last.id, done));
-            Ok(Some((
-                Chunk {
-                    csv: csv.into_bytes(),
-                    done,
-                },
-                next,
-            )))
+            Ok(Some((Chunk { csv: csv.into_bytes(), done }, next)))
         }
     });
     let chunks = Box::pin(stream::once(async { Ok(header) }).chain(batches));
-    Ok(Export {
-        rows,
-        file_name,
-        chunks,
-    })
+    Ok(Export { rows, file_name, chunks })
 }
 
 impl IntoResponse for Export {
@@ -173,32 +139,13 @@ impl IntoResponse for Export {
 fn columns(audience: &Audience) -> &'static [&'static str] {
     match audience {
         Audience::Organiser => &[
-            "signed_at",
-            "first_name",
-            "last_name",
-            "email",
-            "postcode",
-            "outside_uk",
-            "profession",
-            "reason",
-            "organiser_consent",
-            "organiser_consent_text",
-            "partner",
-            "partner_consent",
-            "partner_consent_text",
-            "consent_at",
-            "source",
-            "confirmed_at",
+            "signed_at", "first_name", "last_name", "email", "postcode", "outside_uk", "profession", "reason",
+            "organiser_consent", "organiser_consent_text", "partner", "partner_consent", "partner_consent_text",
+            "consent_at", "source", "confirmed_at",
         ],
-        Audience::Partner(_) => &[
-            "signed_at",
-            "first_name",
-            "last_name",
-            "email",
-            "postcode",
-            "partner_consent_text",
-            "consent_at",
-        ],
+        Audience::Partner(_) => {
+            &["signed_at", "first_name", "last_name", "email", "postcode", "partner_consent_text", "consent_at"]
+        }
     }
 }
 
@@ -212,35 +159,18 @@ fn write_record(out: &mut String, row: &ExportRow, audience: &Audience) {
         Audience::Organiser => write_row(
             out,
             [
-                row.created_at.as_str(),
-                &row.first_name,
-                &row.last_name,
-                &row.email,
-                &row.postcode,
-                yes_no(row.outside_uk),
-                text(&row.profession),
-                &row.reason,
-                yes_no(row.consent),
-                text(&row.consent_text),
-                text(&row.partner),
-                yes_no(row.partner_consent),
-                text(&row.partner_consent_text),
-                text(&row.consent_at),
-                text(&row.source),
-                text(&row.confirmed_at),
+                row.created_at.as_str(), &row.first_name, &row.last_name, &row.email, &row.postcode, yes_no(row.outside_uk),
+                text(&row.profession), &row.reason, yes_no(row.consent), text(&row.consent_text), text(&row.partner),
+                yes_no(row.partner_consent), text(&row.partner_consent_text), text(&row.consent_at),
+                text(&row.source), text(&row.confirmed_at),
             ]
             .into_iter(),
         ),
         Audience::Partner(_) => write_row(
             out,
             [
-                row.created_at.as_str(),
-                &row.first_name,
-                &row.last_name,
-                &row.email,
-                &row.postcode,
-                text(&row.partner_consent_text),
-                text(&row.consent_at),
+                row.created_at.as_str(), &row.first_name, &row.last_name, &row.email, &row.postcode,
+                text(&row.partner_consent_text), text(&row.consent_at),
             ]
             .into_iter(),
         ),
@@ -280,14 +210,8 @@ mod tests {
 
     #[test]
     fn cells_are_quoted_and_formulas_defused() {
-        assert_eq!(
-            row(&["Amara", "O\"Neil", "a,b"]),
-            "\"Amara\",\"O\"\"Neil\",\"a,b\"\r\n"
-        );
-        assert_eq!(
-            row(&["=HYPERLINK(\"x\")", "+1", "-2", "@SUM(A1)", "\tx"]),
-            "\"'=HYPERLINK(\"\"x\"\")\",\"'+1\",\"'-2\",\"'@SUM(A1)\",\"'\tx\"\r\n"
-        );
+        assert_eq!(row(&["Amara", "O\"Neil", "a,b"]), "\"Amara\",\"O\"\"Neil\",\"a,b\"\r\n");
+        assert_eq!(row(&["=HYPERLINK(\"x\")", "+1", "-2", "@SUM(A1)", "\tx"]), "\"'=HYPERLINK(\"\"x\"\")\",\"'+1\",\"'-2\",\"'@SUM(A1)\",\"'\tx\"\r\n");
         assert_eq!(row(&["line\nbreak", ""]), "\"line\nbreak\",\"\"\r\n");
     }
 }

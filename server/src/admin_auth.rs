@@ -64,34 +64,20 @@ impl AdminAuth {
         };
         let mut users = Vec::new();
         if let Some(path) = &config.admin_passwords {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("could not read {}", path.display()))?;
-            for (n, line) in text
-                .lines()
-                .enumerate()
-                .filter(|(_, l)| !l.trim().is_empty() && !l.starts_with('#'))
-            {
+            let text = std::fs::read_to_string(path).with_context(|| format!("could not read {}", path.display()))?;
+            for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty() && !l.starts_with('#')) {
                 let Some((name, hash)) = line.split_once(':') else {
                     bail!("{} line {}: expected name:hash", path.display(), n + 1);
                 };
-                let parsed = PasswordHash::new(hash.trim()).map_err(|e| {
-                    anyhow::anyhow!(
-                        "{} line {}: not a password hash ({e})",
-                        path.display(),
-                        n + 1
-                    )
-                })?;
+                let parsed = PasswordHash::new(hash.trim())
+                    .map_err(|e| anyhow::anyhow!("{} line {}: not a password hash ({e})", path.display(), n + 1))?;
                 if parsed.algorithm.as_str() != "argon2id" {
                     bail!("{} line {}: the hash must be Argon2id (petition-server admin hash-password)", path.display(), n + 1);
                 }
                 users.push((name.trim().to_owned(), hash.trim().to_owned()));
             }
         }
-        Ok(AdminAuth {
-            token,
-            users,
-            decoy: hash_password("not a password anyone has")?,
-        })
+        Ok(AdminAuth { token, users, decoy: hash_password("not a password anyone has")? })
     }
 
     /// Checks an `Authorization` header's value.
@@ -104,33 +90,17 @@ impl AdminAuth {
             let presented: [u8; 32] = Sha256::digest(presented.trim().as_bytes()).into();
             let expected = self.token.unwrap_or([0; 32]);
             let matches: bool = presented.ct_eq(&expected).into();
-            return if matches && self.token.is_some() {
-                Ok(())
-            } else {
-                Err(Denied::Unauthorized)
-            };
+            return if matches && self.token.is_some() { Ok(()) } else { Err(Denied::Unauthorized) };
         }
         if let Some(encoded) = authorization.strip_prefix("Basic ") {
-            let decoded = base64::engine::general_purpose::STANDARD
-                .decode(encoded.trim())
-                .unwrap_or_default();
+            let decoded = base64::engine::general_purpose::STANDARD.decode(encoded.trim()).unwrap_or_default();
             let decoded = String::from_utf8(decoded).unwrap_or_default();
             let (name, password) = decoded.split_once(':').unwrap_or(("", ""));
-            let user = self
-                .users
-                .iter()
-                .find(|(n, _)| n.as_bytes().ct_eq(name.as_bytes()).into());
+            let user = self.users.iter().find(|(n, _)| n.as_bytes().ct_eq(name.as_bytes()).into());
             let hash = user.map_or(self.decoy.as_str(), |(_, hash)| hash.as_str());
-            let verified = PasswordHash::new(hash).is_ok_and(|hash| {
-                Argon2::default()
-                    .verify_password(password.as_bytes(), &hash)
-                    .is_ok()
-            });
-            return if verified && user.is_some() {
-                Ok(())
-            } else {
-                Err(Denied::Unauthorized)
-            };
+            let verified = PasswordHash::new(hash)
+                .is_ok_and(|hash| Argon2::default().verify_password(password.as_bytes(), &hash).is_ok());
+            return if verified && user.is_some() { Ok(()) } else { Err(Denied::Unauthorized) };
         }
         Err(Denied::Unauthorized)
     }
@@ -141,13 +111,9 @@ impl AdminAuth {
 /// as long either way, and is `false`.
 pub fn verify_password(hash: Option<&str>, password: &str) -> bool {
     static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    let decoy =
-        DECOY.get_or_init(|| hash_password("not a password anyone has").unwrap_or_default());
-    let verified = PasswordHash::new(hash.unwrap_or(decoy)).is_ok_and(|parsed| {
-        Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok()
-    });
+    let decoy = DECOY.get_or_init(|| hash_password("not a password anyone has").unwrap_or_default());
+    let verified = PasswordHash::new(hash.unwrap_or(decoy))
+        .is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok());
     verified && hash.is_some()
 }
 
@@ -155,8 +121,7 @@ pub fn verify_password(hash: Option<&str>, password: &str) -> bool {
 pub fn hash_password(password: &str) -> anyhow::Result<String> {
     let mut bytes = [0u8; 16];
     getrandom::getrandom(&mut bytes).expect("the operating system provides randomness");
-    let salt = SaltString::encode_b64(&bytes)
-        .map_err(|e| anyhow::anyhow!("could not make a salt: {e}"))?;
+    let salt = SaltString::encode_b64(&bytes).map_err(|e| anyhow::anyhow!("could not make a salt: {e}"))?;
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
         .map(|hash| hash.to_string())
@@ -168,35 +133,18 @@ mod tests {
     use super::*;
 
     fn basic(name: &str, password: &str) -> String {
-        format!(
-            "Basic {}",
-            base64::engine::general_purpose::STANDARD.encode(format!("{name}:{password}"))
-        )
+        format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{name}:{password}")))
     }
 
     #[test]
     fn the_token_and_passwords_let_in_and_nothing_else_does() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("passwords");
-        std::fs::write(
-            &file,
-            format!(
-                "# organisers\nnadia:{}\n",
-                hash_password("correct horse battery").unwrap()
-            ),
-        )
-        .unwrap();
+        std::fs::write(&file, format!("# organisers\nnadia:{}\n", hash_password("correct horse battery").unwrap())).unwrap();
         let token = "0123456789abcdef0123456789abcdef".to_owned();
-        let auth = AdminAuth::new(&AdminConfig {
-            admin_token: Some(token.clone()),
-            admin_passwords: Some(file),
-        })
-        .unwrap();
+        let auth = AdminAuth::new(&AdminConfig { admin_token: Some(token.clone()), admin_passwords: Some(file) }).unwrap();
         assert_eq!(auth.check(Some(&format!("Bearer {token}"))), Ok(()));
-        assert_eq!(
-            auth.check(Some(&basic("nadia", "correct horse battery"))),
-            Ok(())
-        );
+        assert_eq!(auth.check(Some(&basic("nadia", "correct horse battery"))), Ok(()));
         for wrong in [
             None,
             Some("".to_owned()),
@@ -207,11 +155,7 @@ mod tests {
             Some("Basic !!!".to_owned()),
             Some(token.clone()),
         ] {
-            assert_eq!(
-                auth.check(wrong.as_deref()),
-                Err(Denied::Unauthorized),
-                "{wrong:?}"
-            );
+            assert_eq!(auth.check(wrong.as_deref()), Err(Denied::Unauthorized), "{wrong:?}");
         }
     }
 
@@ -219,10 +163,7 @@ mod tests {
     fn without_credentials_the_admin_api_is_closed_and_a_short_token_is_refused() {
         let auth = AdminAuth::new(&AdminConfig::default()).unwrap();
         assert_eq!(auth.check(Some("Bearer anything")), Err(Denied::Disabled));
-        let short = AdminConfig {
-            admin_token: Some("secret".into()),
-            admin_passwords: None,
-        };
+        let short = AdminConfig { admin_token: Some("secret".into()), admin_passwords: None };
         assert!(AdminAuth::new(&short).is_err());
     }
 }

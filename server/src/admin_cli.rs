@@ -160,19 +160,9 @@ pub enum UserCommand {
 
 /// The checks an account's name, partner and password must pass, from the
 /// command line or the dashboard: the words say which is wrong.
-pub fn check_account(
-    name: &str,
-    partner: Option<&str>,
-    password: &str,
-) -> Result<(), (&'static str, String)> {
-    if name.is_empty()
-        || name.chars().count() > 64
-        || name.chars().any(|c| c.is_control() || c.is_whitespace())
-    {
-        return Err((
-            "name",
-            "Enter a name of 1 to 64 characters, without spaces".into(),
-        ));
+pub fn check_account(name: &str, partner: Option<&str>, password: &str) -> Result<(), (&'static str, String)> {
+    if name.is_empty() || name.chars().count() > 64 || name.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err(("name", "Enter a name of 1 to 64 characters, without spaces".into()));
     }
     if partner.is_some_and(|partner| !crate::petition_file::is_slug(partner)) {
         return Err((
@@ -181,20 +171,13 @@ pub fn check_account(
         ));
     }
     if password.chars().count() < 12 {
-        return Err((
-            "password",
-            "Enter a password of 12 characters or more".into(),
-        ));
+        return Err(("password", "Enter a password of 12 characters or more".into()));
     }
     Ok(())
 }
 
 /// Runs `command` on the database at `database_url`, writing to `out`.
-pub async fn run(
-    command: Command,
-    config: &crate::Config,
-    out: &mut impl Write,
-) -> anyhow::Result<()> {
+pub async fn run(command: Command, config: &crate::Config, out: &mut impl Write) -> anyhow::Result<()> {
     let database_url = &config.database_url;
     if let Command::Check { files } = &command {
         for file in files {
@@ -238,11 +221,7 @@ pub async fn run(
             writeln!(out, "compacted")?;
             Ok(())
         }
-        Command::Export {
-            slug,
-            partner,
-            output,
-        } => export(&pool, clock, &slug, partner, output, out).await,
+        Command::Export { slug, partner, output } => export(&pool, clock, &slug, partner, output, out).await,
         Command::Erase { email } => {
             let erased = admin::erase(&pool, clock, &email).await?;
             writeln!(
@@ -255,10 +234,7 @@ pub async fn run(
         Command::Retention => {
             let swept = crate::retention::sweep(&pool, clock, config.source_hash_days).await?;
             if swept.another_instance_sweeping {
-                writeln!(
-                    out,
-                    "another server is sweeping this database now: nothing done (try again later)"
-                )?;
+                writeln!(out, "another server is sweeping this database now: nothing done (try again later)")?;
             } else {
                 writeln!(
                     out,
@@ -269,80 +245,47 @@ pub async fn run(
             Ok(())
         }
         Command::Held { slug } => {
-            let held = admin::held(&pool, &slug)
-                .await
-                .map_err(|e| named(e, &slug))?;
+            let held = admin::held(&pool, &slug).await.map_err(|e| named(e, &slug))?;
             writeln!(out, "{} held signature(s) on {slug:?}", held.len())?;
             for h in held {
-                writeln!(
-                    out,
-                    "{:>8}  {}  {:<9} source {}  {} <{}>",
-                    h.id, h.signed_at, h.flag, h.source, h.name, h.email
-                )?;
+                writeln!(out, "{:>8}  {}  {:<9} source {}  {} <{}>", h.id, h.signed_at, h.flag, h.source, h.name, h.email)?;
             }
             Ok(())
         }
         Command::HeldReasons { slug } => {
-            let held = admin::held_reasons(&pool, &slug)
-                .await
-                .map_err(|e| named(e, &slug))?;
+            let held = admin::held_reasons(&pool, &slug).await.map_err(|e| named(e, &slug))?;
             writeln!(out, "{} held reason(s) on {slug:?}", held.len())?;
             for h in held {
-                writeln!(
-                    out,
-                    "{:>8}  {}  {}",
-                    h.id,
-                    h.signed_at,
-                    h.reason.replace('\n', " ")
-                )?;
+                writeln!(out, "{:>8}  {}  {}", h.id, h.signed_at, h.reason.replace('\n', " "))?;
             }
             Ok(())
         }
         Command::ApproveReasons { slug, ids } => {
-            let changed = admin::review_reasons(&pool, &slug, &ids, Verdict::Approve)
-                .await
-                .map_err(|e| named(e, &slug))?;
+            let changed = admin::review_reasons(&pool, &slug, &ids, Verdict::Approve).await.map_err(|e| named(e, &slug))?;
             writeln!(out, "{changed} reason(s) now shown")?;
             Ok(())
         }
         Command::RejectReasons { slug, ids } => {
-            let changed = admin::review_reasons(&pool, &slug, &ids, Verdict::Reject)
-                .await
-                .map_err(|e| named(e, &slug))?;
+            let changed = admin::review_reasons(&pool, &slug, &ids, Verdict::Reject).await.map_err(|e| named(e, &slug))?;
             writeln!(out, "{changed} reason(s) deleted")?;
             Ok(())
         }
-        Command::Approve { slug, ids } => {
-            verdict(&pool, clock, &slug, &ids, Verdict::Approve, out).await
-        }
-        Command::Reject { slug, ids } => {
-            verdict(&pool, clock, &slug, &ids, Verdict::Reject, out).await
-        }
-        Command::Invalidate {
-            slug,
-            from,
-            to,
-            source,
-        } => {
+        Command::Approve { slug, ids } => verdict(&pool, clock, &slug, &ids, Verdict::Approve, out).await,
+        Command::Reject { slug, ids } => verdict(&pool, clock, &slug, &ids, Verdict::Reject, out).await,
+        Command::Invalidate { slug, from, to, source } => {
             let batch = match (from, to, source) {
                 (Some(from), Some(to), None) => {
                     for time in [&from, &to] {
-                        humantime::parse_rfc3339(time).with_context(|| {
-                            format!("{time:?} is not a time like 2026-11-22T10:00:00Z")
-                        })?;
+                        humantime::parse_rfc3339(time)
+                            .with_context(|| format!("{time:?} is not a time like 2026-11-22T10:00:00Z"))?;
                     }
                     Batch::Between(from, to)
                 }
                 (None, None, Some(source)) => Batch::Source(source),
                 _ => bail!("say which signatures: --from and --to, or --source"),
             };
-            let (changed, count) = admin::invalidate(&pool, clock, &slug, &batch)
-                .await
-                .map_err(|e| named(e, &slug))?;
-            writeln!(
-                out,
-                "{changed} signature(s) no longer count; {slug:?} now has {count}"
-            )?;
+            let (changed, count) = admin::invalidate(&pool, clock, &slug, &batch).await.map_err(|e| named(e, &slug))?;
+            writeln!(out, "{changed} signature(s) no longer count; {slug:?} now has {count}")?;
             Ok(())
         }
     };
@@ -357,11 +300,7 @@ async fn user(
     out: &mut impl Write,
 ) -> anyhow::Result<()> {
     match command {
-        UserCommand::Add {
-            name,
-            partner,
-            password_stdin: _,
-        } => {
+        UserCommand::Add { name, partner, password_stdin: _ } => {
             let mut password = String::new();
             std::io::stdin().read_line(&mut password)?;
             let password = password.trim_end_matches(['\r', '\n']);
@@ -372,33 +311,14 @@ async fn user(
             if !store::add_account(pool, clock, &name, &hash, partner.as_deref()).await? {
                 bail!("there is already an account called {name:?} (`admin user remove {name}` first to replace it)");
             }
-            let detail = partner
-                .as_deref()
-                .map(|p| format!("partner {p}"))
-                .unwrap_or_else(|| "organiser".into());
-            store::audit(
-                pool,
-                clock,
-                "command line",
-                "account-added",
-                None,
-                &format!("{name} ({detail})"),
-            )
-            .await?;
+            let detail = partner.as_deref().map(|p| format!("partner {p}")).unwrap_or_else(|| "organiser".into());
+            store::audit(pool, clock, "command line", "account-added", None, &format!("{name} ({detail})")).await?;
             writeln!(out, "added {name:?} ({detail})")?;
         }
         UserCommand::List => {
             for account in store::accounts(pool).await? {
-                let role = account
-                    .partner
-                    .as_deref()
-                    .map(|p| format!("partner {p}"))
-                    .unwrap_or_else(|| "organiser".into());
-                writeln!(
-                    out,
-                    "{}  {role}  since {}",
-                    account.name, account.created_at
-                )?;
+                let role = account.partner.as_deref().map(|p| format!("partner {p}")).unwrap_or_else(|| "organiser".into());
+                writeln!(out, "{}  {role}  since {}", account.name, account.created_at)?;
             }
         }
         UserCommand::Remove { name } => {
@@ -427,9 +347,7 @@ fn read(file: &PathBuf) -> anyhow::Result<(PetitionFile, Vec<crate::pictures::Pi
 
 fn named(error: StoreError, slug: &str) -> anyhow::Error {
     match error {
-        StoreError::NotFound => {
-            anyhow::anyhow!("there is no petition {slug:?} (`admin list` shows them)")
-        }
+        StoreError::NotFound => anyhow::anyhow!("there is no petition {slug:?} (`admin list` shows them)"),
         other => other.into(),
     }
 }
@@ -443,11 +361,7 @@ async fn list(pool: &crate::store::Db, json: bool, out: &mut impl Write) -> anyh
     }
     for p in petitions {
         writeln!(out, "{}  {}", p.slug, p.title)?;
-        writeln!(
-            out,
-            "  {} signatures counted, {} waiting for confirmation, {} held for review",
-            p.signature_count, p.pending, p.flagged
-        )?;
+        writeln!(out, "  {} signatures counted, {} waiting for confirmation, {} held for review", p.signature_count, p.pending, p.flagged)?;
         for partner in &p.partners {
             writeln!(
                 out,
@@ -475,29 +389,19 @@ async fn export(
     out: &mut impl Write,
 ) -> anyhow::Result<()> {
     let audience = partner.map_or(Audience::Organiser, Audience::Partner);
-    let export = admin::export(pool, clock, "command line", slug, audience)
-        .await
-        .map_err(|e| named(e, slug))?;
+    let export = admin::export(pool, clock, "command line", slug, audience).await.map_err(|e| named(e, slug))?;
     let rows = match &output {
         Some(path) => {
-            let file = std::fs::File::create(path)
-                .with_context(|| format!("could not create {}", path.display()))?;
+            let file = std::fs::File::create(path).with_context(|| format!("could not create {}", path.display()))?;
             let written = write_out(export, &mut std::io::BufWriter::new(file)).await;
             if written.is_err() {
                 std::fs::remove_file(path).ok();
             }
-            let rows = written.with_context(|| {
-                format!(
-                    "the export to {} failed; nothing is left there",
-                    path.display()
-                )
-            })?;
+            let rows = written.with_context(|| format!("the export to {} failed; nothing is left there", path.display()))?;
             writeln!(out, "wrote {rows} signature(s) to {}", path.display())?;
             rows
         }
-        None => write_out(export, out)
-            .await
-            .context("the export failed before its end")?,
+        None => write_out(export, out).await.context("the export failed before its end")?,
     };
     tracing::debug!(rows, "exported");
     Ok(())
@@ -512,15 +416,8 @@ async fn write_out(mut export: admin::Export, to: &mut impl Write) -> anyhow::Re
     let bar = |done: u64| {
         if show_progress {
             let width = 30;
-            let filled = (done * width)
-                .checked_div(total)
-                .unwrap_or(width)
-                .min(width) as usize;
-            eprint!(
-                "\r[{}{}] {done}/{total} signatures",
-                "#".repeat(filled),
-                " ".repeat(width as usize - filled)
-            );
+            let filled = (done * width).checked_div(total).unwrap_or(width).min(width) as usize;
+            eprint!("\r[{}{}] {done}/{total} signatures", "#".repeat(filled), " ".repeat(width as usize - filled));
         }
     };
     let written = async {
@@ -548,24 +445,11 @@ async fn verdict(
     verdict: Verdict,
     out: &mut impl Write,
 ) -> anyhow::Result<()> {
-    let (changed, count) = admin::review(pool, clock, slug, ids, verdict)
-        .await
-        .map_err(|e| named(e, slug))?;
-    let done = if verdict == Verdict::Approve {
-        "approved"
-    } else {
-        "rejected"
-    };
-    writeln!(
-        out,
-        "{done} {changed} held signature(s); {slug:?} now has {count}"
-    )?;
+    let (changed, count) = admin::review(pool, clock, slug, ids, verdict).await.map_err(|e| named(e, slug))?;
+    let done = if verdict == Verdict::Approve { "approved" } else { "rejected" };
+    writeln!(out, "{done} {changed} held signature(s); {slug:?} now has {count}")?;
     if (changed as usize) < ids.len() {
-        writeln!(
-            out,
-            "({} of the ids given were not held on {slug:?}; they were left alone)",
-            ids.len() - changed as usize
-        )?;
+        writeln!(out, "({} of the ids given were not held on {slug:?}; they were left alone)", ids.len() - changed as usize)?;
     }
     Ok(())
 }

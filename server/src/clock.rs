@@ -42,12 +42,7 @@ impl Clock {
     /// A clock that stands at `start` until [`Clock::advance`] moves it.
     pub fn manual(start: SystemTime) -> Clock {
         let (moved, _) = watch::channel(());
-        Clock {
-            manual: Some(Arc::new(Manual {
-                now: Mutex::new(start),
-                moved,
-            })),
-        }
+        Clock { manual: Some(Arc::new(Manual { now: Mutex::new(start), moved })) }
     }
 
     /// Now.
@@ -72,19 +67,14 @@ impl Clock {
     /// Moves a manual clock on by `by`, waking every [`Clock::sleep`] that is
     /// then due. The wall clock can't be moved: a call on it is a bug.
     pub fn advance(&self, by: Duration) {
-        let manual = self
-            .manual
-            .as_ref()
-            .expect("only a manual clock can be moved");
+        let manual = self.manual.as_ref().expect("only a manual clock can be moved");
         *lock(&manual.now) += by;
         manual.moved.send_replace(());
     }
 
     /// Waits until `by` has passed on this clock.
     pub async fn sleep(&self, by: Duration) {
-        let Some(manual) = &self.manual else {
-            return tokio::time::sleep(by).await;
-        };
+        let Some(manual) = &self.manual else { return tokio::time::sleep(by).await };
         let until = self.now() + by;
         let mut moved = manual.moved.subscribe();
         while self.now() < until {
@@ -98,8 +88,7 @@ impl Clock {
 
 /// `time` in whole seconds since 1970.
 pub fn unix_seconds(time: SystemTime) -> i64 {
-    time.duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
+    time.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
 }
 
 /// `time` as RFC 3339 UTC to the second.
@@ -108,9 +97,7 @@ pub fn rfc3339(time: SystemTime) -> String {
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 #[cfg(test)]

@@ -5,11 +5,7 @@ use std::path::PathBuf;
 /// How to run the petition server. Every option can also come from the
 /// environment variable named beside it.
 #[derive(Debug, Clone, clap::Parser)]
-#[command(
-    name = "petition-server",
-    version,
-    about = "Runs a petition: the public API, the embeddable widget and its demo pages"
-)]
+#[command(name = "petition-server", version, about = "Runs a petition: the public API, the embeddable widget and its demo pages")]
 pub struct Config {
     /// Address and port to serve the API, the widget and the demo pages on.
     #[arg(long, env = "PETITION_LISTEN", default_value = "127.0.0.1:8080")]
@@ -18,12 +14,7 @@ pub struct Config {
     /// Where signatures are stored: a SQLite URL (one file, one server), e.g.
     /// sqlite://data/petitions.db, or a PostgreSQL URL (several instances on one
     /// database), e.g. postgres://user@host:5432/petitions.
-    #[arg(
-        long,
-        env = "DATABASE_URL",
-        default_value = "sqlite://data/petitions.db",
-        global = true
-    )]
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://data/petitions.db", global = true)]
     pub database_url: String,
 
     /// Folder of petition files (*.toml), created or updated at start-up.
@@ -84,10 +75,7 @@ const SOURCE_HASH_DAYS: u32 = 30;
 impl Config {
     /// Where links in mail point: `--public-url`, or this server as it listens.
     pub fn public_url(&self, bound: std::net::SocketAddr) -> String {
-        self.mail
-            .public_url
-            .clone()
-            .unwrap_or_else(|| format!("http://{bound}"))
+        self.mail.public_url.clone().unwrap_or_else(|| format!("http://{bound}"))
     }
 
     /// The defaults, with every folder taken relative to `root` and the

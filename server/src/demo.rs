@@ -201,14 +201,9 @@ async fn on_server(
 ) -> Response {
     // The Host header is written into the page. The template escapes it, and
     // still only a plain host[:port] is accepted: a second line of defence.
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .filter(|h| {
-            !h.is_empty()
-                && h.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
-        });
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).filter(|h| {
+        !h.is_empty() && h.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
+    });
     match host {
         Some(host) => page(&state, &format!("http://{host}"), &file, query).await,
         None => (StatusCode::BAD_REQUEST, "missing or malformed Host header").into_response(),
@@ -239,21 +234,13 @@ async fn page(state: &AppState, server_origin: &str, file: &str, query: DemoQuer
         .map_or_else(|_| "#StopSharing".to_owned(), |e| e.definition.title);
     if let Some(html) = render(file, server_origin, policy, &title) {
         return match html {
-            Ok(html) => (
-                [
-                    (header::CONTENT_TYPE, "text/html; charset=utf-8"),
-                    (header::CACHE_CONTROL, "no-cache"),
-                ],
-                html,
-            )
-                .into_response(),
+            Ok(html) => {
+                ([(header::CONTENT_TYPE, "text/html; charset=utf-8"), (header::CACHE_CONTROL, "no-cache")], html)
+                    .into_response()
+            }
             Err(error) => {
                 tracing::error!(%error, file, "a demo page failed to render");
-                (
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "the demo page failed to render",
-                )
-                    .into_response()
+                (StatusCode::INTERNAL_SERVER_ERROR, "the demo page failed to render").into_response()
             }
         };
     }
@@ -262,9 +249,7 @@ async fn page(state: &AppState, server_origin: &str, file: &str, query: DemoQuer
     // every page is a template above, so none is served unrendered.
     let safe = !file.is_empty()
         && !file.starts_with('.')
-        && file
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
+        && file.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
     let content_type = match file.rsplit_once('.').map(|(_, ext)| ext) {
         Some("css") => "text/css; charset=utf-8",
         Some("svg") => "image/svg+xml",

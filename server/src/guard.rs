@@ -165,9 +165,7 @@ impl Rate {
 
     /// The rate stored as `code`.
     pub fn parse(code: &str) -> Option<Rate> {
-        [Rate::Requests, Rate::Signatures, Rate::PetitionRequests]
-            .into_iter()
-            .find(|rate| rate.code() == code)
+        [Rate::Requests, Rate::Signatures, Rate::PetitionRequests].into_iter().find(|rate| rate.code() == code)
     }
 }
 
@@ -227,19 +225,10 @@ impl Guard {
         let difficulty = difficulty.min(proof::MAX_DIFFICULTY);
         let mut nonce = [0u8; 16];
         getrandom::getrandom(&mut nonce).expect("the operating system provides randomness");
-        let issued_ms = self
-            .clock
-            .now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_millis();
+        let issued_ms = self.clock.now().duration_since(UNIX_EPOCH).unwrap_or_default().as_millis();
         let body = format!("{slug}.{issued_ms}.{difficulty}.{}", hex::encode(nonce));
         let mac = hex::encode(&self.mac(&["challenge", &body])[..16]);
-        Challenge {
-            token: format!("{body}.{mac}"),
-            difficulty,
-            min_seconds: self.config.min_fill_seconds,
-        }
+        Challenge { token: format!("{body}.{mac}"), difficulty, min_seconds: self.config.min_fill_seconds }
     }
 
     /// Checks that `proof` answers a challenge this server issued for `slug`
@@ -255,13 +244,9 @@ impl Guard {
             return Err(Refusal::Invalid);
         }
         let mut parts = body.split('.');
-        let (Some(for_slug), Some(issued_ms), Some(difficulty), Some(id), None) = (
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-        ) else {
+        let (Some(for_slug), Some(issued_ms), Some(difficulty), Some(id), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
+        else {
             return Err(Refusal::Invalid);
         };
         if for_slug != slug {
@@ -277,15 +262,8 @@ impl Guard {
         if !proof::is_solution(token, proof, difficulty) {
             return Err(Refusal::WrongProof);
         }
-        let expires_unix = expires
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_secs() as i64;
-        Ok(Answered {
-            id: id.to_owned(),
-            issued,
-            expires_unix,
-        })
+        let expires_unix = expires.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs() as i64;
+        Ok(Answered { id: id.to_owned(), issued, expires_unix })
     }
 
     /// Records a signing request from `source` on `slug`; `Err` with how long
@@ -293,9 +271,7 @@ impl Guard {
     pub fn admit(&self, slug: &str, source: &str) -> Result<(), Duration> {
         self.petition_requests.record(slug.to_owned());
         if self.requests.count(source) >= self.config.source_requests_per_min {
-            return Err(self
-                .requests
-                .until_below(source, self.config.source_requests_per_min));
+            return Err(self.requests.until_below(source, self.config.source_requests_per_min));
         }
         self.requests.record(source.to_owned());
         Ok(())
@@ -305,9 +281,7 @@ impl Guard {
     /// (several instances share one database and tell each other).
     pub fn start_sharing(&self) {
         for (_, rates) in self.rates() {
-            rates
-                .sharing
-                .store(true, std::sync::atomic::Ordering::Relaxed);
+            rates.sharing.store(true, std::sync::atomic::Ordering::Relaxed);
         }
     }
 
@@ -316,12 +290,7 @@ impl Guard {
     pub fn take_fresh(&self) -> Vec<(Rate, String, u32)> {
         let mut fresh = vec![];
         for (rate, rates) in self.rates() {
-            fresh.extend(
-                rates
-                    .take_fresh()
-                    .into_iter()
-                    .map(|(key, n)| (rate, key, n)),
-            );
+            fresh.extend(rates.take_fresh().into_iter().map(|(key, n)| (rate, key, n)));
         }
         fresh
     }
@@ -351,11 +320,7 @@ impl Guard {
     pub fn judge(&self, source: &str, answered: &Answered, honeypot: &str) -> Option<Flag> {
         let flag = if !honeypot.trim().is_empty() {
             Some(Flag::Honeypot)
-        } else if self
-            .clock
-            .now()
-            .duration_since(answered.issued)
-            .unwrap_or_default()
+        } else if self.clock.now().duration_since(answered.issued).unwrap_or_default()
             < Duration::from_secs(self.config.min_fill_seconds.into())
         {
             Some(Flag::TooFast)
@@ -369,8 +334,7 @@ impl Guard {
     }
 
     fn hmac(&self, parts: &[&str]) -> Hmac<Sha256> {
-        let mut mac =
-            Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC takes a key of any length");
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC takes a key of any length");
         for part in parts {
             // Length-prefixed, so ("ab", "c") and ("a", "bc") differ.
             mac.update(&(part.len() as u64).to_le_bytes());
@@ -400,21 +364,12 @@ struct Rates<K> {
 impl<K: std::hash::Hash + Eq + Clone + std::borrow::Borrow<str>> Rates<K> {
     fn new(window: Duration, clock: Clock) -> Rates<K> {
         let now = clock.now();
-        Rates {
-            window,
-            clock,
-            events: Mutex::new((HashMap::new(), now)),
-            fresh: Mutex::default(),
-            sharing: Default::default(),
-        }
+        Rates { window, clock, events: Mutex::new((HashMap::new(), now)), fresh: Mutex::default(), sharing: Default::default() }
     }
 
     fn record(&self, key: K) {
         let now = self.clock.now();
-        let mut guard = self
-            .events
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut guard = self.events.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let (events, last_sweep) = &mut *guard;
         if age(now, *last_sweep) > self.window {
             events.retain(|_, times| times.back().is_some_and(|t| age(now, *t) < self.window));
@@ -427,23 +382,11 @@ impl<K: std::hash::Hash + Eq + Clone + std::borrow::Borrow<str>> Rates<K> {
         if !self.sharing.load(std::sync::atomic::Ordering::Relaxed) {
             return;
         }
-        *self
-            .fresh
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .entry(key)
-            .or_default() += 1;
+        *self.fresh.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).entry(key).or_default() += 1;
     }
 
     fn take_fresh(&self) -> Vec<(K, u32)> {
-        std::mem::take(
-            &mut *self
-                .fresh
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner()),
-        )
-        .into_iter()
-        .collect()
+        std::mem::take(&mut *self.fresh.lock().unwrap_or_else(|poisoned| poisoned.into_inner())).into_iter().collect()
     }
 
     /// `n` events at `at` from elsewhere, kept in time order.
@@ -452,10 +395,7 @@ impl<K: std::hash::Hash + Eq + Clone + std::borrow::Borrow<str>> Rates<K> {
         if age(now, at) >= self.window {
             return;
         }
-        let mut guard = self
-            .events
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut guard = self.events.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let times = guard.0.entry(key).or_default();
         let position = times.partition_point(|t| *t <= at);
         for _ in 0..n {
@@ -465,10 +405,7 @@ impl<K: std::hash::Hash + Eq + Clone + std::borrow::Borrow<str>> Rates<K> {
 
     fn count(&self, key: &str) -> usize {
         let now = self.clock.now();
-        let mut guard = self
-            .events
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut guard = self.events.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         guard.0.get_mut(key).map_or(0, |times| {
             Self::expire(times, now, self.window);
             times.len()
@@ -478,19 +415,12 @@ impl<K: std::hash::Hash + Eq + Clone + std::borrow::Borrow<str>> Rates<K> {
     /// How long until fewer than `limit` events remain in the window.
     fn until_below(&self, key: &str, limit: usize) -> Duration {
         let now = self.clock.now();
-        let guard = self
-            .events
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let Some(times) = guard.0.get(key) else {
-            return Duration::ZERO;
-        };
+        let guard = self.events.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let Some(times) = guard.0.get(key) else { return Duration::ZERO };
         let excess = (times.len() + 1).saturating_sub(limit);
         times
             .get(excess.saturating_sub(1))
-            .map_or(Duration::ZERO, |t| {
-                (*t + self.window).duration_since(now).unwrap_or_default()
-            })
+            .map_or(Duration::ZERO, |t| (*t + self.window).duration_since(now).unwrap_or_default())
     }
 
     fn expire(times: &mut VecDeque<SystemTime>, now: SystemTime, window: Duration) {
@@ -514,14 +444,7 @@ mod tests {
     }
 
     fn guard() -> Guard {
-        Guard::new(
-            GuardConfig {
-                proof_difficulty: 4,
-                ..GuardConfig::default()
-            },
-            b"test key".to_vec(),
-            clock(),
-        )
+        Guard::new(GuardConfig { proof_difficulty: 4, ..GuardConfig::default() }, b"test key".to_vec(), clock())
     }
 
     fn solve(challenge: &Challenge) -> u64 {
@@ -534,10 +457,7 @@ mod tests {
         let challenge = guard.challenge("stop-sharing", "src");
         let proof = solve(&challenge);
         assert!(guard.check("stop-sharing", &challenge.token, proof).is_ok());
-        assert_eq!(
-            guard.check("other", &challenge.token, proof).unwrap_err(),
-            Refusal::Invalid
-        );
+        assert_eq!(guard.check("other", &challenge.token, proof).unwrap_err(), Refusal::Invalid);
     }
 
     #[test]
@@ -547,23 +467,11 @@ mod tests {
         // Lowering the difficulty written in the token breaks its signature.
         let parts: Vec<&str> = challenge.token.split('.').collect();
         let easier = format!("{}.{}.0.{}.{}", parts[0], parts[1], parts[3], parts[4]);
-        assert_eq!(
-            guard.check("stop-sharing", &easier, 0).unwrap_err(),
-            Refusal::Invalid
-        );
+        assert_eq!(guard.check("stop-sharing", &easier, 0).unwrap_err(), Refusal::Invalid);
         let other_server = Guard::new(GuardConfig::default(), b"another key".to_vec(), clock());
-        assert_eq!(
-            other_server
-                .check("stop-sharing", &challenge.token, solve(&challenge))
-                .unwrap_err(),
-            Refusal::Invalid
-        );
+        assert_eq!(other_server.check("stop-sharing", &challenge.token, solve(&challenge)).unwrap_err(), Refusal::Invalid);
         for junk in ["", ".", "a.b.c.d.e", "stop-sharing.1.4.00.zz"] {
-            assert_eq!(
-                guard.check("stop-sharing", junk, 0).unwrap_err(),
-                Refusal::Invalid,
-                "{junk:?}"
-            );
+            assert_eq!(guard.check("stop-sharing", junk, 0).unwrap_err(), Refusal::Invalid, "{junk:?}");
         }
     }
 
@@ -572,29 +480,12 @@ mod tests {
         let guard = guard();
         let peer: IpAddr = "203.0.113.9".parse().unwrap();
         let a = guard.source(peer, Some("198.51.100.1"));
-        assert_eq!(
-            a,
-            guard.source(peer, None),
-            "X-Forwarded-For is ignored unless trusted"
-        );
+        assert_eq!(a, guard.source(peer, None), "X-Forwarded-For is ignored unless trusted");
         assert!(!a.contains("203"), "no trace of the address");
-        let trusting = Guard::new(
-            GuardConfig {
-                trust_forwarded_for: true,
-                ..GuardConfig::default()
-            },
-            b"k".to_vec(),
-            clock(),
-        );
-        assert_ne!(
-            trusting.source(peer, Some("198.51.100.1")),
-            trusting.source(peer, Some("198.51.100.2"))
-        );
+        let trusting = Guard::new(GuardConfig { trust_forwarded_for: true, ..GuardConfig::default() }, b"k".to_vec(), clock());
+        assert_ne!(trusting.source(peer, Some("198.51.100.1")), trusting.source(peer, Some("198.51.100.2")));
         // The proxy's own entry is the last one; earlier ones are the client's to invent.
-        assert_eq!(
-            trusting.source(peer, Some("1.2.3.4, 198.51.100.1")),
-            trusting.source(peer, Some("198.51.100.1"))
-        );
+        assert_eq!(trusting.source(peer, Some("1.2.3.4, 198.51.100.1")), trusting.source(peer, Some("198.51.100.1")));
         // One IPv6 /64 is one source.
         let v6 = |s: &str| trusting.source(peer, Some(s));
         assert_eq!(v6("2001:db8:1:2::1"), v6("2001:db8:1:2:ffff::9"));
@@ -604,14 +495,7 @@ mod tests {
     #[test]
     fn a_flood_is_told_when_to_come_back() {
         let clock = clock();
-        let guard = Guard::new(
-            GuardConfig {
-                source_requests_per_min: 3,
-                ..GuardConfig::default()
-            },
-            b"k".to_vec(),
-            clock.clone(),
-        );
+        let guard = Guard::new(GuardConfig { source_requests_per_min: 3, ..GuardConfig::default() }, b"k".to_vec(), clock.clone());
         for _ in 0..3 {
             assert!(guard.admit("p", "flood").is_ok());
             clock.advance(Duration::from_secs(10));
@@ -622,64 +506,36 @@ mod tests {
         clock.advance(Duration::from_secs(29));
         assert!(guard.admit("p", "flood").is_err(), "not yet");
         clock.advance(Duration::from_secs(1));
-        assert!(
-            guard.admit("p", "flood").is_ok(),
-            "told when, and true to it"
-        );
+        assert!(guard.admit("p", "flood").is_ok(), "told when, and true to it");
     }
 
     #[test]
     fn a_form_sent_sooner_than_a_person_could_fill_it_is_held() {
         let clock = clock();
         let guard = Guard::new(GuardConfig::default(), b"k".to_vec(), clock.clone());
-        let answered = Answered {
-            id: "x".into(),
-            issued: clock.now(),
-            expires_unix: 0,
-        };
+        let answered = Answered { id: "x".into(), issued: clock.now(), expires_unix: 0 };
         clock.advance(Duration::from_millis(2999));
         assert_eq!(guard.judge("s", &answered, ""), Some(Flag::TooFast));
         clock.advance(Duration::from_millis(1));
-        assert_eq!(
-            guard.judge("t", &answered, ""),
-            None,
-            "three seconds is a person's pace"
-        );
+        assert_eq!(guard.judge("t", &answered, ""), None, "three seconds is a person's pace");
     }
 
     #[test]
     fn a_challenge_expires_after_its_lifetime() {
         let clock = clock();
-        let guard = Guard::new(
-            GuardConfig {
-                proof_difficulty: 4,
-                ..GuardConfig::default()
-            },
-            b"k".to_vec(),
-            clock.clone(),
-        );
+        let guard = Guard::new(GuardConfig { proof_difficulty: 4, ..GuardConfig::default() }, b"k".to_vec(), clock.clone());
         let challenge = guard.challenge("p", "s");
         let proof = solve(&challenge);
         clock.advance(CHALLENGE_LIFETIME);
-        assert!(
-            guard.check("p", &challenge.token, proof).is_ok(),
-            "still good at the very end"
-        );
+        assert!(guard.check("p", &challenge.token, proof).is_ok(), "still good at the very end");
         clock.advance(Duration::from_secs(1));
-        assert_eq!(
-            guard.check("p", &challenge.token, proof).unwrap_err(),
-            Refusal::Expired
-        );
+        assert_eq!(guard.check("p", &challenge.token, proof).unwrap_err(), Refusal::Expired);
     }
 
     #[test]
     fn a_busy_petition_and_a_busy_source_get_harder_challenges() {
         let guard = Guard::new(
-            GuardConfig {
-                busy_requests_per_min: 2,
-                source_signatures_per_10_min: 1,
-                ..GuardConfig::default()
-            },
+            GuardConfig { busy_requests_per_min: 2, source_signatures_per_10_min: 1, ..GuardConfig::default() },
             b"k".to_vec(),
             clock(),
         );
@@ -689,60 +545,30 @@ mod tests {
         }
         assert_eq!(guard.challenge("p", "s").difficulty, 18);
         assert_eq!(guard.challenge("quiet", "s").difficulty, 16);
-        let answered = Answered {
-            id: "x".into(),
-            issued: UNIX_EPOCH,
-            expires_unix: 0,
-        };
+        let answered = Answered { id: "x".into(), issued: UNIX_EPOCH, expires_unix: 0 };
         assert_eq!(guard.judge("s", &answered, ""), None);
         assert_eq!(guard.challenge("quiet", "s").difficulty, 20);
         assert_eq!(guard.judge("s", &answered, ""), Some(Flag::Burst));
-        assert_eq!(
-            guard.judge("t", &answered, "https://spam.example"),
-            Some(Flag::Honeypot)
-        );
+        assert_eq!(guard.judge("t", &answered, "https://spam.example"), Some(Flag::Honeypot));
     }
 
     #[test]
     fn the_difficulty_falls_back_when_a_petition_and_a_source_calm_down() {
         let clock = clock();
-        let config = GuardConfig {
-            busy_requests_per_min: 2,
-            source_signatures_per_10_min: 1,
-            ..GuardConfig::default()
-        };
+        let config = GuardConfig { busy_requests_per_min: 2, source_signatures_per_10_min: 1, ..GuardConfig::default() };
         let guard = Guard::new(config, b"k".to_vec(), clock.clone());
-        let answered = Answered {
-            id: "x".into(),
-            issued: UNIX_EPOCH,
-            expires_unix: 0,
-        };
+        let answered = Answered { id: "x".into(), issued: UNIX_EPOCH, expires_unix: 0 };
         for _ in 0..3 {
             guard.admit("p", "s").unwrap();
         }
         guard.judge("s", &answered, "");
         guard.judge("s", &answered, "");
-        assert_eq!(
-            guard.challenge("p", "s").difficulty,
-            16 + BUSY_EXTRA_BITS + SOURCE_EXTRA_BITS
-        );
+        assert_eq!(guard.challenge("p", "s").difficulty, 16 + BUSY_EXTRA_BITS + SOURCE_EXTRA_BITS);
         clock.advance(Duration::from_secs(59));
-        assert_eq!(
-            guard.challenge("p", "s").difficulty,
-            16 + BUSY_EXTRA_BITS + SOURCE_EXTRA_BITS,
-            "within the minute"
-        );
+        assert_eq!(guard.challenge("p", "s").difficulty, 16 + BUSY_EXTRA_BITS + SOURCE_EXTRA_BITS, "within the minute");
         clock.advance(Duration::from_secs(1));
-        assert_eq!(
-            guard.challenge("p", "s").difficulty,
-            16 + SOURCE_EXTRA_BITS,
-            "the petition's minute is over"
-        );
+        assert_eq!(guard.challenge("p", "s").difficulty, 16 + SOURCE_EXTRA_BITS, "the petition's minute is over");
         clock.advance(Duration::from_secs(9 * 60));
-        assert_eq!(
-            guard.challenge("p", "s").difficulty,
-            16,
-            "and the source's ten minutes"
-        );
+        assert_eq!(guard.challenge("p", "s").difficulty, 16, "and the source's ten minutes");
     }
 }

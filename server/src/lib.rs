@@ -14,8 +14,8 @@ pub mod config;
 pub mod dashboard;
 mod demo;
 pub mod guard;
-mod http;
 mod live;
+mod http;
 pub mod mail;
 pub mod metrics;
 pub mod petition_file;
@@ -64,30 +64,22 @@ impl Server {
             .with_context(|| format!("could not listen on {}", config.listen))?;
         let demo_listener = match &config.demo_listen {
             Some(addr) => Some(
-                TcpListener::bind(addr)
-                    .await
-                    .with_context(|| format!("could not listen on {addr}"))?,
+                TcpListener::bind(addr).await.with_context(|| format!("could not listen on {addr}"))?,
             ),
             None => None,
         };
         let metrics_listener = match &config.metrics_listen {
             Some(addr) => Some(
-                TcpListener::bind(addr)
-                    .await
-                    .with_context(|| format!("could not listen for metrics on {addr}"))?,
+                TcpListener::bind(addr).await.with_context(|| format!("could not listen for metrics on {addr}"))?,
             ),
             None => None,
         };
-        let key = store::secret(&db, &clock, "guard")
-            .await
-            .context("could not read the server's secret")?;
+        let key = store::secret(&db, &clock, "guard").await.context("could not read the server's secret")?;
         let guard = guard::Guard::new(config.guard.clone(), key, clock.clone());
         let public_url = config.public_url(listener.local_addr()?);
-        let outbox =
-            mail::Outbox::new(db.clone(), &config.mail, public_url.clone(), clock.clone())?;
+        let outbox = mail::Outbox::new(db.clone(), &config.mail, public_url.clone(), clock.clone())?;
         let admin = admin_auth::AdminAuth::new(&config.admin)?;
-        let (state, stop_streams) =
-            http::AppState::new(db, &config, guard, admin, outbox.handle(), public_url);
+        let (state, stop_streams) = http::AppState::new(db, &config, guard, admin, outbox.handle(), public_url);
         Ok(Server {
             listener,
             demo_listener,
@@ -107,49 +99,33 @@ impl Server {
 
     /// Where the petition server listens (useful when started on port 0).
     pub fn addr(&self) -> SocketAddr {
-        self.listener
-            .local_addr()
-            .expect("a bound listener has an address")
+        self.listener.local_addr().expect("a bound listener has an address")
     }
 
     /// Where the demo partner site listens, if it was asked for.
     pub fn demo_addr(&self) -> Option<SocketAddr> {
-        self.demo_listener
-            .as_ref()
-            .map(|l| l.local_addr().expect("a bound listener has an address"))
+        self.demo_listener.as_ref().map(|l| l.local_addr().expect("a bound listener has an address"))
     }
 
     /// Where the metrics are served (`GET /metrics`), if they were asked for.
     pub fn metrics_addr(&self) -> Option<SocketAddr> {
-        self.metrics_listener
-            .as_ref()
-            .map(|l| l.local_addr().expect("a bound listener has an address"))
+        self.metrics_listener.as_ref().map(|l| l.local_addr().expect("a bound listener has an address"))
     }
 
     /// Serves until `shutdown` completes, then finishes requests in flight.
-    pub async fn run_until_shutdown(
-        self,
-        shutdown: impl Future<Output = ()> + Send + 'static,
-    ) -> anyhow::Result<()> {
+    pub async fn run_until_shutdown(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let addr = self.addr();
         tracing::info!("petition server on http://{addr}  (embed: http://{addr}/embed.js, demo: http://{addr}/demo/)");
         let (stop, stopped) = tokio::sync::watch::channel(());
         if let Some(listener) = self.demo_listener {
             let demo_addr = listener.local_addr()?;
-            tracing::info!(
-                "demo partner site on http://{demo_addr}/ (a different origin from the server)"
-            );
+            tracing::info!("demo partner site on http://{demo_addr}/ (a different origin from the server)");
             let app = demo::partner_site(self.state.clone(), format!("http://{addr}"));
             serve_beside(listener, app, stopped.clone(), "the demo partner site");
         }
         if let Some(listener) = self.metrics_listener {
             tracing::info!("metrics on http://{}/metrics", listener.local_addr()?);
-            serve_beside(
-                listener,
-                http::metrics_router(self.state.clone()),
-                stopped.clone(),
-                "the metrics address",
-            );
+            serve_beside(listener, http::metrics_router(self.state.clone()), stopped.clone(), "the metrics address");
         }
         let outbox = tokio::spawn(self.outbox.run(self.state.shutdown.clone()));
         tokio::spawn(self.state.live.clone().relay(
@@ -158,12 +134,7 @@ impl Server {
             self.clock.clone(),
             self.state.shutdown.clone(),
         ));
-        tokio::spawn(retention::run(
-            self.state.db.clone(),
-            self.clock,
-            self.source_hash_days,
-            self.state.shutdown.clone(),
-        ));
+        tokio::spawn(retention::run(self.state.db.clone(), self.clock, self.source_hash_days, self.state.shutdown.clone()));
         let head_timeout = self.state.request_timeout;
         let app = http::app(self.state);
         let stop_streams = self.stop_streams;
@@ -187,11 +158,7 @@ impl Server {
 /// leaves a newer edit (from the dashboard) alone; a changed file wins, and
 /// the version it replaces stays in the petition's history. The log says
 /// which happened.
-async fn load(
-    db: &store::Db,
-    clock: &clock::Clock,
-    file: &petition_file::LoadedFile,
-) -> anyhow::Result<()> {
+async fn load(db: &store::Db, clock: &clock::Clock, file: &petition_file::LoadedFile) -> anyhow::Result<()> {
     let slug = &file.petition.slug;
     let path = file.path.display();
     let loaded = store::load_petition_file(db, clock, &file.petition, &file.digest)
@@ -201,19 +168,12 @@ async fn load(
         .await
         .with_context(|| format!("could not save the pictures of petition {slug:?}"))?;
     match loaded {
-        store::FileLoad::KeptNewer {
-            revision,
-            origin,
-            actor,
-        } => tracing::warn!(
+        store::FileLoad::KeptNewer { revision, origin, actor } => tracing::warn!(
             %path, revision, %actor, origin = origin.as_str(),
             "{path} is unchanged since it was last loaded, and petition {slug:?} was changed after that: the newer \
              version stays; download it from the dashboard (/admin/petitions/{slug}/petition.toml) to keep the file in step"
         ),
-        store::FileLoad::Updated {
-            revision,
-            replaced_dashboard_edit: Some(replaced),
-        } => tracing::warn!(
+        store::FileLoad::Updated { revision, replaced_dashboard_edit: Some(replaced) } => tracing::warn!(
             %path, revision, replaced,
             "{path} changed: it replaces revision {replaced} of petition {slug:?}, edited in the dashboard, which \
              stays in the petition's history (/admin/petitions/{slug}/revisions)"
@@ -225,12 +185,7 @@ async fn load(
 
 /// Serves `app` on `listener` (the demo site, the metrics) until `stopped`
 /// changes; `what` names it in the log if it fails.
-fn serve_beside(
-    listener: TcpListener,
-    app: axum::Router,
-    mut stopped: tokio::sync::watch::Receiver<()>,
-    what: &'static str,
-) {
+fn serve_beside(listener: TcpListener, app: axum::Router, mut stopped: tokio::sync::watch::Receiver<()>, what: &'static str) {
     tokio::spawn(async move {
         let result = axum::serve(listener, app)
             .with_graceful_shutdown(async move {

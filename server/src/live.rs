@@ -61,11 +61,7 @@ impl Publisher {
         let mut id = [0u8; 8];
         getrandom::getrandom(&mut id).expect("the operating system provides randomness");
         let instance: String = id.iter().map(|b| format!("{b:02x}")).collect();
-        Publisher {
-            updates,
-            changed: Arc::default(),
-            instance: instance.into(),
-        }
+        Publisher { updates, changed: Arc::default(), instance: instance.into() }
     }
 
     /// A petition's new state: to this instance's streams now, to the other
@@ -79,13 +75,7 @@ impl Publisher {
     /// Relays count changes and `guard`'s rates between the instances
     /// sharing `db`, until `shutdown` changes. On SQLite there is one
     /// instance: nothing to do.
-    pub async fn relay(
-        self,
-        db: Db,
-        guard: Arc<Guard>,
-        clock: Clock,
-        mut shutdown: watch::Receiver<bool>,
-    ) {
+    pub async fn relay(self, db: Db, guard: Arc<Guard>, clock: Clock, mut shutdown: watch::Receiver<bool>) {
         let Db::Postgres(pool) = &db else { return };
         let mut rates_read = 0;
         let mut ticks = 0u32;
@@ -146,20 +136,10 @@ impl Publisher {
         read: &mut i64,
         ticks: u32,
     ) -> Result<(), store::StoreError> {
-        let now_ms = clock
-            .now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_millis() as i64;
-        let fresh = guard
-            .take_fresh()
-            .into_iter()
-            .map(|(rate, key, n)| (rate.code().to_owned(), key, i64::from(n)))
-            .collect();
+        let now_ms = clock.now().duration_since(UNIX_EPOCH).unwrap_or_default().as_millis() as i64;
+        let fresh = guard.take_fresh().into_iter().map(|(rate, key, n)| (rate.code().to_owned(), key, i64::from(n))).collect();
         store::postgres::share_rates(pool, &self.instance, now_ms, fresh).await?;
-        for (id, kind, key, at_ms, n) in
-            store::postgres::rates_elsewhere(pool, &self.instance, *read).await?
-        {
+        for (id, kind, key, at_ms, n) in store::postgres::rates_elsewhere(pool, &self.instance, *read).await? {
             *read = id;
             if let Some(rate) = Rate::parse(&kind) {
                 let at = UNIX_EPOCH + Duration::from_millis(at_ms.max(0) as u64);
@@ -174,7 +154,5 @@ impl Publisher {
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }

@@ -98,10 +98,7 @@ pub fn new_token() -> Token {
     let mut bytes = [0u8; 32];
     getrandom::getrandom(&mut bytes).expect("the operating system provides randomness");
     let token = hex::encode(bytes);
-    Token {
-        hash: token_hash(&token),
-        token,
-    }
+    Token { hash: token_hash(&token), token }
 }
 
 /// What is stored of `token`: whoever reads the database can't confirm.
@@ -122,24 +119,15 @@ impl Mail {
     /// always render, so a failure here is a bug in this file.
     fn from_words(subject: impl askama::Template, body: impl askama::Template) -> Mail {
         Mail {
-            subject: subject
-                .render()
-                .expect("a mail's subject renders: its fields are strings"),
-            body: body
-                .render()
-                .expect("a mail's body renders: its fields are strings"),
+            subject: subject.render().expect("a mail's subject renders: its fields are strings"),
+            body: body.render().expect("a mail's body renders: its fields are strings"),
         }
     }
 }
 
 /// The mail asking someone to confirm their signature of `petition`, with
 /// the links that confirm it and that remove it.
-pub fn confirmation(
-    petition: &PetitionFile,
-    public_url: &str,
-    confirm: &str,
-    remove: &str,
-) -> Mail {
+pub fn confirmation(petition: &PetitionFile, public_url: &str, confirm: &str, remove: &str) -> Mail {
     /// The words, in `templates/mail/confirmation.txt`. A .txt template is
     /// not HTML-escaped, which is right for a text/plain mail: escaping would
     /// show a reader `&#39;` for every apostrophe in a title.
@@ -237,12 +225,7 @@ impl OutboxHandle {
 
 impl Outbox {
     /// Checks the configuration (a bad SMTP URL or sender stops the start).
-    pub fn new(
-        db: Db,
-        config: &MailConfig,
-        public_url: String,
-        clock: Clock,
-    ) -> anyhow::Result<Outbox> {
+    pub fn new(db: Db, config: &MailConfig, public_url: String, clock: Clock) -> anyhow::Result<Outbox> {
         let transport = match &config.smtp_url {
             Some(url) => Transport::Smtp(
                 AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
@@ -252,27 +235,12 @@ impl Outbox {
             ),
             None => Transport::Folder(config.mail_dir.clone()),
         };
-        let from = config
-            .mail_from
-            .parse()
-            .with_context(|| format!("--mail-from {:?} is not an address", config.mail_from))?;
+        let from = config.mail_from.parse().with_context(|| format!("--mail-from {:?} is not an address", config.mail_from))?;
         let retry = Duration::from_secs(config.mail_retry_seconds.max(1));
         let (requests, _) = watch::channel(0);
         let (served, served_receiver) = watch::channel(0);
-        let handle = OutboxHandle {
-            requests: std::sync::Arc::new(requests),
-            served: served_receiver,
-        };
-        Ok(Outbox {
-            db,
-            transport,
-            from,
-            retry,
-            public_url,
-            clock,
-            handle,
-            served,
-        })
+        let handle = OutboxHandle { requests: std::sync::Arc::new(requests), served: served_receiver };
+        Ok(Outbox { db, transport, from, retry, public_url, clock, handle, served })
     }
 
     /// What rings this outbox and tells when it is done.
@@ -315,10 +283,7 @@ impl Outbox {
         for due in store::claim_due_mail(&self.db, MAX_ATTEMPTS, self.clock.unix_seconds()).await? {
             let wanted = match due.kind.as_str() {
                 "confirm" => due.status == Status::Pending,
-                _ => matches!(
-                    due.status,
-                    Status::Counted | Status::Pending | Status::Flagged
-                ),
+                _ => matches!(due.status, Status::Counted | Status::Pending | Status::Flagged),
             };
             if !wanted {
                 // Confirmed through an earlier link, or removed, meanwhile:
@@ -327,17 +292,10 @@ impl Outbox {
                 continue;
             }
             let petition: PetitionFile = serde_json::from_str(&due.definition)?;
-            let remove = self
-                .link(due.signature_id, LinkTable::Remove, REMOVAL_LINK_LIFETIME)
-                .await?;
+            let remove = self.link(due.signature_id, LinkTable::Remove, REMOVAL_LINK_LIFETIME).await?;
             let (mail, confirm) = if due.kind == "confirm" {
-                let confirm = self
-                    .link(due.signature_id, LinkTable::Confirm, LINK_LIFETIME)
-                    .await?;
-                (
-                    confirmation(&petition, &self.public_url, &confirm.token, &remove.token),
-                    Some(confirm),
-                )
+                let confirm = self.link(due.signature_id, LinkTable::Confirm, LINK_LIFETIME).await?;
+                (confirmation(&petition, &self.public_url, &confirm.token, &remove.token), Some(confirm))
             } else {
                 (removal(&petition, &self.public_url, &remove.token), None)
             };
@@ -353,21 +311,10 @@ impl Outbox {
                     if let Some(confirm) = confirm {
                         store::drop_link(&self.db, LinkTable::Confirm, &confirm.hash).await?;
                     }
-                    let wait = self
-                        .retry
-                        .saturating_mul(1 << due.attempts.min(20))
-                        .min(Duration::from_secs(6 * 60 * 60));
+                    let wait = self.retry.saturating_mul(1 << due.attempts.min(20)).min(Duration::from_secs(6 * 60 * 60));
                     // The error's kind only: an SMTP server's reply can quote the address.
-                    let kind = error
-                        .chain()
-                        .last()
-                        .map(ToString::to_string)
-                        .unwrap_or_default();
-                    let kind: String = kind
-                        .chars()
-                        .take(120)
-                        .collect::<String>()
-                        .replace(&due.to, "<address>");
+                    let kind = error.chain().last().map(ToString::to_string).unwrap_or_default();
+                    let kind: String = kind.chars().take(120).collect::<String>().replace(&due.to, "<address>");
                     tracing::warn!(mail = due.id, attempt = due.attempts + 1, retry_in = ?wait, error = %kind, "mail not delivered");
                     let retry_at = self.clock.unix_seconds() + wait.as_secs() as i64;
                     store::mail_failed(&self.db, due.id, retry_at, &kind).await?;
@@ -375,19 +322,12 @@ impl Outbox {
             }
         }
         let next = store::next_mail_due(&self.db, MAX_ATTEMPTS).await?;
-        Ok(next.map(|at| {
-            Duration::from_secs(at.saturating_sub(self.clock.unix_seconds()).max(0) as u64)
-        }))
+        Ok(next.map(|at| Duration::from_secs(at.saturating_sub(self.clock.unix_seconds()).max(0) as u64)))
     }
 
     /// A new link's token for `signature_id`, its hash stored in `table`
     /// until `lifetime` has passed.
-    async fn link(
-        &self,
-        signature_id: i64,
-        table: LinkTable,
-        lifetime: Duration,
-    ) -> anyhow::Result<Token> {
+    async fn link(&self, signature_id: i64, table: LinkTable, lifetime: Duration) -> anyhow::Result<Token> {
         let token = new_token();
         let expires_at = self.clock.unix_seconds() + lifetime.as_secs() as i64;
         store::add_link(&self.db, table, &token.hash, signature_id, expires_at).await?;
@@ -397,9 +337,7 @@ impl Outbox {
     async fn send(&self, id: i64, to: &str, mail: Mail) -> anyhow::Result<()> {
         let message = Message::builder()
             .from(self.from.clone())
-            .to(to
-                .parse()
-                .context("the address is not one mail can go to")?)
+            .to(to.parse().context("the address is not one mail can go to")?)
             .subject(mail.subject)
             .singlepart(
                 lettre::message::SinglePart::builder()
@@ -434,3 +372,5 @@ fn plain_body(text: String) -> Body {
         Body::new(text)
     }
 }
+
+

@@ -7,11 +7,7 @@ use clap::Parser;
 use petition_server::Config;
 
 #[derive(Parser)]
-#[command(
-    name = "petition-server",
-    version,
-    about = "Runs a petition: the public API, the embeddable widget and its demo pages"
-)]
+#[command(name = "petition-server", version, about = "Runs a petition: the public API, the embeddable widget and its demo pages")]
 struct Cli {
     #[command(flatten)]
     config: Config,
@@ -42,12 +38,8 @@ async fn main() -> anyhow::Result<()> {
     if let Some(Command::Admin(command)) = command {
         // An organiser reads the error and its causes, not a backtrace; a
         // reader that stops early (`| head`) is not an error.
-        if let Err(error) =
-            petition_server::admin_cli::run(command, &config, &mut std::io::stdout().lock()).await
-        {
-            let closed = error
-                .downcast_ref::<std::io::Error>()
-                .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe);
+        if let Err(error) = petition_server::admin_cli::run(command, &config, &mut std::io::stdout().lock()).await {
+            let closed = error.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe);
             if !closed {
                 eprintln!("error: {error:#}");
                 std::process::exit(1);
@@ -55,13 +47,8 @@ async fn main() -> anyhow::Result<()> {
         }
         return Ok(());
     }
-    let server = petition_server::Server::start(config)
-        .await
-        .context("could not start the petition server")?;
-    server
-        .run_until_shutdown(shutdown_signal())
-        .await
-        .context("the petition server failed")
+    let server = petition_server::Server::start(config).await.context("could not start the petition server")?;
+    server.run_until_shutdown(shutdown_signal()).await.context("the petition server failed")
 }
 
 async fn shutdown_signal() {
@@ -70,9 +57,7 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let terminate = async {
-        if let Ok(mut signal) =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
+        if let Ok(mut signal) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
             signal.recv().await;
         }
     };

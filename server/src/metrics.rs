@@ -21,9 +21,7 @@ use crate::{guard::Flag, store::StoreError};
 /// Upper bounds of the latency buckets, in seconds: a petition read takes a
 /// millisecond or two, a signing waits for the disk, and 30 s is the default
 /// request timeout.
-const LATENCY_BUCKETS: [f64; 14] = [
-    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
-];
+const LATENCY_BUCKETS: [f64; 14] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0];
 
 /// Why a signing request was refused, as the `reason` label says it; listed
 /// so that each starts at 0 (a rate needs a first sample).
@@ -125,9 +123,7 @@ impl Metrics {
             held.clone(),
         );
         for flag in [Flag::Honeypot, Flag::TooFast, Flag::Burst] {
-            let _ = held.get_or_create(&Reason {
-                reason: flag.code(),
-            });
+            let _ = held.get_or_create(&Reason { reason: flag.code() });
         }
         let refused = Family::<Reason, Counter>::default();
         registry.register(
@@ -188,12 +184,7 @@ impl Metrics {
     /// `counted` if it joined the count.
     pub fn signed(&self, flag: Option<Flag>, counted: bool) {
         match (flag, counted) {
-            (Some(flag), _) => self
-                .held
-                .get_or_create(&Reason {
-                    reason: flag.code(),
-                })
-                .inc(),
+            (Some(flag), _) => self.held.get_or_create(&Reason { reason: flag.code() }).inc(),
             (None, true) => self.counted.get_or_create(&Via { via: "signing" }).inc(),
             (None, false) => self.unchanged.inc(),
         };
@@ -201,11 +192,7 @@ impl Metrics {
 
     /// A pending signature was confirmed, and so counted.
     pub fn confirmed(&self) {
-        self.counted
-            .get_or_create(&Via {
-                via: "confirmation",
-            })
-            .inc();
+        self.counted.get_or_create(&Via { via: "confirmation" }).inc();
     }
 
     /// A signing request was refused for `reason` (one of [`REFUSALS`]);
@@ -231,41 +218,25 @@ impl Metrics {
     /// A request on `route` (a template, never the path asked for) began;
     /// counted in flight until the returned guard is dropped.
     pub fn begin(&self, route: &str) -> InFlight {
-        let gauge = self.in_flight.get_or_create_owned(&Route {
-            route: route.to_owned(),
-        });
+        let gauge = self.in_flight.get_or_create_owned(&Route { route: route.to_owned() });
         gauge.inc();
         InFlight(gauge)
     }
 
     /// A request on `route` was answered with `status` after `took`.
-    pub fn answered(
-        &self,
-        route: &str,
-        method: &axum::http::Method,
-        status: axum::http::StatusCode,
-        took: Duration,
-    ) {
-        let labels = Request {
-            route: route.to_owned(),
-            method: method_label(method),
-            status: status_class(status),
-        };
-        self.latency
-            .get_or_create(&labels)
-            .observe(took.as_secs_f64());
+    pub fn answered(&self, route: &str, method: &axum::http::Method, status: axum::http::StatusCode, took: Duration) {
+        let labels = Request { route: route.to_owned(), method: method_label(method), status: status_class(status) };
+        self.latency.get_or_create(&labels).observe(took.as_secs_f64());
     }
 
     /// Every metric in Prometheus's text format, with `snapshot`'s values.
     pub fn render(&self, snapshot: &Snapshot) -> String {
         let wide = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
         self.streams_open.set(wide(snapshot.streams_open));
-        self.streams_busiest_source
-            .set(wide(snapshot.streams_busiest_source));
+        self.streams_busiest_source.set(wide(snapshot.streams_busiest_source));
         self.outbox_waiting.set(snapshot.outbox_waiting);
         self.outbox_given_up.set(snapshot.outbox_given_up);
-        self.outbox_oldest_seconds
-            .set(snapshot.outbox_oldest_seconds);
+        self.outbox_oldest_seconds.set(snapshot.outbox_oldest_seconds);
         self.db_in_use.set(snapshot.db_in_use.into());
         self.db_max.set(snapshot.db_max.into());
         let mut text = String::new();
@@ -317,18 +288,9 @@ mod tests {
     #[test]
     fn labels_come_from_fixed_lists() {
         assert_eq!(method_label(&axum::http::Method::POST), "POST");
-        assert_eq!(
-            method_label(&axum::http::Method::from_bytes(b"AMARA").unwrap()),
-            "other"
-        );
-        assert_eq!(
-            status_class(axum::http::StatusCode::UNPROCESSABLE_ENTITY),
-            "4xx"
-        );
-        assert_eq!(
-            status_class(axum::http::StatusCode::from_u16(599).unwrap()),
-            "5xx"
-        );
+        assert_eq!(method_label(&axum::http::Method::from_bytes(b"AMARA").unwrap()), "other");
+        assert_eq!(status_class(axum::http::StatusCode::UNPROCESSABLE_ENTITY), "4xx");
+        assert_eq!(status_class(axum::http::StatusCode::from_u16(599).unwrap()), "5xx");
     }
 
     #[test]
@@ -356,10 +318,7 @@ mod tests {
             "petition_event_streams_open 2",
             "petition_db_connections_max 8",
         ] {
-            assert!(
-                text.lines().any(|l| l == line),
-                "{line:?} missing from:\n{text}"
-            );
+            assert!(text.lines().any(|l| l == line), "{line:?} missing from:\n{text}");
         }
     }
 }

@@ -179,21 +179,12 @@ impl PetitionFile {
             ("goal_steps", *goal_steps != other.goal_steps),
             ("milestones", *milestones != other.milestones),
             ("show_count_from", *show_count_from != other.show_count_from),
-            (
-                "show_profession_tally",
-                *show_profession_tally != other.show_profession_tally,
-            ),
+            ("show_profession_tally", *show_profession_tally != other.show_profession_tally),
             ("partners", *partners != other.partners),
             ("share", *share != other.share),
             ("next_action", *next_action != other.next_action),
-            (
-                "confirm_by_email",
-                *confirm_by_email != other.confirm_by_email,
-            ),
-            (
-                "erasure_keeps_count",
-                *erasure_keeps_count != other.erasure_keeps_count,
-            ),
+            ("confirm_by_email", *confirm_by_email != other.confirm_by_email),
+            ("erasure_keeps_count", *erasure_keeps_count != other.erasure_keeps_count),
             ("closes_at", *closes_at != other.closes_at),
             ("retention_days", *retention_days != other.retention_days),
             ("accent_colour", *accent_colour != other.accent_colour),
@@ -217,10 +208,7 @@ impl PetitionFile {
 
     /// Whether signing has ended by `now` (`closes_at` has passed).
     pub fn is_closed(&self, now: std::time::SystemTime) -> bool {
-        self.closes_at
-            .as_deref()
-            .and_then(|t| humantime::parse_rfc3339(t).ok())
-            .is_some_and(|t| t <= now)
+        self.closes_at.as_deref().and_then(|t| humantime::parse_rfc3339(t).ok()).is_some_and(|t| t <= now)
     }
 
     /// When personal data is to be anonymised: `retention_days` after closing.
@@ -239,25 +227,12 @@ impl PetitionFile {
     /// dashboard's form are held to these same rules, in these same words.
     pub fn problems(&self) -> Vec<Problem> {
         let mut problems = Vec::new();
-        let mut problem =
-            |field: &'static str, message: String| problems.push(Problem { field, message });
+        let mut problem = |field: &'static str, message: String| problems.push(Problem { field, message });
         if !is_slug(&self.slug) {
-            problem(
-                "slug",
-                format!(
-                    "slug {:?} must be lower-case letters, digits and hyphens (at most 64)",
-                    self.slug
-                ),
-            );
+            problem("slug", format!("slug {:?} must be lower-case letters, digits and hyphens (at most 64)", self.slug));
         } else if RESERVED_SLUGS.contains(&self.slug.as_str()) {
             // The dashboard's own pages sit where these petitions' would.
-            problem(
-                "slug",
-                format!(
-                    "slug {:?} is a word the dashboard uses: choose another",
-                    self.slug
-                ),
-            );
+            problem("slug", format!("slug {:?} is a word the dashboard uses: choose another", self.slug));
         }
         for (name, value) in [
             ("organiser", &self.organiser),
@@ -270,24 +245,15 @@ impl PetitionFile {
             }
         }
         if self.goal_steps.is_empty() {
-            problem(
-                "goal_steps",
-                "goal_steps must list at least one goal, like [10000, 25000, 50000]".into(),
-            );
+            problem("goal_steps", "goal_steps must list at least one goal, like [10000, 25000, 50000]".into());
         }
-        for (name, steps) in [
-            ("goal_steps", &self.goal_steps),
-            ("milestones", &self.milestones),
-        ] {
+        for (name, steps) in [("goal_steps", &self.goal_steps), ("milestones", &self.milestones)] {
             if steps.first() == Some(&0) || steps.windows(2).any(|w| w[0] >= w[1]) {
                 problem(name, format!("{name} must be positive and in ascending order, like [10000, 25000, 50000]"));
             }
         }
         if self.show_profession_tally && !self.ask_profession {
-            problem(
-                "show_profession_tally",
-                "show_profession_tally needs ask_profession = true".into(),
-            );
+            problem("show_profession_tally", "show_profession_tally needs ask_profession = true".into());
         }
         for partner in &self.partners {
             if !is_slug(&partner.slug) || partner.name.trim().is_empty() {
@@ -316,31 +282,19 @@ impl PetitionFile {
         }
         // Every address in the file becomes a link on partners' pages; share
         // links carry `share.url` only when they point there.
-        let share_url = self
-            .share
-            .as_ref()
-            .filter(|share| share.links_to == petition_core::LinksTo::Url || !share.url.is_empty());
+        let share_url = self.share.as_ref().filter(|share| share.links_to == petition_core::LinksTo::Url || !share.url.is_empty());
         let addresses = [
             ("share.url", share_url.map(|share| &share.url)),
-            (
-                "next_action.url",
-                self.next_action.as_ref().map(|action| &action.url),
-            ),
+            ("next_action.url", self.next_action.as_ref().map(|action| &action.url)),
         ];
         for (key, url) in addresses {
             if url.is_some_and(|url| !petition_core::is_web_address(url)) {
-                problem(
-                    key,
-                    format!("{key} must be a web address starting with https://"),
-                );
+                problem(key, format!("{key} must be a web address starting with https://"));
             }
         }
         if let Some(closes_at) = &self.closes_at {
             if humantime::parse_rfc3339(closes_at).is_err() {
-                problem(
-                    "closes_at",
-                    format!("closes_at {closes_at:?} must be a time like 2027-03-31T23:59:59Z"),
-                );
+                problem("closes_at", format!("closes_at {closes_at:?} must be a time like 2027-03-31T23:59:59Z"));
             }
         }
         problems
@@ -353,12 +307,8 @@ fn is_image_name(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 128
         && !name.starts_with('.')
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-        && [".png", ".jpg", ".jpeg", ".webp"]
-            .iter()
-            .any(|kind| lower.ends_with(kind))
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        && [".png", ".jpg", ".jpeg", ".webp"].iter().any(|kind| lower.ends_with(kind))
 }
 
 /// One rule a petition breaks: the field it is about, as a petition file
@@ -374,22 +324,14 @@ pub struct Problem {
 /// The line (from 1) where `key` is set in `text`: `key = …`, or a table
 /// `[key]` / `[[key]]`; `table.key` looks for `key` after `[table]`.
 fn line_of(text: &str, key: &str) -> Option<usize> {
-    let (table, key) = key
-        .split_once('.')
-        .map_or((None, key), |(table, key)| (Some(table), key));
+    let (table, key) = key.split_once('.').map_or((None, key), |(table, key)| (Some(table), key));
     let lines: Vec<&str> = text.lines().map(str::trim).collect();
     let from = match table {
-        Some(table) => {
-            lines
-                .iter()
-                .position(|line| *line == format!("[{table}]"))?
-                + 1
-        }
+        Some(table) => lines.iter().position(|line| *line == format!("[{table}]"))? + 1,
         None => 0,
     };
     let sets = |line: &&str| {
-        line.strip_prefix(key)
-            .is_some_and(|rest| rest.trim_start().starts_with('='))
+        line.strip_prefix(key).is_some_and(|rest| rest.trim_start().starts_with('='))
             || **line == format!("[{key}]")
             || **line == format!("[[{key}]]")
     };
@@ -405,9 +347,7 @@ const RESERVED_SLUGS: [&str; 2] = ["new", "preview"];
 pub fn is_slug(slug: &str) -> bool {
     !slug.is_empty()
         && slug.len() <= 64
-        && slug
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !slug.starts_with('-')
 }
 
@@ -440,16 +380,10 @@ pub fn load_dir(dir: &Path) -> anyhow::Result<Vec<LoadedFile>> {
     paths.sort();
     let mut files: Vec<LoadedFile> = Vec::with_capacity(paths.len());
     for path in paths {
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("could not read {}", path.display()))?;
-        let petition = PetitionFile::parse(&text)
-            .with_context(|| format!("{} is not a valid petition file", path.display()))?;
+        let text = std::fs::read_to_string(&path).with_context(|| format!("could not read {}", path.display()))?;
+        let petition = PetitionFile::parse(&text).with_context(|| format!("{} is not a valid petition file", path.display()))?;
         if files.iter().any(|f| f.petition.slug == petition.slug) {
-            bail!(
-                "{}: another petition file already uses the slug {:?}",
-                path.display(),
-                petition.slug
-            );
+            bail!("{}: another petition file already uses the slug {:?}", path.display(), petition.slug);
         }
         let pictures = crate::pictures::read_all(path.parent().unwrap_or(dir), &petition)
             .with_context(|| format!("{} names a picture that can't be used", path.display()))?;
@@ -474,10 +408,7 @@ mod tests {
         let file = PetitionFile::parse(DEMO).unwrap();
         assert_eq!(file.slug, "stop-sharing");
         assert_eq!(file.goal_steps[0], 10_000);
-        assert_eq!(
-            &file.milestones[..8],
-            &[10, 25, 50, 100, 500, 1000, 5000, 10000]
-        );
+        assert_eq!(&file.milestones[..8], &[10, 25, 50, 100, 500, 1000, 5000, 10000]);
         assert_eq!(file.paragraphs().len(), 4);
         assert!(file.paragraphs()[0].starts_with("The UK government and NHS Digital"));
     }
@@ -493,72 +424,34 @@ mod tests {
     #[test]
     fn steps_out_of_order_are_rejected_with_their_line() {
         let text = DEMO.replace("goal_steps = [10000, 25000", "goal_steps = [25000, 10000");
-        let line = text
-            .lines()
-            .position(|l| l.starts_with("goal_steps"))
-            .unwrap()
-            + 1;
+        let line = text.lines().position(|l| l.starts_with("goal_steps")).unwrap() + 1;
         let message = PetitionFile::parse(&text).unwrap_err().to_string();
         assert_eq!(message, format!("line {line}: goal_steps must be positive and in ascending order, like [10000, 25000, 50000]"));
     }
 
     #[test]
     fn a_problem_in_a_table_names_the_line_in_that_table() {
-        let text = DEMO.replace(
-            "url = \"https://www.doctorsoftheworld.org.uk/stop-sharing",
-            "url = \"www.doctorsoftheworld.org.uk/stop-sharing",
-        );
-        let line = text
-            .lines()
-            .position(|l| l.starts_with("url = \"www."))
-            .unwrap()
-            + 1;
+        let text = DEMO.replace("url = \"https://www.doctorsoftheworld.org.uk/stop-sharing", "url = \"www.doctorsoftheworld.org.uk/stop-sharing");
+        let line = text.lines().position(|l| l.starts_with("url = \"www.")).unwrap() + 1;
         let message = PetitionFile::parse(&text).unwrap_err().to_string();
-        assert_eq!(
-            message,
-            format!("line {line}: share.url must be a web address starting with https://")
-        );
+        assert_eq!(message, format!("line {line}: share.url must be a web address starting with https://"));
     }
 
     #[test]
     fn an_address_that_is_not_a_web_address_is_rejected_wherever_it_is() {
         for (table, url) in [
             ("share", "https://www.doctorsoftheworld.org.uk/stop-sharing"),
-            (
-                "next_action",
-                "https://www.doctorsoftheworld.org.uk/safe-surgeries",
-            ),
+            ("next_action", "https://www.doctorsoftheworld.org.uk/safe-surgeries"),
         ] {
-            for bad in [
-                "javascript:alert(document.cookie)",
-                "data:text/html,<b>hi</b>",
-                "java\tscript:alert(1)",
-                "http://example.org/",
-            ] {
+            for bad in ["javascript:alert(document.cookie)", "data:text/html,<b>hi</b>", "java\tscript:alert(1)", "http://example.org/"] {
                 let text = DEMO.replace(url, bad);
-                let line = text
-                    .lines()
-                    .position(|l| l.starts_with("url = ") && l.contains(bad))
-                    .unwrap()
-                    + 1;
+                let line = text.lines().position(|l| l.starts_with("url = ") && l.contains(bad)).unwrap() + 1;
                 let message = PetitionFile::parse(&text).unwrap_err().to_string();
-                assert_eq!(
-                    message,
-                    format!(
-                        "line {line}: {table}.url must be a web address starting with https://"
-                    ),
-                    "{bad}"
-                );
+                assert_eq!(message, format!("line {line}: {table}.url must be a web address starting with https://"), "{bad}");
             }
         }
-        let local = DEMO.replace(
-            "https://www.doctorsoftheworld.org.uk/safe-surgeries",
-            "http://localhost:8080/demo/",
-        );
-        assert!(
-            PetitionFile::parse(&local).is_ok(),
-            "the demo may link to this machine"
-        );
+        let local = DEMO.replace("https://www.doctorsoftheworld.org.uk/safe-surgeries", "http://localhost:8080/demo/");
+        assert!(PetitionFile::parse(&local).is_ok(), "the demo may link to this machine");
     }
 
     #[test]
@@ -596,10 +489,7 @@ mod tests {
         file.closes_at = Some("2027-03-31T23:59:59Z".into());
         file.share = None;
         let text = file.to_toml("Downloaded\nfrom the dashboard");
-        assert!(
-            text.starts_with("# Downloaded\n# from the dashboard\n\n"),
-            "{text}"
-        );
+        assert!(text.starts_with("# Downloaded\n# from the dashboard\n\n"), "{text}");
         assert_eq!(PetitionFile::parse(&text).unwrap(), file);
     }
 
@@ -616,20 +506,11 @@ mod tests {
     #[test]
     fn a_slug_with_spaces_or_one_the_dashboard_uses_is_rejected() {
         let text = DEMO.replace("slug = \"stop-sharing\"", "slug = \"Stop Sharing\"");
-        assert!(PetitionFile::parse(&text)
-            .unwrap_err()
-            .to_string()
-            .contains("slug"));
+        assert!(PetitionFile::parse(&text).unwrap_err().to_string().contains("slug"));
         for reserved in RESERVED_SLUGS {
             let text = DEMO.replace("slug = \"stop-sharing\"", &format!("slug = {reserved:?}"));
-            let error = PetitionFile::parse(&text)
-                .map(|_| ())
-                .unwrap_err()
-                .to_string();
-            assert!(
-                error.contains("a word the dashboard uses"),
-                "{reserved}: {error}"
-            );
+            let error = PetitionFile::parse(&text).map(|_| ()).unwrap_err().to_string();
+            assert!(error.contains("a word the dashboard uses"), "{reserved}: {error}");
         }
     }
 }

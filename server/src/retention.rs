@@ -45,10 +45,7 @@ pub struct Swept {
 pub async fn sweep(db: &Db, clock: &Clock, source_hash_days: u32) -> Result<Swept, StoreError> {
     let Some(turn) = store::sweep_turn(db).await? else {
         tracing::debug!("another instance is sweeping");
-        return Ok(Swept {
-            another_instance_sweeping: true,
-            ..Swept::default()
-        });
+        return Ok(Swept { another_instance_sweeping: true, ..Swept::default() });
     };
     let swept = sweep_now(db, clock, source_hash_days).await;
     turn.end().await?;
@@ -60,26 +57,15 @@ async fn sweep_now(db: &Db, clock: &Clock, source_hash_days: u32) -> Result<Swep
     let mut swept = Swept::default();
     for (petition_id, definition) in store::petition_definitions(db).await? {
         let definition: PetitionFile = serde_json::from_str(&definition)?;
-        if definition
-            .anonymise_after()
-            .is_some_and(|after| after <= now)
-        {
-            swept.anonymised +=
-                store::erase_rows(db, clock, Rows::OfPetition(petition_id), None).await?;
+        if definition.anonymise_after().is_some_and(|after| after <= now) {
+            swept.anonymised += store::erase_rows(db, clock, Rows::OfPetition(petition_id), None).await?;
         }
     }
     let unconfirmed_before = rfc3339(now - UNCONFIRMED_KEPT);
-    swept.unconfirmed_erased = store::erase_rows(
-        db,
-        clock,
-        Rows::PendingBefore(unconfirmed_before),
-        Some(Status::Expired),
-    )
-    .await?;
-    let hashes_before =
-        rfc3339(now - Duration::from_secs(u64::from(source_hash_days) * 24 * 60 * 60));
-    swept.source_hashes_dropped =
-        store::drop_source_hashes(db, &hashes_before, &rfc3339(now)).await?;
+    swept.unconfirmed_erased =
+        store::erase_rows(db, clock, Rows::PendingBefore(unconfirmed_before), Some(Status::Expired)).await?;
+    let hashes_before = rfc3339(now - Duration::from_secs(u64::from(source_hash_days) * 24 * 60 * 60));
+    swept.source_hashes_dropped = store::drop_source_hashes(db, &hashes_before, &rfc3339(now)).await?;
     // Dashboard sessions nobody can use any more, and failed sign-ins the
     // rate limit no longer counts.
     let idle = crate::dashboard::session::IDLE.as_secs() as i64;

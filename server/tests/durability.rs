@@ -25,18 +25,14 @@ async fn every_acknowledged_signature_survives_kill_9_and_counts_once() {
 /// (never skips) if PostgreSQL can't be reached.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_acknowledged_signature_survives_kill_9_and_counts_once_on_postgres() {
-    let server = std::env::var("PETITION_TEST_POSTGRES")
-        .unwrap_or_else(|_| "postgres://root@127.0.0.1:5432".into());
+    let server = std::env::var("PETITION_TEST_POSTGRES").unwrap_or_else(|_| "postgres://root@127.0.0.1:5432".into());
     let name = format!("petition_durability_{}", std::process::id());
     let psql = |sql: String| {
         let status = std::process::Command::new("psql")
             .args([&format!("{server}/postgres"), "-qc", &sql])
             .env("PGOPTIONS", "-c client_min_messages=warning")
             .status();
-        assert!(
-            matches!(status, Ok(s) if s.success()),
-            "PostgreSQL at {server} answers: {sql}"
-        );
+        assert!(matches!(status, Ok(s) if s.success()), "PostgreSQL at {server} answers: {sql}");
     };
     psql(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
     psql(format!("CREATE DATABASE {name}"));

@@ -50,20 +50,15 @@ async fn a_million_signatures_export_in_bounded_memory() {
     // The petition and an account, as an organiser makes them.
     let petition = root.join("petitions/stop-sharing.toml");
     admin(&database_url, &["apply", petition.to_str().unwrap()], "");
-    admin(
-        &database_url,
-        &["user", "add", "nadia", "--password-stdin"],
-        &format!("{PASSWORD}\n"),
-    );
+    admin(&database_url, &["user", "add", "nadia", "--password-stdin"], &format!("{PASSWORD}\n"));
     let began = Instant::now();
     seed(&database_url).await;
     let seeding = began.elapsed();
 
     let args = scenario::server_args(root, &database_url, dir.path()).unwrap();
-    let server =
-        scenario::ServerProcess::start(Path::new(env!("CARGO_BIN_EXE_petition-server")), &args)
-            .await
-            .unwrap_or_else(|error| panic!("{error:#}"));
+    let server = scenario::ServerProcess::start(Path::new(env!("CARGO_BIN_EXE_petition-server")), &args)
+        .await
+        .unwrap_or_else(|error| panic!("{error:#}"));
     let client = sign_in(&server.base).await;
     // The peak so far is startup's and signing in's (Argon2 takes 19 MiB on
     // purpose): start counting from what the server holds now.
@@ -71,21 +66,10 @@ async fn a_million_signatures_export_in_bounded_memory() {
     let before = peak_memory(server.pid());
 
     let began = Instant::now();
-    let mut download = client
-        .get(format!(
-            "{}/admin/petitions/stop-sharing/export.csv",
-            server.base
-        ))
-        .send()
-        .await
-        .unwrap();
+    let mut download = client.get(format!("{}/admin/petitions/stop-sharing/export.csv", server.base)).send().await.unwrap();
     assert_eq!(download.status(), 200);
     let (mut lines, mut bytes) = (0u64, 0u64);
-    while let Some(chunk) = download
-        .chunk()
-        .await
-        .unwrap_or_else(|error| panic!("the download failed: {error}"))
-    {
+    while let Some(chunk) = download.chunk().await.unwrap_or_else(|error| panic!("the download failed: {error}")) {
         lines += chunk.iter().filter(|&&byte| byte == b'\n').count() as u64;
         bytes += chunk.len() as u64;
     }
@@ -105,16 +89,8 @@ async fn a_million_signatures_export_in_bounded_memory() {
         mib(growth),
         mib(BOUND)
     );
-    assert_eq!(
-        lines,
-        SIGNATURES as u64 + 1,
-        "the header and every signature"
-    );
-    assert!(
-        growth < BOUND,
-        "the export took {:.1} MiB more memory: it must stream",
-        mib(growth)
-    );
+    assert_eq!(lines, SIGNATURES as u64 + 1, "the header and every signature");
+    assert!(growth < BOUND, "the export took {:.1} MiB more memory: it must stream", mib(growth));
     server.kill();
 }
 
@@ -129,18 +105,9 @@ fn admin(database_url: &str, args: &[&str], stdin: &str) {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
     let output = child.wait_with_output().unwrap();
-    assert!(
-        output.status.success(),
-        "admin {args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert!(output.status.success(), "admin {args:?}: {}", String::from_utf8_lossy(&output.stderr));
 }
 
 /// A million counted signatures in one transaction, written straight into
@@ -149,10 +116,8 @@ fn admin(database_url: &str, args: &[&str], stdin: &str) {
 async fn seed(database_url: &str) {
     let db = sqlx::SqlitePool::connect(database_url).await.unwrap();
     let mut tx = db.begin().await.unwrap();
-    let id: i64 = sqlx::query_scalar("SELECT id FROM petitions WHERE slug = 'stop-sharing'")
-        .fetch_one(&mut *tx)
-        .await
-        .unwrap();
+    let id: i64 =
+        sqlx::query_scalar("SELECT id FROM petitions WHERE slug = 'stop-sharing'").fetch_one(&mut *tx).await.unwrap();
     sqlx::query(
         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $2)
          INSERT INTO signatures (petition_id, first_name, last_name, email, canonical_email, postcode, profession,
@@ -183,23 +148,10 @@ async fn seed(database_url: &str) {
 
 /// A browser signed in as nadia through the sign-in form.
 async fn sign_in(base: &str) -> reqwest::Client {
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let form = client
-        .get(format!("{base}/admin/sign-in"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let at = form
-        .find("name=\"csrf\" value=\"")
-        .expect("the form's token")
-        + "name=\"csrf\" value=\"".len();
+    let client =
+        reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let form = client.get(format!("{base}/admin/sign-in")).send().await.unwrap().text().await.unwrap();
+    let at = form.find("name=\"csrf\" value=\"").expect("the form's token") + "name=\"csrf\" value=\"".len();
     let token = form[at..].split('"').next().unwrap();
     let signed = client
         .post(format!("{base}/admin/sign-in"))
@@ -208,29 +160,20 @@ async fn sign_in(base: &str) -> reqwest::Client {
         .send()
         .await
         .unwrap();
-    assert_eq!(
-        signed.status(),
-        303,
-        "signing in: {:?}",
-        signed.text().await
-    );
+    assert_eq!(signed.status(), 303, "signing in: {:?}", signed.text().await);
     client
 }
 
 /// Sets the process's peak resident memory to what it holds now (Linux's
 /// `clear_refs`, as its owner may).
 fn reset_peak_memory(pid: u32) {
-    std::fs::write(format!("/proc/{pid}/clear_refs"), "5")
-        .expect("the peak resident memory can be reset");
+    std::fs::write(format!("/proc/{pid}/clear_refs"), "5").expect("the peak resident memory can be reset");
 }
 
 /// The process's peak resident memory so far (`VmHWM`), in bytes.
 fn peak_memory(pid: u32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    let line = status
-        .lines()
-        .find(|line| line.starts_with("VmHWM:"))
-        .expect("VmHWM in /proc/PID/status");
+    let line = status.lines().find(|line| line.starts_with("VmHWM:")).expect("VmHWM in /proc/PID/status");
     let kib: u64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
     kib * 1024
 }

@@ -21,11 +21,7 @@ use crate::{run, step};
 pub const BUDGET_BYTES: usize = 86 * 1024;
 
 /// The files a partner page loads for a widget, in the order it loads them.
-pub const WIDGET_FILES: [&str; 3] = [
-    "www/embed.js",
-    "pkg/petition_widget.js",
-    "pkg/petition_widget_bg.wasm",
-];
+pub const WIDGET_FILES: [&str; 3] = ["www/embed.js", "pkg/petition_widget.js", "pkg/petition_widget_bg.wasm"];
 
 /// Everything one counter view (`data-view="counter"`) loads, gzipped, must
 /// fit in this: a small fraction of the widget, for pages that show the
@@ -68,11 +64,7 @@ fn widget(root: &Path) -> anyhow::Result<()> {
         .arg(&pkg)
         .arg(crate::target_dir(root).join("wasm32-unknown-unknown/widget/petition_widget.wasm")))?;
     let wasm = pkg.join("petition_widget_bg.wasm");
-    run(Command::new(root.join("node_modules/.bin/wasm-opt"))
-        .arg("-Oz")
-        .arg(&wasm)
-        .arg("-o")
-        .arg(&wasm))?;
+    run(Command::new(root.join("node_modules/.bin/wasm-opt")).arg("-Oz").arg(&wasm).arg("-o").arg(&wasm))?;
     // Compressed once here, at the highest levels, rather than by the server
     // for every visitor: the server serves these files as they are.
     for file in ["petition_widget.js", "petition_widget_bg.wasm"] {
@@ -96,12 +88,7 @@ fn report_size(root: &Path, view: &str, files: &[&str], budget: usize) -> anyhow
         let (zipped, brotlied) = (gzip(&bytes)?.len(), brotli(&bytes)?.len());
         total += zipped;
         total_br += brotlied;
-        println!(
-            "  {file:<30} {:>7} B raw {:>7} B gzip {:>7} B brotli",
-            bytes.len(),
-            zipped,
-            brotlied
-        );
+        println!("  {file:<30} {:>7} B raw {:>7} B gzip {:>7} B brotli", bytes.len(), zipped, brotlied);
     }
     println!(
         "  {:<30} {:>7}       {:>7} B gzip {:>7} B brotli  ({:.1} KB gzip of the {} KB budget)",
@@ -126,11 +113,7 @@ fn gzip(bytes: &[u8]) -> anyhow::Result<Vec<u8>> {
 
 fn brotli(bytes: &[u8]) -> anyhow::Result<Vec<u8>> {
     let mut out = Vec::new();
-    let params = ::brotli::enc::BrotliEncoderParams {
-        quality: 11,
-        lgwin: 22,
-        ..Default::default()
-    };
+    let params = ::brotli::enc::BrotliEncoderParams { quality: 11, lgwin: 22, ..Default::default() };
     ::brotli::BrotliCompress(&mut &bytes[..], &mut out, &params)?;
     Ok(out)
 }

@@ -33,7 +33,7 @@ use std::{
 };
 
 use anyhow::{bail, ensure, Context};
-use scenario::{Scenario, ServerProcess};
+use scenario::{ServerProcess, Scenario};
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
     net::{TcpSocket, TcpStream},
@@ -92,39 +92,23 @@ pub fn all(root: &Path) -> anyhow::Result<()> {
         setup::wrk()?;
         setup::postgres_answers()?;
         step("building the petition server and the load generator (release)");
-        run(Command::new("cargo").args([
-            "build",
-            "--release",
-            "--package",
-            "petition-server",
-            "--package",
-            "xtask",
-        ]))?;
+        run(Command::new("cargo").args(["build", "--release", "--package", "petition-server", "--package", "xtask"]))?;
         return run(Command::new(release.join("xtask")).arg("loadtest"));
     }
     // Optimised: started by the task above, which built the server beside it.
     let binary = release.join("petition-server");
     // Each stream is a descriptor here and one in the server, which inherits
     // the limit.
-    let streams = raise_open_files(STREAMS as u64 + SPARE_FILES)?
-        .saturating_sub(SPARE_FILES)
-        .min(STREAMS as u64) as usize;
-    let postgres = std::env::var("PETITION_TEST_POSTGRES")
-        .unwrap_or_else(|_| "postgres://root@127.0.0.1:5432".into());
+    let streams = raise_open_files(STREAMS as u64 + SPARE_FILES)?.saturating_sub(SPARE_FILES).min(STREAMS as u64) as usize;
+    let postgres = std::env::var("PETITION_TEST_POSTGRES").unwrap_or_else(|_| "postgres://root@127.0.0.1:5432".into());
     let began = Instant::now();
-    let rows =
-        tokio::runtime::Runtime::new()?.block_on(measure(root, &binary, streams, &postgres))?;
+    let rows = tokio::runtime::Runtime::new()?.block_on(measure(root, &binary, streams, &postgres))?;
     println!("\nThe load test took {:.0?}.", began.elapsed());
     report(&rows);
     Ok(())
 }
 
-async fn measure(
-    root: &Path,
-    binary: &Path,
-    streams: usize,
-    postgres: &str,
-) -> anyhow::Result<Vec<Row>> {
+async fn measure(root: &Path, binary: &Path, streams: usize, postgres: &str) -> anyhow::Result<Vec<Row>> {
     let dir = target_dir(root).join("loadtest");
     if dir.exists() {
         std::fs::remove_dir_all(&dir)?;
@@ -141,86 +125,43 @@ async fn measure(
 
     let server = ServerProcess::start(binary, &args).await?;
     step("SQLite: petition reads, no signatures (wrk)");
-    rows.push(
-        reads(
-            &server.base,
-            "SQLite: petition reads, 0 signatures",
-            MEASURE_FOR,
-        )
-        .await?,
-    );
+    rows.push(reads(&server.base, "SQLite: petition reads, 0 signatures", MEASURE_FOR).await?);
     step("SQLite through nginx's cache (README's config): petition reads, no signatures (wrk)");
     rows.push(cached_reads(root, &server.base, metrics, &dir.join("nginx")).await?);
     for clients in SIGNING_CLIENTS {
         step(&format!("SQLite: signing, {clients} people at once"));
         // Profiled (if asked) where the goal is furthest: the most people.
-        let profile = (clients == SIGNING_CLIENTS[SIGNING_CLIENTS.len() - 1]
-            && std::env::var_os("PETITION_LOADTEST_PERF").is_some())
-        .then(|| profile(server.pid(), &dir.join(PERF_DATA)))
-        .transpose()?;
+        let profile = (clients == SIGNING_CLIENTS[SIGNING_CLIENTS.len() - 1] && std::env::var_os("PETITION_LOADTEST_PERF").is_some())
+            .then(|| profile(server.pid(), &dir.join(PERF_DATA)))
+            .transpose()?;
         // A refusal is the server's to explain: its last words go with it.
-        let row = signing(
-            &[&server],
-            None,
-            clients,
-            &next_signer,
-            "SQLite: signing",
-            GOAL_SIGNING,
-            MEASURE_FOR,
-        )
-        .await
-        .with_context(|| server.log())?;
+        let row = signing(&[&server], None, clients, &next_signer, "SQLite: signing", GOAL_SIGNING, MEASURE_FOR)
+            .await
+            .with_context(|| server.log())?;
         rows.push(row);
         if let Some(perf) = profile {
             let status = perf.wait_with_output().await?.status;
             ensure!(status.success(), "perf record failed ({status})");
-            println!(
-                "profile of the server: perf report -i {} --no-children --sort dso,symbol",
-                dir.join(PERF_DATA).display()
-            );
+            println!("profile of the server: perf report -i {} --no-children --sort dso,symbol", dir.join(PERF_DATA).display());
         }
     }
-    step(&format!(
-        "SQLite: {streams} live-count streams, then one signature"
-    ));
+    step(&format!("SQLite: {streams} live-count streams, then one signature"));
     rows.extend(live_streams(&server, streams, &next_signer).await?);
     server.kill();
 
     let mut from = 0;
     for to in SEEDED {
-        step(&format!(
-            "SQLite: seeding signatures {}–{} straight into the database",
-            from + 1,
-            to
-        ));
+        step(&format!("SQLite: seeding signatures {}–{} straight into the database", from + 1, to));
         let (count, row) = seeding("SQLite", from, to, seed(&database_url, from, to)).await?;
         rows.push(row);
         from = to;
         let server = ServerProcess::start(binary, &args).await?;
-        step(&format!(
-            "SQLite, {} signatures: reads (wrk), then signing",
-            thousands(count as u64)
-        ));
+        step(&format!("SQLite, {} signatures: reads (wrk), then signing", thousands(count as u64)));
         let size = format!("SQLite, {} signatures", thousands(count as u64));
-        rows.push(
-            reads(
-                &server.base,
-                &format!("{size}: petition reads ({SIZED_FOR:?})"),
-                SIZED_FOR,
-            )
-            .await?,
-        );
-        let row = signing(
-            &[&server],
-            None,
-            SIZED_CLIENTS,
-            &next_signer,
-            &format!("{size}: signing"),
-            GOAL_SIGNING,
-            SIZED_FOR,
-        )
-        .await
-        .with_context(|| server.log())?;
+        rows.push(reads(&server.base, &format!("{size}: petition reads ({SIZED_FOR:?})"), SIZED_FOR).await?);
+        let row = signing(&[&server], None, SIZED_CLIENTS, &next_signer, &format!("{size}: signing"), GOAL_SIGNING, SIZED_FOR)
+            .await
+            .with_context(|| server.log())?;
         rows.push(row);
         server.kill();
     }
@@ -261,23 +202,9 @@ async fn on_postgres(
             };
             step(&format!("{what}, {clients} people at once"));
             let servers: Vec<&ServerProcess> = servers.iter().collect();
-            let row = signing(
-                &servers,
-                Some(&|| postgres_cpu(&db.name)),
-                clients,
-                next_signer,
-                &what,
-                GOAL_NONE,
-                MEASURE_FOR,
-            )
-            .await
-            .with_context(|| {
-                servers
-                    .iter()
-                    .map(|s| s.log())
-                    .collect::<Vec<_>>()
-                    .join("\n---\n")
-            })?;
+            let row = signing(&servers, Some(&|| postgres_cpu(&db.name)), clients, next_signer, &what, GOAL_NONE, MEASURE_FOR)
+                .await
+                .with_context(|| servers.iter().map(|s| s.log()).collect::<Vec<_>>().join("\n---\n"))?;
             rows.push(row);
         }
     }
@@ -286,52 +213,22 @@ async fn on_postgres(
     let args = scenario::server_args(root, &db.url, dir)?;
     let server = ServerProcess::start(binary, &args).await?;
     step("PostgreSQL: petition reads, no signatures (wrk)");
-    rows.push(
-        reads(
-            &server.base,
-            "PostgreSQL: petition reads, 0 signatures",
-            MEASURE_FOR,
-        )
-        .await?,
-    );
+    rows.push(reads(&server.base, "PostgreSQL: petition reads, 0 signatures", MEASURE_FOR).await?);
     server.kill();
     let mut from = 0;
     for to in SEEDED {
-        step(&format!(
-            "PostgreSQL: seeding signatures {}–{} straight into the database",
-            from + 1,
-            to
-        ));
-        let (count, row) =
-            seeding("PostgreSQL", from, to, seed_postgres(&db.url, from, to)).await?;
+        step(&format!("PostgreSQL: seeding signatures {}–{} straight into the database", from + 1, to));
+        let (count, row) = seeding("PostgreSQL", from, to, seed_postgres(&db.url, from, to)).await?;
         rows.push(row);
         from = to;
         let server = ServerProcess::start(binary, &args).await?;
-        step(&format!(
-            "PostgreSQL, {} signatures: reads (wrk), then signing",
-            thousands(count as u64)
-        ));
+        step(&format!("PostgreSQL, {} signatures: reads (wrk), then signing", thousands(count as u64)));
         let size = format!("PostgreSQL, {} signatures", thousands(count as u64));
-        rows.push(
-            reads(
-                &server.base,
-                &format!("{size}: petition reads ({SIZED_FOR:?})"),
-                SIZED_FOR,
-            )
-            .await?,
-        );
+        rows.push(reads(&server.base, &format!("{size}: petition reads ({SIZED_FOR:?})"), SIZED_FOR).await?);
         let what = format!("{size}: signing, 1 instance");
-        let row = signing(
-            &[&server],
-            Some(&|| postgres_cpu(&db.name)),
-            SIZED_CLIENTS,
-            next_signer,
-            &what,
-            GOAL_NONE,
-            SIZED_FOR,
-        )
-        .await
-        .with_context(|| server.log())?;
+        let row = signing(&[&server], Some(&|| postgres_cpu(&db.name)), SIZED_CLIENTS, next_signer, &what, GOAL_NONE, SIZED_FOR)
+            .await
+            .with_context(|| server.log())?;
         rows.push(row);
         server.kill();
     }
@@ -346,14 +243,7 @@ async fn on_postgres(
 }
 
 /// The durability scenario, `cycles` kill -9s while 16 people sign, as a row.
-async fn kill_9(
-    root: &Path,
-    binary: &Path,
-    database_url: &str,
-    dir: &Path,
-    cycles: usize,
-    backend: &str,
-) -> anyhow::Result<Row> {
+async fn kill_9(root: &Path, binary: &Path, database_url: &str, dir: &Path, cycles: usize, backend: &str) -> anyhow::Result<Row> {
     let outcome = Scenario {
         binary: binary.to_path_buf(),
         root: root.to_path_buf(),
@@ -394,29 +284,16 @@ impl PgDatabase {
     fn create(server: &str, what: &str) -> anyhow::Result<PgDatabase> {
         // The process id keeps two load tests on one server apart.
         let name = format!("petition_loadtest_{}_{what}", std::process::id());
-        psql(
-            server,
-            &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
-        )?;
+        psql(server, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))?;
         psql(server, &format!("CREATE DATABASE {name}"))?;
-        Ok(PgDatabase {
-            server: server.to_owned(),
-            url: format!("{server}/{name}"),
-            name,
-        })
+        Ok(PgDatabase { server: server.to_owned(), url: format!("{server}/{name}"), name })
     }
 }
 
 impl Drop for PgDatabase {
     fn drop(&mut self) {
-        if let Err(error) = psql(
-            &self.server,
-            &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name),
-        ) {
-            eprintln!(
-                "could not drop the load test's database {}: {error:#}",
-                self.name
-            );
+        if let Err(error) = psql(&self.server, &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)) {
+            eprintln!("could not drop the load test's database {}: {error:#}", self.name);
         }
     }
 }
@@ -427,21 +304,13 @@ fn psql(server: &str, sql: &str) -> anyhow::Result<()> {
         .args([&format!("{server}/postgres"), "-qc", sql])
         .output()
         .context("running psql")?;
-    ensure!(
-        output.status.success(),
-        "psql {sql:?}: {}",
-        String::from_utf8_lossy(&output.stderr).trim()
-    );
+    ensure!(output.status.success(), "psql {sql:?}: {}", String::from_utf8_lossy(&output.stderr).trim());
     Ok(())
 }
 
 /// `wrk` reading the petition for `duration` over [`READ_CONNECTIONS`].
 async fn reads(base: &str, what: &str, duration: Duration) -> anyhow::Result<Row> {
-    let (rate, p50, p99) = wrk(
-        &format!("{base}/api/petitions/{}", scenario::SLUG),
-        duration,
-    )
-    .await?;
+    let (rate, p50, p99) = wrk(&format!("{base}/api/petitions/{}", scenario::SLUG), duration).await?;
     Ok(Row {
         what: what.to_owned(),
         rate: format!("{} reads/s", thousands(rate as u64)),
@@ -458,27 +327,13 @@ const GOAL_READS: &str = "≥ 50,000/s, p99 < 5 ms";
 /// second, p50 and p99. Anything but a 200 is an error.
 async fn wrk(url: &str, duration: Duration) -> anyhow::Result<(f64, Duration, Duration)> {
     let output = tokio::process::Command::new("wrk")
-        .args([
-            "--threads",
-            "2",
-            "--connections",
-            &READ_CONNECTIONS.to_string(),
-        ])
-        .args([
-            "--duration",
-            &format!("{}s", duration.as_secs()),
-            "--latency",
-            url,
-        ])
+        .args(["--threads", "2", "--connections", &READ_CONNECTIONS.to_string()])
+        .args(["--duration", &format!("{}s", duration.as_secs()), "--latency", url])
         .output()
         .await
         .context("running wrk")?;
     let text = String::from_utf8_lossy(&output.stdout);
-    ensure!(
-        output.status.success(),
-        "wrk failed:\n{text}{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    ensure!(output.status.success(), "wrk failed:\n{text}{}", String::from_utf8_lossy(&output.stderr));
     // Anything but a 200 (wrk counts them) is a failed read.
     ensure!(!text.contains("Non-2xx"), "some reads failed:\n{text}");
     let field = |label: &str| {
@@ -500,19 +355,10 @@ async fn wrk(url: &str, duration: Duration) -> anyhow::Result<(f64, Duration, Du
 /// `Cache-Control` allows) in front of the one server at `base`, whose
 /// metrics on `metrics` count the requests that got through. Skipped, with
 /// a row that says so, where nginx is not installed.
-async fn cached_reads(
-    root: &Path,
-    base: &str,
-    metrics: SocketAddr,
-    dir: &Path,
-) -> anyhow::Result<Row> {
+async fn cached_reads(root: &Path, base: &str, metrics: SocketAddr, dir: &Path) -> anyhow::Result<Row> {
     let what = "SQLite through nginx's cache (README's config): petition reads, 0 signatures";
-    let Some(nginx) = ["nginx", "/usr/sbin/nginx"].into_iter().find(|n| {
-        Command::new(n)
-            .arg("-v")
-            .output()
-            .is_ok_and(|o| o.status.success())
-    }) else {
+    let Some(nginx) = ["nginx", "/usr/sbin/nginx"].into_iter().find(|n| Command::new(n).arg("-v").output().is_ok_and(|o| o.status.success()))
+    else {
         println!("skipped: nginx is not installed");
         return Ok(Row {
             what: what.to_owned(),
@@ -527,10 +373,7 @@ async fn cached_reads(
     let url = format!("{}/api/petitions/{}", proxy.base, scenario::SLUG);
     // The first read fills the cache; the count starts after it.
     let client = reqwest::Client::new();
-    ensure!(
-        client.get(&url).send().await?.status() == 200,
-        "the petition through nginx is not 200"
-    );
+    ensure!(client.get(&url).send().await?.status() == 200, "the petition through nginx is not 200");
     let before = route_count(&client, metrics).await?;
     let (rate, p50, p99) = wrk(&url, MEASURE_FOR).await.with_context(|| proxy.log())?;
     let after = route_count(&client, metrics).await?;
@@ -555,25 +398,13 @@ async fn cached_reads(
 /// Requests for the petition view the server has answered so far: the sum
 /// of its latency histogram's counts for that route, from `/metrics`.
 async fn route_count(client: &reqwest::Client, metrics: SocketAddr) -> anyhow::Result<f64> {
-    let text = client
-        .get(format!("http://{metrics}/metrics"))
-        .send()
-        .await?
-        .error_for_status()?
-        .text()
-        .await?;
+    let text = client.get(format!("http://{metrics}/metrics")).send().await?.error_for_status()?.text().await?;
     let series = text
         .lines()
-        .filter(|line| {
-            line.starts_with("petition_http_request_duration_seconds_count{")
-                && line.contains("route=\"/api/petitions/{slug}\"")
-        })
+        .filter(|line| line.starts_with("petition_http_request_duration_seconds_count{") && line.contains("route=\"/api/petitions/{slug}\""))
         .map(|line| line.rsplit(' ').next().unwrap_or_default().parse::<f64>())
         .collect::<Result<Vec<_>, _>>()?;
-    ensure!(
-        !series.is_empty(),
-        "no count for the petition view's route in /metrics:\n{text}"
-    );
+    ensure!(!series.is_empty(), "no count for the petition view's route in /metrics:\n{text}");
     Ok(series.into_iter().sum())
 }
 
@@ -611,30 +442,20 @@ impl Nginx {
                 continue;
             } else if line.contains("/var/cache/nginx/petition") {
                 changed += 1;
-                line.replace(
-                    "/var/cache/nginx/petition",
-                    &dir.join("cache").display().to_string(),
-                )
+                line.replace("/var/cache/nginx/petition", &dir.join("cache").display().to_string())
             } else {
                 line.to_owned()
             };
             config.push_str(&line);
             config.push('\n');
         }
-        ensure!(
-            changed == 4,
-            "README's nginx config has changed shape: {changed} of 4 lines found to adapt"
-        );
+        ensure!(changed == 4, "README's nginx config has changed shape: {changed} of 4 lines found to adapt");
         std::fs::write(dir.join("petition.conf"), config)?;
         let d = dir.display();
         // As root, the workers would otherwise run as nobody, who can't
         // write the cache here.
         // SAFETY: geteuid only reads this process's user.
-        let user = if unsafe { libc::geteuid() } == 0 {
-            "user root;"
-        } else {
-            ""
-        };
+        let user = if unsafe { libc::geteuid() } == 0 { "user root;" } else { "" };
         std::fs::write(
             dir.join("nginx.conf"),
             format!(
@@ -655,27 +476,14 @@ impl Nginx {
             .stderr(std::process::Stdio::null())
             .spawn()
             .context("starting nginx")?;
-        let proxy = Nginx {
-            child,
-            base: format!("http://127.0.0.1:{port}"),
-            dir: dir.to_owned(),
-        };
+        let proxy = Nginx { child, base: format!("http://127.0.0.1:{port}"), dir: dir.to_owned() };
         let client = reqwest::Client::new();
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
-            if client
-                .get(format!("{}/readyz", proxy.base))
-                .send()
-                .await
-                .is_ok_and(|r| r.status() == 200)
-            {
+            if client.get(format!("{}/readyz", proxy.base)).send().await.is_ok_and(|r| r.status() == 200) {
                 return Ok(proxy);
             }
-            ensure!(
-                Instant::now() < deadline,
-                "nginx did not answer within 10 s:\n{}",
-                proxy.log()
-            );
+            ensure!(Instant::now() < deadline, "nginx did not answer within 10 s:\n{}", proxy.log());
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
@@ -683,14 +491,7 @@ impl Nginx {
     /// The end of nginx's error log.
     fn log(&self) -> String {
         let log = std::fs::read_to_string(self.dir.join("error.log")).unwrap_or_default();
-        log.lines()
-            .rev()
-            .take(20)
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .collect::<Vec<_>>()
-            .join("\n")
+        log.lines().rev().take(20).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n")
     }
 }
 
@@ -714,9 +515,7 @@ impl Drop for Nginx {
 
 /// A loopback port free just now (bound, then let go).
 fn free_port() -> anyhow::Result<u16> {
-    Ok(std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?
-        .local_addr()?
-        .port())
+    Ok(std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?.local_addr()?.port())
 }
 
 /// `n` with commas between the thousands: 1,000,000.
@@ -768,15 +567,9 @@ async fn signing(
     goal: &'static str,
     duration: Duration,
 ) -> anyhow::Result<Row> {
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(30))
-        .build()?;
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(30)).build()?;
     let pids: Vec<u32> = servers.iter().map(|s| s.pid()).collect();
-    let server_cpu = || {
-        pids.iter()
-            .map(|&pid| cpu_ticks(&pid.to_string()))
-            .sum::<u64>()
-    };
+    let server_cpu = || pids.iter().map(|&pid| cpu_ticks(&pid.to_string())).sum::<u64>();
     let cpu_before = (server_cpu(), cpu_ticks("self"), other.map_or(0, |f| f()));
     let began = Instant::now();
     let until = began + duration;
@@ -807,9 +600,7 @@ async fn signing(
         refused.extend(r);
     }
     let elapsed = began.elapsed();
-    let cores = |before: u64, after: u64| {
-        after.saturating_sub(before) as f64 / ticks_per_second() / elapsed.as_secs_f64()
-    };
+    let cores = |before: u64, after: u64| after.saturating_sub(before) as f64 / ticks_per_second() / elapsed.as_secs_f64();
     let mut cpu = format!(
         "CPU: server {:.2}, generator {:.2}",
         cores(cpu_before.0, server_cpu()),
@@ -818,21 +609,12 @@ async fn signing(
     if let Some(f) = other {
         cpu += &format!(", its PostgreSQL {:.2}", cores(cpu_before.2, f()));
     }
-    ensure!(
-        refused.is_empty(),
-        "{} signatures refused, with statuses {:?}",
-        refused.len(),
-        &refused[..refused.len().min(10)]
-    );
+    ensure!(refused.is_empty(), "{} signatures refused, with statuses {:?}", refused.len(), &refused[..refused.len().min(10)]);
     latencies.sort();
     let rate = latencies.len() as f64 / elapsed.as_secs_f64();
     let p99 = percentile(&latencies, 99.0);
     Ok(Row {
-        what: format!(
-            "{what}, {clients} people at once ({} in {:.0?})",
-            latencies.len(),
-            elapsed
-        ),
+        what: format!("{what}, {clients} people at once ({} in {:.0?})", latencies.len(), elapsed),
         rate: format!("{rate:.0} signatures/s ({cpu} cores)"),
         p50: ms(percentile(&latencies, 50.0)),
         p99: ms(p99),
@@ -844,23 +626,12 @@ async fn signing(
 /// CPU time (user and system, in clock ticks) of process `pid` (a number or
 /// `self`) so far, its threads included; 0 if it is gone.
 fn cpu_ticks(pid: &str) -> u64 {
-    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-        return 0;
-    };
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { return 0 };
     // The fields after the command, which is in parentheses and may hold
     // spaces: state is the 3rd field, utime and stime the 14th and 15th.
-    let Some((_, rest)) = stat.rsplit_once(')') else {
-        return 0;
-    };
+    let Some((_, rest)) = stat.rsplit_once(')') else { return 0 };
     let fields: Vec<&str> = rest.split_whitespace().collect();
-    fields
-        .get(11)
-        .and_then(|u| u.parse::<u64>().ok())
-        .unwrap_or(0)
-        + fields
-            .get(12)
-            .and_then(|s| s.parse::<u64>().ok())
-            .unwrap_or(0)
+    fields.get(11).and_then(|u| u.parse::<u64>().ok()).unwrap_or(0) + fields.get(12).and_then(|s| s.parse::<u64>().ok()).unwrap_or(0)
 }
 
 /// Clock ticks a second, as /proc counts CPU time.
@@ -875,27 +646,15 @@ fn ticks_per_second() -> f64 {
 /// databases on the same server.
 fn postgres_cpu(database: &str) -> u64 {
     const SHARED: [&str; 3] = ["walwriter", "checkpointer", "background writer"];
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return 0;
-    };
+    let Ok(entries) = std::fs::read_dir("/proc") else { return 0 };
     entries
         .filter_map(Result::ok)
-        .filter_map(|entry| {
-            entry
-                .file_name()
-                .to_str()
-                .filter(|n| n.bytes().all(|b| b.is_ascii_digit()))
-                .map(str::to_owned)
-        })
-        .filter(|pid| {
-            std::fs::read_to_string(format!("/proc/{pid}/comm"))
-                .is_ok_and(|comm| comm.trim() == "postgres")
-        })
+        .filter_map(|entry| entry.file_name().to_str().filter(|n| n.bytes().all(|b| b.is_ascii_digit())).map(str::to_owned))
+        .filter(|pid| std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|comm| comm.trim() == "postgres"))
         .filter(|pid| {
             let title = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
             let title = String::from_utf8_lossy(&title);
-            title.split_whitespace().any(|word| word == database)
-                || SHARED.iter().any(|shared| title.contains(shared))
+            title.split_whitespace().any(|word| word == database) || SHARED.iter().any(|shared| title.contains(shared))
         })
         .map(|pid| cpu_ticks(&pid))
         .sum()
@@ -905,15 +664,7 @@ fn postgres_cpu(database: &str) -> u64 {
 /// profile: release builds keep no frame pointers for call graphs).
 fn profile(pid: u32, out: &Path) -> anyhow::Result<tokio::process::Child> {
     tokio::process::Command::new("perf")
-        .args([
-            "record",
-            "--quiet",
-            "-F",
-            "999",
-            "-p",
-            &pid.to_string(),
-            "-o",
-        ])
+        .args(["record", "--quiet", "-F", "999", "-p", &pid.to_string(), "-o"])
         .arg(out)
         .args(["--", "sleep", &MEASURE_FOR.as_secs().to_string()])
         .stdout(std::process::Stdio::null())
@@ -924,11 +675,7 @@ fn profile(pid: u32, out: &Path) -> anyhow::Result<tokio::process::Child> {
 /// Opens `count` live-count streams, each until it has the current count,
 /// then signs once and measures how long each stream takes to show the new
 /// count; and what each open stream costs the server in memory.
-async fn live_streams(
-    server: &ServerProcess,
-    count: usize,
-    next_signer: &Arc<AtomicUsize>,
-) -> anyhow::Result<Vec<Row>> {
+async fn live_streams(server: &ServerProcess, count: usize, next_signer: &Arc<AtomicUsize>) -> anyhow::Result<Vec<Row>> {
     let addr: SocketAddr = server.base.trim_start_matches("http://").parse()?;
     let before = rss_bytes(server.pid())?;
     // Opening twenty thousand at once would overflow the listen queue: a few
@@ -953,10 +700,7 @@ async fn live_streams(
                         return Ok(None);
                     }
                     Err(_) => {
-                        opened
-                            .send(Err(anyhow::anyhow!("no first event")))
-                            .await
-                            .ok();
+                        opened.send(Err(anyhow::anyhow!("no first event"))).await.ok();
                         return Ok(None);
                     }
                 };
@@ -990,12 +734,7 @@ async fn live_streams(
 
     let client = reqwest::Client::new();
     let signed = Instant::now();
-    let (status, _) = scenario::sign(
-        &client,
-        &server.base,
-        scenario::signer(next_signer.fetch_add(1, Ordering::Relaxed)),
-    )
-    .await?;
+    let (status, _) = scenario::sign(&client, &server.base, scenario::signer(next_signer.fetch_add(1, Ordering::Relaxed))).await?;
     ensure!(status == 200, "the signature for the streams got {status}");
     let mut delays = Vec::with_capacity(count);
     for stream in streams {
@@ -1010,11 +749,7 @@ async fn live_streams(
     Ok(vec![
         Row {
             what: format!("SQLite: {count} live-count streams: new count after a signature"),
-            rate: if missed == 0 {
-                format!("all {count} heard it")
-            } else {
-                format!("{missed} never heard it")
-            },
+            rate: if missed == 0 { format!("all {count} heard it") } else { format!("{missed} never heard it") },
             p50: ms(percentile(&delays, 50.0)),
             p99: format!("{} (max {})", ms(percentile(&delays, 99.0)), ms(slowest)),
             goal: "20,000 streams, each within 2 s",
@@ -1022,12 +757,7 @@ async fn live_streams(
         },
         Row {
             what: format!("SQLite: {count} live-count streams: server memory"),
-            rate: format!(
-                "{:.1} KiB per stream ({} → {} MiB)",
-                per_stream / 1024.0,
-                before >> 20,
-                after >> 20
-            ),
+            rate: format!("{:.1} KiB per stream ({} → {} MiB)", per_stream / 1024.0, before >> 20, after >> 20),
             p50: "".into(),
             p99: "".into(),
             goal: "",
@@ -1042,10 +772,7 @@ async fn live_streams(
 /// the stream, what is left unread, and that count.
 async fn open_stream(i: usize, server: SocketAddr) -> anyhow::Result<(TcpStream, Vec<u8>, u64)> {
     let socket = TcpSocket::new_v4()?;
-    socket.bind(SocketAddr::from((
-        Ipv4Addr::new(127, 0, 0, 2 + (i % 16) as u8),
-        0,
-    )))?;
+    socket.bind(SocketAddr::from((Ipv4Addr::new(127, 0, 0, 2 + (i % 16) as u8), 0)))?;
     let mut stream = socket.connect(server).await.context("connecting")?;
     let request = format!(
         "GET /api/events?petitions={} HTTP/1.1\r\nHost: {server}\r\nAccept: text/event-stream\r\n\r\n",
@@ -1062,10 +789,7 @@ async fn open_stream(i: usize, server: SocketAddr) -> anyhow::Result<(TcpStream,
 async fn next_count(stream: &mut TcpStream, buffer: &mut Vec<u8>) -> anyhow::Result<u64> {
     const KEY: &[u8] = b"\"signature_count\":";
     loop {
-        if buffer.starts_with(b"HTTP/")
-            && buffer.len() >= 12
-            && !buffer.starts_with(b"HTTP/1.1 200")
-        {
+        if buffer.starts_with(b"HTTP/") && buffer.len() >= 12 && !buffer.starts_with(b"HTTP/1.1 200") {
             let line = buffer.split(|&b| b == b'\r').next().unwrap_or_default();
             bail!("the stream was refused: {}", String::from_utf8_lossy(line));
         }
@@ -1090,13 +814,7 @@ fn rss_bytes(pid: u32) -> anyhow::Result<u64> {
     let kib = status
         .lines()
         .find_map(|line| line.strip_prefix("VmRSS:"))
-        .and_then(|rest| {
-            rest.trim()
-                .trim_end_matches("kB")
-                .trim()
-                .parse::<u64>()
-                .ok()
-        })
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
         .context("no VmRSS in /proc/PID/status")?;
     Ok(kib * 1024)
 }
@@ -1117,23 +835,12 @@ async fn seeding(
     to: u64,
     seeded: impl std::future::Future<Output = anyhow::Result<Seeded>>,
 ) -> anyhow::Result<(i64, Row)> {
-    let Seeded {
-        count,
-        insert,
-        rest,
-    } = seeded.await.with_context(|| format!("seeding {backend}"))?;
+    let Seeded { count, insert, rest } = seeded.await.with_context(|| format!("seeding {backend}"))?;
     let rows = to - from;
     let total = insert + rest;
-    println!(
-        "{count} signatures counted after {total:.1?} (insert {insert:.1?}, the rest {rest:.1?})"
-    );
+    println!("{count} signatures counted after {total:.1?} (insert {insert:.1?}, the rest {rest:.1?})");
     let row = Row {
-        what: format!(
-            "{backend}: seeding {} more signatures ({} → {})",
-            thousands(rows),
-            thousands(from),
-            thousands(to)
-        ),
+        what: format!("{backend}: seeding {} more signatures ({} → {})", thousands(rows), thousands(from), thousands(to)),
         rate: format!(
             "{} rows/s ({:.0} s: the INSERT {:.0} s, counts, ANALYZE and checkpoint {:.0} s)",
             thousands((rows as f64 / total.as_secs_f64()) as u64),
@@ -1160,16 +867,9 @@ async fn seed(database_url: &str, from: u64, to: u64) -> anyhow::Result<Seeded> 
     use std::str::FromStr;
     // A page cache big enough for the indexes (a gigabyte; the default is
     // two megabytes), or ten million rows are mostly waiting on reads.
-    let options = sqlx::sqlite::SqliteConnectOptions::from_str(database_url)?
-        .pragma("cache_size", "-1000000");
-    let db = sqlx::sqlite::SqlitePoolOptions::new()
-        .max_connections(1)
-        .connect_with(options)
-        .await?;
-    let id: i64 = sqlx::query_scalar("SELECT id FROM petitions WHERE slug = ?1")
-        .bind(scenario::SLUG)
-        .fetch_one(&db)
-        .await?;
+    let options = sqlx::sqlite::SqliteConnectOptions::from_str(database_url)?.pragma("cache_size", "-1000000");
+    let db = sqlx::sqlite::SqlitePoolOptions::new().max_connections(1).connect_with(options).await?;
+    let id: i64 = sqlx::query_scalar("SELECT id FROM petitions WHERE slug = ?1").bind(scenario::SLUG).fetch_one(&db).await?;
     let began = Instant::now();
     let mut tx = db.begin().await?;
     sqlx::query(
@@ -1189,10 +889,7 @@ async fn seed(database_url: &str, from: u64, to: u64) -> anyhow::Result<Seeded> 
     .execute(&mut *tx)
     .await?;
     let insert = began.elapsed();
-    sqlx::query("DELETE FROM count_slots WHERE petition_id = ?1")
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query("DELETE FROM count_slots WHERE petition_id = ?1").bind(id).execute(&mut *tx).await?;
     let count: i64 = sqlx::query_scalar(
         "UPDATE petitions SET
              signature_count = (SELECT COUNT(*) FROM signatures WHERE petition_id = ?1 AND status = 'counted'),
@@ -1203,10 +900,7 @@ async fn seed(database_url: &str, from: u64, to: u64) -> anyhow::Result<Seeded> 
     .bind(id)
     .fetch_one(&mut *tx)
     .await?;
-    sqlx::query("DELETE FROM partner_counts WHERE petition_id = ?1")
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query("DELETE FROM partner_counts WHERE petition_id = ?1").bind(id).execute(&mut *tx).await?;
     sqlx::query(
         "INSERT INTO partner_counts (petition_id, partner, signature_count) SELECT petition_id, partner, COUNT(*)
          FROM signatures WHERE petition_id = ?1 AND status = 'counted' AND partner IS NOT NULL GROUP BY partner",
@@ -1226,15 +920,9 @@ async fn seed(database_url: &str, from: u64, to: u64) -> anyhow::Result<Seeded> 
     sqlx::query("ANALYZE").execute(&db).await?;
     // The rows written into the database file, not left in its log for the
     // reads that follow.
-    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-        .execute(&db)
-        .await?;
+    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&db).await?;
     db.close().await;
-    Ok(Seeded {
-        count,
-        insert,
-        rest: began.elapsed() - insert,
-    })
+    Ok(Seeded { count, insert, rest: began.elapsed() - insert })
 }
 
 /// [`seed`] on PostgreSQL: one `INSERT … SELECT` from `generate_series`,
@@ -1242,10 +930,7 @@ async fn seed(database_url: &str, from: u64, to: u64) -> anyhow::Result<Seeded> 
 /// a checkpoint, so that writing the million out doesn't fall in the reads.
 async fn seed_postgres(database_url: &str, from: u64, to: u64) -> anyhow::Result<Seeded> {
     let db = sqlx::PgPool::connect(database_url).await?;
-    let id: i64 = sqlx::query_scalar("SELECT id FROM petitions WHERE slug = $1")
-        .bind(scenario::SLUG)
-        .fetch_one(&db)
-        .await?;
+    let id: i64 = sqlx::query_scalar("SELECT id FROM petitions WHERE slug = $1").bind(scenario::SLUG).fetch_one(&db).await?;
     let began = Instant::now();
     let mut tx = db.begin().await?;
     sqlx::query(
@@ -1264,10 +949,7 @@ async fn seed_postgres(database_url: &str, from: u64, to: u64) -> anyhow::Result
     .execute(&mut *tx)
     .await?;
     let insert = began.elapsed();
-    sqlx::query("DELETE FROM count_slots WHERE petition_id = $1")
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query("DELETE FROM count_slots WHERE petition_id = $1").bind(id).execute(&mut *tx).await?;
     let count: i64 = sqlx::query_scalar(
         "UPDATE petitions SET
              signature_count = (SELECT COUNT(*) FROM signatures WHERE petition_id = $1 AND status = 'counted'),
@@ -1278,10 +960,7 @@ async fn seed_postgres(database_url: &str, from: u64, to: u64) -> anyhow::Result
     .bind(id)
     .fetch_one(&mut *tx)
     .await?;
-    sqlx::query("DELETE FROM partner_counts WHERE petition_id = $1")
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query("DELETE FROM partner_counts WHERE petition_id = $1").bind(id).execute(&mut *tx).await?;
     sqlx::query(
         "INSERT INTO partner_counts (petition_id, partner, signature_count) SELECT petition_id, partner, COUNT(*)
          FROM signatures WHERE petition_id = $1 AND status = 'counted' AND partner IS NOT NULL
@@ -1302,47 +981,28 @@ async fn seed_postgres(database_url: &str, from: u64, to: u64) -> anyhow::Result
     sqlx::query("ANALYZE").execute(&db).await?;
     sqlx::query("CHECKPOINT").execute(&db).await?;
     db.close().await;
-    Ok(Seeded {
-        count,
-        insert,
-        rest: began.elapsed() - insert,
-    })
+    Ok(Seeded { count, insert, rest: began.elapsed() - insert })
 }
 
 /// Raises this process's limit on open files to `want` (root may raise the
 /// hard limit; others get what the hard limit allows). Children inherit it.
 /// Returns the limit now in force.
 fn raise_open_files(want: u64) -> anyhow::Result<u64> {
-    let mut limit = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
+    let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
     // SAFETY: getrlimit and setrlimit only read and write the struct given.
     unsafe {
-        ensure!(
-            libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0,
-            "getrlimit failed"
-        );
+        ensure!(libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0, "getrlimit failed");
         if limit.rlim_cur >= want {
             return Ok(limit.rlim_cur);
         }
-        let raised = libc::rlimit {
-            rlim_cur: want,
-            rlim_max: limit.rlim_max.max(want),
-        };
+        let raised = libc::rlimit { rlim_cur: want, rlim_max: limit.rlim_max.max(want) };
         if libc::setrlimit(libc::RLIMIT_NOFILE, &raised) == 0 {
             return Ok(want);
         }
         // Not allowed to (not root, or a container without CAP_SYS_RESOURCE):
         // as far as the hard limit goes.
-        let soft = libc::rlimit {
-            rlim_cur: limit.rlim_max.min(want),
-            rlim_max: limit.rlim_max,
-        };
-        ensure!(
-            libc::setrlimit(libc::RLIMIT_NOFILE, &soft) == 0,
-            "setrlimit failed"
-        );
+        let soft = libc::rlimit { rlim_cur: limit.rlim_max.min(want), rlim_max: limit.rlim_max };
+        ensure!(libc::setrlimit(libc::RLIMIT_NOFILE, &soft) == 0, "setrlimit failed");
         println!("(open files are limited to {}, and can't be raised here: fewer streams than {STREAMS})", soft.rlim_cur);
         Ok(soft.rlim_cur)
     }
@@ -1365,43 +1025,22 @@ fn ms(duration: Duration) -> String {
 fn report(rows: &[Row]) {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
-        .and_then(|info| {
-            info.lines().find_map(|l| {
-                l.strip_prefix("model name")
-                    .map(|m| m.trim_start_matches([' ', '\t', ':']).to_owned())
-            })
-        })
+        .and_then(|info| info.lines().find_map(|l| l.strip_prefix("model name").map(|m| m.trim_start_matches([' ', '\t', ':']).to_owned())))
         .unwrap_or_else(|| "unknown CPU".into());
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
     let memory = std::fs::read_to_string("/proc/meminfo")
         .ok()
-        .and_then(|info| {
-            info.lines()
-                .find_map(|l| l.strip_prefix("MemTotal:").map(|m| m.trim().to_owned()))
-        })
+        .and_then(|info| info.lines().find_map(|l| l.strip_prefix("MemTotal:").map(|m| m.trim().to_owned())))
         .unwrap_or_default();
     // Whatever else runs here takes its share of the cores too.
     let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
-    let load = load
-        .split_whitespace()
-        .take(3)
-        .collect::<Vec<_>>()
-        .join(" ");
+    let load = load.split_whitespace().take(3).collect::<Vec<_>>().join(" ");
     println!("\nMachine: {cores} cores (nproc), {cpu}, {memory} memory; the load generator runs on the same cores.");
     println!("Load average at the end (1, 5, 15 min): {load}.\n");
     println!("| | result | p50 | p99 | goal | met |");
     println!("| --- | --- | ---: | ---: | --- | --- |");
     for row in rows {
-        let met = if row.goal.is_empty() {
-            ""
-        } else if row.met {
-            "yes"
-        } else {
-            "**no**"
-        };
-        println!(
-            "| {} | {} | {} | {} | {} | {met} |",
-            row.what, row.rate, row.p50, row.p99, row.goal
-        );
+        let met = if row.goal.is_empty() { "" } else if row.met { "yes" } else { "**no**" };
+        println!("| {} | {} | {} | {} | {} | {met} |", row.what, row.rate, row.p50, row.p99, row.goal);
     }
 }

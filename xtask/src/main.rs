@@ -41,9 +41,7 @@ fn main() -> anyhow::Result<()> {
     // Cargo reads a relative CARGO_TARGET_DIR from where it was run, which
     // stops being the working directory here; the tasks (and the cargo
     // they run) find the server and the widget in it.
-    if let Some(dir) =
-        std::env::var_os("CARGO_TARGET_DIR").filter(|dir| Path::new(dir).is_relative())
-    {
+    if let Some(dir) = std::env::var_os("CARGO_TARGET_DIR").filter(|dir| Path::new(dir).is_relative()) {
         std::env::set_var("CARGO_TARGET_DIR", std::env::current_dir()?.join(dir));
     }
     std::env::set_current_dir(&root)?;
@@ -92,10 +90,7 @@ fn main() -> anyhow::Result<()> {
 }
 
 fn project_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask lives in the project root")
-        .to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the project root").to_path_buf()
 }
 
 /// Where cargo builds: `CARGO_TARGET_DIR` (made absolute at start), or
@@ -108,9 +103,7 @@ fn target_dir(root: &Path) -> PathBuf {
 fn run(command: &mut Command) -> anyhow::Result<()> {
     let line = format!("{command:?}");
     println!("$ {}", line.replace('"', ""));
-    let status = command
-        .status()
-        .with_context(|| format!("could not start {line}"))?;
+    let status = command.status().with_context(|| format!("could not start {line}"))?;
     if !status.success() {
         bail!("{line} failed ({status})");
     }
@@ -120,10 +113,7 @@ fn run(command: &mut Command) -> anyhow::Result<()> {
 /// Runs `command` and returns its standard output, or `None` if it fails.
 fn output(command: &mut Command) -> Option<String> {
     let output = command.output().ok()?;
-    output
-        .status
-        .success()
-        .then(|| String::from_utf8_lossy(&output.stdout).into_owned())
+    output.status.success().then(|| String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
 /// Prints a step's heading.

@@ -25,8 +25,7 @@ pub struct Running {
 
 /// The dashboard accounts every started server has: an organiser's, and a
 /// partner's (Medact's, a partner of the demo petition).
-pub const DASHBOARD_ACCOUNTS: [(&str, Option<&str>); 2] =
-    [("organiser", None), ("medact", Some("medact"))];
+pub const DASHBOARD_ACCOUNTS: [(&str, Option<&str>); 2] = [("organiser", None), ("medact", Some("medact"))];
 
 /// A random secret, as hex.
 fn random_hex() -> anyhow::Result<String> {
@@ -42,37 +41,14 @@ fn add_dashboard_accounts(root: &Path, database_url: &str, password: &str) -> an
         let quiet = |command: &mut Command| -> anyhow::Result<std::process::Output> {
             Ok(command.env("RUST_LOG", "warn").current_dir(root).output()?)
         };
-        quiet(Command::new(binary(root)).args([
-            "--database-url",
-            database_url,
-            "admin",
-            "user",
-            "remove",
-            name,
-        ]))?;
+        quiet(Command::new(binary(root)).args(["--database-url", database_url, "admin", "user", "remove", name]))?;
         let mut add = Command::new(binary(root));
-        add.args([
-            "--database-url",
-            database_url,
-            "admin",
-            "user",
-            "add",
-            name,
-            "--password-stdin",
-        ]);
+        add.args(["--database-url", database_url, "admin", "user", "add", name, "--password-stdin"]);
         if let Some(partner) = partner {
             add.args(["--partner", partner]);
         }
-        let mut child = add
-            .env("RUST_LOG", "warn")
-            .current_dir(root)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .spawn()?;
-        std::io::Write::write_all(
-            &mut child.stdin.take().expect("piped"),
-            format!("{password}\n").as_bytes(),
-        )?;
+        let mut child = add.env("RUST_LOG", "warn").current_dir(root).stdin(Stdio::piped()).stdout(Stdio::null()).spawn()?;
+        std::io::Write::write_all(&mut child.stdin.take().expect("piped"), format!("{password}\n").as_bytes())?;
         let status = child.wait()?;
         if !status.success() {
             bail!("could not add the dashboard account {name:?} ({status})");
@@ -120,9 +96,7 @@ pub fn start(root: &Path, name: &str, with_demo: bool) -> anyhow::Result<Running
     let petitions = dir.join("petitions");
     std::fs::create_dir_all(&petitions)?;
     for folder in ["petitions", "tests/petitions"] {
-        for entry in
-            std::fs::read_dir(root.join(folder)).with_context(|| format!("reading {folder}"))?
-        {
+        for entry in std::fs::read_dir(root.join(folder)).with_context(|| format!("reading {folder}"))? {
             let path = entry?.path();
             // Petition files, and the pictures they name beside them.
             let copied = ["toml", "png", "jpg", "jpeg", "webp"];
@@ -161,25 +135,13 @@ pub fn start(root: &Path, name: &str, with_demo: bool) -> anyhow::Result<Running
         .envs(ONE_MACHINE_MANY_PEOPLE)
         .env("RUST_LOG", "petition_server=debug,tower_http=debug")
         .stdout(Stdio::from(std::fs::File::create(&log)?))
-        .stderr(Stdio::from(
-            std::fs::File::options().append(true).open(&log)?,
-        ))
+        .stderr(Stdio::from(std::fs::File::options().append(true).open(&log)?))
         .current_dir(root);
     if let Some(demo) = demo_addr {
         command.arg("--demo-listen").arg(demo.to_string());
     }
-    let child = command
-        .spawn()
-        .with_context(|| format!("starting {}", binary(root).display()))?;
-    let mut running = Running {
-        child,
-        addr,
-        demo_addr,
-        log,
-        mail_dir,
-        admin_token,
-        dashboard_password,
-    };
+    let child = command.spawn().with_context(|| format!("starting {}", binary(root).display()))?;
+    let mut running = Running { child, addr, demo_addr, log, mail_dir, admin_token, dashboard_password };
     let deadline = Instant::now() + Duration::from_secs(30);
     while TcpStream::connect(addr).is_err() {
         if let Some(status) = running.child.try_wait()? {

@@ -38,9 +38,7 @@ fn schemathesis(root: &Path) -> anyhow::Result<()> {
     let requirements = root.join("tests/requirements.txt");
     let venv = root.join("target/py");
     let stamp = venv.join("installed-requirements.txt");
-    if std::fs::read(&stamp).ok() == Some(std::fs::read(&requirements)?)
-        && schemathesis_bin(root).exists()
-    {
+    if std::fs::read(&stamp).ok() == Some(std::fs::read(&requirements)?) && schemathesis_bin(root).exists() {
         return Ok(());
     }
     if output(Command::new("python3").arg("--version")).is_none() {
@@ -48,20 +46,14 @@ fn schemathesis(root: &Path) -> anyhow::Result<()> {
     }
     step("installing schemathesis (tests/requirements.txt) into target/py");
     run(Command::new("python3").arg("-m").arg("venv").arg(&venv))?;
-    run(Command::new(venv.join("bin/pip"))
-        .args(["install", "--quiet", "--disable-pip-version-check", "-r"])
-        .arg(&requirements))?;
+    run(Command::new(venv.join("bin/pip")).args(["install", "--quiet", "--disable-pip-version-check", "-r"]).arg(&requirements))?;
     std::fs::copy(&requirements, &stamp)?;
     Ok(())
 }
 
 fn wasm_target() -> anyhow::Result<()> {
-    let installed =
-        output(Command::new("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
-    if installed
-        .lines()
-        .any(|t| t.trim() == "wasm32-unknown-unknown")
-    {
+    let installed = output(Command::new("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
+    if installed.lines().any(|t| t.trim() == "wasm32-unknown-unknown") {
         return Ok(());
     }
     step("installing the wasm32-unknown-unknown target");
@@ -88,18 +80,10 @@ fn wasm_bindgen_cli(root: &Path) -> anyhow::Result<()> {
     if have.split_whitespace().nth(1) == Some(version.as_str()) {
         return Ok(());
     }
-    step(&format!(
-        "installing wasm-bindgen-cli {version} (matches Cargo.lock; takes a few minutes)"
-    ));
+    step(&format!("installing wasm-bindgen-cli {version} (matches Cargo.lock; takes a few minutes)"));
     let install = |locked: bool| {
         let mut command = Command::new("cargo");
-        command.args([
-            "install",
-            "wasm-bindgen-cli",
-            "--version",
-            &format!("={version}"),
-            "--force",
-        ]);
+        command.args(["install", "wasm-bindgen-cli", "--version", &format!("={version}"), "--force"]);
         if locked {
             command.arg("--locked");
         }
@@ -127,9 +111,7 @@ fn npm_packages(root: &Path) -> anyhow::Result<()> {
         bail!("npm is missing: install Node.js 20 or newer with npm (Debian: apt-get install nodejs npm)");
     }
     step("installing pinned npm packages (binaryen, playwright-core, axe-core)");
-    run(Command::new("npm")
-        .args(["ci", "--no-audit", "--no-fund"])
-        .current_dir(root))
+    run(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(root))
 }
 
 /// The browser the tests drive: Debian's Chromium and its chromedriver.
@@ -150,14 +132,7 @@ fn chromium() -> anyhow::Result<()> {
     step("installing Chromium and chromedriver (Debian packages)");
     run(Command::new("apt-get").args(["update", "-q"]))?;
     run(Command::new("apt-get")
-        .args([
-            "install",
-            "-y",
-            "-q",
-            "--no-install-recommends",
-            "chromium",
-            "chromium-driver",
-        ])
+        .args(["install", "-y", "-q", "--no-install-recommends", "chromium", "chromium-driver"])
         .env("DEBIAN_FRONTEND", "noninteractive"))
 }
 
@@ -172,20 +147,15 @@ pub fn wrk() -> anyhow::Result<()> {
     }
     step("installing wrk (Debian package)");
     run(Command::new("apt-get").args(["update", "-q"]))?;
-    run(Command::new("apt-get")
-        .args(["install", "-y", "-q", "--no-install-recommends", "wrk"])
-        .env("DEBIAN_FRONTEND", "noninteractive"))
+    run(Command::new("apt-get").args(["install", "-y", "-q", "--no-install-recommends", "wrk"]).env("DEBIAN_FRONTEND", "noninteractive"))
 }
 
 /// The PostgreSQL the server's suite runs on (`PETITION_TEST_POSTGRES`, or
 /// `postgres://root@127.0.0.1:5432`) answers; if not, the test command stops
 /// here and says so, rather than skipping half the suite.
 pub fn postgres_answers() -> anyhow::Result<()> {
-    let server = std::env::var("PETITION_TEST_POSTGRES")
-        .unwrap_or_else(|_| "postgres://root@127.0.0.1:5432".into());
-    let answered = Command::new("psql")
-        .args([&format!("{server}/postgres"), "-qAtc", "SELECT 1"])
-        .output();
+    let server = std::env::var("PETITION_TEST_POSTGRES").unwrap_or_else(|_| "postgres://root@127.0.0.1:5432".into());
+    let answered = Command::new("psql").args([&format!("{server}/postgres"), "-qAtc", "SELECT 1"]).output();
     match answered {
         Ok(output) if output.status.success() => Ok(()),
         Ok(output) => anyhow::bail!(

@@ -27,9 +27,7 @@ pub fn all(root: &Path) -> anyhow::Result<()> {
         took.push((name, began.elapsed()));
         result
     };
-    timed("core and server tests (SQLite)", &mut || {
-        run(Command::new("cargo").args(["test", "--workspace", "--exclude", "petition-widget"]))
-    })?;
+    timed("core and server tests (SQLite)", &mut || run(Command::new("cargo").args(["test", "--workspace", "--exclude", "petition-widget"])))?;
     timed("the server's API suite on PostgreSQL", &mut || {
         setup::postgres_answers()?;
         run(Command::new("cargo")
@@ -37,53 +35,22 @@ pub fn all(root: &Path) -> anyhow::Result<()> {
             .env("PETITION_TEST_DATABASE", "postgres"))
     })?;
     // Alone, so that its 100,000 requests don't slow every other test down.
-    timed(
-        "hostile request bodies in bulk (the server's fuzz test)",
-        &mut || {
-            run(Command::new("cargo").args([
-                "test",
-                "--package",
-                "petition-server",
-                "--test",
-                "fuzz",
-            ]))
-        },
-    )?;
+    timed("hostile request bodies in bulk (the server's fuzz test)", &mut || {
+        run(Command::new("cargo").args(["test", "--package", "petition-server", "--test", "fuzz"]))
+    })?;
     // Alone too: it seeds a million signatures and reads the server's memory,
     // which other tests' servers would blur. `--nocapture` prints the numbers.
-    timed(
-        "a million signatures exported in bounded memory (the server's export memory test)",
-        &mut || {
-            run(Command::new("cargo").args([
-                "test",
-                "--package",
-                "petition-server",
-                "--test",
-                "export_memory",
-                "--",
-                "--nocapture",
-            ]))
-        },
-    )?;
-    timed(
-        "widget tests in headless Chromium (wasm-bindgen-test)",
-        &mut || widget_tests(root),
-    )?;
-    timed(
-        "the public API against its own description (schemathesis, every check)",
-        &mut || schemathesis(root),
-    )?;
-    timed("end-to-end tests (Playwright, Chromium)", &mut || {
-        node_against_demo(
-            root,
-            "e2e",
-            &["--test", "--test-concurrency=1", "tests/e2e/"],
-        )
+    timed("a million signatures exported in bounded memory (the server's export memory test)", &mut || {
+        run(Command::new("cargo").args([
+            "test", "--package", "petition-server", "--test", "export_memory", "--", "--nocapture",
+        ]))
     })?;
-    println!(
-        "\nAll tests passed in {:.0?}. Screenshots: tests/e2e/screenshots/",
-        started.elapsed()
-    );
+    timed("widget tests in headless Chromium (wasm-bindgen-test)", &mut || widget_tests(root))?;
+    timed("the public API against its own description (schemathesis, every check)", &mut || schemathesis(root))?;
+    timed("end-to-end tests (Playwright, Chromium)", &mut || {
+        node_against_demo(root, "e2e", &["--test", "--test-concurrency=1", "tests/e2e/"])
+    })?;
+    println!("\nAll tests passed in {:.0?}. Screenshots: tests/e2e/screenshots/", started.elapsed());
     for (name, time) in took {
         println!("  {:>6.1} s  {name}", time.as_secs_f64());
     }
@@ -94,17 +61,8 @@ fn widget_tests(root: &Path) -> anyhow::Result<()> {
     {
         let server = server::start(root, "widget-tests", false)?;
         run(Command::new("cargo")
-            .args([
-                "test",
-                "--package",
-                "petition-widget",
-                "--target",
-                "wasm32-unknown-unknown",
-            ])
-            .env(
-                "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
-                "wasm-bindgen-test-runner",
-            )
+            .args(["test", "--package", "petition-widget", "--target", "wasm32-unknown-unknown"])
+            .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", "wasm-bindgen-test-runner")
             // Read at compile time by tests/web.rs: the server the widget talks to.
             .env("PETITION_TEST_SERVER", format!("http://{}", server.addr))
             .env("WASM_BINDGEN_TEST_TIMEOUT", "120")
@@ -122,22 +80,9 @@ fn schemathesis(root: &Path) -> anyhow::Result<()> {
         run(Command::new(setup::schemathesis_bin(root))
             .arg("--config-file")
             .arg(root.join("tests/schemathesis.toml"))
-            .args([
-                "--no-color",
-                "run",
-                &format!("http://{}/api/openapi.json", server.addr),
-            ])
+            .args(["--no-color", "run", &format!("http://{}/api/openapi.json", server.addr)])
             // Every check; the live-count stream never ends, so it is left out.
-            .args([
-                "--checks",
-                "all",
-                "--exclude-path",
-                "/api/events",
-                "--max-examples",
-                "200",
-                "--workers",
-                "2",
-            ])
+            .args(["--checks", "all", "--exclude-path", "/api/events", "--max-examples", "200", "--workers", "2"])
             .args(["--seed", &seed]))?;
     }
     Ok(())
@@ -157,11 +102,7 @@ pub fn e2e(root: &Path, files: &[String]) -> anyhow::Result<()> {
 
 /// `cargo xtask screenshots`: the README's pictures, from a fresh server.
 pub fn screenshots(root: &Path) -> anyhow::Result<()> {
-    node_against_demo(
-        root,
-        "screenshots",
-        &["tests/e2e/docs-screenshots.mjs", "docs"],
-    )?;
+    node_against_demo(root, "screenshots", &["tests/e2e/docs-screenshots.mjs", "docs"])?;
     println!("\nRetook docs/*.png: look at them before committing.");
     Ok(())
 }

@@ -39,10 +39,9 @@ use petition_core::{ApiError, Challenge, LinksTo, NextAction, Share};
 use serde::Deserialize;
 
 use super::{
-    pages::{self, Nav},
-    random_hex,
     words::filters,
-    Organiser,
+    pages::{self, Nav},
+    random_hex, Organiser,
 };
 use crate::{
     http::AppState,
@@ -57,28 +56,16 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/petitions/{slug}/edit", get(edit_form).post(save))
         .route("/admin/petitions/{slug}/revisions", get(history))
         .route("/admin/petitions/{slug}/petition.toml", get(download))
-        .route(
-            "/admin/petitions/preview",
-            get(preview_page).post(update_preview),
-        )
+        .route("/admin/petitions/preview", get(preview_page).post(update_preview))
 }
 
 /// What the widget in the preview asks for. Outside the session: the widget
 /// never sends cookies. Nothing here changes anything.
 pub fn preview_api() -> Router<AppState> {
     Router::new()
-        .route(
-            "/admin/preview/{key}/api/petitions/{slug}",
-            get(preview_petition),
-        )
-        .route(
-            "/admin/preview/{key}/api/petitions/{slug}/challenge",
-            get(preview_challenge),
-        )
-        .route(
-            "/admin/preview/{key}/api/petitions/{slug}/signatures",
-            post(preview_signature),
-        )
+        .route("/admin/preview/{key}/api/petitions/{slug}", get(preview_petition))
+        .route("/admin/preview/{key}/api/petitions/{slug}/challenge", get(preview_challenge))
+        .route("/admin/preview/{key}/api/petitions/{slug}/signatures", post(preview_signature))
         .route("/admin/preview/{key}/api/events", get(preview_events))
 }
 
@@ -150,12 +137,7 @@ impl Fields {
 
     /// The form holding `petition`.
     fn of(petition: &PetitionFile) -> Fields {
-        let numbers = |list: &[u64]| {
-            list.iter()
-                .map(u64::to_string)
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
+        let numbers = |list: &[u64]| list.iter().map(u64::to_string).collect::<Vec<_>>().join(", ");
         let check = |on: bool| on.then(|| "on".to_owned());
         let share = petition.share.clone();
         let next = petition.next_action.clone();
@@ -208,12 +190,7 @@ impl Fields {
         let mut problems = Vec::new();
         let goal_steps = numbers("goal_steps", &self.goal_steps, &mut problems);
         let milestones = numbers("milestones", &self.milestones, &mut problems);
-        let show_count_from = number(
-            "show_count_from",
-            &self.show_count_from,
-            "10",
-            &mut problems,
-        );
+        let show_count_from = number("show_count_from", &self.show_count_from, "10", &mut problems);
         let retention_days = number("retention_days", &self.retention_days, "180", &mut problems);
         // Not chosen at all: what a petition file without `links_to` means.
         let links_to = match self.share_links_to.trim() {
@@ -239,18 +216,14 @@ impl Fields {
                 text: self.share_text.trim().to_owned(),
                 hashtag: self.share_hashtag.trim().trim_start_matches('#').to_owned(),
             });
-        let next_action = [
-            &self.next_action_title,
-            &self.next_action_text,
-            &self.next_action_url,
-        ]
-        .iter()
-        .any(|f| !f.trim().is_empty())
-        .then(|| NextAction {
-            title: self.next_action_title.trim().to_owned(),
-            text: self.next_action_text.trim().to_owned(),
-            url: self.next_action_url.trim().to_owned(),
-        });
+        let next_action = [&self.next_action_title, &self.next_action_text, &self.next_action_url]
+            .iter()
+            .any(|f| !f.trim().is_empty())
+            .then(|| NextAction {
+                title: self.next_action_title.trim().to_owned(),
+                text: self.next_action_text.trim().to_owned(),
+                url: self.next_action_url.trim().to_owned(),
+            });
         let petition = PetitionFile {
             slug: self.slug.trim().to_owned(),
             organiser: self.organiser.trim().to_owned(),
@@ -267,19 +240,14 @@ impl Fields {
             partners: lines(&self.partners)
                 .map(|line| {
                     let (slug, name) = line.split_once(':').unwrap_or((line, ""));
-                    PartnerEntry {
-                        slug: slug.trim().to_owned(),
-                        name: name.trim().to_owned(),
-                    }
+                    PartnerEntry { slug: slug.trim().to_owned(), name: name.trim().to_owned() }
                 })
                 .collect(),
             share,
             next_action,
             confirm_by_email: self.confirm_by_email.is_some(),
             erasure_keeps_count: self.erasure_keeps_count.is_some(),
-            closes_at: Some(self.closes_at.trim())
-                .filter(|t| !t.is_empty())
-                .map(str::to_owned),
+            closes_at: Some(self.closes_at.trim()).filter(|t| !t.is_empty()).map(str::to_owned),
             retention_days: retention_days.unwrap_or(180),
             // Left empty: the default, as in a petition file.
             accent_colour: match self.accent_colour.trim() {
@@ -297,17 +265,8 @@ impl Fields {
                 .map(str::to_owned),
         };
         let unreadable: Vec<&str> = problems.iter().map(|p: &Problem| p.field).collect();
-        problems.extend(
-            petition
-                .problems()
-                .into_iter()
-                .filter(|p| !unreadable.contains(&p.field)),
-        );
-        problems.sort_by_key(|p| {
-            form()
-                .position(|spec| spec.key == p.field)
-                .unwrap_or(usize::MAX)
-        });
+        problems.extend(petition.problems().into_iter().filter(|p| !unreadable.contains(&p.field)));
+        problems.sort_by_key(|p| form().position(|spec| spec.key == p.field).unwrap_or(usize::MAX));
         (petition, problems)
     }
 }
@@ -361,36 +320,20 @@ fn lines(typed: &str) -> impl Iterator<Item = &str> {
 /// A list of whole numbers, separated by commas or spaces (a file's
 /// brackets allowed); a problem for `field` if any is not one.
 fn numbers(field: &'static str, typed: &str, problems: &mut Vec<Problem>) -> Vec<u64> {
-    let parts = typed
-        .trim()
-        .trim_start_matches('[')
-        .trim_end_matches(']')
-        .split([',', ' ', '\t', '\r', '\n']);
-    let read: Result<Vec<u64>, _> = parts
-        .filter(|part| !part.is_empty())
-        .map(str::parse)
-        .collect();
+    let parts = typed.trim().trim_start_matches('[').trim_end_matches(']').split([',', ' ', '\t', '\r', '\n']);
+    let read: Result<Vec<u64>, _> = parts.filter(|part| !part.is_empty()).map(str::parse).collect();
     read.unwrap_or_else(|_| {
-        let message =
-            format!("{field} must be whole numbers separated by commas, like 10000, 25000, 50000");
+        let message = format!("{field} must be whole numbers separated by commas, like 10000, 25000, 50000");
         problems.push(Problem { field, message });
         Vec::new()
     })
 }
 
 /// One whole number; a problem for `field` (showing `example`) if it is not one.
-fn number<T: std::str::FromStr>(
-    field: &'static str,
-    typed: &str,
-    example: &str,
-    problems: &mut Vec<Problem>,
-) -> Option<T> {
+fn number<T: std::str::FromStr>(field: &'static str, typed: &str, example: &str, problems: &mut Vec<Problem>) -> Option<T> {
     let read = typed.trim().parse().ok();
     if read.is_none() {
-        problems.push(Problem {
-            field,
-            message: format!("{field} must be a whole number, like {example}"),
-        });
+        problems.push(Problem { field, message: format!("{field} must be a whole number, like {example}") });
     }
     read
 }
@@ -608,11 +551,7 @@ impl Fields {
                             options,
                             value,
                             checked,
-                            errors: problems
-                                .iter()
-                                .filter(|p| p.field == spec.key)
-                                .map(|p| p.message.clone())
-                                .collect(),
+                            errors: problems.iter().filter(|p| p.field == spec.key).map(|p| p.message.clone()).collect(),
                         }
                     })
                     .collect(),
@@ -668,12 +607,7 @@ struct Editor {
 }
 
 impl Editor {
-    fn new(
-        session: &store::Session,
-        slug: Option<&str>,
-        fields: &Fields,
-        problems: &[Problem],
-    ) -> Editor {
+    fn new(session: &store::Session, slug: Option<&str>, fields: &Fields, problems: &[Problem]) -> Editor {
         let preview_src = match slug {
             Some(slug) => format!("/admin/petitions/preview?slug={slug}"),
             None => "/admin/petitions/preview".to_owned(),
@@ -682,13 +616,7 @@ impl Editor {
             nav: Nav::of(session),
             slug: slug.map(str::to_owned),
             groups: fields.groups(problems, slug.is_some()),
-            summary: problems
-                .iter()
-                .map(|p| Summary {
-                    id: form_name(p.field),
-                    message: p.message.clone(),
-                })
-                .collect(),
+            summary: problems.iter().map(|p| Summary { id: form_name(p.field), message: p.message.clone() }).collect(),
             stale: None,
             revision: 0,
             notices: Vec::new(),
@@ -701,11 +629,7 @@ impl Editor {
     }
 
     fn page_title(&self) -> String {
-        let prefix = if self.summary.is_empty() && self.stale.is_none() {
-            ""
-        } else {
-            "Error: "
-        };
+        let prefix = if self.summary.is_empty() && self.stale.is_none() { "" } else { "Error: " };
         match &self.slug {
             Some(slug) => format!("{prefix}Edit {slug}"),
             None => format!("{prefix}New petition"),
@@ -726,23 +650,14 @@ async fn create(
     fields.keep_pictures(None);
     let (petition, mut problems) = fields.petition();
     if problems.is_empty() {
-        match store::create_petition(&state.db, &state.clock, &petition, &session.account.name)
-            .await
-        {
+        match store::create_petition(&state.db, &state.clock, &petition, &session.account.name).await {
             Ok(true) => {
                 announce(&state, &petition.slug).await;
-                return Redirect::to(&format!(
-                    "/admin/petitions/{}/edit?created=1",
-                    petition.slug
-                ))
-                .into_response();
+                return Redirect::to(&format!("/admin/petitions/{}/edit?created=1", petition.slug)).into_response();
             }
             Ok(false) => problems.push(Problem {
                 field: "slug",
-                message: format!(
-                    "slug {:?} is already used by another petition",
-                    petition.slug
-                ),
+                message: format!("slug {:?} is already used by another petition", petition.slug),
             }),
             Err(error) => return failed(error),
         }
@@ -773,11 +688,7 @@ async fn edit_form(
         Ok(found) => found,
         Err(error) => return missing_or_failed(&session, &slug, error),
     };
-    let restoring = query.from.and_then(|n| {
-        history
-            .iter()
-            .find(|r| r.revision == n && n != editable.revision)
-    });
+    let restoring = query.from.and_then(|n| history.iter().find(|r| r.revision == n && n != editable.revision));
     let fields = Fields::of(restoring.map_or(&editable.definition, |r| &r.definition));
     let mut page = Editor::new(&session, Some(&slug), &fields, &[]);
     page.revision = editable.revision;
@@ -796,13 +707,9 @@ async fn edit_form(
         });
     }
     page.done = match (query.created, query.saved, query.unchanged) {
-        (Some(_), _, _) => Some(format!(
-            "Petition created: it is live at /api/petitions/{slug}."
-        )),
+        (Some(_), _, _) => Some(format!("Petition created: it is live at /api/petitions/{slug}.")),
         (_, Some(n), _) => Some(format!("Saved as revision {n}: it is live.")),
-        (_, _, Some(n)) => Some(format!(
-            "Nothing had changed: revision {n} is still the live version."
-        )),
+        (_, _, Some(n)) => Some(format!("Nothing had changed: revision {n} is still the live version.")),
         _ => None,
     };
     pages::render(&page)
@@ -830,23 +737,14 @@ async fn save(
     if !problems.is_empty() {
         return (StatusCode::UNPROCESSABLE_ENTITY, pages::render(&page)).into_response();
     }
-    match store::edit_petition(
-        &state.db,
-        &state.clock,
-        &petition,
-        &session.account.name,
-        loaded_at,
-    )
-    .await
-    {
+    match store::edit_petition(&state.db, &state.clock, &petition, &session.account.name, loaded_at).await {
         Ok(Edited::Saved(revision)) => {
             announce(&state, &slug).await;
             Redirect::to(&format!("/admin/petitions/{slug}/edit?saved={revision}")).into_response()
         }
-        Ok(Edited::Unchanged(revision)) => Redirect::to(&format!(
-            "/admin/petitions/{slug}/edit?unchanged={revision}"
-        ))
-        .into_response(),
+        Ok(Edited::Unchanged(revision)) => {
+            Redirect::to(&format!("/admin/petitions/{slug}/edit?unchanged={revision}")).into_response()
+        }
         Ok(Edited::Stale(current)) => {
             let (history, newest) = match store::revisions(&state.db, &slug).await {
                 Ok(history) if !history.is_empty() => {
@@ -856,10 +754,7 @@ async fn save(
                 Ok(_) => return failed(StoreError::NotFound),
                 Err(error) => return failed(error),
             };
-            let theirs = history
-                .iter()
-                .find(|r| r.revision == loaded_at)
-                .map(|loaded| loaded.definition.changed_fields(&newest.definition));
+            let theirs = history.iter().find(|r| r.revision == loaded_at).map(|loaded| loaded.definition.changed_fields(&newest.definition));
             page.stale = Some(Stale {
                 words: format!(
                     "This petition was changed after you opened this form: revision {current} ({}) replaced revision \
@@ -881,10 +776,7 @@ async fn save(
 }
 
 /// The petition and its history, newest first.
-async fn editable(
-    state: &AppState,
-    slug: &str,
-) -> Result<(store::Editable, Vec<Revision>), StoreError> {
+async fn editable(state: &AppState, slug: &str) -> Result<(store::Editable, Vec<Revision>), StoreError> {
     let editable = store::editable(&state.db, slug).await?;
     let history = store::revisions(&state.db, slug).await?;
     Ok((editable, history))
@@ -895,13 +787,8 @@ async fn editable(
 /// edit made here.
 fn notices(slug: &str, editable: &store::Editable, history: &[Revision]) -> Vec<Notice> {
     let mut notices = Vec::new();
-    let (Some(current), previous) = (history.first(), history.get(1)) else {
-        return notices;
-    };
-    if editable
-        .file_revision
-        .is_some_and(|loaded| loaded != current.revision)
-    {
+    let (Some(current), previous) = (history.first(), history.get(1)) else { return notices };
+    if editable.file_revision.is_some_and(|loaded| loaded != current.revision) {
         let how = match current.origin {
             Origin::Dashboard => "was edited here",
             Origin::File => "was changed by a file applied with admin apply or the admin API",
@@ -917,9 +804,7 @@ fn notices(slug: &str, editable: &store::Editable, history: &[Revision]) -> Vec<
             link: Some(Link { href: format!("/admin/petitions/{slug}/petition.toml"), words: "Download petition.toml" }),
         });
     }
-    if let Some(previous) =
-        previous.filter(|p| current.origin == Origin::File && p.origin == Origin::Dashboard)
-    {
+    if let Some(previous) = previous.filter(|p| current.origin == Origin::File && p.origin == Origin::Dashboard) {
         notices.push(Notice {
             words: format!(
                 "A petition file (revision {}, {}) replaced the version edited here by {} at {} (revision {}). That \
@@ -962,14 +847,9 @@ struct Missing<'a> {
 
 fn missing_or_failed(session: &store::Session, slug: &str, error: StoreError) -> Response {
     match error {
-        StoreError::NotFound => (
-            StatusCode::NOT_FOUND,
-            pages::render(&Missing {
-                nav: Nav::of(session),
-                slug,
-            }),
-        )
-            .into_response(),
+        StoreError::NotFound => {
+            (StatusCode::NOT_FOUND, pages::render(&Missing { nav: Nav::of(session), slug })).into_response()
+        }
         other => failed(other),
     }
 }
@@ -998,11 +878,7 @@ struct History {
     rows: Vec<HistoryRow>,
 }
 
-async fn history(
-    State(state): State<AppState>,
-    Organiser(session): Organiser,
-    Path(slug): Path<String>,
-) -> Response {
+async fn history(State(state): State<AppState>, Organiser(session): Organiser, Path(slug): Path<String>) -> Response {
     let revisions = match store::revisions(&state.db, &slug).await {
         Ok(revisions) if !revisions.is_empty() => revisions,
         Ok(_) => return missing_or_failed(&session, &slug, StoreError::NotFound),
@@ -1020,21 +896,14 @@ async fn history(
             },
             actor: r.actor.clone(),
             changed: match revisions.get(i + 1) {
-                Some(before) if before.revision == r.revision - 1 => {
-                    before.definition.changed_fields(&r.definition).join(", ")
-                }
+                Some(before) if before.revision == r.revision - 1 => before.definition.changed_fields(&r.definition).join(", "),
                 _ => "created".to_owned(),
             },
             current: i == 0,
         })
         .collect();
     let title = revisions[0].definition.title.clone();
-    pages::render(&History {
-        nav: Nav::of(&session),
-        slug,
-        title,
-        rows,
-    })
+    pages::render(&History { nav: Nav::of(&session), slug, title, rows })
 }
 
 #[derive(Deserialize)]
@@ -1072,14 +941,8 @@ async fn download(
     );
     (
         [
-            (
-                header::CONTENT_TYPE,
-                "application/toml; charset=utf-8".to_owned(),
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{slug}.toml\""),
-            ),
+            (header::CONTENT_TYPE, "application/toml; charset=utf-8".to_owned()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{slug}.toml\"")),
         ],
         revision.definition.to_toml(&comment),
     )
@@ -1093,11 +956,7 @@ async fn update_preview(
     Json(mut fields): Json<Fields>,
 ) -> Response {
     if fields.token.len() != 64 || !fields.token.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return (
-            StatusCode::BAD_REQUEST,
-            Json(serde_json::json!({ "error": "The preview's token is missing" })),
-        )
-            .into_response();
+        return (StatusCode::BAD_REQUEST, Json(serde_json::json!({ "error": "The preview's token is missing" }))).into_response();
     }
     let saved = match store::editable(&state.db, fields.slug.trim()).await {
         Ok(editable) => Some(editable.definition),
@@ -1107,11 +966,7 @@ async fn update_preview(
     fields.keep_pictures(saved.as_ref());
     let (petition, problems) = fields.petition();
     if !problems.is_empty() {
-        return (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Json(serde_json::json!({ "problems": problems })),
-        )
-            .into_response();
+        return (StatusCode::UNPROCESSABLE_ENTITY, Json(serde_json::json!({ "problems": problems }))).into_response();
     }
     match store::save_preview(&state.db, &state.clock, &fields.token, session.account.id, &petition).await {
         Ok(true) => Json(serde_json::json!({ "preview": format!("/admin/petitions/preview?draft={}", fields.token) })).into_response(),
@@ -1144,11 +999,7 @@ struct PreviewPage {
 /// The page in the editor's frame: the real widget showing a draft or the
 /// saved petition, or words saying why there is nothing to show. Always 200,
 /// with its own policy (see [`PREVIEW_POLICY`]).
-async fn preview_page(
-    State(state): State<AppState>,
-    _: Organiser,
-    Query(query): Query<PreviewQuery>,
-) -> Response {
+async fn preview_page(State(state): State<AppState>, _: Organiser, Query(query): Query<PreviewQuery>) -> Response {
     let built = state.dirs.widget.join("petition_widget_bg.wasm").is_file();
     let (widget, words) = match (query.draft, query.slug) {
         _ if !built => (None, "The widget is not built on this server (cargo xtask build builds it), so it can't be previewed here."),
@@ -1166,30 +1017,19 @@ async fn preview_page(
     };
     let mut response = pages::render(&PreviewPage { widget, words });
     let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(PREVIEW_POLICY),
-    );
-    headers.insert(
-        header::X_FRAME_OPTIONS,
-        HeaderValue::from_static("SAMEORIGIN"),
-    );
+    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(PREVIEW_POLICY));
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("SAMEORIGIN"));
     response
 }
 
 /// The petition the preview's widget shows: a draft (by its token) or, for
 /// [`SAVED`], the saved petition, as `/api/petitions/{slug}` would show it.
-async fn preview_petition(
-    State(state): State<AppState>,
-    Path((key, slug)): Path<(String, String)>,
-) -> Response {
+async fn preview_petition(State(state): State<AppState>, Path((key, slug)): Path<(String, String)>) -> Response {
     let view = if key == SAVED {
         store::petition(&state.db, &state.clock, &slug).await
     } else {
         match store::preview(&state.db, &state.clock, &key).await {
-            Ok(Some(draft)) if draft.slug == slug => {
-                store::draft_view(&state.db, &state.clock, draft).await
-            }
+            Ok(Some(draft)) if draft.slug == slug => store::draft_view(&state.db, &state.clock, draft).await,
             Ok(_) => Err(StoreError::NotFound),
             Err(error) => Err(error),
         }
@@ -1203,11 +1043,7 @@ async fn preview_petition(
 /// A challenge the preview's widget can answer at once: signing is refused
 /// anyway, and the widget needs one to get as far as saying so.
 async fn preview_challenge() -> Json<Challenge> {
-    Json(Challenge {
-        token: "preview".into(),
-        difficulty: 0,
-        min_seconds: 0,
-    })
+    Json(Challenge { token: "preview".into(), difficulty: 0, min_seconds: 0 })
 }
 
 /// The live stream the preview's widget opens: none. A draft's figures
@@ -1221,14 +1057,7 @@ async fn preview_events() -> StatusCode {
 /// Signing in the preview: refused, in words the widget shows.
 async fn preview_signature() -> Response {
     let words = "This is a preview in the dashboard: signing is off here";
-    (
-        StatusCode::CONFLICT,
-        Json(ApiError {
-            error: words.into(),
-            fields: vec![],
-        }),
-    )
-        .into_response()
+    (StatusCode::CONFLICT, Json(ApiError { error: words.into(), fields: vec![] })).into_response()
 }
 
 #[cfg(test)]
@@ -1249,24 +1078,16 @@ mod tests {
     fn every_field_of_a_petition_file_is_in_the_form() {
         let petition = serde_json::to_value(PetitionFile::parse(DEMO).unwrap()).unwrap();
         for key in petition.as_object().unwrap().keys() {
-            let asked =
-                form().any(|spec| spec.key == key || spec.key.starts_with(&format!("{key}.")));
+            let asked = form().any(|spec| spec.key == key || spec.key.starts_with(&format!("{key}.")));
             assert!(asked, "the form asks for {key}");
         }
     }
 
     #[test]
     fn what_cannot_be_read_is_a_problem_of_its_field_only() {
-        let fields = Fields {
-            goal_steps: "10,000 and more".into(),
-            partners: "Bad Slug: Someone\nmedact".into(),
-            ..Fields::blank()
-        };
+        let fields = Fields { goal_steps: "10,000 and more".into(), partners: "Bad Slug: Someone\nmedact".into(), ..Fields::blank() };
         let (_, problems) = fields.petition();
-        let named: Vec<(&str, &str)> = problems
-            .iter()
-            .map(|p| (p.field, p.message.as_str()))
-            .collect();
+        let named: Vec<(&str, &str)> = problems.iter().map(|p| (p.field, p.message.as_str())).collect();
         assert_eq!(
             named,
             [
@@ -1284,10 +1105,7 @@ mod tests {
 
     #[test]
     fn a_textarea_s_line_ends_are_a_file_s() {
-        let fields = Fields {
-            body: "One.\r\n\r\nTwo.".into(),
-            ..Fields::blank()
-        };
+        let fields = Fields { body: "One.\r\n\r\nTwo.".into(), ..Fields::blank() };
         assert_eq!(fields.petition().0.body, "One.\n\nTwo.");
     }
 }

@@ -49,9 +49,7 @@ async fn export(
         (None, Some(partner)) => Audience::Partner(partner),
         (Some(mine), Some(partner)) if *mine == partner => {
             match store::petition(&state.db, &state.clock, &slug).await {
-                Ok(petition)
-                    if signed.may_see(petition.partners.iter().map(|p| p.slug.as_str())) =>
-                {
+                Ok(petition) if signed.may_see(petition.partners.iter().map(|p| p.slug.as_str())) => {
                     Audience::Partner(partner)
                 }
                 // A petition that doesn't list this partner, or none at all:
@@ -62,15 +60,7 @@ async fn export(
         }
         (Some(_), _) => return not_yours(),
     };
-    match admin::export(
-        &state.db,
-        &state.clock,
-        &signed.0.account.name,
-        &slug,
-        audience,
-    )
-    .await
-    {
+    match admin::export(&state.db, &state.clock, &signed.0.account.name, &slug, audience).await {
         Ok(export) => export.into_response(),
         Err(error) => Error::from(error).into_response(),
     }

@@ -50,10 +50,7 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'
 /// The dashboard's routes, all under `/admin`.
 pub fn router(state: AppState) -> Router<AppState> {
     // Behind a session: every page but the sign-in page and the static files.
-    let timeout = tower_http::timeout::TimeoutLayer::with_status_code(
-        StatusCode::REQUEST_TIMEOUT,
-        state.request_timeout,
-    );
+    let timeout = tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, state.request_timeout);
     let signed = Router::new()
         .merge(petitions::routes())
         .merge(petition::routes())
@@ -62,23 +59,14 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(export::routes())
         .layer(timeout)
         .merge(petitions::stream_routes())
-        .route_layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            guard_writes,
-        ))
-        .route_layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            session::require,
-        ));
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), guard_writes))
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), session::require));
     Router::new()
         .merge(signed)
         .merge(session::routes(state).layer(timeout))
         .merge(editor::preview_api().layer(timeout))
         .route("/admin/static/{file}", get(asset))
-        .route(
-            "/admin",
-            get(|| async { axum::response::Redirect::permanent("/admin/") }),
-        )
+        .route("/admin", get(|| async { axum::response::Redirect::permanent("/admin/") }))
         .layer(axum::middleware::from_fn(headers))
 }
 
@@ -89,22 +77,13 @@ async fn headers(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
-        headers.insert(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
-        );
+        headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CONTENT_SECURITY_POLICY));
     }
     // Under `no-referrer` a browser sends `Origin: null` with a form's POST;
     // `same_origin` then reads `Sec-Fetch-Site` instead.
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     if !headers.contains_key(header::X_FRAME_OPTIONS) {
         headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     }
@@ -113,38 +92,16 @@ async fn headers(request: Request, next: Next) -> Response {
 
 /// The dashboard's static files: compiled in, so the binary is all a server needs.
 const STATIC: &[(&str, &str, &str)] = &[
-    (
-        "admin.css",
-        "text/css; charset=utf-8",
-        include_str!("../../static/admin/admin.css"),
-    ),
-    (
-        "live.js",
-        "text/javascript; charset=utf-8",
-        include_str!("../../static/admin/live.js"),
-    ),
-    (
-        "review.js",
-        "text/javascript; charset=utf-8",
-        include_str!("../../static/admin/review.js"),
-    ),
-    (
-        "editor.js",
-        "text/javascript; charset=utf-8",
-        include_str!("../../static/admin/editor.js"),
-    ),
-    (
-        "petition.js",
-        "text/javascript; charset=utf-8",
-        include_str!("../../static/admin/petition.js"),
-    ),
+    ("admin.css", "text/css; charset=utf-8", include_str!("../../static/admin/admin.css")),
+    ("live.js", "text/javascript; charset=utf-8", include_str!("../../static/admin/live.js")),
+    ("review.js", "text/javascript; charset=utf-8", include_str!("../../static/admin/review.js")),
+    ("editor.js", "text/javascript; charset=utf-8", include_str!("../../static/admin/editor.js")),
+    ("petition.js", "text/javascript; charset=utf-8", include_str!("../../static/admin/petition.js")),
 ];
 
 async fn asset(Path(file): Path<String>) -> Response {
     match STATIC.iter().find(|(name, _, _)| *name == file) {
-        Some((_, content_type, body)) => {
-            ([(header::CONTENT_TYPE, *content_type)], *body).into_response()
-        }
+        Some((_, content_type, body)) => ([(header::CONTENT_TYPE, *content_type)], *body).into_response(),
         None => StatusCode::NOT_FOUND.into_response(),
     }
 }
@@ -184,35 +141,23 @@ async fn guard_writes(State(state): State<AppState>, request: Request, next: Nex
 pub(crate) fn same_origin(headers: &HeaderMap, public_url: &str) -> bool {
     let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
     let Some(origin) = origin.filter(|origin| *origin != "null") else {
-        return headers
-            .get("sec-fetch-site")
-            .is_some_and(|site| site == "same-origin");
+        return headers.get("sec-fetch-site").is_some_and(|site| site == "same-origin");
     };
     let public = public_url.trim_end_matches('/');
-    let public_origin = match public
-        .find("://")
-        .and_then(|at| public[at + 3..].find('/').map(|slash| at + 3 + slash))
-    {
+    let public_origin = match public.find("://").and_then(|at| public[at + 3..].find('/').map(|slash| at + 3 + slash)) {
         Some(end) => &public[..end],
         None => public,
     };
     if origin == public_origin {
         return true;
     }
-    let host = headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
     !host.is_empty() && (origin == format!("http://{host}") || origin == format!("https://{host}"))
 }
 
 /// The CSRF token a request presents, and the request put back together.
 async fn csrf_of(request: Request) -> Result<(Request, Option<String>), Response> {
-    if let Some(token) = request
-        .headers()
-        .get("x-csrf-token")
-        .and_then(|v| v.to_str().ok())
-    {
+    if let Some(token) = request.headers().get("x-csrf-token").and_then(|v| v.to_str().ok()) {
         let token = token.to_owned();
         return Ok((request, Some(token)));
     }
@@ -228,9 +173,7 @@ async fn csrf_of(request: Request) -> Result<(Request, Option<String>), Response
     let bytes = axum::body::to_bytes(body, FORM_LIMIT)
         .await
         .map_err(|_| (StatusCode::PAYLOAD_TOO_LARGE, "This form is too large").into_response())?;
-    let token = form_urlencoded::parse(&bytes)
-        .find(|(name, _)| name == "csrf")
-        .map(|(_, value)| value.into_owned());
+    let token = form_urlencoded::parse(&bytes).find(|(name, _)| name == "csrf").map(|(_, value)| value.into_owned());
     Ok((Request::from_parts(parts, Body::from(bytes)), token))
 }
 
@@ -243,11 +186,7 @@ fn tokens_match(presented: Option<&str>, expected: &str) -> bool {
 
 /// A 403 page saying why, in words.
 pub(crate) fn forbidden(why: &str) -> Response {
-    (
-        StatusCode::FORBIDDEN,
-        pages::render(&pages::Refused { nav: None, why }),
-    )
-        .into_response()
+    (StatusCode::FORBIDDEN, pages::render(&pages::Refused { nav: None, why })).into_response()
 }
 
 /// Random bytes as hex: session ids and CSRF tokens.
@@ -271,35 +210,17 @@ mod tests {
     #[test]
     fn only_our_own_origin_may_change_anything() {
         let public = "https://petition.example.org/";
-        assert!(same_origin(
-            &with("https://petition.example.org", "internal:8080"),
-            public
-        ));
-        assert!(same_origin(
-            &with("http://127.0.0.1:8080", "127.0.0.1:8080"),
-            public
-        ));
-        assert!(!same_origin(
-            &with("https://evil.example", "petition.example.org"),
-            public
-        ));
+        assert!(same_origin(&with("https://petition.example.org", "internal:8080"), public));
+        assert!(same_origin(&with("http://127.0.0.1:8080", "127.0.0.1:8080"), public));
+        assert!(!same_origin(&with("https://evil.example", "petition.example.org"), public));
         assert!(!same_origin(&with("null", "petition.example.org"), public));
         let mut sandboxed = with("null", "petition.example.org");
         sandboxed.insert("sec-fetch-site", "cross-site".parse().unwrap());
-        assert!(
-            !same_origin(&sandboxed, public),
-            "a sandboxed frame on another site"
-        );
+        assert!(!same_origin(&sandboxed, public), "a sandboxed frame on another site");
         let mut ours = with("null", "petition.example.org");
         ours.insert("sec-fetch-site", "same-origin".parse().unwrap());
-        assert!(
-            same_origin(&ours, public),
-            "a form on our own no-referrer page"
-        );
-        assert!(!same_origin(
-            &with("https://petition.example.org.evil.example", "x"),
-            public
-        ));
+        assert!(same_origin(&ours, public), "a form on our own no-referrer page");
+        assert!(!same_origin(&with("https://petition.example.org.evil.example", "x"), public));
         assert!(!same_origin(&HeaderMap::new(), public));
     }
 }

@@ -40,26 +40,11 @@ use crate::{
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/admin/petitions/{slug}/held", get(held_page))
-        .route(
-            "/admin/petitions/{slug}/held/approve",
-            post(approve_signatures),
-        )
-        .route(
-            "/admin/petitions/{slug}/held/reject",
-            post(reject_signatures),
-        )
-        .route(
-            "/admin/petitions/{slug}/held-reasons/approve",
-            post(approve_reasons),
-        )
-        .route(
-            "/admin/petitions/{slug}/held-reasons/reject",
-            post(reject_reasons),
-        )
-        .route(
-            "/admin/petitions/{slug}/paper",
-            get(paper_page).post(add_paper),
-        )
+        .route("/admin/petitions/{slug}/held/approve", post(approve_signatures))
+        .route("/admin/petitions/{slug}/held/reject", post(reject_signatures))
+        .route("/admin/petitions/{slug}/held-reasons/approve", post(approve_reasons))
+        .route("/admin/petitions/{slug}/held-reasons/reject", post(reject_reasons))
+        .route("/admin/petitions/{slug}/paper", get(paper_page).post(add_paper))
         .route("/admin/petitions/{slug}/paper/{entry}", post(correct_paper))
         .route("/admin/rights", get(rights_page))
         .route("/admin/rights/erase", post(erase))
@@ -85,19 +70,13 @@ struct FieldError {
 
 impl FieldError {
     fn new(field: impl Into<String>, words: impl Into<String>) -> FieldError {
-        FieldError {
-            field: field.into(),
-            words: words.into(),
-        }
+        FieldError { field: field.into(), words: words.into() }
     }
 }
 
 /// The words for `field` among `errors`, if it has a problem (for the inline error).
 fn error_for<'a>(errors: &'a [FieldError], field: &str) -> Option<&'a str> {
-    errors
-        .iter()
-        .find(|e| e.field == field)
-        .map(|e| e.words.as_str())
+    errors.iter().find(|e| e.field == field).map(|e| e.words.as_str())
 }
 
 /// A 404 page: no petition at this address.
@@ -116,13 +95,7 @@ fn failed(session: &Session, error: StoreError) -> Response {
 }
 
 fn no_petition(session: &Session) -> Response {
-    (
-        StatusCode::NOT_FOUND,
-        pages::render(&NoPetition {
-            nav: Nav::of(session),
-        }),
-    )
-        .into_response()
+    (StatusCode::NOT_FOUND, pages::render(&NoPetition { nav: Nav::of(session) })).into_response()
 }
 
 /// A page answered with `status` (a form with errors: 422).
@@ -136,23 +109,8 @@ fn render_with(status: StatusCode, page: &impl Template) -> Response {
 
 /// Adds a line to the audit log; a failure is logged, not shown: the change
 /// itself has been made and committed.
-async fn audit(
-    state: &AppState,
-    session: &Session,
-    action: &str,
-    petition: Option<&str>,
-    detail: &str,
-) {
-    if let Err(error) = store::audit(
-        &state.db,
-        &state.clock,
-        &session.account.name,
-        action,
-        petition,
-        detail,
-    )
-    .await
-    {
+async fn audit(state: &AppState, session: &Session, action: &str, petition: Option<&str>, detail: &str) {
+    if let Err(error) = store::audit(&state.db, &state.clock, &session.account.name, action, petition, detail).await {
         tracing::error!(%error, action, "could not write the audit log");
     }
 }
@@ -237,13 +195,7 @@ async fn held_page(
     show_held(&state, &session, &slug, &done, Vec::new()).await
 }
 
-async fn show_held(
-    state: &AppState,
-    session: &Session,
-    slug: &str,
-    done: &Done,
-    errors: Vec<FieldError>,
-) -> Response {
+async fn show_held(state: &AppState, session: &Session, slug: &str, done: &Done, errors: Vec<FieldError>) -> Response {
     if !is_slug(slug) {
         return no_petition(session);
     }
@@ -251,41 +203,29 @@ async fn show_held(
         Ok(petition) => petition,
         Err(error) => return failed(session, error),
     };
-    let (held, reasons) = match (
-        admin::held(&state.db, slug).await,
-        admin::held_reasons(&state.db, slug).await,
-    ) {
+    let (held, reasons) = match (admin::held(&state.db, slug).await, admin::held_reasons(&state.db, slug).await) {
         (Ok(held), Ok(reasons)) => (held, reasons),
         (Err(error), _) | (_, Err(error)) => return failed(session, error),
     };
     let count = grouped(petition.signature_count);
     let n = done.n.unwrap_or(0);
     let notice = match (done.done.as_deref(), n) {
-        (
-            Some(
-                "approved-signatures"
-                | "rejected-signatures"
-                | "approved-reasons"
-                | "rejected-reasons",
-            ),
-            0,
-        ) => Some("Nothing changed: those had been reviewed already".to_owned()),
-        (Some("approved-signatures"), _) => Some(format!(
-            "Approved {}; the count is now {count}",
-            counted(n, "signature", "signatures")
-        )),
+        (Some("approved-signatures" | "rejected-signatures" | "approved-reasons" | "rejected-reasons"), 0) => {
+            Some("Nothing changed: those had been reviewed already".to_owned())
+        }
+        (Some("approved-signatures"), _) => {
+            Some(format!("Approved {}; the count is now {count}", counted(n, "signature", "signatures")))
+        }
         (Some("rejected-signatures"), _) => Some(format!(
             "Rejected {}: their personal data is erased and they will never count",
             counted(n, "signature", "signatures")
         )),
-        (Some("approved-reasons"), _) => Some(format!(
-            "Approved {}: the widget can show them now",
-            counted(n, "reason", "reasons")
-        )),
-        (Some("rejected-reasons"), _) => Some(format!(
-            "Rejected {}: the words are deleted, the signatures still count",
-            counted(n, "reason", "reasons")
-        )),
+        (Some("approved-reasons"), _) => {
+            Some(format!("Approved {}: the widget can show them now", counted(n, "reason", "reasons")))
+        }
+        (Some("rejected-reasons"), _) => {
+            Some(format!("Rejected {}: the words are deleted, the signatures still count", counted(n, "reason", "reasons")))
+        }
         _ => None,
     };
     let page = HeldPage {
@@ -298,30 +238,18 @@ async fn show_held(
         notice,
         errors,
     };
-    let status = if page.errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = if page.errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     render_with(status, &page)
 }
 
 /// The ids a review form names: the one row whose button was pressed
 /// (`only`), or else every box ticked (`id`).
 fn chosen(fields: &[(String, String)]) -> Vec<i64> {
-    let only: Vec<i64> = fields
-        .iter()
-        .filter(|(k, _)| k == "only")
-        .filter_map(|(_, v)| v.parse().ok())
-        .collect();
+    let only: Vec<i64> = fields.iter().filter(|(k, _)| k == "only").filter_map(|(_, v)| v.parse().ok()).collect();
     if !only.is_empty() {
         return only;
     }
-    fields
-        .iter()
-        .filter(|(k, _)| k == "id")
-        .filter_map(|(_, v)| v.parse().ok())
-        .collect()
+    fields.iter().filter(|(k, _)| k == "id").filter_map(|(_, v)| v.parse().ok()).collect()
 }
 
 async fn approve_signatures(
@@ -354,14 +282,10 @@ async fn review_signatures(
     }
     let ids = chosen(&fields);
     if ids.is_empty() {
-        let error = FieldError::new(
-            "held-signatures",
-            "Select the signatures to approve or reject",
-        );
+        let error = FieldError::new("held-signatures", "Select the signatures to approve or reject");
         return show_held(&state, &session, &slug, &Done::default(), vec![error]).await;
     }
-    let (changed, count) = match admin::review(&state.db, &state.clock, &slug, &ids, verdict).await
-    {
+    let (changed, count) = match admin::review(&state.db, &state.clock, &slug, &ids, verdict).await {
         Ok(done) => done,
         Err(error) => return failed(&session, error),
     };
@@ -372,10 +296,7 @@ async fn review_signatures(
     publish(&state, &slug).await;
     let detail = format!("{changed} of {} chosen; count {count}", ids.len());
     audit(&state, &session, action, Some(&slug), &detail).await;
-    Redirect::to(&format!(
-        "/admin/petitions/{slug}/held?done={done}&n={changed}"
-    ))
-    .into_response()
+    Redirect::to(&format!("/admin/petitions/{slug}/held?done={done}&n={changed}")).into_response()
 }
 
 async fn approve_reasons(
@@ -424,18 +345,8 @@ async fn review_reasons(
     if changed > 0 {
         publish(&state, &slug).await;
     }
-    audit(
-        &state,
-        &session,
-        action,
-        Some(&slug),
-        &format!("{changed} of {} chosen", ids.len()),
-    )
-    .await;
-    Redirect::to(&format!(
-        "/admin/petitions/{slug}/held?done={done}&n={changed}"
-    ))
-    .into_response()
+    audit(&state, &session, action, Some(&slug), &format!("{changed} of {} chosen", ids.len())).await;
+    Redirect::to(&format!("/admin/petitions/{slug}/held?done={done}&n={changed}")).into_response()
 }
 
 // ---------------------------------------------------------------------------
@@ -459,42 +370,20 @@ struct PaperForm {
 /// `least` (1 for a new entry, 0 for a correction) to [`PAPER_MAX`], and a
 /// note of 1 to [`NOTE_MAX`] characters. Errors name the fields with ids
 /// ending in `suffix` (`""` for the new entry, `-4` for entry 4).
-fn check_paper(
-    form: &PaperForm,
-    least: u64,
-    suffix: &str,
-) -> Result<(u64, String), Vec<FieldError>> {
+fn check_paper(form: &PaperForm, least: u64, suffix: &str) -> Result<(u64, String), Vec<FieldError>> {
     let mut errors = Vec::new();
     // People write 1,200 or 1 200; nothing else but digits.
-    let digits: String = form
-        .amount
-        .trim()
-        .chars()
-        .filter(|c| !matches!(c, ',' | ' '))
-        .collect();
+    let digits: String = form.amount.trim().chars().filter(|c| !matches!(c, ',' | ' ')).collect();
     let range = if least == 0 {
-        format!(
-            "Enter a number from 0 to {} (0 withdraws the entry)",
-            grouped(PAPER_MAX)
-        )
+        format!("Enter a number from 0 to {} (0 withdraws the entry)", grouped(PAPER_MAX))
     } else {
-        format!(
-            "Enter a number from {} to {}",
-            grouped(least),
-            grouped(PAPER_MAX)
-        )
+        format!("Enter a number from {} to {}", grouped(least), grouped(PAPER_MAX))
     };
     let amount = if digits.is_empty() {
-        errors.push(FieldError::new(
-            format!("amount{suffix}"),
-            "Enter the number of signatures",
-        ));
+        errors.push(FieldError::new(format!("amount{suffix}"), "Enter the number of signatures"));
         0
     } else if !digits.chars().all(|c| c.is_ascii_digit()) {
-        errors.push(FieldError::new(
-            format!("amount{suffix}"),
-            "Enter the number of signatures as a whole number, like 312",
-        ));
+        errors.push(FieldError::new(format!("amount{suffix}"), "Enter the number of signatures as a whole number, like 312"));
         0
     } else {
         match digits.parse::<u64>() {
@@ -507,15 +396,9 @@ fn check_paper(
     };
     let note = form.note.trim();
     if note.is_empty() {
-        errors.push(FieldError::new(
-            format!("note{suffix}"),
-            "Enter a note saying where these signatures came from",
-        ));
+        errors.push(FieldError::new(format!("note{suffix}"), "Enter a note saying where these signatures came from"));
     } else if note.chars().count() > NOTE_MAX {
-        errors.push(FieldError::new(
-            format!("note{suffix}"),
-            format!("Enter a note of {NOTE_MAX} characters or fewer"),
-        ));
+        errors.push(FieldError::new(format!("note{suffix}"), format!("Enter a note of {NOTE_MAX} characters or fewer")));
     }
     if errors.is_empty() {
         Ok((amount, note.to_owned()))
@@ -548,10 +431,7 @@ impl PaperPage {
     fn form_for(&self, entry: &store::PaperEntry) -> PaperForm {
         match &self.correcting {
             Some((id, typed)) if *id == entry.id => typed.clone(),
-            _ => PaperForm {
-                amount: entry.amount.to_string(),
-                note: entry.note.clone(),
-            },
+            _ => PaperForm { amount: entry.amount.to_string(), note: entry.note.clone() },
         }
     }
 
@@ -566,10 +446,7 @@ impl PaperPage {
 
     /// The problem with `field` of `entry`'s correction, if any.
     fn entry_error(&self, field: &str, entry: &i64) -> Option<&str> {
-        self.errors
-            .iter()
-            .find(|e| e.field == format!("{field}-{entry}"))
-            .map(|e| e.words.as_str())
+        self.errors.iter().find(|e| e.field == format!("{field}-{entry}")).map(|e| e.words.as_str())
     }
 }
 
@@ -579,16 +456,7 @@ async fn paper_page(
     Path(slug): Path<String>,
     Query(done): Query<Done>,
 ) -> Response {
-    show_paper(
-        &state,
-        &session,
-        &slug,
-        &done,
-        Vec::new(),
-        PaperForm::default(),
-        None,
-    )
-    .await
+    show_paper(&state, &session, &slug, &done, Vec::new(), PaperForm::default(), None).await
 }
 
 async fn show_paper(
@@ -603,27 +471,22 @@ async fn show_paper(
     if !is_slug(slug) {
         return no_petition(session);
     }
-    let (petition, entries) = match (
-        store::petition(&state.db, &state.clock, slug).await,
-        store::paper_entries(&state.db, slug).await,
-    ) {
-        (Ok(petition), Ok(entries)) => (petition, entries),
-        (Err(error), _) | (_, Err(error)) => return failed(session, error),
-    };
+    let (petition, entries) =
+        match (store::petition(&state.db, &state.clock, slug).await, store::paper_entries(&state.db, slug).await) {
+            (Ok(petition), Ok(entries)) => (petition, entries),
+            (Err(error), _) | (_, Err(error)) => return failed(session, error),
+        };
     let count = grouped(petition.signature_count);
-    let entry = done
-        .entry
-        .and_then(|id| entries.iter().find(|e| e.id == id));
+    let entry = done.entry.and_then(|id| entries.iter().find(|e| e.id == id));
     let notice = match (done.done.as_deref(), entry) {
         (Some("added"), Some(entry)) => Some(format!(
             "Added {} on paper (entry {}); the count is now {count}",
             counted(entry.amount, "signature", "signatures"),
             entry.id
         )),
-        (Some("corrected"), Some(entry)) if entry.amount == 0 => Some(format!(
-            "Withdrew entry {}; the count is now {count}",
-            entry.id
-        )),
+        (Some("corrected"), Some(entry)) if entry.amount == 0 => {
+            Some(format!("Withdrew entry {}; the count is now {count}", entry.id))
+        }
         (Some("corrected"), Some(entry)) => Some(format!(
             "Corrected entry {} to {}; the count is now {count}",
             entry.id,
@@ -644,11 +507,7 @@ async fn show_paper(
         add,
         correcting,
     };
-    let status = if page.errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = if page.errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     render_with(status, &page)
 }
 
@@ -663,38 +522,17 @@ async fn add_paper(
     }
     let (amount, note) = match check_paper(&form, 1, "") {
         Ok(checked) => checked,
-        Err(errors) => {
-            return show_paper(
-                &state,
-                &session,
-                &slug,
-                &Done::default(),
-                errors,
-                form,
-                None,
-            )
-            .await
-        }
+        Err(errors) => return show_paper(&state, &session, &slug, &Done::default(), errors, form, None).await,
     };
     let actor = &session.account.name;
-    let change = match store::add_paper(&state.db, &state.clock, &slug, actor, amount, &note).await
-    {
+    let change = match store::add_paper(&state.db, &state.clock, &slug, actor, amount, &note).await {
         Ok(change) => change,
         Err(error) => return failed(&session, error),
     };
     publish(&state, &slug).await;
-    let detail = format!(
-        "added {} (entry {}): {}",
-        change.to,
-        change.entry,
-        truncated(&note, 80)
-    );
+    let detail = format!("added {} (entry {}): {}", change.to, change.entry, truncated(&note, 80));
     audit(&state, &session, "paper-count", Some(&slug), &detail).await;
-    Redirect::to(&format!(
-        "/admin/petitions/{slug}/paper?done=added&entry={}",
-        change.entry
-    ))
-    .into_response()
+    Redirect::to(&format!("/admin/petitions/{slug}/paper?done=added&entry={}", change.entry)).into_response()
 }
 
 async fn correct_paper(
@@ -703,49 +541,25 @@ async fn correct_paper(
     Path((slug, entry)): Path<(String, String)>,
     Form(form): Form<PaperForm>,
 ) -> Response {
-    let Some(entry) = entry.parse::<i64>().ok().filter(|_| is_slug(&slug)) else {
-        return no_petition(&session);
-    };
+    let Some(entry) = entry.parse::<i64>().ok().filter(|_| is_slug(&slug)) else { return no_petition(&session) };
     let suffix = format!("-{entry}");
     let (amount, note) = match check_paper(&form, 0, &suffix) {
         Ok(checked) => checked,
         Err(errors) => {
             let add = PaperForm::default();
-            return show_paper(
-                &state,
-                &session,
-                &slug,
-                &Done::default(),
-                errors,
-                add,
-                Some((entry, form)),
-            )
-            .await;
+            return show_paper(&state, &session, &slug, &Done::default(), errors, add, Some((entry, form))).await;
         }
     };
     let actor = &session.account.name;
-    let change =
-        match store::correct_paper(&state.db, &state.clock, &slug, entry, actor, amount, &note)
-            .await
-        {
-            Ok(Some(change)) => change,
-            Ok(None) => return no_petition(&session),
-            Err(error) => return failed(&session, error),
-        };
+    let change = match store::correct_paper(&state.db, &state.clock, &slug, entry, actor, amount, &note).await {
+        Ok(Some(change)) => change,
+        Ok(None) => return no_petition(&session),
+        Err(error) => return failed(&session, error),
+    };
     publish(&state, &slug).await;
-    let detail = format!(
-        "corrected entry {} from {} to {}: {}",
-        change.entry,
-        change.from,
-        change.to,
-        truncated(&note, 80)
-    );
+    let detail = format!("corrected entry {} from {} to {}: {}", change.entry, change.from, change.to, truncated(&note, 80));
     audit(&state, &session, "paper-count", Some(&slug), &detail).await;
-    Redirect::to(&format!(
-        "/admin/petitions/{slug}/paper?done=corrected&entry={}",
-        change.entry
-    ))
-    .into_response()
+    Redirect::to(&format!("/admin/petitions/{slug}/paper?done=corrected&entry={}", change.entry)).into_response()
 }
 
 // ---------------------------------------------------------------------------
@@ -780,19 +594,12 @@ impl RightsPage {
     }
 }
 
-async fn rights_page(
-    State(state): State<AppState>,
-    Organiser(session): Organiser,
-    Query(done): Query<RightsDone>,
-) -> Response {
+async fn rights_page(State(state): State<AppState>, Organiser(session): Organiser, Query(done): Query<RightsDone>) -> Response {
     let notice = if let Some(erased) = done.erased {
         let uncounted = done.uncounted.unwrap_or(0);
         Some(match (erased, uncounted) {
             (0, _) => "No signature was made with that address: nothing was erased".to_owned(),
-            (_, 0) => format!(
-                "Erased the personal data of {}; they still count",
-                counted(erased, "signature", "signatures")
-            ),
+            (_, 0) => format!("Erased the personal data of {}; they still count", counted(erased, "signature", "signatures")),
             _ => format!(
                 "Erased the personal data of {}; {} no longer {}",
                 counted(erased, "signature", "signatures"),
@@ -801,21 +608,12 @@ async fn rights_page(
             ),
         })
     } else if done.busy == Some(true) {
-        Some(
-            "Another server was applying the retention rules at that moment: it does the same"
-                .to_owned(),
-        )
-    } else if let (Some(anonymised), Some(unconfirmed), Some(hashes)) =
-        (done.anonymised, done.unconfirmed, done.hashes)
-    {
+        Some("Another server was applying the retention rules at that moment: it does the same".to_owned())
+    } else if let (Some(anonymised), Some(unconfirmed), Some(hashes)) = (done.anonymised, done.unconfirmed, done.hashes) {
         Some(format!(
             "Retention rules applied: {} of closed petitions anonymised, {} erased, {} dropped",
             counted(anonymised, "signature", "signatures"),
-            counted(
-                unconfirmed,
-                "unconfirmed signature",
-                "unconfirmed signatures"
-            ),
+            counted(unconfirmed, "unconfirmed signature", "unconfirmed signatures"),
             counted(hashes, "source hash", "source hashes"),
         ))
     } else {
@@ -840,26 +638,16 @@ struct ErasureForm {
     confirm: Option<String>,
 }
 
-async fn erase(
-    State(state): State<AppState>,
-    Organiser(session): Organiser,
-    Form(form): Form<ErasureForm>,
-) -> Response {
+async fn erase(State(state): State<AppState>, Organiser(session): Organiser, Form(form): Form<ErasureForm>) -> Response {
     let email = form.email.trim();
     let mut errors = Vec::new();
     if email.is_empty() {
         errors.push(FieldError::new("email", "Enter the signer's email address"));
     } else if !email.contains('@') || email.chars().count() > 320 {
-        errors.push(FieldError::new(
-            "email",
-            "Enter an email address like name@example.org",
-        ));
+        errors.push(FieldError::new("email", "Enter an email address like name@example.org"));
     }
     if form.confirm.as_deref() != Some("yes") {
-        errors.push(FieldError::new(
-            "confirm",
-            "Confirm that this signer's personal data is to be erased",
-        ));
+        errors.push(FieldError::new("confirm", "Confirm that this signer's personal data is to be erased"));
     }
     if !errors.is_empty() {
         let page = RightsPage {
@@ -884,39 +672,22 @@ async fn erase(
                     publish(&state, &slug).await;
                 }
             }
-            Err(error) => {
-                tracing::error!(%error, "could not list the petitions to publish their counts")
-            }
+            Err(error) => tracing::error!(%error, "could not list the petitions to publish their counts"),
         }
     }
     // Counts only: the address must not outlive the erasure in the log.
-    let detail = format!(
-        "{} erased, {} no longer counted",
-        erased.signatures, erased.uncounted
-    );
+    let detail = format!("{} erased, {} no longer counted", erased.signatures, erased.uncounted);
     audit(&state, &session, "erase", None, &detail).await;
-    Redirect::to(&format!(
-        "/admin/rights?erased={}&uncounted={}",
-        erased.signatures, erased.uncounted
-    ))
-    .into_response()
+    Redirect::to(&format!("/admin/rights?erased={}&uncounted={}", erased.signatures, erased.uncounted)).into_response()
 }
 
 async fn retention(State(state): State<AppState>, Organiser(session): Organiser) -> Response {
-    let swept = match crate::retention::sweep(&state.db, &state.clock, state.source_hash_days).await
-    {
+    let swept = match crate::retention::sweep(&state.db, &state.clock, state.source_hash_days).await {
         Ok(swept) => swept,
         Err(error) => return failed(&session, error),
     };
     if swept.another_instance_sweeping {
-        audit(
-            &state,
-            &session,
-            "retention",
-            None,
-            "another instance was sweeping",
-        )
-        .await;
+        audit(&state, &session, "retention", None, "another instance was sweeping").await;
         return Redirect::to("/admin/rights?busy=true").into_response();
     }
     let detail = format!(
@@ -1004,42 +775,21 @@ async fn accounts_page(
 ) -> Response {
     let notice = match done.done.as_deref() {
         Some("added") => Some("Account added: it can sign in now".to_owned()),
-        Some("removed") => {
-            Some("Account removed: it is signed out and can no longer sign in".to_owned())
-        }
+        Some("removed") => Some("Account removed: it is signed out and can no longer sign in".to_owned()),
         _ => None,
     };
-    show_accounts(
-        &state,
-        &session,
-        StatusCode::OK,
-        notice,
-        Vec::new(),
-        AccountForm::default(),
-    )
-    .await
+    show_accounts(&state, &session, StatusCode::OK, notice, Vec::new(), AccountForm::default()).await
 }
 
-async fn add_account(
-    State(state): State<AppState>,
-    Organiser(session): Organiser,
-    Form(form): Form<AccountForm>,
-) -> Response {
+async fn add_account(State(state): State<AppState>, Organiser(session): Organiser, Form(form): Form<AccountForm>) -> Response {
     let name = form.name.trim().to_owned();
-    let partner = Some(form.partner.trim())
-        .filter(|p| !p.is_empty())
-        .map(str::to_owned);
+    let partner = Some(form.partner.trim()).filter(|p| !p.is_empty()).map(str::to_owned);
     let mut errors: Vec<FieldError> = Vec::new();
-    if let Err((field, words)) =
-        crate::admin_cli::check_account(&name, partner.as_deref(), &form.password)
-    {
+    if let Err((field, words)) = crate::admin_cli::check_account(&name, partner.as_deref(), &form.password) {
         errors.push(FieldError::new(field, words));
     }
     if error_for(&errors, "password").is_none() && form.password != form.password_again {
-        errors.push(FieldError::new(
-            "password_again",
-            "Enter the same password twice",
-        ));
+        errors.push(FieldError::new("password_again", "Enter the same password twice"));
     }
     let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
     if !errors.is_empty() {
@@ -1047,36 +797,21 @@ async fn add_account(
     }
     // Argon2 takes tens of milliseconds of CPU: not on the async threads.
     let password = form.password.clone();
-    let hash = match tokio::task::spawn_blocking(move || {
-        crate::admin_auth::hash_password(&password)
-    })
-    .await
-    {
+    let hash = match tokio::task::spawn_blocking(move || crate::admin_auth::hash_password(&password)).await {
         Ok(Ok(hash)) => hash,
         Ok(Err(error)) => {
             tracing::error!(%error, "could not hash a new account's password");
-            return (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Sorry, something went wrong. Please try again.",
-            )
-                .into_response();
+            return (StatusCode::INTERNAL_SERVER_ERROR, "Sorry, something went wrong. Please try again.").into_response();
         }
         Err(error) => {
             tracing::error!(%error, "hashing a new account's password stopped");
-            return (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Sorry, something went wrong. Please try again.",
-            )
-                .into_response();
+            return (StatusCode::INTERNAL_SERVER_ERROR, "Sorry, something went wrong. Please try again.").into_response();
         }
     };
     match store::add_account(&state.db, &state.clock, &name, &hash, partner.as_deref()).await {
         Ok(true) => {}
         Ok(false) => {
-            let error = FieldError::new(
-                "name",
-                format!("There is already an account called {name}: choose another name"),
-            );
+            let error = FieldError::new("name", format!("There is already an account called {name}: choose another name"));
             return show_accounts(&state, &session, unprocessable, None, vec![error], form).await;
         }
         Err(error) => return failed(&session, error),
@@ -1095,42 +830,19 @@ struct Removal {
     name: String,
 }
 
-async fn remove_account(
-    State(state): State<AppState>,
-    Organiser(session): Organiser,
-    Form(removal): Form<Removal>,
-) -> Response {
+async fn remove_account(State(state): State<AppState>, Organiser(session): Organiser, Form(removal): Form<Removal>) -> Response {
     if removal.name == session.account.name {
         let error = FieldError::new(
             "accounts",
             "You can't remove the account you are signed in with: ask another organiser to do it",
         );
-        return show_accounts(
-            &state,
-            &session,
-            StatusCode::CONFLICT,
-            None,
-            vec![error],
-            AccountForm::default(),
-        )
-        .await;
+        return show_accounts(&state, &session, StatusCode::CONFLICT, None, vec![error], AccountForm::default()).await;
     }
     match store::remove_account(&state.db, &removal.name).await {
         Ok(true) => {}
         Ok(false) => {
-            let error = FieldError::new(
-                "accounts",
-                "There is no such account: it may have been removed already",
-            );
-            return show_accounts(
-                &state,
-                &session,
-                StatusCode::NOT_FOUND,
-                None,
-                vec![error],
-                AccountForm::default(),
-            )
-            .await;
+            let error = FieldError::new("accounts", "There is no such account: it may have been removed already");
+            return show_accounts(&state, &session, StatusCode::NOT_FOUND, None, vec![error], AccountForm::default()).await;
         }
         Err(error) => return failed(&session, error),
     }
@@ -1162,11 +874,7 @@ struct AuditPage {
     shown: i64,
 }
 
-async fn audit_page(
-    State(state): State<AppState>,
-    Organiser(session): Organiser,
-    Query(query): Query<AuditQuery>,
-) -> Response {
+async fn audit_page(State(state): State<AppState>, Organiser(session): Organiser, Query(query): Query<AuditQuery>) -> Response {
     let petition = query.petition.filter(|p| !p.is_empty());
     let (definitions, entries) = match (
         store::petition_definitions(&state.db).await,
@@ -1183,13 +891,7 @@ async fn audit_page(
         }
     }
     petitions.sort();
-    pages::render(&AuditPage {
-        nav: Nav::of(&session),
-        petitions,
-        petition,
-        entries,
-        shown: AUDIT_SHOWN,
-    })
+    pages::render(&AuditPage { nav: Nav::of(&session), petitions, petition, entries, shown: AUDIT_SHOWN })
 }
 
 #[cfg(test)]
@@ -1205,39 +907,21 @@ mod tests {
     }
 
     fn paper(amount: &str, note: &str) -> PaperForm {
-        PaperForm {
-            amount: amount.into(),
-            note: note.into(),
-        }
+        PaperForm { amount: amount.into(), note: note.into() }
     }
 
     #[test]
     fn a_paper_entry_is_a_whole_number_in_range_with_a_note() {
-        assert_eq!(
-            check_paper(&paper(" 1,200 ", " clinic "), 1, "").unwrap(),
-            (1200, "clinic".into())
-        );
-        assert_eq!(
-            check_paper(&paper("0", "withdrawn"), 0, "-4").unwrap(),
-            (0, "withdrawn".into())
-        );
+        assert_eq!(check_paper(&paper(" 1,200 ", " clinic "), 1, "").unwrap(), (1200, "clinic".into()));
+        assert_eq!(check_paper(&paper("0", "withdrawn"), 0, "-4").unwrap(), (0, "withdrawn".into()));
         let fields = |result: Result<(u64, String), Vec<FieldError>>| -> Vec<String> {
             result.unwrap_err().into_iter().map(|e| e.field).collect()
         };
         assert_eq!(fields(check_paper(&paper("0", "x"), 1, "")), ["amount"]);
-        assert_eq!(
-            fields(check_paper(&paper("1000001", "x"), 0, "-4")),
-            ["amount-4"]
-        );
-        assert_eq!(
-            fields(check_paper(&paper("3.5", ""), 1, "")),
-            ["amount", "note"]
-        );
+        assert_eq!(fields(check_paper(&paper("1000001", "x"), 0, "-4")), ["amount-4"]);
+        assert_eq!(fields(check_paper(&paper("3.5", ""), 1, "")), ["amount", "note"]);
         assert_eq!(fields(check_paper(&paper("-1", "x"), 0, "")), ["amount"]);
-        assert_eq!(
-            fields(check_paper(&paper("12", &"n".repeat(501)), 1, "")),
-            ["note"]
-        );
+        assert_eq!(fields(check_paper(&paper("12", &"n".repeat(501)), 1, "")), ["note"]);
         assert!(check_paper(&paper("12", &"é".repeat(500)), 1, "").is_ok());
     }
 

@@ -22,11 +22,7 @@ pub struct Nav {
 impl Nav {
     /// The menu for `session`.
     pub fn of(session: &Session) -> Option<Nav> {
-        Some(Nav {
-            name: session.account.name.clone(),
-            partner: session.account.partner.clone(),
-            csrf: session.csrf.clone(),
-        })
+        Some(Nav { name: session.account.name.clone(), partner: session.account.partner.clone(), csrf: session.csrf.clone() })
     }
 }
 
@@ -36,11 +32,7 @@ pub fn render(template: &impl Template) -> Response {
         Ok(html) => Html(html).into_response(),
         Err(error) => {
             tracing::error!(%error, "a dashboard page failed to render");
-            (
-                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                "Sorry, something went wrong. Please try again.",
-            )
-                .into_response()
+            (axum::http::StatusCode::INTERNAL_SERVER_ERROR, "Sorry, something went wrong. Please try again.").into_response()
         }
     }
 }

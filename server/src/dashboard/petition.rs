@@ -64,27 +64,15 @@ struct Missing {
 async fn page(State(state): State<AppState>, signed: Signed, Path(slug): Path<String>) -> Response {
     match load(&state, &signed, &slug).await {
         Ok((head, view)) => {
-            let snippets = snippets(
-                &state.public_url,
-                &head,
-                signed.0.account.partner.as_deref(),
-            );
-            pages::render(&Page {
-                nav: Nav::of(&signed.0),
-                view,
-                snippets,
-            })
+            let snippets = snippets(&state.public_url, &head, signed.0.account.partner.as_deref());
+            pages::render(&Page { nav: Nav::of(&signed.0), view, snippets })
         }
         Err(refused) => refused,
     }
 }
 
 /// The figures alone, for the page's script to put in place of its own.
-async fn figures(
-    State(state): State<AppState>,
-    signed: Signed,
-    Path(slug): Path<String>,
-) -> Response {
+async fn figures(State(state): State<AppState>, signed: Signed, Path(slug): Path<String>) -> Response {
     match load(&state, &signed, &slug).await {
         Ok((_, view)) => pages::render(&Figures { view }),
         Err(refused) => refused,
@@ -95,26 +83,17 @@ async fn figures(
 /// not: 404 if there is no such petition, 403 for a partner's account on a
 /// petition that doesn't list that partner (checked before anything is
 /// counted).
-async fn load(
-    state: &AppState,
-    signed: &Signed,
-    slug: &str,
-) -> Result<(PetitionHead, View), Response> {
+async fn load(state: &AppState, signed: &Signed, slug: &str) -> Result<(PetitionHead, View), Response> {
     let head = match store::petition_head(&state.db, slug).await {
         Ok(head) => head,
         Err(StoreError::NotFound) => {
-            let missing = Missing {
-                nav: Nav::of(&signed.0),
-                slug: slug.to_owned(),
-            };
+            let missing = Missing { nav: Nav::of(&signed.0), slug: slug.to_owned() };
             return Err((StatusCode::NOT_FOUND, pages::render(&missing)).into_response());
         }
         Err(error) => return Err(crate::http::Error::from(error).into_response()),
     };
     if !signed.may_see(head.definition.partners.iter().map(|p| p.slug.as_str())) {
-        return Err(forbidden(
-            "This petition does not list your organisation as a partner",
-        ));
+        return Err(forbidden("This petition does not list your organisation as a partner"));
     }
     let partner = signed.0.account.partner.as_deref();
     let figures = store::petition_figures(&state.db, &state.clock, &head, partner)
@@ -169,11 +148,7 @@ impl View {
     fn new(head: &PetitionHead, figures: PetitionFigures, partner: Option<&str>) -> View {
         let definition = &head.definition;
         let partner_name = partner.map(|slug| {
-            definition
-                .partners
-                .iter()
-                .find(|p| p.slug == slug)
-                .map_or_else(|| slug.to_owned(), |p| p.name.clone())
+            definition.partners.iter().find(|p| p.slug == slug).map_or_else(|| slug.to_owned(), |p| p.name.clone())
         });
         let whose = match &partner_name {
             Some(name) => format!("Counted signatures on {name}’s pages"),
@@ -208,10 +183,7 @@ impl View {
             goal: grouped(figures.goal),
             today: grouped(figures.today),
             paper_count: figures.paper_count.map(grouped),
-            healthcare: figures
-                .healthcare
-                .filter(|_| definition.ask_profession)
-                .map(grouped),
+            healthcare: figures.healthcare.filter(|_| definition.ask_profession).map(grouped),
             partners: figures
                 .partners
                 .into_iter()
@@ -223,11 +195,7 @@ impl View {
                 })
                 .collect(),
             sources: figures.sources.map(|s| SourceRows {
-                named: s
-                    .named
-                    .into_iter()
-                    .map(|(code, n)| (code, grouped(n)))
-                    .collect(),
+                named: s.named.into_iter().map(|(code, n)| (code, grouped(n))).collect(),
                 other: (s.other > 0).then(|| grouped(s.other)),
                 without: grouped(s.without),
             }),
@@ -398,21 +366,13 @@ impl Chart {
             .map(|b| {
                 milestones
                     .iter()
-                    .filter(|m| {
-                        m.reached_at.as_deref().and_then(|at| at.get(..key))
-                            == Some(b.start.as_str())
-                    })
+                    .filter(|m| m.reached_at.as_deref().and_then(|at| at.get(..key)) == Some(b.start.as_str()))
                     .map(|m| m.count)
                     .collect()
             })
             .collect();
         let any_reached = reached.iter().any(|counts| !counts.is_empty());
-        let baseline = PLOT_HEIGHT
-            + if any_reached {
-                TOP
-            } else {
-                TOP_WITHOUT_MILESTONES
-            };
+        let baseline = PLOT_HEIGHT + if any_reached { TOP } else { TOP_WITHOUT_MILESTONES };
         let bars = buckets
             .iter()
             .enumerate()
@@ -440,8 +400,7 @@ impl Chart {
                 .iter()
                 .enumerate()
                 .filter(|(i, b)| {
-                    b.start.ends_with("T00")
-                        && f64::from(LEFT) + slot * *i as f64 + LABEL_WIDTH < f64::from(WIDTH)
+                    b.start.ends_with("T00") && f64::from(LEFT) + slot * *i as f64 + LABEL_WIDTH < f64::from(WIDTH)
                 })
                 .map(|(i, b)| Tick {
                     at: svg(f64::from(LEFT) + slot * i as f64 + 3.0),
@@ -457,8 +416,7 @@ impl Chart {
                     .enumerate()
                     .filter(|(i, _)| i % every == 0)
                     .map(|(i, b)| Tick {
-                        at: svg(centre(i)
-                            .clamp(f64::from(LEFT) + 40.0, f64::from(WIDTH - RIGHT) - 40.0)),
+                        at: svg(centre(i).clamp(f64::from(LEFT) + 40.0, f64::from(WIDTH - RIGHT) - 40.0)),
                         label: short_day(&b.start),
                         anchor: "middle",
                     })
@@ -470,23 +428,13 @@ impl Chart {
                 .iter()
                 .enumerate()
                 .filter(|(_, counts)| !counts.is_empty())
-                .map(|(i, counts)| {
-                    (
-                        centre(i),
-                        list(counts),
-                        bucket_words(span, &buckets[i].start),
-                    )
-                }),
+                .map(|(i, counts)| (centre(i), list(counts), bucket_words(span, &buckets[i].start))),
         );
         let rows = buckets
             .iter()
             .zip(&reached)
             .map(|(b, counts)| Row {
-                datetime: if span == Span::Hours {
-                    format!("{}:00Z", b.start)
-                } else {
-                    b.start.clone()
-                },
+                datetime: if span == Span::Hours { format!("{}:00Z", b.start) } else { b.start.clone() },
                 label: bucket_words(span, &b.start),
                 count: grouped(b.count),
                 milestones: list(counts),
@@ -497,11 +445,7 @@ impl Chart {
             heading,
             description: describe(span, buckets),
             name,
-            unit: if span == Span::Hours {
-                "Hour (UTC)"
-            } else {
-                "Day (UTC)"
-            },
+            unit: if span == Span::Hours { "Hour (UTC)" } else { "Day (UTC)" },
             width: WIDTH,
             height: baseline + BOTTOM,
             left: LEFT,
@@ -524,19 +468,10 @@ fn place_markers(at: impl Iterator<Item = (f64, String, String)>) -> Vec<Marker>
     at.map(|(x, label, when)| {
         let width = label.chars().count() as f64 * MARKER_CHARACTER;
         let leftwards = x + 4.0 + width > f64::from(WIDTH);
-        let (start, end) = if leftwards {
-            (x - 4.0 - width, x - 4.0)
-        } else {
-            (x + 4.0, x + 4.0 + width)
-        };
-        let row = ends
-            .iter()
-            .position(|&taken| taken + 8.0 <= start)
-            .unwrap_or_else(|| {
-                (0..ends.len())
-                    .min_by(|&a, &b| ends[a].total_cmp(&ends[b]))
-                    .unwrap_or(0)
-            });
+        let (start, end) = if leftwards { (x - 4.0 - width, x - 4.0) } else { (x + 4.0, x + 4.0 + width) };
+        let row = ends.iter().position(|&taken| taken + 8.0 <= start).unwrap_or_else(|| {
+            (0..ends.len()).min_by(|&a, &b| ends[a].total_cmp(&ends[b])).unwrap_or(0)
+        });
         ends[row] = end;
         Marker {
             x: svg(x),
@@ -566,21 +501,10 @@ fn scale(max: u64) -> (u64, u64) {
 
 /// What a chart shows, in words: its total, its busiest bar and its range.
 fn describe(span: Span, buckets: &[Bucket]) -> String {
-    let (Some(first), Some(last)) = (buckets.first(), buckets.last()) else {
-        return "No signatures yet.".to_owned();
-    };
+    let (Some(first), Some(last)) = (buckets.first(), buckets.last()) else { return "No signatures yet.".to_owned() };
     let total: u64 = buckets.iter().map(|b| b.count).sum();
-    let range = format!(
-        "From {} to {}",
-        bucket_words(span, &first.start),
-        bucket_words(span, &last.start)
-    );
-    match buckets
-        .iter()
-        .rev()
-        .max_by_key(|b| b.count)
-        .filter(|b| b.count > 0)
-    {
+    let range = format!("From {} to {}", bucket_words(span, &first.start), bucket_words(span, &last.start));
+    match buckets.iter().rev().max_by_key(|b| b.count).filter(|b| b.count > 0) {
         Some(busiest) => {
             let which = if span == Span::Hours { "hour" } else { "day" };
             format!(
@@ -596,11 +520,7 @@ fn describe(span: Span, buckets: &[Bucket]) -> String {
 
 /// `1 signature`, `12,345 signatures`.
 fn signatures(n: u64) -> String {
-    if n == 1 {
-        "1 signature".to_owned()
-    } else {
-        format!("{} signatures", grouped(n))
-    }
+    if n == 1 { "1 signature".to_owned() } else { format!("{} signatures", grouped(n)) }
 }
 
 /// `10`, `10 and 25`, `10, 25 and 50`.
@@ -621,10 +541,7 @@ fn svg(value: f64) -> String {
 /// `2026-06-12` as `12 Jun`, for the daily chart's axis.
 fn short_day(day: &str) -> String {
     let parsed = (|| {
-        let (m, d) = (
-            day.get(5..7)?.parse::<usize>().ok()?,
-            day.get(8..10)?.parse::<u32>().ok()?,
-        );
+        let (m, d) = (day.get(5..7)?.parse::<usize>().ok()?, day.get(8..10)?.parse::<u32>().ok()?);
         Some(format!("{d} {}", MONTHS.get(m.checked_sub(1)?)?))
     })();
     parsed.unwrap_or_else(|| day.to_owned())
@@ -648,14 +565,8 @@ mod tests {
         assert_eq!(grouped(999), "999");
         assert_eq!(grouped(1000), "1,000");
         assert_eq!(grouped(1_234_567), "1,234,567");
-        assert_eq!(
-            time_words("2026-06-12T14:03:59Z"),
-            "Fri 12 Jun 2026, 14:03 UTC"
-        );
-        assert_eq!(
-            bucket_words(Span::Hours, "2026-06-12T09"),
-            "Fri 12 Jun, 09:00"
-        );
+        assert_eq!(time_words("2026-06-12T14:03:59Z"), "Fri 12 Jun 2026, 14:03 UTC");
+        assert_eq!(bucket_words(Span::Hours, "2026-06-12T09"), "Fri 12 Jun, 09:00");
         assert_eq!(bucket_words(Span::Days, "1970-01-01"), "Thu 1 Jan 1970");
         assert_eq!(short_day("2026-06-02"), "2 Jun");
         assert_eq!(day_words("not a day", true), "not a day");

@@ -65,10 +65,7 @@ impl From<store::Overview> for Row {
             signature_count: grouped(figures.signature_count),
             today: grouped(figures.today),
             goal: grouped(figures.goal),
-            last_signature: figures
-                .last_signature_at
-                .as_deref()
-                .map_or_else(|| "None yet".to_owned(), time_words),
+            last_signature: figures.last_signature_at.as_deref().map_or_else(|| "None yet".to_owned(), time_words),
             open: if figures.open { "Open" } else { "Closed" },
         };
         Row { figures, words }
@@ -78,19 +75,12 @@ impl From<store::Overview> for Row {
 /// The petitions this account may see.
 async fn visible(state: &AppState, signed: &Signed) -> Result<Vec<Row>, store::StoreError> {
     let all = store::overview(&state.db, &state.clock).await?;
-    Ok(all
-        .into_iter()
-        .filter(|p| signed.may_see(p.partners.iter().map(String::as_str)))
-        .map(Row::from)
-        .collect())
+    Ok(all.into_iter().filter(|p| signed.may_see(p.partners.iter().map(String::as_str))).map(Row::from).collect())
 }
 
 async fn list(State(state): State<AppState>, signed: Signed) -> Response {
     match visible(&state, &signed).await {
-        Ok(petitions) => pages::render(&List {
-            nav: Nav::of(&signed.0),
-            petitions,
-        }),
+        Ok(petitions) => pages::render(&List { nav: Nav::of(&signed.0), petitions }),
         Err(error) => crate::http::Error::from(error).into_response(),
     }
 }
@@ -106,10 +96,7 @@ async fn overview_json(State(state): State<AppState>, signed: Signed) -> Respons
 /// A `changed` event naming a petition (its slug) whenever its count moves,
 /// for the petitions this account may see; the page then fetches what it
 /// shows. Ends when the server stops, telling the browser to come back.
-async fn events(
-    State(state): State<AppState>,
-    signed: Signed,
-) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+async fn events(State(state): State<AppState>, signed: Signed) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let updates = BroadcastStream::new(state.updates.subscribe());
     let db = state.db.clone();
     let changed = updates
@@ -134,8 +121,6 @@ async fn events(
         .take_until(async move {
             shutdown.changed().await.ok();
         })
-        .chain(stream::once(async {
-            Ok(Event::default().retry(Duration::from_secs(2)))
-        }));
+        .chain(stream::once(async { Ok(Event::default().retry(Duration::from_secs(2))) }));
     Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
 }

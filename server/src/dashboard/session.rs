@@ -75,14 +75,9 @@ const FORM_COOKIE: &str = "petition_admin_form";
 pub fn routes(state: AppState) -> Router<AppState> {
     let sign_out = Router::new()
         .route("/admin/sign-out", post(sign_out))
-        .route_layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            super::guard_writes,
-        ))
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), super::guard_writes))
         .route_layer(axum::middleware::from_fn_with_state(state, require));
-    Router::new()
-        .route("/admin/sign-in", get(form).post(sign_in))
-        .merge(sign_out)
+    Router::new().route("/admin/sign-in", get(form).post(sign_in)).merge(sign_out)
 }
 
 /// Anyone signed in: an organiser or a partner.
@@ -106,12 +101,7 @@ impl FromRequestParts<AppState> for Signed {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Signed, Response> {
-        parts
-            .extensions
-            .get::<Session>()
-            .cloned()
-            .map(Signed)
-            .ok_or_else(|| forbidden("Sign in first"))
+        parts.extensions.get::<Session>().cloned().map(Signed).ok_or_else(|| forbidden("Sign in first"))
     }
 }
 
@@ -132,15 +122,8 @@ impl FromRequestParts<AppState> for Organiser {
 pub async fn require(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let found = match cookie(request.headers(), COOKIE) {
         Some(id) => {
-            store::session(
-                &state.db,
-                &state.clock,
-                &digest(&id),
-                IDLE.as_secs() as i64,
-                LIFETIME.as_secs() as i64,
-            )
-            .await
-        }
+            store::session(&state.db, &state.clock, &digest(&id), IDLE.as_secs() as i64, LIFETIME.as_secs() as i64).await
+        },
         None => Ok(None),
     };
     match found {
@@ -175,14 +158,8 @@ fn digest(id: &str) -> String {
 
 /// `Set-Cookie` for `name`: the attributes every dashboard cookie has.
 fn set_cookie(state: &AppState, name: &str, value: &str, max_age: Option<u64>) -> String {
-    let secure = if state.public_url.starts_with("https://") {
-        "; Secure"
-    } else {
-        ""
-    };
-    let max_age = max_age
-        .map(|seconds| format!("; Max-Age={seconds}"))
-        .unwrap_or_default();
+    let secure = if state.public_url.starts_with("https://") { "; Secure" } else { "" };
+    let max_age = max_age.map(|seconds| format!("; Max-Age={seconds}")).unwrap_or_default();
     format!("{name}={value}; HttpOnly; SameSite=Strict; Path=/admin{secure}{max_age}")
 }
 
@@ -193,21 +170,8 @@ async fn form(State(state): State<AppState>) -> Response {
 
 fn sign_in_page(state: &AppState, status: StatusCode, name: &str, error: Option<&str>) -> Response {
     let token = random_hex();
-    let page = pages::render(&pages::SignIn {
-        nav: None,
-        csrf: &token,
-        name,
-        error,
-    });
-    (
-        status,
-        [(
-            header::SET_COOKIE,
-            set_cookie(state, FORM_COOKIE, &token, Some(3600)),
-        )],
-        page,
-    )
-        .into_response()
+    let page = pages::render(&pages::SignIn { nav: None, csrf: &token, name, error });
+    (status, [(header::SET_COOKIE, set_cookie(state, FORM_COOKIE, &token, Some(3600)))], page).into_response()
 }
 
 #[derive(Deserialize)]
@@ -230,10 +194,7 @@ async fn sign_in(
     Form(credentials): Form<Credentials>,
 ) -> Response {
     let expected = cookie(&headers, FORM_COOKIE).unwrap_or_default();
-    if !same_origin(&headers, &state.public_url)
-        || expected.is_empty()
-        || !tokens_match(Some(&credentials.csrf), &expected)
-    {
+    if !same_origin(&headers, &state.public_url) || expected.is_empty() || !tokens_match(Some(&credentials.csrf), &expected) {
         return forbidden("This form has expired: go back, reload the page and try again");
     }
     let name = credentials.name.trim().to_owned();
@@ -242,13 +203,8 @@ async fn sign_in(
             let cookie = set_cookie(&state, COOKIE, &id, None);
             let used_form = set_cookie(&state, FORM_COOKIE, "", Some(0));
             let mut response = Redirect::to("/admin/").into_response();
-            response.headers_mut().append(
-                header::SET_COOKIE,
-                cookie.parse().expect("hex and fixed words"),
-            );
-            response
-                .headers_mut()
-                .append(header::SET_COOKIE, used_form.parse().expect("fixed words"));
+            response.headers_mut().append(header::SET_COOKIE, cookie.parse().expect("hex and fixed words"));
+            response.headers_mut().append(header::SET_COOKIE, used_form.parse().expect("fixed words"));
             if let Some(old) = self::cookie(&headers, COOKIE) {
                 store::end_session(&state.db, &digest(&old)).await.ok();
             }
@@ -258,11 +214,8 @@ async fn sign_in(
         Err(SignInError::TooMany) => {
             let minutes = FAILURE_WINDOW.as_secs() / 60;
             let words = format!("Too many failed sign-ins. Wait {minutes} minutes, then try again");
-            let mut response =
-                sign_in_page(&state, StatusCode::TOO_MANY_REQUESTS, &name, Some(&words));
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, FAILURE_WINDOW.as_secs().into());
+            let mut response = sign_in_page(&state, StatusCode::TOO_MANY_REQUESTS, &name, Some(&words));
+            response.headers_mut().insert(header::RETRY_AFTER, FAILURE_WINDOW.as_secs().into());
             response
         }
         Err(SignInError::Store(error)) => crate::http::Error::from(error).into_response(),
@@ -281,12 +234,7 @@ impl From<store::StoreError> for SignInError {
 }
 
 /// Checks a name and password; on success, the new session's id (for the cookie).
-async fn try_sign_in(
-    state: &AppState,
-    source: &str,
-    name: &str,
-    password: String,
-) -> Result<Option<String>, SignInError> {
+async fn try_sign_in(state: &AppState, source: &str, name: &str, password: String) -> Result<Option<String>, SignInError> {
     let db = &state.db;
     let clock = &state.clock;
     let window = FAILURE_WINDOW.as_secs() as i64;
@@ -294,10 +242,7 @@ async fn try_sign_in(
     let source_key = format!("source:{source}");
     let name_here_key = format!("name:{tried}:{source}");
     let name_key = format!("name:{tried}");
-    let _turn = PASSWORD_TURNS
-        .acquire()
-        .await
-        .expect("the semaphore is never closed");
+    let _turn = PASSWORD_TURNS.acquire().await.expect("the semaphore is never closed");
     for (key, limit) in [
         (&source_key, FAILURES_PER_SOURCE),
         (&name_here_key, FAILURES_PER_NAME),
@@ -310,22 +255,16 @@ async fn try_sign_in(
     let found = store::account_for_sign_in(db, name).await?;
     let hash = found.as_ref().map(|(_, hash)| hash.clone());
     // Argon2 takes tens of milliseconds of CPU: not on the async threads.
-    let verified = tokio::task::spawn_blocking(move || {
-        crate::admin_auth::verify_password(hash.as_deref(), &password)
-    })
-    .await
-    .unwrap_or(false);
+    let verified = tokio::task::spawn_blocking(move || crate::admin_auth::verify_password(hash.as_deref(), &password))
+        .await
+        .unwrap_or(false);
     let account = match found {
         Some((account, _)) if verified => account,
         found => {
-            store::record_sign_in_failure(db, clock, &[&source_key, &name_here_key, &name_key])
-                .await?;
+            store::record_sign_in_failure(db, clock, &[&source_key, &name_here_key, &name_key]).await?;
             // The log names an account only if it exists: a name tried may
             // be a password typed in the wrong box.
-            let actor = found.map_or_else(
-                || "(no such account)".to_owned(),
-                |(account, _)| account.name,
-            );
+            let actor = found.map_or_else(|| "(no such account)".to_owned(), |(account, _)| account.name);
             store::audit(db, clock, &actor, "sign-in-failed", None, "").await?;
             return Ok(None);
         }
@@ -336,30 +275,15 @@ async fn try_sign_in(
     Ok(Some(id))
 }
 
-async fn sign_out(
-    State(state): State<AppState>,
-    Signed(session): Signed,
-    headers: HeaderMap,
-) -> Response {
+async fn sign_out(State(state): State<AppState>, Signed(session): Signed, headers: HeaderMap) -> Response {
     if let Some(id) = cookie(&headers, COOKIE) {
         if let Err(error) = store::end_session(&state.db, &digest(&id)).await {
             return crate::http::Error::from(error).into_response();
         }
     }
-    store::audit(
-        &state.db,
-        &state.clock,
-        &session.account.name,
-        "sign-out",
-        None,
-        "",
-    )
-    .await
-    .ok();
+    store::audit(&state.db, &state.clock, &session.account.name, "sign-out", None, "").await.ok();
     let mut response = Redirect::to("/admin/sign-in").into_response();
     let gone = set_cookie(&state, COOKIE, "", Some(0));
-    response
-        .headers_mut()
-        .insert(header::SET_COOKIE, gone.parse().expect("fixed words"));
+    response.headers_mut().insert(header::SET_COOKIE, gone.parse().expect("fixed words"));
     response
 }

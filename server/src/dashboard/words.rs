@@ -5,9 +5,7 @@
 /// A number with commas between thousands: `12,345`, as the widget writes it.
 pub(super) use petition_core::milestones::grouped;
 
-pub(super) const MONTHS: [&str; 12] = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-];
+pub(super) const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 /// From 1 January 1970, a Thursday.
 const WEEKDAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
 
@@ -15,21 +13,11 @@ const WEEKDAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
 /// else as it is.
 pub(super) fn day_words(day: &str, year: bool) -> String {
     let parsed = (|| {
-        let (y, m, d) = (
-            day.get(..4)?,
-            day.get(5..7)?.parse::<usize>().ok()?,
-            day.get(8..10)?.parse::<u32>().ok()?,
-        );
+        let (y, m, d) = (day.get(..4)?, day.get(5..7)?.parse::<usize>().ok()?, day.get(8..10)?.parse::<u32>().ok()?);
         let midnight = humantime::parse_rfc3339(&format!("{}T00:00:00Z", day.get(..10)?)).ok()?;
-        let weekday = WEEKDAYS[(crate::clock::unix_seconds(midnight)
-            .div_euclid(86_400)
-            .rem_euclid(7)) as usize];
+        let weekday = WEEKDAYS[(crate::clock::unix_seconds(midnight).div_euclid(86_400).rem_euclid(7)) as usize];
         let month = MONTHS.get(m.checked_sub(1)?)?;
-        Some(if year {
-            format!("{weekday} {d} {month} {y}")
-        } else {
-            format!("{weekday} {d} {month}")
-        })
+        Some(if year { format!("{weekday} {d} {month} {y}") } else { format!("{weekday} {d} {month}") })
     })();
     parsed.unwrap_or_else(|| day.to_owned())
 }
@@ -41,6 +29,7 @@ pub(super) fn time_words(at: &str) -> String {
         None => at.to_owned(),
     }
 }
+
 
 /// The templates' filters: `{{ n|grouped }}`, `{{ at|when }}`.
 pub(super) mod filters {

@@ -15,10 +15,7 @@ use super::{AppState, Dirs};
 
 pub fn router(dirs: &Dirs) -> Router<AppState> {
     let widget = tower::ServiceBuilder::new()
-        .layer(SetResponseHeaderLayer::overriding(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static(SHORT_CACHE),
-        ))
+        .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static(SHORT_CACHE)))
         // `xtask build` stores .br and .gz beside each file: served as they
         // are, so the server never compresses the widget per request.
         .service(
@@ -44,10 +41,7 @@ const SHORT_CACHE: &str = "public, max-age=300";
 async fn script(State(state): State<AppState>, name: &'static str) -> Response {
     match tokio::fs::read(state.dirs.www.join(name)).await {
         Ok(bytes) => (
-            [
-                (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
-                (header::CACHE_CONTROL, SHORT_CACHE),
-            ],
+            [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, SHORT_CACHE)],
             bytes,
         )
             .into_response(),

@@ -27,23 +27,14 @@ async fn ask(Path(token): Path<String>) -> Response {
 
 /// At most the per-source request rate from one source, as signing is:
 /// guessing links is slow and cheap to refuse.
-async fn confirm(
-    State(state): State<AppState>,
-    Source(source): Source,
-    Path(token): Path<String>,
-) -> Result<Response, Error> {
-    state
-        .guard
-        .admit("confirm", &source)
-        .map_err(Error::TooMany)?;
-    Ok(
-        match store::confirm(&state.db, &state.clock, &token).await? {
-            Confirmed::Now { title, update } => {
-                state.metrics.confirmed();
-                state.live.publish(update);
-                page(ConfirmDone { title: &title })
-            }
-            Confirmed::NotPending => page(ConfirmExpired),
-        },
-    )
+async fn confirm(State(state): State<AppState>, Source(source): Source, Path(token): Path<String>) -> Result<Response, Error> {
+    state.guard.admit("confirm", &source).map_err(Error::TooMany)?;
+    Ok(match store::confirm(&state.db, &state.clock, &token).await? {
+        Confirmed::Now { title, update } => {
+            state.metrics.confirmed();
+            state.live.publish(update);
+            page(ConfirmDone { title: &title })
+        }
+        Confirmed::NotPending => page(ConfirmExpired),
+    })
 }

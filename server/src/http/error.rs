@@ -56,44 +56,24 @@ impl IntoResponse for Error {
         let (status, body) = match self {
             Error::NotFound => (
                 StatusCode::NOT_FOUND,
-                ApiError {
-                    error: "There is no petition at this address".into(),
-                    fields: vec![],
-                },
+                ApiError { error: "There is no petition at this address".into(), fields: vec![] },
             ),
             Error::Invalid(fields) => (
                 StatusCode::UNPROCESSABLE_ENTITY,
-                ApiError {
-                    error: "There is a problem with your signature".into(),
-                    fields,
-                },
+                ApiError { error: "There is a problem with your signature".into(), fields },
             ),
-            Error::Body(status, message) => (
-                status,
-                ApiError {
-                    error: message,
-                    fields: vec![],
-                },
-            ),
+            Error::Body(status, message) => (status, ApiError { error: message, fields: vec![] }),
             Error::Challenge => (
                 StatusCode::FORBIDDEN,
-                ApiError {
-                    error: "This form has expired. Please send it again".into(),
-                    fields: vec![],
-                },
+                ApiError { error: "This form has expired. Please send it again".into(), fields: vec![] },
             ),
             Error::Closed => (
                 StatusCode::GONE,
-                ApiError {
-                    error: "This petition has closed and is no longer taking signatures".into(),
-                    fields: vec![],
-                },
+                ApiError { error: "This petition has closed and is no longer taking signatures".into(), fields: vec![] },
             ),
             Error::TooMany(wait) => {
                 let body = ApiError {
-                    error:
-                        "Too many signatures from your connection just now. Please try again later"
-                            .into(),
+                    error: "Too many signatures from your connection just now. Please try again later".into(),
                     fields: vec![],
                 };
                 // Whole seconds, rounded up, and never 0: "come back now" would be a lie.
@@ -109,10 +89,7 @@ impl IntoResponse for Error {
                 tracing::error!(%error, "storage failed");
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
-                    ApiError {
-                        error: "Something went wrong on our side. Please try again".into(),
-                        fields: vec![],
-                    },
+                    ApiError { error: "Something went wrong on our side. Please try again".into(), fields: vec![] },
                 )
             }
         };
@@ -147,14 +124,8 @@ fn body_error(rejection: JsonRejection) -> Error {
         // no answer ever repeats what someone typed (an address, a name).
         JsonRejection::JsonDataError(error) => {
             use std::error::Error as _;
-            let detail = error
-                .source()
-                .and_then(|s| s.source())
-                .map(|s| s.to_string());
-            format!(
-                "The request body has the wrong shape: {}",
-                without_values(&detail.unwrap_or_else(|| error.body_text()))
-            )
+            let detail = error.source().and_then(|s| s.source()).map(|s| s.to_string());
+            format!("The request body has the wrong shape: {}", without_values(&detail.unwrap_or_else(|| error.body_text())))
         }
         _ if status == StatusCode::PAYLOAD_TOO_LARGE => "The request body is too large".to_owned(),
         _ => "The request body could not be read".to_owned(),
@@ -200,13 +171,7 @@ mod tests {
             without_values("invalid type: string \"amara@example.org\", expected a boolean at line 1 column 30"),
             "invalid type: string \"…\", expected a boolean at line 1 column 30"
         );
-        assert_eq!(
-            without_values(r#"invalid type: string "say \"hi\" to me", expected u64"#),
-            r#"invalid type: string "…", expected u64"#
-        );
-        assert_eq!(
-            without_values("unknown field `nmae`, expected one of `first_name`"),
-            "unknown field `nmae`, expected one of `first_name`"
-        );
+        assert_eq!(without_values(r#"invalid type: string "say \"hi\" to me", expected u64"#), r#"invalid type: string "…", expected u64"#);
+        assert_eq!(without_values("unknown field `nmae`, expected one of `first_name`"), "unknown field `nmae`, expected one of `first_name`");
     }
 }

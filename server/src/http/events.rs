@@ -51,41 +51,25 @@ impl OpenStreams {
     /// many tabs open; beyond it, someone is holding connections to wear the
     /// server down).
     fn take(&self, source: &str, limit: usize) -> Option<Slot> {
-        let mut open = self
-            .0
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut open = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let count = open.entry(source.to_owned()).or_default();
         if *count >= limit {
             return None;
         }
         *count += 1;
-        Some(Slot {
-            open: self.clone(),
-            source: source.to_owned(),
-        })
+        Some(Slot { open: self.clone(), source: source.to_owned() })
     }
 
     /// For the metrics: the streams open, and the most that one source holds.
     pub fn counts(&self) -> (usize, usize) {
-        let open = self
-            .0
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        (
-            open.values().sum(),
-            open.values().copied().max().unwrap_or(0),
-        )
+        let open = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        (open.values().sum(), open.values().copied().max().unwrap_or(0))
     }
 }
 
 impl Drop for Slot {
     fn drop(&mut self) {
-        let mut open = self
-            .open
-            .0
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut open = self.open.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         if let Some(count) = open.get_mut(&self.source) {
             *count -= 1;
             if *count == 0 {
@@ -99,11 +83,7 @@ impl Drop for Slot {
 pub const PATH: &str = "/api/events";
 
 pub fn routes() -> Vec<ApiRoute> {
-    vec![ApiRoute {
-        path: PATH,
-        method: Method::GET,
-        handler: get(events),
-    }]
+    vec![ApiRoute { path: PATH, method: Method::GET, handler: get(events) }]
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -135,16 +115,8 @@ pub(super) async fn events(
     Query(query): Query<Petitions>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, Error> {
     // A stream is held, not answered: a minute's wait is a fair answer.
-    let slot = state
-        .streams
-        .take(&source, state.guard.streams_per_source())
-        .ok_or(Error::TooMany(Duration::from_secs(60)))?;
-    let mut slugs: Vec<String> = query
-        .petitions
-        .split(',')
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect();
+    let slot = state.streams.take(&source, state.guard.streams_per_source()).ok_or(Error::TooMany(Duration::from_secs(60)))?;
+    let mut slugs: Vec<String> = query.petitions.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect();
     slugs.dedup();
     if slugs.is_empty() || slugs.len() > MAX_PETITIONS {
         return Err(Error::Body(
@@ -165,18 +137,14 @@ pub(super) async fn events(
     }
     // A receiver that falls behind skips to the newest updates: every update
     // carries the whole state, so nothing is lost by skipping.
-    let live =
-        updates.filter_map(move |update| ready(update.ok().filter(|u| slugs.contains(&u.slug))));
+    let live = updates.filter_map(move |update| ready(update.ok().filter(|u| slugs.contains(&u.slug))));
     let mut shutdown = state.shutdown.clone();
     let stream = stream::iter(current)
         .chain(live)
         .map(move |update: CountUpdate| {
             // Held as long as the stream is.
             let _open = &slot;
-            Ok(Event::default()
-                .event("count")
-                .json_data(update)
-                .unwrap_or_default())
+            Ok(Event::default().event("count").json_data(update).unwrap_or_default())
         })
         // Streams never end by themselves; a shutdown ends them so the
         // server's graceful shutdown can finish, with a last word: reconnect
@@ -185,9 +153,7 @@ pub(super) async fn events(
         .take_until(async move {
             shutdown.changed().await.ok();
         })
-        .chain(stream::once(async {
-            Ok(Event::default().retry(reconnect_after()))
-        }));
+        .chain(stream::once(async { Ok(Event::default().retry(reconnect_after())) }));
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }
 

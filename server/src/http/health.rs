@@ -7,9 +7,7 @@ use axum::{extract::State, http::StatusCode, response::IntoResponse, routing::ge
 use super::AppState;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/healthz", get(alive))
-        .route("/readyz", get(ready))
+    Router::new().route("/healthz", get(alive)).route("/readyz", get(ready))
 }
 
 /// The process is up and answering.

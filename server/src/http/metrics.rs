@@ -17,9 +17,7 @@ use crate::{mail::MAX_ATTEMPTS, metrics::Snapshot, store};
 
 /// The metrics address's only route.
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/metrics", get(scrape))
-        .with_state(state)
+    Router::new().route("/metrics", get(scrape)).with_state(state)
 }
 
 async fn scrape(State(state): State<AppState>) -> Response {
@@ -41,20 +39,12 @@ async fn scrape(State(state): State<AppState>) -> Response {
         streams_busiest_source,
         outbox_waiting: waiting,
         outbox_given_up: given_up,
-        outbox_oldest_seconds: oldest
-            .map_or(0, |queued| (state.clock.unix_seconds() - queued).max(0)),
+        outbox_oldest_seconds: oldest.map_or(0, |queued| (state.clock.unix_seconds() - queued).max(0)),
         db_in_use,
         db_max,
     };
     let text = state.metrics.render(&snapshot);
-    (
-        [(
-            header::CONTENT_TYPE,
-            prometheus_client::encoding::prometheus_text::CONTENT_TYPE,
-        )],
-        text,
-    )
-        .into_response()
+    ([(header::CONTENT_TYPE, prometheus_client::encoding::prometheus_text::CONTENT_TYPE)], text).into_response()
 }
 
 /// Times a request by the route it matched: the template (`/confirm/{token}`),
@@ -63,12 +53,7 @@ pub async fn track(State(state): State<AppState>, request: Request, next: Next) 
     let route = match request.extensions().get::<MatchedPath>() {
         Some(matched) => matched.as_str().to_owned(),
         // axum gives a nested service (the widget's files) no template.
-        None if request
-            .uri()
-            .path()
-            .strip_prefix(super::assets::WIDGET)
-            .is_some_and(|rest| rest.starts_with('/')) =>
-        {
+        None if request.uri().path().strip_prefix(super::assets::WIDGET).is_some_and(|rest| rest.starts_with('/')) => {
             format!("{}/{{*file}}", super::assets::WIDGET)
         }
         None => "unmatched".to_owned(),
@@ -77,8 +62,6 @@ pub async fn track(State(state): State<AppState>, request: Request, next: Next) 
     let started = Instant::now();
     let _in_flight = state.metrics.begin(&route);
     let response = next.run(request).await;
-    state
-        .metrics
-        .answered(&route, &method, response.status(), started.elapsed());
+    state.metrics.answered(&route, &method, response.status(), started.elapsed());
     response
 }

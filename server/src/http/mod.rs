@@ -24,9 +24,7 @@ use axum::{
 use petition_core::CountUpdate;
 use tokio::sync::{broadcast, watch};
 use tower::util::MapResponseLayer;
-use tower_http::{
-    compression::CompressionLayer, cors::CorsLayer, timeout::TimeoutLayer, trace::TraceLayer,
-};
+use tower_http::{compression::CompressionLayer, cors::CorsLayer, timeout::TimeoutLayer, trace::TraceLayer};
 
 pub use error::Error;
 pub use metrics::router as metrics_router;
@@ -54,10 +52,7 @@ pub struct ApiRoute {
 
 /// The public API's routes (the description itself aside).
 fn public_api() -> Vec<ApiRoute> {
-    petitions::routes()
-        .into_iter()
-        .chain(events::routes())
-        .collect()
+    petitions::routes().into_iter().chain(events::routes()).collect()
 }
 
 /// What every handler can reach.
@@ -108,10 +103,7 @@ impl AppState {
         mail_wake: crate::mail::OutboxHandle,
         public_url: String,
     ) -> (AppState, watch::Sender<bool>) {
-        let dirs = Dirs {
-            www: config.www_dir.clone(),
-            widget: config.widget_dir.clone(),
-        };
+        let dirs = Dirs { www: config.www_dir.clone(), widget: config.widget_dir.clone() };
         // A slow stream reader may miss updates beyond these; each update
         // carries the whole state, so the next one catches it up.
         let (updates, _) = broadcast::channel(256);
@@ -144,20 +136,12 @@ pub struct Source(pub String);
 impl FromRequestParts<AppState> for Source {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Source, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Source, Self::Rejection> {
         let peer = parts
             .extensions
             .get::<ConnectInfo<std::net::SocketAddr>>()
-            .map_or(std::net::IpAddr::from([0, 0, 0, 0]), |ConnectInfo(addr)| {
-                addr.ip()
-            });
-        let forwarded = parts
-            .headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok());
+            .map_or(std::net::IpAddr::from([0, 0, 0, 0]), |ConnectInfo(addr)| addr.ip());
+        let forwarded = parts.headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
         Ok(Source(state.guard.source(peer, forwarded)))
     }
 }
@@ -179,14 +163,10 @@ pub fn app(state: AppState) -> Router {
     // (a stalled client must not hold a connection; `serve` limits the head);
     // the live-count stream is meant to stay open.
     let timeout = state.request_timeout;
-    let (events, api): (Vec<_>, Vec<_>) = public_api()
-        .into_iter()
-        .partition(|route| route.path == events::PATH);
+    let (events, api): (Vec<_>, Vec<_>) = public_api().into_iter().partition(|route| route.path == events::PATH);
     let timed = api
         .into_iter()
-        .fold(Router::new(), |router, route| {
-            router.route(route.path, route.handler)
-        })
+        .fold(Router::new(), |router, route| router.route(route.path, route.handler))
         .merge(openapi::router())
         .merge(health::router())
         .merge(confirm::router())
@@ -194,25 +174,17 @@ pub fn app(state: AppState) -> Router {
         .merge(assets::router(&state.dirs))
         .merge(crate::demo::router())
         .merge(crate::sharing::router())
-        .layer(TimeoutLayer::with_status_code(
-            axum::http::StatusCode::REQUEST_TIMEOUT,
-            timeout,
-        ));
-    let live = events.into_iter().fold(Router::new(), |router, route| {
-        router.route(route.path, route.handler)
-    });
+        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, timeout));
+    let live = events.into_iter().fold(Router::new(), |router, route| router.route(route.path, route.handler));
     let public = Router::new().merge(timed).merge(live).layer(cors);
     // The organiser's API is not cross-origin: no page on another origin may
     // read its answers, whatever credential the browser holds.
-    let admin = admin::router(state.clone()).layer(TimeoutLayer::with_status_code(
-        axum::http::StatusCode::REQUEST_TIMEOUT,
-        timeout,
-    ));
+    let admin = admin::router(state.clone())
+        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, timeout));
     // The dashboard: same-origin pages with their own headers and larger
     // forms (a petition's whole text). Not timed as a whole: its live stream
     // stays open, and its other requests are ordinary ones.
-    let dashboard = crate::dashboard::router(state.clone())
-        .layer(DefaultBodyLimit::max(crate::dashboard::FORM_LIMIT));
+    let dashboard = crate::dashboard::router(state.clone()).layer(DefaultBodyLimit::max(crate::dashboard::FORM_LIMIT));
     Router::new()
         .merge(public)
         .merge(admin)
@@ -239,17 +211,11 @@ pub fn app(state: AppState) -> Router {
 /// gets from the CompressionLayer are not the ones the tag was computed from:
 /// such a tag is marked weak (`W/`), as nginx does. `If-None-Match` compares
 /// weakly, so the client's copy still revalidates with a 304.
-fn weaken_etag_when_compressed<B>(
-    mut response: axum::http::Response<B>,
-) -> axum::http::Response<B> {
+fn weaken_etag_when_compressed<B>(mut response: axum::http::Response<B>) -> axum::http::Response<B> {
     let headers = response.headers_mut();
     if headers.contains_key(header::CONTENT_ENCODING) {
-        let strong = headers
-            .get(header::ETAG)
-            .filter(|tag| tag.as_bytes().starts_with(b"\""));
-        if let Some(weak) =
-            strong.and_then(|tag| HeaderValue::from_bytes(&[b"W/", tag.as_bytes()].concat()).ok())
-        {
+        let strong = headers.get(header::ETAG).filter(|tag| tag.as_bytes().starts_with(b"\""));
+        if let Some(weak) = strong.and_then(|tag| HeaderValue::from_bytes(&[b"W/", tag.as_bytes()].concat()).ok()) {
             headers.insert(header::ETAG, weak);
         }
     }
@@ -278,13 +244,7 @@ mod tests {
     fn secrets_in_addresses_never_reach_the_log() {
         assert_eq!(loggable("/confirm/9f86d081884c7d65"), "/confirm/…");
         assert_eq!(loggable("/remove/9f86d081884c7d65"), "/remove/…");
-        assert_eq!(
-            loggable("/admin/preview/4e07408562bedb8b/api/petitions/x"),
-            "/admin/preview/…"
-        );
-        assert_eq!(
-            loggable("/api/petitions/stop-sharing"),
-            "/api/petitions/stop-sharing"
-        );
+        assert_eq!(loggable("/admin/preview/4e07408562bedb8b/api/petitions/x"), "/admin/preview/…");
+        assert_eq!(loggable("/api/petitions/stop-sharing"), "/api/petitions/stop-sharing");
     }
 }

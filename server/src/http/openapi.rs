@@ -3,8 +3,8 @@
 
 use axum::{http::header, response::IntoResponse, routing::get, Router};
 use petition_core::{
-    ApiError, Challenge, CountUpdate, Field, FieldError, Milestone, NextAction, Partner, Petition,
-    Share, SignatureReceipt, SignatureRequest,
+    ApiError, Challenge, CountUpdate, Field, FieldError, Milestone, NextAction, Partner, Petition, Share, SignatureReceipt,
+    SignatureRequest,
 };
 use utoipa::OpenApi;
 
@@ -32,10 +32,7 @@ pub fn router() -> Router<AppState> {
 }
 
 async fn document() -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "application/json")],
-        ApiDoc::openapi().to_pretty_json().unwrap_or_default(),
-    )
+    ([(header::CONTENT_TYPE, "application/json")], ApiDoc::openapi().to_pretty_json().unwrap_or_default())
 }
 
 #[cfg(test)]
@@ -60,15 +57,10 @@ mod tests {
                 }
             }
         }
-        let mut served: Vec<(String, String)> = super::super::public_api()
-            .iter()
-            .map(|route| (route.path.to_owned(), route.method.to_string()))
-            .collect();
+        let mut served: Vec<(String, String)> =
+            super::super::public_api().iter().map(|route| (route.path.to_owned(), route.method.to_string())).collect();
         described.sort();
         served.sort();
-        assert_eq!(
-            described, served,
-            "every public route described, and nothing else"
-        );
+        assert_eq!(described, served, "every public route described, and nothing else");
     }
 }

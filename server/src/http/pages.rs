@@ -16,21 +16,14 @@ use axum::{
 /// `template` rendered as a page. Its address may carry a secret token: no
 /// cache keeps it, no referrer carries it on.
 pub fn page(template: impl Template) -> Response {
-    let headers = [
-        (header::CACHE_CONTROL, "no-store"),
-        (header::REFERRER_POLICY, "no-referrer"),
-    ];
+    let headers = [(header::CACHE_CONTROL, "no-store"), (header::REFERRER_POLICY, "no-referrer")];
     match template.render() {
         Ok(html) => (headers, Html(html)).into_response(),
         // Only a failing `Display` of a field could get here; the fields are
         // strings, so this is a bug, logged, and not worth a page of its own.
         Err(error) => {
             tracing::error!(%error, "a page failed to render");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                headers,
-                "Sorry, something went wrong. Please try again later.",
-            )
+            (StatusCode::INTERNAL_SERVER_ERROR, headers, "Sorry, something went wrong. Please try again later.")
                 .into_response()
         }
     }
@@ -39,10 +32,7 @@ pub fn page(template: impl Template) -> Response {
 /// Only the hex digits of a token from an address, so that nothing else in
 /// it is ever echoed into a page.
 pub fn token_from(path: &str) -> String {
-    path.chars()
-        .filter(char::is_ascii_hexdigit)
-        .take(64)
-        .collect()
+    path.chars().filter(char::is_ascii_hexdigit).take(64).collect()
 }
 
 /// `/confirm/{token}`: a button that confirms.
@@ -55,9 +45,7 @@ pub struct ConfirmAsk {
 impl ConfirmAsk {
     /// The page for the token in an address (hex digits only are kept).
     pub fn new(token_in_path: &str) -> ConfirmAsk {
-        ConfirmAsk {
-            token: token_from(token_in_path),
-        }
+        ConfirmAsk { token: token_from(token_in_path) }
     }
 }
 
@@ -99,9 +87,7 @@ pub struct RemoveAsk {
 impl RemoveAsk {
     /// The page for the token in an address (hex digits only are kept).
     pub fn new(token_in_path: &str) -> RemoveAsk {
-        RemoveAsk {
-            token: token_from(token_in_path),
-        }
+        RemoveAsk { token: token_from(token_in_path) }
     }
 }
 
@@ -142,14 +128,7 @@ mod tests {
 
     #[test]
     fn a_petition_title_with_markup_and_quotes_is_shown_as_text() {
-        for html in [
-            render(ConfirmDone {
-                title: HOSTILE_TITLE,
-            }),
-            render(RemoveDone {
-                title: HOSTILE_TITLE,
-            }),
-        ] {
+        for html in [render(ConfirmDone { title: HOSTILE_TITLE }), render(RemoveDone { title: HOSTILE_TITLE })] {
             assert_inert(&html, HOSTILE_TITLE);
             assert!(
                 html.contains("&#60;script&#62;alert(&#39;x&#39;)&#60;/script&#62; &#34;quoted&#34; &#38; &#39;single&#39;"),
@@ -160,71 +139,33 @@ mod tests {
 
     #[test]
     fn what_someone_typed_as_their_address_stays_inside_the_value_attribute() {
-        let html = render(RemoveAddress {
-            typed: HOSTILE_EMAIL,
-            error: Some("Enter an email address in the correct format"),
-        });
+        let html = render(RemoveAddress { typed: HOSTILE_EMAIL, error: Some("Enter an email address in the correct format") });
         assert_inert(&html, HOSTILE_EMAIL);
-        assert!(
-            html.contains(r#"value="&#34;&#39;&#62;&#60;img src=x onerror=alert(1)&#62;""#),
-            "{html}"
-        );
+        assert!(html.contains(r#"value="&#34;&#39;&#62;&#60;img src=x onerror=alert(1)&#62;""#), "{html}");
         assert!(html.contains(r#"aria-invalid="true""#));
 
-        let html = render(RemoveSent {
-            email: HOSTILE_EMAIL,
-        });
+        let html = render(RemoveSent { email: HOSTILE_EMAIL });
         assert_inert(&html, HOSTILE_EMAIL);
-        assert!(
-            html.contains("<strong>&#34;&#39;&#62;&#60;img src=x onerror=alert(1)&#62;</strong>"),
-            "{html}"
-        );
+        assert!(html.contains("<strong>&#34;&#39;&#62;&#60;img src=x onerror=alert(1)&#62;</strong>"), "{html}");
     }
 
     #[test]
     fn an_error_message_is_escaped_too() {
-        let html = render(RemoveAddress {
-            typed: "",
-            error: Some("<b>bold</b>"),
-        });
-        assert!(
-            html.contains("&#60;b&#62;bold&#60;/b&#62;") && !html.contains("<b>"),
-            "{html}"
-        );
+        let html = render(RemoveAddress { typed: "", error: Some("<b>bold</b>") });
+        assert!(html.contains("&#60;b&#62;bold&#60;/b&#62;") && !html.contains("<b>"), "{html}");
     }
 
     #[test]
     fn a_mistake_is_named_in_the_title_and_beside_the_field() {
-        let html = render(RemoveAddress {
-            typed: "amara@example",
-            error: Some("Enter an email address"),
-        });
-        assert!(
-            html.contains("<title>Error: Remove your signature</title>"),
-            "{html}"
-        );
-        assert!(
-            html.contains(r#"aria-describedby="email-error""#)
-                && html.contains(r#"id="email-error""#)
-        );
+        let html = render(RemoveAddress { typed: "amara@example", error: Some("Enter an email address") });
+        assert!(html.contains("<title>Error: Remove your signature</title>"), "{html}");
+        assert!(html.contains(r#"aria-describedby="email-error""#) && html.contains(r#"id="email-error""#));
         assert!(html.contains(r#"value="amara@example""#));
 
-        let html = render(RemoveAddress {
-            typed: "",
-            error: None,
-        });
-        assert!(
-            html.contains("<title>Remove your signature</title>"),
-            "{html}"
-        );
-        assert!(
-            !html.contains("aria-invalid") && !html.contains("email-error"),
-            "{html}"
-        );
-        assert!(
-            html.contains(r#"<label for="email">Email address</label>"#)
-                && html.contains(r#"autocomplete="email""#)
-        );
+        let html = render(RemoveAddress { typed: "", error: None });
+        assert!(html.contains("<title>Remove your signature</title>"), "{html}");
+        assert!(!html.contains("aria-invalid") && !html.contains("email-error"), "{html}");
+        assert!(html.contains(r#"<label for="email">Email address</label>"#) && html.contains(r#"autocomplete="email""#));
     }
 
     #[test]
@@ -243,20 +184,14 @@ mod tests {
             render(ConfirmAsk::new("ab")),
             render(ConfirmDone { title: "t" }),
             render(ConfirmExpired),
-            render(RemoveAddress {
-                typed: "",
-                error: None,
-            }),
+            render(RemoveAddress { typed: "", error: None }),
             render(RemoveSent { email: "e" }),
             render(RemoveAsk::new("ab")),
             render(RemoveDone { title: "t" }),
             render(RemoveExpired),
         ];
         for html in pages {
-            assert!(
-                html.starts_with("<!doctype html>\n<html lang=\"en\">"),
-                "{html}"
-            );
+            assert!(html.starts_with("<!doctype html>\n<html lang=\"en\">"), "{html}");
             assert!(html.contains(r#"<meta name="referrer" content="no-referrer">"#));
             assert!(html.contains(r#"<link rel="icon" href="data:,">"#));
             assert!(!html.contains("<script"), "{html}");
@@ -269,10 +204,7 @@ mod tests {
         assert_eq!(response.status(), StatusCode::OK);
         assert_eq!(response.headers()[header::CACHE_CONTROL], "no-store");
         assert_eq!(response.headers()[header::REFERRER_POLICY], "no-referrer");
-        assert_eq!(
-            response.headers()[header::CONTENT_TYPE],
-            "text/html; charset=utf-8"
-        );
+        assert_eq!(response.headers()[header::CONTENT_TYPE], "text/html; charset=utf-8");
     }
 
     /// Every file under `dir`, recursively.
@@ -302,11 +234,7 @@ mod tests {
             ["[[esc", "aper]]"].concat(),
         ];
         // `|safe` would be a closure's argument in Rust, so not that one.
-        let in_rust = vec![
-            format!("escape={none}"),
-            ["filters::Sa", "fe"].concat(),
-            ["MaybeSa", "fe"].concat(),
-        ];
+        let in_rust = vec![format!("escape={none}"), ["filters::Sa", "fe"].concat(), ["MaybeSa", "fe"].concat()];
         (in_templates, in_rust)
     }
 
@@ -320,31 +248,15 @@ mod tests {
         let (in_templates, in_rust) = escape_hatches();
         let mut html_files = 0;
         for file in files {
-            let Ok(text) = std::fs::read_to_string(&file) else {
-                continue;
-            };
-            let extension = file
-                .extension()
-                .and_then(|e| e.to_str())
-                .unwrap_or_default();
+            let Ok(text) = std::fs::read_to_string(&file) else { continue };
+            let extension = file.extension().and_then(|e| e.to_str()).unwrap_or_default();
             html_files += usize::from(extension == "html");
-            let hatches = if extension == "rs" {
-                &in_rust
-            } else {
-                &in_templates
-            };
+            let hatches = if extension == "rs" { &in_rust } else { &in_templates };
             let squeezed: String = text.chars().filter(|c| !c.is_whitespace()).collect();
             for hatch in hatches {
-                assert!(
-                    !squeezed.contains(hatch.as_str()),
-                    "{} uses {hatch}: escape by default, always",
-                    file.display()
-                );
+                assert!(!squeezed.contains(hatch.as_str()), "{} uses {hatch}: escape by default, always", file.display());
             }
         }
-        assert!(
-            html_files >= 13,
-            "the templates were all found: {html_files} HTML files"
-        );
+        assert!(html_files >= 13, "the templates were all found: {html_files} HTML files");
     }
 }

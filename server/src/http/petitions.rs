@@ -8,30 +8,20 @@ use axum::{
     response::{IntoResponse, Response},
     routing::{get, post},
 };
-use petition_core::{
-    share_source, validate, ApiError, Challenge, Petition, SignatureReceipt, SignatureRequest,
-};
+use petition_core::{share_source, validate, ApiError, Challenge, Petition, SignatureReceipt, SignatureRequest};
 
 use super::{error::Json, ApiRoute, AppState, Error, Source};
 use crate::store;
 
 pub fn routes() -> Vec<ApiRoute> {
     vec![
-        ApiRoute {
-            path: "/api/petitions/{slug}",
-            method: Method::GET,
-            handler: get(show),
-        },
+        ApiRoute { path: "/api/petitions/{slug}", method: Method::GET, handler: get(show) },
         ApiRoute {
             path: "/api/petitions/{slug}/signatures",
             method: Method::POST,
             handler: post(sign).layer(axum::middleware::from_fn(read_whole_body)),
         },
-        ApiRoute {
-            path: "/api/petitions/{slug}/challenge",
-            method: Method::GET,
-            handler: get(challenge),
-        },
+        ApiRoute { path: "/api/petitions/{slug}/challenge", method: Method::GET, handler: get(challenge) },
     ]
 }
 
@@ -81,14 +71,10 @@ pub(super) async fn show(
     // Nothing about the visitor (no `Source`) goes into this answer: one
     // cached copy serves everyone.
     let petition: Petition = store::petition(&state.db, &state.clock, &slug).await?;
-    let body = serde_json::to_vec(&petition)
-        .expect("a petition's view is plain data, which always serialises");
+    let body = serde_json::to_vec(&petition).expect("a petition's view is plain data, which always serialises");
     let etag = etag_of(&body);
     let headers = [
-        (
-            header::CACHE_CONTROL,
-            format!("public, max-age={PETITION_MAX_AGE_SECONDS}"),
-        ),
+        (header::CACHE_CONTROL, format!("public, max-age={PETITION_MAX_AGE_SECONDS}")),
         (header::ETAG, etag.clone()),
         // The CompressionLayer adds this to a 200 it compresses; a 304 must
         // repeat it (RFC 9110 §15.4.5), so both say it from here.
@@ -115,36 +101,31 @@ pub(crate) fn etag_of(body: &[u8]) -> String {
 /// that can't be read matches nothing: the client gets the whole answer.
 pub(crate) fn if_none_match(request: &HeaderMap, etag: &str) -> bool {
     let values = request.get_all(header::IF_NONE_MATCH);
-    values
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .any(|value| {
-            if value.trim() == "*" {
+    values.iter().filter_map(|value| value.to_str().ok()).any(|value| {
+        if value.trim() == "*" {
+            return true;
+        }
+        let mut rest = value;
+        loop {
+            rest = rest.trim_start_matches([' ', '\t', ',']);
+            if rest.is_empty() {
+                return false;
+            }
+            let tag = rest.strip_prefix("W/").unwrap_or(rest);
+            // An entity tag is quoted and holds no quote: find its end.
+            let Some(end) = tag.strip_prefix('"').and_then(|inner| inner.find('"')) else { return false };
+            let (quoted, after) = tag.split_at(end + 2);
+            // Only a separator, or the end, may follow it.
+            let after = after.trim_start_matches([' ', '\t']);
+            if !(after.is_empty() || after.starts_with(',')) {
+                return false;
+            }
+            if quoted == etag {
                 return true;
             }
-            let mut rest = value;
-            loop {
-                rest = rest.trim_start_matches([' ', '\t', ',']);
-                if rest.is_empty() {
-                    return false;
-                }
-                let tag = rest.strip_prefix("W/").unwrap_or(rest);
-                // An entity tag is quoted and holds no quote: find its end.
-                let Some(end) = tag.strip_prefix('"').and_then(|inner| inner.find('"')) else {
-                    return false;
-                };
-                let (quoted, after) = tag.split_at(end + 2);
-                // Only a separator, or the end, may follow it.
-                let after = after.trim_start_matches([' ', '\t']);
-                if !(after.is_empty() || after.starts_with(',')) {
-                    return false;
-                }
-                if quoted == etag {
-                    return true;
-                }
-                rest = after;
-            }
-        })
+            rest = after;
+        }
+    })
 }
 
 /// How much of an oversized body is read (and thrown away) so that its 413
@@ -157,28 +138,16 @@ const DRAIN_LIMIT: usize = 64 * 1024;
 /// and the client sees a broken pipe instead of the answer.
 async fn read_whole_body(request: Request, next: Next) -> Response {
     let (parts, body) = request.into_parts();
-    let too_large = || {
-        Error::Body(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "The request body is too large".into(),
-        )
-    };
+    let too_large = || Error::Body(StatusCode::PAYLOAD_TOO_LARGE, "The request body is too large".into());
     match axum::body::to_bytes(body, DRAIN_LIMIT).await {
-        Ok(bytes) if bytes.len() <= super::BODY_LIMIT => {
-            next.run(Request::from_parts(parts, Body::from(bytes)))
-                .await
-        }
+        Ok(bytes) if bytes.len() <= super::BODY_LIMIT => next.run(Request::from_parts(parts, Body::from(bytes))).await,
         Ok(_) => too_large().into_response(),
         Err(error) => {
             if error.into_inner().is::<http_body_util::LengthLimitError>() {
                 return too_large().into_response();
             }
             // The client went away or sent a broken chunked encoding.
-            Error::Body(
-                StatusCode::BAD_REQUEST,
-                "The request body could not be read".into(),
-            )
-            .into_response()
+            Error::Body(StatusCode::BAD_REQUEST, "The request body could not be read".into()).into_response()
         }
     }
 }
@@ -203,10 +172,7 @@ pub(super) async fn challenge(
     Source(source): Source,
     Path(slug): Path<String>,
 ) -> impl IntoResponse {
-    (
-        [(header::CACHE_CONTROL, "no-store")],
-        axum::Json(state.guard.challenge(&slug, &source)),
-    )
+    ([(header::CACHE_CONTROL, "no-store")], axum::Json(state.guard.challenge(&slug, &source)))
 }
 
 /// Signs the petition. A repeat from the same address (by its canonical
@@ -244,21 +210,12 @@ pub(super) async fn sign(
     let metrics = &state.metrics;
     let refused = |reason| move |error| metrics.refused(reason, error);
     let Json(request) = request.map_err(refused("unreadable"))?;
-    state
-        .guard
-        .admit(&slug, &source)
-        .map_err(Error::TooMany)
-        .map_err(refused("too-many"))?;
-    let signature = validate(&request)
-        .map_err(Error::Invalid)
-        .map_err(refused("invalid"))?;
-    let answered = state
-        .guard
-        .check(&slug, &request.challenge, request.proof)
-        .map_err(|refusal| {
-            tracing::info!(?refusal, "signature refused: challenge not answered");
-            state.metrics.refused(refusal.code(), Error::Challenge)
-        })?;
+    state.guard.admit(&slug, &source).map_err(Error::TooMany).map_err(refused("too-many"))?;
+    let signature = validate(&request).map_err(Error::Invalid).map_err(refused("invalid"))?;
+    let answered = state.guard.check(&slug, &request.challenge, request.proof).map_err(|refusal| {
+        tracing::info!(?refusal, "signature refused: challenge not answered");
+        state.metrics.refused(refusal.code(), Error::Challenge)
+    })?;
     let screening = store::Screening {
         flag: state.guard.judge(&source, &answered, &request.website),
         challenge_id: answered.id,
@@ -270,19 +227,10 @@ pub(super) async fn sign(
         source: share_source(&request.source),
         source_hash: source,
     };
-    let signed = store::sign(
-        &state.db,
-        &state.clock,
-        &slug,
-        &signature,
-        &attribution,
-        &screening,
-    )
-    .await
-    .inspect_err(|error| state.metrics.store_refused(error))?;
-    state
-        .metrics
-        .signed(screening.flag, signed.update.is_some());
+    let signed = store::sign(&state.db, &state.clock, &slug, &signature, &attribution, &screening)
+        .await
+        .inspect_err(|error| state.metrics.store_refused(error))?;
+    state.metrics.signed(screening.flag, signed.update.is_some());
     state.mail_wake.notify_one();
     if let Some(update) = signed.update {
         state.live.publish(update);

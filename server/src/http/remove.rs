@@ -21,16 +21,11 @@ use super::{
 use crate::store::{self, Removed};
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/remove", get(ask_address).post(send_link))
-        .route("/remove/{token}", get(ask).post(remove))
+    Router::new().route("/remove", get(ask_address).post(send_link)).route("/remove/{token}", get(ask).post(remove))
 }
 
 async fn ask_address() -> Response {
-    page(RemoveAddress {
-        typed: "",
-        error: None,
-    })
+    page(RemoveAddress { typed: "", error: None })
 }
 
 #[derive(Deserialize)]
@@ -44,19 +39,11 @@ async fn send_link(
     Source(source): Source,
     Form(Address { email }): Form<Address>,
 ) -> Result<Response, Error> {
-    state
-        .guard
-        .admit("remove", &source)
-        .map_err(Error::TooMany)?;
+    state.guard.admit("remove", &source).map_err(Error::TooMany)?;
     let email = match petition_core::fields::email(&email) {
         Ok(email) => email,
         // The field is named, and what was typed is kept.
-        Err(message) => {
-            return Ok(page(RemoveAddress {
-                typed: &email,
-                error: Some(&message),
-            }))
-        }
+        Err(message) => return Ok(page(RemoveAddress { typed: &email, error: Some(&message) })),
     };
     store::request_removal(&state.db, &state.clock, &email).await?;
     state.mail_wake.notify_one();
@@ -68,22 +55,13 @@ async fn ask(Path(token): Path<String>) -> Response {
 }
 
 /// At most the per-source request rate from one source, as signing is.
-async fn remove(
-    State(state): State<AppState>,
-    Source(source): Source,
-    Path(token): Path<String>,
-) -> Result<Response, Error> {
-    state
-        .guard
-        .admit("remove", &source)
-        .map_err(Error::TooMany)?;
-    Ok(
-        match store::remove(&state.db, &state.clock, &token).await? {
-            Removed::Now { title, update } => {
-                state.live.publish(update);
-                page(RemoveDone { title: &title })
-            }
-            Removed::NotFound => page(RemoveExpired),
-        },
-    )
+async fn remove(State(state): State<AppState>, Source(source): Source, Path(token): Path<String>) -> Result<Response, Error> {
+    state.guard.admit("remove", &source).map_err(Error::TooMany)?;
+    Ok(match store::remove(&state.db, &state.clock, &token).await? {
+        Removed::Now { title, update } => {
+            state.live.publish(update);
+            page(RemoveDone { title: &title })
+        }
+        Removed::NotFound => page(RemoveExpired),
+    })
 }

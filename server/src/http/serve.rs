@@ -27,9 +27,7 @@ pub async fn serve(
 ) {
     let connections = GracefulShutdown::new();
     let mut builder = http1::Builder::new();
-    builder
-        .timer(TokioTimer::new())
-        .header_read_timeout(head_timeout);
+    builder.timer(TokioTimer::new()).header_read_timeout(head_timeout);
     tokio::pin!(shutdown);
     loop {
         let (stream, peer) = tokio::select! {

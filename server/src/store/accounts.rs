@@ -49,15 +49,7 @@ pub async fn accounts(db: &Db) -> Result<Vec<Account>, StoreError> {
     let rows: Vec<(i64, String, Option<String>, String)> = on_pool!(db, pool => {
         sqlx::query_as("SELECT id, name, partner, created_at FROM accounts ORDER BY name").fetch_all(pool).await?
     });
-    Ok(rows
-        .into_iter()
-        .map(|(id, name, partner, created_at)| Account {
-            id,
-            name,
-            partner,
-            created_at,
-        })
-        .collect())
+    Ok(rows.into_iter().map(|(id, name, partner, created_at)| Account { id, name, partner, created_at }).collect())
 }
 
 /// Removes the account called `name` and ends its sessions; `false` if there was none.
@@ -79,37 +71,18 @@ pub async fn remove_account(db: &Db, name: &str) -> Result<bool, StoreError> {
 }
 
 /// The account called `name` and its password hash, to check a sign-in.
-pub async fn account_for_sign_in(
-    db: &Db,
-    name: &str,
-) -> Result<Option<(Account, String)>, StoreError> {
+pub async fn account_for_sign_in(db: &Db, name: &str) -> Result<Option<(Account, String)>, StoreError> {
     let row: Option<(i64, String, Option<String>, String, String)> = on_pool!(db, pool => {
         sqlx::query_as("SELECT id, name, partner, created_at, password_hash FROM accounts WHERE name = $1")
             .bind(name)
             .fetch_optional(pool)
             .await?
     });
-    Ok(row.map(|(id, name, partner, created_at, hash)| {
-        (
-            Account {
-                id,
-                name,
-                partner,
-                created_at,
-            },
-            hash,
-        )
-    }))
+    Ok(row.map(|(id, name, partner, created_at, hash)| (Account { id, name, partner, created_at }, hash)))
 }
 
 /// Starts a session for `account`: `id_hash` is the SHA-256 of the cookie's id.
-pub async fn start_session(
-    db: &Db,
-    clock: &Clock,
-    id_hash: &str,
-    account: i64,
-    csrf: &str,
-) -> Result<(), StoreError> {
+pub async fn start_session(db: &Db, clock: &Clock, id_hash: &str, account: i64, csrf: &str) -> Result<(), StoreError> {
     let now = clock.unix_seconds();
     on_pool!(db, pool => {
         sqlx::query("INSERT INTO sessions (id_hash, account_id, csrf, created_at, last_seen) VALUES ($1, $2, $3, $4, $4)")
@@ -156,9 +129,7 @@ pub async fn session(
         .fetch_optional(pool)
         .await?
     });
-    let Some((id, name, partner, created_at, csrf, last_seen, began)) = row else {
-        return Ok(None);
-    };
+    let Some((id, name, partner, created_at, csrf, last_seen, began)) = row else { return Ok(None) };
     if now - last_seen >= idle_seconds || now - began >= lifetime_seconds {
         end_session(db, id_hash).await?;
         return Ok(None);
@@ -168,15 +139,7 @@ pub async fn session(
             sqlx::query("UPDATE sessions SET last_seen = $1 WHERE id_hash = $2").bind(now).bind(id_hash).execute(pool).await?;
         });
     }
-    Ok(Some(Session {
-        account: Account {
-            id,
-            name,
-            partner,
-            created_at,
-        },
-        csrf,
-    }))
+    Ok(Some(Session { account: Account { id, name, partner, created_at }, csrf }))
 }
 
 /// Ends a session (signing out), and any other that has been idle too long.
@@ -210,11 +173,7 @@ pub async fn forget_stale_sessions(
 }
 
 /// Records a failed sign-in under each of `keys`.
-pub async fn record_sign_in_failure(
-    db: &Db,
-    clock: &Clock,
-    keys: &[&str],
-) -> Result<(), StoreError> {
+pub async fn record_sign_in_failure(db: &Db, clock: &Clock, keys: &[&str]) -> Result<(), StoreError> {
     let now = clock.unix_seconds();
     for key in keys {
         on_pool!(db, pool => {
@@ -225,12 +184,7 @@ pub async fn record_sign_in_failure(
 }
 
 /// Failed sign-ins under `key` in the last `window` seconds.
-pub async fn sign_in_failures(
-    db: &Db,
-    clock: &Clock,
-    key: &str,
-    window: i64,
-) -> Result<u64, StoreError> {
+pub async fn sign_in_failures(db: &Db, clock: &Clock, key: &str, window: i64) -> Result<u64, StoreError> {
     let since = clock.unix_seconds() - window;
     let n: i64 = on_pool!(db, pool => {
         sqlx::query_scalar("SELECT COUNT(*) FROM sign_in_failures WHERE key = $1 AND at > $2")
@@ -281,11 +235,7 @@ pub async fn audit(
 
 /// The newest `limit` lines of the audit log, newest first (only those about
 /// `petition` if given).
-pub async fn audit_log(
-    db: &Db,
-    petition: Option<&str>,
-    limit: i64,
-) -> Result<Vec<AuditEntry>, StoreError> {
+pub async fn audit_log(db: &Db, petition: Option<&str>, limit: i64) -> Result<Vec<AuditEntry>, StoreError> {
     let rows: Vec<(String, String, String, Option<String>, String)> = on_pool!(db, pool => {
         sqlx::query_as(
             "SELECT at, actor, action, petition, detail FROM audit_log
@@ -298,12 +248,6 @@ pub async fn audit_log(
     });
     Ok(rows
         .into_iter()
-        .map(|(at, actor, action, petition, detail)| AuditEntry {
-            at,
-            actor,
-            action,
-            petition,
-            detail,
-        })
+        .map(|(at, actor, action, petition, detail)| AuditEntry { at, actor, action, petition, detail })
         .collect())
 }

@@ -32,8 +32,7 @@ pub struct Overview {
 // Each a range of `signatures_by_petition_status_time`: counted signatures
 // since `$2`, and the time of the last one.
 const SINCE: &str = "SELECT COUNT(*) FROM signatures WHERE petition_id = $1 AND status = 'counted' AND created_at >= $2";
-const LAST: &str =
-    "SELECT MAX(created_at) FROM signatures WHERE petition_id = $1 AND status = 'counted'";
+const LAST: &str = "SELECT MAX(created_at) FROM signatures WHERE petition_id = $1 AND status = 'counted'";
 
 /// Every petition, in slug order, with the figures the list shows.
 pub async fn overview(db: &Db, clock: &Clock) -> Result<Vec<Overview>, StoreError> {
@@ -75,7 +74,5 @@ pub async fn partners_of(db: &Db, slug: &str) -> Result<Vec<String>, StoreError>
 /// Every petition's slug, in order: to tell every page watching any of them
 /// after a change that may touch several (an erasure).
 pub async fn slugs(db: &Db) -> Result<Vec<String>, StoreError> {
-    Ok(
-        on_pool!(db, pool => sqlx::query_scalar("SELECT slug FROM petitions ORDER BY slug").fetch_all(pool).await?),
-    )
+    Ok(on_pool!(db, pool => sqlx::query_scalar("SELECT slug FROM petitions ORDER BY slug").fetch_all(pool).await?))
 }

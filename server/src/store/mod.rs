@@ -29,8 +29,8 @@ pub mod postgres;
 mod previews;
 mod retention;
 mod signing;
-pub mod sqlite;
 mod stats;
+pub mod sqlite;
 
 use std::fmt;
 
@@ -207,9 +207,7 @@ impl Db {
         .map_err(|error| anyhow::anyhow!("the database does not answer: {error}"))?;
         let expected: Vec<i64> = migrator.iter().map(|migration| migration.version).collect();
         if applied != expected {
-            anyhow::bail!(
-                "the database has migrations {applied:?}, this build expects {expected:?}"
-            );
+            anyhow::bail!("the database has migrations {applied:?}, this build expects {expected:?}");
         }
         Ok(())
     }
@@ -282,10 +280,7 @@ impl Status {
 
     /// The status stored as `text`.
     pub fn parse(text: &str) -> Result<Status, StoreError> {
-        Status::ALL
-            .into_iter()
-            .find(|status| status.as_str() == text)
-            .ok_or_else(|| StoreError::Unknown(text.into()))
+        Status::ALL.into_iter().find(|status| status.as_str() == text).ok_or_else(|| StoreError::Unknown(text.into()))
     }
 }
 
@@ -297,10 +292,7 @@ impl fmt::Display for Status {
 
 /// `url` without a password, for messages.
 pub(crate) fn redacted(url: &str) -> String {
-    match url
-        .split_once("://")
-        .and_then(|(scheme, rest)| Some((scheme, rest.split_once('@')?)))
-    {
+    match url.split_once("://").and_then(|(scheme, rest)| Some((scheme, rest.split_once('@')?))) {
         Some((scheme, (credentials, host))) => {
             let user = credentials.split(':').next().unwrap_or("");
             format!("{scheme}://{user}@{host}")
@@ -318,10 +310,7 @@ mod tests {
         for status in Status::ALL {
             assert_eq!(Status::parse(status.as_str()).unwrap(), status);
         }
-        assert!(matches!(
-            Status::parse("deleted"),
-            Err(StoreError::Unknown(_))
-        ));
+        assert!(matches!(Status::parse("deleted"), Err(StoreError::Unknown(_))));
     }
 
     #[test]
@@ -330,22 +319,13 @@ mod tests {
         let listed = listed.join(", ");
         let sqlite = include_str!("../../migrations/sqlite/0007_typed_statuses.sql");
         let postgres = include_str!("../../migrations/postgres/0001_schema.sql");
-        assert!(
-            sqlite.contains(&listed),
-            "the SQLite triggers list {listed}"
-        );
-        assert!(
-            postgres.contains(&listed),
-            "the PostgreSQL check lists {listed}"
-        );
+        assert!(sqlite.contains(&listed), "the SQLite triggers list {listed}");
+        assert!(postgres.contains(&listed), "the PostgreSQL check lists {listed}");
     }
 
     #[test]
     fn passwords_never_reach_a_message() {
-        assert_eq!(
-            redacted("postgres://root:hunter2@db:5432/p"),
-            "postgres://root@db:5432/p"
-        );
+        assert_eq!(redacted("postgres://root:hunter2@db:5432/p"), "postgres://root@db:5432/p");
         assert_eq!(redacted("sqlite://data/p.db"), "sqlite://data/p.db");
     }
 }

@@ -57,30 +57,26 @@ pub async fn list(db: &Db) -> Result<Vec<Summary>, StoreError> {
         type ByStatus = Vec<(String, i64)>;
         type Partners = Vec<(String, i64, i64)>;
         type Milestones = Vec<(i64, Option<String>)>;
-        let (by_status, partners, milestones): (ByStatus, Partners, Milestones) = on_pool!(db, pool => (
-            sqlx::query_as("SELECT status, COUNT(*) FROM signatures WHERE petition_id = $1 GROUP BY status")
-                .bind(id)
-                .fetch_all(pool)
-                .await?,
-            sqlx::query_as(
-                "SELECT partner, COUNT(*), COUNT(*) FILTER (WHERE partner_consent) FROM signatures
+        let (by_status, partners, milestones): (ByStatus, Partners, Milestones) =
+            on_pool!(db, pool => (
+                sqlx::query_as("SELECT status, COUNT(*) FROM signatures WHERE petition_id = $1 GROUP BY status")
+                    .bind(id)
+                    .fetch_all(pool)
+                    .await?,
+                sqlx::query_as(
+                    "SELECT partner, COUNT(*), COUNT(*) FILTER (WHERE partner_consent) FROM signatures
                      WHERE petition_id = $1 AND status = 'counted' AND partner IS NOT NULL
                      GROUP BY partner ORDER BY partner",
-            )
-            .bind(id)
-            .fetch_all(pool)
-            .await?,
-            sqlx::query_as("SELECT count, reached_at FROM milestones WHERE petition_id = $1 ORDER BY count")
+                )
                 .bind(id)
                 .fetch_all(pool)
                 .await?,
-        ));
-        let of = |status: Status| {
-            by_status
-                .iter()
-                .find(|(s, _)| s == status.as_str())
-                .map_or(0, |(_, n)| *n as u64)
-        };
+                sqlx::query_as("SELECT count, reached_at FROM milestones WHERE petition_id = $1 ORDER BY count")
+                    .bind(id)
+                    .fetch_all(pool)
+                    .await?,
+            ));
+        let of = |status: Status| by_status.iter().find(|(s, _)| s == status.as_str()).map_or(0, |(_, n)| *n as u64);
         summaries.push(Summary {
             slug,
             title: definition.title,
@@ -98,10 +94,7 @@ pub async fn list(db: &Db) -> Result<Vec<Summary>, StoreError> {
             milestones: milestones
                 .into_iter()
                 .filter(|(count, _)| definition.milestones.contains(&(*count as u64)))
-                .map(|(count, reached_at)| petition_core::Milestone {
-                    count: count as u64,
-                    reached_at,
-                })
+                .map(|(count, reached_at)| petition_core::Milestone { count: count as u64, reached_at })
                 .collect(),
         });
     }
@@ -155,14 +148,11 @@ const EXPORT_FILTER: &str = "petition_id = $1 AND status = 'counted' AND erased_
 
 /// The petition `slug`'s id and how many rows its export for `partner` (or
 /// the organiser, if `None`) holds.
-pub async fn export_total(
-    db: &Db,
-    slug: &str,
-    partner: Option<&str>,
-) -> Result<(i64, u64), StoreError> {
+pub async fn export_total(db: &Db, slug: &str, partner: Option<&str>) -> Result<(i64, u64), StoreError> {
     let petition_id = petition_id(db, slug).await?;
     let sql = format!("SELECT COUNT(*) FROM signatures WHERE {EXPORT_FILTER}");
-    let total: i64 = on_pool!(db, pool => sqlx::query_scalar(&sql).bind(petition_id).bind(partner).fetch_one(pool).await?);
+    let total: i64 =
+        on_pool!(db, pool => sqlx::query_scalar(&sql).bind(petition_id).bind(partner).fetch_one(pool).await?);
     Ok((petition_id, total as u64))
 }
 
@@ -212,27 +202,14 @@ pub async fn erase(db: &Db, clock: &Clock, email: &str) -> Result<Erased, StoreE
         .fetch_all(&mut *c)
         .await?
     });
-    let mut erased = Erased {
-        signatures: 0,
-        uncounted: 0,
-    };
+    let mut erased = Erased { signatures: 0, uncounted: 0 };
     for (id, petition_id, status, definition) in rows {
         let definition: PetitionFile = serde_json::from_str(&definition)?;
         let status = Status::parse(&status)?;
         // Counted signatures may keep counting; anything not yet counted
         // (pending, flagged) never will.
         let keeps_counting = status == Status::Counted && definition.erasure_keeps_count;
-        erase_row(
-            &mut tx,
-            id,
-            if keeps_counting {
-                Status::Counted
-            } else {
-                Status::Erased
-            },
-            &now,
-        )
-        .await?;
+        erase_row(&mut tx, id, if keeps_counting { Status::Counted } else { Status::Erased }, &now).await?;
         if status == Status::Counted && !keeps_counting {
             erased.uncounted += 1;
             recount(&mut tx, petition_id, &now).await?;
@@ -246,12 +223,7 @@ pub async fn erase(db: &Db, clock: &Clock, email: &str) -> Result<Erased, StoreE
 
 /// Blanks one signature's personal data, sets its status, and drops every
 /// mail and link that would reach its signer; `now` is when.
-pub(super) async fn erase_row(
-    tx: &mut Tx<'_>,
-    id: i64,
-    status: Status,
-    now: &str,
-) -> Result<(), StoreError> {
+pub(super) async fn erase_row(tx: &mut Tx<'_>, id: i64, status: Status, now: &str) -> Result<(), StoreError> {
     // The profession goes with the rest: a counted one leaves the tally now,
     // taken from the petition's row once its slots are folded into it (only
     // then: folding holds up signings while its transaction lasts).
@@ -347,9 +319,7 @@ async fn fold_slots(tx: &mut Tx<'_>, petition_id: i64) -> Result<(), StoreError>
 /// lock on the slots, so two of them queue rather than deadlock.
 pub(super) async fn lock_slots(tx: &mut Tx<'_>) -> Result<(), StoreError> {
     if let Tx::Postgres(tx) = tx {
-        sqlx::query("LOCK TABLE count_slots IN SHARE ROW EXCLUSIVE MODE")
-            .execute(&mut **tx)
-            .await?;
+        sqlx::query("LOCK TABLE count_slots IN SHARE ROW EXCLUSIVE MODE").execute(&mut **tx).await?;
     }
     Ok(())
 }
@@ -380,11 +350,7 @@ pub async fn compact(db: &Db) -> Result<(), StoreError> {
 /// count, and dates the ones it has newly reached (with `now`). Returns the
 /// count. Reads every row of the petition: for the organiser's rare
 /// corrections, never on a public path.
-pub(super) async fn recount(
-    tx: &mut Tx<'_>,
-    petition_id: i64,
-    now: &str,
-) -> Result<u64, StoreError> {
+pub(super) async fn recount(tx: &mut Tx<'_>, petition_id: i64, now: &str) -> Result<u64, StoreError> {
     let count_sql = format!(
         "UPDATE petitions SET
              signature_count = (SELECT COUNT(*) FROM signatures WHERE petition_id = $1 AND status = 'counted')
@@ -470,15 +436,7 @@ pub struct Held {
 /// The petition's held signatures, oldest first.
 pub async fn held(db: &Db, slug: &str) -> Result<Vec<Held>, StoreError> {
     let petition_id = petition_id(db, slug).await?;
-    type Row = (
-        i64,
-        String,
-        Option<String>,
-        Option<String>,
-        String,
-        String,
-        String,
-    );
+    type Row = (i64, String, Option<String>, Option<String>, String, String, String);
     let rows: Vec<Row> = on_pool!(db, pool => {
         sqlx::query_as(
             "SELECT id, created_at, flag, source_hash, first_name, last_name, email FROM signatures
@@ -513,13 +471,7 @@ pub enum Verdict {
 /// Applies `verdict` to the held signatures `ids` of the petition `slug`;
 /// ids that are not held there are left alone. Returns how many changed and
 /// the petition's count after.
-pub async fn review(
-    db: &Db,
-    clock: &Clock,
-    slug: &str,
-    ids: &[i64],
-    verdict: Verdict,
-) -> Result<(u64, u64), StoreError> {
+pub async fn review(db: &Db, clock: &Clock, slug: &str, ids: &[i64], verdict: Verdict) -> Result<(u64, u64), StoreError> {
     let petition_id = petition_id(db, slug).await?;
     let now = clock.rfc3339();
     let mut tx = db.begin_write().await?;
@@ -575,25 +527,13 @@ pub async fn held_reasons(db: &Db, slug: &str) -> Result<Vec<HeldReason>, StoreE
         .fetch_all(pool)
         .await?
     });
-    Ok(rows
-        .into_iter()
-        .map(|(id, signed_at, reason)| HeldReason {
-            id,
-            signed_at,
-            reason,
-        })
-        .collect())
+    Ok(rows.into_iter().map(|(id, signed_at, reason)| HeldReason { id, signed_at, reason }).collect())
 }
 
 /// Shows (`Approve`) or drops (`Reject`: the words are deleted) the held
 /// reasons of the signatures `ids`; others are left alone. Returns how many
 /// changed.
-pub async fn review_reasons(
-    db: &Db,
-    slug: &str,
-    ids: &[i64],
-    verdict: Verdict,
-) -> Result<u64, StoreError> {
+pub async fn review_reasons(db: &Db, slug: &str, ids: &[i64], verdict: Verdict) -> Result<u64, StoreError> {
     let petition_id = petition_id(db, slug).await?;
     let query = match verdict {
         Verdict::Approve => {
@@ -627,12 +567,7 @@ pub enum Batch {
 /// Stops counting the petition's signatures in `batch` (an attack found
 /// after the fact), keeping them as `invalidated` for the record. Returns
 /// how many and the count after; milestone dates above it are taken back.
-pub async fn invalidate(
-    db: &Db,
-    clock: &Clock,
-    slug: &str,
-    batch: &Batch,
-) -> Result<(u64, u64), StoreError> {
+pub async fn invalidate(db: &Db, clock: &Clock, slug: &str, batch: &Batch) -> Result<(u64, u64), StoreError> {
     let petition_id = petition_id(db, slug).await?;
     let mut tx = db.begin_write().await?;
     let changed = on_conn!(tx, c => match batch {

@@ -62,11 +62,7 @@ pub async fn drop_expired_links(db: &Db, unix_now: i64) -> Result<(), StoreError
 /// first: each is leased to this instance for a few minutes. With several
 /// instances on PostgreSQL the rows are taken with `FOR UPDATE SKIP
 /// LOCKED`, so two instances never claim the same mail.
-pub async fn claim_due_mail(
-    db: &Db,
-    max_attempts: i64,
-    unix_now: i64,
-) -> Result<Vec<Due>, StoreError> {
+pub async fn claim_due_mail(db: &Db, max_attempts: i64, unix_now: i64) -> Result<Vec<Due>, StoreError> {
     let locking = match db {
         Db::Sqlite(..) => "",
         Db::Postgres(_) => "FOR UPDATE SKIP LOCKED",
@@ -98,15 +94,7 @@ pub async fn claim_due_mail(
             .fetch_one(pool)
             .await?
         });
-        due.push(Due {
-            id,
-            signature_id,
-            to,
-            attempts,
-            kind,
-            status: Status::parse(&status)?,
-            definition,
-        });
+        due.push(Due { id, signature_id, to, attempts, kind, status: Status::parse(&status)?, definition });
     }
     Ok(due)
 }
@@ -150,10 +138,7 @@ pub async fn next_mail_due(db: &Db, max_attempts: i64) -> Result<Option<i64>, St
 /// The outbox's backlog, for the metrics: mails not sent yet that will be
 /// tried (again), mails given up on after `max_attempts`, and when the
 /// oldest of those still to be tried was queued (Unix seconds).
-pub async fn outbox_backlog(
-    db: &Db,
-    max_attempts: i64,
-) -> Result<(i64, i64, Option<i64>), StoreError> {
+pub async fn outbox_backlog(db: &Db, max_attempts: i64) -> Result<(i64, i64, Option<i64>), StoreError> {
     Ok(on_pool!(db, pool => {
         sqlx::query_as(
             "SELECT COUNT(*) FILTER (WHERE attempts < $1), COUNT(*) FILTER (WHERE attempts >= $1),
@@ -167,17 +152,8 @@ pub async fn outbox_backlog(
 }
 
 /// Stores a link's hash (never its token) for `signature_id` until `expires_at`.
-pub async fn add_link(
-    db: &Db,
-    table: LinkTable,
-    hash: &str,
-    signature_id: i64,
-    expires_at: i64,
-) -> Result<(), StoreError> {
-    let sql = format!(
-        "INSERT INTO {} (hash, signature_id, expires_at) VALUES ($1, $2, $3)",
-        table.name()
-    );
+pub async fn add_link(db: &Db, table: LinkTable, hash: &str, signature_id: i64, expires_at: i64) -> Result<(), StoreError> {
+    let sql = format!("INSERT INTO {} (hash, signature_id, expires_at) VALUES ($1, $2, $3)", table.name());
     on_pool!(db, pool => {
         sqlx::query(&sql).bind(hash).bind(signature_id).bind(expires_at).execute(pool).await?;
     });

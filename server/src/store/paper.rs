@@ -55,17 +55,15 @@ pub async fn paper_entries(db: &Db, slug: &str) -> Result<Vec<PaperEntry>, Store
     });
     Ok(rows
         .into_iter()
-        .map(
-            |(id, amount, note, created_at, created_by, updated_at, updated_by)| PaperEntry {
-                id,
-                amount: amount as u64,
-                note,
-                created_at,
-                created_by,
-                updated_at,
-                updated_by,
-            },
-        )
+        .map(|(id, amount, note, created_at, created_by, updated_at, updated_by)| PaperEntry {
+            id,
+            amount: amount as u64,
+            note,
+            created_at,
+            created_by,
+            updated_at,
+            updated_by,
+        })
         .collect())
 }
 
@@ -111,12 +109,7 @@ pub async fn add_paper(
     });
     let count = settle(&mut tx, petition_id, before, &now).await?;
     tx.commit().await?;
-    Ok(PaperChange {
-        entry,
-        from: 0,
-        to: amount,
-        count,
-    })
+    Ok(PaperChange { entry, from: 0, to: amount, count })
 }
 
 /// Corrects the entry `entry` of the petition `slug` to `amount` (0
@@ -158,12 +151,7 @@ pub async fn correct_paper(
     });
     let count = settle(&mut tx, petition_id, before, &now).await?;
     tx.commit().await?;
-    Ok(Some(PaperChange {
-        entry,
-        from: from as u64,
-        to: amount,
-        count,
-    }))
+    Ok(Some(PaperChange { entry, from: from as u64, to: amount, count }))
 }
 
 /// Holds the petition's count still for the rest of `tx`, as a recount
@@ -183,12 +171,7 @@ async fn lock_petition(tx: &mut Tx<'_>, petition_id: i64) -> Result<i64, StoreEr
 /// Sets the petition's paper count to the sum of its entries, moves its
 /// public count by the difference, and dates or takes back the milestones
 /// between the total `before` and the new one. Returns the new total.
-async fn settle(
-    tx: &mut Tx<'_>,
-    petition_id: i64,
-    before: i64,
-    now: &str,
-) -> Result<u64, StoreError> {
+async fn settle(tx: &mut Tx<'_>, petition_id: i64, before: i64, now: &str) -> Result<u64, StoreError> {
     let total: i64 = on_conn!(tx, c => {
         // Both right-hand sides read the row as it was: the count moves by
         // exactly what the paper count does.

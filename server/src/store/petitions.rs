@@ -140,11 +140,7 @@ pub enum Edited {
 /// exists; says whether it existed. For `admin apply` and the admin API: a
 /// file applied on purpose always wins (the version it replaces stays in the
 /// history). Signatures, the count and reached milestones are never touched.
-pub async fn upsert_petition(
-    db: &Db,
-    clock: &Clock,
-    file: &PetitionFile,
-) -> Result<bool, StoreError> {
+pub async fn upsert_petition(db: &Db, clock: &Clock, file: &PetitionFile) -> Result<bool, StoreError> {
     let mut tx = db.begin_write().await?;
     let existed = match current(&mut tx, &file.slug).await? {
         None => {
@@ -153,16 +149,7 @@ pub async fn upsert_petition(
         }
         Some(current) => {
             if current.definition != *file {
-                replace(
-                    &mut tx,
-                    clock,
-                    current.id,
-                    current.revision,
-                    file,
-                    Origin::File,
-                    FILE_ACTOR,
-                )
-                .await?;
+                replace(&mut tx, clock, current.id, current.revision, file, Origin::File, FILE_ACTOR).await?;
             }
             true
         }
@@ -181,12 +168,7 @@ pub async fn upsert_petition(
 ///   definition it replaces stays in the history ([`FileLoad::Updated`]);
 /// - changed text holding the current definition (a comment, or the file
 ///   downloaded from the dashboard put in place): in step, nothing saved.
-pub async fn load_petition_file(
-    db: &Db,
-    clock: &Clock,
-    file: &PetitionFile,
-    digest: &str,
-) -> Result<FileLoad, StoreError> {
+pub async fn load_petition_file(db: &Db, clock: &Clock, file: &PetitionFile, digest: &str) -> Result<FileLoad, StoreError> {
     let mut tx = db.begin_write().await?;
     let Some(current) = current(&mut tx, &file.slug).await? else {
         insert(&mut tx, clock, file, Origin::File, FILE_ACTOR, Some(digest)).await?;
@@ -198,11 +180,7 @@ pub async fn load_petition_file(
             FileLoad::Unchanged
         } else {
             let newest = revision_in(&mut tx, current.id, current.revision).await?;
-            FileLoad::KeptNewer {
-                revision: current.revision,
-                origin: newest.origin,
-                actor: newest.actor,
-            }
+            FileLoad::KeptNewer { revision: current.revision, origin: newest.origin, actor: newest.actor }
         }
     } else if current.definition == *file {
         // Changed text, same petition (a comment, or the file downloaded
@@ -211,23 +189,10 @@ pub async fn load_petition_file(
         FileLoad::Unchanged
     } else {
         let replaced = revision_in(&mut tx, current.id, current.revision).await?;
-        let revision = replace(
-            &mut tx,
-            clock,
-            current.id,
-            current.revision,
-            file,
-            Origin::File,
-            FILE_ACTOR,
-        )
-        .await?;
+        let revision = replace(&mut tx, clock, current.id, current.revision, file, Origin::File, FILE_ACTOR).await?;
         mark_file(&mut tx, current.id, digest, revision).await?;
-        let replaced_dashboard_edit =
-            (replaced.origin == Origin::Dashboard).then_some(replaced.revision);
-        FileLoad::Updated {
-            revision,
-            replaced_dashboard_edit,
-        }
+        let replaced_dashboard_edit = (replaced.origin == Origin::Dashboard).then_some(replaced.revision);
+        FileLoad::Updated { revision, replaced_dashboard_edit }
     };
     tx.commit().await?;
     Ok(loaded)
@@ -235,12 +200,7 @@ pub async fn load_petition_file(
 
 /// Creates a petition from the dashboard's editor, by `actor`; `false` (and
 /// nothing saved) if its slug is taken.
-pub async fn create_petition(
-    db: &Db,
-    clock: &Clock,
-    file: &PetitionFile,
-    actor: &str,
-) -> Result<bool, StoreError> {
+pub async fn create_petition(db: &Db, clock: &Clock, file: &PetitionFile, actor: &str) -> Result<bool, StoreError> {
     let mut tx = db.begin_write().await?;
     let created = insert(&mut tx, clock, file, Origin::Dashboard, actor, None).await?;
     tx.commit().await?;
@@ -258,26 +218,13 @@ pub async fn edit_petition(
     loaded_at: i64,
 ) -> Result<Edited, StoreError> {
     let mut tx = db.begin_write().await?;
-    let current = current(&mut tx, &file.slug)
-        .await?
-        .ok_or(StoreError::NotFound)?;
+    let current = current(&mut tx, &file.slug).await?.ok_or(StoreError::NotFound)?;
     let edited = if current.revision != loaded_at {
         Edited::Stale(current.revision)
     } else if current.definition == *file {
         Edited::Unchanged(current.revision)
     } else {
-        Edited::Saved(
-            replace(
-                &mut tx,
-                clock,
-                current.id,
-                current.revision,
-                file,
-                Origin::Dashboard,
-                actor,
-            )
-            .await?,
-        )
+        Edited::Saved(replace(&mut tx, clock, current.id, current.revision, file, Origin::Dashboard, actor).await?)
     };
     tx.commit().await?;
     Ok(edited)
@@ -292,11 +239,7 @@ pub async fn editable(db: &Db, slug: &str) -> Result<Editable, StoreError> {
             .await?
     });
     let (definition, revision, file_revision) = row.ok_or(StoreError::NotFound)?;
-    Ok(Editable {
-        definition: serde_json::from_str(&definition)?,
-        revision,
-        file_revision,
-    })
+    Ok(Editable { definition: serde_json::from_str(&definition)?, revision, file_revision })
 }
 
 /// Every definition the petition called `slug` has had, newest first.
@@ -330,16 +273,8 @@ pub async fn revision(db: &Db, slug: &str, revision: i64) -> Result<Revision, St
     revision_of(row.ok_or(StoreError::NotFound)?)
 }
 
-fn revision_of(
-    (revision, definition, origin, actor, at): (i64, String, String, String, String),
-) -> Result<Revision, StoreError> {
-    Ok(Revision {
-        revision,
-        definition: serde_json::from_str(&definition)?,
-        origin: Origin::parse(&origin)?,
-        actor,
-        at,
-    })
+fn revision_of((revision, definition, origin, actor, at): (i64, String, String, String, String)) -> Result<Revision, StoreError> {
+    Ok(Revision { revision, definition: serde_json::from_str(&definition)?, origin: Origin::parse(&origin)?, actor, at })
 }
 
 /// A petition's row, as a save needs it.
@@ -368,16 +303,8 @@ async fn current(tx: &mut Tx<'_>, slug: &str) -> Result<Option<Current>, StoreEr
             .fetch_optional(&mut *c)
             .await?
     });
-    let Some((id, definition, revision, file_digest, file_revision)) = row else {
-        return Ok(None);
-    };
-    Ok(Some(Current {
-        id,
-        definition: serde_json::from_str(&definition)?,
-        revision,
-        file_digest,
-        file_revision,
-    }))
+    let Some((id, definition, revision, file_digest, file_revision)) = row else { return Ok(None) };
+    Ok(Some(Current { id, definition: serde_json::from_str(&definition)?, revision, file_digest, file_revision }))
 }
 
 async fn revision_in(tx: &mut Tx<'_>, id: i64, revision: i64) -> Result<Revision, StoreError> {
@@ -423,15 +350,7 @@ async fn insert(
     let Some(id) = id else { return Ok(false) };
     record(tx, clock, id, 1, &definition, origin, actor).await?;
     add_milestones(tx, id, &file.milestones).await?;
-    log(
-        tx,
-        clock,
-        actor,
-        "petition-created",
-        &file.slug,
-        "revision 1",
-    )
-    .await?;
+    log(tx, clock, actor, "petition-created", &file.slug, "revision 1").await?;
     Ok(true)
 }
 
@@ -462,30 +381,15 @@ async fn replace(
         .fetch_optional(&mut *c)
         .await?
     });
-    let saved = saved.ok_or_else(|| {
-        StoreError::Busy("the petition was changed at the same moment: try again".into())
-    })?;
+    let saved = saved.ok_or_else(|| StoreError::Busy("the petition was changed at the same moment: try again".into()))?;
     record(tx, clock, id, saved, &definition, origin, actor).await?;
     add_milestones(tx, id, &file.milestones).await?;
-    log(
-        tx,
-        clock,
-        actor,
-        "petition-edited",
-        &file.slug,
-        &format!("revision {revision} to {saved}"),
-    )
-    .await?;
+    log(tx, clock, actor, "petition-edited", &file.slug, &format!("revision {revision} to {saved}")).await?;
     Ok(saved)
 }
 
 /// Notes that petition `id`'s file, with text `digest`, holds `revision`.
-async fn mark_file(
-    tx: &mut Tx<'_>,
-    id: i64,
-    digest: &str,
-    revision: i64,
-) -> Result<(), StoreError> {
+async fn mark_file(tx: &mut Tx<'_>, id: i64, digest: &str, revision: i64) -> Result<(), StoreError> {
     on_conn!(tx, c => {
         sqlx::query("UPDATE petitions SET file_digest = $1, file_revision = $2 WHERE id = $3")
             .bind(digest)
@@ -545,14 +449,7 @@ async fn add_milestones(tx: &mut Tx<'_>, id: i64, milestones: &[u64]) -> Result<
 
 /// An audit log line, in the same transaction as the change it records:
 /// revision numbers only, never anything personal.
-async fn log(
-    tx: &mut Tx<'_>,
-    clock: &Clock,
-    actor: &str,
-    action: &str,
-    slug: &str,
-    detail: &str,
-) -> Result<(), StoreError> {
+async fn log(tx: &mut Tx<'_>, clock: &Clock, actor: &str, action: &str, slug: &str, detail: &str) -> Result<(), StoreError> {
     on_conn!(tx, c => {
         sqlx::query("INSERT INTO audit_log (at, actor, action, petition, detail) VALUES ($1, $2, $3, $4, $5)")
             .bind(clock.rfc3339())
@@ -573,8 +470,7 @@ const REASONS_SHOWN: i64 = 5;
 // reads a few rows by key, whatever the number of signatures (the maintained
 // counts, and an index holding exactly the reasons shown). A test holds
 // their query plans to that.
-const VIEW_REASONS: &str =
-    "SELECT reason FROM signatures WHERE petition_id = $1 AND reason_status = 'public' \
+const VIEW_REASONS: &str = "SELECT reason FROM signatures WHERE petition_id = $1 AND reason_status = 'public' \
                             AND status = 'counted' ORDER BY id DESC LIMIT $2";
 const VIEW_HEALTHCARE: &str = "SELECT healthcare_count + CAST(COALESCE((SELECT SUM(healthcare) FROM count_slots \
                                WHERE petition_id = $1 AND partner = ''), 0) AS BIGINT) FROM petitions WHERE id = $1";
@@ -584,8 +480,7 @@ const VIEW_PARTNERS: &str = "SELECT partner, CAST(SUM(n) AS BIGINT) FROM \
                              AS counts GROUP BY partner";
 const VIEW_FIND: &str = "SELECT id, definition, signature_count + CAST(COALESCE((SELECT SUM(signatures) FROM count_slots \
                          WHERE petition_id = petitions.id AND partner = ''), 0) AS BIGINT) FROM petitions WHERE slug = $1";
-const VIEW_MILESTONES: &str =
-    "SELECT count, reached_at FROM milestones WHERE petition_id = $1 ORDER BY count";
+const VIEW_MILESTONES: &str = "SELECT count, reached_at FROM milestones WHERE petition_id = $1 ORDER BY count";
 
 /// Every petition, in slug order: id, slug, definition and public count (the
 /// row's count and its slots'), for the organiser's lists.
@@ -594,13 +489,7 @@ pub(super) const ALL_WITH_COUNT: &str = "SELECT id, slug, definition, signature_
                                          FROM petitions ORDER BY slug";
 
 /// Every statement a petition read runs, for the test of their query plans.
-pub const PETITION_VIEW_STATEMENTS: [&str; 5] = [
-    VIEW_FIND,
-    VIEW_MILESTONES,
-    VIEW_REASONS,
-    VIEW_HEALTHCARE,
-    VIEW_PARTNERS,
-];
+pub const PETITION_VIEW_STATEMENTS: [&str; 5] = [VIEW_FIND, VIEW_MILESTONES, VIEW_REASONS, VIEW_HEALTHCARE, VIEW_PARTNERS];
 
 /// The public view of the petition called `slug`: the same for everyone who
 /// asks, so caches may share it.
@@ -615,26 +504,15 @@ pub async fn petition(db: &Db, clock: &Clock, slug: &str) -> Result<Petition, St
 /// The public view of the petition called `slug` with the definition it
 /// comes from: what the petition's own page, its link preview, badge and
 /// poster draw (its accent colour, its pictures).
-pub async fn petition_with_definition(
-    db: &Db,
-    clock: &Clock,
-    slug: &str,
-) -> Result<(Petition, PetitionFile), StoreError> {
+pub async fn petition_with_definition(db: &Db, clock: &Clock, slug: &str) -> Result<(Petition, PetitionFile), StoreError> {
     let (id, definition, count) = find(db, slug).await?;
-    Ok((
-        view(db, clock, Some(id), definition.clone(), count).await?,
-        definition,
-    ))
+    Ok((view(db, clock, Some(id), definition.clone(), count).await?, definition))
 }
 
 /// The public view `definition` would have if it were saved: a draft in the
 /// dashboard's preview, with the figures of the petition of its slug (none,
 /// for a new one).
-pub async fn draft_view(
-    db: &Db,
-    clock: &Clock,
-    definition: PetitionFile,
-) -> Result<Petition, StoreError> {
+pub async fn draft_view(db: &Db, clock: &Clock, definition: PetitionFile) -> Result<Petition, StoreError> {
     match find(db, &definition.slug).await {
         Ok((id, _, count)) => view(db, clock, Some(id), definition, count).await,
         Err(StoreError::NotFound) => view(db, clock, None, definition, 0).await,
@@ -643,13 +521,7 @@ pub async fn draft_view(
 }
 
 /// The public view of petition `id` (`None`: not saved yet) with `definition`.
-async fn view(
-    db: &Db,
-    clock: &Clock,
-    id: Option<i64>,
-    definition: PetitionFile,
-    count: u64,
-) -> Result<Petition, StoreError> {
+async fn view(db: &Db, clock: &Clock, id: Option<i64>, definition: PetitionFile, count: u64) -> Result<Petition, StoreError> {
     let (milestones, reasons, healthcare, by_partner) = match id {
         Some(id) => {
             let milestones = milestones_of(db, id, &definition).await?;
@@ -661,30 +533,18 @@ async fn view(
             (milestones, reasons, healthcare, by_partner)
         }
         None => {
-            let milestones = definition
-                .milestones
-                .iter()
-                .map(|&count| Milestone {
-                    count,
-                    reached_at: None,
-                })
-                .collect();
+            let milestones = definition.milestones.iter().map(|&count| Milestone { count, reached_at: None }).collect();
             (milestones, Vec::new(), 0i64, Vec::new())
         }
     };
-    let healthcare_professionals = definition
-        .show_profession_tally
-        .then_some(healthcare as u64);
+    let healthcare_professionals = definition.show_profession_tally.then_some(healthcare as u64);
     let partners = definition
         .partners
         .iter()
         .map(|p| Partner {
             slug: p.slug.clone(),
             name: p.name.clone(),
-            signature_count: by_partner
-                .iter()
-                .find(|(slug, _)| *slug == p.slug)
-                .map_or(0, |(_, n)| *n as u64),
+            signature_count: by_partner.iter().find(|(slug, _)| *slug == p.slug).map_or(0, |(_, n)| *n as u64),
         })
         .collect();
     let closed = definition.is_closed(clock.now());
@@ -724,10 +584,7 @@ pub async fn count_update(db: &Db, slug: &str) -> Result<CountUpdate, StoreError
 
 /// The petition's title and live state, after a confirmation or removal
 /// changed its count.
-pub(super) async fn titled_update(
-    db: &Db,
-    petition_id: i64,
-) -> Result<(String, CountUpdate), StoreError> {
+pub(super) async fn titled_update(db: &Db, petition_id: i64) -> Result<(String, CountUpdate), StoreError> {
     let (slug, definition): (String, String) = on_pool!(db, pool => {
         sqlx::query_as("SELECT slug, definition FROM petitions WHERE id = $1").bind(petition_id).fetch_one(pool).await?
     });
@@ -739,11 +596,7 @@ pub(super) async fn titled_update(
 /// each with when it was reached. Rows for milestones no longer listed stay
 /// in the database with their history; one listed but never saved (a draft
 /// in the preview) is not reached.
-pub(super) async fn milestones_of(
-    db: &Db,
-    id: i64,
-    definition: &PetitionFile,
-) -> Result<Vec<Milestone>, StoreError> {
+pub(super) async fn milestones_of(db: &Db, id: i64, definition: &PetitionFile) -> Result<Vec<Milestone>, StoreError> {
     let rows: Vec<(i64, Option<String>)> =
         on_pool!(db, pool => sqlx::query_as(VIEW_MILESTONES).bind(id).fetch_all(pool).await?);
     Ok(definition
@@ -751,10 +604,7 @@ pub(super) async fn milestones_of(
         .iter()
         .map(|&count| Milestone {
             count,
-            reached_at: rows
-                .iter()
-                .find(|(n, _)| *n as u64 == count)
-                .and_then(|(_, at)| at.clone()),
+            reached_at: rows.iter().find(|(n, _)| *n as u64 == count).and_then(|(_, at)| at.clone()),
         })
         .collect())
 }

@@ -32,18 +32,14 @@ pub static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/po
 /// PostgreSQL's advisory lock, so instances starting together take turns).
 pub async fn connect(url: &str) -> anyhow::Result<Db> {
     let shown = super::redacted(url);
-    let options = PgConnectOptions::from_str(url)
-        .with_context(|| format!("{shown:?} is not a PostgreSQL URL"))?;
+    let options = PgConnectOptions::from_str(url).with_context(|| format!("{shown:?} is not a PostgreSQL URL"))?;
     let pool = PgPoolOptions::new()
         .max_connections(16)
         .acquire_timeout(Duration::from_secs(10))
         .connect_with(options)
         .await
         .with_context(|| format!("could not connect to the database {shown:?}"))?;
-    MIGRATIONS
-        .run(&pool)
-        .await
-        .context("could not apply database migrations")?;
+    MIGRATIONS.run(&pool).await.context("could not apply database migrations")?;
     Ok(Db::Postgres(pool))
 }
 
@@ -67,9 +63,7 @@ const COMPACT_PATIENCE: Duration = Duration::from_secs(5 * 60);
 /// every transaction that began before it has ended, and says so rather
 /// than claim a compaction it could not make.
 pub(super) async fn compact(pool: &PgPool) -> Result<(), StoreError> {
-    let began: String = sqlx::query_scalar("SELECT CAST(clock_timestamp() AS TEXT)")
-        .fetch_one(pool)
-        .await?;
+    let began: String = sqlx::query_scalar("SELECT CAST(clock_timestamp() AS TEXT)").fetch_one(pool).await?;
     let waiting_since = std::time::Instant::now();
     loop {
         let older: i64 = sqlx::query_scalar(
@@ -103,11 +97,7 @@ const COUNTS_CHANNEL: &str = "petition_counts";
 /// Tells every instance listening that the petition `slug`'s count changed
 /// on `instance` (see [`crate::live`]).
 pub async fn notify_count(pool: &PgPool, instance: &str, slug: &str) -> Result<(), StoreError> {
-    sqlx::query("SELECT pg_notify($1, $2)")
-        .bind(COUNTS_CHANNEL)
-        .bind(format!("{instance} {slug}"))
-        .execute(pool)
-        .await?;
+    sqlx::query("SELECT pg_notify($1, $2)").bind(COUNTS_CHANNEL).bind(format!("{instance} {slug}")).execute(pool).await?;
     Ok(())
 }
 
@@ -119,9 +109,7 @@ pub async fn listen_for_counts(pool: &PgPool) -> Result<sqlx::postgres::PgListen
 }
 
 /// The next count change heard: which instance made it, and the petition.
-pub async fn next_count(
-    listener: &mut sqlx::postgres::PgListener,
-) -> Result<(String, String), StoreError> {
+pub async fn next_count(listener: &mut sqlx::postgres::PgListener) -> Result<(String, String), StoreError> {
     loop {
         let notification = listener.recv().await?;
         if let Some((instance, slug)) = notification.payload().split_once(' ') {
@@ -135,12 +123,7 @@ pub type RateEvents = Vec<(String, String, i64)>;
 
 /// Tells the other instances what this one's guard counted since its last
 /// tick: one insert, however many keys.
-pub async fn share_rates(
-    pool: &PgPool,
-    instance: &str,
-    at_ms: i64,
-    events: RateEvents,
-) -> Result<(), StoreError> {
+pub async fn share_rates(pool: &PgPool, instance: &str, at_ms: i64, events: RateEvents) -> Result<(), StoreError> {
     if events.is_empty() {
         return Ok(());
     }
@@ -183,9 +166,6 @@ pub async fn rates_elsewhere(
 
 /// Forgets rate events from before `before_ms`.
 pub async fn forget_rates(pool: &PgPool, before_ms: i64) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM rate_events WHERE at_ms < $1")
-        .bind(before_ms)
-        .execute(pool)
-        .await?;
+    sqlx::query("DELETE FROM rate_events WHERE at_ms < $1").bind(before_ms).execute(pool).await?;
     Ok(())
 }

@@ -43,11 +43,7 @@ pub async fn save_preview(
 }
 
 /// The draft kept as `token`, unless it has expired.
-pub async fn preview(
-    db: &Db,
-    clock: &Clock,
-    token: &str,
-) -> Result<Option<PetitionFile>, StoreError> {
+pub async fn preview(db: &Db, clock: &Clock, token: &str) -> Result<Option<PetitionFile>, StoreError> {
     let definition: Option<String> = on_pool!(db, pool => {
         sqlx::query_scalar("SELECT definition FROM petition_previews WHERE token = $1 AND at >= $2")
             .bind(token)
@@ -55,7 +51,5 @@ pub async fn preview(
             .fetch_optional(pool)
             .await?
     });
-    Ok(definition
-        .map(|definition| serde_json::from_str(&definition))
-        .transpose()?)
+    Ok(definition.map(|definition| serde_json::from_str(&definition)).transpose()?)
 }

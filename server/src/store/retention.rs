@@ -6,9 +6,7 @@ use crate::clock::Clock;
 
 /// Every petition's id and definition (JSON).
 pub async fn petition_definitions(db: &Db) -> Result<Vec<(i64, String)>, StoreError> {
-    Ok(
-        on_pool!(db, pool => sqlx::query_as("SELECT id, definition FROM petitions").fetch_all(pool).await?),
-    )
+    Ok(on_pool!(db, pool => sqlx::query_as("SELECT id, definition FROM petitions").fetch_all(pool).await?))
 }
 
 /// Which signatures [`erase_rows`] takes.
@@ -23,12 +21,7 @@ pub enum Rows {
 /// Erases the personal data of `rows`. A counted signature keeps counting
 /// unless `status` says otherwise; one not counted becomes `erased`.
 /// Returns how many.
-pub async fn erase_rows(
-    db: &Db,
-    clock: &Clock,
-    rows: Rows,
-    status: Option<Status>,
-) -> Result<u64, StoreError> {
+pub async fn erase_rows(db: &Db, clock: &Clock, rows: Rows, status: Option<Status>) -> Result<u64, StoreError> {
     let now = clock.rfc3339();
     let mut tx = db.begin_write().await?;
     let found: Vec<(i64, String)> = on_conn!(tx, c => match &rows {
@@ -46,11 +39,7 @@ pub async fn erase_rows(
         }
     });
     for (id, current) in &found {
-        let kept = if Status::parse(current)? == Status::Counted {
-            Status::Counted
-        } else {
-            Status::Erased
-        };
+        let kept = if Status::parse(current)? == Status::Counted { Status::Counted } else { Status::Erased };
         organiser::erase_row(&mut tx, *id, status.unwrap_or(kept), &now).await?;
     }
     tx.commit().await?;
@@ -93,10 +82,8 @@ pub async fn sweep_turn(db: &Db) -> Result<Option<SweepTurn>, StoreError> {
         Db::Sqlite(..) => Ok(Some(SweepTurn(None))),
         Db::Postgres(pool) => {
             let mut tx = pool.begin().await?;
-            let mine: bool = sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1)")
-                .bind(SWEEP_LOCK)
-                .fetch_one(&mut *tx)
-                .await?;
+            let mine: bool =
+                sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1)").bind(SWEEP_LOCK).fetch_one(&mut *tx).await?;
             Ok(mine.then_some(SweepTurn(Some(tx))))
         }
     }

@@ -1,8 +1,6 @@
 //! Signing, confirming and removing: the writes a signer causes.
 
-use petition_core::{
-    consent_text, milestones, reason_is_public, CountUpdate, SignatureReceipt, ValidSignature,
-};
+use petition_core::{consent_text, milestones, reason_is_public, CountUpdate, SignatureReceipt, ValidSignature};
 
 use super::{on_conn, on_pool, petitions, Db, Status, StoreError, Tx};
 use crate::{clock::Clock, guard::Flag, petition_file::PetitionFile};
@@ -64,10 +62,7 @@ pub async fn sign(
     let now = clock.rfc3339();
     // A partner the petition doesn't list gets no attribution and no consent:
     // nobody could honour consent given to an unknown organisation.
-    let partner = definition
-        .partners
-        .iter()
-        .find(|p| p.slug == attribution.partner);
+    let partner = definition.partners.iter().find(|p| p.slug == attribution.partner);
     let partner_consent = partner.is_some() && attribution.partner_consent;
     let any_consent = signature.consent || partner_consent;
     let reason_status = if signature.reason.is_empty() {
@@ -100,9 +95,7 @@ pub async fn sign(
         consent_text: signature.consent.then(|| definition.consent_text()),
         partner: partner.map(|p| p.slug.clone()),
         partner_consent,
-        partner_consent_text: partner
-            .filter(|_| partner_consent)
-            .map(|p| consent_text(&p.name)),
+        partner_consent_text: partner.filter(|_| partner_consent).map(|p| consent_text(&p.name)),
         consent_at: any_consent.then(|| now.clone()),
         source: Some(attribution.source.clone()).filter(|s| !s.is_empty()),
         created_at: now,
@@ -172,10 +165,7 @@ pub(crate) struct Written {
 
 /// Spends the challenge and writes `row` (or leaves a repeat alone) in `tx`,
 /// counting it if it is newly counted.
-pub(crate) async fn write_signature(
-    tx: &mut Tx<'_>,
-    row: &SignatureRow,
-) -> Result<Written, StoreError> {
+pub(crate) async fn write_signature(tx: &mut Tx<'_>, row: &SignatureRow) -> Result<Written, StoreError> {
     let fresh = on_conn!(tx, c => {
         sqlx::query("DELETE FROM spent_challenges WHERE expires_at < $1").bind(row.unix_now).execute(&mut *c).await?;
         sqlx::query("INSERT INTO spent_challenges (id, expires_at) VALUES ($1, $2) ON CONFLICT DO NOTHING")
@@ -234,9 +224,7 @@ pub(crate) async fn write_signature(
             .await?
     });
     let stored = match stored {
-        Some((id, status, partner, professional)) => {
-            Some((id, Status::parse(&status)?, partner, professional))
-        }
+        Some((id, status, partner, professional)) => Some((id, Status::parse(&status)?, partner, professional)),
         None => None,
     };
     if let Some((signature_id, Status::Pending, ..)) = stored {
@@ -244,18 +232,8 @@ pub(crate) async fn write_signature(
     }
     match stored {
         Some((_, Status::Counted, partner, professional)) => {
-            let count = count_one(
-                tx,
-                row.petition_id,
-                partner.as_deref(),
-                professional,
-                &row.created_at,
-            )
-            .await?;
-            Ok(Written {
-                count,
-                counted: true,
-            })
+            let count = count_one(tx, row.petition_id, partner.as_deref(), professional, &row.created_at).await?;
+            Ok(Written { count, counted: true })
         }
         _ => {
             let count: i64 = on_conn!(tx, c => {
@@ -264,10 +242,7 @@ pub(crate) async fn write_signature(
                     .fetch_one(&mut *c)
                     .await?
             });
-            Ok(Written {
-                count: count as u64,
-                counted: false,
-            })
+            Ok(Written { count: count as u64, counted: false })
         }
     }
 }
@@ -276,13 +251,7 @@ pub(crate) async fn write_signature(
 /// outbox, unless it has caused a few today already. A repeat of a pending
 /// signature asks for confirmation again: the first mail may have been lost,
 /// and every link sent keeps working until one is used.
-async fn queue_mail(
-    tx: &mut Tx<'_>,
-    signature_id: i64,
-    to: &str,
-    kind: &str,
-    unix_now: i64,
-) -> Result<(), StoreError> {
+async fn queue_mail(tx: &mut Tx<'_>, signature_id: i64, to: &str, kind: &str, unix_now: i64) -> Result<(), StoreError> {
     on_conn!(tx, c => {
         let recent: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE signature_id = $1 AND created_at > $2")
             .bind(signature_id)
@@ -326,16 +295,9 @@ enum Link {
 /// Whether a link whose token hashes to `hash` exists and works. Asked
 /// before the write lock is taken: a guessed or spent link costs a read and
 /// never holds up a signing.
-async fn link_is_current(
-    db: &Db,
-    clock: &Clock,
-    link: Link,
-    hash: &str,
-) -> Result<bool, StoreError> {
+async fn link_is_current(db: &Db, clock: &Clock, link: Link, hash: &str) -> Result<bool, StoreError> {
     let query = match link {
-        Link::Confirm => {
-            "SELECT signature_id FROM confirmations WHERE hash = $1 AND expires_at >= $2"
-        }
+        Link::Confirm => "SELECT signature_id FROM confirmations WHERE hash = $1 AND expires_at >= $2",
         Link::Remove => "SELECT signature_id FROM removals WHERE hash = $1 AND expires_at >= $2",
     };
     let found: Option<i64> = on_pool!(db, pool => {
@@ -361,9 +323,7 @@ pub async fn confirm(db: &Db, clock: &Clock, token: &str) -> Result<Confirmed, S
     let confirmed: Option<(i64, i64, Option<String>, bool)> = on_conn!(tx, c => {
         sqlx::query_as(&sql).bind(&now).bind(&hash).bind(clock.unix_seconds()).fetch_optional(&mut *c).await?
     });
-    let Some((signature_id, petition_id, partner, professional)) = confirmed else {
-        return Ok(Confirmed::NotPending);
-    };
+    let Some((signature_id, petition_id, partner, professional)) = confirmed else { return Ok(Confirmed::NotPending) };
     // Every link to this signature is used up with this one.
     on_conn!(tx, c => {
         sqlx::query("DELETE FROM confirmations WHERE signature_id = $1").bind(signature_id).execute(&mut *c).await?;
@@ -427,9 +387,7 @@ pub async fn remove(db: &Db, clock: &Clock, token: &str) -> Result<Removed, Stor
         .fetch_optional(&mut *c)
         .await?
     });
-    let Some((signature_id, petition_id)) = found else {
-        return Ok(Removed::NotFound);
-    };
+    let Some((signature_id, petition_id)) = found else { return Ok(Removed::NotFound) };
     let now = clock.rfc3339();
     super::organiser::erase_row(&mut tx, signature_id, Status::Removed, &now).await?;
     super::organiser::recount(&mut tx, petition_id, &now).await?;
@@ -526,12 +484,7 @@ async fn count_one(
     Ok(total as u64)
 }
 
-async fn receipt(
-    db: &Db,
-    id: i64,
-    definition: &PetitionFile,
-    count: u64,
-) -> Result<SignatureReceipt, StoreError> {
+async fn receipt(db: &Db, id: i64, definition: &PetitionFile, count: u64) -> Result<SignatureReceipt, StoreError> {
     Ok(SignatureReceipt {
         signature_count: count,
         goal: milestones::goal_for(count, &definition.goal_steps),

@@ -5,9 +5,7 @@ use std::{str::FromStr, time::Duration};
 
 use anyhow::Context;
 use sqlx::{
-    sqlite::{
-        SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-    },
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous},
     Connection,
 };
 use tokio::sync::{mpsc, oneshot};
@@ -35,8 +33,7 @@ pub async fn connect(url: &str) -> anyhow::Result<Db> {
         .busy_timeout(Duration::from_secs(10));
     if let Some(dir) = options.get_filename().parent() {
         if !dir.as_os_str().is_empty() {
-            std::fs::create_dir_all(dir)
-                .with_context(|| format!("could not create {}", dir.display()))?;
+            std::fs::create_dir_all(dir).with_context(|| format!("could not create {}", dir.display()))?;
         }
     }
     let pool = SqlitePoolOptions::new()
@@ -45,10 +42,7 @@ pub async fn connect(url: &str) -> anyhow::Result<Db> {
         .connect_with(options)
         .await
         .with_context(|| format!("could not open the database {url:?}"))?;
-    MIGRATIONS
-        .run(&pool)
-        .await
-        .context("could not apply database migrations")?;
+    MIGRATIONS.run(&pool).await.context("could not apply database migrations")?;
     let writer = GroupCommit::start(pool.clone());
     Ok(Db::Sqlite(pool, writer))
 }
@@ -81,9 +75,7 @@ async fn keep_log_files(connection: &mut sqlx::SqliteConnection) -> Result<(), s
         )
     };
     if code != libsqlite3_sys::SQLITE_OK {
-        return Err(sqlx::Error::Configuration(
-            format!("could not keep the write-ahead log (SQLite code {code})").into(),
-        ));
+        return Err(sqlx::Error::Configuration(format!("could not keep the write-ahead log (SQLite code {code})").into()));
     }
     Ok(())
 }
@@ -92,9 +84,7 @@ async fn keep_log_files(connection: &mut sqlx::SqliteConnection) -> Result<(), s
 /// write-ahead log. Copies it into the database file (where, with
 /// `secure_delete`, they are zeroed) and empties it.
 pub(super) async fn forget_overwritten(pool: &SqlitePool) -> Result<(), StoreError> {
-    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-        .execute(pool)
-        .await?;
+    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(pool).await?;
     Ok(())
 }
 
@@ -133,15 +123,9 @@ impl GroupCommit {
     }
 
     /// Writes `row` in the next group; returns once its commit is durable.
-    pub(super) async fn write(
-        &self,
-        row: signing::SignatureRow,
-    ) -> Result<signing::Written, StoreError> {
+    pub(super) async fn write(&self, row: signing::SignatureRow) -> Result<signing::Written, StoreError> {
         let (answer, answered) = oneshot::channel();
-        self.jobs
-            .send(Job { row, answer })
-            .await
-            .map_err(|_| StoreError::Stopped)?;
+        self.jobs.send(Job { row, answer }).await.map_err(|_| StoreError::Stopped)?;
         answered.await.map_err(|_| StoreError::Stopped)?
     }
 }
@@ -163,11 +147,7 @@ async fn run(pool: SqlitePool, mut waiting: mpsc::Receiver<Job>) {
                 tracing::error!(%error, signings = group.len(), "a group of signings could not be committed");
                 let message = error.to_string();
                 for job in group.drain(..) {
-                    let _ = job
-                        .answer
-                        .send(Err(StoreError::Database(sqlx::Error::Protocol(
-                            message.clone(),
-                        ))));
+                    let _ = job.answer.send(Err(StoreError::Database(sqlx::Error::Protocol(message.clone()))));
                 }
             }
         }
@@ -175,10 +155,7 @@ async fn run(pool: SqlitePool, mut waiting: mpsc::Receiver<Job>) {
 }
 
 /// One transaction for the whole group, a savepoint for each signing in it.
-async fn commit_group(
-    pool: &SqlitePool,
-    group: &[Job],
-) -> Result<Vec<Result<signing::Written, StoreError>>, sqlx::Error> {
+async fn commit_group(pool: &SqlitePool, group: &[Job]) -> Result<Vec<Result<signing::Written, StoreError>>, sqlx::Error> {
     let mut outer = pool.begin_with("BEGIN IMMEDIATE").await?;
     let mut results = Vec::with_capacity(group.len());
     for job in group {

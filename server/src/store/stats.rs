@@ -146,8 +146,7 @@ const CONSENTS: &str = "SELECT partner, COUNT(*) FROM signatures
 const SOURCES: &str = "SELECT source, COUNT(*) FROM signatures
     WHERE petition_id = $1 AND status = 'counted' AND source IS NOT NULL GROUP BY source";
 
-const FIRST: &str =
-    "SELECT MIN(created_at) FROM signatures WHERE petition_id = $1 AND status = 'counted'";
+const FIRST: &str = "SELECT MIN(created_at) FROM signatures WHERE petition_id = $1 AND status = 'counted'";
 
 /// The charts' statement: counted signatures of the petition `$1` (on the
 /// partner `$2`'s pages, if `partner`) in each of `ranges` ranges of time,
@@ -157,9 +156,7 @@ const FIRST: &str =
 /// read once and never sorted or grouped. Range `i` runs from `$(i + 3)` to
 /// `$(i + 4)`: the starts of the buckets, and of the one after the last.
 fn ranges_sql(ranges: usize, partner: bool) -> String {
-    let values: Vec<String> = (3..ranges + 3)
-        .map(|n| format!("(${n}, ${})", n + 1))
-        .collect();
+    let values: Vec<String> = (3..ranges + 3).map(|n| format!("(${n}, ${})", n + 1)).collect();
     let mine = if partner { " AND partner = $2" } else { "" };
     format!(
         "WITH ranges (starts_at, ends_at) AS (VALUES {})
@@ -173,12 +170,7 @@ fn ranges_sql(ranges: usize, partner: bool) -> String {
 /// Counted signatures of the petition `id` (on `partner`'s pages, if
 /// given) from each of `starts` to the next: the starts of hours or days as
 /// RFC 3339 text cut short, the last one only ending the one before.
-async fn buckets(
-    db: &Db,
-    id: i64,
-    partner: Option<&str>,
-    starts: &[String],
-) -> Result<Vec<Bucket>, StoreError> {
+async fn buckets(db: &Db, id: i64, partner: Option<&str>, starts: &[String]) -> Result<Vec<Bucket>, StoreError> {
     if starts.len() < 2 {
         return Ok(Vec::new());
     }
@@ -195,10 +187,7 @@ async fn buckets(
         .iter()
         .map(|start| Bucket {
             start: start.clone(),
-            count: counts
-                .iter()
-                .find(|(s, _)| s == start)
-                .map_or(0, |(_, n)| *n as u64),
+            count: counts.iter().find(|(s, _)| s == start).map_or(0, |(_, n)| *n as u64),
         })
         .collect())
 }
@@ -207,8 +196,7 @@ async fn buckets(
 pub async fn petition_head(db: &Db, slug: &str) -> Result<PetitionHead, StoreError> {
     let row: Option<(i64, String, String, i64, i64, i64)> =
         on_pool!(db, pool => sqlx::query_as(HEAD).bind(slug).fetch_optional(pool).await?);
-    let (id, definition, created_at, paper_count, count, healthcare) =
-        row.ok_or(StoreError::NotFound)?;
+    let (id, definition, created_at, paper_count, count, healthcare) = row.ok_or(StoreError::NotFound)?;
     Ok(PetitionHead {
         id,
         created_at,
@@ -240,12 +228,7 @@ pub async fn petition_figures(
         Some(_) => None,
         None => Some(on_pool!(db, pool => sqlx::query_as(SOURCES).bind(id).fetch_all(pool).await?)),
     };
-    let of = |counts: &Counts, slug: &str| {
-        counts
-            .iter()
-            .find(|(s, _)| s == slug)
-            .map_or(0, |(_, n)| *n as u64)
-    };
+    let of = |counts: &Counts, slug: &str| counts.iter().find(|(s, _)| s == slug).map_or(0, |(_, n)| *n as u64);
     let partners = petition
         .definition
         .partners
@@ -263,12 +246,7 @@ pub async fn petition_figures(
     let today = &read_at[..10];
     // The petition's life began with it, or with its first signature if
     // that is older (one imported, or signed on an instance whose clock ran early).
-    let first_day = first
-        .iter()
-        .chain([&petition.created_at])
-        .filter_map(|at| at.get(..10))
-        .min()
-        .unwrap_or(today);
+    let first_day = first.iter().chain([&petition.created_at]).filter_map(|at| at.get(..10)).min().unwrap_or(today);
     let days = buckets(db, id, partner, &day_starts(first_day, today)).await?;
     let counted: u64 = days.iter().map(|day| day.count).sum();
     let organiser = partner.is_none();
@@ -276,11 +254,7 @@ pub async fn petition_figures(
         open: !petition.definition.is_closed(now),
         signature_count: petition.signature_count,
         goal: milestones::goal_for(petition.signature_count, &petition.definition.goal_steps),
-        today: hours
-            .iter()
-            .filter(|hour| hour.start.starts_with(today))
-            .map(|hour| hour.count)
-            .sum(),
+        today: hours.iter().filter(|hour| hour.start.starts_with(today)).map(|hour| hour.count).sum(),
         paper_count: organiser.then_some(petition.paper_count),
         healthcare: organiser.then_some(petition.healthcare),
         partners,
@@ -301,18 +275,14 @@ fn hour_start(time: SystemTime) -> SystemTime {
 /// The starts of [`HOURS_SHOWN`] hours from `first`, and of the hour after
 /// them (`2026-06-12T14`).
 fn hour_starts(first: SystemTime) -> Vec<String> {
-    (0..=HOURS_SHOWN)
-        .map(|n| rfc3339(first + Duration::from_secs(n * 3600))[..13].to_owned())
-        .collect()
+    (0..=HOURS_SHOWN).map(|n| rfc3339(first + Duration::from_secs(n * 3600))[..13].to_owned()).collect()
 }
 
 /// The starts of every day from `first` to `last` (`YYYY-MM-DD`, UTC), and
 /// of the day after.
 fn day_starts(first: &str, last: &str) -> Vec<String> {
     let day_of = |text: &str| humantime::parse_rfc3339(&format!("{text}T00:00:00Z")).ok();
-    let (Some(first), Some(last)) = (day_of(first), day_of(last)) else {
-        return Vec::new();
-    };
+    let (Some(first), Some(last)) = (day_of(first), day_of(last)) else { return Vec::new() };
     let mut days = Vec::new();
     let mut day = first;
     while day <= last + Duration::from_secs(24 * 3600) {
@@ -326,17 +296,10 @@ fn day_starts(first: &str, last: &str) -> Vec<String> {
 fn by_source(mut counts: Vec<(String, i64)>, counted: u64) -> Sources {
     counts.sort_by(|(a, m), (b, n)| n.cmp(m).then_with(|| a.cmp(b)));
     let sourced: u64 = counts.iter().map(|(_, n)| *n as u64).sum();
-    let other = counts
-        .iter()
-        .skip(SOURCES_NAMED)
-        .map(|(_, n)| *n as u64)
-        .sum();
+    let other = counts.iter().skip(SOURCES_NAMED).map(|(_, n)| *n as u64).sum();
     counts.truncate(SOURCES_NAMED);
     Sources {
-        named: counts
-            .into_iter()
-            .map(|(source, n)| (source, n as u64))
-            .collect(),
+        named: counts.into_iter().map(|(source, n)| (source, n as u64)).collect(),
         other,
         without: counted.saturating_sub(sourced),
     }
@@ -348,10 +311,7 @@ mod tests {
 
     #[test]
     fn every_day_of_the_range_is_there_and_the_day_after_ends_it() {
-        assert_eq!(
-            day_starts("2026-02-27", "2026-03-01"),
-            ["2026-02-27", "2026-02-28", "2026-03-01", "2026-03-02"]
-        );
+        assert_eq!(day_starts("2026-02-27", "2026-03-01"), ["2026-02-27", "2026-02-28", "2026-03-01", "2026-03-02"]);
     }
 
     #[test]
@@ -367,14 +327,8 @@ mod tests {
     #[test]
     fn each_range_is_bound_from_one_start_to_the_next() {
         let sql = ranges_sql(3, true);
-        assert!(
-            sql.contains("VALUES ($3, $4), ($4, $5), ($5, $6))"),
-            "{sql}"
-        );
-        assert!(
-            sql.contains("petition_id = $1 AND partner = $2 AND status = 'counted'"),
-            "{sql}"
-        );
+        assert!(sql.contains("VALUES ($3, $4), ($4, $5), ($5, $6))"), "{sql}");
+        assert!(sql.contains("petition_id = $1 AND partner = $2 AND status = 'counted'"), "{sql}");
     }
 
     #[test]

@@ -5,18 +5,9 @@ use crate::helpers::{repo_root, spawn_app, spawn_with};
 #[tokio::test]
 async fn embed_js_is_served_as_javascript_to_any_origin() {
     let app = spawn_app().await;
-    let response = app
-        .client
-        .get(format!("{}/embed.js", app.base))
-        .header("Origin", "https://blog.example")
-        .send()
-        .await
-        .unwrap();
+    let response = app.client.get(format!("{}/embed.js", app.base)).header("Origin", "https://blog.example").send().await.unwrap();
     assert_eq!(response.status(), 200);
-    assert_eq!(
-        response.headers()["content-type"],
-        "text/javascript; charset=utf-8"
-    );
+    assert_eq!(response.headers()["content-type"], "text/javascript; charset=utf-8");
     assert_eq!(response.headers()["access-control-allow-origin"], "*");
     assert!(response.text().await.unwrap().contains("data-petition"));
 }
@@ -52,21 +43,14 @@ async fn demo_pages_embed_the_server_they_are_served_by() {
     let app = spawn_app().await;
     let html = app.get("/demo/medact.html").await.text().await.unwrap();
     let host = app.base.trim_start_matches("http://");
-    assert!(
-        html.contains(&format!(r#"src="http://{host}/embed.js""#)),
-        "{html}"
-    );
+    assert!(html.contains(&format!(r#"src="http://{host}/embed.js""#)), "{html}");
     assert!(!html.contains("PETITION-SERVER"));
 }
 
 #[tokio::test]
 async fn demo_pages_cannot_be_used_to_read_other_files() {
     let app = spawn_app().await;
-    for path in [
-        "/demo/..%2F..%2FCargo.toml",
-        "/demo/.hidden.html",
-        "/demo/embed.js",
-    ] {
+    for path in ["/demo/..%2F..%2FCargo.toml", "/demo/.hidden.html", "/demo/embed.js"] {
         assert_eq!(app.get(path).await.status(), 404, "{path}");
     }
 }
@@ -93,15 +77,11 @@ async fn the_widget_is_served_from_its_precompressed_files() {
     std::fs::write(widget.join("petition_widget.js.br"), "stored brotli bytes").unwrap();
     std::fs::write(widget.join("petition_widget.js.gz"), "stored gzip bytes").unwrap();
     let database = dir.path().join("petitions.db");
-    let mut config =
-        petition_server::Config::rooted_at(repo_root(), format!("sqlite://{}", database.display()));
+    let mut config = petition_server::Config::rooted_at(repo_root(), format!("sqlite://{}", database.display()));
     config.widget_dir = widget;
     let app = spawn_with(tempfile::tempdir().unwrap(), database, config).await;
     // reqwest is built without decompression, so the bytes arrive as stored.
-    for (accept, encoding, body) in [
-        ("br, gzip", "br", "stored brotli bytes"),
-        ("gzip", "gzip", "stored gzip bytes"),
-    ] {
+    for (accept, encoding, body) in [("br, gzip", "br", "stored brotli bytes"), ("gzip", "gzip", "stored gzip bytes")] {
         let response = app
             .client
             .get(format!("{}/pkg/petition_widget.js", app.base))

@@ -14,9 +14,7 @@ use tokio::{
     net::{TcpListener, TcpSocket},
 };
 
-use crate::helpers::{
-    link_in, manual_clock, relaxed_guard, repo_root, signature, spawn_with, TestApp,
-};
+use crate::helpers::{link_in, manual_clock, relaxed_guard, repo_root, signature, spawn_with, TestApp};
 
 const SLUG: &str = "scrap-upfront-charging";
 
@@ -64,21 +62,13 @@ impl SmtpSink {
                 tokio::spawn(converse(stream, kept.clone()));
             }
         });
-        SmtpSink {
-            port,
-            delivered,
-            task,
-        }
+        SmtpSink { port, delivered, task }
     }
 
     /// The messages delivered to `address` so far.
     fn to(&self, address: &str) -> Vec<Delivered> {
         let delivered = self.delivered.lock().unwrap();
-        delivered
-            .iter()
-            .filter(|d| d.recipients.iter().any(|r| r == address))
-            .cloned()
-            .collect()
+        delivered.iter().filter(|d| d.recipients.iter().any(|r| r == address)).cloned().collect()
     }
 
     /// The messages to `address`, once `app`'s outbox has sent everything due.
@@ -107,19 +97,12 @@ async fn converse(stream: tokio::net::TcpStream, delivered: Arc<Mutex<Vec<Delive
             "HELO" | "MAIL" | "RSET" | "NOOP" => b"250 OK\r\n",
             "RCPT" => {
                 let address = line.split_once(':').map(|(_, a)| a).unwrap_or("");
-                let address = address
-                    .split_whitespace()
-                    .next()
-                    .unwrap_or("")
-                    .trim_matches(['<', '>']);
+                let address = address.split_whitespace().next().unwrap_or("").trim_matches(['<', '>']);
                 recipients.push(address.to_owned());
                 b"250 OK\r\n"
             }
             "DATA" => {
-                write
-                    .write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n")
-                    .await
-                    .unwrap();
+                write.write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n").await.unwrap();
                 let mut data = String::new();
                 while let Ok(Some(line)) = lines.next_line().await {
                     if line == "." {
@@ -129,10 +112,7 @@ async fn converse(stream: tokio::net::TcpStream, delivered: Arc<Mutex<Vec<Delive
                     data.push_str(line.strip_prefix('.').unwrap_or(&line));
                     data.push('\n');
                 }
-                delivered.lock().unwrap().push(Delivered {
-                    recipients: std::mem::take(&mut recipients),
-                    data,
-                });
+                delivered.lock().unwrap().push(Delivered { recipients: std::mem::take(&mut recipients), data });
                 b"250 OK: queued\r\n"
             }
             "QUIT" => {
@@ -167,10 +147,7 @@ fn confirm_link(mail: &Delivered) -> String {
 async fn attempts(app: &TestApp) -> (i64, bool) {
     app.outbox.settled().await;
     let (attempts, sent): (i64, Option<i64>) =
-        sqlx::query_as("SELECT attempts, sent_at FROM outbox")
-            .fetch_one(&app.db().await)
-            .await
-            .unwrap();
+        sqlx::query_as("SELECT attempts, sent_at FROM outbox").fetch_one(&app.db().await).await.unwrap();
     (attempts, sent.is_some())
 }
 
@@ -185,10 +162,7 @@ async fn a_signature_counts_only_once_the_person_follows_the_link_mailed_to_them
     let sink = SmtpSink::running().await;
     let app = spawn_mailing(sink.port, 30).await;
     let petition = app.petition(SLUG).await;
-    assert_eq!(
-        petition["confirm_by_email"], true,
-        "the widget is told to say 'check your inbox'"
-    );
+    assert_eq!(petition["confirm_by_email"], true, "the widget is told to say 'check your inbox'");
 
     let signed = app.sign(SLUG, &signature("amara@example.org")).await;
     assert_eq!(signed.status(), 200);
@@ -198,49 +172,22 @@ async fn a_signature_counts_only_once_the_person_follows_the_link_mailed_to_them
 
     let mail = sink.settled_to(&app, "amara@example.org").await;
     assert_eq!(mail.len(), 1, "one mail, through SMTP");
-    assert!(
-        mail[0]
-            .data
-            .contains("Subject: Confirm your signature: Scrap upfront charging"),
-        "{}",
-        mail[0].data
-    );
-    assert!(
-        mail[0]
-            .data
-            .contains("From: \"Doctors of the World\" <petition@example.org>"),
-        "{}",
-        mail[0].data
-    );
-    assert!(
-        mail[0].data.contains("Content-Transfer-Encoding: 8bit"),
-        "the link is not broken up"
-    );
+    assert!(mail[0].data.contains("Subject: Confirm your signature: Scrap upfront charging"), "{}", mail[0].data);
+    assert!(mail[0].data.contains("From: \"Doctors of the World\" <petition@example.org>"), "{}", mail[0].data);
+    assert!(mail[0].data.contains("Content-Transfer-Encoding: 8bit"), "the link is not broken up");
     let link = confirm_link(&mail[0]);
     let token = link.rsplit('/').next().unwrap();
-    assert!(
-        link.starts_with(&format!("{}/confirm/", app.base)),
-        "{link}"
-    );
-    assert!(
-        token.len() >= 32 && token.chars().all(|c| c.is_ascii_hexdigit()),
-        "at least 128 bits: {token}"
-    );
+    assert!(link.starts_with(&format!("{}/confirm/", app.base)), "{link}");
+    assert!(token.len() >= 32 && token.chars().all(|c| c.is_ascii_hexdigit()), "at least 128 bits: {token}");
 
     // The database holds the token's hash, never the token: whoever reads it
     // can't confirm anything. Once sent, the outbox forgets the address.
     let stored = app.stored_bytes().await;
     assert!(stored.len() > 10_000, "the database's files were read");
-    assert!(
-        !stored.windows(token.len()).any(|w| w == token.as_bytes()),
-        "the token is not stored"
-    );
+    assert!(!stored.windows(token.len()).any(|w| w == token.as_bytes()), "the token is not stored");
     let db = app.db().await;
     let (to, sent): (String, Option<i64>) =
-        sqlx::query_as("SELECT to_address, sent_at FROM outbox")
-            .fetch_one(&db)
-            .await
-            .unwrap();
+        sqlx::query_as("SELECT to_address, sent_at FROM outbox").fetch_one(&db).await.unwrap();
     assert_eq!((to.as_str(), sent.is_some()), ("", true));
 
     // Opening the link (as a mail scanner checking it would) counts nothing:
@@ -249,11 +196,7 @@ async fn a_signature_counts_only_once_the_person_follows_the_link_mailed_to_them
     assert_eq!(opened.status(), 200);
     assert_eq!(opened.headers()["cache-control"], "no-store");
     assert_eq!(opened.headers()["referrer-policy"], "no-referrer");
-    assert!(opened
-        .text()
-        .await
-        .unwrap()
-        .contains("<button type=\"submit\">Confirm my signature</button>"));
+    assert!(opened.text().await.unwrap().contains("<button type=\"submit\">Confirm my signature</button>"));
     assert_eq!(app.count(SLUG).await, 0);
 
     let page = post(&app, &link).await;
@@ -263,16 +206,10 @@ async fn a_signature_counts_only_once_the_person_follows_the_link_mailed_to_them
 
     // The link is single-use: following it again counts nothing more.
     let again = post(&app, &link).await;
-    assert!(
-        again.contains("already been used or has expired"),
-        "{again}"
-    );
+    assert!(again.contains("already been used or has expired"), "{again}");
     assert_eq!(app.count(SLUG).await, 1);
     let (status, confirmed_at): (String, Option<String>) =
-        sqlx::query_as("SELECT status, confirmed_at FROM signatures")
-            .fetch_one(&db)
-            .await
-            .unwrap();
+        sqlx::query_as("SELECT status, confirmed_at FROM signatures").fetch_one(&db).await.unwrap();
     assert_eq!((status.as_str(), confirmed_at.is_some()), ("counted", true));
 }
 
@@ -280,53 +217,28 @@ async fn a_signature_counts_only_once_the_person_follows_the_link_mailed_to_them
 async fn every_link_sent_works_until_one_is_used_and_an_address_gets_at_most_three_a_day() {
     let sink = SmtpSink::running().await;
     let app = spawn_mailing(sink.port, 30).await;
-    let first: Value = app
-        .sign(SLUG, &signature("kofi@example.org"))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let first: Value = app.sign(SLUG, &signature("kofi@example.org")).await.json().await.unwrap();
     // The first mail may be lost: signing again sends another link, with the
     // same answer as the first time (the form never tells who has signed).
     for _ in 0..4 {
-        let again: Value = app
-            .sign(SLUG, &signature("kofi@example.org"))
-            .await
-            .json()
-            .await
-            .unwrap();
+        let again: Value = app.sign(SLUG, &signature("kofi@example.org")).await.json().await.unwrap();
         assert_eq!(again, first);
     }
     let mail = sink.settled_to(&app, "kofi@example.org").await;
     assert_eq!(mail.len(), 3, "five signings, three mails");
     let links: Vec<String> = mail.iter().map(confirm_link).collect();
-    assert_eq!(
-        links.iter().collect::<std::collections::HashSet<_>>().len(),
-        3,
-        "each mail has its own link"
-    );
+    assert_eq!(links.iter().collect::<std::collections::HashSet<_>>().len(), 3, "each mail has its own link");
 
-    assert!(post(&app, &links[1])
-        .await
-        .contains("your signature is confirmed"));
+    assert!(post(&app, &links[1]).await.contains("your signature is confirmed"));
     assert!(post(&app, &links[0]).await.contains("already been used"));
     assert!(post(&app, &links[2]).await.contains("already been used"));
     assert_eq!(app.count(SLUG).await, 1);
 
     // Confirmed, a repeat is an ordinary duplicate: no mail, same answer.
-    let after: Value = app
-        .sign(SLUG, &signature("kofi@example.org"))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let after: Value = app.sign(SLUG, &signature("kofi@example.org")).await.json().await.unwrap();
     assert_eq!(after["signature_count"], 1);
     assert_eq!(app.count(SLUG).await, 1);
-    assert_eq!(
-        sink.settled_to(&app, "kofi@example.org").await.len(),
-        3,
-        "nothing more to a confirmed signer"
-    );
+    assert_eq!(sink.settled_to(&app, "kofi@example.org").await.len(), 3, "nothing more to a confirmed signer");
 }
 
 #[tokio::test]
@@ -347,21 +259,11 @@ async fn nonsense_and_guessed_links_are_refused_without_an_error() {
     app.sign(SLUG, &signature("guess@example.org")).await;
     // No token at all is no page.
     for method in [reqwest::Method::GET, reqwest::Method::POST] {
-        let response = app
-            .client
-            .request(method, format!("{}/confirm/", app.base))
-            .send()
-            .await
-            .unwrap();
+        let response = app.client.request(method, format!("{}/confirm/", app.base)).send().await.unwrap();
         assert_eq!(response.status(), 404);
     }
     // Any other: the page with its button, and pressing it counts nothing.
-    for token in [
-        "0",
-        &"0".repeat(64),
-        "<script>alert(1)</script>",
-        &"f".repeat(5000),
-    ] {
+    for token in ["0", &"0".repeat(64), "<script>alert(1)</script>", &"f".repeat(5000)] {
         let link = format!("{}/confirm/{}", app.base, token.replace('/', "%2F"));
         let shown = app.client.get(&link).send().await.unwrap();
         assert_eq!(shown.status(), 200, "{token:?}");
@@ -370,11 +272,7 @@ async fn nonsense_and_guessed_links_are_refused_without_an_error() {
         assert!(!shown.contains("<script>"), "nothing is echoed as markup");
         let posted = app.client.post(&link).send().await.unwrap();
         assert_eq!(posted.status(), 200, "{token:?}");
-        assert!(posted
-            .text()
-            .await
-            .unwrap()
-            .contains("already been used or has expired"));
+        assert!(posted.text().await.unwrap().contains("already been used or has expired"));
     }
     assert_eq!(app.count(SLUG).await, 0);
 }
@@ -384,57 +282,30 @@ async fn an_smtp_outage_fails_no_signing_loses_no_mail_and_retries_back_off() {
     let down = mail_server_down();
     let app = spawn_mailing(port_of(&down), 1).await;
     let signed = app.sign(SLUG, &signature("patient@example.org")).await;
-    assert_eq!(
-        signed.status(),
-        200,
-        "the signing succeeds whatever the mail server does"
-    );
+    assert_eq!(signed.status(), 200, "the signing succeeds whatever the mail server does");
     assert_eq!(attempts(&app).await, (1, false));
 
     // Retries wait 1, 2, 4 … seconds after each failure, not less.
     let mut tried = 1;
     for wait in [1, 2, 4] {
         app.clock.advance(Duration::from_secs(wait - 1));
-        assert_eq!(
-            attempts(&app).await,
-            (tried, false),
-            "{} s after attempt {tried}: too soon",
-            wait - 1
-        );
+        assert_eq!(attempts(&app).await, (tried, false), "{} s after attempt {tried}: too soon", wait - 1);
         app.clock.advance(Duration::from_secs(1));
         tried += 1;
-        assert_eq!(
-            attempts(&app).await,
-            (tried, false),
-            "{wait} s after attempt {}",
-            tried - 1
-        );
+        assert_eq!(attempts(&app).await, (tried, false), "{wait} s after attempt {}", tried - 1);
     }
-    let error: Option<String> = sqlx::query_scalar("SELECT last_error FROM outbox")
-        .fetch_one(&app.db().await)
-        .await
-        .unwrap();
+    let error: Option<String> = sqlx::query_scalar("SELECT last_error FROM outbox").fetch_one(&app.db().await).await.unwrap();
     let error = error.unwrap_or_default();
-    assert!(
-        !error.is_empty() && !error.contains("patient@example.org"),
-        "no address in the error kept: {error}"
-    );
+    assert!(!error.is_empty() && !error.contains("patient@example.org"), "no address in the error kept: {error}");
 
     // The mail server comes back: the next retry delivers, and the link works.
     let sink = SmtpSink::start(down).await;
-    assert!(
-        sink.settled_to(&app, "patient@example.org")
-            .await
-            .is_empty(),
-        "the next retry is not due yet"
-    );
+    assert!(sink.settled_to(&app, "patient@example.org").await.is_empty(), "the next retry is not due yet");
     app.clock.advance(Duration::from_secs(8));
     let mail = sink.settled_to(&app, "patient@example.org").await;
     assert_eq!(mail.len(), 1, "delivered on a retry");
     assert_eq!(attempts(&app).await, (tried, true));
-    assert!(post(&app, &confirm_link(&mail[0]))
-        .await
-        .contains("your signature is confirmed"));
+    assert!(post(&app, &confirm_link(&mail[0])).await.contains("your signature is confirmed"));
     assert_eq!(app.count(SLUG).await, 1);
 }
 
@@ -442,30 +313,17 @@ async fn an_smtp_outage_fails_no_signing_loses_no_mail_and_retries_back_off() {
 async fn mail_waiting_in_the_outbox_survives_a_restart() {
     let down = mail_server_down();
     let app = spawn_mailing(port_of(&down), 3600).await;
-    assert_eq!(
-        app.sign(SLUG, &signature("restart@example.org"))
-            .await
-            .status(),
-        200
-    );
-    assert_eq!(
-        attempts(&app).await,
-        (1, false),
-        "tried once, to retry in an hour"
-    );
+    assert_eq!(app.sign(SLUG, &signature("restart@example.org")).await.status(), 200);
+    assert_eq!(attempts(&app).await, (1, false), "tried once, to retry in an hour");
     // Restarted without an SMTP server, it writes due mail to its folder; an
     // hour later, the waiting mail is due.
     let app = app.restart_with(|config| config.mail.smtp_url = None).await;
     app.clock.advance(Duration::from_secs(3600));
-    let links = app
-        .links_mailed_to("restart@example.org", "/confirm/", 1)
-        .await;
+    let links = app.links_mailed_to("restart@example.org", "/confirm/", 1).await;
     // The link names the address the first server listened on (a deployment
     // sets --public-url); the restarted one listens elsewhere.
     let token = links[0].rsplit('/').next().unwrap();
-    assert!(post(&app, &format!("{}/confirm/{token}", app.base))
-        .await
-        .contains("your signature is confirmed"));
+    assert!(post(&app, &format!("{}/confirm/{token}", app.base)).await.contains("your signature is confirmed"));
     assert_eq!(app.count(SLUG).await, 1);
 }
 
@@ -477,19 +335,12 @@ async fn pending_signatures_are_in_no_public_number_and_flagged_ones_get_no_mail
     let mut bot = signature("bot-target@example.org");
     bot["website"] = "https://spam.example".into();
     assert_eq!(app.sign(SLUG, &bot).await.status(), 200);
-    app.links_mailed_to("pending@example.org", "/confirm/", 1)
-        .await;
-    assert!(
-        app.mails_to("bot-target@example.org").is_empty(),
-        "the outbox has sent all it will"
-    );
+    app.links_mailed_to("pending@example.org", "/confirm/", 1).await;
+    assert!(app.mails_to("bot-target@example.org").is_empty(), "the outbox has sent all it will");
 
     let petition = app.petition(SLUG).await;
     assert_eq!(petition["signature_count"], 0);
-    assert!(
-        !petition["reasons"].to_string().contains("trust their GP"),
-        "no pending reason shown: {petition}"
-    );
+    assert!(!petition["reasons"].to_string().contains("trust their GP"), "no pending reason shown: {petition}");
 }
 
 #[tokio::test]
@@ -507,33 +358,19 @@ async fn guessing_links_never_holds_up_signing_and_a_flood_of_guesses_is_told_to
             .await
             .unwrap();
     } else {
-        sqlx::query("BEGIN IMMEDIATE")
-            .execute(&mut *writer)
-            .await
-            .unwrap();
+        sqlx::query("BEGIN IMMEDIATE").execute(&mut *writer).await.unwrap();
     }
     for path in ["/confirm/", "/remove/"] {
-        let guessed = app
-            .client
-            .post(format!("{}{path}{}", app.base, "ab".repeat(32)))
-            .send()
-            .await
-            .unwrap();
+        let guessed = app.client.post(format!("{}{path}{}", app.base, "ab".repeat(32))).send().await.unwrap();
         assert_eq!(guessed.status(), 200, "{path}");
-        assert!(guessed
-            .text()
-            .await
-            .unwrap()
-            .contains("already been used or has expired"));
+        assert!(guessed.text().await.unwrap().contains("already been used or has expired"));
     }
     sqlx::query("ROLLBACK").execute(&mut *writer).await.unwrap();
     drop(writer);
     // Past the per-source rate, one source's guesses get 429; others' don't.
     let guess = |from: &'static str| {
-        let request = app
-            .client
-            .post(format!("{}/confirm/{}", app.base, "cd".repeat(32)))
-            .header("x-forwarded-for", from);
+        let request =
+            app.client.post(format!("{}/confirm/{}", app.base, "cd".repeat(32))).header("x-forwarded-for", from);
         async move { request.send().await.unwrap().status().as_u16() }
     };
     let mut statuses = vec![];

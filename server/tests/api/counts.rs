@@ -12,33 +12,20 @@ use crate::{
 /// What a full recount of the rows (and the paper entries, which have none)
 /// says, beside what the petition view shows: (count, professionals,
 /// [(partner, count)]).
-async fn recounted_and_shown(
-    app: &TestApp,
-    slug: &str,
-) -> (
-    (i64, i64, Vec<(String, i64)>),
-    (i64, i64, Vec<(String, i64)>),
-) {
+async fn recounted_and_shown(app: &TestApp, slug: &str) -> ((i64, i64, Vec<(String, i64)>), (i64, i64, Vec<(String, i64)>)) {
     let db = app.db().await;
-    let id: i64 = sqlx::query_scalar("SELECT id FROM petitions WHERE slug = $1")
-        .bind(slug)
+    let id: i64 = sqlx::query_scalar("SELECT id FROM petitions WHERE slug = $1").bind(slug).fetch_one(&db).await.unwrap();
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM signatures WHERE petition_id = $1 AND status = 'counted'")
+        .bind(id)
         .fetch_one(&db)
         .await
         .unwrap();
-    let count: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM signatures WHERE petition_id = $1 AND status = 'counted'",
-    )
-    .bind(id)
-    .fetch_one(&db)
-    .await
-    .unwrap();
-    let paper: i64 = sqlx::query_scalar(
-        "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM paper_counts WHERE petition_id = $1",
-    )
-    .bind(id)
-    .fetch_one(&db)
-    .await
-    .unwrap();
+    let paper: i64 =
+        sqlx::query_scalar("SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM paper_counts WHERE petition_id = $1")
+            .bind(id)
+            .fetch_one(&db)
+            .await
+            .unwrap();
     let count = count + paper;
     let professionals: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM signatures WHERE petition_id = $1 AND status = 'counted' AND profession IN ('doctor', 'nurse', 'midwife')",
@@ -62,12 +49,7 @@ async fn recounted_and_shown(
         .unwrap()
         .iter()
         .filter(|p| p["signature_count"] != 0)
-        .map(|p| {
-            (
-                p["slug"].as_str().unwrap().to_owned(),
-                p["signature_count"].as_i64().unwrap(),
-            )
-        })
+        .map(|p| (p["slug"].as_str().unwrap().to_owned(), p["signature_count"].as_i64().unwrap()))
         .collect();
     shown_partners.sort();
     let shown = (
@@ -86,8 +68,7 @@ fn from(email: &str, partner: &str, profession: &str) -> Value {
 }
 
 #[tokio::test]
-async fn every_kept_number_equals_a_full_recount_through_signing_paper_review_erasure_and_removal()
-{
+async fn every_kept_number_equals_a_full_recount_through_signing_paper_review_erasure_and_removal() {
     let app = spawn_app().await;
     let people = [
         ("doctor@example.org", "medact", "doctor"),
@@ -98,63 +79,23 @@ async fn every_kept_number_equals_a_full_recount_through_signing_paper_review_er
         ("nobody-said@example.org", "no-such-partner", ""),
     ];
     for (email, partner, profession) in people {
-        assert_eq!(
-            app.sign("stop-sharing", &from(email, partner, profession))
-                .await
-                .status(),
-            200
-        );
+        assert_eq!(app.sign("stop-sharing", &from(email, partner, profession)).await.status(), 200);
     }
     // A repeat changes nothing.
-    assert_eq!(
-        app.sign(
-            "stop-sharing",
-            &from("Doctor@example.org", "medact", "doctor")
-        )
-        .await
-        .status(),
-        200
-    );
+    assert_eq!(app.sign("stop-sharing", &from("Doctor@example.org", "medact", "doctor")).await.status(), 200);
     let (recounted, shown) = recounted_and_shown(&app, "stop-sharing").await;
     assert_eq!(shown, recounted);
-    assert_eq!(
-        shown,
-        (
-            6,
-            3,
-            vec![("asylum-matters".into(), 2), ("medact".into(), 2)]
-        )
-    );
+    assert_eq!(shown, (6, 3, vec![("asylum-matters".into(), 2), ("medact".into(), 2)]));
 
     // Paper signatures count in the total (no profession, no partner); the
     // recounts below keep them.
     let organiser = app.organiser("nadia").await;
-    let paper =
-        |amount: &'static str| [("amount", amount), ("note", "Paper sheets from the clinic")];
-    assert_eq!(
-        organiser
-            .post_form("/admin/petitions/stop-sharing/paper", &paper("40"))
-            .await
-            .status(),
-        303
-    );
-    assert_eq!(
-        organiser
-            .post_form("/admin/petitions/stop-sharing/paper", &paper("2"))
-            .await
-            .status(),
-        303
-    );
+    let paper = |amount: &'static str| [("amount", amount), ("note", "Paper sheets from the clinic")];
+    assert_eq!(organiser.post_form("/admin/petitions/stop-sharing/paper", &paper("40")).await.status(), 303);
+    assert_eq!(organiser.post_form("/admin/petitions/stop-sharing/paper", &paper("2")).await.status(), 303);
     let (recounted, shown) = recounted_and_shown(&app, "stop-sharing").await;
     assert_eq!(shown, recounted);
-    assert_eq!(
-        shown,
-        (
-            48,
-            3,
-            vec![("asylum-matters".into(), 2), ("medact".into(), 2)]
-        )
-    );
+    assert_eq!(shown, (48, 3, vec![("asylum-matters".into(), 2), ("medact".into(), 2)]));
 
     // Two held (the honeypot), one approved after all, one rejected.
     for email in ["held-doctor@example.org", "held-nurse@example.org"] {
@@ -162,59 +103,28 @@ async fn every_kept_number_equals_a_full_recount_through_signing_paper_review_er
         bot["website"] = json!("https://spam.example");
         app.sign("stop-sharing", &bot).await;
     }
-    assert_eq!(
-        recounted_and_shown(&app, "stop-sharing").await.1 .0,
-        48,
-        "held ones don't count"
-    );
+    assert_eq!(recounted_and_shown(&app, "stop-sharing").await.1 .0, 48, "held ones don't count");
     let (_, listed, _) = admin(&app, &["held", "stop-sharing"]).await;
-    let ids: Vec<String> = listed
-        .lines()
-        .skip(1)
-        .map(|l| l.split_whitespace().next().unwrap().to_owned())
-        .collect();
+    let ids: Vec<String> = listed.lines().skip(1).map(|l| l.split_whitespace().next().unwrap().to_owned()).collect();
     assert!(admin(&app, &["approve", "stop-sharing", &ids[0]]).await.0);
     assert!(admin(&app, &["reject", "stop-sharing", &ids[1]]).await.0);
     let (recounted, shown) = recounted_and_shown(&app, "stop-sharing").await;
     assert_eq!(shown, recounted);
-    assert_eq!(
-        shown,
-        (
-            49,
-            4,
-            vec![("asylum-matters".into(), 2), ("medact".into(), 3)]
-        )
-    );
+    assert_eq!(shown, (49, 4, vec![("asylum-matters".into(), 2), ("medact".into(), 3)]));
 
     // Erased, a signature keeps counting (the petition's rule) but its
     // profession is gone with the rest of its personal data.
     assert!(admin(&app, &["erase", "nurse@example.org"]).await.0);
     let (recounted, shown) = recounted_and_shown(&app, "stop-sharing").await;
     assert_eq!(shown, recounted);
-    assert_eq!(
-        shown,
-        (
-            49,
-            3,
-            vec![("asylum-matters".into(), 2), ("medact".into(), 3)]
-        )
-    );
+    assert_eq!(shown, (49, 3, vec![("asylum-matters".into(), 2), ("medact".into(), 3)]));
 
     // A correction down, as kept as an addition.
     let db = app.db().await;
-    let entries: Vec<i64> = sqlx::query_scalar("SELECT id FROM paper_counts ORDER BY id")
-        .fetch_all(&db)
-        .await
-        .unwrap();
+    let entries: Vec<i64> = sqlx::query_scalar("SELECT id FROM paper_counts ORDER BY id").fetch_all(&db).await.unwrap();
     db.close().await;
     let correction = format!("/admin/petitions/stop-sharing/paper/{}", entries[0]);
-    assert_eq!(
-        organiser
-            .post_form(&correction, &paper("30"))
-            .await
-            .status(),
-        303
-    );
+    assert_eq!(organiser.post_form(&correction, &paper("30")).await.status(), 303);
     let (recounted, shown) = recounted_and_shown(&app, "stop-sharing").await;
     assert_eq!(shown, recounted);
     assert_eq!(shown.0, 39);
@@ -224,10 +134,7 @@ async fn every_kept_number_equals_a_full_recount_through_signing_paper_review_er
 async fn a_petition_read_looks_up_a_few_rows_by_key_with_a_million_signatures() {
     let app = spawn_app().await;
     let db = app.db().await;
-    let id: i64 = sqlx::query_scalar("SELECT id FROM petitions WHERE slug = 'stop-sharing'")
-        .fetch_one(&db)
-        .await
-        .unwrap();
+    let id: i64 = sqlx::query_scalar("SELECT id FROM petitions WHERE slug = 'stop-sharing'").fetch_one(&db).await.unwrap();
     // A million signatures, a third with a public reason, spread over the
     // partners and professions, a few held: written straight into the
     // database (signing a million times over HTTP would prove nothing more).
@@ -272,19 +179,13 @@ async fn a_petition_read_looks_up_a_few_rows_by_key_with_a_million_signatures() 
         if on_postgres() {
             let pages = pages_read(&db, statement, id).await;
             // Scanning the table reads thousands of pages; a look-up by key a few.
-            assert!(
-                pages < 50,
-                "{statement}\nread {pages} pages of PostgreSQL's with a million signatures"
-            );
+            assert!(pages < 50, "{statement}\nread {pages} pages of PostgreSQL's with a million signatures");
         } else {
             let sqlite = sqlx::SqlitePool::connect(app.database_url()).await.unwrap();
             let steps = vm_steps(&sqlite, statement, id).await;
             // Counting a third of a million doctors, or grouping the partners,
             // takes millions of steps; a look-up by key takes tens.
-            assert!(
-                steps < 1_000,
-                "{statement}\ntook {steps} steps of SQLite's machine with a million signatures"
-            );
+            assert!(steps < 1_000, "{statement}\ntook {steps} steps of SQLite's machine with a million signatures");
             sqlite.close().await;
         }
     }
@@ -292,10 +193,7 @@ async fn a_petition_read_looks_up_a_few_rows_by_key_with_a_million_signatures() 
     let petition = app.petition("stop-sharing").await;
     assert_eq!(petition["signature_count"], 999_000);
     assert_eq!(petition["healthcare_professionals"], 666_000);
-    assert_eq!(
-        petition["partners"][0],
-        json!({ "slug": "medact", "name": "Medact", "signature_count": 249_000 })
-    );
+    assert_eq!(petition["partners"][0], json!({ "slug": "medact", "name": "Medact", "signature_count": 249_000 }));
     assert_eq!(petition["reasons"].as_array().unwrap().len(), 5);
 }
 
@@ -306,27 +204,13 @@ async fn a_petition_read_looks_up_a_few_rows_by_key_with_a_million_signatures() 
 async fn pages_read(db: &sqlx::AnyPool, sql: &str, id: i64) -> u64 {
     let explain = format!("EXPLAIN (ANALYZE, BUFFERS, TIMING OFF) {sql}");
     let query = sqlx::query_scalar::<_, String>(&explain);
-    let query = if sql.contains("slug = $1") {
-        query.bind("stop-sharing")
-    } else {
-        query.bind(id).bind(5i64)
-    };
+    let query = if sql.contains("slug = $1") { query.bind("stop-sharing") } else { query.bind(id).bind(5i64) };
     let plan = query.fetch_all(db).await.unwrap();
-    assert!(
-        !plan[0].contains("rows=0 loops"),
-        "{sql:?} found nothing to read:\n{}",
-        plan.join("\n")
-    );
-    let buffers = plan
-        .iter()
-        .find(|line| line.trim_start().starts_with("Buffers:"))
-        .expect("buffers reported");
+    assert!(!plan[0].contains("rows=0 loops"), "{sql:?} found nothing to read:\n{}", plan.join("\n"));
+    let buffers = plan.iter().find(|line| line.trim_start().starts_with("Buffers:")).expect("buffers reported");
     buffers
         .split_whitespace()
-        .filter_map(|part| {
-            part.strip_prefix("hit=")
-                .or_else(|| part.strip_prefix("read="))
-        })
+        .filter_map(|part| part.strip_prefix("hit=").or_else(|| part.strip_prefix("read=")))
         .map(|n| n.parse::<u64>().unwrap())
         .sum()
 }
@@ -343,13 +227,7 @@ async fn vm_steps(db: &sqlx::SqlitePool, sql: &str, id: i64) -> i32 {
     // prepared, bound, stepped and finalised here and nowhere else.
     unsafe {
         let mut statement = std::ptr::null_mut();
-        let prepared = ffi::sqlite3_prepare_v2(
-            handle.as_raw_handle().as_ptr(),
-            sql.as_ptr(),
-            -1,
-            &mut statement,
-            std::ptr::null_mut(),
-        );
+        let prepared = ffi::sqlite3_prepare_v2(handle.as_raw_handle().as_ptr(), sql.as_ptr(), -1, &mut statement, std::ptr::null_mut());
         assert_eq!(prepared, ffi::SQLITE_OK);
         if sql.to_str().unwrap().contains("slug = $1") {
             let slug = c"stop-sharing";

@@ -45,10 +45,7 @@ pub fn repo_root() -> &'static Path {
 /// then take no time and don't depend on how busy the machine is. The admin
 /// commands, run as their own processes, read the wall clock.
 pub fn manual_clock() -> Clock {
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs();
     Clock::manual(UNIX_EPOCH + Duration::from_secs(now))
 }
 
@@ -67,10 +64,7 @@ pub async fn spawn_guarded(guard: GuardConfig) -> TestApp {
 pub async fn spawn_configured(change: impl FnOnce(&mut Config)) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let database = dir.path().join("petitions.db");
-    let mut config = Config {
-        guard: relaxed_guard(),
-        ..Config::rooted_at(repo_root(), format!("sqlite://{}", database.display()))
-    };
+    let mut config = Config { guard: relaxed_guard(), ..Config::rooted_at(repo_root(), format!("sqlite://{}", database.display())) };
     change(&mut config);
     spawn_with(dir, database, config).await
 }
@@ -80,12 +74,7 @@ pub async fn spawn_configured(change: impl FnOnce(&mut Config)) -> TestApp {
 /// wait, and its proof of work is quick. The tests of the defences themselves
 /// use [`spawn_guarded`] with the defaults.
 pub fn relaxed_guard() -> GuardConfig {
-    GuardConfig {
-        proof_difficulty: 8,
-        min_fill_seconds: 0,
-        trust_forwarded_for: true,
-        ..GuardConfig::default()
-    }
+    GuardConfig { proof_difficulty: 8, min_fill_seconds: 0, trust_forwarded_for: true, ..GuardConfig::default() }
 }
 
 /// Starts the server with `config`, except that mail without an SMTP server
@@ -106,8 +95,7 @@ pub fn on_postgres() -> bool {
 
 /// The PostgreSQL server the suite uses (no database named).
 pub fn postgres_server() -> String {
-    std::env::var("PETITION_TEST_POSTGRES")
-        .unwrap_or_else(|_| "postgres://root@127.0.0.1:5432".into())
+    std::env::var("PETITION_TEST_POSTGRES").unwrap_or_else(|_| "postgres://root@127.0.0.1:5432".into())
 }
 
 /// A PostgreSQL database made for one test and dropped when the last
@@ -122,23 +110,13 @@ static DATABASES: AtomicU32 = AtomicU32::new(0);
 impl PostgresDatabase {
     /// Creates a fresh, empty database.
     pub async fn create() -> PostgresDatabase {
-        let name = format!(
-            "petition_test_{}_{}",
-            std::process::id(),
-            DATABASES.fetch_add(1, Ordering::Relaxed)
-        );
+        let name = format!("petition_test_{}_{}", std::process::id(), DATABASES.fetch_add(1, Ordering::Relaxed));
         let admin = format!("{}/postgres", postgres_server());
         let mut connection = <sqlx::PgConnection as sqlx::Connection>::connect(&admin).await.unwrap_or_else(|error| {
             panic!("PostgreSQL at {admin} can't be reached ({error}); start it, or run the suite on SQLite")
         });
-        sqlx::query(&format!("CREATE DATABASE {name}"))
-            .execute(&mut connection)
-            .await
-            .expect("database created");
-        PostgresDatabase {
-            url: format!("{}/{name}", postgres_server()),
-            name,
-        }
+        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut connection).await.expect("database created");
+        PostgresDatabase { url: format!("{}/{name}", postgres_server()), name }
     }
 }
 
@@ -146,11 +124,7 @@ impl Drop for PostgresDatabase {
     fn drop(&mut self) {
         let admin = format!("{}/postgres", postgres_server());
         let status = std::process::Command::new("psql")
-            .args([
-                &admin,
-                "-qc",
-                &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name),
-            ])
+            .args([&admin, "-qc", &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)])
             .status();
         if !matches!(status, Ok(status) if status.success()) {
             eprintln!("could not drop the test database {}", self.name);
@@ -216,13 +190,7 @@ impl TestApp {
     pub async fn restart_with(mut self, change: impl FnOnce(&mut Config)) -> TestApp {
         self.stop.take().unwrap().send(()).unwrap();
         self.handle.take().unwrap().await.unwrap();
-        let TestApp {
-            dir,
-            database,
-            mut config,
-            postgres,
-            ..
-        } = self;
+        let TestApp { dir, database, mut config, postgres, .. } = self;
         change(&mut config);
         spawn_on(dir, database, config, postgres).await
     }
@@ -236,30 +204,15 @@ impl TestApp {
 
     /// The metrics, as Prometheus scrapes them.
     pub async fn scrape(&self) -> String {
-        let base = self
-            .metrics
-            .as_ref()
-            .expect("the server was started with metrics_listen");
-        let response = self
-            .client
-            .get(format!("{base}/metrics"))
-            .send()
-            .await
-            .unwrap();
+        let base = self.metrics.as_ref().expect("the server was started with metrics_listen");
+        let response = self.client.get(format!("{base}/metrics")).send().await.unwrap();
         assert_eq!(response.status(), 200);
-        assert_eq!(
-            response.headers()["content-type"],
-            "text/plain; version=0.0.4; charset=utf-8"
-        );
+        assert_eq!(response.headers()["content-type"], "text/plain; version=0.0.4; charset=utf-8");
         response.text().await.unwrap()
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client
-            .get(format!("{}{path}", self.base))
-            .send()
-            .await
-            .unwrap()
+        self.client.get(format!("{}{path}", self.base)).send().await.unwrap()
     }
 
     pub async fn petition(&self, slug: &str) -> Value {
@@ -272,21 +225,14 @@ impl TestApp {
     /// address no other call uses.
     pub async fn sign(&self, slug: &str, body: &Value) -> reqwest::Response {
         static NEXT_ADDRESS: AtomicU32 = AtomicU32::new(1);
-        let address =
-            std::net::Ipv4Addr::from(0x0a00_0000 + NEXT_ADDRESS.fetch_add(1, Ordering::Relaxed));
+        let address = std::net::Ipv4Addr::from(0x0a00_0000 + NEXT_ADDRESS.fetch_add(1, Ordering::Relaxed));
         let body = self.answer_challenge(slug, body.clone()).await;
-        self.post_signature(slug, &body, Some(&address.to_string()))
-            .await
+        self.post_signature(slug, &body, Some(&address.to_string())).await
     }
 
     /// `body` with a fresh challenge for `slug` and its proof.
     pub async fn answer_challenge(&self, slug: &str, mut body: Value) -> Value {
-        let challenge: Value = self
-            .get(&format!("/api/petitions/{slug}/challenge"))
-            .await
-            .json()
-            .await
-            .unwrap();
+        let challenge: Value = self.get(&format!("/api/petitions/{slug}/challenge")).await.json().await.unwrap();
         let token = challenge["token"].as_str().unwrap();
         let difficulty = challenge["difficulty"].as_u64().unwrap() as u8;
         let proof = petition_core::proof::search(token, difficulty, 0, u64::MAX).unwrap();
@@ -297,16 +243,8 @@ impl TestApp {
 
     /// Posts `body` as it is, as a script would, optionally claiming to come
     /// from `forwarded_for`.
-    pub async fn post_signature(
-        &self,
-        slug: &str,
-        body: &Value,
-        forwarded_for: Option<&str>,
-    ) -> reqwest::Response {
-        let mut request = self
-            .client
-            .post(format!("{}/api/petitions/{slug}/signatures", self.base))
-            .json(body);
+    pub async fn post_signature(&self, slug: &str, body: &Value, forwarded_for: Option<&str>) -> reqwest::Response {
+        let mut request = self.client.post(format!("{}/api/petitions/{slug}/signatures", self.base)).json(body);
         if let Some(address) = forwarded_for {
             request = request.header("x-forwarded-for", address);
         }
@@ -319,33 +257,19 @@ impl TestApp {
         let to = body["email"].as_str().unwrap();
         let before = self.mails_to(to).len();
         assert_eq!(self.sign(slug, body).await.status(), 200);
-        let link = self
-            .links_mailed_to(to, "/confirm/", before + 1)
-            .await
-            .pop()
-            .unwrap();
+        let link = self.links_mailed_to(to, "/confirm/", before + 1).await.pop().unwrap();
         let page = self.client.post(&link).send().await.unwrap();
         assert_eq!(page.status(), 200);
-        assert!(page
-            .text()
-            .await
-            .unwrap()
-            .contains("your signature is confirmed"));
+        assert!(page.text().await.unwrap().contains("your signature is confirmed"));
     }
 
     /// Every mail to `to` in the mail folder, oldest first, as written.
     pub fn mails_to(&self, to: &str) -> Vec<String> {
-        let Ok(files) = std::fs::read_dir(self.dir.path().join("mail")) else {
-            return Vec::new();
-        };
+        let Ok(files) = std::fs::read_dir(self.dir.path().join("mail")) else { return Vec::new() };
         let mut files: Vec<PathBuf> = files.map(|f| f.unwrap().path()).collect();
         files.sort();
         let header = format!("\r\nTo: {to}\r\n");
-        files
-            .iter()
-            .map(|f| std::fs::read_to_string(f).unwrap())
-            .filter(|m| m.contains(&header))
-            .collect()
+        files.iter().map(|f| std::fs::read_to_string(f).unwrap()).filter(|m| m.contains(&header)).collect()
     }
 
     /// The links holding `part` (`/confirm/`, `/remove/`) in the mails to
@@ -354,25 +278,18 @@ impl TestApp {
         self.outbox.settled().await;
         let mails = self.mails_to(to);
         assert_eq!(mails.len(), count, "mails to {to}: {mails:#?}");
-        mails
-            .iter()
-            .map(|m| link_in(m, part).unwrap_or_else(|| panic!("no {part} link in {m}")))
-            .collect()
+        mails.iter().map(|m| link_in(m, part).unwrap_or_else(|| panic!("no {part} link in {m}"))).collect()
     }
 
     pub async fn count(&self, slug: &str) -> u64 {
-        self.petition(slug).await["signature_count"]
-            .as_u64()
-            .unwrap()
+        self.petition(slug).await["signature_count"].as_u64().unwrap()
     }
 
     /// Reads the database directly, as an auditor would (statements take
     /// `$1` parameters, which both backends understand).
     pub async fn db(&self) -> sqlx::AnyPool {
         sqlx::any::install_default_drivers();
-        sqlx::AnyPool::connect(&self.config.database_url)
-            .await
-            .unwrap()
+        sqlx::AnyPool::connect(&self.config.database_url).await.unwrap()
     }
 
     /// The database's URL, for the admin commands.
@@ -392,11 +309,10 @@ impl TestApp {
         }
         let db = self.db().await;
         sqlx::query("CHECKPOINT").execute(&db).await.unwrap();
-        let data: String =
-            sqlx::query_scalar("SELECT setting FROM pg_settings WHERE name = 'data_directory'")
-                .fetch_one(&db)
-                .await
-                .unwrap();
+        let data: String = sqlx::query_scalar("SELECT setting FROM pg_settings WHERE name = 'data_directory'")
+            .fetch_one(&db)
+            .await
+            .unwrap();
         let files: Vec<String> = sqlx::query_scalar(
             "SELECT pg_relation_filepath(c.oid) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
              WHERE n.nspname IN ('public', 'pg_toast') AND c.relkind IN ('r', 't', 'i')
@@ -429,23 +345,13 @@ pub fn yes_no(column: &str) -> String {
 /// silently go, and the next `admin` command, believing itself the last
 /// user, would checkpoint and delete the write-ahead log under the server.
 pub fn bytes_of(path: &Path) -> Vec<u8> {
-    let output = std::process::Command::new("cat")
-        .arg(path)
-        .output()
-        .expect("cat runs");
-    if output.status.success() {
-        output.stdout
-    } else {
-        Vec::new()
-    }
+    let output = std::process::Command::new("cat").arg(path).output().expect("cat runs");
+    if output.status.success() { output.stdout } else { Vec::new() }
 }
 
 /// The link in a mail's text whose address holds `part`, e.g. `/remove/`.
 pub fn link_in(mail: &str, part: &str) -> Option<String> {
-    mail.lines()
-        .map(str::trim)
-        .find(|line| line.starts_with("http") && line.contains(part))
-        .map(str::to_owned)
+    mail.lines().map(str::trim).find(|line| line.starts_with("http") && line.contains(part)).map(str::to_owned)
 }
 
 /// A complete, valid signature from `email`.
@@ -479,15 +385,9 @@ impl TestApp {
     /// Adds a dashboard account straight in the database, as `admin user
     /// add` does (`partner` for a partner's account).
     pub async fn add_account(&self, name: &str, partner: Option<&str>) {
-        let db = petition_server::store::Db::connect(&self.config.database_url)
-            .await
-            .unwrap();
+        let db = petition_server::store::Db::connect(&self.config.database_url).await.unwrap();
         let hash = petition_server::admin_auth::hash_password(PASSWORD).unwrap();
-        assert!(
-            petition_server::store::add_account(&db, &self.clock, name, &hash, partner)
-                .await
-                .unwrap()
-        );
+        assert!(petition_server::store::add_account(&db, &self.clock, name, &hash, partner).await.unwrap());
         db.close().await;
     }
 
@@ -498,11 +398,7 @@ impl TestApp {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap();
-        Dashboard {
-            client,
-            base: self.base.clone(),
-            csrf: String::new(),
-        }
+        Dashboard { client, base: self.base.clone(), csrf: String::new() }
     }
 
     /// Adds the account `name` and signs it in.
@@ -522,16 +418,10 @@ impl Dashboard {
     /// Signs in through the form, as a person would; panics if refused.
     pub async fn sign_in(mut self, name: &str, password: &str) -> Dashboard {
         let response = self.try_sign_in(name, password).await;
-        assert_eq!(
-            response.status(),
-            303,
-            "signing in as {name}: {:?}",
-            response.text().await
-        );
+        assert_eq!(response.status(), 303, "signing in as {name}: {:?}", response.text().await);
         let page = self.get("/admin/").await;
         assert_eq!(page.status(), 200);
-        self.csrf = meta_csrf(&page.text().await.unwrap())
-            .expect("a signed-in page carries the CSRF token");
+        self.csrf = meta_csrf(&page.text().await.unwrap()).expect("a signed-in page carries the CSRF token");
         self
     }
 
@@ -542,22 +432,14 @@ impl Dashboard {
         self.client
             .post(format!("{}/admin/sign-in", self.base))
             .header("origin", &self.base)
-            .form(&[
-                ("csrf", token.as_str()),
-                ("name", name),
-                ("password", password),
-            ])
+            .form(&[("csrf", token.as_str()), ("name", name), ("password", password)])
             .send()
             .await
             .unwrap()
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client
-            .get(format!("{}{path}", self.base))
-            .send()
-            .await
-            .unwrap()
+        self.client.get(format!("{}{path}", self.base)).send().await.unwrap()
     }
 
     /// A page's HTML, which must answer 200.
@@ -595,8 +477,7 @@ impl Dashboard {
 
 /// The CSRF token in a page's `<meta name="csrf-token">`.
 pub fn meta_csrf(html: &str) -> Option<String> {
-    let at = html.find("<meta name=\"csrf-token\" content=\"")?
-        + "<meta name=\"csrf-token\" content=\"".len();
+    let at = html.find("<meta name=\"csrf-token\" content=\"")? + "<meta name=\"csrf-token\" content=\"".len();
     Some(html[at..].split('"').next()?.to_owned())
 }
 

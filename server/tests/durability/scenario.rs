@@ -73,17 +73,10 @@ impl ServerProcess {
             let log = log.clone();
             move || {
                 let mut address = Some(address);
-                for line in std::io::BufReader::new(stderr)
-                    .lines()
-                    .map_while(Result::ok)
-                {
+                for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
                     if let Some(at) = line.find(SERVING) {
                         let rest = &line[at + SERVING.len()..];
-                        let addr = rest
-                            .split_whitespace()
-                            .next()
-                            .unwrap_or_default()
-                            .to_owned();
+                        let addr = rest.split_whitespace().next().unwrap_or_default().to_owned();
                         if let Some(address) = address.take() {
                             address.send(addr).ok();
                         }
@@ -96,12 +89,7 @@ impl ServerProcess {
                 }
             }
         });
-        let mut server = ServerProcess {
-            child,
-            base: String::new(),
-            started_in: Duration::ZERO,
-            log,
-        };
+        let mut server = ServerProcess { child, base: String::new(), started_in: Duration::ZERO, log };
         match tokio::time::timeout(PATIENCE, said).await {
             Ok(Ok(addr)) => {
                 server.base = format!("http://{addr}");
@@ -111,15 +99,9 @@ impl ServerProcess {
             // The log ended without the line: the server exited.
             Ok(Err(_)) => {
                 let status = server.child.wait()?;
-                bail!(
-                    "the petition server exited ({status}) before serving:\n{}",
-                    server.log()
-                )
+                bail!("the petition server exited ({status}) before serving:\n{}", server.log())
             }
-            Err(_) => bail!(
-                "the petition server did not start serving within {PATIENCE:?}:\n{}",
-                server.log()
-            ),
+            Err(_) => bail!("the petition server did not start serving within {PATIENCE:?}:\n{}", server.log()),
         }
     }
 
@@ -130,13 +112,7 @@ impl ServerProcess {
 
     /// The last lines it logged.
     pub fn log(&self) -> String {
-        self.log
-            .lock()
-            .unwrap()
-            .iter()
-            .cloned()
-            .collect::<Vec<_>>()
-            .join("\n")
+        self.log.lock().unwrap().iter().cloned().collect::<Vec<_>>().join("\n")
     }
 
     /// SIGKILL, and wait until it is gone.
@@ -161,11 +137,8 @@ impl Drop for ServerProcess {
 pub fn server_args(root: &Path, database_url: &str, dir: &Path) -> anyhow::Result<Vec<String>> {
     let petitions = dir.join("petitions");
     std::fs::create_dir_all(&petitions)?;
-    std::fs::copy(
-        root.join("petitions/stop-sharing.toml"),
-        petitions.join("stop-sharing.toml"),
-    )
-    .context("copying petitions/stop-sharing.toml")?;
+    std::fs::copy(root.join("petitions/stop-sharing.toml"), petitions.join("stop-sharing.toml"))
+        .context("copying petitions/stop-sharing.toml")?;
     let path = |p: PathBuf| p.display().to_string();
     Ok([
         ("--listen", "127.0.0.1:0".to_owned()),
@@ -211,15 +184,8 @@ pub fn email(n: usize) -> String {
 /// Signs as the widget does: a fresh challenge, solved, then the signature.
 /// `Ok` with the status and how long the POST took once the server answered;
 /// `Err` if it never did (refused, reset, killed).
-pub async fn sign(
-    client: &reqwest::Client,
-    base: &str,
-    mut body: Value,
-) -> reqwest::Result<(u16, Duration)> {
-    let challenge = client
-        .get(format!("{base}/api/petitions/{SLUG}/challenge"))
-        .send()
-        .await?;
+pub async fn sign(client: &reqwest::Client, base: &str, mut body: Value) -> reqwest::Result<(u16, Duration)> {
+    let challenge = client.get(format!("{base}/api/petitions/{SLUG}/challenge")).send().await?;
     if !challenge.status().is_success() {
         return Ok((challenge.status().as_u16(), Duration::ZERO));
     }
@@ -227,15 +193,9 @@ pub async fn sign(
     let token = challenge["token"].as_str().unwrap_or_default();
     let difficulty = challenge["difficulty"].as_u64().unwrap_or(0) as u8;
     body["challenge"] = token.into();
-    body["proof"] = petition_core::proof::search(token, difficulty, 0, u64::MAX)
-        .unwrap_or(0)
-        .into();
+    body["proof"] = petition_core::proof::search(token, difficulty, 0, u64::MAX).unwrap_or(0).into();
     let began = Instant::now();
-    let response = client
-        .post(format!("{base}/api/petitions/{SLUG}/signatures"))
-        .json(&body)
-        .send()
-        .await?;
+    let response = client.post(format!("{base}/api/petitions/{SLUG}/signatures")).json(&body).send().await?;
     let status = response.status().as_u16();
     // The answer is complete only with its body.
     response.bytes().await?;
@@ -316,13 +276,8 @@ impl Scenario {
             let client = client();
             let signers: Vec<_> = (0..self.clients)
                 .map(|_| {
-                    let (ledger, stop, acknowledged, client, base) = (
-                        ledger.clone(),
-                        stop.clone(),
-                        acknowledged.clone(),
-                        client.clone(),
-                        server.base.clone(),
-                    );
+                    let (ledger, stop, acknowledged, client, base) =
+                        (ledger.clone(), stop.clone(), acknowledged.clone(), client.clone(), server.base.clone());
                     tokio::spawn(async move {
                         while !stop.load(Ordering::SeqCst) {
                             let n = ledger.lock().unwrap().take();
@@ -347,11 +302,7 @@ impl Scenario {
             // whether it came is kept: `wait_for`'s answer holds a read lock
             // that would stop the signers' next `send_modify`.)
             let reached = matches!(
-                tokio::time::timeout(
-                    PATIENCE,
-                    progress.wait_for(|count| *count >= self.kill_after)
-                )
-                .await,
+                tokio::time::timeout(PATIENCE, progress.wait_for(|count| *count >= self.kill_after)).await,
                 Ok(Ok(_))
             );
             // Stop first, so nobody starts a new signature against a dead
@@ -363,11 +314,7 @@ impl Scenario {
                 task.await?;
             }
             let so_far = ledger.lock().unwrap();
-            ensure!(
-                so_far.refused.is_empty(),
-                "cycle {cycle}: signatures refused (signer, status): {:?}\n{log}",
-                so_far.refused
-            );
+            ensure!(so_far.refused.is_empty(), "cycle {cycle}: signatures refused (signer, status): {:?}\n{log}", so_far.refused);
             ensure!(
                 reached,
                 "cycle {cycle}: only {} signatures acknowledged in {PATIENCE:?}\n{log}",
@@ -379,34 +326,16 @@ impl Scenario {
         let server = ServerProcess::start(&self.binary, &args).await?;
         restarts.push(server.started_in);
         let client = client();
-        let ready = client
-            .get(format!("{}/readyz", server.base))
-            .send()
-            .await?
-            .status();
-        ensure!(
-            ready == 200,
-            "after {} kills, /readyz answers {ready}",
-            self.cycles
-        );
+        let ready = client.get(format!("{}/readyz", server.base)).send().await?.status();
+        ensure!(ready == 200, "after {} kills, /readyz answers {ready}", self.cycles);
         let unanswered: Vec<usize> = ledger.lock().unwrap().unanswered.drain(..).collect();
         for n in unanswered {
-            let (status, _) = sign(&client, &server.base, signer(n))
-                .await
-                .context("resending after the restart")?;
-            ensure!(
-                status == 200,
-                "signer {n}, resending after the restart, got {status}"
-            );
+            let (status, _) = sign(&client, &server.base, signer(n)).await.context("resending after the restart")?;
+            ensure!(status == 200, "signer {n}, resending after the restart, got {status}");
             ledger.lock().unwrap().acknowledged.insert(n);
         }
         // What a visitor sees: everyone who was thanked, each once.
-        let shown: Value = client
-            .get(format!("{}/api/petitions/{SLUG}", server.base))
-            .send()
-            .await?
-            .json()
-            .await?;
+        let shown: Value = client.get(format!("{}/api/petitions/{SLUG}", server.base)).send().await?.json().await?;
         let (acknowledged, resent) = {
             let ledger = ledger.lock().unwrap();
             (ledger.acknowledged.clone(), ledger.resent.len())
@@ -419,19 +348,12 @@ impl Scenario {
         );
         server.kill();
         audit(&self.database_url, &acknowledged).await?;
-        Ok(Outcome {
-            acknowledged: acknowledged.len(),
-            resent,
-            restarts,
-        })
+        Ok(Outcome { acknowledged: acknowledged.len(), resent, restarts })
     }
 }
 
 fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .timeout(PATIENCE)
-        .build()
-        .expect("an HTTP client")
+    reqwest::Client::builder().timeout(PATIENCE).build().expect("an HTTP client")
 }
 
 /// Reads the database at `database_url` directly, as an auditor would, with
@@ -440,31 +362,20 @@ fn client() -> reqwest::Client {
 pub async fn audit(database_url: &str, acknowledged: &BTreeSet<usize>) -> anyhow::Result<()> {
     sqlx::any::install_default_drivers();
     let db = sqlx::AnyPool::connect(database_url).await?;
-    let id: i64 = sqlx::query_scalar("SELECT id FROM petitions WHERE slug = $1")
-        .bind(SLUG)
-        .fetch_one(&db)
+    let id: i64 = sqlx::query_scalar("SELECT id FROM petitions WHERE slug = $1").bind(SLUG).fetch_one(&db).await?;
+    let rows: Vec<(String, String)> = sqlx::query_as("SELECT canonical_email, status FROM signatures WHERE petition_id = $1")
+        .bind(id)
+        .fetch_all(&db)
         .await?;
-    let rows: Vec<(String, String)> =
-        sqlx::query_as("SELECT canonical_email, status FROM signatures WHERE petition_id = $1")
-            .bind(id)
-            .fetch_all(&db)
-            .await?;
     let mut stored: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (email, status) in rows {
         stored.entry(email).or_default().push(status);
     }
     for &n in acknowledged {
         let statuses = stored.remove(&email(n)).unwrap_or_default();
-        ensure!(
-            statuses == ["counted"],
-            "signer {n} was told their signature counted; stored: {statuses:?}"
-        );
+        ensure!(statuses == ["counted"], "signer {n} was told their signature counted; stored: {statuses:?}");
     }
-    ensure!(
-        stored.is_empty(),
-        "stored, but nobody was told so: {:?}",
-        stored.keys().take(10).collect::<Vec<_>>()
-    );
+    ensure!(stored.is_empty(), "stored, but nobody was told so: {:?}", stored.keys().take(10).collect::<Vec<_>>());
 
     // What the server keeps: each petition's row plus its count slots.
     let kept: (i64, i64) = sqlx::query_as(
@@ -485,10 +396,7 @@ pub async fn audit(database_url: &str, acknowledged: &BTreeSet<usize>) -> anyhow
     .bind(id)
     .fetch_one(&db)
     .await?;
-    ensure!(
-        kept == recounted,
-        "kept (count, professionals) {kept:?}; a recount of the rows gives {recounted:?}"
-    );
+    ensure!(kept == recounted, "kept (count, professionals) {kept:?}; a recount of the rows gives {recounted:?}");
     let kept_partners: Vec<(String, i64)> = sqlx::query_as(
         "SELECT partner, CAST(SUM(n) AS BIGINT) FROM
              (SELECT partner, signature_count AS n FROM partner_counts WHERE petition_id = $1
