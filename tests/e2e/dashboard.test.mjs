@@ -404,7 +404,7 @@ test("a partner's account sees only the petitions listing it, its own figures an
   assert.equal(await page.getByText("Asylum Matters").count(), 0, "nothing of another partner");
   assert.equal(await page.getByRole("link", { name: "Held signatures and reasons" }).count(), 0);
   assert.equal(await page.getByLabel(/Your own pages/).count(), 0, "only its own embed code");
-  assert.match(await page.getByLabel("Medact’s pages (signatures counted as theirs)").inputValue(), /data-partner="medact"/);
+  assert.match(await page.getByRole("textbox", { name: /^Script tag for Medact’s pages/ }).inputValue(), /data-partner="medact"/);
   await accessible(page, "a partner's petition page");
   const [download] = await Promise.all([
     page.waitForEvent("download"),

@@ -93,6 +93,7 @@ function wpFilterOembedResult(html) {
  */
 const WP_EMBED_RECEIVER = `
 window.wpHeights = [];
+window.wpMessages = []; // the heights as the frame told them, before the clamp
 window.addEventListener("message", function (e) {
   var data = e.data;
   if (!data || !(data.secret || data.message || data.value)) return;
@@ -104,6 +105,7 @@ window.addEventListener("message", function (e) {
     frame.removeAttribute("style");
     if (data.message === "height") {
       var height = parseInt(data.value, 10);
+      window.wpMessages.push(height);
       if (height > 1000) height = 1000;
       else if (~~height < 200) height = 200;
       frame.height = height;
@@ -206,7 +208,14 @@ test("pasted into a WordPress post, the petition is signed end to end inside Wor
   await untilShownCount(inside, before + 1);
 
   await until(followed, "the iframe's height follows the thank-you's");
-  assert.notEqual(Number(await iframe.getAttribute("height")), formHeight, "the iframe changed size with its content");
+  // The form and the thank-you are both taller than WordPress's 1000 px
+  // limit at this width, so the frame may stay the same size: what matters
+  // is that WordPress was told the thank-you's own height.
+  await until(async () => {
+    const told = await page.evaluate(() => window.wpMessages[window.wpMessages.length - 1]);
+    const wanted = await contentHeight(frame);
+    return told === wanted || { told, wanted, formHeight };
+  }, "WordPress is told the thank-you's height");
   // What can't work in the sandbox is said in words, never as an error.
   assert.equal(await widget(inside).locator("#pw-problem").isVisible(), false, "no error shown");
   assert.deepEqual(await pageAxeViolations(frame), [], "the embed is accessible inside WordPress");

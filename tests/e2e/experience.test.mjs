@@ -64,12 +64,16 @@ test("after signing: the next milestone, share links carrying their source, copy
   const next = milestones.find((m) => m.count > count).count;
   assert.match(await form.locator("#pw-thanks-text").textContent(), new RegExp(`The next milestone is ${next.toLocaleString("en-GB")}`));
 
+  // The demo petition's share links point to its own page on the server.
+  assert.equal(share.links_to, "petition-page");
+  const address = `${SERVER}/p/stop-sharing`;
+  assert.equal((await fetch(`${address}?source=share-x`)).status, 200, "the shared address is a page");
   const links = await form.locator("#pw-share-links a").evaluateAll((as) => as.map((a) => [a.textContent, a.href]));
   assert.deepEqual(links.map(([name]) => name.replace(" (opens in a new tab)", "")), ["X", "Facebook", "WhatsApp", "Bluesky", "Email"]);
   for (const [label, href] of links) {
     const name = label.replace(" (opens in a new tab)", "");
     const decoded = decodeURIComponent(href);
-    assert.ok(decoded.includes(`${share.url}?source=share-${name.toLowerCase()}`), `${name}: ${decoded}`);
+    assert.ok(decoded.includes(`${address}?source=share-${name.toLowerCase()}`), `${name}: ${decoded}`);
     // Facebook's sharer takes only the address; the others carry the words.
     if (name !== "Facebook") assert.ok(decoded.includes("#StopSharing"), `${name} carries the hashtag: ${decoded}`);
   }
@@ -78,7 +82,7 @@ test("after signing: the next milestone, share links carrying their source, copy
 
   await form.getByRole("button", { name: "Copy link" }).click();
   await form.locator("#pw-share-hint").filter({ hasText: "Link copied." }).waitFor();
-  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), `${share.url}?source=share-link`);
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), `${address}?source=share-link`);
   const native = await page.evaluate(() => typeof navigator.share === "function");
   assert.equal(await form.getByRole("button", { name: "Share…" }).isVisible(), native, "the share sheet button only where the browser has one");
 

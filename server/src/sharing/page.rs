@@ -42,12 +42,12 @@ use crate::{
     store::{self, PictureSize, StoreError},
 };
 
-/// The page's policy. The widget needs `'wasm-unsafe-eval'` (it is wasm)
-/// and, until it styles itself from a stylesheet of the server's, inline
-/// `<style>` in its shadow root (`'unsafe-inline'` styles: no typed text
-/// ever becomes markup there). Its requests go to this same server.
+/// The page's policy: as strict as the README asks of partners. The widget
+/// needs `'wasm-unsafe-eval'` (it is wasm) and styles itself with
+/// constructable stylesheets, which `style-src` doesn't govern; its requests
+/// go to this same server.
 pub const PAGE_POLICY: &str = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; \
-     style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; form-action 'self'; \
+     style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; \
      frame-ancestors 'none'; base-uri 'none'";
 
 /// The poster's policy: no script at all.
