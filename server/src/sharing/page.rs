@@ -150,8 +150,12 @@ impl Words {
                     milestones::grouped(n)
                 ),
             });
+        // One list here, where the widget has two: "No milestones yet: the
+        // first is …" says what "Next milestone" would.
         let next = next_milestone(count, &petition.milestones)
-            .filter(|_| !petition.closed)
+            .filter(|_| {
+                !petition.closed && counted && petition.milestones.iter().any(|m| m.count <= count)
+            })
             .map(|next| format!("Next milestone: {}", signatures(next)));
         let reached: Vec<Step> = petition
             .milestones

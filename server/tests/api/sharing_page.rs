@@ -103,7 +103,11 @@ async fn without_javascript_the_page_shows_the_petition_its_count_and_its_milest
         html.contains("<p class=\"count first\">Be one of the first to sign this petition.</p>"),
         "{html}"
     );
-    assert!(html.contains("No milestones yet: the first is 10 signatures."));
+    assert!(html.contains("<li class=\"next\">No milestones yet: the first is 10 signatures.</li>"));
+    assert!(
+        !html.contains("Next milestone"),
+        "the first milestone is named once: {html}"
+    );
 
     for n in 0..12 {
         assert_eq!(
