@@ -44,6 +44,8 @@ struct Page {
     view: View,
     /// Embed codes to copy: the account's own, or every one for an organiser.
     snippets: Vec<SnippetGroup>,
+    /// The server, as a partner's Content-Security-Policy names it.
+    server: String,
 }
 
 /// The part of the page that changes as people sign, on its own.
@@ -65,7 +67,8 @@ async fn page(State(state): State<AppState>, signed: Signed, Path(slug): Path<St
     match load(&state, &signed, &slug).await {
         Ok((head, view)) => {
             let snippets = snippets(&state.public_url, &head, signed.0.account.partner.as_deref());
-            pages::render(&Page { nav: Nav::of(&signed.0), view, snippets })
+            let server = state.public_url.trim_end_matches('/').to_owned();
+            pages::render(&Page { nav: Nav::of(&signed.0), view, snippets, server })
         }
         Err(refused) => refused,
     }
