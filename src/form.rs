@@ -57,7 +57,7 @@ pub fn build(root: &ShadowRoot, document: &Document, ask_profession: bool) -> Re
         let wide = matches!(field, Field::Email | Field::Profession | Field::Reason);
         let group = element(document, "div", if wide { "pw-field pw-wide" } else { "pw-field" }, "")?;
         let id = id(field);
-        let label = element(document, "label", "", field.label())?;
+        let label = element(document, "label", "", field.label().english.for_count(0))?;
         label.set_attribute("for", &id)?;
         group.append_child(&label)?;
         let mut described_by = Vec::new();
@@ -90,7 +90,7 @@ pub fn build(root: &ShadowRoot, document: &Document, ask_profession: bool) -> Re
                 blank.set_attribute("value", "")?;
                 select.append_child(&blank)?;
                 for profession in Profession::ALL {
-                    let option = element(document, "option", "", profession.label())?;
+                    let option = element(document, "option", "", profession.label().english.for_count(0))?;
                     option.set_attribute("value", profession.code())?;
                     select.append_child(&option)?;
                 }

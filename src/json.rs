@@ -11,8 +11,8 @@
 
 use js_sys::{Array, Reflect};
 use petition_core::{
-    ApiError, Challenge, CountUpdate, Field, FieldError, LinksTo, Milestone, NextAction, Partner, Petition, Share, SignatureReceipt,
-    SignatureRequest,
+    ApiError, Challenge, CountUpdate, Field, FieldError, LinksTo, Milestone, NextAction, Params, Partner, Petition, Problem, Share,
+    SignatureReceipt, SignatureRequest,
 };
 use wasm_bindgen::JsValue;
 
@@ -90,6 +90,23 @@ impl FromJs for Field {
     }
 }
 
+impl FromJs for Problem {
+    fn from_js(value: &JsValue) -> Option<Self> {
+        use Problem::*;
+        Some(match value.as_string()?.as_str() {
+            "missing" => Missing,
+            "too_long" => TooLong,
+            "control" => Control,
+            "start" => Start,
+            "web_address" => WebAddress,
+            "format" => Format,
+            "uk" => Uk,
+            "characters" => Characters,
+            _ => Choose,
+        })
+    }
+}
+
 impl FromJs for LinksTo {
     /// A kind this widget doesn't know reads as the default.
     fn from_js(value: &JsValue) -> Option<Self> {
@@ -145,7 +162,7 @@ from_js! {
     Petition {
         slug, organiser, target, title, summary, body, supported_by, ask_profession, goal, signature_count,
         milestones, show_count_from, healthcare_professionals, reasons, partners, share, next_action,
-        confirm_by_email, closed,
+        confirm_by_email, closed, language, languages,
     }
     Challenge { token, difficulty, min_seconds }
     Milestone { count, reached_at }
@@ -154,14 +171,15 @@ from_js! {
     NextAction { title, text, url }
     SignatureReceipt { signature_count, goal, milestones }
     CountUpdate { slug, signature_count, goal, milestones }
-    FieldError { field, message }
+    FieldError { field, code, params, message }
+    Params { max }
 }
 
 // A signature kept in the browser by an older widget lacks the newer fields.
 from_js_defaulted! {
     SignatureRequest {
         first_name, last_name, email, postcode, outside_uk, profession, reason, consent, partner,
-        partner_consent, source, challenge, proof, website,
+        partner_consent, source, challenge, proof, lang, website,
     }
 }
 
@@ -174,6 +192,7 @@ impl FromJs for ApiError {
         let fields = get(value, "fields");
         Some(ApiError {
             error: FromJs::from_js(&get(value, "error"))?,
+            code: FromJs::from_js(&get(value, "code")).unwrap_or_default(),
             fields: if fields.is_undefined() { Vec::new() } else { FromJs::from_js(&fields)? },
         })
     }
@@ -267,6 +286,7 @@ mod tests {
             challenge: "stop-sharing.1.16.2.mac".into(),
             // The largest a JSON number holds exactly.
             proof: 9_007_199_254_740_991,
+            lang: "cy".into(),
             website: "https://bot.example".into(),
         }
     }

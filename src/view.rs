@@ -428,6 +428,8 @@ mod tests {
             }),
             confirm_by_email: false,
             closed: false,
+            language: "en".into(),
+            languages: vec!["en".into()],
         }
     }
 

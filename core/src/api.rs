@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::fields::Field;
+use crate::fields::{Field, Problem};
 
 /// A petition as the public API shows it: `GET /api/petitions/{slug}`.
 ///
@@ -53,6 +53,17 @@ pub struct Petition {
     pub confirm_by_email: bool,
     /// The petition has closed: it takes no more signatures.
     pub closed: bool,
+    /// The language (BCP 47) its words are in: the best of the petition's
+    /// languages for the `?lang=` asked for, else its default language.
+    #[serde(default = "english")]
+    pub language: String,
+    /// Every language the petition's words come in, its default first.
+    #[serde(default)]
+    pub languages: Vec<String>,
+}
+
+fn english() -> String {
+    crate::lang::ENGLISH.to_owned()
 }
 
 /// A proof-of-work challenge (see [`crate::proof`]):
@@ -187,6 +198,9 @@ pub struct SignatureRequest {
     pub challenge: String,
     /// The answer: see [`crate::proof`].
     pub proof: u64,
+    /// The language the person saw the form in (BCP 47), for the mails
+    /// they are sent; empty for the petition's default.
+    pub lang: String,
     /// A field people never see and bots fill in: a signature with anything
     /// here is stored for review but not counted.
     pub website: String,
@@ -211,20 +225,56 @@ pub struct SignatureReceipt {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct ApiError {
-    /// One sentence for people, e.g. "There is a problem with your signature".
+    /// One sentence for people, in English, e.g. "There is a problem with your signature".
     pub error: String,
+    /// What went wrong, for clients that word it themselves: one of
+    /// [`ApiError::INVALID`], [`ApiError::NOT_FOUND`], [`ApiError::EXPIRED`],
+    /// [`ApiError::CLOSED`], [`ApiError::BUSY`], [`ApiError::SERVER`]; empty
+    /// for anything else.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub code: String,
     /// One entry per invalid field, in the order the form shows them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fields: Vec<FieldError>,
 }
 
-/// A field's problem, worded for the person who typed it.
+impl ApiError {
+    /// Some fields need correcting: see `fields`.
+    pub const INVALID: &'static str = "invalid";
+    /// No such petition.
+    pub const NOT_FOUND: &'static str = "not_found";
+    /// The form's challenge expired or was used: fetch a new one.
+    pub const EXPIRED: &'static str = "expired";
+    /// The petition has closed.
+    pub const CLOSED: &'static str = "closed";
+    /// Too many signatures from one connection just now.
+    pub const BUSY: &'static str = "busy";
+    /// The server failed.
+    pub const SERVER: &'static str = "server";
+}
+
+/// A field's problem: a code and its parameters, which the widget words in
+/// the person's language, and the English words for any other client.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct FieldError {
     /// Which field.
     pub field: Field,
-    /// What to do about it, e.g. "Enter your first name".
+    /// What is wrong with it.
+    pub code: Problem,
+    /// The values its words need.
+    #[serde(default)]
+    pub params: Params,
+    /// What to do about it in English, e.g. "Enter your first name".
     pub message: String,
+}
+
+/// The values a [`FieldError`]'s words need.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
+pub struct Params {
+    /// The most characters the field takes, for [`Problem::TooLong`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<u64>,
 }
 

@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::api::{FieldError, SignatureRequest};
+use crate::api::{FieldError, Params, SignatureRequest};
 
 /// Longest accepted name, in characters.
 pub const NAME_MAX: usize = 100;
@@ -60,15 +60,27 @@ impl Field {
         }
     }
 
-    /// The visible label.
-    pub fn label(self) -> &'static str {
+    /// The most characters the field takes.
+    pub fn max_chars(self) -> usize {
         match self {
-            Field::FirstName => "First name",
-            Field::LastName => "Last name (if you have one)",
-            Field::Email => "Email address",
-            Field::Postcode => "Postcode",
-            Field::Profession => "Are you a healthcare professional? (optional)",
-            Field::Reason => "Why are you signing? (optional)",
+            Field::FirstName | Field::LastName => NAME_MAX,
+            Field::Email => EMAIL_MAX,
+            Field::Postcode => POSTCODE_MAX,
+            Field::Profession => 0,
+            Field::Reason => REASON_MAX,
+        }
+    }
+
+    /// The visible label.
+    pub fn label(self) -> crate::lang::Text {
+        use crate::lang::text::*;
+        match self {
+            Field::FirstName => LABEL_FIRST_NAME,
+            Field::LastName => LABEL_LAST_NAME,
+            Field::Email => LABEL_EMAIL,
+            Field::Postcode => LABEL_POSTCODE,
+            Field::Profession => LABEL_PROFESSION,
+            Field::Reason => LABEL_REASON,
         }
     }
 }
@@ -112,15 +124,17 @@ impl Profession {
     }
 
     /// The words the form shows.
-    pub fn label(self) -> &'static str {
+    pub fn label(self) -> crate::lang::Text {
+        use crate::lang::text::*;
         match self {
-            Profession::Doctor => "Doctor",
-            Profession::Nurse => "Nurse",
-            Profession::Midwife => "Midwife",
-            Profession::OtherHealthcare => "Other healthcare professional",
-            Profession::NotHealthcare => "Not a healthcare professional",
+            Profession::Doctor => PROFESSION_DOCTOR,
+            Profession::Nurse => PROFESSION_NURSE,
+            Profession::Midwife => PROFESSION_MIDWIFE,
+            Profession::OtherHealthcare => PROFESSION_OTHER,
+            Profession::NotHealthcare => PROFESSION_NONE,
         }
     }
+
 
     /// Parses a wire code.
     pub fn from_code(code: &str) -> Option<Profession> {
@@ -160,19 +174,93 @@ impl ValidSignature {
     }
 }
 
+/// What is wrong with a field, as the API names it (`code`). Together with
+/// the field it picks the text that words it ([`FieldError::text`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Problem {
+    /// Required and empty.
+    Missing,
+    /// Longer than `params.max` characters.
+    TooLong,
+    /// Holds control characters.
+    Control,
+    /// Starts with `=`, `+`, `-` or `@` (a spreadsheet formula).
+    Start,
+    /// A web address where a name goes.
+    WebAddress,
+    /// Not shaped like an email address.
+    Format,
+    /// Not a UK postcode.
+    Uk,
+    /// Characters a postal code has no use for.
+    Characters,
+    /// Not one of the list's answers.
+    Choose,
+}
+
+impl FieldError {
+    /// `field`'s `problem`, with its parameters and English words.
+    pub fn new(field: Field, problem: Problem) -> FieldError {
+        let max = (problem == Problem::TooLong).then(|| field.max_chars() as u64);
+        let mut error = FieldError { field, code: problem, params: Params { max }, message: String::new() };
+        if let Some(text) = error.text() {
+            error.message = crate::lang::fill(text.english.for_count(0), &error.values(&crate::milestones::grouped(max.unwrap_or(0))));
+        }
+        error
+    }
+
+    /// The text that words this error (`error_{field}_{code}` in the
+    /// language files), or `None` for a pairing no rule makes.
+    pub fn text(&self) -> Option<crate::lang::Text> {
+        use crate::lang::text::*;
+        use Field::*;
+        use Problem::*;
+        Some(match (self.field, self.code) {
+            (FirstName, Missing) => ERROR_FIRST_NAME_MISSING,
+            (FirstName, TooLong) => ERROR_FIRST_NAME_TOO_LONG,
+            (FirstName, Control) => ERROR_FIRST_NAME_CONTROL,
+            (FirstName, Start) => ERROR_FIRST_NAME_START,
+            (FirstName, WebAddress) => ERROR_FIRST_NAME_WEB_ADDRESS,
+            (LastName, TooLong) => ERROR_LAST_NAME_TOO_LONG,
+            (LastName, Control) => ERROR_LAST_NAME_CONTROL,
+            (LastName, Start) => ERROR_LAST_NAME_START,
+            (LastName, WebAddress) => ERROR_LAST_NAME_WEB_ADDRESS,
+            (Email, Missing) => ERROR_EMAIL_MISSING,
+            (Email, TooLong) => ERROR_EMAIL_TOO_LONG,
+            (Email, Format) => ERROR_EMAIL_FORMAT,
+            (Postcode, Missing) => ERROR_POSTCODE_MISSING,
+            (Postcode, Uk) => ERROR_POSTCODE_UK,
+            (Postcode, TooLong) => ERROR_POSTCODE_TOO_LONG,
+            (Postcode, Characters) => ERROR_POSTCODE_CHARACTERS,
+            (Profession, Choose) => ERROR_PROFESSION_CHOOSE,
+            (Reason, TooLong) => ERROR_REASON_TOO_LONG,
+            (Reason, Control) => ERROR_REASON_CONTROL,
+            _ => return None,
+        })
+    }
+
+    /// The values for the text's placeholders, with `max` written as
+    /// `grouped_max` (a number in the reader's language).
+    pub fn values<'a>(&self, grouped_max: &'a str) -> [(&'static str, &'a str); 1] {
+        [("max", grouped_max)]
+    }
+}
+
 /// Checks every field of `request` and reports all problems at once, in form order.
 pub fn validate(request: &SignatureRequest) -> Result<ValidSignature, Vec<FieldError>> {
     let mut errors = Vec::new();
-    let mut check = |field: Field, result: Result<String, String>| match result {
+    let mut check = |field: Field, result: Result<String, Problem>| match result {
         Ok(value) => value,
-        Err(message) => {
-            errors.push(FieldError { field, message });
+        Err(problem) => {
+            errors.push(FieldError::new(field, problem));
             String::new()
         }
     };
-    let first_name = check(Field::FirstName, name(&request.first_name, ["first name", "First name"], true));
-    let last_name = check(Field::LastName, name(&request.last_name, ["last name", "Last name"], false));
-    let email = check(Field::Email, email(&request.email));
+    let first_name = check(Field::FirstName, name(&request.first_name, true));
+    let last_name = check(Field::LastName, name(&request.last_name, false));
+    let email = check(Field::Email, email_rule(&request.email));
     let postcode = check(Field::Postcode, postcode(&request.postcode, request.outside_uk));
     let profession_code = request.profession.trim();
     let profession = if profession_code.is_empty() {
@@ -180,7 +268,7 @@ pub fn validate(request: &SignatureRequest) -> Result<ValidSignature, Vec<FieldE
     } else {
         let parsed = Profession::from_code(profession_code);
         if parsed.is_none() {
-            check(Field::Profession, Err("Choose an answer from the list".into()));
+            check(Field::Profession, Err(Problem::Choose));
         }
         parsed
     };
@@ -203,7 +291,7 @@ pub fn validate(request: &SignatureRequest) -> Result<ValidSignature, Vec<FieldE
 /// The words beside the consent box. Stored with every signature that ticks it,
 /// so the organiser can show what each person agreed to.
 pub fn consent_text(organiser: &str) -> String {
-    format!("Keep me updated about this campaign by email from {organiser}")
+    crate::lang::fill(crate::lang::text::CONSENT.english.for_count(0), &[("organiser", organiser)])
 }
 
 /// Longest reason shown publicly; longer ones wait for the organiser.
@@ -304,25 +392,24 @@ pub fn canonical_email(email: &str) -> String {
     }
 }
 
-/// `what` is the field's name mid-sentence and at the start of one.
-fn name(value: &str, [what, what_capitalised]: [&str; 2], required: bool) -> Result<String, String> {
+fn name(value: &str, required: bool) -> Result<String, Problem> {
     let value = value.trim();
     if value.is_empty() {
-        return if required { Err(format!("Enter your {what}")) } else { Ok(String::new()) };
+        return if required { Err(Problem::Missing) } else { Ok(String::new()) };
     }
     if value.chars().count() > NAME_MAX {
-        return Err(format!("{what_capitalised} must be {NAME_MAX} characters or fewer"));
+        return Err(Problem::TooLong);
     }
     if value.chars().any(char::is_control) {
-        return Err(format!("{what_capitalised} must not contain special control characters"));
+        return Err(Problem::Control);
     }
     // A leading = + - @ turns a cell into a formula when the signatures are
     // opened in a spreadsheet; no name starts with one.
     if value.starts_with(['=', '+', '-', '@']) {
-        return Err(format!("{what_capitalised} must start with a letter"));
+        return Err(Problem::Start);
     }
     if looks_like_a_web_address(value) {
-        return Err(format!("Enter your {what}, not a web address"));
+        return Err(Problem::WebAddress);
     }
     Ok(value.to_owned())
 }
@@ -345,17 +432,21 @@ fn looks_like_a_web_address(value: &str) -> bool {
 }
 
 /// The email rule on its own (for asking for a removal link): the trimmed
-/// address, or the message a person reads.
-pub fn email(value: &str) -> Result<String, String> {
+/// address, or what is wrong with it.
+pub fn email(value: &str) -> Result<String, FieldError> {
+    email_rule(value).map_err(|problem| FieldError::new(Field::Email, problem))
+}
+
+fn email_rule(value: &str) -> Result<String, Problem> {
     let value = value.trim();
     if value.is_empty() {
-        return Err("Enter your email address".into());
+        return Err(Problem::Missing);
     }
     if value.len() > EMAIL_MAX {
-        return Err(format!("Email address must be {EMAIL_MAX} characters or fewer"));
+        return Err(Problem::TooLong);
     }
     if !email_has_valid_shape(value) {
-        return Err("Enter an email address in the correct format, like name@example.com".into());
+        return Err(Problem::Format);
     }
     Ok(value.to_owned())
 }
@@ -385,23 +476,23 @@ fn email_has_valid_shape(value: &str) -> bool {
     local_ok && domain_ok
 }
 
-fn postcode(value: &str, outside_uk: bool) -> Result<String, String> {
+fn postcode(value: &str, outside_uk: bool) -> Result<String, Problem> {
     let value = value.trim();
     if outside_uk {
         // Free text elsewhere: postal codes take too many shapes to check,
         // and some countries have none.
         if value.chars().count() > POSTCODE_MAX {
-            return Err(format!("Postcode must be {POSTCODE_MAX} characters or fewer"));
+            return Err(Problem::TooLong);
         }
         if value.chars().any(char::is_control) || value.starts_with(['=', '+', '-', '@']) {
-            return Err("Postcode must only include letters, numbers, spaces and hyphens".into());
+            return Err(Problem::Characters);
         }
         return Ok(value.to_owned());
     }
     if value.is_empty() {
-        return Err("Enter your postcode".into());
+        return Err(Problem::Missing);
     }
-    uk_postcode(value).ok_or_else(|| "Enter a real UK postcode, like SW1A 1AA".into())
+    uk_postcode(value).ok_or(Problem::Uk)
 }
 
 /// A UK postcode in its standard form (`sw1a1aa` → `SW1A 1AA`), or `None`.
@@ -420,13 +511,13 @@ pub fn uk_postcode(value: &str) -> Option<String> {
     (outward_ok && inward_ok).then(|| format!("{outward} {inward}"))
 }
 
-fn reason(value: &str) -> Result<String, String> {
+fn reason(value: &str) -> Result<String, Problem> {
     let value = value.trim();
     if value.chars().count() > REASON_MAX {
-        return Err("Your reason must be 1,000 characters or fewer".into());
+        return Err(Problem::TooLong);
     }
     if value.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
-        return Err("Your reason must not contain special control characters".into());
+        return Err(Problem::Control);
     }
     Ok(value.to_owned())
 }

@@ -9,15 +9,16 @@
 pub mod api;
 pub mod colour;
 pub mod fields;
+pub mod lang;
 pub mod links;
 pub mod milestones;
 pub mod proof;
 
 pub use api::{
-    ApiError, Challenge, CountUpdate, FieldError, LinksTo, Milestone, NextAction, Partner, Petition, Share, SignatureReceipt, SignatureRequest,
+    ApiError, Challenge, CountUpdate, FieldError, Params, LinksTo, Milestone, NextAction, Partner, Petition, Share, SignatureReceipt, SignatureRequest,
 };
 pub use fields::{
-    canonical_email, consent_text, email_suggestion, reason_is_public, share_source, uk_postcode, validate, Field, Profession,
+    canonical_email, consent_text, email_suggestion, reason_is_public, share_source, uk_postcode, validate, Field, Problem, Profession,
     ValidSignature,
 };
 pub use links::is_web_address;

@@ -17,8 +17,9 @@ use crate::{run, step};
 /// height messages and keeps a petition page's own content on show (+1.1 KB),
 /// and the widget styles itself by constructable stylesheets, signs inside
 /// WordPress's sandbox and chooses where share links point (+0.8 KB).
-/// Issue 15 is to halve the budget.
-pub const BUDGET_BYTES: usize = 86 * 1024;
+/// Issue 15 is to halve the budget. 88 KB for now, while issue 14 moves every
+/// word into lang/en.json: it must end within 1 KB of 87,941 B.
+pub const BUDGET_BYTES: usize = 88 * 1024;
 
 /// The files a partner page loads for a widget, in the order it loads them.
 pub const WIDGET_FILES: [&str; 3] = ["www/embed.js", "pkg/petition_widget.js", "pkg/petition_widget_bg.wasm"];

@@ -1057,7 +1057,7 @@ async fn preview_events() -> StatusCode {
 /// Signing in the preview: refused, in words the widget shows.
 async fn preview_signature() -> Response {
     let words = "This is a preview in the dashboard: signing is off here";
-    (StatusCode::CONFLICT, Json(ApiError { error: words.into(), fields: vec![] })).into_response()
+    (StatusCode::CONFLICT, Json(ApiError { error: words.into(), ..ApiError::default() })).into_response()
 }
 
 #[cfg(test)]

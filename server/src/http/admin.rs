@@ -61,7 +61,7 @@ async fn authorised(State(state): State<AppState>, Source(source): Source, reque
 }
 
 fn refuse(status: StatusCode) -> Response {
-    let body = ApiError { error: "Not allowed".into(), fields: vec![] };
+    let body = ApiError { error: "Not allowed".into(), ..ApiError::default() };
     let mut response = (status, axum::Json(body)).into_response();
     if status == StatusCode::UNAUTHORIZED {
         response.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer, Basic"));

@@ -56,24 +56,25 @@ impl IntoResponse for Error {
         let (status, body) = match self {
             Error::NotFound => (
                 StatusCode::NOT_FOUND,
-                ApiError { error: "There is no petition at this address".into(), fields: vec![] },
+                ApiError { error: "There is no petition at this address".into(), code: ApiError::NOT_FOUND.into(), fields: vec![] },
             ),
             Error::Invalid(fields) => (
                 StatusCode::UNPROCESSABLE_ENTITY,
-                ApiError { error: "There is a problem with your signature".into(), fields },
+                ApiError { error: "There is a problem with your signature".into(), code: ApiError::INVALID.into(), fields },
             ),
-            Error::Body(status, message) => (status, ApiError { error: message, fields: vec![] }),
+            Error::Body(status, message) => (status, ApiError { error: message, ..ApiError::default() }),
             Error::Challenge => (
                 StatusCode::FORBIDDEN,
-                ApiError { error: "This form has expired. Please send it again".into(), fields: vec![] },
+                ApiError { error: "This form has expired. Please send it again".into(), code: ApiError::EXPIRED.into(), fields: vec![] },
             ),
             Error::Closed => (
                 StatusCode::GONE,
-                ApiError { error: "This petition has closed and is no longer taking signatures".into(), fields: vec![] },
+                ApiError { error: "This petition has closed and is no longer taking signatures".into(), code: ApiError::CLOSED.into(), fields: vec![] },
             ),
             Error::TooMany(wait) => {
                 let body = ApiError {
                     error: "Too many signatures from your connection just now. Please try again later".into(),
+                    code: ApiError::BUSY.into(),
                     fields: vec![],
                 };
                 // Whole seconds, rounded up, and never 0: "come back now" would be a lie.
@@ -89,7 +90,7 @@ impl IntoResponse for Error {
                 tracing::error!(%error, "storage failed");
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
-                    ApiError { error: "Something went wrong on our side. Please try again".into(), fields: vec![] },
+                    ApiError { error: "Something went wrong on our side. Please try again".into(), code: ApiError::SERVER.into(), fields: vec![] },
                 )
             }
         };

@@ -43,7 +43,7 @@ async fn send_link(
     let email = match petition_core::fields::email(&email) {
         Ok(email) => email,
         // The field is named, and what was typed is kept.
-        Err(message) => return Ok(page(RemoveAddress { typed: &email, error: Some(&message) })),
+        Err(error) => return Ok(page(RemoveAddress { typed: &email, error: Some(&error.message) })),
     };
     store::request_removal(&state.db, &state.clock, &email).await?;
     state.mail_wake.notify_one();

@@ -121,7 +121,7 @@ impl IntoResponse for Refusal {
             Refusal::Said(status, words) => {
                 let body = ApiError {
                     error: words,
-                    fields: vec![],
+                    ..ApiError::default()
                 };
                 (status, Json(body)).into_response()
             }

@@ -568,6 +568,8 @@ async fn view(db: &Db, clock: &Clock, id: Option<i64>, definition: PetitionFile,
         next_action: definition.next_action,
         confirm_by_email: definition.confirm_by_email,
         closed,
+        language: petition_core::lang::ENGLISH.into(),
+        languages: vec![petition_core::lang::ENGLISH.into()],
     })
 }
 

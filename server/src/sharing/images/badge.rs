@@ -111,6 +111,8 @@ mod tests {
             next_action: None,
             confirm_by_email: false,
             closed,
+            language: "en".into(),
+            languages: vec!["en".into()],
         }
     }
 

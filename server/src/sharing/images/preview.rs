@@ -190,6 +190,8 @@ mod tests {
             next_action: None,
             confirm_by_email: false,
             closed: false,
+            language: "en".into(),
+            languages: vec!["en".into()],
         }
     }
 

@@ -1,0 +1,258 @@
+//! Languages: which of them a person gets, and the texts' English words.
+//!
+//! Every word the widget and the server show is a [`Text`], generated from
+//! `lang/en.json` (the English source, with a note per text on where it
+//! appears) by `core/build.rs`. English is compiled in; every other language
+//! is a file `lang/{code}.json` with the same keys, read by the server and,
+//! for the widget's section, fetched by the widget when it needs it.
+//!
+//! A text's words may hold placeholders, `{count}`; [`fill`] puts values in.
+//! A text that counts something has plural forms, chosen by its `{count}`
+//! and the language's plural rules (the browser's `Intl.PluralRules` in the
+//! widget, ICU4X on the server): English has "one" and "other", Welsh six.
+//!
+//! Which language a person gets is [`negotiate`]d from what they prefer
+//! (BCP 47 tags, most wanted first) against what there is.
+
+/// Which part of a language file a text is in: the widget's (what the
+/// widget fetches) or the server's own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    /// `"widget"`: the widget, the loader and the counter; the server's pages use them too.
+    Widget,
+    /// `"server"`: the server's pages, mails and pictures.
+    Server,
+}
+
+/// A text's English words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Words {
+    /// The same words whatever the count.
+    Plain(&'static str),
+    /// Words chosen by `{count}`: English's two plural forms.
+    Plural {
+        /// For 1.
+        one: &'static str,
+        /// For every other count.
+        other: &'static str,
+    },
+}
+
+impl Words {
+    /// The English words for `count` (for a plain text, its words).
+    pub fn for_count(self, count: u64) -> &'static str {
+        match self {
+            Words::Plain(words) => words,
+            Words::Plural { one, .. } if count == 1 => one,
+            Words::Plural { other, .. } => other,
+        }
+    }
+}
+
+/// One text: its section, its place in it (the built widget's language
+/// files are arrays in this order) and its English. Its key in the language
+/// files is [`Text::key`]; not a field, so that the widget, which never
+/// needs it, carries no key names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Text {
+    /// The section of `lang/*.json` it is in.
+    pub section: Section,
+    /// Its place in its section, in the order of `lang/en.json`.
+    pub index: usize,
+    /// Its English words.
+    pub english: Words,
+}
+
+impl Text {
+    /// Its key in the language files, e.g. `"sign"`.
+    pub fn key(self) -> &'static str {
+        match self.section {
+            Section::Widget => text::WIDGET_KEYS[self.index],
+            Section::Server => text::SERVER_KEYS[self.index],
+        }
+    }
+}
+
+/// The texts, one constant per key of `lang/en.json` (its key in capitals),
+/// with [`text::WIDGET`] and [`text::SERVER`] listing each section, and
+/// [`text::LANGUAGES`] every language there is a file for.
+#[allow(missing_docs)]
+pub mod text {
+    use super::{Section, Text, Words};
+    include!(concat!(env!("OUT_DIR"), "/texts.rs"));
+}
+
+/// The language everything falls back to, and the one compiled in.
+pub const ENGLISH: &str = "en";
+
+/// `template` with each `{name}` replaced by its value in `values`; a
+/// placeholder without a value is left as it is.
+pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
+    let mut out = String::with_capacity(template.len() + 16);
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open..];
+        let value = after
+            .find('}')
+            .and_then(|close| values.iter().find(|(name, _)| *name == &after[1..close]).map(|(_, v)| (close, v)));
+        match value {
+            Some((close, value)) => {
+                out.push_str(value);
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push('{');
+                rest = &after[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The words before and after `{name}` in `template`, for a value shown as
+/// an element of its own (the count in bold, a date, a button); `None` if
+/// the template has no such placeholder.
+pub fn around<'t>(template: &'t str, name: &str) -> Option<(&'t str, &'t str)> {
+    let at = template.find(&format!("{{{name}}}"))?;
+    Some((&template[..at], &template[at + name.len() + 2..]))
+}
+
+/// The names of the placeholders in `template`, in order (`{count}` → `count`).
+pub fn placeholders(template: &str) -> Vec<&str> {
+    let mut names = Vec::new();
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        match after.find('}') {
+            Some(close) if after[..close].bytes().all(|b| b.is_ascii_lowercase() || b == b'_') && close > 0 => {
+                names.push(&after[..close]);
+                rest = &after[close + 1..];
+            }
+            _ => rest = after,
+        }
+    }
+    names
+}
+
+/// Tags that name a language by another code than its file's, or a script
+/// its file is for: checked, lower-cased, before the fallbacks.
+const ALIASES: [(&str, &str); 20] = [
+    ("zh-tw", "zh-hant"),
+    ("zh-hk", "zh-hant"),
+    ("zh-mo", "zh-hant"),
+    ("zh-cn", "zh-hans"),
+    ("zh-sg", "zh-hans"),
+    ("zh-my", "zh-hans"),
+    ("zh", "zh-hans"),
+    ("no", "nb"),
+    ("nn", "nb"),
+    ("tl", "fil"),
+    ("iw", "he"),
+    ("in", "id"),
+    ("fa-af", "prs"),
+    ("ku", "kmr"),
+    ("ku-latn", "kmr"),
+    ("ku-arab", "ckb"),
+    ("ku-iq", "ckb"),
+    ("ku-ir", "ckb"),
+    ("sh", "sr"),
+    ("mo", "ro"),
+];
+
+/// The first of `wanted` (BCP 47 tags, most wanted first: `data-lang`, the
+/// page's `lang`, `navigator.languages`, `Accept-Language`'s tags) that one
+/// of `available` serves, as spelt in `available`.
+///
+/// A tag matches itself, then each shorter tag made by dropping its last
+/// subtag (RFC 4647 lookup: `pt-BR` → `pt`, `sr-Latn-RS` → `sr-Latn` →
+/// `sr`), case aside, with the [`ALIASES`] on the way (`zh-TW` → `zh-Hant`,
+/// `zh-Hant-HK` → `zh-Hant`, `no` → `nb`, `fa-AF` → `prs`).
+pub fn negotiate<'a, 'w>(wanted: impl IntoIterator<Item = &'w str>, available: &[&'a str]) -> Option<&'a str> {
+    wanted.into_iter().find_map(|tag| lookup(tag, available))
+}
+
+fn lookup<'a>(tag: &str, available: &[&'a str]) -> Option<&'a str> {
+    let mut tag = tag.trim().replace('_', "-").to_ascii_lowercase();
+    while !tag.is_empty() {
+        let alias = ALIASES.iter().find(|(from, _)| *from == tag).map(|(_, to)| *to);
+        for candidate in [Some(tag.as_str()), alias].into_iter().flatten() {
+            if let Some(found) = available.iter().find(|a| a.eq_ignore_ascii_case(candidate)) {
+                return Some(found);
+            }
+        }
+        // `-x-` private use and a lone subtag at the end are dropped together.
+        match tag.rfind('-') {
+            Some(at) => {
+                tag.truncate(at);
+                if tag.len() > 1 && tag.as_bytes()[tag.len() - 2] == b'-' {
+                    tag.truncate(tag.len() - 2);
+                }
+            }
+            None => break,
+        }
+    }
+    None
+}
+
+/// Whether `code`'s script runs right to left (Arabic, Persian, Dari,
+/// Pashto, Sorani, Urdu, Hebrew): by its file's `"dir"`.
+pub fn is_rtl(code: &str) -> bool {
+    text::LANGUAGES.iter().any(|(c, rtl)| *rtl && c.eq_ignore_ascii_case(code))
+}
+
+/// The code of every language there is a file for.
+pub fn codes() -> impl Iterator<Item = &'static str> {
+    text::LANGUAGES.iter().map(|(code, _)| *code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_filled_and_found() {
+        assert_eq!(fill("{count} of {goal}", &[("count", "3"), ("goal", "10")]), "3 of 10");
+        assert_eq!(fill("Hi {name}, {missing} {", &[("name", "Amara")]), "Hi Amara, {missing} {");
+        assert_eq!(placeholders("{name}, one more step: {count} and {", ), ["name", "count"]);
+        assert_eq!(around("{count} signatures", "count"), Some(("", " signatures")));
+        assert_eq!(around("Did you mean {email}?", "email"), Some(("Did you mean ", "?")));
+        assert_eq!(around("no placeholder", "count"), None);
+    }
+
+    #[test]
+    fn languages_are_matched_by_bcp47_lookup_with_aliases() {
+        let have = ["en", "cy", "pt", "zh-Hans", "zh-Hant", "nb", "sr", "prs", "fa", "ckb", "kmr", "he"];
+        let pick = |wanted: &[&str]| negotiate(wanted.iter().copied(), &have);
+        assert_eq!(pick(&["pt-BR"]), Some("pt"));
+        assert_eq!(pick(&["zh-TW"]), Some("zh-Hant"));
+        assert_eq!(pick(&["zh-Hant-HK"]), Some("zh-Hant"));
+        assert_eq!(pick(&["zh-CN"]), Some("zh-Hans"));
+        assert_eq!(pick(&["zh"]), Some("zh-Hans"));
+        assert_eq!(pick(&["no"]), Some("nb"));
+        assert_eq!(pick(&["nn-NO"]), Some("nb"));
+        assert_eq!(pick(&["fa-AF"]), Some("prs"), "Dari before Persian");
+        assert_eq!(pick(&["fa-IR"]), Some("fa"));
+        assert_eq!(pick(&["ku-IQ"]), Some("ckb"));
+        assert_eq!(pick(&["ku"]), Some("kmr"));
+        assert_eq!(pick(&["iw"]), Some("he"));
+        assert_eq!(pick(&["sr-Latn-RS"]), Some("sr"));
+        assert_eq!(pick(&["CY_gb"]), Some("cy"), "case and underscores aside");
+        assert_eq!(pick(&["de-DE", "fr", "cy"]), Some("cy"), "the first the list serves");
+        assert_eq!(pick(&["de-DE", "x-klingon"]), None);
+        assert_eq!(pick(&["en-x-private"]), Some("en"));
+    }
+
+    #[test]
+    fn english_words_are_compiled_in_from_the_source_file() {
+        assert_eq!(text::SIGN.english, Words::Plain("Sign the petition"));
+        assert_eq!(text::SIGNATURES.english.for_count(1), "{count} signature");
+        assert_eq!(text::SIGNATURES.english.for_count(2), "{count} signatures");
+        assert_eq!(text::WIDGET[text::SIGN.index], text::SIGN);
+        assert_eq!(text::SIGN.key(), "sign");
+        assert_eq!(text::MAIL_REMOVE_IGNORE.key(), "mail_remove_ignore");
+        assert!(text::SERVER.iter().all(|t| t.section == Section::Server));
+        assert!(codes().any(|c| c == ENGLISH));
+    }
+}
