@@ -16,6 +16,7 @@ mod demo;
 pub mod guard;
 mod live;
 mod http;
+pub mod lang;
 pub mod mail;
 pub mod metrics;
 pub mod petition_file;
