@@ -189,6 +189,22 @@ pub fn preferences(header: &str) -> Vec<String> {
     tags.into_iter().map(|(_, _, tag)| tag).collect()
 }
 
+/// The language of a server page: the first the page's address asks for
+/// (`?lang=`, comma-separated tags), then `stored` (a signature's, for the
+/// pages its mail's links open), then the browser's (`Accept-Language`),
+/// then `default`'s if there is a file for it, else English.
+pub fn for_page(asked: Option<&str>, stored: Option<&str>, accept_language: Option<&str>, default: &str) -> &'static Language {
+    let asked = asked.into_iter().flat_map(|asked| asked.split(',')).map(str::trim);
+    let preferred = accept_language.map(preferences).unwrap_or_default();
+    let wanted = asked.chain(stored.filter(|s| !s.is_empty())).chain(preferred.iter().map(String::as_str)).chain([default]);
+    negotiate(wanted, codes()).and_then(find).unwrap_or_else(english)
+}
+
+/// The `Accept-Language` of a request, if it has a readable one.
+pub fn accept_language(headers: &axum::http::HeaderMap) -> Option<&str> {
+    headers.get(axum::http::header::ACCEPT_LANGUAGE).and_then(|value| value.to_str().ok())
+}
+
 impl Language {
     /// `ltr` or `rtl`, for `dir` attributes.
     pub fn dir(&self) -> &'static str {
@@ -230,6 +246,23 @@ impl Language {
         let mut all = vec![("count", number.as_str())];
         all.extend_from_slice(values);
         fill(self.form(text, count), &all)
+    }
+
+    /// The words of `text` before and after its placeholder `{name}`, for a
+    /// value shown as an element of its own (a title in bold); all its
+    /// words before, if it has no such placeholder.
+    pub fn around(&self, text: Text, name: &str) -> (&str, &str) {
+        let words = self.words(text);
+        petition_core::lang::around(words, name).unwrap_or((words, ""))
+    }
+
+    /// What to do about a field's `error`, in this language.
+    pub fn field_error(&self, error: &petition_core::FieldError) -> String {
+        let max = self.number(error.params.max.unwrap_or(0));
+        match error.text() {
+            Some(text) => self.fill(text, &error.values(&max)),
+            None => error.message.clone(),
+        }
     }
 
     /// `text`'s plural form for `count`, unfilled.

@@ -20,6 +20,8 @@ use lettre::{
 use sha2::{Digest, Sha256};
 use tokio::sync::watch;
 
+use petition_core::lang::text;
+
 use crate::{
     clock::Clock,
     petition_file::PetitionFile,
@@ -125,51 +127,95 @@ impl Mail {
     }
 }
 
-/// The mail asking someone to confirm their signature of `petition`, with
-/// the links that confirm it and that remove it.
-pub fn confirmation(petition: &PetitionFile, public_url: &str, confirm: &str, remove: &str) -> Mail {
+/// The language a mail is written in and the petition as that language's
+/// reader sees it: `lang` (a code of the catalogue; empty for the
+/// petition's own), and the petition's texts in the best of its languages
+/// for it.
+fn in_language(petition: &PetitionFile, lang: &str) -> (&'static crate::lang::Language, PetitionFile) {
+    let lang = if lang.is_empty() { petition.language.as_str() } else { lang };
+    let words = crate::lang::find(lang).unwrap_or_else(crate::lang::english);
+    (words, petition.in_language(petition.best_language([words.code])))
+}
+
+/// `?lang=…` for the links in a mail in `words`: the page a link opens is in
+/// the mail's language.
+fn query(words: &crate::lang::Language) -> String {
+    format!("?lang={}", words.code)
+}
+
+/// The mail asking someone to confirm their signature of `petition`, in the
+/// language `lang` (the one they signed in), with the links that confirm it
+/// and that remove it.
+pub fn confirmation(petition: &PetitionFile, lang: &str, public_url: &str, confirm: &str, remove: &str) -> Mail {
     /// The words, in `templates/mail/confirmation.txt`. A .txt template is
     /// not HTML-escaped, which is right for a text/plain mail: escaping would
     /// show a reader `&#39;` for every apostrophe in a title.
     #[derive(askama::Template)]
     #[template(path = "mail/confirmation.txt", blocks = ["subject", "body"])]
     struct Words<'a> {
+        subject: String,
+        thanks: &'a str,
         title: &'a str,
+        how: String,
+        ignore: &'a str,
+        undo: String,
         organiser: &'a str,
         base: &'a str,
+        query: String,
         confirm: &'a str,
         remove: &'a str,
     }
-    let words = Words {
-        title: &petition.title,
+    let (words, shown) = in_language(petition, lang);
+    let base = public_url.trim_end_matches('/');
+    let query = query(words);
+    let mail = Words {
+        subject: words.fill(text::MAIL_CONFIRM_SUBJECT, &[("title", &shown.title)]),
+        thanks: words.words(text::MAIL_CONFIRM_THANKS),
+        title: &shown.title,
+        how: words.fill(text::MAIL_CONFIRM_HOW, &[("button", words.words(text::CONFIRM_BUTTON))]),
+        ignore: words.words(text::MAIL_CONFIRM_IGNORE),
+        undo: words.fill(text::MAIL_CONFIRM_UNDO, &[("page", &format!("{base}/remove{query}"))]),
         organiser: &petition.organiser,
-        base: public_url.trim_end_matches('/'),
+        base,
+        query,
         confirm,
         remove,
     };
-    Mail::from_words(words.as_subject(), words.as_body())
+    Mail::from_words(mail.as_subject(), mail.as_body())
 }
 
 /// The mail carrying a link that removes a signature of `petition`, sent
-/// when someone asks for one with the signature's address.
-pub fn removal(petition: &PetitionFile, public_url: &str, remove: &str) -> Mail {
+/// when someone asks for one with the signature's address, in the language
+/// `lang` (the page's they asked on).
+pub fn removal(petition: &PetitionFile, lang: &str, public_url: &str, remove: &str) -> Mail {
     /// The words, in `templates/mail/removal.txt` (plain text, not
     /// HTML-escaped: see `confirmation`).
     #[derive(askama::Template)]
     #[template(path = "mail/removal.txt", blocks = ["subject", "body"])]
     struct Words<'a> {
+        subject: String,
+        asked: &'a str,
         title: &'a str,
+        how: String,
+        ignore: &'a str,
         organiser: &'a str,
         base: &'a str,
+        query: String,
         remove: &'a str,
     }
-    let words = Words {
-        title: &petition.title,
+    let (words, shown) = in_language(petition, lang);
+    let mail = Words {
+        subject: words.fill(text::MAIL_REMOVE_SUBJECT, &[("title", &shown.title)]),
+        asked: words.words(text::MAIL_REMOVE_ASKED),
+        title: &shown.title,
+        how: words.fill(text::MAIL_REMOVE_HOW, &[("button", words.words(text::REMOVE_BUTTON))]),
+        ignore: words.words(text::MAIL_REMOVE_IGNORE),
         organiser: &petition.organiser,
         base: public_url.trim_end_matches('/'),
+        query: query(words),
         remove,
     };
-    Mail::from_words(words.as_subject(), words.as_body())
+    Mail::from_words(mail.as_subject(), mail.as_body())
 }
 
 /// Where due mail goes.
@@ -295,9 +341,9 @@ impl Outbox {
             let remove = self.link(due.signature_id, LinkTable::Remove, REMOVAL_LINK_LIFETIME).await?;
             let (mail, confirm) = if due.kind == "confirm" {
                 let confirm = self.link(due.signature_id, LinkTable::Confirm, LINK_LIFETIME).await?;
-                (confirmation(&petition, &self.public_url, &confirm.token, &remove.token), Some(confirm))
+                (confirmation(&petition, &due.lang, &self.public_url, &confirm.token, &remove.token), Some(confirm))
             } else {
-                (removal(&petition, &self.public_url, &remove.token), None)
+                (removal(&petition, &due.lang, &self.public_url, &remove.token), None)
             };
             match self.send(due.id, &due.to, mail).await {
                 Ok(()) => {

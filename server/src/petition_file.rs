@@ -6,7 +6,10 @@
 //! each with its line, the dashboard's form beside the field, in the same
 //! words.
 
-use std::path::{Path, PathBuf};
+use std::{
+    collections::BTreeMap,
+    path::{Path, PathBuf},
+};
 
 use anyhow::{bail, Context};
 use serde::{Deserialize, Serialize};
@@ -17,6 +20,11 @@ use serde::{Deserialize, Serialize};
 pub struct PetitionFile {
     /// The name used in the embed tag and the API: lower-case letters, digits, hyphens.
     pub slug: String,
+    /// The language its texts are in (BCP 47, one the server has words
+    /// for): what a visitor gets when none of the petition's languages
+    /// suits them.
+    #[serde(default = "default_language")]
+    pub language: String,
     /// Who runs the campaign; named in the consent box.
     pub organiser: String,
     /// Who the petition is addressed to.
@@ -78,6 +86,55 @@ pub struct PetitionFile {
     /// The organiser's logo on the petition's page and poster: a PNG, JPEG
     /// or WebP file beside the petition file, named here.
     pub logo: Option<String>,
+    /// The petition's texts in other languages, by language code:
+    /// `[translations.cy]`. Each has every text the petition has.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub translations: BTreeMap<String, Translation>,
+}
+
+/// A petition's texts in one more language: `[translations.{code}]` in its
+/// file. Every text the petition has in its own language is required here
+/// too (see [`PetitionFile::problems`]); names (the organiser, partners,
+/// supporters) may be left as they are.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Translation {
+    /// Who the petition is addressed to.
+    #[serde(default)]
+    pub target: String,
+    /// The demand.
+    #[serde(default)]
+    pub title: String,
+    /// One or two sentences under the title.
+    #[serde(default)]
+    pub summary: String,
+    /// "Why is this important?": paragraphs separated by blank lines.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub body: String,
+    /// `share.text` (needed when the petition has `[share]`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub share_text: String,
+    /// `next_action.title` (needed when the petition has `[next_action]`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub next_action_title: String,
+    /// `next_action.text` (needed when the petition has `[next_action]`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub next_action_text: String,
+    /// `hero_alt` (needed when the petition has one).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub hero_alt: String,
+    /// Partners' display names in this language, by partner slug; a
+    /// partner left out keeps its name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub partners: BTreeMap<String, String>,
+    /// The supporters' names in this language, as many as `supported_by`
+    /// has; left out, they keep their names.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub supported_by: Vec<String>,
+}
+
+fn default_language() -> String {
+    petition_core::lang::ENGLISH.to_owned()
 }
 
 fn default_accent() -> String {
@@ -115,7 +172,7 @@ impl PetitionFile {
         if !problems.is_empty() {
             let located: Vec<String> = problems
                 .iter()
-                .map(|problem| match line_of(text, problem.field) {
+                .map(|problem| match line_of_problem(text, problem) {
                     Some(line) => format!("line {line}: {}", problem.message),
                     None => problem.message.clone(),
                 })
@@ -166,9 +223,12 @@ impl PetitionFile {
             hero_image,
             hero_alt,
             logo,
+            language,
+            translations,
         } = self;
         [
             ("slug", *slug != other.slug),
+            ("language", *language != other.language),
             ("organiser", *organiser != other.organiser),
             ("target", *target != other.target),
             ("title", *title != other.title),
@@ -191,6 +251,7 @@ impl PetitionFile {
             ("hero_image", *hero_image != other.hero_image),
             ("hero_alt", *hero_alt != other.hero_alt),
             ("logo", *logo != other.logo),
+            ("translations", *translations != other.translations),
         ]
         .into_iter()
         .filter_map(|(name, changed)| changed.then_some(name))
@@ -297,8 +358,113 @@ impl PetitionFile {
                 problem("closes_at", format!("closes_at {closes_at:?} must be a time like 2027-03-31T23:59:59Z"));
             }
         }
+        if !known_language(&self.language) {
+            problem(
+                "language",
+                format!("language {:?} must be one the server has words for (a file in lang/), like \"en\" or \"cy\"", self.language),
+            );
+        }
+        for (code, translation) in &self.translations {
+            for message in self.translation_problems(code, translation) {
+                problem("translations", message);
+            }
+        }
         problems
     }
+
+    /// What is wrong with the translation into `code`, each message
+    /// starting with the field it is about (`translations.cy.title`).
+    fn translation_problems(&self, code: &str, translation: &Translation) -> Vec<String> {
+        let at = format!("translations.{code}");
+        if !known_language(code) {
+            return vec![format!("{at} is not a language the server has words for (a file in lang/): use a code like \"cy\"")];
+        }
+        if code.eq_ignore_ascii_case(&self.language) {
+            return vec![format!("{at} is the petition's own language ({}): its texts are the file's own", self.language)];
+        }
+        let mut problems = Vec::new();
+        let has = |text: &str| !text.trim().is_empty();
+        let required = [
+            ("target", &translation.target, true),
+            ("title", &translation.title, true),
+            ("summary", &translation.summary, true),
+            ("body", &translation.body, has(&self.body)),
+            ("share_text", &translation.share_text, self.share.is_some()),
+            ("next_action_title", &translation.next_action_title, self.next_action.is_some()),
+            ("next_action_text", &translation.next_action_text, self.next_action.is_some()),
+            ("hero_alt", &translation.hero_alt, self.hero_alt.as_deref().is_some_and(has)),
+        ];
+        for (field, value, needed) in required {
+            if needed && !has(value) {
+                problems.push(format!("{at}.{field} is missing: the petition has this text in {}, so every translation needs it", self.language));
+            }
+        }
+        for (slug, name) in &translation.partners {
+            if !self.partners.iter().any(|p| p.slug == *slug) {
+                problems.push(format!("{at}.partners names {slug:?}, which is not one of the petition's partners"));
+            } else if !has(name) {
+                problems.push(format!("{at}.partners gives {slug:?} an empty name"));
+            }
+        }
+        if !translation.supported_by.is_empty() && translation.supported_by.len() != self.supported_by.len() {
+            problems.push(format!(
+                "{at}.supported_by must list as many names as supported_by ({}), in the same order",
+                self.supported_by.len()
+            ));
+        }
+        problems
+    }
+
+    /// Every language the petition's texts come in: its own first, then
+    /// its translations' (by code).
+    pub fn languages(&self) -> Vec<&str> {
+        std::iter::once(self.language.as_str()).chain(self.translations.keys().map(String::as_str)).collect()
+    }
+
+    /// The petition with its texts in the language called `code` (as
+    /// [`PetitionFile::languages`] spells it); the petition as it is for its
+    /// own language or one it has no translation into.
+    pub fn in_language(&self, code: &str) -> PetitionFile {
+        let mut petition = self.clone();
+        let Some(translation) = self.translations.get(code) else { return petition };
+        petition.language = code.to_owned();
+        petition.target.clone_from(&translation.target);
+        petition.title.clone_from(&translation.title);
+        petition.summary.clone_from(&translation.summary);
+        petition.body.clone_from(&translation.body);
+        if let Some(share) = &mut petition.share {
+            share.text.clone_from(&translation.share_text);
+        }
+        if let Some(action) = &mut petition.next_action {
+            action.title.clone_from(&translation.next_action_title);
+            action.text.clone_from(&translation.next_action_text);
+        }
+        if petition.hero_alt.is_some() {
+            petition.hero_alt = Some(translation.hero_alt.clone());
+        }
+        for partner in &mut petition.partners {
+            if let Some(name) = translation.partners.get(&partner.slug) {
+                partner.name.clone_from(name);
+            }
+        }
+        if translation.supported_by.len() == self.supported_by.len() {
+            petition.supported_by.clone_from(&translation.supported_by);
+        }
+        petition
+    }
+
+    /// The best of the petition's languages for `wanted` (BCP 47 tags, most
+    /// wanted first), else its own.
+    pub fn best_language<'w>(&self, wanted: impl IntoIterator<Item = &'w str>) -> &str {
+        let languages = self.languages();
+        petition_core::lang::negotiate(wanted, &languages).unwrap_or(&self.language)
+    }
+}
+
+/// Whether the server has words for the language `code` (core knows it:
+/// there is a file for it in lang/).
+fn known_language(code: &str) -> bool {
+    petition_core::lang::codes().any(|known| known == code)
 }
 
 /// A picture's file name: no folders, a kind the server can decode.
@@ -321,10 +487,23 @@ pub struct Problem {
     pub message: String,
 }
 
+/// The line (from 1) of `problem` in `text`: where its field is set; for a
+/// translation's, the line in its table (`translations.cy.title` at the
+/// start of its message).
+fn line_of_problem(text: &str, problem: &Problem) -> Option<usize> {
+    if problem.field != "translations" {
+        return line_of(text, problem.field);
+    }
+    let path = problem.message.split_whitespace().next()?;
+    let table: Vec<&str> = path.splitn(3, '.').take(2).collect();
+    let table = format!("[{}]", table.join("."));
+    line_of(text, path).or_else(|| text.lines().position(|line| line.trim() == table).map(|i| i + 1))
+}
+
 /// The line (from 1) where `key` is set in `text`: `key = …`, or a table
 /// `[key]` / `[[key]]`; `table.key` looks for `key` after `[table]`.
 fn line_of(text: &str, key: &str) -> Option<usize> {
-    let (table, key) = key.split_once('.').map_or((None, key), |(table, key)| (Some(table), key));
+    let (table, key) = key.rsplit_once('.').map_or((None, key), |(table, key)| (Some(table), key));
     let lines: Vec<&str> = text.lines().map(str::trim).collect();
     let from = match table {
         Some(table) => lines.iter().position(|line| *line == format!("[{table}]"))? + 1,

@@ -107,6 +107,12 @@ struct Fields {
     hero_alt: String,
     /// Shown only, like `hero_image`.
     logo: String,
+    /// The language the texts are in.
+    language: String,
+    /// Not in the form: translations come from the petition's file, and
+    /// saving keeps them (see [`Fields::keep_translations`]).
+    #[serde(skip)]
+    translations: std::collections::BTreeMap<String, crate::petition_file::Translation>,
     share_links_to: String,
     share_url: String,
     share_text: String,
@@ -131,6 +137,7 @@ impl Fields {
             accent_colour: petition_core::colour::DEFAULT_ACCENT.into(),
             share_links_to: links_to_value(LinksTo::PetitionPage).into(),
             erasure_keeps_count: Some("on".into()),
+            language: petition_core::lang::ENGLISH.into(),
             ..Fields::default()
         }
     }
@@ -166,6 +173,8 @@ impl Fields {
             hero_image: petition.hero_image.clone().unwrap_or_default(),
             hero_alt: petition.hero_alt.clone().unwrap_or_default(),
             logo: petition.logo.clone().unwrap_or_default(),
+            language: petition.language.clone(),
+            translations: petition.translations.clone(),
             share_links_to: links_to_value(
                 share.as_ref().map_or(LinksTo::PetitionPage, |s| s.links_to),
             )
@@ -263,6 +272,12 @@ impl Fields {
             logo: Some(self.logo.trim())
                 .filter(|t| !t.is_empty())
                 .map(str::to_owned),
+            // Left empty: the default, as in a petition file.
+            language: match self.language.trim() {
+                "" => petition_core::lang::ENGLISH.to_owned(),
+                typed => typed.to_owned(),
+            },
+            translations: self.translations.clone(),
         };
         let unreadable: Vec<&str> = problems.iter().map(|p: &Problem| p.field).collect();
         problems.extend(petition.problems().into_iter().filter(|p| !unreadable.contains(&p.field)));
@@ -280,6 +295,13 @@ impl Fields {
             |value: Option<&Option<String>>| value.and_then(Clone::clone).unwrap_or_default();
         self.hero_image = name(current.map(|c| &c.hero_image));
         self.logo = name(current.map(|c| &c.logo));
+    }
+
+    /// The translations `current` has, whatever the form sent: the form
+    /// shows which there are and can't change them (they are written in the
+    /// petition file), so that saving the form never loses one.
+    fn keep_translations(&mut self, current: Option<&PetitionFile>) {
+        self.translations = current.map(|c| c.translations.clone()).unwrap_or_default();
     }
 }
 
@@ -355,6 +377,8 @@ enum Kind {
     Choice(&'static [(&'static str, &'static str)]),
     /// A picture's file name: shown, not changed here.
     FromFile,
+    /// Tables of the petition file (its translations): named, kept as they are.
+    Kept,
 }
 
 /// One field of the form: how it is asked for.
@@ -376,6 +400,8 @@ const GROUPS: &[(&str, &[Spec])] = &[
         Spec { key: "target", label: "Addressed to", kind: Kind::Line, hint: "Shown as “To: …”, like The Government." },
         Spec { key: "organiser", label: "Organiser", kind: Kind::Line, hint: "Who runs the campaign: named in the consent box." },
         Spec { key: "supported_by", label: "Supported by", kind: Kind::Text(3), hint: "Supporting organisations, one per line." },
+        Spec { key: "language", label: "Language", kind: Kind::Line, hint: "The language of the texts above, as a code like en or cy (a file in lang/): visitors get it when the petition has none of theirs." },
+        Spec { key: "translations", label: "Translations", kind: Kind::Kept, hint: "The petition's texts in other languages, each a [translations.CODE] table of the petition file." },
     ]),
     ("Progress", &[
         Spec { key: "goal_steps", label: "Goal steps", kind: Kind::Line, hint: "Goals for the progress bar, smallest first, separated by commas, like 10000, 25000, 50000." },
@@ -496,6 +522,8 @@ impl Fields {
             "hero_image" => (self.hero_image.clone(), false),
             "hero_alt" => (self.hero_alt.clone(), false),
             "logo" => (self.logo.clone(), false),
+            "language" => (self.language.clone(), false),
+            "translations" => (self.translations.keys().cloned().collect::<Vec<_>>().join(", "), false),
             "share.links_to" => (self.share_links_to.clone(), false),
             "share.url" => (self.share_url.clone(), false),
             "share.text" => (self.share_text.clone(), false),
@@ -529,6 +557,7 @@ impl Fields {
                             Kind::Colour => ("colour", 0),
                             Kind::Choice(_) => ("choice", 0),
                             Kind::FromFile => ("file", 0),
+                            Kind::Kept => ("kept", 0),
                         };
                         let options = match spec.kind {
                             Kind::Choice(options) => options
@@ -646,8 +675,9 @@ async fn create(
     Organiser(session): Organiser,
     Form(mut fields): Form<Fields>,
 ) -> Response {
-    // A new petition has no file, so no pictures.
+    // A new petition has no file, so no pictures and no translations.
     fields.keep_pictures(None);
+    fields.keep_translations(None);
     let (petition, mut problems) = fields.petition();
     if problems.is_empty() {
         match store::create_petition(&state.db, &state.clock, &petition, &session.account.name).await {
@@ -729,6 +759,7 @@ async fn save(
     };
     let loaded_at: i64 = fields.revision.trim().parse().unwrap_or(0);
     fields.keep_pictures(Some(&editable.definition));
+    fields.keep_translations(Some(&editable.definition));
     let (petition, problems) = fields.petition();
     let mut page = Editor::new(&session, Some(&slug), &fields, &problems);
     page.revision = loaded_at;
@@ -964,6 +995,7 @@ async fn update_preview(
         Err(error) => return failed(error),
     };
     fields.keep_pictures(saved.as_ref());
+    fields.keep_translations(saved.as_ref());
     let (petition, problems) = fields.petition();
     if !problems.is_empty() {
         return (StatusCode::UNPROCESSABLE_ENTITY, Json(serde_json::json!({ "problems": problems }))).into_response();
@@ -1076,7 +1108,9 @@ mod tests {
 
     #[test]
     fn every_field_of_a_petition_file_is_in_the_form() {
-        let petition = serde_json::to_value(PetitionFile::parse(DEMO).unwrap()).unwrap();
+        let mut petition = PetitionFile::parse(DEMO).unwrap();
+        petition.translations.insert("cy".into(), Default::default());
+        let petition = serde_json::to_value(petition).unwrap();
         for key in petition.as_object().unwrap().keys() {
             let asked = form().any(|spec| spec.key == key || spec.key.starts_with(&format!("{key}.")));
             assert!(asked, "the form asks for {key}");

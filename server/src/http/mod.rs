@@ -30,7 +30,7 @@ pub use error::Error;
 pub use metrics::router as metrics_router;
 pub use petitions::PETITION_MAX_AGE_SECONDS;
 // The one rule for ETags and If-None-Match, for the pictures too.
-pub(crate) use petitions::{etag_of, if_none_match};
+pub(crate) use petitions::{etag_of, if_none_match, query_value};
 pub use serve::serve;
 
 use crate::{guard::Guard, Config};

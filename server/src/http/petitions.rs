@@ -2,7 +2,7 @@
 
 use axum::{
     body::Body,
-    extract::{Path, Request, State},
+    extract::{Path, RawQuery, Request, State},
     http::{header, HeaderMap, Method, StatusCode},
     middleware::Next,
     response::{IntoResponse, Response},
@@ -45,6 +45,9 @@ pub const PETITION_MAX_AGE_SECONDS: u32 = 5;
     tag = "petitions",
     params(
         ("slug" = String, Path, description = "The petition's name, as in the embed tag", example = "stop-sharing"),
+        ("lang" = Option<String>, Query,
+         description = "The languages wanted (BCP 47 tags, comma-separated, most wanted first): the petition's texts \
+                        come in the first of its languages that serves one, else in its own", example = "cy,en"),
         ("If-None-Match" = Option<String>, Header,
          description = "ETags of copies the client holds (or `*`): 304 when one is current"),
     ),
@@ -66,11 +69,16 @@ pub const PETITION_MAX_AGE_SECONDS: u32 = 5;
 pub(super) async fn show(
     State(state): State<AppState>,
     Path(slug): Path<String>,
+    RawQuery(query): RawQuery,
     request: HeaderMap,
 ) -> Result<Response, Error> {
     // Nothing about the visitor (no `Source`) goes into this answer: one
-    // cached copy serves everyone.
-    let petition: Petition = store::petition(&state.db, &state.clock, &slug).await?;
+    // cached copy serves everyone who asks for the same address. The
+    // language is asked for in the address (`?lang=`), not read from
+    // `Accept-Language`, so that caches need key on the address only.
+    let asked = query_value(query.as_deref(), "lang").unwrap_or_default();
+    let wanted: Vec<&str> = asked.split(',').map(str::trim).filter(|tag| !tag.is_empty()).take(20).collect();
+    let petition: Petition = store::petition_in(&state.db, &state.clock, &slug, &wanted).await?;
     let body = serde_json::to_vec(&petition).expect("a petition's view is plain data, which always serialises");
     let etag = etag_of(&body);
     let headers = [
@@ -85,6 +93,12 @@ pub(super) async fn show(
         return Ok((StatusCode::NOT_MODIFIED, headers).into_response());
     }
     Ok((headers, [(header::CONTENT_TYPE, "application/json")], body).into_response())
+}
+
+/// The value of `name` in a query string (the first, decoded), if any; a
+/// malformed query is read as far as it goes, never refused.
+pub(crate) fn query_value(query: Option<&str>, name: &str) -> Option<String> {
+    form_urlencoded::parse(query?.as_bytes()).find(|(key, _)| key == name).map(|(_, value)| value.into_owned())
 }
 
 /// A strong validator for exactly these body bytes: the first 128 bits of
@@ -226,6 +240,9 @@ pub(super) async fn sign(
         partner_consent: request.partner_consent,
         source: share_source(&request.source),
         source_hash: source,
+        // The form's language, if the server has words for it: its mails
+        // are written in it.
+        lang: petition_core::lang::negotiate(request.lang.split(',').map(str::trim), crate::lang::codes()).map(str::to_owned),
     };
     let signed = store::sign(&state.db, &state.clock, &slug, &signature, &attribution, &screening)
         .await

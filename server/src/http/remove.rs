@@ -7,7 +7,8 @@
 //! signature's personal data and takes it off the count.
 
 use axum::{
-    extract::{Path, State},
+    extract::{Path, RawQuery, State},
+    http::HeaderMap,
     response::Response,
     routing::get,
     Form, Router,
@@ -15,7 +16,7 @@ use axum::{
 use serde::Deserialize;
 
 use super::{
-    pages::{page, RemoveAddress, RemoveAsk, RemoveDone, RemoveExpired, RemoveSent},
+    pages::{lang_query, link_page_language, page, page_language, title_for, RemoveAddress, RemoveAsk, RemoveDone, RemoveExpired, RemoveSent},
     AppState, Error, Source,
 };
 use crate::store::{self, Removed};
@@ -24,8 +25,9 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/remove", get(ask_address).post(send_link)).route("/remove/{token}", get(ask).post(remove))
 }
 
-async fn ask_address() -> Response {
-    page(RemoveAddress { typed: "", error: None })
+async fn ask_address(RawQuery(query): RawQuery, headers: HeaderMap) -> Response {
+    let t = page_language(query.as_deref(), &headers);
+    page(RemoveAddress { t, typed: "", error: None, query: lang_query(t) })
 }
 
 #[derive(Deserialize)]
@@ -34,34 +36,51 @@ struct Address {
     email: String,
 }
 
+/// The link is mailed in the language of the page it was asked on.
 async fn send_link(
     State(state): State<AppState>,
     Source(source): Source,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
     Form(Address { email }): Form<Address>,
 ) -> Result<Response, Error> {
     state.guard.admit("remove", &source).map_err(Error::TooMany)?;
+    let t = page_language(query.as_deref(), &headers);
     let email = match petition_core::fields::email(&email) {
         Ok(email) => email,
         // The field is named, and what was typed is kept.
-        Err(error) => return Ok(page(RemoveAddress { typed: &email, error: Some(&error.message) })),
+        Err(error) => {
+            let words = t.field_error(&error);
+            return Ok(page(RemoveAddress { t, typed: &email, error: Some(&words), query: lang_query(t) }));
+        }
     };
-    store::request_removal(&state.db, &state.clock, &email).await?;
+    store::request_removal(&state.db, &state.clock, &email, t.code).await?;
     state.mail_wake.notify_one();
-    Ok(page(RemoveSent { email: &email }))
+    Ok(page(RemoveSent { t, email: &email }))
 }
 
-async fn ask(Path(token): Path<String>) -> Response {
-    page(RemoveAsk::new(&token))
+async fn ask(State(state): State<AppState>, Path(token): Path<String>, RawQuery(query): RawQuery, headers: HeaderMap) -> Response {
+    let t = link_page_language(&state, query.as_deref(), &headers, false, &token).await;
+    page(RemoveAsk::new(t, &token))
 }
 
 /// At most the per-source request rate from one source, as signing is.
-async fn remove(State(state): State<AppState>, Source(source): Source, Path(token): Path<String>) -> Result<Response, Error> {
+async fn remove(
+    State(state): State<AppState>,
+    Source(source): Source,
+    Path(token): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, Error> {
     state.guard.admit("remove", &source).map_err(Error::TooMany)?;
+    // Asked before removing: the signature and its language go with it.
+    let t = link_page_language(&state, query.as_deref(), &headers, false, &token).await;
     Ok(match store::remove(&state.db, &state.clock, &token).await? {
-        Removed::Now { title, update } => {
+        Removed::Now { petition, update } => {
             state.live.publish(update);
-            page(RemoveDone { title: &title })
+            let (title, title_lang) = title_for(&petition, t);
+            page(RemoveDone { t, title: &title, title_lang: title_lang.as_deref() })
         }
-        Removed::NotFound => page(RemoveExpired),
+        Removed::NotFound => page(RemoveExpired { t, query: lang_query(t) }),
     })
 }

@@ -106,7 +106,7 @@ async fn embed_page(
 ) -> Response {
     let public = public_url(&state);
     let found = if is_slug(&slug) {
-        store::petition_with_definition(&state.db, &state.clock, &slug).await
+        store::petition_with_definition(&state.db, &state.clock, &slug, &[]).await
     } else {
         Err(store::StoreError::NotFound)
     };

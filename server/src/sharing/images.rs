@@ -77,7 +77,7 @@ async fn preview_png(
     Path(slug): Path<String>,
     request: HeaderMap,
 ) -> Result<Response, Failure> {
-    let (petition, file) = store::petition_with_definition(&state.db, &state.clock, &slug).await?;
+    let (petition, file) = store::petition_with_definition(&state.db, &state.clock, &slug, &[]).await?;
     let address = super::page_url(&state.public_url, &slug);
     let svg = preview::svg(&petition, &file.accent_colour, &address);
     drawn(&request, Kind::Preview, slug, svg, PREVIEW_MAX_AGE_SECONDS).await
@@ -89,7 +89,7 @@ async fn badge_svg(
     Path(slug): Path<String>,
     request: HeaderMap,
 ) -> Result<Response, Failure> {
-    let (petition, file) = store::petition_with_definition(&state.db, &state.clock, &slug).await?;
+    let (petition, file) = store::petition_with_definition(&state.db, &state.clock, &slug, &[]).await?;
     let svg = badge::svg(&petition, &file.accent_colour);
     Ok(answer(
         &request,
@@ -106,7 +106,7 @@ async fn badge_png(
     Path(slug): Path<String>,
     request: HeaderMap,
 ) -> Result<Response, Failure> {
-    let (petition, file) = store::petition_with_definition(&state.db, &state.clock, &slug).await?;
+    let (petition, file) = store::petition_with_definition(&state.db, &state.clock, &slug, &[]).await?;
     let svg = badge::svg(&petition, &file.accent_colour);
     drawn(&request, Kind::Badge, slug, svg, BADGE_MAX_AGE_SECONDS).await
 }

@@ -155,7 +155,7 @@ async fn answer(state: &AppState, query: OembedQuery) -> Result<Answer, Refusal>
     let Some(PageAddress { slug, source }) = page_address(public, url) else {
         return Err(Refusal::Api(Error::NotFound));
     };
-    let (petition, definition) = store::petition_with_definition(&state.db, &state.clock, slug)
+    let (petition, definition) = store::petition_with_definition(&state.db, &state.clock, slug, &[])
         .await
         .map_err(|error| Refusal::Api(Error::from(error)))?;
     let width = maxwidth.map_or(DEFAULT_WIDTH, |max| max.min(DEFAULT_WIDTH));

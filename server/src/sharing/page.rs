@@ -321,7 +321,7 @@ async fn load(
     slug: &str,
 ) -> Result<(Petition, PetitionFile, Vec<PictureSize>), Response> {
     let (petition, definition) =
-        match store::petition_with_definition(&state.db, &state.clock, slug).await {
+        match store::petition_with_definition(&state.db, &state.clock, slug, &[]).await {
             Ok(found) => found,
             Err(StoreError::NotFound) => return Err(missing()),
             Err(error) => return Err(Error::from(error).into_response()),

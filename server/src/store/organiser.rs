@@ -248,7 +248,7 @@ pub(super) async fn erase_row(tx: &mut Tx<'_>, id: i64, status: Status, now: &st
             "UPDATE signatures SET first_name = '', last_name = '', email = '', canonical_email = 'erased:' || id,
                  postcode = '', reason = '', reason_status = NULL, profession = NULL, source = NULL,
                  consent = FALSE, consent_text = NULL, partner_consent = FALSE, partner_consent_text = NULL,
-                 consent_at = NULL, source_hash = NULL, status = $2, erased_at = $3
+                 consent_at = NULL, source_hash = NULL, lang = '', status = $2, erased_at = $3
              WHERE id = $1",
         )
         .bind(id)

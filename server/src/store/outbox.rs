@@ -27,6 +27,9 @@ pub struct Due {
     pub status: Status,
     /// The petition's definition (JSON).
     pub definition: String,
+    /// The language to write it in: the one it was queued in, else its
+    /// signature's; empty for neither (the petition's own, then).
+    pub lang: String,
 }
 
 /// The two kinds of link a mail carries, by the table their hashes live in.
@@ -85,16 +88,17 @@ pub async fn claim_due_mail(db: &Db, max_attempts: i64, unix_now: i64) -> Result
     claimed.sort_by_key(|row| row.0);
     let mut due = Vec::with_capacity(claimed.len());
     for (id, signature_id, to, attempts, kind) in claimed {
-        let (status, definition): (String, String) = on_pool!(db, pool => {
+        let (status, definition, lang): (String, String, String) = on_pool!(db, pool => {
             sqlx::query_as(
-                "SELECT signatures.status, petitions.definition
-                 FROM signatures JOIN petitions ON petitions.id = signatures.petition_id WHERE signatures.id = $1",
+                "SELECT signatures.status, petitions.definition, COALESCE(NULLIF(outbox.lang, ''), signatures.lang)
+                 FROM outbox JOIN signatures ON signatures.id = outbox.signature_id
+                 JOIN petitions ON petitions.id = signatures.petition_id WHERE outbox.id = $1",
             )
-            .bind(signature_id)
+            .bind(id)
             .fetch_one(pool)
             .await?
         });
-        due.push(Due { id, signature_id, to, attempts, kind, status: Status::parse(&status)?, definition });
+        due.push(Due { id, signature_id, to, attempts, kind, status: Status::parse(&status)?, definition, lang });
     }
     Ok(due)
 }

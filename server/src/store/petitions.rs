@@ -497,16 +497,28 @@ pub const PETITION_VIEW_STATEMENTS: [&str; 5] = [VIEW_FIND, VIEW_MILESTONES, VIE
 /// Everything in it counts only counted signatures: flagged ones wait for
 /// the organiser, their reasons unseen.
 pub async fn petition(db: &Db, clock: &Clock, slug: &str) -> Result<Petition, StoreError> {
-    let (id, definition, count) = find(db, slug).await?;
-    view(db, clock, Some(id), definition, count).await
+    petition_in(db, clock, slug, &[]).await
 }
 
-/// The public view of the petition called `slug` with the definition it
-/// comes from: what the petition's own page, its link preview, badge and
-/// poster draw (its accent colour, its pictures).
-pub async fn petition_with_definition(db: &Db, clock: &Clock, slug: &str) -> Result<(Petition, PetitionFile), StoreError> {
+/// The public view of the petition called `slug` in the best of its
+/// languages for `wanted` (BCP 47 tags, most wanted first), else in its own.
+pub async fn petition_in(db: &Db, clock: &Clock, slug: &str, wanted: &[&str]) -> Result<Petition, StoreError> {
     let (id, definition, count) = find(db, slug).await?;
-    Ok((view(db, clock, Some(id), definition.clone(), count).await?, definition))
+    view(db, clock, Some(id), definition, wanted, count).await
+}
+
+/// The public view of the petition called `slug` (in the best of its
+/// languages for `wanted`) with the definition it comes from, as saved (in
+/// its own language, with its translations): what the petition's own page,
+/// its link preview, badge and poster draw (its accent colour, its pictures).
+pub async fn petition_with_definition(
+    db: &Db,
+    clock: &Clock,
+    slug: &str,
+    wanted: &[&str],
+) -> Result<(Petition, PetitionFile), StoreError> {
+    let (id, definition, count) = find(db, slug).await?;
+    Ok((view(db, clock, Some(id), definition.clone(), wanted, count).await?, definition))
 }
 
 /// The public view `definition` would have if it were saved: a draft in the
@@ -514,14 +526,25 @@ pub async fn petition_with_definition(db: &Db, clock: &Clock, slug: &str) -> Res
 /// for a new one).
 pub async fn draft_view(db: &Db, clock: &Clock, definition: PetitionFile) -> Result<Petition, StoreError> {
     match find(db, &definition.slug).await {
-        Ok((id, _, count)) => view(db, clock, Some(id), definition, count).await,
-        Err(StoreError::NotFound) => view(db, clock, None, definition, 0).await,
+        Ok((id, _, count)) => view(db, clock, Some(id), definition, &[], count).await,
+        Err(StoreError::NotFound) => view(db, clock, None, definition, &[], 0).await,
         Err(error) => Err(error),
     }
 }
 
-/// The public view of petition `id` (`None`: not saved yet) with `definition`.
-async fn view(db: &Db, clock: &Clock, id: Option<i64>, definition: PetitionFile, count: u64) -> Result<Petition, StoreError> {
+/// The public view of petition `id` (`None`: not saved yet) with
+/// `definition`, in the best of its languages for `wanted`.
+async fn view(
+    db: &Db,
+    clock: &Clock,
+    id: Option<i64>,
+    definition: PetitionFile,
+    wanted: &[&str],
+    count: u64,
+) -> Result<Petition, StoreError> {
+    let languages: Vec<String> = definition.languages().into_iter().map(str::to_owned).collect();
+    let language = definition.best_language(wanted.iter().copied()).to_owned();
+    let definition = definition.in_language(&language);
     let (milestones, reasons, healthcare, by_partner) = match id {
         Some(id) => {
             let milestones = milestones_of(db, id, &definition).await?;
@@ -568,8 +591,8 @@ async fn view(db: &Db, clock: &Clock, id: Option<i64>, definition: PetitionFile,
         next_action: definition.next_action,
         confirm_by_email: definition.confirm_by_email,
         closed,
-        language: petition_core::lang::ENGLISH.into(),
-        languages: vec![petition_core::lang::ENGLISH.into()],
+        language,
+        languages,
     })
 }
 
@@ -584,14 +607,14 @@ pub async fn count_update(db: &Db, slug: &str) -> Result<CountUpdate, StoreError
     })
 }
 
-/// The petition's title and live state, after a confirmation or removal
-/// changed its count.
-pub(super) async fn titled_update(db: &Db, petition_id: i64) -> Result<(String, CountUpdate), StoreError> {
+/// The petition's definition (for its title) and live state, after a
+/// confirmation or removal changed its count.
+pub(super) async fn titled_update(db: &Db, petition_id: i64) -> Result<(PetitionFile, CountUpdate), StoreError> {
     let (slug, definition): (String, String) = on_pool!(db, pool => {
         sqlx::query_as("SELECT slug, definition FROM petitions WHERE id = $1").bind(petition_id).fetch_one(pool).await?
     });
     let definition: PetitionFile = serde_json::from_str(&definition)?;
-    Ok((definition.title, count_update(db, &slug).await?))
+    Ok((definition, count_update(db, &slug).await?))
 }
 
 /// The petition's milestone timeline: the milestones `definition` lists,

@@ -1,6 +1,6 @@
 //! Signing, confirming and removing: the writes a signer causes.
 
-use petition_core::{consent_text, milestones, reason_is_public, CountUpdate, SignatureReceipt, ValidSignature};
+use petition_core::{lang::text, milestones, reason_is_public, CountUpdate, SignatureReceipt, ValidSignature};
 
 use super::{on_conn, on_pool, petitions, Db, Status, StoreError, Tx};
 use crate::{clock::Clock, guard::Flag, petition_file::PetitionFile};
@@ -16,6 +16,9 @@ pub struct Attribution {
     pub source: String,
     /// The keyed hash of where the request came from.
     pub source_hash: String,
+    /// The language the person saw the form in (a code of the server's
+    /// catalogue), or `None` for the petition's own.
+    pub lang: Option<String>,
 }
 
 /// What the guard made of a signature: see [`crate::guard`].
@@ -62,7 +65,13 @@ pub async fn sign(
     let now = clock.rfc3339();
     // A partner the petition doesn't list gets no attribution and no consent:
     // nobody could honour consent given to an unknown organisation.
-    let partner = definition.partners.iter().find(|p| p.slug == attribution.partner);
+    let lang = attribution.lang.clone().unwrap_or_else(|| definition.language.clone());
+    // What the person read: the form in `lang`, the petition's names (a
+    // partner's, say) in the best of its languages for it.
+    let shown = definition.in_language(definition.best_language([lang.as_str()]));
+    let words = crate::lang::find(&lang).unwrap_or_else(crate::lang::english);
+    let consent_text = |organiser: &str| words.fill(text::CONSENT, &[("organiser", organiser)]);
+    let partner = shown.partners.iter().find(|p| p.slug == attribution.partner);
     let partner_consent = partner.is_some() && attribution.partner_consent;
     let any_consent = signature.consent || partner_consent;
     let reason_status = if signature.reason.is_empty() {
@@ -92,7 +101,7 @@ pub async fn sign(
         reason: signature.reason.clone(),
         reason_status,
         consent: signature.consent,
-        consent_text: signature.consent.then(|| definition.consent_text()),
+        consent_text: signature.consent.then(|| consent_text(&definition.organiser)),
         partner: partner.map(|p| p.slug.clone()),
         partner_consent,
         partner_consent_text: partner.filter(|_| partner_consent).map(|p| consent_text(&p.name)),
@@ -105,6 +114,7 @@ pub async fn sign(
         challenge_id: screening.challenge_id.clone(),
         challenge_expires: screening.challenge_expires,
         unix_now: clock.unix_seconds(),
+        lang,
     };
     let written = match db {
         Db::Sqlite(_, writer) => writer.write(row).await?,
@@ -152,6 +162,7 @@ pub(crate) struct SignatureRow {
     challenge_id: String,
     challenge_expires: i64,
     unix_now: i64,
+    lang: String,
 }
 
 /// What writing a signature did.
@@ -183,8 +194,8 @@ pub(crate) async fn write_signature(tx: &mut Tx<'_>, row: &SignatureRow) -> Resu
         "INSERT INTO signatures (petition_id, first_name, last_name, email, canonical_email, postcode, outside_uk,
                                  profession, reason, reason_status, consent, consent_text, partner,
                                  partner_consent, partner_consent_text, consent_at, source, created_at,
-                                 status, flag, source_hash)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
+                                 status, flag, source_hash, lang)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)
          ON CONFLICT (petition_id, canonical_email) DO UPDATE SET
              first_name = excluded.first_name, last_name = excluded.last_name, email = excluded.email,
              postcode = excluded.postcode, outside_uk = excluded.outside_uk, profession = excluded.profession,
@@ -192,7 +203,7 @@ pub(crate) async fn write_signature(tx: &mut Tx<'_>, row: &SignatureRow) -> Resu
              consent_text = excluded.consent_text, partner = excluded.partner,
              partner_consent = excluded.partner_consent, partner_consent_text = excluded.partner_consent_text,
              consent_at = excluded.consent_at, source = excluded.source, created_at = excluded.created_at,
-             status = excluded.status, flag = NULL, source_hash = excluded.source_hash
+             status = excluded.status, flag = NULL, source_hash = excluded.source_hash, lang = excluded.lang
            WHERE (signatures.status = 'flagged' AND excluded.status <> 'flagged')
               OR (signatures.status = 'pending' AND excluded.status = 'pending')
          RETURNING id, status, partner, COALESCE(profession IN {HEALTHCARE}, FALSE)",
@@ -220,6 +231,7 @@ pub(crate) async fn write_signature(tx: &mut Tx<'_>, row: &SignatureRow) -> Resu
             .bind(row.status.as_str())
             .bind(row.flag)
             .bind(&row.source_hash)
+            .bind(&row.lang)
             .fetch_optional(&mut *c)
             .await?
     });
@@ -228,7 +240,7 @@ pub(crate) async fn write_signature(tx: &mut Tx<'_>, row: &SignatureRow) -> Resu
         None => None,
     };
     if let Some((signature_id, Status::Pending, ..)) = stored {
-        queue_mail(tx, signature_id, &row.email, "confirm", row.unix_now).await?;
+        queue_mail(tx, signature_id, &row.email, "confirm", &row.lang, row.unix_now).await?;
     }
     match stored {
         Some((_, Status::Counted, partner, professional)) => {
@@ -247,11 +259,11 @@ pub(crate) async fn write_signature(tx: &mut Tx<'_>, row: &SignatureRow) -> Resu
     }
 }
 
-/// Puts a mail of `kind` (`confirm` or `removal`) for a signature in the
-/// outbox, unless it has caused a few today already. A repeat of a pending
+/// Puts a mail of `kind` (`confirm` or `removal`), in the language `lang`,
+/// for a signature in the outbox, unless it has caused a few today already. A repeat of a pending
 /// signature asks for confirmation again: the first mail may have been lost,
 /// and every link sent keeps working until one is used.
-async fn queue_mail(tx: &mut Tx<'_>, signature_id: i64, to: &str, kind: &str, unix_now: i64) -> Result<(), StoreError> {
+async fn queue_mail(tx: &mut Tx<'_>, signature_id: i64, to: &str, kind: &str, lang: &str, unix_now: i64) -> Result<(), StoreError> {
     on_conn!(tx, c => {
         let recent: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE signature_id = $1 AND created_at > $2")
             .bind(signature_id)
@@ -260,12 +272,13 @@ async fn queue_mail(tx: &mut Tx<'_>, signature_id: i64, to: &str, kind: &str, un
             .await?;
         if recent < crate::mail::PER_SIGNATURE_PER_DAY {
             sqlx::query(
-                "INSERT INTO outbox (signature_id, to_address, kind, created_at, next_attempt_at) VALUES ($1, $2, $3, $4, $4)",
+                "INSERT INTO outbox (signature_id, to_address, kind, created_at, next_attempt_at, lang) VALUES ($1, $2, $3, $4, $4, $5)",
             )
             .bind(signature_id)
             .bind(to)
             .bind(kind)
             .bind(unix_now)
+            .bind(lang)
             .execute(&mut *c)
             .await?;
         }
@@ -277,8 +290,8 @@ async fn queue_mail(tx: &mut Tx<'_>, signature_id: i64, to: &str, kind: &str, un
 pub enum Confirmed {
     /// The signature now counts; the live update for everyone watching.
     Now {
-        /// The petition's title, for the page that says so.
-        title: String,
+        /// The petition, for the page that names it.
+        petition: Box<PetitionFile>,
         /// The petition's new state.
         update: CountUpdate,
     },
@@ -290,6 +303,24 @@ pub enum Confirmed {
 enum Link {
     Confirm,
     Remove,
+}
+
+/// The language of the signature whose confirmation (or, not `confirm`,
+/// removal) link carries `token`, if the link works and the signature has
+/// one: the pages the link opens are in it.
+pub async fn link_language(db: &Db, clock: &Clock, confirm: bool, token: &str) -> Result<Option<String>, StoreError> {
+    let hash = crate::mail::token_hash(token);
+    let query = if confirm {
+        "SELECT signatures.lang FROM confirmations JOIN signatures ON signatures.id = confirmations.signature_id
+         WHERE confirmations.hash = $1 AND confirmations.expires_at >= $2"
+    } else {
+        "SELECT signatures.lang FROM removals JOIN signatures ON signatures.id = removals.signature_id
+         WHERE removals.hash = $1 AND removals.expires_at >= $2"
+    };
+    let found: Option<String> = on_pool!(db, pool => {
+        sqlx::query_scalar(query).bind(hash).bind(clock.unix_seconds()).fetch_optional(pool).await?
+    });
+    Ok(found.filter(|lang| !lang.is_empty()))
 }
 
 /// Whether a link whose token hashes to `hash` exists and works. Asked
@@ -330,14 +361,15 @@ pub async fn confirm(db: &Db, clock: &Clock, token: &str) -> Result<Confirmed, S
     });
     count_one(&mut tx, petition_id, partner.as_deref(), professional, &now).await?;
     tx.commit().await?;
-    let (title, update) = petitions::titled_update(db, petition_id).await?;
-    Ok(Confirmed::Now { title, update })
+    let (petition, update) = petitions::titled_update(db, petition_id).await?;
+    Ok(Confirmed::Now { petition: Box::new(petition), update })
 }
 
 /// Asks for a link that removes each signature made with `email` (in its
-/// canonical form) to be mailed to it, within the per-signature daily limit.
-/// Says nothing of whether the address signed: the caller answers alike.
-pub async fn request_removal(db: &Db, clock: &Clock, email: &str) -> Result<(), StoreError> {
+/// canonical form) to be mailed to it, in the language `lang` (the page's
+/// where it was asked for), within the per-signature daily limit. Says
+/// nothing of whether the address signed: the caller answers alike.
+pub async fn request_removal(db: &Db, clock: &Clock, email: &str, lang: &str) -> Result<(), StoreError> {
     let unix_now = clock.unix_seconds();
     let mut tx = db.begin_write().await?;
     let signatures: Vec<(i64, String)> = on_conn!(tx, c => {
@@ -350,7 +382,7 @@ pub async fn request_removal(db: &Db, clock: &Clock, email: &str) -> Result<(), 
         .await?
     });
     for (id, to) in signatures {
-        queue_mail(&mut tx, id, &to, "removal", unix_now).await?;
+        queue_mail(&mut tx, id, &to, "removal", lang, unix_now).await?;
     }
     tx.commit().await?;
     Ok(())
@@ -360,8 +392,8 @@ pub async fn request_removal(db: &Db, clock: &Clock, email: &str) -> Result<(), 
 pub enum Removed {
     /// The signature is gone; the update for everyone watching its petition.
     Now {
-        /// The petition's title, for the page that says so.
-        title: String,
+        /// The petition, for the page that names it.
+        petition: Box<PetitionFile>,
         /// The petition's new state.
         update: CountUpdate,
     },
@@ -393,8 +425,8 @@ pub async fn remove(db: &Db, clock: &Clock, token: &str) -> Result<Removed, Stor
     super::organiser::recount(&mut tx, petition_id, &now).await?;
     tx.commit().await?;
     super::organiser::forget_overwritten(db).await?;
-    let (title, update) = petitions::titled_update(db, petition_id).await?;
-    Ok(Removed::Now { title, update })
+    let (petition, update) = petitions::titled_update(db, petition_id).await?;
+    Ok(Removed::Now { petition: Box::new(petition), update })
 }
 
 /// The professions the petition view's tally counts, as SQL.
