@@ -229,8 +229,8 @@ pub struct ApiError {
     pub error: String,
     /// What went wrong, for clients that word it themselves: one of
     /// [`ApiError::INVALID`], [`ApiError::NOT_FOUND`], [`ApiError::EXPIRED`],
-    /// [`ApiError::CLOSED`], [`ApiError::BUSY`], [`ApiError::SERVER`]; empty
-    /// for anything else.
+    /// [`ApiError::CLOSED`], [`ApiError::BUSY`], [`ApiError::SERVER`],
+    /// [`ApiError::BAD_REQUEST`].
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub code: String,
     /// One entry per invalid field, in the order the form shows them.
@@ -251,6 +251,10 @@ impl ApiError {
     pub const BUSY: &'static str = "busy";
     /// The server failed.
     pub const SERVER: &'static str = "server";
+    /// The request itself can't be used (not JSON, the wrong shape, too
+    /// large, a parameter out of range): a fault of the program that sent
+    /// it, not of the person; `error` says what, in English.
+    pub const BAD_REQUEST: &'static str = "bad_request";
 }
 
 /// A field's problem: a code and its parameters, which the widget words in

@@ -11,7 +11,9 @@ use serde::de::DeserializeOwned;
 
 use crate::store::StoreError;
 
-/// Every way a request can fail, each answered as `{"error": "...", "fields": [...]}`.
+/// Every way a request can fail, each answered as `{"error": "...", "code":
+/// "...", "fields": [...]}`: `code` for programs (the widget words it in the
+/// person's language), `error` in English for anyone else.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// 404: no petition has that slug.
@@ -62,7 +64,9 @@ impl IntoResponse for Error {
                 StatusCode::UNPROCESSABLE_ENTITY,
                 ApiError { error: "There is a problem with your signature".into(), code: ApiError::INVALID.into(), fields },
             ),
-            Error::Body(status, message) => (status, ApiError { error: message, ..ApiError::default() }),
+            Error::Body(status, message) => {
+                (status, ApiError { error: message, code: ApiError::BAD_REQUEST.into(), fields: vec![] })
+            }
             Error::Challenge => (
                 StatusCode::FORBIDDEN,
                 ApiError { error: "This form has expired. Please send it again".into(), code: ApiError::EXPIRED.into(), fields: vec![] },

@@ -18,7 +18,9 @@ use axum::{
 };
 use serde::Deserialize;
 
-use crate::{http::AppState, petition_file::is_slug, store};
+use petition_core::lang::text;
+
+use crate::{http::AppState, lang::Language, petition_file::is_slug, store};
 
 /// The iframe embed and its height reporter.
 pub fn routes() -> Router<AppState> {
@@ -44,12 +46,18 @@ const SHORT_CACHE: &str = "public, max-age=300";
 #[derive(Deserialize)]
 struct EmbedQuery {
     partner: Option<String>,
+    /// The widget's language (`data-lang`): BCP 47 tags, comma-separated.
+    lang: Option<String>,
 }
 
 /// The embed page: the widget's placeholder and the two scripts.
 #[derive(Template)]
 #[template(path = "share/embed.html")]
 struct EmbedPage<'a> {
+    /// The page's language: the one asked for, else the petition's own.
+    t: &'static Language,
+    /// The widget's language, when one was asked for (`?lang=`).
+    lang: Option<&'a str>,
     /// The server's public origin, where the scripts come from.
     public: &'a str,
     slug: &'a str,
@@ -65,7 +73,9 @@ struct EmbedPage<'a> {
 /// What the iframe shows for a petition that isn't (or is no longer) here.
 #[derive(Template)]
 #[template(path = "share/embed_missing.html")]
-struct EmbedMissing;
+struct EmbedMissing {
+    t: &'static Language,
+}
 
 /// The embed page's policy. It may be framed by any site (`frame-ancestors
 /// *`, and no `X-Frame-Options`); otherwise it allows only what the widget
@@ -105,28 +115,40 @@ async fn embed_page(
     Query(query): Query<EmbedQuery>,
 ) -> Response {
     let public = public_url(&state);
+    // The language asked for, else the petition's own: the widget inside
+    // chooses by the visitor's browser itself when none is asked for.
+    let asked = query.lang.as_deref().map(|lang| lang.split(',').map(str::trim).filter(|l| !l.is_empty()).take(20).collect::<Vec<_>>());
+    let asked = asked.unwrap_or_default();
     let found = if is_slug(&slug) {
-        store::petition_with_definition(&state.db, &state.clock, &slug, &[]).await
+        store::petition_with_definition(&state.db, &state.clock, &slug, &asked).await
     } else {
         Err(store::StoreError::NotFound)
     };
     let (status, html) = match found {
         Ok((petition, definition)) => {
+            let t = crate::lang::for_page(query.lang.as_deref(), None, None, &definition.language);
             let partner = query
                 .partner
                 .as_deref()
                 .filter(|p| definition.partners.iter().any(|known| known.slug == *p));
+            let page_url = super::page_url(public, &slug);
+            let own = t.code.eq_ignore_ascii_case(&definition.language);
             let page = EmbedPage {
+                t,
+                lang: query.lang.is_some().then_some(t.code),
                 public,
                 slug: &slug,
                 title: &petition.title,
                 partner,
-                page_url: super::page_url(public, &slug),
-                oembed: super::oembed::discovery_href(public, &slug),
+                oembed: super::oembed::discovery_href(public, &slug, (!own).then_some(t.code)),
+                page_url: if own { page_url } else { format!("{page_url}?lang={}", t.code) },
             };
             (StatusCode::OK, page.render())
         }
-        Err(store::StoreError::NotFound) => (StatusCode::NOT_FOUND, EmbedMissing.render()),
+        Err(store::StoreError::NotFound) => {
+            let t = crate::lang::for_page(query.lang.as_deref(), None, None, petition_core::lang::ENGLISH);
+            (StatusCode::NOT_FOUND, EmbedMissing { t }.render())
+        }
         Err(error) => {
             tracing::error!(%error, "an embed's petition could not be read");
             return (
@@ -206,6 +228,8 @@ mod tests {
     #[test]
     fn a_hostile_title_and_partner_stay_text() {
         let html = EmbedPage {
+            t: crate::lang::english(),
+            lang: None,
             public: "https://petitions.example",
             slug: "stop-sharing",
             title: r#"Stop "this" <script>alert(1)</script>"#,

@@ -38,7 +38,11 @@ pub use badge::{layout::HEIGHT as BADGE_HEIGHT, width as badge_width};
 #[allow(unused_imports)] // read by the page and oEmbed, being written
 pub use preview::layout::{HEIGHT as PREVIEW_HEIGHT, WIDTH as PREVIEW_WIDTH};
 
-use crate::http::{etag_of, if_none_match, AppState, Error};
+use petition_core::Petition;
+
+use crate::http::{etag_of, if_none_match, query_value, AppState, Error};
+use crate::lang::Language;
+use crate::petition_file::PetitionFile;
 use crate::store::{self, StoreError};
 
 /// How long the link preview may be reused without asking: five minutes.
@@ -71,26 +75,55 @@ pub fn routes() -> Router<AppState> {
         .route("/p/{slug}/qr.png", get(qr_png))
 }
 
-/// `/p/{slug}/preview.png`: the link preview, 1200×630.
+/// The petition called `slug` and its definition, in the language the
+/// picture's address asks for (`?lang=`), else its own; a picture is the
+/// same for everyone who asks for its address (no `Accept-Language`), so
+/// caches key on the address. The words around the petition's are in that
+/// language if the server has them, and the fonts draw every letter of
+/// them; else in the petition's own language.
+async fn in_language(
+    state: &AppState,
+    slug: &str,
+    query: Option<&str>,
+    draws: impl Fn(&Petition, &PetitionFile, &'static Language) -> String,
+) -> Result<(String, &'static str), Failure> {
+    let asked = query_value(query, "lang").unwrap_or_default();
+    let wanted: Vec<&str> = asked.split(',').map(str::trim).filter(|l| !l.is_empty()).take(20).collect();
+    let (petition, file) = store::petition_with_definition(&state.db, &state.clock, slug, &wanted).await?;
+    let t = crate::lang::for_page(Some(&asked), None, None, &file.language);
+    let svg = draws(&petition, &file, t);
+    if draw::covers(&svg) || wanted.is_empty() {
+        return Ok((svg, t.code));
+    }
+    let (petition, file) = store::petition_with_definition(&state.db, &state.clock, slug, &[]).await?;
+    let t = crate::lang::for_page(None, None, None, &file.language);
+    Ok((draws(&petition, &file, t), t.code))
+}
+
+/// `/p/{slug}/preview.png?lang=…`: the link preview, 1200×630.
 async fn preview_png(
     State(state): State<AppState>,
     Path(slug): Path<String>,
+    RawQuery(query): RawQuery,
     request: HeaderMap,
 ) -> Result<Response, Failure> {
-    let (petition, file) = store::petition_with_definition(&state.db, &state.clock, &slug, &[]).await?;
-    let address = super::page_url(&state.public_url, &slug);
-    let svg = preview::svg(&petition, &file.accent_colour, &address);
-    drawn(&request, Kind::Preview, slug, svg, PREVIEW_MAX_AGE_SECONDS).await
+    let page = super::page_url(&state.public_url, &slug);
+    let svg = in_language(&state, &slug, query.as_deref(), |petition, file, t| {
+        let address = if t.code.eq_ignore_ascii_case(&file.language) { page.clone() } else { format!("{page}?lang={}", t.code) };
+        preview::svg(petition, &file.accent_colour, &address, t)
+    })
+    .await?;
+    drawn(&request, Kind::Preview, (slug, svg.1), svg.0, PREVIEW_MAX_AGE_SECONDS).await
 }
 
-/// `/p/{slug}/badge.svg`: the badge, for pages that show SVG.
+/// `/p/{slug}/badge.svg?lang=…`: the badge, for pages that show SVG.
 async fn badge_svg(
     State(state): State<AppState>,
     Path(slug): Path<String>,
+    RawQuery(query): RawQuery,
     request: HeaderMap,
 ) -> Result<Response, Failure> {
-    let (petition, file) = store::petition_with_definition(&state.db, &state.clock, &slug, &[]).await?;
-    let svg = badge::svg(&petition, &file.accent_colour);
+    let (svg, _) = in_language(&state, &slug, query.as_deref(), |petition, file, t| badge::svg(petition, &file.accent_colour, t)).await?;
     Ok(answer(
         &request,
         Type::Svg,
@@ -99,16 +132,16 @@ async fn badge_svg(
     ))
 }
 
-/// `/p/{slug}/badge.png`: the badge at twice its size, for mail (which
-/// shows no SVG), to be shown at its size (see [`badge::width`]).
+/// `/p/{slug}/badge.png?lang=…`: the badge at twice its size, for mail
+/// (which shows no SVG), to be shown at its size (see [`badge::width`]).
 async fn badge_png(
     State(state): State<AppState>,
     Path(slug): Path<String>,
+    RawQuery(query): RawQuery,
     request: HeaderMap,
 ) -> Result<Response, Failure> {
-    let (petition, file) = store::petition_with_definition(&state.db, &state.clock, &slug, &[]).await?;
-    let svg = badge::svg(&petition, &file.accent_colour);
-    drawn(&request, Kind::Badge, slug, svg, BADGE_MAX_AGE_SECONDS).await
+    let (svg, lang) = in_language(&state, &slug, query.as_deref(), |petition, file, t| badge::svg(petition, &file.accent_colour, t)).await?;
+    drawn(&request, Kind::Badge, (slug, lang), svg, BADGE_MAX_AGE_SECONDS).await
 }
 
 /// `/p/{slug}/qr.svg`: the QR code, for print.
@@ -211,15 +244,16 @@ struct Drawing {
 /// picture depends on, so a copy is never served for something else.
 static DRAWINGS: LazyLock<Mutex<Drawings>> = LazyLock::new(Default::default);
 
-/// The drawings kept, by kind and petition.
-type Drawings = HashMap<(Kind, String), Arc<Drawing>>;
+/// The drawings kept, by kind, petition and language (one of the
+/// catalogue's: their number is bounded).
+type Drawings = HashMap<(Kind, String, &'static str), Arc<Drawing>>;
 
 /// `svg` drawn as `kind` (or its copy in memory, or 304 when the client's
 /// copy is current), kept for `max_age` seconds.
 async fn drawn(
     request: &HeaderMap,
     kind: Kind,
-    slug: String,
+    (slug, lang): (String, &'static str),
     svg: String,
     max_age: u32,
 ) -> Result<Response, Failure> {
@@ -229,7 +263,7 @@ async fn drawn(
     }
     let drawing = {
         let mut drawings = DRAWINGS.lock().unwrap_or_else(|poison| poison.into_inner());
-        let kept = drawings.entry((kind, slug)).or_insert_with(|| {
+        let kept = drawings.entry((kind, slug, lang)).or_insert_with(|| {
             Arc::new(Drawing {
                 etag: etag.clone(),
                 png: Default::default(),
@@ -375,7 +409,7 @@ mod tests {
         let ask = |text: &'static str| {
             let slug = slug.clone();
             tokio::spawn(async move {
-                let response = drawn(&HeaderMap::new(), Kind::Badge, slug, svg(text), 60).await;
+                let response = drawn(&HeaderMap::new(), Kind::Badge, (slug, "en"), svg(text), 60).await;
                 body(response.ok().unwrap()).await
             })
         };
@@ -397,7 +431,7 @@ mod tests {
                 .lock()
                 .unwrap()
                 .keys()
-                .filter(|(_, s)| s == &slug)
+                .filter(|(_, s, _)| s == &slug)
                 .count(),
             1
         );

@@ -14,7 +14,7 @@ use axum::{
     routing::get,
     Json, Router,
 };
-use petition_core::ApiError;
+use petition_core::{lang::text, ApiError};
 use serde::{Deserialize, Serialize};
 
 use super::embed::{public_url, DEFAULT_HEIGHT, DEFAULT_WIDTH};
@@ -42,10 +42,15 @@ const CACHE_AGE: u32 = 24 * 60 * 60;
 /// How long an HTTP cache may keep the answer: briefly, like the petition.
 const HTTP_CACHE: &str = "public, max-age=300";
 
-/// The discovery link's address for the petition called `slug`: what the
-/// petition page's and the embed page's `<link rel="alternate">` point to.
-pub fn discovery_href(public_url: &str, slug: &str) -> String {
+/// The discovery link's address for the petition called `slug` (its page
+/// in the language `lang`, if given): what the petition page's and the
+/// embed page's `<link rel="alternate">` point to.
+pub fn discovery_href(public_url: &str, slug: &str, lang: Option<&str>) -> String {
     let page = super::page_url(public_url, slug);
+    let page = match lang {
+        Some(lang) => format!("{page}?lang={lang}"),
+        None => page,
+    };
     let url: String = form_urlencoded::byte_serialize(page.as_bytes()).collect();
     format!(
         "{}/oembed?url={url}&format=json",
@@ -58,6 +63,8 @@ pub fn discovery_href(public_url: &str, slug: &str) -> String {
 #[derive(Deserialize)]
 struct OembedQuery {
     url: Option<String>,
+    /// The language wanted, if the page's address doesn't say (`?lang=`).
+    lang: Option<String>,
     format: Option<String>,
     maxwidth: Option<String>,
     maxheight: Option<String>,
@@ -121,7 +128,8 @@ impl IntoResponse for Refusal {
             Refusal::Said(status, words) => {
                 let body = ApiError {
                     error: words,
-                    ..ApiError::default()
+                    code: ApiError::BAD_REQUEST.into(),
+                    fields: vec![],
                 };
                 (status, Json(body)).into_response()
             }
@@ -152,23 +160,34 @@ async fn answer(state: &AppState, query: OembedQuery) -> Result<Answer, Refusal>
         ));
     }
     let public = public_url(state);
-    let Some(PageAddress { slug, source }) = page_address(public, url) else {
+    let Some(PageAddress { slug, source, lang }) = page_address(public, url) else {
         return Err(Refusal::Api(Error::NotFound));
     };
-    let (petition, definition) = store::petition_with_definition(&state.db, &state.clock, slug, &[])
+    // The page's own `?lang=` first, then the consumer's `lang`.
+    let asked = lang.map(str::to_owned).or(query.lang).filter(|l| !l.trim().is_empty());
+    let wanted: Vec<&str> = asked.iter().flat_map(|a| a.split(',')).map(str::trim).take(20).collect();
+    let (petition, definition) = store::petition_with_definition(&state.db, &state.clock, slug, &wanted)
         .await
         .map_err(|error| Refusal::Api(Error::from(error)))?;
+    // The words around the petition's (the iframe's name, the widget's) in
+    // the language asked for, if the server has words for it.
+    let t = crate::lang::for_page(asked.as_deref(), None, None, &definition.language);
+    let lang = (!t.code.eq_ignore_ascii_case(&definition.language)).then_some(t.code);
     let width = maxwidth.map_or(DEFAULT_WIDTH, |max| max.min(DEFAULT_WIDTH));
     let height = maxheight.map_or(DEFAULT_HEIGHT, |max| max.min(DEFAULT_HEIGHT));
-    let src = match source {
-        Some(source) => format!("{public}/embed/{slug}?source={source}"),
-        None => format!("{public}/embed/{slug}"),
-    };
+    let query: Vec<String> = source
+        .map(|source| format!("source={source}"))
+        .into_iter()
+        .chain(lang.map(|lang| format!("lang={lang}")))
+        .collect();
+    let query = if query.is_empty() { String::new() } else { format!("?{}", query.join("&")) };
+    let src = format!("{public}/embed/{slug}{query}");
+    let frame = t.fill(text::SNIPPET_FRAME, &[("title", &petition.title)]);
     let html = Iframe {
         src: &src,
         width,
         height,
-        title: &petition.title,
+        title: &frame,
     }
     .render()
     .map_err(|error| {
@@ -192,7 +211,10 @@ async fn answer(state: &AppState, query: OembedQuery) -> Result<Answer, Refusal>
         width,
         height,
         thumbnail: thumbnail_fits.then(|| Thumbnail {
-            thumbnail_url: format!("{public}/p/{slug}/preview.png"),
+            thumbnail_url: match lang {
+                Some(lang) => format!("{public}/p/{slug}/preview.png?lang={lang}"),
+                None => format!("{public}/p/{slug}/preview.png"),
+            },
             thumbnail_width: THUMBNAIL_WIDTH,
             thumbnail_height: THUMBNAIL_HEIGHT,
         }),
@@ -228,6 +250,8 @@ struct PageAddress<'a> {
     /// A share source in its query (`?source=newsletter`), carried into the
     /// embed so that its signatures keep it.
     source: Option<&'a str>,
+    /// The language in its query (`?lang=cy`).
+    lang: Option<&'a str>,
 }
 
 /// The petition page `url` is the address of: `{public_url}/p/{slug}`, with
@@ -256,7 +280,11 @@ fn page_address<'a>(public_url: &str, url: &'a str) -> Option<PageAddress<'a>> {
         .split('&')
         .find_map(|pair| pair.strip_prefix("source="))
         .filter(|source| !petition_core::share_source(source).is_empty());
-    Some(PageAddress { slug, source })
+    let lang = query
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("lang="))
+        .filter(|lang| !lang.is_empty() && lang.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b','));
+    Some(PageAddress { slug, source, lang })
 }
 
 /// `url` after `http://` or `https://` (any case); `None` for another scheme.
@@ -340,10 +368,23 @@ mod tests {
     }
 
     #[test]
+    fn the_page_s_language_is_read_from_its_address() {
+        let lang = |url| page_address(PUBLIC, url).and_then(|address| address.lang);
+        assert_eq!(lang("https://petitions.example/p/stop-sharing?lang=cy"), Some("cy"));
+        assert_eq!(lang("https://petitions.example/p/stop-sharing?source=qr&lang=zh-Hant#x"), Some("zh-Hant"));
+        assert_eq!(lang("https://petitions.example/p/stop-sharing?lang=%22%3E"), None);
+        assert_eq!(lang("https://petitions.example/p/stop-sharing"), None);
+    }
+
+    #[test]
     fn the_discovery_link_carries_the_page_address_encoded() {
         assert_eq!(
-            discovery_href("https://petitions.example/", "stop-sharing"),
+            discovery_href("https://petitions.example/", "stop-sharing", None),
             "https://petitions.example/oembed?url=https%3A%2F%2Fpetitions.example%2Fp%2Fstop-sharing&format=json"
+        );
+        assert_eq!(
+            discovery_href("https://petitions.example", "stop-sharing", Some("cy")),
+            "https://petitions.example/oembed?url=https%3A%2F%2Fpetitions.example%2Fp%2Fstop-sharing%3Flang%3Dcy&format=json"
         );
     }
 
@@ -353,7 +394,7 @@ mod tests {
             src: "https://petitions.example/embed/x",
             width: 600,
             height: 900,
-            title: r#"Say "no" <script>alert(1)</script>"#,
+            title: r#"Petition: Say "no" <script>alert(1)</script>"#,
         }
         .render()
         .unwrap();

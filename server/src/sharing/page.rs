@@ -29,14 +29,18 @@ use axum::{
     routing::get,
     Router,
 };
-use petition_core::{milestones, Milestone, Petition};
+use petition_core::{
+    lang::{text, ENGLISH},
+    milestones, Milestone, Petition,
+};
 
 use super::{
     page_url,
-    snippets::{snippets, Snippet},
+    snippets::{snippets_in, Snippet},
 };
 use crate::{
-    http::{AppState, Error, PETITION_MAX_AGE_SECONDS},
+    http::{query_value, AppState, Error, PETITION_MAX_AGE_SECONDS},
+    lang::Language,
     petition_file::PetitionFile,
     pictures::Kind,
     store::{self, PictureSize, StoreError},
@@ -98,14 +102,15 @@ struct Step {
 }
 
 /// What the page and the poster say about a petition, in the widget's words
-/// (src/view.rs), worked out once.
+/// (src/view.rs) in the page's language, worked out once.
 struct Words {
     /// The count is shown (at or above `show_count_from`, or closed).
     counted: bool,
-    /// "12,345".
+    /// The count sentence around the count: before it, the count as the
+    /// language writes it ("12,345", shown large), and after it.
+    count_before: String,
     count: String,
-    /// "signature" or "signatures".
-    count_unit: &'static str,
+    count_after: String,
     /// The bar's fill, 0..=1000, its value for assistive technology, and
     /// what it says in words.
     permille: u32,
@@ -126,48 +131,38 @@ struct Words {
 }
 
 impl Words {
-    fn of(petition: &Petition) -> Words {
+    fn of(petition: &Petition, t: &Language) -> Words {
         let (count, goal) = (petition.signature_count, petition.goal);
         // A closed petition shows what it reached, however few.
         let counted = count >= petition.show_count_from || petition.closed;
         let bar_words = if counted {
-            format!("{} of {}", milestones::grouped(count), signatures(goal))
+            t.count(text::BAR_VALUE, goal, &[("done", &t.number(count))])
         } else {
-            format!("Just started, towards {}", signatures(goal))
+            t.count(text::BAR_STARTED, goal, &[])
         };
-        let goal_words = if petition.closed {
-            "Its goal was"
-        } else {
-            "Help us reach"
-        };
+        let goal_words = t.count(if petition.closed { text::GOAL_CLOSED } else { text::GOAL }, goal, &[]);
         let tally = petition
             .healthcare_professionals
             .filter(|n| *n > 0 && counted)
-            .map(|n| match n {
-                1 => "1 doctor, nurse or midwife has signed".to_owned(),
-                n => format!(
-                    "{} doctors, nurses and midwives have signed",
-                    milestones::grouped(n)
-                ),
-            });
+            .map(|n| t.count(text::PROFESSIONALS, n, &[]));
         // One list here, where the widget has two: "No milestones yet: the
         // first is …" says what "Next milestone" would.
         let next = next_milestone(count, &petition.milestones)
             .filter(|_| {
                 !petition.closed && counted && petition.milestones.iter().any(|m| m.count <= count)
             })
-            .map(|next| format!("Next milestone: {}", signatures(next)));
+            .map(|next| t.count(text::NEXT_MILESTONE, next, &[]));
         let reached: Vec<Step> = petition
             .milestones
             .iter()
             .rev()
             .filter(|m| counted && m.count <= count)
             .map(|m| Step {
-                words: format!("{} reached", signatures(m.count)),
+                words: t.count(text::REACHED, m.count, &[]),
                 at: m
                     .reached_at
                     .as_deref()
-                    .and_then(|at| date_words(at).map(|words| (at.to_owned(), words))),
+                    .and_then(|at| t.date(at).map(|words| (at.to_owned(), words))),
             })
             .collect();
         let none_yet = reached.is_empty().then(|| {
@@ -175,16 +170,15 @@ impl Words {
                 .milestones
                 .first()
                 .map_or(milestones::goal_for(0, &[]), |m| m.count);
-            format!("No milestones yet: the first is {}.", signatures(first))
+            t.count(text::NO_MILESTONES, first, &[])
         });
+        let (before, after) = petition_core::lang::around(t.form(text::SIGNATURES, count), "count")
+            .unwrap_or((t.form(text::SIGNATURES, count), ""));
         Words {
             counted,
-            count: milestones::grouped(count),
-            count_unit: if count == 1 {
-                "signature"
-            } else {
-                "signatures"
-            },
+            count_before: before.to_owned(),
+            count: t.number(count),
+            count_after: after.to_owned(),
             permille: if counted {
                 milestones::progress_permille(count, goal)
             } else {
@@ -192,38 +186,25 @@ impl Words {
             },
             bar_now: if counted { count.min(goal) } else { 0 },
             bar_words,
-            goal: format!("{goal_words} {}", signatures(goal)),
+            goal: goal_words,
             tally,
             next,
             reached,
             none_yet,
-            supported: (!petition.supported_by.is_empty()).then(|| {
-                format!(
-                    "This petition is supported by {}.",
-                    list_in_words(&petition.supported_by)
-                )
-            }),
-        }
-    }
-
-    /// The count in a sentence, for link previews: "12,345 signatures" or
-    /// "be one of the first to sign".
-    fn count_sentence(&self) -> String {
-        if self.counted {
-            format!("{} {}", self.count, self.count_unit)
-        } else {
-            "be one of the first to sign".to_owned()
+            supported: (!petition.supported_by.is_empty())
+                .then(|| t.fill(text::SUPPORTED_BY, &[("names", &t.list(&petition.supported_by))])),
         }
     }
 }
 
-/// `"1 signature"`, `"2,500 signatures"`, as the widget writes it.
-fn signatures(n: u64) -> String {
-    format!(
-        "{} {}",
-        milestones::grouped(n),
-        if n == 1 { "signature" } else { "signatures" }
-    )
+/// The count in words, for link previews: "12,345 signatures" or "Be one
+/// of the first to sign".
+fn count_sentence(petition: &Petition, t: &Language) -> String {
+    if petition.signature_count >= petition.show_count_from || petition.closed {
+        t.count(text::SIGNATURES, petition.signature_count, &[])
+    } else {
+        t.words(text::FIRST_SHORT).to_owned()
+    }
 }
 
 /// The first milestone above `count`.
@@ -231,49 +212,83 @@ fn next_milestone(count: u64, milestones: &[Milestone]) -> Option<u64> {
     milestones.iter().map(|m| m.count).find(|&m| m > count)
 }
 
-/// "A", "A and B", "A, B and C".
-fn list_in_words(names: &[String]) -> String {
-    match names {
-        [] => String::new(),
-        [one] => one.clone(),
-        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+/// The language of a petition's texts on a page, where it isn't the
+/// page's: for `lang` and `dir` attributes on them.
+struct TextLanguage {
+    lang: String,
+    dir: &'static str,
+}
+
+impl TextLanguage {
+    /// `Some` when the petition's texts (in `text_lang`) are not in the
+    /// page's language `t`.
+    fn of(text_lang: &str, t: &Language) -> Option<TextLanguage> {
+        (!text_lang.eq_ignore_ascii_case(t.code)).then(|| TextLanguage {
+            lang: text_lang.to_owned(),
+            dir: if petition_core::lang::is_rtl(text_lang) { "rtl" } else { "ltr" },
+        })
     }
 }
 
-/// `2017-04-20T08:13:26Z` as `20 April 2017` (the day in UTC; the widget,
-/// once running, says it in the reader's own time zone).
-fn date_words(at: &str) -> Option<String> {
-    const MONTHS: [&str; 12] = [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ];
-    let time = humantime::parse_rfc3339_weak(at).ok()?;
-    let day = humantime::format_rfc3339(time).to_string();
-    let year = day.get(..4)?;
-    let month = MONTHS.get(day.get(5..7)?.parse::<usize>().ok()?.checked_sub(1)?)?;
-    let date: u32 = day.get(8..10)?.parse().ok()?;
-    Some(format!("{date} {month} {year}"))
+/// A link to the page in another of the petition's languages.
+struct Alternate {
+    /// Its code, for `hreflang` and `lang`.
+    code: String,
+    /// Its name in its own script: "Cymraeg".
+    name: String,
+    /// The page's address in it.
+    href: String,
+    /// It is the language the page is in (shown as the current one).
+    current: bool,
+}
+
+/// The languages a petition page is offered in: each of the petition's, by
+/// its name in its own script, linked to the page in it (the petition's own
+/// language by the page's plain address).
+fn alternates(definition: &PetitionFile, page_url: &str, current: &str) -> Vec<Alternate> {
+    definition
+        .languages()
+        .into_iter()
+        .map(|code| Alternate {
+            code: code.to_owned(),
+            name: crate::lang::find(code).map_or_else(|| code.to_owned(), |l| l.name.clone()),
+            href: in_language_url(page_url, definition, code),
+            current: code.eq_ignore_ascii_case(current),
+        })
+        .collect()
+}
+
+/// `url` for the petition in the language `code`: as it is for the
+/// petition's own language, with `?lang=` for another.
+fn in_language_url(url: &str, definition: &PetitionFile, code: &str) -> String {
+    if code.eq_ignore_ascii_case(&definition.language) {
+        url.to_owned()
+    } else {
+        format!("{url}?lang={code}")
+    }
 }
 
 /// The petition page.
 #[derive(Template)]
 #[template(path = "share/page.html")]
 struct Page<'a> {
+    /// The page's language.
+    t: &'static Language,
+    /// The petition's texts' language, where it isn't the page's.
+    text_lang: Option<TextLanguage>,
     petition: &'a Petition,
     words: Words,
     /// The server's public address, no trailing slash.
     public: &'a str,
+    /// This page's own address (with `?lang=` for a language other than
+    /// the petition's own).
+    self_url: String,
+    /// The page's address with no query.
     page_url: String,
+    /// The link preview's address, in the page's language.
+    preview_url: String,
+    /// The poster's and badge's addresses, with the page's `?lang=`.
+    lang_query: String,
     /// The oEmbed discovery address for this page.
     oembed: String,
     description: String,
@@ -285,15 +300,16 @@ struct Page<'a> {
     logo: Option<Image>,
     /// The codes to put the petition on a website (the partner's, with `?partner=`).
     snippets: Vec<Snippet>,
+    /// The petition's languages, for `hreflang` links and the list of them.
+    alternates: Vec<Alternate>,
+    /// The page's language as Open Graph writes it (`pt_BR`).
+    og_locale: String,
 }
 
 impl Page<'_> {
     /// The page's title: the petition's, and whose it is.
     fn page_title(&self) -> String {
-        format!(
-            "{} – a petition by {}",
-            self.petition.title, self.petition.organiser
-        )
+        format!("{} – {}", self.petition.title, self.petition.organiser)
     }
 }
 
@@ -301,6 +317,8 @@ impl Page<'_> {
 #[derive(Template)]
 #[template(path = "share/poster.html")]
 struct Poster<'a> {
+    t: &'static Language,
+    text_lang: Option<TextLanguage>,
     petition: &'a Petition,
     page_url: String,
     /// The page's address without its scheme: what people type.
@@ -312,18 +330,57 @@ struct Poster<'a> {
 /// No petition at this address.
 #[derive(Template)]
 #[template(path = "share/page_missing.html")]
-struct Missing;
+struct Missing {
+    t: &'static Language,
+}
 
-/// A petition, its definition and the pictures it shows, or the response
-/// that says why not (a 404 page for an unknown slug).
+/// The language a page about a petition is in, and the tags it wants the
+/// petition's texts in: `?lang=`, then the browser's languages
+/// (`Accept-Language`), then the petition's own language.
+pub(super) struct PageLanguage {
+    pub t: &'static Language,
+    /// Most wanted first: the page's language, then what was asked for.
+    pub wanted: Vec<String>,
+}
+
+impl PageLanguage {
+    /// For a request with `query` and `headers`, about a petition in
+    /// `default` (its own language) when it is known.
+    pub fn of(query: Option<&str>, headers: &HeaderMap, default: &str) -> PageLanguage {
+        let asked = query_value(query, "lang");
+        let accept = crate::lang::accept_language(headers);
+        let t = crate::lang::for_page(asked.as_deref(), None, accept, default);
+        let asked = asked.iter().flat_map(|asked| asked.split(',')).map(|tag| tag.trim().to_owned());
+        let preferred = accept.map(crate::lang::preferences).unwrap_or_default();
+        let wanted = std::iter::once(t.code.to_owned()).chain(asked).chain(preferred).take(24).collect();
+        PageLanguage { t, wanted }
+    }
+
+    /// The wanted tags, as `&str`s.
+    pub fn tags(&self) -> Vec<&str> {
+        self.wanted.iter().map(String::as_str).collect()
+    }
+}
+
+/// A petition (in the best of its languages for `wanted`), its definition
+/// and the pictures it shows, or the response that says why not (a 404 page
+/// for an unknown slug, in `t`).
 async fn load(
     state: &AppState,
     slug: &str,
-) -> Result<(Petition, PetitionFile, Vec<PictureSize>), Response> {
+    query: Option<&str>,
+    headers: &HeaderMap,
+) -> Result<(Petition, PetitionFile, Vec<PictureSize>, PageLanguage), Response> {
+    let default = match store::editable(&state.db, slug).await {
+        Ok(editable) => editable.definition.language,
+        Err(StoreError::NotFound) => return Err(missing(PageLanguage::of(query, headers, ENGLISH).t)),
+        Err(error) => return Err(Error::from(error).into_response()),
+    };
+    let language = PageLanguage::of(query, headers, &default);
     let (petition, definition) =
-        match store::petition_with_definition(&state.db, &state.clock, slug, &[]).await {
+        match store::petition_with_definition(&state.db, &state.clock, slug, &language.tags()).await {
             Ok(found) => found,
-            Err(StoreError::NotFound) => return Err(missing()),
+            Err(StoreError::NotFound) => return Err(missing(language.t)),
             Err(error) => return Err(Error::from(error).into_response()),
         };
     let pictures = match store::picture_sizes(&state.db, slug).await {
@@ -335,7 +392,7 @@ async fn load(
         .into_iter()
         .filter(|p| p.kind.named_by(&definition) == Some(p.file_name.as_str()))
         .collect();
-    Ok((petition, definition, pictures))
+    Ok((petition, definition, pictures, language))
 }
 
 /// `kind`'s picture among `pictures`, as the pages show it.
@@ -368,44 +425,62 @@ async fn page(
     State(state): State<AppState>,
     Path(slug): Path<String>,
     RawQuery(query): RawQuery,
+    headers: HeaderMap,
 ) -> Response {
-    let (petition, definition, pictures) = match load(&state, &slug).await {
+    let (petition, definition, pictures, language) = match load(&state, &slug, query.as_deref(), &headers).await {
         Ok(found) => found,
         Err(response) => return response,
     };
+    let t = language.t;
     let public = state.public_url.trim_end_matches('/');
     let page_url = page_url(public, &slug);
-    let words = Words::of(&petition);
+    let self_url = in_language_url(&page_url, &definition, t.code);
+    let words = Words::of(&petition, t);
     let partner = query_value(query.as_deref(), "partner")
         .filter(|wanted| definition.partners.iter().any(|p| p.slug == *wanted));
-    let hero_alt = definition.hero_alt.clone().unwrap_or_default();
+    let shown = definition.in_language(&petition.language);
+    let hero_alt = shown.hero_alt.clone().unwrap_or_default();
+    let own_language = t.code.eq_ignore_ascii_case(&definition.language);
     let page = Page {
         oembed: format!(
             "{public}/oembed?url={}&format=json",
-            form_urlencoded::byte_serialize(page_url.as_bytes()).collect::<String>()
+            form_urlencoded::byte_serialize(self_url.as_bytes()).collect::<String>()
         ),
         description: petition.summary.clone(),
-        image_alt: format!("{}: {}", petition.title, words.count_sentence()),
+        image_alt: t.fill(text::IMAGE_ALT, &[("title", &petition.title), ("count", &count_sentence(&petition, t))]),
         hero: image(&slug, &pictures, Kind::Hero, hero_alt),
         logo: image(&slug, &pictures, Kind::Logo, petition.organiser.clone()),
         accent: accent(&definition),
-        snippets: snippets(public, &slug, &petition.title, partner.as_deref()),
+        snippets: snippets_in(t, (!own_language).then_some(t.code), public, &slug, &petition.title, partner.as_deref()),
+        alternates: alternates(&definition, &page_url, &petition.language),
+        text_lang: TextLanguage::of(&petition.language, t),
+        preview_url: in_language_url(&format!("{page_url}/preview.png"), &definition, t.code),
+        og_locale: t.code.replace('-', "_"),
+        lang_query: if own_language { String::new() } else { format!("?lang={}", t.code) },
         partner,
+        self_url,
         page_url,
         public,
         words,
         petition: &petition,
+        t,
     };
     html(StatusCode::OK, page.render(), PAGE_POLICY)
 }
 
-/// `GET /p/{slug}/poster`.
-async fn poster(State(state): State<AppState>, Path(slug): Path<String>) -> Response {
-    let (petition, definition, pictures) = match load(&state, &slug).await {
+/// `GET /p/{slug}/poster`: in the page's language, by the same rule.
+async fn poster(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    let (petition, definition, pictures, language) = match load(&state, &slug, query.as_deref(), &headers).await {
         Ok(found) => found,
         Err(response) => return response,
     };
-    let page_url = page_url(&state.public_url, &slug);
+    let t = language.t;
+    let page_url = in_language_url(&page_url(&state.public_url, &slug), &definition, t.code);
     let short = page_url
         .split_once("://")
         .map_or(page_url.as_str(), |(_, rest)| rest)
@@ -413,16 +488,18 @@ async fn poster(State(state): State<AppState>, Path(slug): Path<String>) -> Resp
     let poster = Poster {
         logo: image(&slug, &pictures, Kind::Logo, petition.organiser.clone()),
         accent: accent(&definition),
+        text_lang: TextLanguage::of(&petition.language, t),
         petition: &petition,
         page_url,
         short,
+        t,
     };
     html(StatusCode::OK, poster.render(), POSTER_POLICY)
 }
 
 /// The 404 page: there is no petition at this address.
-fn missing() -> Response {
-    html(StatusCode::NOT_FOUND, Missing.render(), POSTER_POLICY)
+fn missing(t: &'static Language) -> Response {
+    html(StatusCode::NOT_FOUND, Missing { t }.render(), POSTER_POLICY)
 }
 
 /// A rendered page with its policy, briefly cacheable by anyone.
@@ -437,6 +514,8 @@ fn html(status: StatusCode, rendered: askama::Result<String>, policy: &'static s
                 ),
                 (header::CONTENT_SECURITY_POLICY, policy.to_owned()),
                 (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
+                // Without `?lang=`, the page is in the browser's language.
+                (header::VARY, "accept-language".to_owned()),
             ],
             Html(body),
         )
@@ -451,14 +530,6 @@ fn html(status: StatusCode, rendered: askama::Result<String>, policy: &'static s
                 .into_response()
         }
     }
-}
-
-/// The value of `name` in a query string (the first, decoded), if any; a
-/// malformed query is read as far as it goes, never refused.
-fn query_value(query: Option<&str>, name: &str) -> Option<String> {
-    form_urlencoded::parse(query?.as_bytes())
-        .find(|(key, _)| key == name)
-        .map(|(_, value)| value.into_owned())
 }
 
 /// A stylesheet of ours.
@@ -530,27 +601,6 @@ async fn picture(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn dates_are_days_in_words() {
-        assert_eq!(
-            date_words("2017-04-20T08:13:26Z").as_deref(),
-            Some("20 April 2017")
-        );
-        assert_eq!(
-            date_words("2026-01-05T23:59:59Z").as_deref(),
-            Some("5 January 2026")
-        );
-        assert_eq!(date_words("yesterday"), None);
-    }
-
-    #[test]
-    fn lists_read_as_a_sentence() {
-        let names = |n: &[&str]| n.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        assert_eq!(list_in_words(&names(&["A"])), "A");
-        assert_eq!(list_in_words(&names(&["A", "B"])), "A and B");
-        assert_eq!(list_in_words(&names(&["A", "B", "C"])), "A, B and C");
-    }
 
     #[test]
     fn a_query_is_read_however_it_is_written() {

@@ -7,8 +7,10 @@
 //! in it is HTML-escaped inside the snippet: a partner pastes it as HTML.
 
 use askama::Template;
+use petition_core::lang::text;
 
 use super::page_url;
+use crate::lang::Language;
 
 /// One code to copy.
 pub struct Snippet {
@@ -16,9 +18,9 @@ pub struct Snippet {
     /// after the partner's slug if any (`medact-script`).
     pub id: String,
     /// What it is: "Script tag".
-    pub label: &'static str,
+    pub label: String,
     /// When to use it, in a line.
-    pub hint: &'static str,
+    pub hint: String,
     /// The HTML to paste.
     pub code: String,
 }
@@ -26,23 +28,42 @@ pub struct Snippet {
 /// The three ways of putting petition `slug` (titled `title`) on a page,
 /// with signatures counted as `partner`'s if given (a partner's slug).
 pub fn snippets(public_url: &str, slug: &str, title: &str, partner: Option<&str>) -> Vec<Snippet> {
+    snippets_in(crate::lang::english(), None, public_url, slug, title, partner)
+}
+
+/// The same, described in `t`'s words, with the petition in the language
+/// `lang` where it isn't the petition's own: its page and embed in that
+/// language (`?lang=`), the widget told so (`data-lang`), and the link's
+/// words in `t` (`title` is the petition's title in that language).
+pub fn snippets_in(
+    t: &Language,
+    lang: Option<&str>,
+    public_url: &str,
+    slug: &str,
+    title: &str,
+    partner: Option<&str>,
+) -> Vec<Snippet> {
     let server = public_url.trim_end_matches('/');
     let page = page_url(server, slug);
-    let (page_url, embed_url) = match partner {
-        Some(partner) => (
-            format!("{page}?partner={partner}"),
-            format!("{server}/embed/{slug}?partner={partner}"),
-        ),
-        None => (page.clone(), format!("{server}/embed/{slug}")),
-    };
+    let query: Vec<String> = partner
+        .map(|partner| format!("partner={partner}"))
+        .into_iter()
+        .chain(lang.map(|lang| format!("lang={lang}")))
+        .collect();
+    let query = if query.is_empty() { String::new() } else { format!("?{}", query.join("&")) };
+    let (page_url, embed_url) = (format!("{page}{query}"), format!("{server}/embed/{slug}{query}"));
+    let sign = t.fill(text::SNIPPET_SIGN, &[("title", title)]);
+    let frame = t.fill(text::SNIPPET_FRAME, &[("title", title)]);
     let prefix = partner.map_or(String::new(), |p| format!("{p}-"));
     let code = |kind: &'static str| {
         Code {
             kind,
             server,
             slug,
-            title,
             partner,
+            lang,
+            sign: &sign,
+            frame: &frame,
             page_url: &page_url,
             embed_url: &embed_url,
         }
@@ -53,22 +74,20 @@ pub fn snippets(public_url: &str, slug: &str, title: &str, partner: Option<&str>
     vec![
         Snippet {
             id: format!("{prefix}script"),
-            label: "Script tag",
-            hint: "Best where your site lets you add HTML with a script: the whole petition with its live count, \
-                   in your page's flow. Pages without script show the link inside <noscript>.",
+            label: t.words(text::SNIPPET_SCRIPT).to_owned(),
+            hint: t.words(text::SNIPPET_SCRIPT_HINT).to_owned(),
             code: code("script"),
         },
         Snippet {
             id: format!("{prefix}iframe"),
-            label: "Iframe",
-            hint: "For sites that accept an iframe but no script (some website builders and intranets). \
-                   Pasting the petition page's address into WordPress embeds this for you.",
+            label: t.words(text::SNIPPET_IFRAME).to_owned(),
+            hint: t.words(text::SNIPPET_IFRAME_HINT).to_owned(),
             code: code("iframe"),
         },
         Snippet {
             id: format!("{prefix}link"),
-            label: "Link",
-            hint: "For newsletters, social posts and anywhere else: a plain link to the petition's own page.",
+            label: t.words(text::SNIPPET_LINK).to_owned(),
+            hint: t.words(text::SNIPPET_LINK_HINT).to_owned(),
             code: code("link"),
         },
     ]
@@ -82,8 +101,13 @@ struct Code<'a> {
     kind: &'static str,
     server: &'a str,
     slug: &'a str,
-    title: &'a str,
     partner: Option<&'a str>,
+    /// The widget's language, where it isn't the petition's own.
+    lang: Option<&'a str>,
+    /// The link's words: "Sign the petition: {title}".
+    sign: &'a str,
+    /// The iframe's name: "Petition: {title}".
+    frame: &'a str,
     page_url: &'a str,
     embed_url: &'a str,
 }

@@ -15,6 +15,7 @@ mod dashboard_petition;
 mod dashboard_routes;
 mod dashboard_security;
 mod helpers;
+mod languages;
 mod live;
 mod metrics;
 mod partners_and_reasons;

@@ -4,10 +4,11 @@
 //! height>` written once stays right.
 
 use askama::Template;
-use petition_core::{milestones::grouped, Petition};
+use petition_core::{lang::text, Petition};
 
-use super::draw::{self, Weight};
+use super::draw::{self, Span, Weight};
 use super::words;
+use crate::lang::Language;
 
 /// Where everything goes, in CSS pixels (the PNG is twice this).
 pub mod layout {
@@ -22,36 +23,39 @@ pub mod layout {
     pub const RADIUS: u32 = 5;
 }
 
-/// The left part's words: the invitation, or that it has closed.
-const CLOSED: &str = "Petition closed";
 /// The widest count the badge is sized for.
-const WIDEST_COUNT: &str = "9,999,999 signed";
-/// The right part's words below the petition's threshold.
-const FIRST: &str = "Be one of the first";
+const WIDEST_COUNT: u64 = 9_999_999;
 
 /// The badge as SVG: every field is escaped text or a number.
 #[derive(Template)]
 #[template(path = "share/badge.svg")]
 struct Badge {
     accent: String,
-    left: &'static str,
-    right: String,
-    /// What a screen reader says for the whole badge.
-    label: String,
+    /// The invitation (or that it has closed), on dark, and the count on
+    /// the accent colour: each part's text, its left edge and width. In a
+    /// language written right to left the invitation is on the right.
+    invitation: Vec<Span>,
+    count: Vec<Span>,
+    invitation_x: u32,
     left_width: u32,
     right_width: u32,
+    /// What a screen reader says for the whole badge.
+    label: String,
+    lang: &'static str,
 }
 
-/// The badge's width, in CSS pixels, for a count of up to 9,999,999.
+/// The badge's width, in CSS pixels, for a count of up to 9,999,999 (in
+/// English, as the dashboard's snippets size it).
 #[allow(dead_code)] // read by the dashboard's snippets, being written
 pub fn width() -> u32 {
-    let (left, right) = widths(WIDEST_COUNT);
+    let t = crate::lang::english();
+    let (left, right) = widths(t, &t.count(text::BADGE_SIGNED, WIDEST_COUNT, &[]));
     left + right
 }
 
 /// The widths of the badge's parts, `right` in its right part: each as wide
 /// as the widest of its words, in even pixels (so halves are whole).
-fn widths(right: &str) -> (u32, u32) {
+fn widths(t: &Language, right: &str) -> (u32, u32) {
     let part = |texts: &[&str], weight| {
         let text = texts
             .iter()
@@ -59,28 +63,32 @@ fn widths(right: &str) -> (u32, u32) {
             .fold(0.0, f32::max);
         (text.ceil() as u32 + 2 * layout::PADDING).next_multiple_of(2)
     };
+    let widest = t.count(text::BADGE_SIGNED, WIDEST_COUNT, &[]);
     (
-        part(&[words::SIGN, CLOSED], Weight::Regular),
-        part(&[WIDEST_COUNT, FIRST, right], Weight::Bold),
+        part(&[t.words(text::SIGN), t.words(text::BADGE_CLOSED)], Weight::Regular),
+        part(&[&widest, t.words(text::BADGE_FIRST), right], Weight::Bold),
     )
 }
 
-/// The badge of `petition` (in `accent`) as SVG.
-pub fn svg(petition: &Petition, accent: &str) -> String {
-    let left = if petition.closed { CLOSED } else { words::SIGN };
+/// The badge of `petition` (in `accent`) as SVG, in `t`'s words.
+pub fn svg(petition: &Petition, accent: &str, t: &Language) -> String {
+    let left = t.words(if petition.closed { text::BADGE_CLOSED } else { text::SIGN });
     let right = if words::counted(petition) {
-        format!("{} signed", grouped(petition.signature_count))
+        t.count(text::BADGE_SIGNED, petition.signature_count, &[])
     } else {
-        FIRST.to_owned()
+        t.words(text::BADGE_FIRST).to_owned()
     };
-    let (left_width, right_width) = widths(&right);
+    let (left_width, right_width) = widths(t, &right);
+    let invitation_x = if t.rtl { right_width } else { 0 };
     Badge {
         accent: words::accent(accent),
         label: format!("{left}: {right}"),
-        left,
-        right,
-        left_width,
-        right_width,
+        invitation: draw::spans(&draw::directed(left, t.rtl), Weight::Regular),
+        count: draw::spans(&draw::directed(&right, t.rtl), Weight::Bold),
+        invitation_x,
+        left_width: if t.rtl { right_width } else { left_width },
+        right_width: if t.rtl { left_width } else { right_width },
+        lang: t.code,
     }
     .render()
     .expect("the badge's template renders")
@@ -118,20 +126,21 @@ mod tests {
 
     #[test]
     fn the_badge_says_the_count_and_keeps_its_size() {
-        let few = svg(&petition(3, false), "#0b57a4");
-        let many = svg(&petition(1_234_567, false), "#0b57a4");
+        let en = crate::lang::english();
+        let few = svg(&petition(3, false), "#0b57a4", en);
+        let many = svg(&petition(1_234_567, false), "#0b57a4", en);
         assert!(few.contains(">Be one of the first<"), "{few}");
         assert!(many.contains(">1,234,567 signed<"), "{many}");
         assert!(many.contains(r#"aria-label="Sign the petition: 1,234,567 signed""#));
         let size = format!(r#"width="{}" height="28""#, width());
         assert!(few.contains(&size) && many.contains(&size), "{few}\n{many}");
-        let closed = svg(&petition(3, true), "#0b57a4");
+        let closed = svg(&petition(3, true), "#0b57a4", en);
         assert!(closed.contains(">Petition closed<") && closed.contains(">3 signed<"));
     }
 
     #[test]
     fn a_count_beyond_the_sizing_widens_the_badge() {
-        let huge = svg(&petition(123_456_789, false), "#0b57a4");
+        let huge = svg(&petition(123_456_789, false), "#0b57a4", crate::lang::english());
         assert!(huge.contains(">123,456,789 signed<"));
         assert!(!huge.contains(&format!(r#"width="{}""#, width())), "{huge}");
     }

@@ -1,25 +1,73 @@
 //! Drawing: the fonts in `server/fonts/` (compiled in; no system font is
 //! ever looked for, so a picture is the same on every machine), text
-//! measured with them, and SVG rasterised to PNG with resvg.
+//! measured with them as it is shaped (joined Arabic, Tamil's clusters),
+//! split into runs of one font each (see [`spans`]), and SVG rasterised to
+//! PNG with resvg.
+//!
+//! resvg lays out every line of text left to right, reordering only what a
+//! left-to-right paragraph would (its bidi base level is fixed): a line in
+//! a right-to-left language is wrapped in RLE … PDF (see [`directed`]), so
+//! that its numbers and words keep their right-to-left order.
 
 use std::sync::{Arc, LazyLock};
 
 use resvg::{tiny_skia, usvg};
 
-/// Noto Sans Regular (see `server/fonts/README.md`).
-static REGULAR: &[u8] = include_bytes!("../../../fonts/NotoSans-Regular.ttf");
-/// Noto Sans Bold.
-static BOLD: &[u8] = include_bytes!("../../../fonts/NotoSans-Bold.ttf");
+/// The fonts, each a family with a regular and a bold face: Noto Sans
+/// (Latin, Greek, Cyrillic), then one per other script it lacks (see
+/// `server/fonts/README.md`). Text is set in the first that has its
+/// characters.
+static SHIPPED: [(&str, &[u8], &[u8]); 8] = [
+    ("Noto Sans", include_bytes!("../../../fonts/NotoSans-Regular.ttf"), include_bytes!("../../../fonts/NotoSans-Bold.ttf")),
+    (
+        "Noto Sans Arabic",
+        include_bytes!("../../../fonts/NotoSansArabic-Regular.ttf"),
+        include_bytes!("../../../fonts/NotoSansArabic-Bold.ttf"),
+    ),
+    (
+        "Noto Sans Hebrew",
+        include_bytes!("../../../fonts/NotoSansHebrew-Regular.ttf"),
+        include_bytes!("../../../fonts/NotoSansHebrew-Bold.ttf"),
+    ),
+    (
+        "Noto Sans Armenian",
+        include_bytes!("../../../fonts/NotoSansArmenian-Regular.ttf"),
+        include_bytes!("../../../fonts/NotoSansArmenian-Bold.ttf"),
+    ),
+    (
+        "Noto Sans Georgian",
+        include_bytes!("../../../fonts/NotoSansGeorgian-Regular.ttf"),
+        include_bytes!("../../../fonts/NotoSansGeorgian-Bold.ttf"),
+    ),
+    (
+        "Noto Sans Thai",
+        include_bytes!("../../../fonts/NotoSansThai-Regular.ttf"),
+        include_bytes!("../../../fonts/NotoSansThai-Bold.ttf"),
+    ),
+    (
+        "Noto Sans Gurmukhi",
+        include_bytes!("../../../fonts/NotoSansGurmukhi-Regular.ttf"),
+        include_bytes!("../../../fonts/NotoSansGurmukhi-Bold.ttf"),
+    ),
+    (
+        "Noto Sans Tamil",
+        include_bytes!("../../../fonts/NotoSansTamil-Regular.ttf"),
+        include_bytes!("../../../fonts/NotoSansTamil-Bold.ttf"),
+    ),
+];
 
-/// The one family the pictures are drawn in; the templates name it, and
-/// every generic family (`sans-serif`, `serif`, …) is it too.
+/// The family the pictures are drawn in; the templates name it, and every
+/// generic family (`sans-serif`, `serif`, …) is it too. Runs of other
+/// scripts name their own family (see [`spans`]).
 pub const FAMILY: &str = "Noto Sans";
 
 /// The fonts resvg draws with: ours only, built once.
 static FONTS: LazyLock<Arc<usvg::fontdb::Database>> = LazyLock::new(|| {
     let mut fonts = usvg::fontdb::Database::new();
-    for data in [REGULAR, BOLD] {
-        fonts.load_font_source(usvg::fontdb::Source::Binary(Arc::new(data)));
+    for (_, regular, bold) in SHIPPED {
+        for data in [regular, bold] {
+            fonts.load_font_source(usvg::fontdb::Source::Binary(Arc::new(data)));
+        }
     }
     fonts.set_sans_serif_family(FAMILY);
     fonts.set_serif_family(FAMILY);
@@ -29,32 +77,129 @@ static FONTS: LazyLock<Arc<usvg::fontdb::Database>> = LazyLock::new(|| {
     Arc::new(fonts)
 });
 
-/// The same fonts, read for their glyphs' widths.
-static FACES: LazyLock<[ttf_parser::Face<'static>; 2]> = LazyLock::new(|| {
-    [REGULAR, BOLD].map(|data| ttf_parser::Face::parse(data, 0).expect("the shipped fonts parse"))
+/// The same fonts, read for shaping and measuring: regular and bold of each.
+static FACES: LazyLock<Vec<[rustybuzz::Face<'static>; 2]>> = LazyLock::new(|| {
+    SHIPPED
+        .iter()
+        .map(|(_, regular, bold)| [*regular, *bold].map(|data| rustybuzz::Face::from_slice(data, 0).expect("the shipped fonts parse")))
+        .collect()
 });
 
-/// Which of the two fonts a piece of text is set in.
+/// Which of the two faces a piece of text is set in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Weight {
     Regular,
     Bold,
 }
 
-/// The width in pixels of `text` set in `weight` at `size` px: the sum of
-/// its glyphs' advances (kerning, which only narrows Latin text, is left
-/// out, so the measure errs on the wide side). A character the font lacks
-/// counts as the font's empty box, as it is drawn.
+/// A piece of a line set in one font: what a `<tspan font-family>` holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Span {
+    /// The font's family.
+    pub family: &'static str,
+    pub text: String,
+}
+
+/// Right-to-left embedding and its end: invisible, and what makes resvg's
+/// left-to-right layout order a right-to-left line as it should be.
+const RLE: char = '\u{202B}';
+const PDF: char = '\u{202C}';
+
+/// `text` as a line of its own in a language written right to left (`rtl`),
+/// or as it is.
+pub fn directed(text: &str, rtl: bool) -> String {
+    if rtl {
+        format!("{RLE}{text}{PDF}")
+    } else {
+        text.to_owned()
+    }
+}
+
+/// Characters any script's text uses (spaces, digits, punctuation,
+/// controls): they stay in the run they are in, when its font has them.
+fn is_common(c: char) -> bool {
+    c.is_whitespace() || c.is_ascii_punctuation() || c.is_ascii_digit() || c.is_control() || matches!(c, '\u{2000}'..='\u{206f}')
+}
+
+/// The first font that has `c`, if any does.
+fn font_for(c: char, weight: Weight) -> Option<usize> {
+    FACES.iter().position(|faces| faces[weight as usize].glyph_index(c).is_some())
+}
+
+/// `text` split into runs each set in one font: the first that has the
+/// run's characters, common ones (spaces, digits, punctuation) staying in
+/// the run they are in, and those it starts with going with the font most
+/// of it is in. A character no font has goes in the first font's run (and
+/// is drawn as its empty box).
+///
+/// resvg shapes a whole line with its first run's font and then puts each
+/// other run's glyphs in, which goes wrong for clusters of several glyphs
+/// (an Arabic letter with a vowel mark): so the first run is always in the
+/// font most of the line is in, and a line all in one script is one run.
+fn runs(text: &str, weight: Weight) -> Vec<(usize, &str)> {
+    let dominant = dominant(text, weight);
+    let mut runs: Vec<(usize, std::ops::Range<usize>)> = Vec::new();
+    for (at, c) in text.char_indices() {
+        let end = at + c.len_utf8();
+        let current = runs.last().map_or(dominant, |(font, _)| *font);
+        let stays = is_common(c) && (runs.is_empty() || FACES[current][weight as usize].glyph_index(c).is_some());
+        let font = if stays { current } else { font_for(c, weight).unwrap_or(0) };
+        match runs.last_mut() {
+            Some((last, range)) if *last == font => range.end = end,
+            _ => runs.push((font, at..end)),
+        }
+    }
+    runs.into_iter().map(|(font, range)| (font, &text[range])).collect()
+}
+
+/// The font most of `text`'s characters (the common ones aside) are in.
+fn dominant(text: &str, weight: Weight) -> usize {
+    let mut counts = vec![0usize; SHIPPED.len()];
+    for c in text.chars().filter(|c| !is_common(*c)) {
+        counts[font_for(c, weight).unwrap_or(0)] += 1;
+    }
+    (0..counts.len()).max_by_key(|&font| (counts[font], std::cmp::Reverse(font))).unwrap_or(0)
+}
+
+/// An invisible character that joins nothing: what a line starts with when
+/// it begins in another font than most of it is in (see [`runs`]).
+const WORD_JOINER: &str = "\u{2060}";
+
+/// `text` as spans of one font each, for `<tspan font-family>`: resvg
+/// shapes each with its own font, so joined scripts are joined.
+pub fn spans(text: &str, weight: Weight) -> Vec<Span> {
+    let dominant = dominant(text, weight);
+    let mut spans: Vec<Span> =
+        runs(text, weight).into_iter().map(|(font, text)| Span { family: SHIPPED[font].0, text: text.to_owned() }).collect();
+    if spans.first().is_some_and(|first| first.family != SHIPPED[dominant].0) {
+        spans.insert(0, Span { family: SHIPPED[dominant].0, text: WORD_JOINER.to_owned() });
+    }
+    spans
+}
+
+/// Whether every character of `text` that shows has a glyph in one of the
+/// fonts (spaces and invisible controls aside).
+pub fn covers(text: &str) -> bool {
+    text.chars().all(|c| c.is_whitespace() || c.is_control() || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2069}') || font_for(c, Weight::Regular).is_some())
+}
+
+/// The width in pixels of `text` set in `weight` at `size` px, as it is
+/// shaped (each run by its font; Arabic joined, ligatures made), kerning
+/// left out as the pictures leave it out.
 pub fn width(text: &str, weight: Weight, size: f32) -> f32 {
-    let face = &FACES[weight as usize];
-    let units: u32 = text
-        .chars()
-        .map(|c| {
-            let glyph = face.glyph_index(c).unwrap_or(ttf_parser::GlyphId(0));
-            u32::from(face.glyph_hor_advance(glyph).unwrap_or(0))
+    runs(text, weight)
+        .into_iter()
+        .map(|(font, run)| {
+            let face = &FACES[font][weight as usize];
+            let mut buffer = rustybuzz::UnicodeBuffer::new();
+            buffer.push_str(run);
+            buffer.guess_segment_properties();
+            let kerning_off = [rustybuzz::Feature::new(rustybuzz::ttf_parser::Tag::from_bytes(b"kern"), 0, ..)];
+            let shaped = rustybuzz::shape(face, &kerning_off, buffer);
+            let units: i32 = shaped.glyph_positions().iter().map(|p| p.x_advance).sum();
+            units.max(0) as f32 * size / face.units_per_em() as f32
         })
-        .sum();
-    units as f32 * size / f32::from(face.units_per_em())
+        .sum()
 }
 
 /// `text` on one line no wider than `max`: whole, or cut with an ellipsis.
@@ -224,8 +369,32 @@ mod tests {
             .faces()
             .flat_map(|face| face.families.iter().map(|(name, _)| name.clone()))
             .collect();
-        assert_eq!(families, [FAMILY, FAMILY]);
-        assert_eq!(FONTS.len(), 2);
+        let shipped: Vec<&str> = SHIPPED.iter().flat_map(|(family, ..)| [*family, *family]).collect();
+        assert_eq!(families, shipped);
+        assert_eq!(FONTS.len(), 2 * SHIPPED.len());
+    }
+
+    #[test]
+    fn a_line_is_split_into_runs_of_one_font_each() {
+        let spans = spans("NHS: لا تشاركوا 12 بيانات", Weight::Bold);
+        let families: Vec<&str> = spans.iter().map(|s| s.family).collect();
+        assert_eq!(families, ["Noto Sans Arabic", "Noto Sans", "Noto Sans Arabic"], "{spans:?}");
+        assert_eq!(spans.iter().map(|s| s.text.as_str()).collect::<String>(), "\u{2060}NHS: لا تشاركوا 12 بيانات");
+        // A line mostly Arabic starts in the Arabic font, invisible
+        // controls and all: resvg shapes the line with its first run's font.
+        let button = super::spans(&directed("وقّعوا على العريضة", true), Weight::Bold);
+        assert_eq!(button.len(), 1, "{button:?}");
+        assert_eq!(button[0].family, "Noto Sans Arabic");
+        assert!(covers("שלום עולם, مرحبا, Привет, Γειά, ສ") == false, "Lao is not shipped");
+        assert!(covers("שלום עולם, مرحبا بكم، Привет, Γειά, ไทย, தமிழ், ਪੰਜਾਬੀ, ქართული, Հայերեն"));
+        assert!(!covers("日本語"));
+    }
+
+    #[test]
+    fn joined_arabic_is_measured_as_it_is_drawn() {
+        let joined = width("بيانات", Weight::Regular, 20.0);
+        let apart: f32 = "بيانات".chars().map(|c| width(&c.to_string(), Weight::Regular, 20.0)).sum();
+        assert!(joined > 20.0 && joined < apart, "{joined} {apart}");
     }
 
     #[test]
@@ -292,3 +461,4 @@ mod tests {
         assert_eq!(fit("short", Weight::Regular, 40.0, 500.0), "short");
     }
 }
+

@@ -4,10 +4,11 @@
 //! petition's short address and, while it is open, "Sign the petition".
 
 use askama::Template;
-use petition_core::{milestones, Petition};
+use petition_core::{lang::text, milestones, Petition};
 
-use super::draw::{self, Weight};
+use super::draw::{self, Span, Weight};
 use super::words;
+use crate::lang::Language;
 
 use layout::*;
 
@@ -55,7 +56,7 @@ pub mod layout {
 /// One line of the title, with its baseline.
 struct Line {
     y: u32,
-    text: String,
+    text: Vec<Span>,
 }
 
 /// The preview as SVG: every field is escaped text or a number.
@@ -63,37 +64,46 @@ struct Line {
 #[template(path = "share/preview.svg")]
 struct Preview {
     accent: String,
-    organiser: String,
+    lang: &'static str,
+    /// Where a line starts (the left edge, or the right in a language
+    /// written right to left) and ends, each with its `text-anchor`.
+    start_x: u32,
+    start_anchor: &'static str,
+    end_x: u32,
+    end_anchor: &'static str,
+    organiser: Vec<Span>,
     title_size: u32,
     title: Vec<Line>,
-    count: String,
-    goal: Option<String>,
-    /// The filled part of the bar, in pixels.
+    count: Vec<Span>,
+    goal: Option<Vec<Span>>,
+    /// The filled part of the bar: its left edge and width in pixels.
+    fill_x: u32,
     fill: u32,
-    address: String,
+    address: Vec<Span>,
     /// The button's left edge and width, while the petition is open.
     button: Option<(u32, u32)>,
-    sign: &'static str,
+    sign: Vec<Span>,
 }
 
 /// The preview of `petition` (in `accent`), whose page is at `address`
-/// (shown without its scheme), as SVG.
-pub fn svg(petition: &Petition, accent: &str, address: &str) -> String {
-    let (title_size, title) = title(&petition.title);
-    let count = words::count(petition);
-    let goal = words::goal(petition);
+/// (shown without its scheme), as SVG, in `t`'s words: laid out from the
+/// right in a language written right to left. The petition's own texts are
+/// in its language (`petition.language`), which sets their direction.
+pub fn svg(petition: &Petition, accent: &str, address: &str, t: &Language) -> String {
+    let text_rtl = petition_core::lang::is_rtl(&petition.language);
+    let (title_size, title) = title(&petition.title, text_rtl);
+    let count = words::count(petition, t);
+    let goal = words::goal(petition, t);
     let count_width = draw::width(&count, Weight::Bold, COUNT_SIZE as f32);
     let goal_width = draw::width(&goal, Weight::Regular, GOAL_SIZE as f32);
     // The goal gives way to the count when both don't fit on one row.
     let goal = (count_width + (GAP as f32) + goal_width <= CONTENT as f32).then_some(goal);
     let count = draw::fit(&count, Weight::Bold, COUNT_SIZE as f32, CONTENT as f32);
+    let sign = t.words(text::SIGN);
 
-    let button = (!petition.closed).then(|| {
-        let text = draw::width(words::SIGN, Weight::Bold, FOOT_SIZE as f32);
-        let width = text.ceil() as u32 + 2 * BUTTON_PADDING;
-        (WIDTH - MARGIN - width, width)
-    });
-    let address_room = button.map_or(CONTENT, |(left, _)| left - MARGIN - GAP);
+    let button_width = (!petition.closed).then(|| draw::width(sign, Weight::Bold, FOOT_SIZE as f32).ceil() as u32 + 2 * BUTTON_PADDING);
+    let button = button_width.map(|width| if t.rtl { (MARGIN, width) } else { (WIDTH - MARGIN - width, width) });
+    let address_room = button_width.map_or(CONTENT, |width| CONTENT - width - GAP);
     let address = draw::fit(
         address
             .trim_start_matches("https://")
@@ -102,29 +112,35 @@ pub fn svg(petition: &Petition, accent: &str, address: &str) -> String {
         FOOT_SIZE as f32,
         address_room as f32,
     );
+    let fill = fill(petition);
+    let (start_x, start_anchor, end_x, end_anchor) = if t.rtl { (RIGHT, "end", MARGIN, "start") } else { (MARGIN, "start", RIGHT, "end") };
+    let organiser = draw::fit(&petition.organiser, Weight::Bold, ORGANISER_SIZE as f32, CONTENT as f32);
     Preview {
         accent: words::accent(accent),
-        organiser: draw::fit(
-            &petition.organiser,
-            Weight::Bold,
-            ORGANISER_SIZE as f32,
-            CONTENT as f32,
-        ),
+        lang: t.code,
+        start_x,
+        start_anchor,
+        end_x,
+        end_anchor,
+        organiser: draw::spans(&draw::directed(&organiser, t.rtl), Weight::Bold),
         title_size,
         title,
-        count,
-        goal,
-        fill: fill(petition),
-        address,
+        count: draw::spans(&draw::directed(&count, t.rtl), Weight::Bold),
+        goal: goal.map(|goal| draw::spans(&draw::directed(&goal, t.rtl), Weight::Regular)),
+        fill_x: if t.rtl { RIGHT - fill } else { MARGIN },
+        fill,
+        address: draw::spans(&address, Weight::Regular),
         button,
-        sign: words::SIGN,
+        sign: draw::spans(&draw::directed(sign, t.rtl), Weight::Bold),
     }
     .render()
     .expect("the preview's template renders")
 }
 
-/// The title in the largest size that holds it, as lines with baselines.
-fn title(text: &str) -> (u32, Vec<Line>) {
+/// The title in the largest size that holds it, as lines with baselines
+/// (each a line of its own direction: `rtl` for a language written right
+/// to left).
+fn title(text: &str, rtl: bool) -> (u32, Vec<Line>) {
     let mut chosen = (0, Vec::new());
     for (size, max_lines) in TITLE_SIZES {
         let (lines, cut) = draw::wrap(text, Weight::Bold, size as f32, CONTENT as f32, max_lines);
@@ -134,7 +150,9 @@ fn title(text: &str) -> (u32, Vec<Line>) {
         }
     }
     let (size, lines) = chosen;
-    let line_height = size * 6 / 5;
+    // Arabic script reaches further below the line (the dots under ي):
+    // its lines are set further apart, so they never touch.
+    let line_height = if rtl { size * 3 / 2 } else { size * 6 / 5 };
     let lines = lines
         .into_iter()
         .enumerate()
@@ -142,7 +160,7 @@ fn title(text: &str) -> (u32, Vec<Line>) {
             // Noto Sans's capitals are about 0.71 of its size tall: the
             // first line's capitals start at TITLE_TOP.
             y: TITLE_TOP + size * 3 / 4 + i as u32 * line_height,
-            text,
+            text: draw::spans(&draw::directed(&text, rtl), Weight::Bold),
         })
         .collect();
     (size, lines)
@@ -164,11 +182,11 @@ fn fill(petition: &Petition) -> u32 {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
     /// The demo petition's view with `count` signatures.
-    fn petition(count: u64) -> Petition {
+    pub(super) fn petition(count: u64) -> Petition {
         Petition {
             slug: "stop-sharing".into(),
             organiser: "Doctors of the World UK".into(),
@@ -201,6 +219,7 @@ mod tests {
             &petition(12_345),
             "#b3261e",
             "https://example.org/p/stop-sharing",
+            crate::lang::english(),
         );
         assert!(svg.contains(">12,345 signatures<"), "{svg}");
         assert!(svg.contains(">Help us reach 25,000 signatures<"), "{svg}");
@@ -216,7 +235,7 @@ mod tests {
 
     #[test]
     fn below_its_threshold_the_count_is_an_invitation() {
-        let svg = svg(&petition(3), "#0b57a4", "https://example.org/p/x");
+        let svg = svg(&petition(3), "#0b57a4", "https://example.org/p/x", crate::lang::english());
         assert!(svg.contains(">Be one of the first to sign<"), "{svg}");
         assert!(!svg.contains(">3 "), "{svg}");
         assert_eq!(fill(&petition(3)), 0);
@@ -226,7 +245,7 @@ mod tests {
     fn a_closed_petition_says_what_it_reached_and_asks_no_one() {
         let mut closed = petition(3);
         closed.closed = true;
-        let svg = svg(&closed, "#0b57a4", "https://example.org/p/x");
+        let svg = svg(&closed, "#0b57a4", "https://example.org/p/x", crate::lang::english());
         assert!(svg.contains(">Closed with 3 signatures<"), "{svg}");
         assert!(svg.contains(">Its goal was 10,000 signatures<"), "{svg}");
         assert!(!svg.contains("Sign the petition"), "{svg}");
@@ -237,7 +256,7 @@ mod tests {
         let mut hostile = petition(50);
         hostile.title = r#"<script>alert('x')</script> "quoted" & 'single' ]]> <!--"#.into();
         hostile.organiser = "<b>Org</b> & co".into();
-        let svg = svg(&hostile, "#0b57a4\"/><script>", "https://example.org/p/x");
+        let svg = svg(&hostile, "#0b57a4\"/><script>", "https://example.org/p/x", crate::lang::english());
         assert!(!svg.contains("<script") && !svg.contains("<b>") && !svg.contains("<!--"));
         assert!(
             svg.contains("&#60;script&#62;alert(&#39;x&#39;)&#60;/script&#62;"),
@@ -249,3 +268,4 @@ mod tests {
         );
     }
 }
+
