@@ -509,12 +509,17 @@ fn line_of(text: &str, key: &str) -> Option<usize> {
         Some(table) => lines.iter().position(|line| *line == format!("[{table}]"))? + 1,
         None => 0,
     };
+    // A key in a table is looked for up to the next table.
+    let to = match table {
+        Some(_) => lines[from..].iter().position(|line| line.starts_with('[')).map_or(lines.len(), |i| from + i),
+        None => lines.len(),
+    };
     let sets = |line: &&str| {
         line.strip_prefix(key).is_some_and(|rest| rest.trim_start().starts_with('='))
             || **line == format!("[{key}]")
             || **line == format!("[[{key}]]")
     };
-    lines[from..].iter().position(sets).map(|i| from + i + 1)
+    lines[from..to].iter().position(sets).map(|i| from + i + 1)
 }
 
 /// Slugs no petition may have: `/admin/petitions/new` and
@@ -680,6 +685,77 @@ mod tests {
         other.share = None;
         assert_eq!(file.changed_fields(&other), ["title", "share"]);
         assert!(file.changed_fields(&file).is_empty());
+    }
+
+    /// The tests' multilingual petition (English, Welsh, Arabic, Portuguese,
+    /// Traditional Chinese).
+    const MULTILINGUAL: &str = include_str!("../../tests/petitions/multilingual.toml");
+
+    #[test]
+    fn translations_are_read_and_give_the_petition_in_each_language() {
+        let file = PetitionFile::parse(MULTILINGUAL).unwrap();
+        assert_eq!(file.language, "en");
+        assert_eq!(file.languages(), ["en", "ar", "cy", "pt", "zh-Hant"]);
+        let welsh = file.in_language("cy");
+        assert_eq!(welsh.language, "cy");
+        assert_eq!(welsh.title, "Cadwch gyfieithwyr am ddim ym mhob meddygfa.");
+        assert_eq!(welsh.paragraphs().len(), 2);
+        assert_eq!(welsh.partners[0].name, "Rhwydwaith y Clinigau");
+        assert_eq!(welsh.share.as_ref().unwrap().hashtag, "FreeInterpreters");
+        assert_eq!(welsh.slug, file.slug);
+        assert_eq!(file.in_language("de"), file, "no translation: the petition as it is");
+        assert_eq!(file.best_language(["pt-BR", "en"]), "pt");
+        assert_eq!(file.best_language(["zh-TW"]), "zh-Hant");
+        assert_eq!(file.best_language(["de"]), "en");
+        // Written out (as the dashboard's download does) and read back whole.
+        assert_eq!(PetitionFile::parse(&file.to_toml("")).unwrap(), file);
+    }
+
+    #[test]
+    fn a_translation_missing_a_text_is_refused_naming_its_language_and_field_and_line() {
+        let text = MULTILINGUAL.replace(
+            "next_action_title = \"Darllenwch ganllaw hawliau cleifion\"\n",
+            "",
+        );
+        let message = PetitionFile::parse(&text).unwrap_err().to_string();
+        let table = text.lines().position(|l| l == "[translations.cy]").unwrap() + 1;
+        assert_eq!(
+            message,
+            format!("line {table}: translations.cy.next_action_title is missing: the petition has this text in en, so every translation needs it")
+        );
+
+        let text = MULTILINGUAL.replace("title = \"Mantenham", "title = \" \"\n# Mantenham");
+        let line = text.lines().position(|l| l == "title = \" \"").unwrap() + 1;
+        let message = PetitionFile::parse(&text).unwrap_err().to_string();
+        assert!(message.starts_with(&format!("line {line}: translations.pt.title is missing")), "{message}");
+    }
+
+    #[test]
+    fn a_translation_into_a_language_the_server_has_no_words_for_is_refused() {
+        for (bad, why) in [("[translations.xx]", "is not a language the server has words for"), ("[translations.en]", "is the petition's own language")] {
+            let text = MULTILINGUAL.replace("[translations.pt]", bad);
+            let message = PetitionFile::parse(&text).unwrap_err().to_string();
+            assert!(message.contains(&format!("{} {why}", &bad[1..bad.len() - 1])), "{message}");
+        }
+        let text = MULTILINGUAL.replace("language = \"en\"", "language = \"klingon\"");
+        let message = PetitionFile::parse(&text).unwrap_err().to_string();
+        let line = text.lines().position(|l| l.starts_with("language =")).unwrap() + 1;
+        assert!(message.starts_with(&format!("line {line}: language \"klingon\" must be one the server has words for")), "{message}");
+        let text = MULTILINGUAL.replace("partners = { clinic-network = \"شبكة العيادات\" }", "partners = { medact = \"Medact\" }");
+        let message = PetitionFile::parse(&text).unwrap_err().to_string();
+        assert!(message.contains("translations.ar.partners names \"medact\", which is not one of the petition's partners"), "{message}");
+        let text = MULTILINGUAL.replace("supported_by = [\"Cleifion Gyda'n Gilydd\", \"Rhwydwaith y Clinigau\"]", "supported_by = [\"Un\"]");
+        let message = PetitionFile::parse(&text).unwrap_err().to_string();
+        assert!(message.contains("translations.cy.supported_by must list as many names as supported_by (2)"), "{message}");
+        let text = MULTILINGUAL.replace("[translations.ar]\n", "[translations.ar]\nslogan = \"x\"\n");
+        assert!(PetitionFile::parse(&text).unwrap_err().to_string().contains("slogan"), "a typo in a translation's key is named");
+    }
+
+    #[test]
+    fn a_petition_file_without_a_language_is_in_english() {
+        let file = PetitionFile::parse(DEMO).unwrap();
+        assert_eq!(file.language, "en");
+        assert_eq!(file.languages()[0], "en");
     }
 
     #[test]

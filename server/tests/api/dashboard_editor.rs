@@ -29,6 +29,7 @@ pub(crate) fn form_of(petition: &PetitionFile) -> Vec<(String, String)> {
         ("target", petition.target.clone()),
         ("organiser", petition.organiser.clone()),
         ("supported_by", petition.supported_by.join("\r\n")),
+        ("language", petition.language.clone()),
         ("goal_steps", numbers(&petition.goal_steps)),
         ("milestones", numbers(&petition.milestones)),
         ("show_count_from", petition.show_count_from.to_string()),

@@ -8,7 +8,10 @@ use petition_core::lang::text;
 use petition_server::lang;
 use serde_json::{json, Value};
 
-use crate::helpers::{link_in, repo_root, signature, spawn_configured, TestApp};
+use crate::{
+    dashboard_editor::{form_of, pairs, revision_in, set, stored},
+    helpers::{link_in, repo_root, signature, spawn_configured, TestApp},
+};
 
 const SLUG: &str = "free-interpreters";
 const ARABIC_TITLE: &str = "أبقوا المترجمين المجانيين في كل عيادة طبيب عام تابعة لـ NHS.";
@@ -381,4 +384,27 @@ async fn the_confirmation_mail_of_a_signature_without_a_language_is_in_the_petit
     assert!(mail.contains("Subject: Confirm your signature: Keep free interpreters"), "{mail}");
     assert!(link.ends_with("?lang=en"));
     assert!(link_in(&mail, "/remove/").is_some_and(|remove| remove.ends_with("?lang=en")));
+}
+
+#[tokio::test]
+async fn saving_the_petition_in_the_dashboard_keeps_its_translations() {
+    let app = spawn().await;
+    let nadia = app.organiser("nadia").await;
+    let page = nadia.page(&format!("/admin/petitions/{SLUG}/edit")).await;
+    assert!(page.contains("<strong>ar, cy, pt, zh-Hant</strong>"), "the form names the translations it keeps: {page}");
+    let mut edited = stored(&app, SLUG).await;
+    edited.title = "Keep free interpreters in every GP surgery.".into();
+    let mut fields = form_of(&edited);
+    set(&mut fields, "revision", &revision_in(&page));
+    // A form can't send translations: whatever it sends is not read.
+    fields.push(("translations".into(), "".into()));
+    assert_eq!(nadia.post_form(&format!("/admin/petitions/{SLUG}/edit"), &pairs(&fields)).await.status(), 303);
+
+    let saved = stored(&app, SLUG).await;
+    assert_eq!(saved.title, "Keep free interpreters in every GP surgery.");
+    assert_eq!(saved.translations, edited.translations, "every translation kept");
+    let (welsh, _) = petition_in(&app, "cy").await;
+    assert_eq!(welsh["title"], WELSH_TITLE);
+    let download = nadia.page(&format!("/admin/petitions/{SLUG}/petition.toml")).await;
+    assert!(download.contains("[translations.cy]") && download.contains(ARABIC_TITLE), "{download}");
 }

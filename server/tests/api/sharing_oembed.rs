@@ -268,7 +268,7 @@ async fn the_embed_page_holds_the_widget_may_be_framed_anywhere_and_links_its_oe
         "{policy}"
     );
     let html = response.text().await.unwrap();
-    assert!(html.contains(r#"<html lang="en">"#), "{html}");
+    assert!(html.contains(r#"<html lang="en" dir="ltr">"#), "{html}");
     assert!(html.contains(
         "<title>Petition: Stop using NHS patients’ personal information for immigration enforcement.</title>"
     ));

@@ -135,7 +135,7 @@ async fn without_javascript_the_page_shows_the_petition_its_count_and_its_milest
         assert!(headers.get("set-cookie").is_none());
     }
     assert!(
-        html.starts_with("<!doctype html>\n<html lang=\"en\">"),
+        html.starts_with("<!doctype html>\n<html lang=\"en\" dir=\"ltr\">"),
         "{html}"
     );
     assert!(html.contains("<h1 id=\"title\">Stop using NHS patients’ personal information for immigration enforcement.</h1>"));
@@ -182,7 +182,7 @@ async fn without_javascript_the_page_shows_the_petition_its_count_and_its_milest
         app.base
     )));
     let host = html
-        .find("<div class=\"petition\" data-petition=\"stop-sharing\">")
+        .find("<div class=\"petition\" data-petition=\"stop-sharing\" data-lang=\"en\">")
         .expect("the widget's host");
     assert!(
         host < html.find("<h1").unwrap(),
@@ -246,7 +246,7 @@ async fn link_previews_have_every_tag_with_absolute_addresses_and_the_oembed_lin
         ("og:image:height", "630".to_owned()),
         (
             "og:image:alt",
-            format!("{title}: be one of the first to sign"),
+            format!("{title}: Be one of the first to sign"),
         ),
         ("twitter:card", "summary_large_image".to_owned()),
         ("twitter:title", title.to_owned()),
@@ -263,7 +263,7 @@ async fn link_previews_have_every_tag_with_absolute_addresses_and_the_oembed_lin
     );
     assert!(html.contains(&discovery), "{html}");
     assert!(html.contains(&format!(
-        "<title>{title} – a petition by Doctors of the World UK</title>"
+        "<title>{title} – Doctors of the World UK</title>"
     )));
 
     for n in 0..10 {
@@ -339,7 +339,7 @@ async fn a_hostile_title_and_partner_stay_text() {
     }
     let (_, _, html) = page(&app, "/p/stop-sharing?partner=medact&source=qr").await;
     assert!(
-        html.contains("data-petition=\"stop-sharing\" data-partner=\"medact\">"),
+        html.contains("data-petition=\"stop-sharing\" data-partner=\"medact\" data-lang=\"en\">"),
         "{html}"
     );
 }
@@ -516,7 +516,7 @@ async fn the_poster_has_the_title_the_qr_code_and_the_short_address_for_a4() {
     );
     let short = format!("{}/p/stop-sharing", app.base.trim_start_matches("http://"));
     assert!(
-        html.contains(&format!("<p class=\"short\">{short}</p>")),
+        html.contains(&format!("<p class=\"short\" dir=\"ltr\">{short}</p>")),
         "{html}"
     );
     let logo = img(&html, "logo").expect("the organiser's logo");

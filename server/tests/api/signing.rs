@@ -111,8 +111,8 @@ async fn invalid_fields_get_a_422_with_a_message_per_field() {
     assert_eq!(
         body["fields"],
         json!([
-            {"field": "first_name", "message": "Enter your first name"},
-            {"field": "email", "message": "Enter an email address in the correct format, like name@example.com"}
+            {"field": "first_name", "code": "missing", "params": {}, "message": "Enter your first name"},
+            {"field": "email", "code": "format", "params": {}, "message": "Enter an email address in the correct format, like name@example.com"}
         ])
     );
     assert_eq!(app.count("stop-sharing").await, 0);

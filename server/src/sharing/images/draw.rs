@@ -142,7 +142,8 @@ fn runs(text: &str, weight: Weight) -> Vec<(usize, &str)> {
     for (at, c) in text.char_indices() {
         let end = at + c.len_utf8();
         let current = runs.last().map_or(dominant, |(font, _)| *font);
-        let stays = is_common(c) && (runs.is_empty() || FACES[current][weight as usize].glyph_index(c).is_some());
+        // Invisible controls are hidden by the shaper whatever the font.
+        let stays = is_invisible(c) || (is_common(c) && (runs.is_empty() || FACES[current][weight as usize].glyph_index(c).is_some()));
         let font = if stays { current } else { font_for(c, weight).unwrap_or(0) };
         match runs.last_mut() {
             Some((last, range)) if *last == font => range.end = end,
@@ -177,10 +178,16 @@ pub fn spans(text: &str, weight: Weight) -> Vec<Span> {
     spans
 }
 
+/// Invisible characters that only steer layout (joiners, direction marks
+/// and embeddings): the shaper hides them, in any font.
+fn is_invisible(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2069}')
+}
+
 /// Whether every character of `text` that shows has a glyph in one of the
 /// fonts (spaces and invisible controls aside).
 pub fn covers(text: &str) -> bool {
-    text.chars().all(|c| c.is_whitespace() || c.is_control() || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2069}') || font_for(c, Weight::Regular).is_some())
+    text.chars().all(|c| c.is_whitespace() || is_invisible(c) || font_for(c, Weight::Regular).is_some())
 }
 
 /// The width in pixels of `text` set in `weight` at `size` px, as it is
