@@ -516,7 +516,7 @@ async fn the_poster_has_the_title_the_qr_code_and_the_short_address_for_a4() {
     );
     let short = format!("{}/p/stop-sharing", app.base.trim_start_matches("http://"));
     assert!(
-        html.contains(&format!("<p class=\"short\" dir=\"ltr\">{short}</p>")),
+        html.contains(&format!("<p class=\"short\"><span dir=\"ltr\">{short}</span></p>")),
         "{html}"
     );
     let logo = img(&html, "logo").expect("the organiser's logo");
