@@ -230,7 +230,7 @@ pub struct ApiError {
     /// What went wrong, for clients that word it themselves: one of
     /// [`ApiError::INVALID`], [`ApiError::NOT_FOUND`], [`ApiError::EXPIRED`],
     /// [`ApiError::CLOSED`], [`ApiError::BUSY`], [`ApiError::SERVER`],
-    /// [`ApiError::BAD_REQUEST`].
+    /// [`ApiError::BAD_REQUEST`], [`ApiError::TIMEOUT`].
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub code: String,
     /// One entry per invalid field, in the order the form shows them.
@@ -255,6 +255,8 @@ impl ApiError {
     /// large, a parameter out of range): a fault of the program that sent
     /// it, not of the person; `error` says what, in English.
     pub const BAD_REQUEST: &'static str = "bad_request";
+    /// The request took the server too long (408): try again.
+    pub const TIMEOUT: &'static str = "timeout";
 }
 
 /// A field's problem: a code and its parameters, which the widget words in

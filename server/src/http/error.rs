@@ -36,6 +36,10 @@ pub enum Error {
     /// 429: this source is sending more than anyone signing by hand could.
     #[error("too many requests")]
     TooMany(std::time::Duration),
+    /// 408: the request (its body, or answering it) took longer than the
+    /// request timeout.
+    #[error("request timed out")]
+    Timeout,
     /// 500: the database failed. Logged in full, reported to the client in
     /// general words only.
     #[error(transparent)]
@@ -90,6 +94,10 @@ impl IntoResponse for Error {
                 )
                     .into_response();
             }
+            Error::Timeout => (
+                StatusCode::REQUEST_TIMEOUT,
+                ApiError { error: "The request took too long. Please try again".into(), code: ApiError::TIMEOUT.into(), fields: vec![] },
+            ),
             Error::Store(error) => {
                 tracing::error!(%error, "storage failed");
                 (

@@ -174,7 +174,8 @@ pub fn app(state: AppState) -> Router {
         .merge(assets::router(&state.dirs))
         .merge(crate::demo::router())
         .merge(crate::sharing::router())
-        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, timeout));
+        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, timeout))
+        .layer(MapResponseLayer::new(timeout_in_words));
     let live = events.into_iter().fold(Router::new(), |router, route| router.route(route.path, route.handler));
     let public = Router::new().merge(timed).merge(live).layer(cors);
     // The organiser's API is not cross-origin: no page on another origin may
@@ -205,6 +206,15 @@ pub fn app(state: AppState) -> Router {
         // or 413 from them is counted. `Router::layer` wraps each route, so
         // the route it matched is known here.
         .layer(axum::middleware::from_fn_with_state(state, metrics::track))
+}
+
+/// The timeout's bare 408 as the API's error answer, with its code.
+fn timeout_in_words(response: axum::response::Response) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if response.status() == axum::http::StatusCode::REQUEST_TIMEOUT && !response.headers().contains_key(header::CONTENT_TYPE) {
+        return Error::Timeout.into_response();
+    }
+    response
 }
 
 /// A strong ETag names exact bytes (RFC 9110 §8.8.1), and the bytes a client

@@ -261,5 +261,6 @@ async fn stalled_clients_are_cut_off() {
         .unwrap();
     let answer = read_all(stream).await;
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains(r#""code":"timeout""#), "the API's error answer, with its code: {answer}");
     assert_eq!(app.count("stop-sharing").await, 0);
 }
