@@ -51,6 +51,9 @@ impl Server {
     /// alone) and binds the listening sockets.
     pub async fn start(config: Config) -> anyhow::Result<Server> {
         let clock = config.clock.clone();
+        // The language files are read now (a few milliseconds), not by the
+        // first visitor; one that can't be read is logged and left out.
+        tracing::info!(languages = lang::all().len(), "language files read");
         let db = store::Db::connect(&config.database_url).await?;
         let files = petition_file::load_dir(&config.petitions_dir)?;
         for file in &files {
