@@ -141,10 +141,10 @@ fn columns(audience: &Audience) -> &'static [&'static str] {
         Audience::Organiser => &[
             "signed_at", "first_name", "last_name", "email", "postcode", "outside_uk", "profession", "reason",
             "organiser_consent", "organiser_consent_text", "partner", "partner_consent", "partner_consent_text",
-            "consent_at", "source", "confirmed_at",
+            "consent_at", "source", "confirmed_at", "language",
         ],
         Audience::Partner(_) => {
-            &["signed_at", "first_name", "last_name", "email", "postcode", "partner_consent_text", "consent_at"]
+            &["signed_at", "first_name", "last_name", "email", "postcode", "partner_consent_text", "consent_at", "language"]
         }
     }
 }
@@ -162,7 +162,7 @@ fn write_record(out: &mut String, row: &ExportRow, audience: &Audience) {
                 row.created_at.as_str(), &row.first_name, &row.last_name, &row.email, &row.postcode, yes_no(row.outside_uk),
                 text(&row.profession), &row.reason, yes_no(row.consent), text(&row.consent_text), text(&row.partner),
                 yes_no(row.partner_consent), text(&row.partner_consent_text), text(&row.consent_at),
-                text(&row.source), text(&row.confirmed_at),
+                text(&row.source), text(&row.confirmed_at), &row.lang,
             ]
             .into_iter(),
         ),
@@ -170,7 +170,7 @@ fn write_record(out: &mut String, row: &ExportRow, audience: &Audience) {
             out,
             [
                 row.created_at.as_str(), &row.first_name, &row.last_name, &row.email, &row.postcode,
-                text(&row.partner_consent_text), text(&row.consent_at),
+                text(&row.partner_consent_text), text(&row.consent_at), &row.lang,
             ]
             .into_iter(),
         ),

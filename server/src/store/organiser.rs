@@ -138,6 +138,9 @@ pub struct ExportRow {
     pub source: Option<String>,
     #[allow(missing_docs)]
     pub confirmed_at: Option<String>,
+    /// The language the person signed in (a code of lang/), or empty for
+    /// the petition's own: what to write to them in.
+    pub lang: String,
 }
 
 // Which signatures an export holds: counted, not erased (an erased one may
@@ -167,7 +170,7 @@ pub async fn export_page(
 ) -> Result<Vec<ExportRow>, StoreError> {
     let sql = format!(
         "SELECT id, created_at, first_name, last_name, email, postcode, outside_uk, profession, reason, consent,
-                consent_text, partner, partner_consent, partner_consent_text, consent_at, source, confirmed_at
+                consent_text, partner, partner_consent, partner_consent_text, consent_at, source, confirmed_at, lang
          FROM signatures WHERE {EXPORT_FILTER} AND id > $3 ORDER BY id LIMIT $4"
     );
     Ok(on_pool!(db, pool => {

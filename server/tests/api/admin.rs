@@ -106,7 +106,7 @@ async fn exports_for_delivery_and_for_a_partner_are_safe_to_open_in_a_spreadshee
         [
             "signed_at", "first_name", "last_name", "email", "postcode", "outside_uk", "profession", "reason",
             "organiser_consent", "organiser_consent_text", "partner", "partner_consent", "partner_consent_text",
-            "consent_at", "source", "confirmed_at",
+            "consent_at", "source", "confirmed_at", "language",
         ]
     );
     let first = &rows[1];
@@ -127,7 +127,7 @@ async fn exports_for_delivery_and_for_a_partner_are_safe_to_open_in_a_spreadshee
     assert!(ok);
     let rows = parse_csv(&csv);
     assert_eq!(rows.len(), 2);
-    assert_eq!(rows[0], ["signed_at", "first_name", "last_name", "email", "postcode", "partner_consent_text", "consent_at"]);
+    assert_eq!(rows[0], ["signed_at", "first_name", "last_name", "email", "postcode", "partner_consent_text", "consent_at", "language"]);
     assert_eq!(rows[1][3], "formula@example.org");
     assert!(!csv.contains("no-consent@example.org") && !csv.contains("Patients must be able"), "{csv}");
 

@@ -63,7 +63,7 @@ async fn an_organiser_downloads_every_signer_or_a_partners_as_a_safe_streamed_fi
     assert_eq!(medact.headers()["content-disposition"], "attachment; filename=\"stop-sharing-medact.csv\"");
     let rows = rows_of(&medact.text().await.unwrap());
     assert_eq!(rows.len(), 2, "only the one who agreed to hear from Medact: {rows:?}");
-    assert_eq!(rows[0], ["signed_at", "first_name", "last_name", "email", "postcode", "partner_consent_text", "consent_at"]);
+    assert_eq!(rows[0], ["signed_at", "first_name", "last_name", "email", "postcode", "partner_consent_text", "consent_at", "language"]);
     assert_eq!(rows[1][3], "formula@example.org");
 
     assert_eq!(nadia.get("/admin/petitions/no-such-petition/export.csv").await.status(), 404);

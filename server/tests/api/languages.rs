@@ -186,6 +186,12 @@ async fn a_signature_in_arabic_is_confirmed_and_removed_in_arabic() {
     assert!(done.contains(&format!("<strong>{ARABIC_TITLE}</strong>")), "{done}");
     assert_eq!(app.count(SLUG).await, 1);
 
+    // The organiser's export says which language to write to them in.
+    let nadia = app.organiser("nadia").await;
+    let export = nadia.page(&format!("/admin/petitions/{SLUG}/export.csv")).await;
+    assert!(export.lines().next().unwrap().ends_with(",\"language\""), "{export}");
+    assert!(export.contains("layla@example.org") && export.trim_end().ends_with(",\"ar\""), "{export}");
+
     // A removal link asked for on the Arabic /remove page comes in Arabic.
     let page = app.client.get(format!("{}/remove", app.base)).header("accept-language", "ar").send().await.unwrap();
     let page = page.text().await.unwrap();
