@@ -7,9 +7,9 @@
 //! text (a file being written, a new text not yet translated) says it in
 //! English: a person never reads a key's name, and never an empty line.
 //!
-//! Which language a person gets is decided by [`choose`]: what they asked
-//! for (`?lang=`), then what their browser prefers (`Accept-Language`),
-//! then the page's own default.
+//! Which language a page is in is decided by [`for_page`]: what its
+//! address asks for (`?lang=`), then what the person's browser prefers
+//! (`Accept-Language`), then the page's own default.
 
 use std::sync::{LazyLock, OnceLock};
 
@@ -157,16 +157,6 @@ pub fn codes() -> &'static [&'static str] {
     &CODES
 }
 
-/// The language of a page: the first that `asked` (a `?lang=` value, its
-/// comma-separated tags most wanted first) names, then the first of
-/// `accept_language` (an `Accept-Language` header, by its weights), among
-/// `available`; else `default`.
-pub fn choose<'a>(asked: Option<&str>, accept_language: Option<&str>, available: &[&'a str], default: &'a str) -> &'a str {
-    let asked = asked.into_iter().flat_map(|asked| asked.split(','));
-    let preferred = accept_language.map(preferences).unwrap_or_default();
-    negotiate(asked.chain(preferred.iter().map(String::as_str)), available).unwrap_or(default)
-}
-
 /// The tags of an `Accept-Language` header, most wanted first (by `q`,
 /// ties in the header's order); `*` and tags refused with `q=0` left out.
 pub fn preferences(header: &str) -> Vec<String> {
@@ -194,7 +184,7 @@ pub fn preferences(header: &str) -> Vec<String> {
 /// pages its mail's links open), then the browser's (`Accept-Language`),
 /// then `default`'s if there is a file for it, else English.
 pub fn for_page(asked: Option<&str>, stored: Option<&str>, accept_language: Option<&str>, default: &str) -> &'static Language {
-    let asked = asked.into_iter().flat_map(|asked| asked.split(',')).map(str::trim);
+    let asked = asked.into_iter().flat_map(|asked| asked.split(',')).map(str::trim).take(20);
     let preferred = accept_language.map(preferences).unwrap_or_default();
     let wanted = asked.chain(stored.filter(|s| !s.is_empty())).chain(preferred.iter().map(String::as_str)).chain([default]);
     negotiate(wanted, codes()).and_then(find).unwrap_or_else(english)
@@ -356,13 +346,15 @@ mod tests {
     }
 
     #[test]
-    fn a_page_language_is_asked_then_preferred_then_the_default() {
-        let have = ["en", "cy", "pt", "zh-Hant"];
-        assert_eq!(choose(Some("cy"), Some("pt"), &have, "en"), "cy");
-        assert_eq!(choose(Some("xx"), Some("pt-BR, en;q=0.5"), &have, "en"), "pt");
-        assert_eq!(choose(None, Some("zh-TW"), &have, "en"), "zh-Hant");
-        assert_eq!(choose(None, Some("de, fr"), &have, "cy"), "cy");
-        assert_eq!(choose(Some("de,pt"), None, &have, "en"), "pt");
+    fn a_page_language_is_asked_then_stored_then_preferred_then_the_default() {
+        let page = |asked, stored, accept, default| for_page(asked, stored, accept, default).code;
+        assert_eq!(page(Some("cy"), None, Some("pt"), "en"), "cy");
+        assert_eq!(page(Some("xx"), None, Some("pt-BR, en;q=0.5"), "en"), "pt");
+        assert_eq!(page(None, None, Some("zh-TW"), "en"), "zh-Hant");
+        assert_eq!(page(None, Some("ar"), Some("zh-TW"), "en"), "ar");
+        assert_eq!(page(None, None, Some("x-klingon"), "cy"), "cy");
+        assert_eq!(page(Some("de-CH,pt"), None, None, "en"), "de");
+        assert_eq!(page(None, None, None, "x-klingon"), "en", "English when nothing else serves");
     }
 
     /// A value for each placeholder a text may have.
