@@ -302,7 +302,7 @@ impl Language {
 
     fn formats(&self) -> &Formats {
         self.formats.get_or_init(|| {
-            let locale: Locale = self.intl.parse().or_else(|_| self.code.parse()).unwrap_or_else(|_| icu_locale_core::locale!("und"));
+            let locale: Locale = self.intl.parse().or_else(|_| self.code.parse()).unwrap_or(icu_locale_core::locale!("und"));
             Formats {
                 plurals: PluralRules::try_new_cardinal((&locale).into()).ok(),
                 numbers: DecimalFormatter::try_new((&locale).into(), Default::default()).ok(),
@@ -379,7 +379,7 @@ mod tests {
     #[test]
     fn every_text_renders_in_every_language_with_nothing_left_to_fill() {
         let languages = all();
-        assert!(languages.len() >= 1);
+        assert!(languages.len() > 40, "every language file is compiled in");
         for language in languages {
             for text in text::SERVER.iter().chain(text::WIDGET.iter()).copied() {
                 let english_names = placeholders(text.english.for_count(2)).into_iter().chain(placeholders(text.english.for_count(1)));
