@@ -641,7 +641,7 @@ mod tests {
     #[test]
     fn every_problem_is_reported_each_with_its_line() {
         let text = DEMO
-            .replace("title = \"Stop", "title = \" \"\n# Stop")
+            .replacen("title = \"Stop", "title = \" \"\n# Stop", 1)
             .replace("goal_steps = [10000, 25000", "goal_steps = [25000, 10000");
         let line = |start: &str| text.lines().position(|l| l.starts_with(start)).unwrap() + 1;
         let message = PetitionFile::parse(&text).unwrap_err().to_string();
