@@ -12,6 +12,7 @@ mod dom;
 mod error;
 mod form;
 mod format;
+mod i18n;
 mod json;
 mod live;
 mod memory;
@@ -40,14 +41,23 @@ thread_local! {
 /// server at `origin`, inside `host`'s open shadow root.
 ///
 /// `prefetched` and `challenge` are optional `fetch()` promises of the
-/// petition's API URL and of its `/challenge` that the loader started early.
-/// The returned promise resolves once the petition (or a message saying why
-/// it can't be shown) is on screen, without waiting for the challenge; it
-/// never rejects.
+/// petition's API URL (with `?lang=`) and of its `/challenge` that the
+/// loader started early; `words`, of the language file it chose (see
+/// `i18n.rs`); `pkg`, the server the widget's files come from, if not
+/// `origin`. The returned promise resolves once the petition (or a message
+/// saying why it can't be shown) is on screen, without waiting for the
+/// challenge; it never rejects.
 #[wasm_bindgen]
-pub async fn mount(host: Element, origin: String, prefetched: Option<js_sys::Promise>, challenge: Option<js_sys::Promise>) {
+pub async fn mount(
+    host: Element,
+    origin: String,
+    prefetched: Option<js_sys::Promise>,
+    challenge: Option<js_sys::Promise>,
+    words: Option<js_sys::Promise>,
+    pkg: Option<String>,
+) {
     unmount(&host);
-    let widget = match Widget::create(host, &origin) {
+    let widget = match Widget::create(host, &origin, pkg.as_deref().unwrap_or(&origin)) {
         Ok(widget) => widget,
         Err(error) => {
             // Not even a shadow root to write in: the console is all there is.
@@ -58,7 +68,7 @@ pub async fn mount(host: Element, origin: String, prefetched: Option<js_sys::Pro
         }
     };
     WIDGETS.with(|widgets| widgets.borrow_mut().push(widget.clone()));
-    widget.load(prefetched, challenge).await;
+    widget.load(prefetched, challenge, words).await;
 }
 
 /// Removes the widget from `host`, if there is one, with everything it

@@ -12,15 +12,17 @@ use std::{
 use gloo_events::{EventListener, EventListenerOptions};
 use gloo_timers::callback::Timeout;
 use js_sys::Promise;
-use petition_core::{email_suggestion, share_source, validate, CountUpdate, Petition, SignatureRequest};
+use petition_core::{email_suggestion, lang::text, share_source, validate, CountUpdate, FieldError, Petition, SignatureRequest};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, ShadowRoot, ShadowRootInit, ShadowRootMode};
 
 use crate::{
-    api::Api,
-    dom::{by_id, focus, link, show},
+    api::{self, Api},
+    dom::{attributes, by_id, element, focus, link, sandboxed, show},
     error::{Error, Result},
-    form, live, memory,
+    form,
+    i18n::{self, Lang, Wanted},
+    live, memory,
     proof::Solver,
     view::{share_url, shareable, View},
 };
@@ -36,11 +38,21 @@ pub struct Widget {
     root: ShadowRoot,
     document: Document,
     origin: String,
+    /// The server the widget's own files (and language files) come from.
+    pkg: String,
     slug: String,
     /// `data-partner` on the host, if any.
     partner: Option<String>,
     api: Api,
     petition: RefCell<Option<Petition>>,
+    /// The languages wanted, and the one spoken.
+    wanted: RefCell<Wanted>,
+    lang: RefCell<Rc<Lang>>,
+    /// The field errors on show, to word again in another language.
+    errors: RefCell<Vec<FieldError>>,
+    /// The thank-you on show: the first name it greets, and whether it is
+    /// a later visit's.
+    thanked: RefCell<Option<(String, bool)>>,
     submitting: Cell<bool>,
     listeners: RefCell<Vec<EventListener>>,
     /// The pending fill of dates after a render (see `format::fill_dates`).
@@ -55,8 +67,9 @@ pub struct Widget {
 
 impl Widget {
     /// Takes over `host`'s open shadow root (the loader's placeholder), or
-    /// attaches one, and puts the widget's skeleton in it.
-    pub fn create(host: Element, origin: &str) -> Result<Rc<Widget>> {
+    /// attaches one, and puts the widget's skeleton in it. `origin` is the
+    /// petition server's, `pkg` the one the widget's files came from.
+    pub fn create(host: Element, origin: &str, pkg: &str) -> Result<Rc<Widget>> {
         let document = host.owner_document().ok_or_else(|| Error::Dom("host has no document".into()))?;
         let root = match host.shadow_root() {
             Some(root) => root,
@@ -68,6 +81,11 @@ impl Widget {
         let widget = Rc::new(Widget {
             api: Api::new(origin, &slug),
             origin: origin.to_owned(),
+            pkg: pkg.trim_end_matches('/').to_owned(),
+            wanted: RefCell::new(Wanted::of(&host, origin)),
+            lang: RefCell::new(Rc::new(Lang::english())),
+            errors: RefCell::new(Vec::new()),
+            thanked: RefCell::new(None),
             slug,
             partner,
             host,
@@ -107,36 +125,102 @@ impl Widget {
         self.watch.take();
     }
 
-    fn view(&self) -> View<'_> {
+    fn view<'a>(&'a self, lang: &'a Lang) -> View<'a> {
         View {
             root: &self.root,
             document: &self.document,
             origin: &self.origin,
+            lang,
         }
+    }
+
+    /// The language the widget speaks.
+    fn lang(&self) -> Rc<Lang> {
+        self.lang.borrow().clone()
+    }
+
+    /// Language `code`: English at once; another from its file (`prefetched`
+    /// if the loader started that fetch), kept for the page; English, quietly,
+    /// if the file can't be had.
+    async fn language(&self, code: &str, prefetched: Option<Promise>) -> Rc<Lang> {
+        thread_local! {
+            static LOADED: RefCell<Vec<Rc<Lang>>> = const { RefCell::new(Vec::new()) };
+        }
+        if code == petition_core::lang::ENGLISH {
+            return Rc::new(Lang::english());
+        }
+        if let Some(lang) = LOADED.with(|l| l.borrow().iter().find(|l| l.code == code).cloned()) {
+            return lang;
+        }
+        let file = api::file(prefetched, &i18n::file_url(&self.pkg, code)).await;
+        match file.as_ref().and_then(|file| Lang::from_file(code, file)) {
+            Some(lang) => {
+                let lang = Rc::new(lang);
+                LOADED.with(|l| l.borrow_mut().push(lang.clone()));
+                lang
+            }
+            None => Rc::new(Lang::english()),
+        }
+    }
+
+    /// Speaks `lang` from now on: the skeleton's words at once.
+    fn speak(&self, lang: Rc<Lang>) -> Result<()> {
+        *self.lang.borrow_mut() = lang;
+        let lang = self.lang();
+        self.view(&lang).words()?;
+        by_id::<Element>(&self.root, "pw-lang-name")?.set_text_content(Some(&lang.name));
+        Ok(())
+    }
+
+    /// Draws `petition` (all but the thank-you) in the widget's language.
+    fn render(&self, petition: &Petition) -> Result<()> {
+        let lang = self.lang();
+        form::build(&self.root, &self.document, &lang, petition.ask_profession)?;
+        let remove = format!("{}/remove", self.origin);
+        let remove_link: Element = by_id(&self.root, "pw-remove")?;
+        if sandboxed() {
+            remove_link.remove_attribute("href")?;
+            remove_link.set_text_content(Some(&lang.fill(text::REMOVE_AT, &[("url", &lang.isolate(&remove))])));
+        } else {
+            link(&remove_link, &lang.t(text::REMOVE_LINK), &remove)?;
+        }
+        self.view(&lang).petition(petition, self.partner.as_deref())
     }
 
     /// Fetches the petition and shows it (with the form, the thank-you of a
     /// browser that has signed, or a signature waiting to be sent), or says in
     /// words why it can't; and, beside it, the challenge for the first
-    /// signature. `prefetched` and `challenge` are the loader's fetches.
-    pub async fn load(self: &Rc<Self>, prefetched: Option<Promise>, challenge: Option<Promise>) {
+    /// signature. `prefetched`, `challenge` and `words` (the language file)
+    /// are the loader's fetches. The language is chosen first, so the
+    /// petition is drawn once, in it.
+    pub async fn load(self: &Rc<Self>, prefetched: Option<Promise>, challenge: Option<Promise>, words: Option<Promise>) {
         self.first_challenge(challenge);
         let result = async {
             self.show_only("pw-loading")?;
-            let petition = self.api.petition(prefetched).await?;
+            let (url, code) = {
+                let wanted = self.wanted.borrow();
+                let list = wanted.list();
+                (self.api.petition_url(&list), Wanted::pick(list))
+            };
+            // Both under way at once: the petition, and the language file.
+            let prefetched = prefetched.or_else(|| api::start(&url));
+            if let Some(code) = code {
+                self.speak(self.language(code, words).await)?;
+            }
+            let petition = self.api.petition(prefetched, &url).await?;
+            if code.is_none() {
+                // None of the wishes is a language the widget has: the petition's own.
+                let own = Wanted::pick(petition.languages.first().map(String::as_str));
+                self.speak(self.language(own.unwrap_or(petition_core::lang::ENGLISH), None).await)?;
+            }
             if self.stopped.get() {
                 return Ok(());
             }
-            form::build(&self.root, &self.document, petition.ask_profession)?;
-            link(
-                &by_id(&self.root, "pw-remove")?,
-                "Remove a signature",
-                &format!("{}/remove", self.origin),
-            )?;
-            self.view().petition(&petition, self.partner.as_deref())?;
+            self.render(&petition)?;
             *self.petition.borrow_mut() = Some(petition);
             self.show_only("pw-ready")?;
             self.fill_dates_soon();
+            self.offer();
             *self.watch.borrow_mut() = Some(live::watch(&self.origin, &self.slug));
             if let Some(waiting) = memory::queued(&self.origin, &self.slug) {
                 form::fill(&self.root, &waiting)?;
@@ -186,7 +270,7 @@ impl Widget {
         petition.signature_count = update.signature_count;
         petition.goal = update.goal;
         petition.milestones.clone_from(&update.milestones);
-        if let Err(error) = self.view().count(petition) {
+        if let Err(error) = self.view(&self.lang()).count(petition) {
             self.problem(&error);
         }
         self.fill_dates_soon();
@@ -199,7 +283,8 @@ impl Widget {
             return;
         }
         let root = self.root.clone();
-        *self.dates.borrow_mut() = Some(Timeout::new(0, move || crate::format::fill_dates(&root)));
+        let lang = self.lang();
+        *self.dates.borrow_mut() = Some(Timeout::new(0, move || crate::format::fill_dates(&root, lang.locale())));
     }
 
     fn listen(self: &Rc<Self>) -> Result<()> {
@@ -223,7 +308,39 @@ impl Widget {
             on(&element("pw-submit")?, "click", Widget::sign),
             on(&element("pw-retry")?, "click", |widget, _| {
                 let widget = widget.clone();
-                wasm_bindgen_futures::spawn_local(async move { widget.load(None, None).await });
+                wasm_bindgen_futures::spawn_local(async move { widget.load(None, None, None).await });
+            }),
+            // The list of languages is fetched when the control is reached, not before.
+            on(&element("pw-lang-button")?, "focus", |widget, _| {
+                let widget = widget.clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    languages(&widget.pkg).await;
+                });
+            }),
+            on(&element("pw-lang-button")?, "click", |widget, _| {
+                let widget = widget.clone();
+                wasm_bindgen_futures::spawn_local(async move { widget.toggle_languages().await });
+            }),
+            on(&element("pw-lang-list")?, "click", |widget, event| {
+                let target = event.target().and_then(|t| t.dyn_into::<Element>().ok());
+                if let Some(code) = target.and_then(|t| t.closest("[data-code]").ok().flatten()).and_then(|t| t.get_attribute("data-code")) {
+                    let widget = widget.clone();
+                    wasm_bindgen_futures::spawn_local(async move { widget.switch(&code).await });
+                }
+            }),
+            on(&element("pw-lang-list")?, "keydown", |widget, event| widget.list_key(event)),
+            on(&element("pw-offer-switch")?, "click", |widget, _| {
+                let code = by_id::<Element>(&widget.root, "pw-offer").ok().and_then(|o| o.get_attribute("lang"));
+                if let Some(code) = code {
+                    let widget = widget.clone();
+                    wasm_bindgen_futures::spawn_local(async move { widget.switch(&code).await });
+                }
+            }),
+            on(&element("pw-offer-close")?, "click", |widget, _| {
+                if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+                    let _ = storage.set_item(&i18n::offer_key(&widget.origin), "closed");
+                }
+                widget.close_offer();
             }),
             on(&element("pw-error-list")?, "click", |widget, event| {
                 let target = event.target().and_then(|t| t.dyn_into::<Element>().ok());
@@ -253,8 +370,10 @@ impl Widget {
                 wasm_bindgen_futures::spawn_local(async move {
                     renewing.renew_challenge().await.ok();
                 });
+                widget.thanked.take();
+                widget.errors.take();
                 let result = (|| {
-                    form::build(&widget.root, &widget.document, widget.petition.borrow().as_ref().is_some_and(|p| p.ask_profession))?;
+                    form::build(&widget.root, &widget.document, &widget.lang(), widget.petition.borrow().as_ref().is_some_and(|p| p.ask_profession))?;
                     show(&by_id(&widget.root, "pw-thanks")?, false)?;
                     show(&by_id(&widget.root, "pw-form")?, true)?;
                     focus(&by_id(&widget.root, "pw-first_name")?);
@@ -289,13 +408,20 @@ impl Widget {
 
     fn suggest_email(&self) {
         let email = form::read(&self.root).email;
-        form::show_suggestion(&self.root, &self.document, email_suggestion(&email).as_deref()).ok();
+        form::show_suggestion(&self.root, &self.document, &self.lang(), email_suggestion(&email).as_deref()).ok();
+    }
+
+    /// Shows `errors` (none: hides them), moving focus to their summary.
+    fn show_errors(&self, errors: Vec<FieldError>) -> Result<()> {
+        form::show_errors(&self.root, &self.document, &self.lang(), &errors, true)?;
+        *self.errors.borrow_mut() = errors;
+        Ok(())
     }
 
     async fn submit(self: Rc<Self>) {
         let request = form::read(&self.root);
         let result = match validate(&request) {
-            Err(errors) => form::show_errors(&self.root, &self.document, &errors),
+            Err(errors) => self.show_errors(errors),
             Ok(_) => {
                 self.suggest_email();
                 self.submit_request(request).await
@@ -317,19 +443,24 @@ impl Widget {
         if request.source.is_empty() {
             request.source = page_source();
         }
+        // The language the person read the form in (kept with a signature
+        // queued offline, which keeps the one it was made in).
+        if request.lang.is_empty() {
+            request.lang.clone_from(&self.lang().code);
+        }
         let result = self.send(&request).await;
         self.submitting.set(false);
         result
     }
 
     async fn send(&self, request: &SignatureRequest) -> Result<()> {
-        form::show_errors(&self.root, &self.document, &[])?;
+        self.show_errors(Vec::new())?;
         let problem: Element = by_id(&self.root, "pw-form-problem")?;
         show(&problem, false)?;
         let button: Element = by_id(&self.root, "pw-submit")?;
         button.set_attribute("aria-disabled", "true")?;
-        button.set_text_content(Some("Signing…"));
-        self.announce("Sending your signature…")?;
+        button.set_text_content(Some(&self.lang().t(text::SIGNING)));
+        self.announce(&self.lang().t(text::SENDING))?;
         let answer = match self.sign_once(request).await {
             // The challenge expired or was used (a second person signing on
             // this device, a resend): a new one, and one more try.
@@ -340,7 +471,8 @@ impl Widget {
             answer => answer,
         };
         button.remove_attribute("aria-disabled")?;
-        button.set_text_content(Some("Sign the petition"));
+        let lang = self.lang();
+        button.set_text_content(Some(&lang.t(text::SIGN)));
         match answer {
             Ok(receipt) => {
                 memory::dequeue(&self.origin, &self.slug);
@@ -359,12 +491,9 @@ impl Widget {
                 self.show_thanks(&request.first_name, false)?;
                 let confirm = self.petition.borrow().as_ref().is_some_and(|p| p.confirm_by_email);
                 self.announce(&if confirm {
-                    "Check your inbox: open the link we have just emailed you to confirm your signature.".to_owned()
+                    lang.t(text::ANNOUNCE_INBOX).into_owned()
                 } else {
-                    format!(
-                        "Thank you for signing. The petition now has {}.",
-                        crate::format::signatures(receipt.signature_count)
-                    )
+                    lang.say(text::ANNOUNCE_THANKS, receipt.signature_count, &[])
                 })
             }
             // Unmounted before it could go: kept, to go when the petition is
@@ -379,23 +508,18 @@ impl Widget {
                     return Ok(());
                 }
                 self.announce("")?;
-                form::show_errors(&self.root, &self.document, &errors)
+                self.show_errors(errors)
             }
             Err(error @ (Error::Unreachable | Error::Timeout | Error::Server | Error::Malformed)) => {
                 let kept = memory::queue(&self.origin, &self.slug, request);
-                let next = if kept {
-                    "Your signature is saved in this browser and will be sent automatically when the connection is back. \
-                     You can also try again now."
-                } else {
-                    "Your signature has not been sent yet; what you typed is still here, so please try again."
-                };
-                problem.set_text_content(Some(&format!("{} {next}", error.message())));
+                let next = lang.t(if kept { text::QUEUED } else { text::NOT_SENT });
+                problem.set_text_content(Some(&format!("{} {next}", error.message(&lang))));
                 show(&problem, true)?;
                 self.announce("")
             }
             Err(error) => {
                 memory::dequeue(&self.origin, &self.slug);
-                problem.set_text_content(Some(&error.message()));
+                problem.set_text_content(Some(&error.message(&lang)));
                 show(&problem, true)?;
                 self.announce("")
             }
@@ -432,7 +556,8 @@ impl Widget {
     fn show_thanks(&self, first_name: &str, remembered: bool) -> Result<()> {
         let petition = self.petition.borrow();
         let Some(petition) = petition.as_ref() else { return Ok(()) };
-        self.view().thanks(petition, first_name, remembered)?;
+        self.view(&self.lang()).thanks(petition, first_name, remembered)?;
+        *self.thanked.borrow_mut() = Some((first_name.to_owned(), remembered));
         if !remembered {
             focus(&by_id(&self.root, "pw-thanks")?);
         }
@@ -460,12 +585,17 @@ impl Widget {
             write.call1(&c, &JsValue::from_str(&url)).ok()?.dyn_into::<Promise>().ok()
         });
         let root = self.root.clone();
+        let lang = self.lang();
         wasm_bindgen_futures::spawn_local(async move {
             let copied = match written {
                 Some(promise) => wasm_bindgen_futures::JsFuture::from(promise).await.is_ok(),
                 None => false,
             };
-            let words = if copied { "Link copied.".to_owned() } else { format!("Copy this link: {url}") };
+            let words = if copied {
+                lang.t(text::COPIED).into_owned()
+            } else {
+                lang.fill(text::COPY_THIS, &[("url", &lang.isolate(&url))])
+            };
             if let Ok(live) = by_id::<Element>(&root, "pw-live") {
                 live.set_text_content(Some(&words));
             }
@@ -491,6 +621,176 @@ impl Widget {
         }
     }
 
+    /// Offers the browser's language, in that language, when the page's
+    /// won but the browser would rather read another the widget has.
+    fn offer(self: &Rc<Self>) {
+        let code = self.wanted.borrow().offer(&self.lang().code);
+        let storage = web_sys::window().and_then(|w| w.local_storage().ok().flatten());
+        let closed = storage.and_then(|s| s.get_item(&i18n::offer_key(&self.origin)).ok().flatten()).is_some();
+        let Some(code) = code.filter(|_| !closed) else { return };
+        let widget = self.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let languages = languages(&widget.pkg).await;
+            let Some(offered) = languages.iter().find(|l| l.code == code) else { return };
+            if widget.stopped.get() {
+                return;
+            }
+            let lang = widget.lang();
+            let shown = (|| -> Result<()> {
+                let offer: Element = by_id(&widget.root, "pw-offer")?;
+                attributes(&offer, &[("lang", &offered.code), ("dir", if offered.rtl { "rtl" } else { "ltr" })])?;
+                by_id::<Element>(&widget.root, "pw-offer-switch")?.set_text_content(Some(&offered.offer));
+                // The close button speaks the widget's language, as the rest does.
+                let close: Element = by_id(&widget.root, "pw-offer-close")?;
+                attributes(&close, &[("lang", &lang.code), ("aria-label", &lang.t(text::CLOSE))])?;
+                show(&offer, true)
+            })();
+            if let Err(error) = shown {
+                widget.problem(&error);
+            }
+        });
+    }
+
+    fn close_offer(&self) {
+        if let Ok(offer) = by_id::<Element>(&self.root, "pw-offer") {
+            let _ = show(&offer, false);
+        }
+    }
+
+    /// Opens the list of languages (fetching it the first time), with focus
+    /// on the one spoken; or closes it.
+    async fn toggle_languages(self: Rc<Self>) {
+        let result = async {
+            let button: Element = by_id(&self.root, "pw-lang-button")?;
+            let list: Element = by_id(&self.root, "pw-lang-list")?;
+            if button.get_attribute("aria-expanded").as_deref() == Some("true") {
+                button.set_attribute("aria-expanded", "false")?;
+                return show(&list, false);
+            }
+            let languages = languages(&self.pkg).await;
+            let lang = self.lang();
+            list.set_text_content(None);
+            let mut current = None;
+            for language in languages.iter() {
+                let item = element(&self.document, "li", "", "")?;
+                let choice = element(&self.document, "button", "pw-link-button", &language.name)?;
+                attributes(&choice, &[("type", "button"), ("lang", &language.code), ("data-code", &language.code)])?;
+                if language.rtl {
+                    choice.set_attribute("dir", "rtl")?;
+                }
+                if language.code == lang.code {
+                    choice.set_attribute("aria-current", "true")?;
+                    current = Some(choice.clone());
+                }
+                item.append_child(&choice)?;
+                list.append_child(&item)?;
+            }
+            button.set_attribute("aria-expanded", "true")?;
+            show(&list, true)?;
+            if let Some(current) = current.or_else(|| list.query_selector("button").ok().flatten()) {
+                focus(&current);
+            }
+            Ok(())
+        }
+        .await;
+        if let Err(error) = result {
+            self.problem(&error);
+        }
+    }
+
+    /// Arrows, Home and End move through the list of languages; Escape
+    /// closes it, back to its button.
+    fn list_key(&self, event: &web_sys::Event) {
+        let Some(event) = event.dyn_ref::<web_sys::KeyboardEvent>() else { return };
+        let Ok(buttons) = self.root.query_selector_all("#pw-lang-list button") else { return };
+        let count = buttons.length();
+        let active = self.root.active_element();
+        let at = (0..count).find(|n| buttons.item(*n).map(JsValue::from) == active.clone().map(JsValue::from));
+        let to = match (event.key().as_str(), at) {
+            ("ArrowDown" | "ArrowRight", Some(at)) => (at + 1) % count,
+            ("ArrowUp" | "ArrowLeft", Some(at)) => (at + count - 1) % count,
+            ("Home", _) => 0,
+            ("End", _) => count.saturating_sub(1),
+            ("Escape", _) => {
+                if let Ok(button) = by_id::<Element>(&self.root, "pw-lang-button") {
+                    let _ = button.set_attribute("aria-expanded", "false");
+                    focus(&button);
+                }
+                if let Ok(list) = by_id::<Element>(&self.root, "pw-lang-list") {
+                    let _ = show(&list, false);
+                }
+                return event.prevent_default();
+            }
+            _ => return,
+        };
+        event.prevent_default();
+        if let Some(button) = buttons.item(to).and_then(|b| b.dyn_into::<Element>().ok()) {
+            focus(&button);
+        }
+    }
+
+    /// Speaks language `code` from now on, and remembers it for this site:
+    /// everything drawn again in place (the petition's texts fetched in it,
+    /// if it has them), keeping what the person typed and ticked, with focus
+    /// on the language control, and the change announced.
+    async fn switch(self: Rc<Self>, code: &str) {
+        let result = async {
+            let button: Element = by_id(&self.root, "pw-lang-button")?;
+            button.set_attribute("aria-expanded", "false")?;
+            show(&by_id(&self.root, "pw-lang-list")?, false)?;
+            self.close_offer();
+            focus(&button);
+            if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+                // A sandbox or a full storage: chosen for this page only.
+                let _ = storage.set_item(&i18n::choice_key(&self.origin), code);
+            }
+            let url = {
+                let mut wanted = self.wanted.borrow_mut();
+                wanted.chosen = Some(code.to_owned());
+                self.api.petition_url(&wanted.list())
+            };
+            let fetched = api::start(&url);
+            let lang = self.language(code, None).await;
+            // The petition in its new language; if it can't be had now, the
+            // one on show, in the widget's new words.
+            let petition = match self.api.petition(fetched, &url).await {
+                Ok(petition) => Some(petition),
+                Err(_) => self.petition.borrow().clone(),
+            };
+            let Some(mut petition) = petition else { return Ok(()) };
+            if self.stopped.get() {
+                return Ok(());
+            }
+            if let Some(shown) = self.petition.borrow().as_ref() {
+                // The count only ever rises (this answer may be from a cache).
+                if shown.signature_count > petition.signature_count {
+                    petition.signature_count = shown.signature_count;
+                    petition.goal = shown.goal;
+                    petition.milestones.clone_from(&shown.milestones);
+                }
+            }
+            let typed = form::read(&self.root);
+            self.speak(lang)?;
+            self.render(&petition)?;
+            form::fill(&self.root, &typed)?;
+            let lang = self.lang();
+            form::show_errors(&self.root, &self.document, &lang, &self.errors.borrow(), false)?;
+            if !typed.email.is_empty() {
+                self.suggest_email();
+            }
+            *self.petition.borrow_mut() = Some(petition);
+            if let Some((name, remembered)) = self.thanked.borrow().clone() {
+                self.show_thanks(&name, remembered)?;
+            }
+            self.fill_dates_soon();
+            self.announce(&format!("{}: {}", lang.t(text::LANGUAGE), lang.name))
+        }
+        .await;
+        if let Err(error) = result {
+            self.problem(&error);
+        }
+    }
+
     fn show_only(&self, id: &str) -> Result<()> {
         for section in ["pw-loading", "pw-problem", "pw-ready"] {
             show(&by_id(&self.root, section)?, section == id)?;
@@ -509,14 +809,52 @@ impl Widget {
         if let Error::Dom(detail) = error {
             web_sys::console::error_1(&format!("petition widget: {detail}").into());
         }
+        let message = error.message(&self.lang());
         let shown = (|| -> Result<()> {
-            by_id::<Element>(&self.root, "pw-problem-text")?.set_text_content(Some(&error.message()));
+            by_id::<Element>(&self.root, "pw-problem-text")?.set_text_content(Some(&message));
             self.show_only("pw-problem")
         })();
         if shown.is_err() {
-            self.root.set_text_content(Some(&error.message()));
+            self.root.set_text_content(Some(&message));
         }
     }
+}
+
+/// A language the widget can be switched to, from `index.json`.
+pub struct Listed {
+    code: String,
+    /// In its own script.
+    name: String,
+    rtl: bool,
+    /// "Read this in Welsh", in Welsh.
+    offer: String,
+}
+
+/// Every language the widget speaks (`pkg/lang/{FILES_DIGEST}/index.json`),
+/// fetched once a page needs it (the language control is reached, or a
+/// language is to be offered), then kept. Empty if it can't be had.
+async fn languages(pkg: &str) -> Rc<Vec<Listed>> {
+    thread_local! {
+        static LISTED: RefCell<Option<Rc<Vec<Listed>>>> = const { RefCell::new(None) };
+    }
+    if let Some(listed) = LISTED.with(|l| l.borrow().clone()) {
+        return listed;
+    }
+    let url = format!("{pkg}/pkg/lang/{}/index.json", petition_core::lang::text::FILES_DIGEST);
+    let file = api::file(None, &url).await.filter(js_sys::Array::is_array).map(|a| js_sys::Array::from(&a));
+    let listed: Vec<Listed> = file
+        .iter()
+        .flat_map(|array| array.iter())
+        .filter_map(|entry| {
+            let get = |name: &str| js_sys::Reflect::get(&entry, &name.into()).ok()?.as_string();
+            Some(Listed { code: get("code")?, name: get("name")?, rtl: get("dir")? == "rtl", offer: get("offer")? })
+        })
+        .collect();
+    let listed = Rc::new(listed);
+    if !listed.is_empty() {
+        LISTED.with(|l| *l.borrow_mut() = Some(listed.clone()));
+    }
+    listed
 }
 
 /// `?source=share-whatsapp` on the page the widget is on, if it has that shape.

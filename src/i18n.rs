@@ -1,0 +1,269 @@
+//! The widget's words in the reader's language.
+//!
+//! English is compiled in: every [`Text`] carries its English words, so an
+//! English reader costs no request and no `Intl` object (the first one a
+//! page makes loads locale data: 35–60 ms, see `format.rs`). Every other
+//! language is a file `xtask build` writes from `lang/{code}.json`:
+//! `pkg/lang/{FILES_DIGEST}/{code}.json`, `{"name", "dir", "intl"?,
+//! "texts": [...]}`, the widget section as an array in `lang/en.json`'s
+//! order (a plain text a string, a counting text an object of CLDR plural
+//! forms), fetched once the language is chosen and cached for ever (its
+//! address changes with any language file).
+//!
+//! Which language: [`Wanted`] (a choice made in the widget and remembered,
+//! the page's `data-lang` or `<html lang>`, the browser's languages), then
+//! the petition's own default, matched by core's [`negotiate`] against
+//! every language there is a file for. A text missing or malformed in a
+//! file reads in English, never as its key.
+
+use std::{borrow::Cow, cell::OnceCell};
+
+use js_sys::{Array, JsString, Reflect};
+use petition_core::lang::{self, text, Text};
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = Intl, js_name = PluralRules)]
+    type PluralRules;
+    #[wasm_bindgen(constructor, js_namespace = Intl, js_class = PluralRules, catch)]
+    fn new(locale: &str) -> Result<PluralRules, JsValue>;
+    #[wasm_bindgen(method)]
+    fn select(this: &PluralRules, n: f64) -> String;
+
+    #[wasm_bindgen(js_namespace = Intl, js_name = NumberFormat)]
+    type NumberFormat;
+    #[wasm_bindgen(constructor, js_namespace = Intl, js_class = NumberFormat, catch)]
+    fn new(locale: &str) -> Result<NumberFormat, JsValue>;
+    #[wasm_bindgen(method, js_name = format)]
+    fn format_number(this: &NumberFormat, n: f64) -> String;
+
+    #[wasm_bindgen(js_namespace = Intl, js_name = ListFormat)]
+    type ListFormat;
+    #[wasm_bindgen(constructor, js_namespace = Intl, js_class = ListFormat, catch)]
+    fn new(locale: &str) -> Result<ListFormat, JsValue>;
+    #[wasm_bindgen(method, js_name = format, catch)]
+    fn format_list(this: &ListFormat, items: &Array) -> Result<String, JsValue>;
+}
+
+/// One language's words, and its rules for numbers, plurals and lists.
+pub struct Lang {
+    /// Its code, as its file is named (`"cy"`, `"zh-Hant"`); `"en"` for English.
+    pub code: String,
+    /// Its name in its own script (`"Cymraeg"`).
+    pub name: String,
+    /// Whether it is written right to left.
+    pub rtl: bool,
+    /// The tag `Intl` knows it by (the file's `intl`, or its code).
+    intl: String,
+    /// The widget section's texts, in `lang/en.json`'s order; `None` for English.
+    texts: Option<Array>,
+    plural: OnceCell<Option<PluralRules>>,
+    number: OnceCell<Option<NumberFormat>>,
+}
+
+impl Lang {
+    /// English, compiled in.
+    pub fn english() -> Lang {
+        Lang::new(lang::ENGLISH.into(), "English".into(), false, lang::ENGLISH.into(), None)
+    }
+
+    fn new(code: String, name: String, rtl: bool, intl: String, texts: Option<Array>) -> Lang {
+        Lang { code, name, rtl, intl, texts, plural: OnceCell::new(), number: OnceCell::new() }
+    }
+
+    /// Language `code` from its built file, parsed; `None` if it isn't one.
+    pub fn from_file(code: &str, file: &JsValue) -> Option<Lang> {
+        let get = |name: &str| Reflect::get(file, &name.into()).ok().filter(|v| !v.is_undefined());
+        let texts = get("texts").filter(Array::is_array)?;
+        let string = |name: &str| get(name).and_then(|v| v.as_string());
+        Some(Lang::new(
+            code.into(),
+            string("name").unwrap_or_else(|| code.into()),
+            string("dir").as_deref() == Some("rtl"),
+            string("intl").unwrap_or_else(|| code.into()),
+            Some(texts.unchecked_into()),
+        ))
+    }
+
+    /// Whether this is English, compiled in.
+    pub fn is_english(&self) -> bool {
+        self.texts.is_none()
+    }
+
+    /// The locale dates are written in: British English for English.
+    pub fn locale(&self) -> &str {
+        if self.is_english() {
+            "en-GB"
+        } else {
+            &self.intl
+        }
+    }
+
+    /// `text`'s words (a counting text's for "other").
+    pub fn t(&self, text: Text) -> Cow<'static, str> {
+        self.words(text, None)
+    }
+
+    /// `text`'s words for `n` (by the language's plural rules).
+    pub fn t_count(&self, text: Text, n: u64) -> Cow<'static, str> {
+        self.words(text, Some(n))
+    }
+
+    fn words(&self, text: Text, n: Option<u64>) -> Cow<'static, str> {
+        if let Some(texts) = &self.texts {
+            let mut words = texts.get(text.index as u32);
+            if words.is_object() {
+                let form = |name: &str| Reflect::get(&words, &name.into()).ok().filter(JsValue::is_string);
+                let category = n.map(|n| self.category(n));
+                words = category.and_then(|c| form(&c)).or_else(|| form("other")).unwrap_or_default();
+            }
+            if let Some(words) = words.as_string().filter(|w| !w.trim().is_empty()) {
+                return Cow::Owned(words);
+            }
+        }
+        Cow::Borrowed(text.english.for_count(n.unwrap_or(0)))
+    }
+
+    /// `text` for `n`, its placeholders filled: `{count}` with `n` in words
+    /// of this language, the others from `values`.
+    pub fn say(&self, text: Text, n: u64, values: &[(&str, &str)]) -> String {
+        let count = self.number(n);
+        let mut all = vec![("count", count.as_str())];
+        all.extend_from_slice(values);
+        lang::fill(&self.t_count(text, n), &all)
+    }
+
+    /// `text` with its placeholders filled from `values`.
+    pub fn fill(&self, text: Text, values: &[(&str, &str)]) -> String {
+        lang::fill(&self.t(text), values)
+    }
+
+    /// The CLDR plural category of `n`: English's by hand (no `Intl`).
+    fn category(&self, n: u64) -> String {
+        if self.is_english() {
+            return if n == 1 { "one" } else { "other" }.into();
+        }
+        let rules = self.plural.get_or_init(|| PluralRules::new(&self.intl).ok());
+        rules.as_ref().map_or_else(|| "other".into(), |rules| rules.select(n as f64))
+    }
+
+    /// `n` with the language's digits and grouping (`12,345`, `١٢٬٣٤٥`).
+    pub fn number(&self, n: u64) -> String {
+        if !self.is_english() {
+            if let Some(format) = self.number.get_or_init(|| NumberFormat::new(&self.intl).ok()) {
+                return format.format_number(n as f64);
+            }
+        }
+        petition_core::milestones::grouped(n)
+    }
+
+    /// `["A", "B", "C"]` joined as the language joins a list ("A, B and C").
+    pub fn list(&self, items: &[&str]) -> String {
+        if !self.is_english() {
+            let array: Array = items.iter().map(|item| JsString::from(*item)).collect();
+            if let Some(words) = ListFormat::new(&self.intl).and_then(|f| f.format_list(&array)).ok() {
+                return words;
+            }
+        }
+        match items {
+            [] => String::new(),
+            [one] => (*one).into(),
+            [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+        }
+    }
+
+    /// `value` kept apart from the words around it in a right-to-left
+    /// language (an address, a name in another script): between the
+    /// invisible first-strong isolate and its closing mark.
+    pub fn isolate(&self, value: &str) -> String {
+        if self.rtl {
+            format!("\u{2068}{value}\u{2069}")
+        } else {
+            value.into()
+        }
+    }
+}
+
+/// The languages a visitor wants, most wanted first, by where each wish
+/// came from.
+#[derive(Default)]
+pub struct Wanted {
+    /// Chosen in the widget's language control, and remembered.
+    pub chosen: Option<String>,
+    /// The page's: its `data-lang` on the host, else `<html lang>`.
+    pub page: Option<String>,
+    /// The browser's (`navigator.languages`).
+    pub browser: Vec<String>,
+}
+
+/// The `localStorage` key of the language chosen for the widgets of the
+/// server at `origin` (www/embed.js reads it too).
+pub fn choice_key(origin: &str) -> String {
+    format!("petition-widget:lang:{origin}")
+}
+
+/// The `localStorage` key that says the offer of another language was
+/// closed on this site.
+pub fn offer_key(origin: &str) -> String {
+    format!("petition-widget:offer:{origin}")
+}
+
+impl Wanted {
+    /// What the page, the browser and a remembered choice say, for the
+    /// widget in `host` on the server at `origin`.
+    pub fn of(host: &web_sys::Element, origin: &str) -> Wanted {
+        let window = web_sys::window();
+        let storage = window.as_ref().and_then(|w| w.local_storage().ok().flatten());
+        let chosen = storage.and_then(|s| s.get_item(&choice_key(origin)).ok().flatten());
+        let page = host.get_attribute("data-lang").filter(|l| !l.is_empty()).or_else(|| {
+            let html = host.owner_document()?.document_element()?;
+            html.get_attribute("lang")
+        });
+        let browser = window
+            .map(|w| Array::from(&w.navigator().languages()).iter().filter_map(|l| l.as_string()).collect())
+            .unwrap_or_default();
+        Wanted { chosen, page, browser }
+    }
+
+    /// Every wish, most wanted first, as `?lang=` sends them: well-formed
+    /// tags only, each once, at most eight. (www/embed.js makes the same
+    /// list, so its early fetch of the petition is the one the widget needs.)
+    pub fn list(&self) -> Vec<&str> {
+        let mut list: Vec<&str> = Vec::new();
+        for tag in self.chosen.iter().chain(&self.page).chain(&self.browser) {
+            let well_formed =
+                (1..=35).contains(&tag.len()) && tag.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            if well_formed && list.len() < 8 && !list.iter().any(|t| t.eq_ignore_ascii_case(tag)) {
+                list.push(tag);
+            }
+        }
+        list
+    }
+
+    /// The first of `tags` the widget has a language for.
+    pub fn pick<'t>(tags: impl IntoIterator<Item = &'t str>) -> Option<&'static str> {
+        let available: Vec<&'static str> = lang::codes().collect();
+        lang::negotiate(tags, &available)
+    }
+
+    /// The language the browser prefers, when the page's language won but
+    /// the browser would rather read another the widget has: the one to
+    /// offer. `None` when the reader chose one in the widget.
+    pub fn offer(&self, shown: &str) -> Option<&'static str> {
+        if self.chosen.is_some() || Wanted::pick(self.page.as_deref()) != Some(shown) {
+            return None;
+        }
+        Wanted::pick(self.browser.iter().map(String::as_str)).filter(|b| *b != shown)
+    }
+}
+
+/// Whether `code` is written right to left.
+pub fn rtl(code: &str) -> bool {
+    lang::is_rtl(code)
+}
+
+/// The built language file of `code`, on the server at `pkg`.
+pub fn file_url(pkg: &str, code: &str) -> String {
+    format!("{pkg}/pkg/lang/{}/{code}.json", text::FILES_DIGEST)
+}
