@@ -114,11 +114,12 @@ pub const LANGUAGE_BUDGET_BYTES: usize = 3 * 1024;
 
 /// The widget's words in every language but English (which is compiled
 /// in): from each `lang/{code}.json`, `pkg/lang/{FILES_DIGEST}/{code}.json`,
-/// `{"name", "dir", "intl"?, "texts": [...]}` with the widget section as an
-/// array in `lang/en.json`'s order (a counting text's plural forms as they
+/// `{"code", "name", "dir", "intl"?, "texts": [...]}` with the widget section as an
+/// array in the order of core's `WIDGET_KEYS` (each text's `Text::index`) (a counting text's plural forms as they
 /// are, a text a file lacks as `null`, which the widget reads in English),
 /// and `index.json`, `[{"code", "name", "dir", "offer"}]` for the language
-/// control and the offer, English included. The folder is named by a
+/// control and the offer, English included (and `keys.json`, the keys in
+/// the order of `texts`, for tests and tools). The folder is named by a
 /// digest of every language file, so the server can let browsers keep
 /// them for a year. Prints each file's size and checks the budget.
 fn languages(root: &Path) -> anyhow::Result<()> {
@@ -130,8 +131,22 @@ fn languages(root: &Path) -> anyhow::Result<()> {
         serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))
     };
     let english = read(&lang.join("en.json"))?;
-    let keys: Vec<&String> =
-        english["widget"].as_object().context("lang/en.json has no widget section")?.keys().collect();
+    // In core's order, which `Text::index` gives the widget.
+    let keys = petition_core::lang::text::WIDGET_KEYS;
+    // The loader and the counter find their few words by place.
+    for script in ["www/embed.js", "www/counter.js"] {
+        let source = std::fs::read_to_string(root.join(script))?;
+        let start = source.find("TEXTS = {").with_context(|| format!("{script} has no `TEXTS = {{…}}`"))? + 9;
+        let end = start + source[start..].find('}').context("TEXTS is not closed")?;
+        for pair in source[start..end].split(',').filter(|p| !p.trim().is_empty()) {
+            let (key, at) = pair.split_once(':').with_context(|| format!("{script}: {pair:?} in TEXTS"))?;
+            let (key, at) = (key.trim(), at.trim());
+            let place = keys.iter().position(|k| *k == key);
+            if place.map(|p| p.to_string()).as_deref() != Some(at) {
+                bail!("{script}: TEXTS says {key} is text {at} of the widget's, but it is {place:?} (core's WIDGET_KEYS)");
+            }
+        }
+    }
     let out = root.join("pkg/lang").join(petition_core::lang::text::FILES_DIGEST);
     std::fs::create_dir_all(&out)?;
     let mut index = vec![json!({
@@ -158,8 +173,9 @@ fn languages(root: &Path) -> anyhow::Result<()> {
         let file = read(&path)?;
         let about = &file["language"];
         let widget = &file["widget"];
-        let texts: Vec<Value> = keys.iter().map(|key| widget.get(key.as_str()).cloned().unwrap_or(Value::Null)).collect();
+        let texts: Vec<Value> = keys.iter().map(|key| widget.get(*key).cloned().unwrap_or(Value::Null)).collect();
         let mut built = Map::new();
+        built.insert("code".into(), Value::String(code.clone()));
         built.insert("name".into(), about["name"].clone());
         built.insert("dir".into(), about["dir"].clone());
         if let Some(intl) = about.get("intl").filter(|i| i.is_string()) {
@@ -174,6 +190,8 @@ fn languages(root: &Path) -> anyhow::Result<()> {
         sizes.push((code.clone(), bytes.len(), zipped.len(), brotlied.len()));
         index.push(json!({ "code": code, "name": about["name"], "dir": about["dir"], "offer": widget["offer"] }));
     }
+    // The order of `texts`, for tests and tools (the widget knows it).
+    std::fs::write(out.join("keys.json"), serde_json::to_vec(&keys[..])?)?;
     let bytes = serde_json::to_vec(&index)?;
     std::fs::write(out.join("index.json"), &bytes)?;
     std::fs::write(out.join("index.json.gz"), gzip(&bytes)?)?;
