@@ -203,12 +203,6 @@ pub fn choice_key(origin: &str) -> String {
     format!("petition-widget:lang:{origin}")
 }
 
-/// The `localStorage` key that says the offer of another language was
-/// closed on this site.
-pub fn offer_key(origin: &str) -> String {
-    format!("petition-widget:offer:{origin}")
-}
-
 impl Wanted {
     /// What the page, the browser and a remembered choice say, for the
     /// widget in `host` on the server at `origin`.

@@ -7,6 +7,8 @@
 //! same code the server runs.
 #![deny(missing_docs)]
 
+#[cfg(target_arch = "wasm32")]
+mod alloc;
 mod api;
 mod dom;
 mod error;
@@ -31,6 +33,10 @@ use widget::Widget;
 #[cfg(test)]
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOCATOR: alloc::Blocks = alloc::Blocks::new();
+
 thread_local! {
     /// Every mounted widget. Holding them here keeps their listeners alive;
     /// [`unmount`] stops one and lets it go.
@@ -48,14 +54,14 @@ thread_local! {
 /// saying why it can't be shown) is on screen, without waiting for the
 /// challenge; it never rejects.
 #[wasm_bindgen]
-pub async fn mount(
+pub fn mount(
     host: Element,
     origin: String,
     prefetched: Option<js_sys::Promise>,
     challenge: Option<js_sys::Promise>,
     words: Option<js_sys::Promise>,
     pkg: Option<String>,
-) {
+) -> js_sys::Promise {
     unmount(&host);
     let widget = match Widget::create(host, &origin, pkg.as_deref().unwrap_or(&origin)) {
         Ok(widget) => widget,
@@ -64,11 +70,11 @@ pub async fn mount(
             if let error::Error::Dom(detail) = &error {
                 web_sys::console::error_1(&format!("petition widget: {detail}").into());
             }
-            return;
+            return js_sys::Promise::resolve(&JsValue::UNDEFINED);
         }
     };
     WIDGETS.with(|widgets| widgets.borrow_mut().push(widget.clone()));
-    widget.load(prefetched, challenge, words).await;
+    widget.loading(prefetched, challenge, words, false)
 }
 
 /// Removes the widget from `host`, if there is one, with everything it
@@ -84,6 +90,16 @@ pub fn unmount(host: &Element) {
     });
     if let Some(widget) = widget {
         widget.stop();
+    }
+}
+
+/// Switches the widget in `host` to language `code` (see
+/// `www/languages.js`, the language control), in place.
+#[wasm_bindgen]
+pub fn switch_language(host: &Element, code: String) {
+    let widget = WIDGETS.with(|widgets| widgets.borrow().iter().find(|w| w.host() == host).cloned());
+    if let Some(widget) = widget {
+        widget.switch(&code);
     }
 }
 

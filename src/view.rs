@@ -59,8 +59,10 @@ impl View<'_> {
         }
         let pw: Element = by_id(self.root, "pw")?;
         attributes(&pw, &[("lang", &self.lang.code), ("dir", if self.lang.rtl { "rtl" } else { "ltr" })])?;
-        by_id::<Element>(self.root, "pw-progress")?.set_attribute("aria-label", &self.lang.t(text::PROGRESS))
-            .map_err(Into::into)
+        by_id::<Element>(self.root, "pw-progress")?.set_attribute("aria-label", &self.lang.t(text::PROGRESS))?;
+        // Inside the offer, which is in another language: this one's.
+        let close: Element = by_id(self.root, "pw-offer-close")?;
+        attributes(&close, &[("aria-label", &self.lang.t(text::CLOSE)), ("lang", &self.lang.code)])
     }
 
     /// `element` holds the petition's own words, in `language`: marked so

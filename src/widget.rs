@@ -18,7 +18,7 @@ use web_sys::{Document, Element, ShadowRoot, ShadowRootInit, ShadowRootMode};
 
 use crate::{
     api::{self, Api},
-    dom::{attributes, by_id, element, focus, link, sandboxed, show},
+    dom::{by_id, focus, link, sandboxed, show},
     error::{Error, Result},
     form,
     i18n::{self, Lang, Wanted},
@@ -184,6 +184,9 @@ impl Widget {
         } else {
             link(&remove_link, &lang.t(text::REMOVE_LINK), &remove)?;
         }
+        // Where www/languages.js finds every language there is.
+        let index = format!("{}/pkg/lang/{}/index.json", self.pkg, text::FILES_DIGEST);
+        by_id::<Element>(&self.root, "pw-lang-list")?.set_attribute("data-index", &index)?;
         self.view(&lang).petition(petition, self.partner.as_deref())
     }
 
@@ -193,10 +196,16 @@ impl Widget {
     /// signature. `prefetched`, `challenge` and `words` (the language file)
     /// are the loader's fetches. The language is chosen first, so the
     /// petition is drawn once, in it.
-    pub async fn load(self: &Rc<Self>, prefetched: Option<Promise>, challenge: Option<Promise>, words: Option<Promise>) {
+    async fn load(self: &Rc<Self>, prefetched: Option<Promise>, challenge: Option<Promise>, words: Option<Promise>) {
         self.first_challenge(challenge);
         let result = async {
-            self.show_only("pw-loading")?;
+            // A petition on show stays while it is fetched again (in another
+            // language), and what was typed and ticked goes back in after.
+            let shown = self.petition.borrow().clone();
+            if shown.is_none() {
+                self.show_only("pw-loading")?;
+            }
+            let typed = shown.as_ref().map(|_| form::read(&self.root));
             let (url, code) = {
                 let wanted = self.wanted.borrow();
                 let list = wanted.list();
@@ -207,7 +216,7 @@ impl Widget {
             if let Some(code) = code {
                 self.speak(self.language(code, words).await)?;
             }
-            let petition = self.api.petition(prefetched, &url).await?;
+            let mut petition = self.api.petition(prefetched, &url).await?;
             if code.is_none() {
                 // None of the wishes is a language the widget has: the petition's own.
                 let own = Wanted::pick(petition.languages.first().map(String::as_str));
@@ -216,13 +225,30 @@ impl Widget {
             if self.stopped.get() {
                 return Ok(());
             }
+            // The count only ever rises (this answer may be from a cache).
+            if let Some(shown) = shown.filter(|s| s.signature_count > petition.signature_count) {
+                petition.signature_count = shown.signature_count;
+                petition.goal = shown.goal;
+                petition.milestones = shown.milestones;
+            }
             self.render(&petition)?;
             *self.petition.borrow_mut() = Some(petition);
             self.show_only("pw-ready")?;
             self.fill_dates_soon();
-            self.offer();
+            self.offer()?;
             *self.watch.borrow_mut() = Some(live::watch(&self.origin, &self.slug));
-            if let Some(waiting) = memory::queued(&self.origin, &self.slug) {
+            if let Some(typed) = typed {
+                form::fill(&self.root, &typed)?;
+                form::show_errors(&self.root, &self.document, &self.lang(), &self.errors.borrow(), false)?;
+                if !typed.email.is_empty() {
+                    self.suggest_email();
+                }
+                let thanked = self.thanked.borrow().clone();
+                match thanked {
+                    Some((name, remembered)) => self.show_thanks(&name, remembered),
+                    None => Ok(()),
+                }
+            } else if let Some(waiting) = memory::queued(&self.origin, &self.slug) {
                 form::fill(&self.root, &waiting)?;
                 self.submit_request(waiting).await
             } else if memory::has_signed(&self.origin, &self.slug) {
@@ -306,42 +332,7 @@ impl Widget {
             // Enter in a field clicks the form's default button, so it signs
             // too; cancelling the click means no submit event follows.
             on(&element("pw-submit")?, "click", Widget::sign),
-            on(&element("pw-retry")?, "click", |widget, _| {
-                let widget = widget.clone();
-                wasm_bindgen_futures::spawn_local(async move { widget.load(None, None, None).await });
-            }),
-            // The list of languages is fetched when the control is reached, not before.
-            on(&element("pw-lang-button")?, "focus", |widget, _| {
-                let widget = widget.clone();
-                wasm_bindgen_futures::spawn_local(async move {
-                    languages(&widget.pkg).await;
-                });
-            }),
-            on(&element("pw-lang-button")?, "click", |widget, _| {
-                let widget = widget.clone();
-                wasm_bindgen_futures::spawn_local(async move { widget.toggle_languages().await });
-            }),
-            on(&element("pw-lang-list")?, "click", |widget, event| {
-                let target = event.target().and_then(|t| t.dyn_into::<Element>().ok());
-                if let Some(code) = target.and_then(|t| t.closest("[data-code]").ok().flatten()).and_then(|t| t.get_attribute("data-code")) {
-                    let widget = widget.clone();
-                    wasm_bindgen_futures::spawn_local(async move { widget.switch(&code).await });
-                }
-            }),
-            on(&element("pw-lang-list")?, "keydown", |widget, event| widget.list_key(event)),
-            on(&element("pw-offer-switch")?, "click", |widget, _| {
-                let code = by_id::<Element>(&widget.root, "pw-offer").ok().and_then(|o| o.get_attribute("lang"));
-                if let Some(code) = code {
-                    let widget = widget.clone();
-                    wasm_bindgen_futures::spawn_local(async move { widget.switch(&code).await });
-                }
-            }),
-            on(&element("pw-offer-close")?, "click", |widget, _| {
-                if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
-                    let _ = storage.set_item(&i18n::offer_key(&widget.origin), "closed");
-                }
-                widget.close_offer();
-            }),
+            on(&element("pw-retry")?, "click", |widget, _| widget.reload(false)),
             on(&element("pw-error-list")?, "click", |widget, event| {
                 let target = event.target().and_then(|t| t.dyn_into::<Element>().ok());
                 if target.is_some_and(|t| form::follow_summary_link(&widget.root, &t)) {
@@ -621,174 +612,58 @@ impl Widget {
         }
     }
 
-    /// Offers the browser's language, in that language, when the page's
-    /// won but the browser would rather read another the widget has.
-    fn offer(self: &Rc<Self>) {
+    /// Marks the language to offer, when the page's won but the browser
+    /// would rather read another the widget has: `www/languages.js` shows
+    /// the offer, in that language.
+    fn offer(&self) -> Result<()> {
         let code = self.wanted.borrow().offer(&self.lang().code);
-        let storage = web_sys::window().and_then(|w| w.local_storage().ok().flatten());
-        let closed = storage.and_then(|s| s.get_item(&i18n::offer_key(&self.origin)).ok().flatten()).is_some();
-        let Some(code) = code.filter(|_| !closed) else { return };
-        let widget = self.clone();
-        wasm_bindgen_futures::spawn_local(async move {
-            let languages = languages(&widget.pkg).await;
-            let Some(offered) = languages.iter().find(|l| l.code == code) else { return };
-            if widget.stopped.get() {
-                return;
-            }
-            let lang = widget.lang();
-            let shown = (|| -> Result<()> {
-                let offer: Element = by_id(&widget.root, "pw-offer")?;
-                attributes(&offer, &[("lang", &offered.code), ("dir", if offered.rtl { "rtl" } else { "ltr" })])?;
-                by_id::<Element>(&widget.root, "pw-offer-switch")?.set_text_content(Some(&offered.offer));
-                // The close button speaks the widget's language, as the rest does.
-                let close: Element = by_id(&widget.root, "pw-offer-close")?;
-                attributes(&close, &[("lang", &lang.code), ("aria-label", &lang.t(text::CLOSE))])?;
-                show(&offer, true)
-            })();
-            if let Err(error) = shown {
-                widget.problem(&error);
-            }
-        });
-    }
-
-    fn close_offer(&self) {
-        if let Ok(offer) = by_id::<Element>(&self.root, "pw-offer") {
-            let _ = show(&offer, false);
+        let offer: Element = by_id(&self.root, "pw-offer")?;
+        match code {
+            Some(code) => offer.set_attribute("data-offer", code)?,
+            None => offer.remove_attribute("data-offer")?,
         }
-    }
-
-    /// Opens the list of languages (fetching it the first time), with focus
-    /// on the one spoken; or closes it.
-    async fn toggle_languages(self: Rc<Self>) {
-        let result = async {
-            let button: Element = by_id(&self.root, "pw-lang-button")?;
-            let list: Element = by_id(&self.root, "pw-lang-list")?;
-            if button.get_attribute("aria-expanded").as_deref() == Some("true") {
-                button.set_attribute("aria-expanded", "false")?;
-                return show(&list, false);
-            }
-            let languages = languages(&self.pkg).await;
-            let lang = self.lang();
-            list.set_text_content(None);
-            let mut current = None;
-            for language in languages.iter() {
-                let item = element(&self.document, "li", "", "")?;
-                let choice = element(&self.document, "button", "pw-link-button", &language.name)?;
-                attributes(&choice, &[("type", "button"), ("lang", &language.code), ("data-code", &language.code)])?;
-                if language.rtl {
-                    choice.set_attribute("dir", "rtl")?;
-                }
-                if language.code == lang.code {
-                    choice.set_attribute("aria-current", "true")?;
-                    current = Some(choice.clone());
-                }
-                item.append_child(&choice)?;
-                list.append_child(&item)?;
-            }
-            button.set_attribute("aria-expanded", "true")?;
-            show(&list, true)?;
-            if let Some(current) = current.or_else(|| list.query_selector("button").ok().flatten()) {
-                focus(&current);
-            }
-            Ok(())
-        }
-        .await;
-        if let Err(error) = result {
-            self.problem(&error);
-        }
-    }
-
-    /// Arrows, Home and End move through the list of languages; Escape
-    /// closes it, back to its button.
-    fn list_key(&self, event: &web_sys::Event) {
-        let Some(event) = event.dyn_ref::<web_sys::KeyboardEvent>() else { return };
-        let Ok(buttons) = self.root.query_selector_all("#pw-lang-list button") else { return };
-        let count = buttons.length();
-        let active = self.root.active_element();
-        let at = (0..count).find(|n| buttons.item(*n).map(JsValue::from) == active.clone().map(JsValue::from));
-        let to = match (event.key().as_str(), at) {
-            ("ArrowDown" | "ArrowRight", Some(at)) => (at + 1) % count,
-            ("ArrowUp" | "ArrowLeft", Some(at)) => (at + count - 1) % count,
-            ("Home", _) => 0,
-            ("End", _) => count.saturating_sub(1),
-            ("Escape", _) => {
-                if let Ok(button) = by_id::<Element>(&self.root, "pw-lang-button") {
-                    let _ = button.set_attribute("aria-expanded", "false");
-                    focus(&button);
-                }
-                if let Ok(list) = by_id::<Element>(&self.root, "pw-lang-list") {
-                    let _ = show(&list, false);
-                }
-                return event.prevent_default();
-            }
-            _ => return,
-        };
-        event.prevent_default();
-        if let Some(button) = buttons.item(to).and_then(|b| b.dyn_into::<Element>().ok()) {
-            focus(&button);
-        }
+        Ok(())
     }
 
     /// Speaks language `code` from now on, and remembers it for this site:
     /// everything drawn again in place (the petition's texts fetched in it,
-    /// if it has them), keeping what the person typed and ticked, with focus
-    /// on the language control, and the change announced.
-    async fn switch(self: Rc<Self>, code: &str) {
-        let result = async {
-            let button: Element = by_id(&self.root, "pw-lang-button")?;
-            button.set_attribute("aria-expanded", "false")?;
-            show(&by_id(&self.root, "pw-lang-list")?, false)?;
-            self.close_offer();
-            focus(&button);
-            if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
-                // A sandbox or a full storage: chosen for this page only.
-                let _ = storage.set_item(&i18n::choice_key(&self.origin), code);
-            }
-            let url = {
-                let mut wanted = self.wanted.borrow_mut();
-                wanted.chosen = Some(code.to_owned());
-                self.api.petition_url(&wanted.list())
-            };
-            let fetched = api::start(&url);
-            let lang = self.language(code, None).await;
-            // The petition in its new language; if it can't be had now, the
-            // one on show, in the widget's new words.
-            let petition = match self.api.petition(fetched, &url).await {
-                Ok(petition) => Some(petition),
-                Err(_) => self.petition.borrow().clone(),
-            };
-            let Some(mut petition) = petition else { return Ok(()) };
-            if self.stopped.get() {
-                return Ok(());
-            }
-            if let Some(shown) = self.petition.borrow().as_ref() {
-                // The count only ever rises (this answer may be from a cache).
-                if shown.signature_count > petition.signature_count {
-                    petition.signature_count = shown.signature_count;
-                    petition.goal = shown.goal;
-                    petition.milestones.clone_from(&shown.milestones);
-                }
-            }
-            let typed = form::read(&self.root);
-            self.speak(lang)?;
-            self.render(&petition)?;
-            form::fill(&self.root, &typed)?;
-            let lang = self.lang();
-            form::show_errors(&self.root, &self.document, &lang, &self.errors.borrow(), false)?;
-            if !typed.email.is_empty() {
-                self.suggest_email();
-            }
-            *self.petition.borrow_mut() = Some(petition);
-            if let Some((name, remembered)) = self.thanked.borrow().clone() {
-                self.show_thanks(&name, remembered)?;
-            }
-            self.fill_dates_soon();
-            self.announce(&format!("{}: {}", lang.t(text::LANGUAGE), lang.name))
+    /// if it has them), keeping what the person typed and ticked, and the
+    /// change announced. (`www/languages.js` has closed the list, with
+    /// focus on its button.)
+    pub fn switch(self: &Rc<Self>, code: &str) {
+        if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+            // A sandbox or a full storage: chosen for this page only.
+            let _ = storage.set_item(&i18n::choice_key(&self.origin), code);
         }
-        .await;
-        if let Err(error) = result {
-            self.problem(&error);
-        }
+        self.wanted.borrow_mut().chosen = Some(code.to_owned());
+        self.reload(true);
+    }
+
+    /// Fetches and draws the petition again: after a problem, or in
+    /// another language (then saying which).
+    fn reload(self: &Rc<Self>, switched: bool) {
+        let _ = self.loading(None, None, None, switched);
+    }
+
+    /// [`Widget::load`] as a promise that resolves once it is done (the one
+    /// place that awaits it, so its code is in the widget once); after a
+    /// change of language, `switched`, the new one announced.
+    pub fn loading(
+        self: &Rc<Self>,
+        prefetched: Option<Promise>,
+        challenge: Option<Promise>,
+        words: Option<Promise>,
+        switched: bool,
+    ) -> Promise {
+        let widget = self.clone();
+        wasm_bindgen_futures::future_to_promise(async move {
+            widget.load(prefetched, challenge, words).await;
+            if switched {
+                let lang = widget.lang();
+                let _ = widget.announce(&[&*lang.t(text::LANGUAGE), ": ", &lang.name].concat());
+            }
+            Ok(JsValue::UNDEFINED)
+        })
     }
 
     fn show_only(&self, id: &str) -> Result<()> {
@@ -818,43 +693,6 @@ impl Widget {
             self.root.set_text_content(Some(&message));
         }
     }
-}
-
-/// A language the widget can be switched to, from `index.json`.
-pub struct Listed {
-    code: String,
-    /// In its own script.
-    name: String,
-    rtl: bool,
-    /// "Read this in Welsh", in Welsh.
-    offer: String,
-}
-
-/// Every language the widget speaks (`pkg/lang/{FILES_DIGEST}/index.json`),
-/// fetched once a page needs it (the language control is reached, or a
-/// language is to be offered), then kept. Empty if it can't be had.
-async fn languages(pkg: &str) -> Rc<Vec<Listed>> {
-    thread_local! {
-        static LISTED: RefCell<Option<Rc<Vec<Listed>>>> = const { RefCell::new(None) };
-    }
-    if let Some(listed) = LISTED.with(|l| l.borrow().clone()) {
-        return listed;
-    }
-    let url = format!("{pkg}/pkg/lang/{}/index.json", petition_core::lang::text::FILES_DIGEST);
-    let file = api::file(None, &url).await.filter(js_sys::Array::is_array).map(|a| js_sys::Array::from(&a));
-    let listed: Vec<Listed> = file
-        .iter()
-        .flat_map(|array| array.iter())
-        .filter_map(|entry| {
-            let get = |name: &str| js_sys::Reflect::get(&entry, &name.into()).ok()?.as_string();
-            Some(Listed { code: get("code")?, name: get("name")?, rtl: get("dir")? == "rtl", offer: get("offer")? })
-        })
-        .collect();
-    let listed = Rc::new(listed);
-    if !listed.is_empty() {
-        LISTED.with(|l| *l.borrow_mut() = Some(listed.clone()));
-    }
-    listed
 }
 
 /// `?source=share-whatsapp` on the page the widget is on, if it has that shape.

@@ -256,9 +256,33 @@
     var challenge = prefetch(url + "/challenge");
     loadWidget()
       .then(function (widget) {
-        return widget.mount(host, api, petition, challenge, words && words.response, origin);
+        return widget.mount(host, api, petition, challenge, words && words.response, origin).then(function () {
+          control(host, widget);
+        });
       })
       .catch(failed(host));
+  }
+
+  // The widget's language control and its offer of another language
+  // (www/languages.js) are loaded when first needed: when the control is
+  // reached, or the widget has a language to offer.
+  var languagesModule = null;
+  function control(host, widget) {
+    var root = host.shadowRoot, module = null;
+    function act(event) {
+      var target = event.target;
+      if (event !== "offer" && !(target && target.closest && target.closest(".pw-lang-button,.pw-lang-list,.pw-offer"))) return;
+      if (module) return module.act(host, widget, event, api);
+      if (!languagesModule) languagesModule = import(origin + "/languages.js");
+      languagesModule.then(function (m) {
+        (module = m).act(host, widget, event, api);
+      }).catch(function () {});
+    }
+    ["click", "focusin", "keydown"].forEach(function (type) {
+      root.addEventListener(type, act);
+    });
+    var offer = root.getElementById("pw-offer");
+    if (offer && offer.getAttribute("data-offer")) act("offer");
   }
 
   // The iframe embed ({origin}/embed/…) says how tall it is: its frame

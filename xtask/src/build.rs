@@ -21,8 +21,9 @@ use crate::{run, step};
 /// word into lang/en.json: it must end within 1 KB of 87,941 B.
 pub const BUDGET_BYTES: usize = 110 * 1024; // TEMPORARY while the languages land
 
-/// The files a partner page loads for a widget, in the order it loads them.
-pub const WIDGET_FILES: [&str; 3] = ["www/embed.js", "pkg/petition_widget.js", "pkg/petition_widget_bg.wasm"];
+/// The files a partner page loads for a widget, in the order it loads them
+/// (as served: the scripts minified from `www/`, see [`minify`]).
+pub const WIDGET_FILES: [&str; 3] = ["pkg/embed.js", "pkg/petition_widget.js", "pkg/petition_widget_bg.wasm"];
 
 /// Everything one counter view (`data-view="counter"`) loads, gzipped, must
 /// fit in this: a small fraction of the widget, for pages that show the
@@ -31,7 +32,12 @@ pub const COUNTER_BUDGET_BYTES: usize = 10 * 1024;
 
 /// The files a partner page loads for a counter: the loader and the module
 /// it imports instead of the widget.
-pub const COUNTER_FILES: [&str; 2] = ["www/embed.js", "www/counter.js"];
+pub const COUNTER_FILES: [&str; 2] = ["pkg/embed.js", "pkg/counter.js"];
+
+/// The scripts of `www/` a partner page may load, served minified from
+/// `pkg/`: the loader, and the modules it imports (the counter view, the
+/// language control). `frame.js` runs inside our own iframe page.
+pub const SCRIPTS: [&str; 3] = ["embed.js", "counter.js", "languages.js"];
 
 pub fn all(root: &Path) -> anyhow::Result<()> {
     widget(root)?;
@@ -67,14 +73,32 @@ fn widget(root: &Path) -> anyhow::Result<()> {
         .arg(crate::target_dir(root).join("wasm32-unknown-unknown/widget/petition_widget.wasm")))?;
     let wasm = pkg.join("petition_widget_bg.wasm");
     run(Command::new(root.join("node_modules/.bin/wasm-opt")).arg("-Oz").arg(&wasm).arg("-o").arg(&wasm))?;
+    let glue = pkg.join("petition_widget.js");
+    minify(root, &glue, &glue, true)?;
+    for script in SCRIPTS {
+        minify(root, &root.join("www").join(script), &pkg.join(script), script != "embed.js")?;
+    }
     // Compressed once here, at the highest levels, rather than by the server
     // for every visitor: the server serves these files as they are.
-    for file in ["petition_widget.js", "petition_widget_bg.wasm"] {
+    for file in ["petition_widget.js", "petition_widget_bg.wasm"].into_iter().chain(SCRIPTS) {
         let bytes = std::fs::read(pkg.join(file))?;
         std::fs::write(pkg.join(format!("{file}.gz")), gzip(&bytes)?)?;
         std::fs::write(pkg.join(format!("{file}.br")), brotli(&bytes)?)?;
     }
     Ok(())
+}
+
+/// `source` minified into `out` by terser (names shortened, comments and
+/// spaces dropped): what every visitor downloads. The sources keep their
+/// comments for people; wasm-bindgen's glue loses its doc comments. A
+/// module (`module`) may have its top-level names shortened too.
+fn minify(root: &Path, source: &Path, out: &Path, module: bool) -> anyhow::Result<()> {
+    let mut terser = Command::new(root.join("node_modules/.bin/terser"));
+    terser.arg(source).args(["--compress", "passes=2", "--mangle", "--comments", "false", "--ecma", "2020"]);
+    if module {
+        terser.arg("--module");
+    }
+    run(terser.arg("-o").arg(out))
 }
 
 /// Prints the size of each of `files` (what a page loads for one `view`)

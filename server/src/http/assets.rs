@@ -1,5 +1,6 @@
 //! The files a partner page loads: `/embed.js` (the loader, at a stable
 //! address), `/counter.js` (the counter view, which the loader imports),
+//! `/languages.js` (the widget's language control, imported when needed),
 //! `/pkg/*` (the built widget) with `/pkg/lang/{digest}/*` (its words in
 //! every language but English), and `/lang?lang=…`, which names the language
 //! file for a reader's wishes (the loader's and the counter's words).
@@ -13,7 +14,8 @@ use axum::{
     Router,
 };
 use petition_core::lang;
-use tower_http::services::ServeDir;
+use tower::ServiceExt;
+use tower_http::services::{ServeDir, ServeFile};
 
 use super::{AppState, Dirs};
 
@@ -28,8 +30,9 @@ pub fn router(dirs: &Dirs) -> Router<AppState> {
                 .precompressed_gzip(),
         );
     Router::new()
-        .route("/embed.js", get(|state| script(state, "embed.js")))
-        .route("/counter.js", get(|state| script(state, "counter.js")))
+        .route("/embed.js", get(|state, request| script(state, "embed.js", request)))
+        .route("/counter.js", get(|state, request| script(state, "counter.js", request)))
+        .route("/languages.js", get(|state, request| script(state, "languages.js", request)))
         .route("/lang", get(language_file))
         .nest_service(WIDGET, widget)
 }
@@ -82,17 +85,23 @@ async fn language_file(Query(wishes): Query<Wishes>) -> Response {
     }
 }
 
-/// A script from the www folder, by its stable address: the loader, or the
-/// module it imports for counters.
-async fn script(State(state): State<AppState>, name: &'static str) -> Response {
-    match tokio::fs::read(state.dirs.www.join(name)).await {
-        Ok(bytes) => (
-            [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, SHORT_CACHE)],
-            bytes,
-        )
-            .into_response(),
-        Err(error) => {
-            tracing::error!(%error, name, "a script is missing from the www folder");
+/// A script by its stable address: the loader, or a module it imports. As
+/// `xtask build` made it (`pkg/`: minified, with `.br` and `.gz` beside
+/// it, served as they are), else its source in the www folder.
+async fn script(State(state): State<AppState>, name: &'static str, request: Request) -> Response {
+    let built = state.dirs.widget.join(name);
+    let path = if tokio::fs::try_exists(&built).await.unwrap_or(false) { built } else { state.dirs.www.join(name) };
+    let served = ServeFile::new(&path).precompressed_br().precompressed_gzip().oneshot(request).await;
+    match served {
+        Ok(response) if response.status().is_success() || response.status() == StatusCode::NOT_MODIFIED => {
+            let mut response = response.map(axum::body::Body::new);
+            let headers = response.headers_mut();
+            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/javascript; charset=utf-8"));
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(SHORT_CACHE));
+            response
+        }
+        _ => {
+            tracing::error!(name, "a script is missing from the www folder");
             (
                 StatusCode::NOT_FOUND,
                 format!("{name} is not installed on this server"),
