@@ -26,7 +26,7 @@ impl Api {
     /// The API of petition `slug` on the server at `origin`.
     pub fn new(origin: &str, slug: &str) -> Api {
         let slug = String::from(js_sys::encode_uri_component(slug));
-        Api { base: format!("{}/api/petitions/{slug}", origin.trim_end_matches('/')) }
+        Api { base: [origin.trim_end_matches('/'), "/api/petitions/", &slug].concat() }
     }
 
     /// The petition, its texts in the first of `languages` it has (else in
@@ -51,20 +51,20 @@ impl Api {
         if languages.is_empty() {
             self.base.clone()
         } else {
-            format!("{}?lang={}", self.base, languages.join(","))
+            [&self.base, "?lang=", &languages.join(",")].concat()
         }
     }
 
     /// A proof-of-work challenge for this visitor's next signature;
     /// `prefetched` is the loader's, as for the petition.
     pub async fn challenge(&self, prefetched: Option<Promise>) -> Result<Challenge> {
-        read(fetch_or(prefetched, &format!("{}/challenge", self.base)).await?).await
+        read(fetch_or(prefetched, &[&self.base, "/challenge"].concat()).await?).await
     }
 
     /// Signs the petition.
     pub async fn sign(&self, request: &SignatureRequest) -> Result<SignatureReceipt> {
         let body = crate::json::write(request)?;
-        read(send(&format!("{}/signatures", self.base), Some(&body)).await?).await
+        read(send(&[&self.base, "/signatures"].concat(), Some(&body)).await?).await
     }
 }
 

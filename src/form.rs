@@ -42,7 +42,7 @@ fn hint(field: Field, lang: &Lang) -> Option<String> {
 }
 
 fn id(field: Field) -> String {
-    format!("pw-{}", field.name())
+    ["pw-", field.name()].concat()
 }
 
 /// Builds the form's fields into `#pw-fields`, in `lang`; the profession
@@ -62,14 +62,14 @@ pub fn build(root: &ShadowRoot, document: &Document, lang: &Lang, ask_profession
         group.append_child(&label)?;
         let mut described_by = Vec::new();
         if let Some(hint) = hint(field, lang) {
-            let hint_id = format!("{id}-hint");
+            let hint_id = [&id, "-hint"].concat();
             let hint = element(document, "p", "pw-hint", &hint)?;
             hint.set_id(&hint_id);
             group.append_child(&hint)?;
             described_by.push(hint_id);
         }
         let error = element(document, "p", "pw-error", "")?;
-        error.set_id(&format!("{id}-error"));
+        error.set_id(&[&id, "-error"].concat());
         show(&error, false)?;
         group.append_child(&error)?;
         let input = match control(field) {
@@ -219,15 +219,15 @@ pub fn show_errors(root: &ShadowRoot, document: &Document, lang: &Lang, errors: 
     list.set_text_content(None);
     for field in Field::ALL {
         let Some(input) = root.get_element_by_id(&id(field)) else { continue };
-        let message_el: Element = by_id(root, &format!("{}-error", id(field)))?;
+        let message_el: Element = by_id(root, &[&id(field), "-error"].concat())?;
         let group = input.parent_element();
-        let hint_id = format!("{}-hint", id(field));
+        let hint_id = [&id(field), "-hint"].concat();
         let has_hint = root.get_element_by_id(&hint_id).is_some();
         match errors.iter().find(|e| e.field == field) {
             Some(error) => {
                 message_el.set_text_content(None);
                 let words = message(lang, error);
-                let prefix = element(document, "span", "pw-visually-hidden", &format!("{} ", lang.t(text::ERROR_PREFIX)))?;
+                let prefix = element(document, "span", "pw-visually-hidden", &[&*lang.t(text::ERROR_PREFIX), " "].concat())?;
                 message_el.append_child(&prefix)?;
                 message_el.append_child(&document.create_text_node(&words))?;
                 show(&message_el, true)?;
@@ -236,12 +236,12 @@ pub fn show_errors(root: &ShadowRoot, document: &Document, lang: &Lang, errors: 
                 }
                 input.set_attribute("aria-invalid", "true")?;
                 let error_id = message_el.id();
-                let described = if has_hint { format!("{hint_id} {error_id}") } else { error_id };
+                let described = if has_hint { [&hint_id, " ", &error_id].concat() } else { error_id };
                 input.set_attribute("aria-describedby", &described)?;
 
                 let item = element(document, "li", "", "")?;
                 let link = element(document, "a", "", &words)?;
-                attributes(&link, &[("href", &format!("#{}", id(field))), ("data-field", &id(field))])?;
+                attributes(&link, &[("href", &["#", &id(field)].concat()), ("data-field", &id(field))])?;
                 item.append_child(&link)?;
                 list.append_child(&item)?;
             }

@@ -169,7 +169,7 @@ impl Lang {
         match items {
             [] => String::new(),
             [one] => (*one).into(),
-            [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+            [rest @ .., last] => [&rest.join(", "), " and ", last].concat(),
         }
     }
 
@@ -178,7 +178,7 @@ impl Lang {
     /// invisible first-strong isolate and its closing mark.
     pub fn isolate(&self, value: &str) -> String {
         if self.rtl {
-            format!("\u{2068}{value}\u{2069}")
+            ["\u{2068}", value, "\u{2069}"].concat()
         } else {
             value.into()
         }
@@ -200,7 +200,7 @@ pub struct Wanted {
 /// The `localStorage` key of the language chosen for the widgets of the
 /// server at `origin` (www/embed.js reads it too).
 pub fn choice_key(origin: &str) -> String {
-    format!("petition-widget:lang:{origin}")
+    ["petition-widget:lang:", origin].concat()
 }
 
 impl Wanted {
@@ -259,5 +259,5 @@ pub fn rtl(code: &str) -> bool {
 
 /// The built language file of `code`, on the server at `pkg`.
 pub fn file_url(pkg: &str, code: &str) -> String {
-    format!("{pkg}/pkg/lang/{}/{code}.json", text::FILES_DIGEST)
+    [pkg, "/pkg/lang/", text::FILES_DIGEST, "/", code, ".json"].concat()
 }

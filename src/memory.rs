@@ -14,7 +14,7 @@ fn storage() -> Option<Storage> {
 }
 
 fn key(kind: &str, origin: &str, slug: &str) -> String {
-    format!("petition-widget:{kind}:{origin}/{slug}")
+    ["petition-widget:", kind, ":", origin, "/", slug].concat()
 }
 
 /// Whether this browser has signed the petition.

@@ -290,7 +290,7 @@ impl View<'_> {
             (false, false, false) => lang.say(text::THANKS_COUNTED_NAMED, count, &named),
         };
         let milestone = lang.fill(text::NEXT_ASK, &[("count", &lang.number(next))]);
-        self.text("pw-thanks-text", &format!("{text} {milestone}"))?;
+        self.text("pw-thanks-text", &[&text, " ", &milestone].concat())?;
         // On a shared device the next person may be standing right there.
         show(&by_id(self.root, "pw-again-row")?, !petition.closed)?;
         match shareable(petition, self.origin) {
@@ -318,12 +318,12 @@ impl View<'_> {
     /// In a sandbox, where they would open nothing, the address in words.
     fn share(&self, share: &Share, address: &str, title: &str) -> Result<()> {
         let lang = self.lang;
-        let message = format!("{} #{}", share.text, share.hashtag);
+        let message = [&share.text, " #", &share.hashtag].concat();
         let sandboxed = sandboxed();
         let mut hint = lang.fill(text::SHARE_HINT, &[("hashtag", &share.hashtag)]);
         if sandboxed {
             let url = lang.isolate(&share_url(address, "share-link"));
-            hint = format!("{hint} {}", lang.fill(text::SHARE_ADDRESS, &[("url", &url)]));
+            hint = [&hint, " ", &lang.fill(text::SHARE_ADDRESS, &[("url", &url)])].concat();
         }
         self.text("pw-share-hint", &hint)?;
         let enc = |s: &str| String::from(js_sys::encode_uri_component(s));
@@ -337,7 +337,7 @@ impl View<'_> {
             ("Bluesky", "share-bluesky", "https://bsky.app/intent/compose?text={text}%20{url}"),
             (email.as_ref(), "share-email", "mailto:?subject={title}&body={text}%0A%0A{url}"),
         ];
-        let new_tab = format!(" {}", lang.t(text::NEW_TAB));
+        let new_tab = [" ", &*lang.t(text::NEW_TAB)].concat();
         // A sandbox opens no new tab, and no mail program either.
         for (name, source, template) in targets.into_iter().filter(|_| !sandboxed) {
             let href = template
@@ -398,7 +398,7 @@ pub fn share_address(
     let address = match share.links_to {
         LinksTo::Url => share.url.clone(),
         LinksTo::SigningPage if !sandboxed && !ours && is_web_address(page) => without_source(page),
-        _ => format!("{origin}/p/{slug}"),
+        _ => [origin, "/p/", slug].concat(),
     };
     Some(address).filter(|a| is_web_address(a))
 }
@@ -414,15 +414,14 @@ fn without_source(page: &str) -> String {
     if kept.is_empty() {
         path.to_owned()
     } else {
-        format!("{path}?{}", kept.join("&"))
+        [path, "?", &kept.join("&")].concat()
     }
 }
 
 /// `url` with `source=…` added, so the organiser can tell which share
 /// brought each signature.
 pub fn share_url(url: &str, source: &str) -> String {
-    let separator = if url.contains('?') { '&' } else { '?' };
-    format!("{url}{separator}source={source}")
+    [url, if url.contains('?') { "&source=" } else { "?source=" }, source].concat()
 }
 
 /// The first milestone above `count`.

@@ -176,7 +176,7 @@ impl Widget {
     fn render(&self, petition: &Petition) -> Result<()> {
         let lang = self.lang();
         form::build(&self.root, &self.document, &lang, petition.ask_profession)?;
-        let remove = format!("{}/remove", self.origin);
+        let remove = [&self.origin, "/remove"].concat();
         let remove_link: Element = by_id(&self.root, "pw-remove")?;
         if sandboxed() {
             remove_link.remove_attribute("href")?;
@@ -185,7 +185,7 @@ impl Widget {
             link(&remove_link, &lang.t(text::REMOVE_LINK), &remove)?;
         }
         // Where www/languages.js finds every language there is.
-        let index = format!("{}/pkg/lang/{}/index.json", self.pkg, text::FILES_DIGEST);
+        let index = [&self.pkg, "/pkg/lang/", text::FILES_DIGEST, "/index.json"].concat();
         by_id::<Element>(&self.root, "pw-lang-list")?.set_attribute("data-index", &index)?;
         self.view(&lang).petition(petition, self.partner.as_deref())
     }
@@ -504,7 +504,7 @@ impl Widget {
             Err(error @ (Error::Unreachable | Error::Timeout | Error::Server | Error::Malformed)) => {
                 let kept = memory::queue(&self.origin, &self.slug, request);
                 let next = lang.t(if kept { text::QUEUED } else { text::NOT_SENT });
-                problem.set_text_content(Some(&format!("{} {next}", error.message(&lang))));
+                problem.set_text_content(Some(&[&error.message(&lang), " ", &next].concat()));
                 show(&problem, true)?;
                 self.announce("")
             }
@@ -561,7 +561,7 @@ impl Widget {
         let title = petition.as_ref()?.title.clone();
         Some((
             share_url(&address, source),
-            format!("{} #{}", share.text, share.hashtag),
+            [&share.text, " #", &share.hashtag].concat(),
             title,
         ))
     }
