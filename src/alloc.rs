@@ -97,3 +97,38 @@ unsafe impl GlobalAlloc for Blocks {
         moved
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    /// Blocks are reused by size, never overlap, and keep what is written
+    /// in them through growth and shrinking.
+    #[wasm_bindgen_test]
+    fn blocks_hold_their_bytes_and_are_reused() {
+        let mut kept: Vec<Vec<u8>> = Vec::new();
+        for round in 0..2_000usize {
+            let size = (round * 7919) % 5_000;
+            let fill = (round % 251) as u8;
+            let mut block = vec![fill; size];
+            block.extend(std::iter::repeat(fill).take(round % 300));
+            kept.push(block);
+            if round % 3 == 0 {
+                kept.remove((round * 31) % kept.len());
+            }
+        }
+        for block in &kept {
+            let first = block.first().copied();
+            assert!(block.iter().all(|b| Some(*b) == first), "a block was written over");
+        }
+        // A freed block of a size serves the next request of that size.
+        let a = Box::new([1u8; 100]);
+        let at = &*a as *const _ as usize;
+        drop(a);
+        let b = Box::new([2u8; 100]);
+        assert_eq!(&*b as *const _ as usize, at);
+        // Large blocks, more than a page.
+        let big = vec![9u8; 300_000];
+        assert!(big.iter().all(|b| *b == 9));
+    }
+}

@@ -44,6 +44,8 @@ extern "C" {
     fn new(locale: &str) -> Result<ListFormat, JsValue>;
     #[wasm_bindgen(method, js_name = format, catch)]
     fn format_list(this: &ListFormat, items: &Array) -> Result<String, JsValue>;
+    #[wasm_bindgen(static_method_of = ListFormat, js_namespace = Intl, js_class = ListFormat, js_name = supportedLocalesOf, catch)]
+    fn list_locales(locale: &str) -> Result<Array, JsValue>;
 }
 
 /// One language's words, and its rules for numbers, plurals and lists.
@@ -158,13 +160,18 @@ impl Lang {
         petition_core::milestones::grouped(n)
     }
 
-    /// `["A", "B", "C"]` joined as the language joins a list ("A, B and C").
+    /// `["A", "B", "C"]` joined as the language joins a list ("A, B and C"),
+    /// or by commas where the browser doesn't know how (rather than by
+    /// another language's "and").
     pub fn list(&self, items: &[&str]) -> String {
         if !self.is_english() {
             let array: Array = items.iter().map(|item| JsString::from(*item)).collect();
-            if let Some(words) = ListFormat::new(&self.intl).and_then(|f| f.format_list(&array)).ok() {
-                return words;
-            }
+            let known = ListFormat::list_locales(&self.intl).is_ok_and(|l| l.length() > 0);
+            let words = ListFormat::new(&self.intl).and_then(|f| f.format_list(&array));
+            return match words {
+                Ok(words) if known => words,
+                _ => items.join(", "),
+            };
         }
         match items {
             [] => String::new(),
@@ -260,4 +267,81 @@ pub fn rtl(code: &str) -> bool {
 /// The built language file of `code`, on the server at `pkg`.
 pub fn file_url(pkg: &str, code: &str) -> String {
     [pkg, "/pkg/lang/", text::FILES_DIGEST, "/", code, ".json"].concat()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    /// A language as its built file would give it, with `texts` in core's order.
+    fn language(code: &str, dir: &str, texts: &[(Text, &str)]) -> Lang {
+        let array = Array::new_with_length(text::WIDGET.len() as u32);
+        for (text, words) in texts {
+            let value = if words.starts_with('{') { js_sys::JSON::parse(words).unwrap() } else { JsValue::from_str(words) };
+            array.set(text.index as u32, value);
+        }
+        let file = js_sys::Object::new();
+        Reflect::set(&file, &"texts".into(), &array).unwrap();
+        Reflect::set(&file, &"dir".into(), &dir.into()).unwrap();
+        Reflect::set(&file, &"name".into(), &"Cymraeg".into()).unwrap();
+        Lang::from_file(code, &file).unwrap()
+    }
+
+    #[wasm_bindgen_test]
+    fn english_is_compiled_in_and_counts_by_hand() {
+        let en = Lang::english();
+        assert_eq!(en.t(text::SIGN), "Sign the petition");
+        assert_eq!(en.say(text::SIGNATURES, 1, &[]), "1 signature");
+        assert_eq!(en.say(text::SIGNATURES, 12_345, &[]), "12,345 signatures");
+        assert_eq!(en.list(&["A", "B", "C"]), "A, B and C");
+        assert_eq!(en.locale(), "en-GB");
+        assert_eq!(en.isolate("x"), "x");
+    }
+
+    #[wasm_bindgen_test]
+    fn a_language_counts_by_its_own_plural_rules_and_writes_its_own_numbers() {
+        let plural = r#"{"zero": "{count} llofnod (0)", "one": "{count} llofnod (1)", "two": "{count} lofnod (2)", "few": "{count} llofnod (3)", "many": "{count} llofnod (6)", "other": "{count} llofnod"}"#;
+        let cy = language("cy", "ltr", &[(text::SIGN, "Llofnodwch y ddeiseb"), (text::SIGNATURES, plural)]);
+        assert_eq!(cy.t(text::SIGN), "Llofnodwch y ddeiseb");
+        let forms: Vec<String> = [0, 1, 2, 3, 6, 7, 1000].iter().map(|n| cy.say(text::SIGNATURES, *n, &[])).collect();
+        assert_eq!(forms, ["0 llofnod (0)", "1 llofnod (1)", "2 lofnod (2)", "3 llofnod (3)", "6 llofnod (6)", "7 llofnod", "1,000 llofnod"]);
+        let fa = language("fa", "rtl", &[]);
+        assert!(fa.rtl);
+        assert_eq!(fa.number(12_345), "۱۲٬۳۴۵");
+        assert_eq!(fa.isolate("Amara"), "\u{2068}Amara\u{2069}");
+        assert_eq!(language("de", "ltr", &[]).list(&["A", "B", "C"]), "A, B und C");
+    }
+
+    #[wasm_bindgen_test]
+    fn a_text_missing_or_malformed_reads_in_english_never_as_its_key() {
+        let broken = language("cy", "ltr", &[(text::SIGN, "   "), (text::RETRY, r#"{"few": "x"}"#), (text::SIGNATURES, r#"{"one": "{count} llofnod"}"#)]);
+        assert_eq!(broken.t(text::SIGN), "Sign the petition", "empty");
+        assert_eq!(broken.t(text::LOADING), "Loading the petition…", "missing");
+        assert_eq!(broken.t(text::RETRY), "Try again", "an object without the form needed");
+        assert_eq!(broken.say(text::SIGNATURES, 1, &[]), "1 llofnod");
+        assert_eq!(broken.say(text::SIGNATURES, 5, &[]), "5 signatures", "no \"other\": English");
+        let not_a_file = js_sys::JSON::parse(r#"{"texts": "nope"}"#).unwrap();
+        assert!(Lang::from_file("cy", &not_a_file).is_none());
+    }
+
+    #[wasm_bindgen_test]
+    fn wishes_are_listed_once_each_well_formed_and_matched_with_aliases() {
+        let wanted = Wanted {
+            chosen: Some("cy".into()),
+            page: Some("en-GB".into()),
+            browser: vec!["CY".into(), "fa-AF".into(), "<script>".into(), "pt-BR".into()],
+        };
+        assert_eq!(wanted.list(), ["cy", "en-GB", "fa-AF", "pt-BR"]);
+        assert_eq!(wanted.offer("cy"), None, "chosen in the widget: nothing to offer");
+        let page = Wanted { chosen: None, page: Some("en".into()), browser: vec!["cy-GB".into()] };
+        assert_eq!(Wanted::pick(page.list()), Some("en"));
+        if codes().any(|c| c == "cy") {
+            assert_eq!(page.offer("en"), Some("cy"), "the browser's language offered");
+        }
+        let same = Wanted { chosen: None, page: Some("en".into()), browser: vec!["en-US".into()] };
+        assert_eq!(same.offer("en"), None);
+    }
+
+    use petition_core::lang::codes;
 }

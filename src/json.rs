@@ -323,6 +323,9 @@ mod tests {
         let request = full_request();
         let sent = serde_wasm_bindgen::to_value(&request).unwrap();
         assert_eq!(both_ways::<SignatureRequest>(&sent), request);
+        // Written by hand as serde writes it.
+        let written = js_sys::JSON::parse(&write(&request).ok().unwrap()).unwrap();
+        assert_eq!(both_ways::<SignatureRequest>(&written), request);
         // As an older widget kept it: fields it didn't have default, as serde does.
         let older = js_sys::JSON::parse(r#"{"first_name": "Zoë", "email": "zoe@example.org", "proof": 7}"#).unwrap();
         let kept: SignatureRequest = both_ways(&older);

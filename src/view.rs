@@ -492,18 +492,21 @@ mod tests {
         match result {
             Ok(value) => value,
             Err(crate::error::Error::Dom(detail)) => panic!("{detail}"),
-            Err(error) => panic!("{}", error.message()),
+            Err(error) => panic!("{}", error.message(&crate::i18n::Lang::english())),
         }
     }
 
     /// The thank-you after signing `petition`, as the person sees it.
     fn thanked(petition: &Petition) -> ShadowRoot {
         let (document, root) = skeleton();
+        let english = crate::i18n::Lang::english();
         let view = View {
             root: &root,
             document: &document,
             origin: "https://petition.example",
+            lang: &english,
         };
+        ok(view.words());
         ok(view.petition(petition, None));
         ok(show(&ok(by_id(&root, "pw-loading")), false));
         ok(show(&ok(by_id(&root, "pw-ready")), true));

@@ -140,27 +140,17 @@ impl Widget {
     }
 
     /// Language `code`: English at once; another from its file (`prefetched`
-    /// if the loader started that fetch), kept for the page; English, quietly,
-    /// if the file can't be had.
+    /// if the loader started that fetch; the browser keeps it, so a second
+    /// widget or a switch back costs no download); English, quietly, if the
+    /// file can't be had.
     async fn language(&self, code: &str, prefetched: Option<Promise>) -> Rc<Lang> {
-        thread_local! {
-            static LOADED: RefCell<Vec<Rc<Lang>>> = const { RefCell::new(Vec::new()) };
-        }
-        if code == petition_core::lang::ENGLISH {
-            return Rc::new(Lang::english());
-        }
-        if let Some(lang) = LOADED.with(|l| l.borrow().iter().find(|l| l.code == code).cloned()) {
-            return lang;
-        }
-        let file = api::file(prefetched, &i18n::file_url(&self.pkg, code)).await;
-        match file.as_ref().and_then(|file| Lang::from_file(code, file)) {
-            Some(lang) => {
-                let lang = Rc::new(lang);
-                LOADED.with(|l| l.borrow_mut().push(lang.clone()));
-                lang
-            }
-            None => Rc::new(Lang::english()),
-        }
+        let lang = if code == petition_core::lang::ENGLISH {
+            None
+        } else {
+            let file = api::file(prefetched, &i18n::file_url(&self.pkg, code)).await;
+            file.as_ref().and_then(|file| Lang::from_file(code, file))
+        };
+        Rc::new(lang.unwrap_or_else(Lang::english))
     }
 
     /// Speaks `lang` from now on: the skeleton's words at once.
@@ -331,47 +321,12 @@ impl Widget {
             // a sandbox without `allow-forms` (WordPress's) never starts.
             // Enter in a field clicks the form's default button, so it signs
             // too; cancelling the click means no submit event follows.
-            on(&element("pw-submit")?, "click", Widget::sign),
-            on(&element("pw-retry")?, "click", |widget, _| widget.reload(false)),
-            on(&element("pw-error-list")?, "click", |widget, event| {
-                let target = event.target().and_then(|t| t.dyn_into::<Element>().ok());
-                if target.is_some_and(|t| form::follow_summary_link(&widget.root, &t)) {
-                    event.prevent_default();
-                }
-            }),
+            // Every button and link of the widget's own, by one listener.
+            on(&self.root, "click", Widget::click),
             on(&element("pw-fields")?, "change", |widget, event| {
                 let is_email = event.target().and_then(|t| t.dyn_into::<Element>().ok()).is_some_and(|t| t.id() == "pw-email");
                 if is_email {
                     widget.suggest_email();
-                }
-            }),
-            on(&element("pw-fields")?, "click", |widget, event| {
-                let target = event.target().and_then(|t| t.dyn_into::<Element>().ok());
-                if let Some(suggestion) = target.and_then(|t| t.get_attribute("data-suggestion")) {
-                    form::accept_suggestion(&widget.root, &suggestion);
-                }
-            }),
-            on(&element("pw-copy")?, "click", |widget, _| widget.copy_link()),
-            on(&element("pw-native-share")?, "click", |widget, _| widget.native_share()),
-            on(&element("pw-again")?, "click", |widget, _| {
-                memory::set_signed(&widget.origin, &widget.slug, false);
-                // The last signature spent the challenge: the next person
-                // needs a new one, answered while they type.
-                let renewing = widget.clone();
-                wasm_bindgen_futures::spawn_local(async move {
-                    renewing.renew_challenge().await.ok();
-                });
-                widget.thanked.take();
-                widget.errors.take();
-                let result = (|| {
-                    form::build(&widget.root, &widget.document, &widget.lang(), widget.petition.borrow().as_ref().is_some_and(|p| p.ask_profession))?;
-                    show(&by_id(&widget.root, "pw-thanks")?, false)?;
-                    show(&by_id(&widget.root, "pw-form")?, true)?;
-                    focus(&by_id(&widget.root, "pw-first_name")?);
-                    Ok(())
-                })();
-                if let Err(error) = result {
-                    widget.problem(&error);
                 }
             }),
             // A signature kept while offline goes as soon as the browser is back.
@@ -388,6 +343,53 @@ impl Widget {
         ];
         self.listeners.borrow_mut().extend(listeners);
         Ok(())
+    }
+
+    /// A click in the widget: on a button or link of its own, that control's work.
+    fn click(self: &Rc<Self>, event: &web_sys::Event) {
+        let Some(target) = event.target().and_then(|t| t.dyn_into::<Element>().ok()) else { return };
+        let Some(control) = target.closest("button,a").ok().flatten() else { return };
+        match control.id().as_str() {
+            // The button's own click signs, not the form's submission, which
+            // a sandbox without `allow-forms` (WordPress's) never starts.
+            // Enter in a field clicks the form's default button, so it signs
+            // too; cancelling the click means no submit event follows.
+            "pw-submit" => self.sign(event),
+            "pw-retry" => self.reload(false),
+            "pw-copy" => self.copy_link(),
+            "pw-native-share" => self.native_share(),
+            "pw-again" => self.again(),
+            _ => {
+                if let Some(suggestion) = control.get_attribute("data-suggestion") {
+                    form::accept_suggestion(&self.root, &suggestion);
+                } else if form::follow_summary_link(&self.root, &control) {
+                    event.prevent_default();
+                }
+            }
+        }
+    }
+
+    /// "Someone else wants to sign on this device": an empty form again.
+    fn again(self: &Rc<Self>) {
+        memory::set_signed(&self.origin, &self.slug, false);
+        // The last signature spent the challenge: the next person
+        // needs a new one, answered while they type.
+        let renewing = self.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            renewing.renew_challenge().await.ok();
+        });
+        self.thanked.take();
+        self.errors.take();
+        let result = (|| {
+            form::build(&self.root, &self.document, &self.lang(), self.petition.borrow().as_ref().is_some_and(|p| p.ask_profession))?;
+            show(&by_id(&self.root, "pw-thanks")?, false)?;
+            show(&by_id(&self.root, "pw-form")?, true)?;
+            focus(&by_id(&self.root, "pw-first_name")?);
+            Ok(())
+        })();
+        if let Err(error) = result {
+            self.problem(&error);
+        }
     }
 
     /// Signs, instead of what `event` would have done.
