@@ -60,13 +60,12 @@ pub fn build(root: &ShadowRoot, document: &Document, lang: &Lang, ask_profession
         let label = element(document, "label", "", &lang.t(field.label()))?;
         label.set_attribute("for", &id)?;
         group.append_child(&label)?;
-        let mut described_by = Vec::new();
-        if let Some(hint) = hint(field, lang) {
-            let hint_id = [&id, "-hint"].concat();
-            let hint = element(document, "p", "pw-hint", &hint)?;
+        let hint_id = [&id, "-hint"].concat();
+        let hint = hint(field, lang);
+        if let Some(hint) = &hint {
+            let hint = element(document, "p", "pw-hint", hint)?;
             hint.set_id(&hint_id);
             group.append_child(&hint)?;
-            described_by.push(hint_id);
         }
         let error = element(document, "p", "pw-error", "")?;
         error.set_id(&[&id, "-error"].concat());
@@ -105,8 +104,8 @@ pub fn build(root: &ShadowRoot, document: &Document, lang: &Lang, ask_profession
             }
         };
         attributes(&input, &[("id", &id), ("name", field.name())])?;
-        if !described_by.is_empty() {
-            input.set_attribute("aria-describedby", &described_by.join(" "))?;
+        if hint.is_some() {
+            input.set_attribute("aria-describedby", &hint_id)?;
         }
         group.append_child(&input)?;
         if field == Field::Email {
@@ -217,46 +216,39 @@ pub fn message(lang: &Lang, error: &FieldError) -> String {
 pub fn show_errors(root: &ShadowRoot, document: &Document, lang: &Lang, errors: &[FieldError], focus_summary: bool) -> Result<()> {
     let list: Element = by_id(root, "pw-error-list")?;
     list.set_text_content(None);
+    let prefix = [&*lang.t(text::ERROR_PREFIX), " "].concat();
     for field in Field::ALL {
-        let Some(input) = root.get_element_by_id(&id(field)) else { continue };
-        let message_el: Element = by_id(root, &[&id(field), "-error"].concat())?;
-        let group = input.parent_element();
-        let hint_id = [&id(field), "-hint"].concat();
-        let has_hint = root.get_element_by_id(&hint_id).is_some();
-        match errors.iter().find(|e| e.field == field) {
+        let id = id(field);
+        let Some(input) = root.get_element_by_id(&id) else { continue };
+        let error_id = [&id, "-error"].concat();
+        let message_el: Element = by_id(root, &error_id)?;
+        let hint_id = [&id, "-hint"].concat();
+        let mut described = if root.get_element_by_id(&hint_id).is_some() { hint_id } else { String::new() };
+        let error = errors.iter().find(|e| e.field == field);
+        message_el.set_text_content(None);
+        show(&message_el, error.is_some())?;
+        if let Some(group) = input.parent_element() {
+            group.class_list().toggle_with_force("pw-invalid", error.is_some())?;
+        }
+        match error {
             Some(error) => {
-                message_el.set_text_content(None);
                 let words = message(lang, error);
-                let prefix = element(document, "span", "pw-visually-hidden", &[&*lang.t(text::ERROR_PREFIX), " "].concat())?;
-                message_el.append_child(&prefix)?;
+                let hidden = element(document, "span", "pw-visually-hidden", &prefix)?;
+                message_el.append_child(&hidden)?;
                 message_el.append_child(&document.create_text_node(&words))?;
-                show(&message_el, true)?;
-                if let Some(group) = &group {
-                    group.class_list().add_1("pw-invalid")?;
-                }
                 input.set_attribute("aria-invalid", "true")?;
-                let error_id = message_el.id();
-                let described = if has_hint { [&hint_id, " ", &error_id].concat() } else { error_id };
-                input.set_attribute("aria-describedby", &described)?;
-
+                described = [&described, " ", &error_id].concat();
                 let item = element(document, "li", "", "")?;
                 let link = element(document, "a", "", &words)?;
-                attributes(&link, &[("href", &["#", &id(field)].concat()), ("data-field", &id(field))])?;
+                attributes(&link, &[("href", &["#", &id].concat()), ("data-field", &id)])?;
                 item.append_child(&link)?;
                 list.append_child(&item)?;
             }
-            None => {
-                show(&message_el, false)?;
-                if let Some(group) = &group {
-                    group.class_list().remove_1("pw-invalid")?;
-                }
-                input.remove_attribute("aria-invalid")?;
-                if has_hint {
-                    input.set_attribute("aria-describedby", &hint_id)?;
-                } else {
-                    input.remove_attribute("aria-describedby")?;
-                }
-            }
+            None => input.remove_attribute("aria-invalid")?,
+        }
+        match described.trim() {
+            "" => input.remove_attribute("aria-describedby")?,
+            described => input.set_attribute("aria-describedby", described)?,
         }
     }
     let summary: Element = by_id(root, "pw-error-summary")?;

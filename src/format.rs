@@ -9,7 +9,13 @@
 //! languages' numbers, plurals and lists go through `Intl` in `i18n.rs`.
 
 use js_sys::{Array, Date, Intl, Object, Reflect};
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::{prelude::wasm_bindgen, JsCast, JsValue};
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = ["Intl", "DateTimeFormat"], js_name = supportedLocalesOf)]
+    fn date_locales(locale: &str) -> Array;
+}
 use web_sys::{Element, ShadowRoot};
 
 /// A formatter of dates in `locale`, by `options`. Where the browser has no
@@ -18,14 +24,12 @@ use web_sys::{Element, ShadowRoot};
 /// 09:13"), rather than another language's month names.
 fn formatter(locale: &str, options: &[(&str, &str)]) -> Intl::DateTimeFormat {
     let object = Object::new();
-    let locales = Array::of1(&JsValue::from_str(locale));
-    let known = Intl::DateTimeFormat::supported_locales_of(&locales, &object).length() > 0;
+    let known = date_locales(locale).length() > 0;
     for (key, value) in options {
         let value = if known { value } else { "short" };
         Reflect::set(&object, &JsValue::from_str(key), &JsValue::from_str(value)).ok();
     }
-    let locales = if known { locales } else { Array::of1(&JsValue::from_str("en-GB")) };
-    Intl::DateTimeFormat::new(&locales, &object)
+    Intl::DateTimeFormat::new(&Array::of1(&JsValue::from_str(if known { locale } else { "en-GB" })), &object)
 }
 
 /// `rfc3339` in words of `locale` in the reader's time zone, by `format`,

@@ -82,14 +82,12 @@ impl View<'_> {
         Ok(())
     }
 
-    /// Puts `parts` into `parent`: `template`'s words around `{name}`, which
-    /// becomes `value` (an element). Without that placeholder, the English.
+    /// Puts into `parent` the words of `text` (for `n`) around `{name}`,
+    /// which becomes `value` (an element).
     fn around(&self, parent: &Element, text: petition_core::lang::Text, n: u64, name: &str, value: &Element) -> Result<()> {
+        // (A language file without the placeholder fails core's check.)
         let template = self.lang.t_count(text, n);
-        let english = text.english.for_count(n);
-        let (before, after) = petition_core::lang::around(&template, name)
-            .or_else(|| petition_core::lang::around(english, name))
-            .unwrap_or((english, ""));
+        let (before, after) = petition_core::lang::around(&template, name).unwrap_or((&template, ""));
         let before = petition_core::lang::fill(before, &[("count", &self.lang.number(n))]);
         let after = petition_core::lang::fill(after, &[("count", &self.lang.number(n))]);
         parent.set_text_content(Some(&before));

@@ -82,7 +82,7 @@
       root.innerHTML = "<slot></slot><p class='pw' role='status' hidden></p>";
       return;
     }
-    var html = "<div class='pw' role='status' data-loading>" + ENGLISH.loading + "</div>";
+    var html = "<div class='pw' role='status' data-loading>" + ENGLISH[LOADING] + "</div>";
     try {
       if (!sheet) {
         if (!("adoptedStyleSheets" in root)) throw root;
@@ -136,19 +136,21 @@
     return entry;
   }
 
-  // The loader's own words (their places in the widget's texts, core's
-  // WIDGET_KEYS; `cargo xtask build` checks them), English unless host's language has come.
+  // The loader's own words: their places in the widget's texts (core's
+  // WIDGET_KEYS; `cargo xtask build` checks them) and their English.
+  var LOADING = 0, REFUSED = 1, FAILED = 2, OWN_PAGE = 3;
   var TEXTS = { loading: 54, loader_refused: 53, loader_failed: 52, sign_on_own_page: 97 };
-  var ENGLISH = {
-    loading: "Loading the petition…",
-    loader_refused: "This page’s security settings don’t let the petition’s form run here.",
-    loader_failed: "The petition could not be loaded. Check your internet connection and reload the page.",
-    sign_on_own_page: "Sign the petition on its own page",
-  };
+  var ENGLISH = [
+    "Loading the petition…",
+    "This page’s security settings don’t let the petition’s form run here.",
+    "The petition could not be loaded. Check your internet connection and reload the page.",
+    "Sign the petition on its own page",
+  ];
+  var PLACES = [TEXTS.loading, TEXTS.loader_refused, TEXTS.loader_failed, TEXTS.sign_on_own_page];
   var spoken = new WeakMap(); // host → its language's words, once come
-  function say(host, key) {
-    var words = spoken.get(host), text = words && words.texts && words.texts[TEXTS[key]];
-    return typeof text === "string" && text ? text : ENGLISH[key];
+  function say(host, n) {
+    var words = spoken.get(host), text = words && words.texts && words.texts[PLACES[n]];
+    return typeof text === "string" && text ? text : ENGLISH[n];
   }
 
   // Host's box speaks its language once the words come: the loading line,
@@ -160,7 +162,7 @@
       spoken.set(host, words);
       box.lang = words.code;
       box.dir = words.dir === "rtl" ? "rtl" : "ltr";
-      if (box.hasAttribute("data-loading")) box.textContent = say(host, "loading");
+      if (box.hasAttribute("data-loading")) box.textContent = say(host, LOADING);
       if (failures.indexOf(host) >= 0) fail(host);
     });
   }
@@ -178,11 +180,11 @@
     box.removeAttribute("data-loading");
     box.style.minHeight = "0"; // no loading box's room for a line of words
     box.setAttribute("role", "alert");
-    box.textContent = say(host, refused ? "loader_refused" : "loader_failed") + (refused ? " " : "");
+    box.textContent = say(host, refused ? REFUSED : FAILED) + (refused ? " " : "");
     if (refused) {
       var link = box.appendChild(document.createElement("a"));
       link.href = api + "/p/" + encodeURIComponent(host.getAttribute("data-petition"));
-      link.textContent = say(host, "sign_on_own_page");
+      link.textContent = say(host, OWN_PAGE);
     }
   }
 

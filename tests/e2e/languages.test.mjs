@@ -320,3 +320,52 @@ for (const code of ["ar", "fa", "cy"]) {
     }
   });
 }
+
+test("the demo's Arabic partner page shows the petition in Arabic, right to left, linked from the demo index", async () => {
+  const { context, page, record } = await open(browser, { width: 390, height: 900 });
+  await page.goto(`${PARTNER}/`);
+  await page.getByRole("link", { name: /in Arabic/ }).click();
+  await ready(page);
+  await datesFilled(page);
+  assert.equal(await widget(page).locator("#pw").getAttribute("dir"), "rtl");
+  assert.equal(await widget(page).locator("#pw-submit").textContent(), await words("ar", "sign"));
+  // Nothing wider than the phone's screen.
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth));
+  await screenshot(page, "languages-demo-arabic");
+  assertNoConsoleErrors(record);
+  await context.close();
+});
+
+test("a counter speaks the page's language: its words, its plural forms, and a link to the page in it", async () => {
+  const { context, page, record } = await open(browser);
+  await page.route(`${PARTNER}/counter-cy.html`, (route) => route.fulfill({
+    contentType: "text/html; charset=utf-8",
+    body: `<!doctype html><html lang="cy"><meta charset="utf-8"><title>Cownter</title>` +
+      `<div data-petition="stop-sharing" data-view="counter"></div><script src="${SERVER}/embed.js" async></script></html>`,
+  }));
+  await page.goto(`${PARTNER}/counter-cy.html`);
+  const link = widget(page).getByRole("link");
+  await link.filter({ hasText: await words("cy", "sign") }).waitFor();
+  assert.match(await link.getAttribute("href"), /[?&]lang=cy(&|$)/);
+  assert.equal(await widget(page).locator(".pw").getAttribute("lang"), "cy");
+  const goal = await widget(page).locator(".pw-goal").textContent();
+  assert.ok(!/signatures|Help us/.test(goal), `the goal in Welsh: ${goal}`);
+  assertNoConsoleErrors(record);
+  await context.close();
+});
+
+test("where a page's policy refuses the widget, the loader says so in the page's language", async () => {
+  const { context, page } = await open(browser);
+  await page.route(`${PARTNER}/refused-cy.html`, (route) => route.fulfill({
+    contentType: "text/html; charset=utf-8",
+    body: `<!doctype html><html lang="cy"><meta charset="utf-8">` +
+      `<meta http-equiv="Content-Security-Policy" content="script-src 'self' ${SERVER}; connect-src 'self' ${SERVER}">` +
+      `<title>Polisi</title><div data-petition="stop-sharing"></div><script src="${SERVER}/embed.js" async></script></html>`,
+  }));
+  await page.goto(`${PARTNER}/refused-cy.html`);
+  const alert = widget(page).getByRole("alert");
+  await alert.filter({ hasText: await words("cy", "loader_refused") }).waitFor();
+  assert.equal(await alert.getByRole("link").textContent(), await words("cy", "sign_on_own_page"));
+  assert.equal(await alert.getAttribute("lang"), "cy");
+  await context.close();
+});
