@@ -29,10 +29,9 @@ impl Api {
         Api { base: [origin.trim_end_matches('/'), "/api/petitions/", &slug].concat() }
     }
 
-    /// The petition, its texts in the first of `languages` it has (else in
-    /// its own default); `prefetched` is the loader's `fetch` of it, started
-    /// while the widget's code was still downloading, used if it asked for
-    /// the same.
+    /// The petition from `url` (see [`Api::petition_url`]); `prefetched` is
+    /// the loader's `fetch` of it, started while the widget's code was still
+    /// downloading, used if it asked for the same address.
     pub async fn petition(&self, prefetched: Option<Promise>, url: &str) -> Result<Petition> {
         let response = match prefetched {
             Some(promise) => Some(settle(promise).await?).filter(|r| r.url() == url),

@@ -4,11 +4,11 @@
 //! English reader costs no request and no `Intl` object (the first one a
 //! page makes loads locale data: 35–60 ms, see `format.rs`). Every other
 //! language is a file `xtask build` writes from `lang/{code}.json`:
-//! `pkg/lang/{FILES_DIGEST}/{code}.json`, `{"name", "dir", "intl"?,
-//! "texts": [...]}`, the widget section as an array in `lang/en.json`'s
-//! order (a plain text a string, a counting text an object of CLDR plural
-//! forms), fetched once the language is chosen and cached for ever (its
-//! address changes with any language file).
+//! `pkg/lang/{FILES_DIGEST}/{code}.json`, `{"code", "name", "dir", "intl"?,
+//! "texts": [...]}`, the widget section as an array by [`Text::index`] (a
+//! plain text a string, a counting text an object of CLDR plural forms),
+//! fetched once the language is chosen and cached for ever (its address
+//! changes with any language file).
 //!
 //! Which language: [`Wanted`] (a choice made in the widget and remembered,
 //! the page's `data-lang` or `<html lang>`, the browser's languages), then
@@ -244,7 +244,7 @@ impl Wanted {
 
     /// The first of `tags` the widget has a language for.
     pub fn pick<'t>(tags: impl IntoIterator<Item = &'t str>) -> Option<&'static str> {
-        let available: Vec<&'static str> = lang::codes().collect();
+        let available: Vec<&'static str> = CODES.split_terminator(' ').collect();
         lang::negotiate(tags, &available)
     }
 
@@ -259,9 +259,13 @@ impl Wanted {
     }
 }
 
+// `CODES` and `RTL`: the languages there are files for, from build.rs (as
+// core's `text::LANGUAGES`, in a quarter of the bytes).
+include!(concat!(env!("OUT_DIR"), "/languages.rs"));
+
 /// Whether `code` is written right to left.
 pub fn rtl(code: &str) -> bool {
-    lang::is_rtl(code)
+    RTL.split_terminator(' ').any(|c| c.eq_ignore_ascii_case(code))
 }
 
 /// The built language file of `code`, on the server at `pkg`.
@@ -336,12 +340,20 @@ mod tests {
         assert_eq!(wanted.offer("cy"), None, "chosen in the widget: nothing to offer");
         let page = Wanted { chosen: None, page: Some("en".into()), browser: vec!["cy-GB".into()] };
         assert_eq!(Wanted::pick(page.list()), Some("en"));
-        if codes().any(|c| c == "cy") {
+        if CODES.split(' ').any(|c| c == "cy") {
             assert_eq!(page.offer("en"), Some("cy"), "the browser's language offered");
         }
         let same = Wanted { chosen: None, page: Some("en".into()), browser: vec!["en-US".into()] };
         assert_eq!(same.offer("en"), None);
     }
 
-    use petition_core::lang::codes;
+    #[wasm_bindgen_test]
+    fn the_languages_are_cores() {
+        let ours: Vec<&str> = CODES.split_terminator(' ').collect();
+        let cores: Vec<&str> = petition_core::lang::codes().collect();
+        assert_eq!(ours, cores);
+        for code in ours {
+            assert_eq!(rtl(code), petition_core::lang::is_rtl(code), "{code}");
+        }
+    }
 }

@@ -65,23 +65,6 @@ impl View<'_> {
         attributes(&close, &[("aria-label", &self.lang.t(text::CLOSE)), ("lang", &self.lang.code)])
     }
 
-    /// `element` holds the petition's own words, in `language`: marked so
-    /// where that isn't the widget's.
-    fn petition_words(&self, element: &Element, language: &str) -> Result<()> {
-        if language == self.lang.code {
-            element.remove_attribute("lang")?;
-            element.remove_attribute("dir")?;
-        } else {
-            element.set_attribute("lang", language)?;
-            if rtl(language) == self.lang.rtl {
-                element.remove_attribute("dir")?;
-            } else {
-                element.set_attribute("dir", if rtl(language) { "rtl" } else { "ltr" })?;
-            }
-        }
-        Ok(())
-    }
-
     /// Puts into `parent` the words of `text` (for `n`) around `{name}`,
     /// which becomes `value` (an element).
     fn around(&self, parent: &Element, text: petition_core::lang::Text, n: u64, name: &str, value: &Element) -> Result<()> {
@@ -110,8 +93,11 @@ impl View<'_> {
             let paragraph = element(self.document, "p", "", paragraph)?;
             body.append_child(&paragraph)?;
         }
+        // The petition's own words, marked with their language (which may
+        // not be the widget's) and its direction.
+        let language = [("lang", petition.language.as_str()), ("dir", if rtl(&petition.language) { "rtl" } else { "ltr" })];
         for id in ["pw-target", "pw-title", "pw-summary", "pw-body", "pw-next-action-link", "pw-next-action-text"] {
-            self.petition_words(&by_id(self.root, id)?, &petition.language)?;
+            attributes(&by_id(self.root, id)?, &language)?;
         }
         show(&by_id(self.root, "pw-why")?, !petition.body.is_empty())?;
         let supported = if petition.supported_by.is_empty() {

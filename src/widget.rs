@@ -191,7 +191,8 @@ impl Widget {
         let result = async {
             // A petition on show stays while it is fetched again (in another
             // language), and what was typed and ticked goes back in after.
-            let shown = self.petition.borrow().clone();
+            // (Its count, goal and milestones: the count only ever rises.)
+            let shown = self.petition.borrow().as_ref().map(|p| (p.signature_count, p.goal, p.milestones.clone()));
             if shown.is_none() {
                 self.show_only("pw-loading")?;
             }
@@ -216,10 +217,10 @@ impl Widget {
                 return Ok(());
             }
             // The count only ever rises (this answer may be from a cache).
-            if let Some(shown) = shown.filter(|s| s.signature_count > petition.signature_count) {
-                petition.signature_count = shown.signature_count;
-                petition.goal = shown.goal;
-                petition.milestones = shown.milestones;
+            if let Some((count, goal, milestones)) = shown.filter(|s| s.0 > petition.signature_count) {
+                petition.signature_count = count;
+                petition.goal = goal;
+                petition.milestones = milestones;
             }
             self.render(&petition)?;
             *self.petition.borrow_mut() = Some(petition);
