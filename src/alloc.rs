@@ -61,7 +61,7 @@ unsafe impl GlobalAlloc for Blocks {
         let (next, end) = (&mut *self.next.get(), &mut *self.end.get());
         let mut start = (*next + align - 1) & !(align - 1);
         if start + size > *end || *end == 0 {
-            let pages = (size + PAGE - 1) / PAGE + 15;
+            let pages = size.div_ceil(PAGE) + 15;
             let old = core::arch::wasm32::memory_grow(0, pages);
             if old == usize::MAX {
                 return core::ptr::null_mut();

@@ -592,6 +592,22 @@ mod tests {
         assert_eq!(address(LinksTo::Url, "", partner, false), None);
     }
 
+    /// Every word of the skeleton is one of `SKELETON`'s, in its order.
+    #[wasm_bindgen_test]
+    fn the_skeleton_has_a_text_for_each_of_its_words() {
+        let (document, root) = skeleton();
+        let marked = root.query_selector_all("[data-t]").unwrap();
+        assert_eq!(marked.length() as usize, SKELETON.len());
+        let english = crate::i18n::Lang::english();
+        let view = View { root: &root, document: &document, origin: "https://petition.example", lang: &english };
+        ok(view.words());
+        assert_eq!(marked.item(0).unwrap().text_content().as_deref(), Some("Loading the petition…"));
+        assert_eq!(ok(by_id::<Element>(&root, "pw-submit")).text_content().as_deref(), Some("Sign the petition"));
+        assert_eq!(ok(by_id::<Element>(&root, "pw-retry")).text_content().as_deref(), Some("Try again"));
+        let pw: Element = ok(by_id(&root, "pw"));
+        assert_eq!((pw.get_attribute("lang"), pw.get_attribute("dir")), (Some("en".into()), Some("ltr".into())));
+    }
+
     #[wasm_bindgen_test]
     fn a_signing_page_that_cannot_be_shared_gives_the_petition_page() {
         let unshareable = [
