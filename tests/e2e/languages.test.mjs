@@ -260,6 +260,8 @@ test("the language control works by keyboard alone, keeps what was typed and tic
   assert.equal(await active(), "en", "focus on the language spoken");
   assert.equal(await form.locator("#pw-lang-list button[data-code=cy]").getAttribute("lang"), "cy");
   assert.equal(await form.locator("#pw-lang-list button[data-code=cy]").textContent(), "Cymraeg");
+  assert.deepEqual(await axeViolations(page), [], "the list open");
+  await screenshot(page, "languages-control-open");
   for (let n = 0; n < CODES.length && (await active()) !== "cy"; n++) await page.keyboard.press("ArrowDown");
   await page.keyboard.press("Enter");
   await form.locator("#pw[lang=cy]").waitFor();
