@@ -26,27 +26,59 @@ impl Api {
     /// The API of petition `slug` on the server at `origin`.
     pub fn new(origin: &str, slug: &str) -> Api {
         let slug = String::from(js_sys::encode_uri_component(slug));
-        Api { base: format!("{}/api/petitions/{slug}", origin.trim_end_matches('/')) }
+        Api { base: [origin.trim_end_matches('/'), "/api/petitions/", &slug].concat() }
     }
 
-    /// The petition; `prefetched` is the loader's `fetch` of the same URL,
-    /// started while the widget's code was still downloading.
-    pub async fn petition(&self, prefetched: Option<Promise>) -> Result<Petition> {
-        read(fetch_or(prefetched, &self.base).await?).await
+    /// The petition from `url` (see [`Api::petition_url`]); `prefetched` is
+    /// the loader's `fetch` of it, started while the widget's code was still
+    /// downloading, used if it asked for the same address.
+    pub async fn petition(&self, prefetched: Option<Promise>, url: &str) -> Result<Petition> {
+        let response = match prefetched {
+            Some(promise) => Some(settle(promise).await?).filter(|r| r.url() == url),
+            None => None,
+        };
+        let response = match response {
+            Some(response) => response,
+            None => send(url, None).await?,
+        };
+        read(response).await
+    }
+
+    /// The petition's address, asking for its texts in the first of
+    /// `languages` it has (`?lang=cy,en-GB`; www/embed.js asks the same).
+    pub fn petition_url(&self, languages: &[&str]) -> String {
+        if languages.is_empty() {
+            self.base.clone()
+        } else {
+            [&self.base, "?lang=", &languages.join(",")].concat()
+        }
     }
 
     /// A proof-of-work challenge for this visitor's next signature;
     /// `prefetched` is the loader's, as for the petition.
     pub async fn challenge(&self, prefetched: Option<Promise>) -> Result<Challenge> {
-        read(fetch_or(prefetched, &format!("{}/challenge", self.base)).await?).await
+        read(fetch_or(prefetched, &[&self.base, "/challenge"].concat()).await?).await
     }
 
     /// Signs the petition.
     pub async fn sign(&self, request: &SignatureRequest) -> Result<SignatureReceipt> {
-        let body = serde_wasm_bindgen::to_value(request).map_err(|_| Error::Dom("serialise".into()))?;
-        let body = js_sys::JSON::stringify(&body)?;
-        read(send(&format!("{}/signatures", self.base), Some(&String::from(body))).await?).await
+        let body = crate::json::write(request)?;
+        read(send(&[&self.base, "/signatures"].concat(), Some(&body)).await?).await
     }
+}
+
+/// A JSON file from `url` (a language file, the list of languages), or
+/// `None` if it can't be had.
+pub async fn file(prefetched: Option<Promise>, url: &str) -> Option<wasm_bindgen::JsValue> {
+    let response = match prefetched {
+        Some(promise) => settle(promise).await.ok().filter(|r| r.ok() && r.url() == url),
+        None => None,
+    };
+    let response = match response {
+        Some(response) => response,
+        None => send(url, None).await.ok().filter(Response::ok)?,
+    };
+    JsFuture::from(response.json().ok()?).await.ok()
 }
 
 /// The loader's `fetch` of `url` if it started one, or a new one.
@@ -57,7 +89,17 @@ async fn fetch_or(prefetched: Option<Promise>, url: &str) -> Result<Response> {
     }
 }
 
+/// Starts fetching `url` now, to be awaited later by [`Api::petition`] or
+/// [`file`] as if the loader had started it.
+pub fn start(url: &str) -> Option<Promise> {
+    begin(url, None).ok()
+}
+
 async fn send(url: &str, json: Option<&str>) -> Result<Response> {
+    settle(begin(url, json)?).await
+}
+
+fn begin(url: &str, json: Option<&str>) -> Result<Promise> {
     let init = RequestInit::new();
     init.set_mode(RequestMode::Cors);
     // No cookies, ever: the widget must not let anyone track who signed what.
@@ -72,7 +114,7 @@ async fn send(url: &str, json: Option<&str>) -> Result<Response> {
     }
     let request = Request::new_with_str_and_init(url, &init)?;
     let window = web_sys::window().ok_or_else(|| Error::Dom("no window".into()))?;
-    settle(window.fetch_with_request(&request)).await
+    Ok(window.fetch_with_request(&request))
 }
 
 /// Awaits a `fetch` promise, telling a timeout from an unreachable server.
@@ -106,10 +148,22 @@ async fn read<T: FromJs>(response: Response) -> Result<T> {
         500..=599 => Err(Error::Server),
         _ => {
             let error: Option<ApiError> = json.and_then(|json| read_json(&json));
+            // Worded by its code, in the reader's language; the server's own
+            // (English) words only for a code this widget doesn't know.
             Err(match error {
                 Some(error) if !error.fields.is_empty() => Error::Invalid(error.fields),
-                Some(error) if !error.error.is_empty() => Error::Refused(error.error),
-                _ if status == 408 || status == 429 => Error::Timeout,
+                Some(error) => match error.code.as_str() {
+                    ApiError::CLOSED => Error::Closed,
+                    ApiError::BUSY => Error::Busy,
+                    ApiError::EXPIRED => Error::Expired,
+                    ApiError::NOT_FOUND => Error::NotFound,
+                    ApiError::SERVER => Error::Server,
+                    _ if status == 429 => Error::Busy,
+                    _ if error.error.is_empty() => Error::Malformed,
+                    _ => Error::Refused(error.error),
+                },
+                _ if status == 408 => Error::Timeout,
+                _ if status == 429 => Error::Busy,
                 _ => Error::Malformed,
             })
         }

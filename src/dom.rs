@@ -10,9 +10,9 @@ use crate::error::{Error, Result};
 /// The element with `id` inside `root`, as the type asked for.
 pub fn by_id<T: JsCast>(root: &ShadowRoot, id: &str) -> Result<T> {
     root.get_element_by_id(id)
-        .ok_or_else(|| Error::Dom(format!("#{id} is missing")))?
+        .ok_or_else(|| Error::Dom(["#", id, " is missing"].concat()))?
         .dyn_into::<T>()
-        .map_err(|_| Error::Dom(format!("#{id} has the wrong type")))
+        .map_err(|_| Error::Dom(["#", id, " has the wrong type"].concat()))
 }
 
 /// A new `<tag>` with `class` (if not empty) and `text` (if not empty).
@@ -45,7 +45,7 @@ pub fn skeleton(root: &ShadowRoot, css: &str, html: &str) {
     if adopted {
         root.set_inner_html(html);
     } else {
-        root.set_inner_html(&format!("<style>{css}</style>{html}"));
+        root.set_inner_html(&["<style>", css, "</style>", html].concat());
     }
 }
 
@@ -61,7 +61,7 @@ pub fn sandboxed() -> bool {
 pub fn link(link: &Element, words: &str, url: &str) -> Result<()> {
     if sandboxed() {
         link.remove_attribute("href")?;
-        link.set_text_content(Some(&format!("{words}: {url}")));
+        link.set_text_content(Some(&[words, ": ", url].concat()));
     } else {
         link.set_attribute("href", url)?;
         link.set_text_content(Some(words));

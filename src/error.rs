@@ -2,7 +2,7 @@
 //! [`Error`] at the web-sys boundary and nowhere else; every error ends up as
 //! words inside the widget, never as an exception in the host page.
 
-use petition_core::FieldError;
+use petition_core::{lang::text, FieldError};
 use wasm_bindgen::{JsCast, JsValue};
 
 /// Everything that can go wrong while showing or signing a petition.
@@ -18,7 +18,12 @@ pub enum Error {
     Expired,
     /// The server rejected some fields (422); shown beside each field.
     Invalid(Vec<FieldError>),
-    /// The server refused the request with its own words (another 4xx).
+    /// The petition closed while the form was open.
+    Closed,
+    /// Too many signatures from this connection just now.
+    Busy,
+    /// The server refused the request with a code this widget doesn't
+    /// know: its own (English) words.
     Refused(String),
     /// The server failed (5xx).
     Server,
@@ -43,22 +48,21 @@ impl From<JsValue> for Error {
 }
 
 impl Error {
-    /// What to tell the person, in plain words.
-    pub fn message(&self) -> String {
-        match self {
-            Error::Unreachable => {
-                "We couldn’t reach the petition server. Check your internet connection and try again.".into()
-            }
-            Error::Timeout => "The petition server is taking too long to answer. Please try again.".into(),
-            Error::NotFound => "This petition could not be found. It may have closed or moved.".into(),
-            Error::Expired => "This form has expired. Please send it again.".into(),
-            Error::Invalid(_) => "There is a problem with your signature.".into(),
-            Error::Refused(message) => message.clone(),
-            Error::Server => "The petition server had a problem. Please try again in a moment.".into(),
-            Error::Malformed => {
-                "The petition server sent an answer we couldn’t read. Please try again in a moment.".into()
-            }
-            Error::Dom(_) | Error::Stopped => "Something went wrong showing the petition. Please reload the page.".into(),
-        }
+    /// What to tell the person, in plain words of `lang`.
+    pub fn message(&self, lang: &crate::i18n::Lang) -> String {
+        let text = match self {
+            Error::Unreachable => text::PROBLEM_UNREACHABLE,
+            Error::Timeout => text::PROBLEM_TIMEOUT,
+            Error::NotFound => text::PROBLEM_NOT_FOUND,
+            Error::Expired => text::PROBLEM_EXPIRED,
+            Error::Invalid(_) => text::PROBLEM_INVALID,
+            Error::Closed => text::PROBLEM_CLOSED,
+            Error::Busy => text::PROBLEM_BUSY,
+            Error::Refused(message) => return message.clone(),
+            Error::Server => text::PROBLEM_SERVER,
+            Error::Malformed => text::PROBLEM_MALFORMED,
+            Error::Dom(_) | Error::Stopped => text::PROBLEM_BROKEN,
+        };
+        lang.t(text).into_owned()
     }
 }

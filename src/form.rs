@@ -4,12 +4,12 @@
 //! message beside each field tied to it with `aria-describedby`. Nothing typed
 //! is ever cleared here.
 
-use petition_core::{FieldError, SignatureRequest};
-use petition_core::{Field, Profession};
+use petition_core::{lang::text, Field, FieldError, Profession, SignatureRequest};
 use web_sys::{Document, Element, HtmlInputElement, ShadowRoot};
 
 use crate::dom::{attributes, by_id, element, focus, show, value};
 use crate::error::Result;
+use crate::i18n::Lang;
 
 /// How a field is typed into.
 enum Control {
@@ -32,22 +32,22 @@ fn control(field: Field) -> Control {
     }
 }
 
-fn hint(field: Field) -> &'static str {
-    match field {
-        Field::Email => "We will not show your email address to anyone.",
-        Field::Postcode => "Optional if you live outside the UK.",
-        Field::Reason => "Up to 1,000 characters. Reasons without links may be shown with the petition, without your name.",
-        _ => "",
-    }
+fn hint(field: Field, lang: &Lang) -> Option<String> {
+    Some(match field {
+        Field::Email => lang.t(text::HINT_EMAIL).into_owned(),
+        Field::Postcode => lang.t(text::HINT_POSTCODE).into_owned(),
+        Field::Reason => lang.fill(text::HINT_REASON, &[("max", &lang.number(field.max_chars() as u64))]),
+        _ => return None,
+    })
 }
 
 fn id(field: Field) -> String {
-    format!("pw-{}", field.name())
+    ["pw-", field.name()].concat()
 }
 
-/// Builds the form's fields into `#pw-fields`; the profession question only
-/// when the petition asks it.
-pub fn build(root: &ShadowRoot, document: &Document, ask_profession: bool) -> Result<()> {
+/// Builds the form's fields into `#pw-fields`, in `lang`; the profession
+/// question only when the petition asks it.
+pub fn build(root: &ShadowRoot, document: &Document, lang: &Lang, ask_profession: bool) -> Result<()> {
     let container: Element = by_id(root, "pw-fields")?;
     container.set_text_content(None);
     for field in Field::ALL {
@@ -57,40 +57,41 @@ pub fn build(root: &ShadowRoot, document: &Document, ask_profession: bool) -> Re
         let wide = matches!(field, Field::Email | Field::Profession | Field::Reason);
         let group = element(document, "div", if wide { "pw-field pw-wide" } else { "pw-field" }, "")?;
         let id = id(field);
-        let label = element(document, "label", "", field.label().english.for_count(0))?;
+        let label = element(document, "label", "", &lang.t(field.label()))?;
         label.set_attribute("for", &id)?;
         group.append_child(&label)?;
-        let mut described_by = Vec::new();
-        if !hint(field).is_empty() {
-            let hint_id = format!("{id}-hint");
-            let hint = element(document, "p", "pw-hint", hint(field))?;
+        let hint_id = [&id, "-hint"].concat();
+        let hint = hint(field, lang);
+        if let Some(hint) = &hint {
+            let hint = element(document, "p", "pw-hint", hint)?;
             hint.set_id(&hint_id);
             group.append_child(&hint)?;
-            described_by.push(hint_id);
         }
         let error = element(document, "p", "pw-error", "")?;
-        error.set_id(&format!("{id}-error"));
+        error.set_id(&[&id, "-error"].concat());
         show(&error, false)?;
         group.append_child(&error)?;
         let input = match control(field) {
             Control::Input { kind, autocomplete } => {
                 let input = element(document, "input", "", "")?;
                 attributes(&input, &[("type", kind), ("autocomplete", autocomplete)])?;
+                // An address reads left to right whatever the language;
+                // a postcode by its own first letter.
                 if field == Field::Email {
-                    attributes(&input, &[("spellcheck", "false"), ("autocapitalize", "off")])?;
+                    attributes(&input, &[("spellcheck", "false"), ("autocapitalize", "off"), ("dir", "ltr")])?;
                 }
                 if field == Field::Postcode {
-                    attributes(&input, &[("autocapitalize", "characters"), ("spellcheck", "false")])?;
+                    attributes(&input, &[("autocapitalize", "characters"), ("spellcheck", "false"), ("dir", "auto")])?;
                 }
                 input
             }
             Control::Select => {
                 let select = element(document, "select", "", "")?;
-                let blank = element(document, "option", "", "Choose an answer")?;
+                let blank = element(document, "option", "", &lang.t(text::CHOOSE))?;
                 blank.set_attribute("value", "")?;
                 select.append_child(&blank)?;
                 for profession in Profession::ALL {
-                    let option = element(document, "option", "", profession.label().english.for_count(0))?;
+                    let option = element(document, "option", "", &lang.t(profession.label()))?;
                     option.set_attribute("value", profession.code())?;
                     select.append_child(&option)?;
                 }
@@ -103,8 +104,8 @@ pub fn build(root: &ShadowRoot, document: &Document, ask_profession: bool) -> Re
             }
         };
         attributes(&input, &[("id", &id), ("name", field.name())])?;
-        if !described_by.is_empty() {
-            input.set_attribute("aria-describedby", &described_by.join(" "))?;
+        if hint.is_some() {
+            input.set_attribute("aria-describedby", &hint_id)?;
         }
         group.append_child(&input)?;
         if field == Field::Email {
@@ -117,7 +118,7 @@ pub fn build(root: &ShadowRoot, document: &Document, ask_profession: bool) -> Re
             let row = element(document, "div", "pw-inline-check", "")?;
             let check = element(document, "input", "", "")?;
             attributes(&check, &[("type", "checkbox"), ("id", "pw-outside_uk"), ("name", "outside_uk")])?;
-            let label = element(document, "label", "", "I live outside the UK")?;
+            let label = element(document, "label", "", &lang.t(text::OUTSIDE_UK))?;
             label.set_attribute("for", "pw-outside_uk")?;
             row.append_child(&check)?;
             row.append_child(&label)?;
@@ -174,15 +175,18 @@ pub fn fill(root: &ShadowRoot, request: &SignatureRequest) -> Result<()> {
 }
 
 /// Shows "Did you mean …?" under the email field, or clears it.
-pub fn show_suggestion(root: &ShadowRoot, document: &Document, suggestion: Option<&str>) -> Result<()> {
+pub fn show_suggestion(root: &ShadowRoot, document: &Document, lang: &Lang, suggestion: Option<&str>) -> Result<()> {
     let Some(line) = root.get_element_by_id("pw-email-suggestion") else { return Ok(()) };
     line.set_text_content(None);
     if let Some(suggestion) = suggestion {
-        line.append_child(&document.create_text_node("Did you mean "))?;
+        let template = lang.t(text::DID_YOU_MEAN);
+        let (before, after) = petition_core::lang::around(&template, "email").unwrap_or(("", "?"));
+        line.append_child(&document.create_text_node(before))?;
+        // An address, left to right, kept apart from the words around it.
         let button = element(document, "button", "pw-link-button", suggestion)?;
-        attributes(&button, &[("type", "button"), ("data-suggestion", suggestion)])?;
+        attributes(&button, &[("type", "button"), ("data-suggestion", suggestion), ("dir", "ltr")])?;
         line.append_child(&button)?;
-        line.append_child(&document.create_text_node("?"))?;
+        line.append_child(&document.create_text_node(after))?;
     }
     Ok(())
 }
@@ -198,56 +202,58 @@ pub fn accept_suggestion(root: &ShadowRoot, suggestion: &str) {
     }
 }
 
-/// Shows `errors` (clearing earlier ones): marks each field, lists them in
-/// the summary, and moves focus to the summary so screen readers read it.
-/// With no errors, hides it all.
-pub fn show_errors(root: &ShadowRoot, document: &Document, errors: &[FieldError]) -> Result<()> {
+/// `error` in words of `lang`, from its code and parameters.
+pub fn message(lang: &Lang, error: &FieldError) -> String {
+    match error.text() {
+        Some(text) => lang.fill(text, &[("max", &lang.number(error.params.max.unwrap_or(0)))]),
+        None => error.message.clone(),
+    }
+}
+
+/// Shows `errors` in `lang` (clearing earlier ones): marks each field, lists
+/// them in the summary, and (when `focus_summary`) moves focus to the
+/// summary so screen readers read it. With no errors, hides it all.
+pub fn show_errors(root: &ShadowRoot, document: &Document, lang: &Lang, errors: &[FieldError], focus_summary: bool) -> Result<()> {
     let list: Element = by_id(root, "pw-error-list")?;
     list.set_text_content(None);
+    let prefix = [&*lang.t(text::ERROR_PREFIX), " "].concat();
     for field in Field::ALL {
-        let Some(input) = root.get_element_by_id(&id(field)) else { continue };
-        let message_el: Element = by_id(root, &format!("{}-error", id(field)))?;
-        let group = input.parent_element();
-        let hint_id = format!("{}-hint", id(field));
-        let has_hint = root.get_element_by_id(&hint_id).is_some();
-        match errors.iter().find(|e| e.field == field) {
+        let id = id(field);
+        let Some(input) = root.get_element_by_id(&id) else { continue };
+        let error_id = [&id, "-error"].concat();
+        let message_el: Element = by_id(root, &error_id)?;
+        let hint_id = [&id, "-hint"].concat();
+        let mut described = if root.get_element_by_id(&hint_id).is_some() { hint_id } else { String::new() };
+        let error = errors.iter().find(|e| e.field == field);
+        message_el.set_text_content(None);
+        show(&message_el, error.is_some())?;
+        if let Some(group) = input.parent_element() {
+            group.class_list().toggle_with_force("pw-invalid", error.is_some())?;
+        }
+        match error {
             Some(error) => {
-                message_el.set_text_content(None);
-                let prefix = element(document, "span", "pw-visually-hidden", "Error: ")?;
-                message_el.append_child(&prefix)?;
-                message_el.append_child(&document.create_text_node(&error.message))?;
-                show(&message_el, true)?;
-                if let Some(group) = &group {
-                    group.class_list().add_1("pw-invalid")?;
-                }
+                let words = message(lang, error);
+                let hidden = element(document, "span", "pw-visually-hidden", &prefix)?;
+                message_el.append_child(&hidden)?;
+                message_el.append_child(&document.create_text_node(&words))?;
                 input.set_attribute("aria-invalid", "true")?;
-                let error_id = message_el.id();
-                let described = if has_hint { format!("{hint_id} {error_id}") } else { error_id };
-                input.set_attribute("aria-describedby", &described)?;
-
+                described = [&described, " ", &error_id].concat();
                 let item = element(document, "li", "", "")?;
-                let link = element(document, "a", "", &error.message)?;
-                attributes(&link, &[("href", &format!("#{}", id(field))), ("data-field", &id(field))])?;
+                let link = element(document, "a", "", &words)?;
+                attributes(&link, &[("href", &["#", &id].concat()), ("data-field", &id)])?;
                 item.append_child(&link)?;
                 list.append_child(&item)?;
             }
-            None => {
-                show(&message_el, false)?;
-                if let Some(group) = &group {
-                    group.class_list().remove_1("pw-invalid")?;
-                }
-                input.remove_attribute("aria-invalid")?;
-                if has_hint {
-                    input.set_attribute("aria-describedby", &hint_id)?;
-                } else {
-                    input.remove_attribute("aria-describedby")?;
-                }
-            }
+            None => input.remove_attribute("aria-invalid")?,
+        }
+        match described.trim() {
+            "" => input.remove_attribute("aria-describedby")?,
+            described => input.set_attribute("aria-describedby", described)?,
         }
     }
     let summary: Element = by_id(root, "pw-error-summary")?;
     show(&summary, !errors.is_empty())?;
-    if !errors.is_empty() {
+    if !errors.is_empty() && focus_summary {
         focus(&summary);
     }
     Ok(())

@@ -7,11 +7,14 @@
 //! same code the server runs.
 #![deny(missing_docs)]
 
+#[cfg(target_arch = "wasm32")]
+mod alloc;
 mod api;
 mod dom;
 mod error;
 mod form;
 mod format;
+mod i18n;
 mod json;
 mod live;
 mod memory;
@@ -30,6 +33,10 @@ use widget::Widget;
 #[cfg(test)]
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOCATOR: alloc::Blocks = alloc::Blocks::new();
+
 thread_local! {
     /// Every mounted widget. Holding them here keeps their listeners alive;
     /// [`unmount`] stops one and lets it go.
@@ -40,25 +47,34 @@ thread_local! {
 /// server at `origin`, inside `host`'s open shadow root.
 ///
 /// `prefetched` and `challenge` are optional `fetch()` promises of the
-/// petition's API URL and of its `/challenge` that the loader started early.
-/// The returned promise resolves once the petition (or a message saying why
-/// it can't be shown) is on screen, without waiting for the challenge; it
-/// never rejects.
+/// petition's API URL (with `?lang=`) and of its `/challenge` that the
+/// loader started early; `words`, of the language file it chose (see
+/// `i18n.rs`); `pkg`, the server the widget's files come from, if not
+/// `origin`. The returned promise resolves once the petition (or a message
+/// saying why it can't be shown) is on screen, without waiting for the
+/// challenge; it never rejects.
 #[wasm_bindgen]
-pub async fn mount(host: Element, origin: String, prefetched: Option<js_sys::Promise>, challenge: Option<js_sys::Promise>) {
+pub fn mount(
+    host: Element,
+    origin: String,
+    prefetched: Option<js_sys::Promise>,
+    challenge: Option<js_sys::Promise>,
+    words: Option<js_sys::Promise>,
+    pkg: Option<String>,
+) -> js_sys::Promise {
     unmount(&host);
-    let widget = match Widget::create(host, &origin) {
+    let widget = match Widget::create(host, &origin, pkg.as_deref().unwrap_or(&origin)) {
         Ok(widget) => widget,
         Err(error) => {
             // Not even a shadow root to write in: the console is all there is.
             if let error::Error::Dom(detail) = &error {
                 web_sys::console::error_1(&format!("petition widget: {detail}").into());
             }
-            return;
+            return js_sys::Promise::resolve(&JsValue::UNDEFINED);
         }
     };
     WIDGETS.with(|widgets| widgets.borrow_mut().push(widget.clone()));
-    widget.load(prefetched, challenge).await;
+    widget.loading(prefetched, challenge, words, false)
 }
 
 /// Removes the widget from `host`, if there is one, with everything it
@@ -74,6 +90,16 @@ pub fn unmount(host: &Element) {
     });
     if let Some(widget) = widget {
         widget.stop();
+    }
+}
+
+/// Switches the widget in `host` to language `code` (see
+/// `www/languages.js`, the language control), in place.
+#[wasm_bindgen]
+pub fn switch_language(host: &Element, code: String) {
+    let widget = WIDGETS.with(|widgets| widgets.borrow().iter().find(|w| w.host() == host).cloned());
+    if let Some(widget) = widget {
+        widget.switch(&code);
     }
 }
 

@@ -156,7 +156,7 @@ fn start_polling(live: &mut Live) {
             let api = Api::new(&origin, &slug);
             wasm_bindgen_futures::spawn_local(async move {
                 // A failed poll changes nothing; the next one may succeed.
-                if let Ok(petition) = api.petition(None).await {
+                if let Ok(petition) = api.petition(None, &api.petition_url(&[])).await {
                     deliver(&CountUpdate {
                         slug: petition.slug,
                         signature_count: petition.signature_count,

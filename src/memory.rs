@@ -14,7 +14,7 @@ fn storage() -> Option<Storage> {
 }
 
 fn key(kind: &str, origin: &str, slug: &str) -> String {
-    format!("petition-widget:{kind}:{origin}/{slug}")
+    ["petition-widget:", kind, ":", origin, "/", slug].concat()
 }
 
 /// Whether this browser has signed the petition.
@@ -41,8 +41,7 @@ pub fn queued(origin: &str, slug: &str) -> Option<SignatureRequest> {
 /// could be kept.
 pub fn queue(origin: &str, slug: &str, request: &SignatureRequest) -> bool {
     let Some(storage) = storage() else { return false };
-    let Ok(value) = serde_wasm_bindgen::to_value(request) else { return false };
-    let Some(text) = js_sys::JSON::stringify(&value).ok().and_then(|t| t.as_string()) else { return false };
+    let Ok(text) = crate::json::write(request) else { return false };
     storage.set_item(&key("queued", origin, slug), &text).is_ok()
 }
 

@@ -3,25 +3,45 @@
 //! text (`textContent`), never as markup, and an address from the petition
 //! becomes a link only if it is a web address (`is_web_address`).
 
-use petition_core::{
-    consent_text, is_web_address, milestones, LinksTo, Milestone, Petition, Share,
-};
+use petition_core::{is_web_address, lang::text, milestones, LinksTo, Milestone, Petition, Share};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, HtmlElement, ShadowRoot};
 
 use crate::{
     dom::{attributes, by_id, element, link, sandboxed, show},
     error::Result,
-    format,
+    i18n::{rtl, Lang},
 };
 
-/// A rendering context: the shadow root, its document, and the petition
-/// server's origin.
+/// A rendering context: the shadow root, its document, the petition
+/// server's origin and the language the widget speaks.
 pub struct View<'a> {
     pub root: &'a ShadowRoot,
     pub document: &'a Document,
     pub origin: &'a str,
+    pub lang: &'a Lang,
 }
+
+/// The texts of the skeleton (`src/widget.html`), one per element marked
+/// `data-t`, in the order they appear there.
+const SKELETON: [petition_core::lang::Text; 16] = [
+    text::LOADING,
+    text::RETRY,
+    text::LANGUAGE,
+    text::FIRST,
+    text::MILESTONES,
+    text::WHY,
+    text::ERROR_SUMMARY,
+    text::LEAVE_EMPTY,
+    text::SIGN,
+    text::CLOSED,
+    text::SHARE,
+    text::SHARE_NATIVE,
+    text::COPY_LINK,
+    text::WHAT_NEXT,
+    text::SOMEONE_ELSE,
+    text::REASONS,
+];
 
 impl View<'_> {
     fn text(&self, id: &str, value: &str) -> Result<()> {
@@ -29,9 +49,42 @@ impl View<'_> {
         Ok(())
     }
 
+    /// The skeleton's own words, and its language and direction.
+    pub fn words(&self) -> Result<()> {
+        let marked = self.root.query_selector_all("[data-t]")?;
+        for (n, text) in SKELETON.into_iter().enumerate() {
+            if let Some(node) = marked.item(n as u32) {
+                node.set_text_content(Some(&self.lang.t(text)));
+            }
+        }
+        let pw: Element = by_id(self.root, "pw")?;
+        attributes(&pw, &[("lang", &self.lang.code), ("dir", if self.lang.rtl { "rtl" } else { "ltr" })])?;
+        by_id::<Element>(self.root, "pw-progress")?.set_attribute("aria-label", &self.lang.t(text::PROGRESS))?;
+        // Inside the offer, which is in another language: this one's.
+        let close: Element = by_id(self.root, "pw-offer-close")?;
+        attributes(&close, &[("aria-label", &self.lang.t(text::CLOSE)), ("lang", &self.lang.code)])
+    }
+
+    /// Puts into `parent` the words of `text` (for `n`) around `{name}`,
+    /// which becomes `value` (an element).
+    fn around(&self, parent: &Element, text: petition_core::lang::Text, n: u64, name: &str, value: &Element) -> Result<()> {
+        // (A language file without the placeholder fails core's check.)
+        let template = self.lang.t_count(text, n);
+        let (before, after) = petition_core::lang::around(&template, name).unwrap_or((&template, ""));
+        let before = petition_core::lang::fill(before, &[("count", &self.lang.number(n))]);
+        let after = petition_core::lang::fill(after, &[("count", &self.lang.number(n))]);
+        parent.set_text_content(Some(&before));
+        parent.append_child(value)?;
+        parent.append_child(&self.document.create_text_node(&after))?;
+        Ok(())
+    }
+
     /// Everything about the petition that isn't the form's fields.
     pub fn petition(&self, petition: &Petition, partner: Option<&str>) -> Result<()> {
-        self.text("pw-target", &petition.target)?;
+        let lang = self.lang;
+        let target = element(self.document, "span", "", &petition.target)?;
+        target.set_id("pw-target");
+        self.around(&by_id(self.root, "pw-to")?, text::TO, 0, "target", &target)?;
         self.text("pw-title", &petition.title)?;
         self.text("pw-summary", &petition.summary)?;
         let body: Element = by_id(self.root, "pw-body")?;
@@ -40,30 +93,30 @@ impl View<'_> {
             let paragraph = element(self.document, "p", "", paragraph)?;
             body.append_child(&paragraph)?;
         }
+        // The petition's own words, marked with their language (which may
+        // not be the widget's) and its direction.
+        let language = [("lang", petition.language.as_str()), ("dir", if rtl(&petition.language) { "rtl" } else { "ltr" })];
+        for id in ["pw-target", "pw-title", "pw-summary", "pw-body", "pw-next-action-link", "pw-next-action-text"] {
+            attributes(&by_id(self.root, id)?, &language)?;
+        }
         show(&by_id(self.root, "pw-why")?, !petition.body.is_empty())?;
         let supported = if petition.supported_by.is_empty() {
             String::new()
         } else {
-            format!("This petition is supported by {}.", list_in_words(&petition.supported_by))
+            let names: Vec<&str> = petition.supported_by.iter().map(String::as_str).collect();
+            lang.fill(text::SUPPORTED_BY, &[("names", &lang.list(&names))])
         };
         self.text("pw-supported", &supported)?;
-        self.text("pw-consent-label", &consent_text(&petition.organiser))?;
+        let consent = |organiser: &str| lang.fill(text::CONSENT, &[("organiser", &lang.isolate(organiser))]);
+        self.text("pw-consent-label", &consent(&petition.organiser))?;
         let partner = partner.and_then(|slug| petition.partners.iter().find(|p| p.slug == slug));
         if let Some(partner) = partner {
-            self.text("pw-partner-consent-label", &consent_text(&partner.name))?;
+            self.text("pw-partner-consent-label", &consent(&partner.name))?;
         }
         show(&by_id(self.root, "pw-partner-consent-row")?, partner.is_some())?;
-        let who = match partner {
-            Some(partner) => format!("{} and {}", petition.organiser, partner.name),
-            None => petition.organiser.clone(),
-        };
-        self.text(
-            "pw-privacy",
-            &format!(
-                "Your details are used for this petition, and for updates only from those you tick above ({who}). \
-                 Your name and email address are never shown publicly."
-            ),
-        )?;
+        let mut who = vec![petition.organiser.as_str()];
+        who.extend(partner.map(|p| p.name.as_str()));
+        self.text("pw-privacy", &lang.fill(text::PRIVACY, &[("who", &lang.isolate(&lang.list(&who)))]))?;
         let reasons: Element = by_id(self.root, "pw-reasons-list")?;
         reasons.set_text_content(None);
         for reason in &petition.reasons {
@@ -71,7 +124,7 @@ impl View<'_> {
             reasons.append_child(&item)?;
         }
         if petition.reasons.is_empty() {
-            let none = element(self.document, "li", "pw-none", "No reasons shared yet. Add yours when you sign.")?;
+            let none = element(self.document, "li", "pw-none", &lang.t(text::REASONS_NONE))?;
             reasons.append_child(&none)?;
         }
         show(&by_id(self.root, "pw-form")?, !petition.closed)?;
@@ -83,18 +136,21 @@ impl View<'_> {
     /// the milestones. Below the petition's threshold the number is hidden
     /// ("be one of the first") and nothing else changes shape.
     pub fn count(&self, petition: &Petition) -> Result<()> {
+        let lang = self.lang;
         let (count, goal) = (petition.signature_count, petition.goal);
         // A closed petition shows what it reached, however few.
         let counted = count >= petition.show_count_from || petition.closed;
         show(&by_id(self.root, "pw-first")?, !counted)?;
-        show(&by_id(self.root, "pw-counted")?, counted)?;
-        self.text("pw-count-number", &format::number(count))?;
-        self.text("pw-count-words", if count == 1 { "signature" } else { "signatures" })?;
+        let line: Element = by_id(self.root, "pw-counted")?;
+        show(&line, counted)?;
+        let number = element(self.document, "strong", "pw-count-number", &lang.number(count))?;
+        number.set_id("pw-count-number");
+        self.around(&line, text::SIGNATURES, count, "count", &number)?;
         let bar: Element = by_id(self.root, "pw-bar")?;
         let (now, words) = if counted {
-            (count.min(goal), format!("{} of {}", format::number(count), format::signatures(goal)))
+            (count.min(goal), lang.say(text::BAR_VALUE, goal, &[("done", &lang.number(count))]))
         } else {
-            (0, format!("Just started, towards {}", format::signatures(goal)))
+            (0, lang.say(text::BAR_STARTED, goal, &[]))
         };
         attributes(
             &bar,
@@ -102,23 +158,17 @@ impl View<'_> {
                 ("aria-valuenow", &now.to_string()),
                 ("aria-valuemax", &goal.to_string()),
                 ("aria-valuetext", &words),
-                ("aria-label", "Progress towards the goal"),
+                ("aria-label", &lang.t(text::BAR)),
             ],
         )?;
         let permille = if counted { milestones::progress_permille(count, goal) } else { 0 };
         let fill: HtmlElement = by_id(self.root, "pw-fill")?;
         fill.style().set_property("width", &percent(permille))?;
         self.ticks(goal, &petition.milestones)?;
-        let goal_words = if petition.closed { "Its goal was" } else { "Help us reach" };
-        self.text("pw-goal", &format!("{goal_words} {}", format::signatures(goal)))?;
+        let goal_text = if petition.closed { text::GOAL_CLOSED } else { text::GOAL };
+        self.text("pw-goal", &lang.say(goal_text, goal, &[]))?;
 
-        let tally = petition.healthcare_professionals.filter(|n| *n > 0 && counted).map(|n| {
-            if n == 1 {
-                "1 doctor, nurse or midwife has signed".to_owned()
-            } else {
-                format!("{} doctors, nurses and midwives have signed", format::number(n))
-            }
-        });
+        let tally = petition.healthcare_professionals.filter(|n| *n > 0 && counted).map(|n| lang.say(text::PROFESSIONALS, n, &[]));
         let line: Element = by_id(self.root, "pw-tally")?;
         line.set_text_content(tally.as_deref());
         // Petitions with a tally keep room for it, shown or not yet.
@@ -136,8 +186,9 @@ impl View<'_> {
         {
             let tick: HtmlElement = element(self.document, "span", "", "")?.unchecked_into();
             let permille = milestones::progress_permille(milestone.count, goal);
-            // By the CSSOM: a `style` attribute needs `'unsafe-inline'` under a CSP.
-            tick.style().set_property("left", &percent(permille))?;
+            // By the CSSOM: a `style` attribute needs `'unsafe-inline'` under
+            // a CSP. From the start of the line: the right in Arabic.
+            tick.style().set_property("inset-inline-start", &percent(permille))?;
             ticks.append_child(&tick)?;
         }
         Ok(())
@@ -146,12 +197,13 @@ impl View<'_> {
     /// The next milestone and the latest reached one up front; every
     /// reached one, with its date, in the timeline below.
     fn milestones(&self, count: u64, milestones: &[Milestone], counted: bool, closed: bool) -> Result<()> {
+        let lang = self.lang;
         let latest: Element = by_id(self.root, "pw-latest")?;
         let timeline: Element = by_id(self.root, "pw-timeline")?;
         latest.set_text_content(None);
         timeline.set_text_content(None);
         if let Some(next) = next_milestone(count, milestones).filter(|_| !closed) {
-            let item = element(self.document, "li", "pw-next", &format!("Next milestone: {}", format::signatures(next)))?;
+            let item = element(self.document, "li", "pw-next", &lang.say(text::NEXT_MILESTONE, next, &[]))?;
             latest.append_child(&item)?;
         }
         let reached: Vec<&Milestone> = milestones.iter().rev().filter(|m| counted && m.count <= count).collect();
@@ -161,12 +213,11 @@ impl View<'_> {
                 // Short enough for one line on a phone; the timeline has the time.
                 let line = match milestone.reached_at.as_deref() {
                     Some(at) => {
-                        let line = element(self.document, "li", "", &format!("{} reached on ", format::number(milestone.count)))?;
-                        let time = self.time(at, "date")?;
-                        line.append_child(&time)?;
+                        let line = element(self.document, "li", "", "")?;
+                        self.around(&line, text::REACHED_ON, milestone.count, "date", &self.time(at, "date")?)?;
                         line
                     }
-                    None => element(self.document, "li", "", &format!("{} reached", format::signatures(milestone.count)))?,
+                    None => element(self.document, "li", "", &lang.say(text::REACHED, milestone.count, &[]))?,
                 };
                 latest.append_child(&line)?;
             }
@@ -174,14 +225,14 @@ impl View<'_> {
         }
         if reached.is_empty() {
             let first = milestones.first().map_or(petition_core::milestones::goal_for(0, &[]), |m| m.count);
-            let item = element(self.document, "li", "pw-next", &format!("No milestones yet: the first is {}.", format::signatures(first)))?;
+            let item = element(self.document, "li", "pw-next", &lang.say(text::NO_MILESTONES, first, &[]))?;
             timeline.append_child(&item)?;
         }
         Ok(())
     }
 
     fn reached(&self, milestone: &Milestone) -> Result<Element> {
-        let item = element(self.document, "li", "", &format!("{} reached", format::signatures(milestone.count)))?;
+        let item = element(self.document, "li", "", &self.lang.say(text::REACHED, milestone.count, &[]))?;
         if let Some(at) = milestone.reached_at.as_deref() {
             let separator = self.document.create_text_node(" · ");
             item.append_child(&separator)?;
@@ -191,8 +242,8 @@ impl View<'_> {
         Ok(item)
     }
 
-    /// A `<time>` whose words [`format::fill_dates`] puts in once the widget
-    /// is on screen.
+    /// A `<time>` whose words [`crate::format::fill_dates`] puts in once the
+    /// widget is on screen.
     fn time(&self, at: &str, style: &str) -> Result<Element> {
         let time = element(self.document, "time", "", "")?;
         attributes(&time, &[("datetime", at), ("data-format", style)])?;
@@ -202,30 +253,28 @@ impl View<'_> {
     /// The thank-you: new count and next milestone, share links, next action.
     /// `remembered` is a later visit by a browser that signed before.
     pub fn thanks(&self, petition: &Petition, first_name: &str, remembered: bool) -> Result<()> {
+        let lang = self.lang;
         let count = petition.signature_count;
         let next = next_milestone(count, &petition.milestones).unwrap_or(petition.goal);
         let title = match (remembered, petition.confirm_by_email) {
-            (true, _) => "You signed this petition",
-            (false, true) => "Check your inbox",
-            (false, false) => "Thank you for signing",
+            (true, _) => text::THANKS_BEFORE,
+            (false, true) => text::THANKS_INBOX,
+            (false, false) => text::THANKS,
         };
-        self.text("pw-thanks-title", title)?;
-        let name = first_name.trim();
-        let milestone = format!("The next milestone is {}: please help the petition get there.", format::number(next));
-        let signatures = format::signatures(count);
-        let step = "open the link we have just emailed you. Your signature counts once you confirm it, within 7 days.";
-        let text = match (remembered, petition.confirm_by_email, name) {
-            (true, false, _) => format!("Thank you. It now has {signatures} in all. {milestone}"),
+        self.text("pw-thanks-title", &lang.t(title))?;
+        let name = lang.isolate(first_name.trim());
+        let named = [("name", name.as_str())];
+        let text = match (remembered, petition.confirm_by_email, first_name.trim().is_empty()) {
+            (true, false, _) => lang.say(text::THANKS_AGAIN, count, &[]),
             // Not counted yet, so no count: it may still be 0.
-            (true, true, _) => {
-                format!("Thank you. If you have not yet, open the link we emailed you to confirm your signature. {milestone}")
-            }
-            (false, true, "") => format!("One more step: {step} {milestone}"),
-            (false, true, name) => format!("{name}, one more step: {step} {milestone}"),
-            (false, false, "") => format!("Your signature is on the petition, with {signatures} in all. {milestone}"),
-            (false, false, name) => format!("{name}, your signature is on the petition, with {signatures} in all. {milestone}"),
+            (true, true, _) => lang.t(text::THANKS_AGAIN_CONFIRM).into_owned(),
+            (false, true, true) => lang.t(text::THANKS_CONFIRM).into_owned(),
+            (false, true, false) => lang.fill(text::THANKS_CONFIRM_NAMED, &named),
+            (false, false, true) => lang.say(text::THANKS_COUNTED, count, &[]),
+            (false, false, false) => lang.say(text::THANKS_COUNTED_NAMED, count, &named),
         };
-        self.text("pw-thanks-text", &text)?;
+        let milestone = lang.fill(text::NEXT_ASK, &[("count", &lang.number(next))]);
+        self.text("pw-thanks-text", &[&text, " ", &milestone].concat())?;
         // On a shared device the next person may be standing right there.
         show(&by_id(self.root, "pw-again-row")?, !petition.closed)?;
         match shareable(petition, self.origin) {
@@ -252,29 +301,27 @@ impl View<'_> {
     /// The share links, each carrying `address` with its own `?source=`.
     /// In a sandbox, where they would open nothing, the address in words.
     fn share(&self, share: &Share, address: &str, title: &str) -> Result<()> {
-        let message = format!("{} #{}", share.text, share.hashtag);
+        let lang = self.lang;
+        let message = [&share.text, " #", &share.hashtag].concat();
         let sandboxed = sandboxed();
-        let mut hint = format!(
-            "Ask friends and colleagues to sign too. Posts use #{}.",
-            share.hashtag
-        );
+        let mut hint = lang.fill(text::SHARE_HINT, &[("hashtag", &share.hashtag)]);
         if sandboxed {
-            hint = format!(
-                "{hint} Copy this address to share the petition: {}",
-                share_url(address, "share-link")
-            );
+            let url = lang.isolate(&share_url(address, "share-link"));
+            hint = [&hint, " ", &lang.fill(text::SHARE_ADDRESS, &[("url", &url)])].concat();
         }
         self.text("pw-share-hint", &hint)?;
         let enc = |s: &str| String::from(js_sys::encode_uri_component(s));
         let links: Element = by_id(self.root, "pw-share-links")?;
         links.set_text_content(None);
+        let email = lang.t(text::SHARE_BY_EMAIL);
         let targets = [
             ("X", "share-x", "https://x.com/intent/post?text={text}&url={url}"),
             ("Facebook", "share-facebook", "https://www.facebook.com/sharer/sharer.php?u={url}"),
             ("WhatsApp", "share-whatsapp", "https://wa.me/?text={text}%20{url}"),
             ("Bluesky", "share-bluesky", "https://bsky.app/intent/compose?text={text}%20{url}"),
-            ("Email", "share-email", "mailto:?subject={title}&body={text}%0A%0A{url}"),
+            (email.as_ref(), "share-email", "mailto:?subject={title}&body={text}%0A%0A{url}"),
         ];
+        let new_tab = [" ", &*lang.t(text::NEW_TAB)].concat();
         // A sandbox opens no new tab, and no mail program either.
         for (name, source, template) in targets.into_iter().filter(|_| !sandboxed) {
             let href = template
@@ -286,7 +333,7 @@ impl View<'_> {
             attributes(&link, &[("href", &href), ("data-source", source)])?;
             if source != "share-email" {
                 attributes(&link, &[("target", "_blank"), ("rel", "noopener noreferrer")])?;
-                let note = element(self.document, "span", "pw-visually-hidden", " (opens in a new tab)")?;
+                let note = element(self.document, "span", "pw-visually-hidden", &new_tab)?;
                 link.append_child(&note)?;
             }
             item.append_child(&link)?;
@@ -335,7 +382,7 @@ pub fn share_address(
     let address = match share.links_to {
         LinksTo::Url => share.url.clone(),
         LinksTo::SigningPage if !sandboxed && !ours && is_web_address(page) => without_source(page),
-        _ => format!("{origin}/p/{slug}"),
+        _ => [origin, "/p/", slug].concat(),
     };
     Some(address).filter(|a| is_web_address(a))
 }
@@ -351,15 +398,14 @@ fn without_source(page: &str) -> String {
     if kept.is_empty() {
         path.to_owned()
     } else {
-        format!("{path}?{}", kept.join("&"))
+        [path, "?", &kept.join("&")].concat()
     }
 }
 
 /// `url` with `source=…` added, so the organiser can tell which share
 /// brought each signature.
 pub fn share_url(url: &str, source: &str) -> String {
-    let separator = if url.contains('?') { '&' } else { '?' };
-    format!("{url}{separator}source={source}")
+    [url, if url.contains('?') { "&source=" } else { "?source=" }, source].concat()
 }
 
 /// The first milestone above `count`.
@@ -369,15 +415,6 @@ fn next_milestone(count: u64, milestones: &[Milestone]) -> Option<u64> {
 
 fn percent(permille: u32) -> String {
     format!("{}.{}%", permille / 10, permille % 10)
-}
-
-/// `["A"]` → "A", `["A", "B", "C"]` → "A, B and C".
-fn list_in_words(items: &[String]) -> String {
-    match items {
-        [] => String::new(),
-        [one] => one.clone(),
-        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
-    }
 }
 
 #[cfg(test)]
@@ -439,18 +476,21 @@ mod tests {
         match result {
             Ok(value) => value,
             Err(crate::error::Error::Dom(detail)) => panic!("{detail}"),
-            Err(error) => panic!("{}", error.message()),
+            Err(error) => panic!("{}", error.message(&crate::i18n::Lang::english())),
         }
     }
 
     /// The thank-you after signing `petition`, as the person sees it.
     fn thanked(petition: &Petition) -> ShadowRoot {
         let (document, root) = skeleton();
+        let english = crate::i18n::Lang::english();
         let view = View {
             root: &root,
             document: &document,
             origin: "https://petition.example",
+            lang: &english,
         };
+        ok(view.words());
         ok(view.petition(petition, None));
         ok(show(&ok(by_id(&root, "pw-loading")), false));
         ok(show(&ok(by_id(&root, "pw-ready")), true));
@@ -550,6 +590,22 @@ mod tests {
         );
         // A petition file whose links go to its `url` but gives none: nothing to share.
         assert_eq!(address(LinksTo::Url, "", partner, false), None);
+    }
+
+    /// Every word of the skeleton is one of `SKELETON`'s, in its order.
+    #[wasm_bindgen_test]
+    fn the_skeleton_has_a_text_for_each_of_its_words() {
+        let (document, root) = skeleton();
+        let marked = root.query_selector_all("[data-t]").unwrap();
+        assert_eq!(marked.length() as usize, SKELETON.len());
+        let english = crate::i18n::Lang::english();
+        let view = View { root: &root, document: &document, origin: "https://petition.example", lang: &english };
+        ok(view.words());
+        assert_eq!(marked.item(0).unwrap().text_content().as_deref(), Some("Loading the petition…"));
+        assert_eq!(ok(by_id::<Element>(&root, "pw-submit")).text_content().as_deref(), Some("Sign the petition"));
+        assert_eq!(ok(by_id::<Element>(&root, "pw-retry")).text_content().as_deref(), Some("Try again"));
+        let pw: Element = ok(by_id(&root, "pw"));
+        assert_eq!((pw.get_attribute("lang"), pw.get_attribute("dir")), (Some("en".into()), Some("ltr".into())));
     }
 
     #[wasm_bindgen_test]

@@ -12,15 +12,17 @@ use std::{
 use gloo_events::{EventListener, EventListenerOptions};
 use gloo_timers::callback::Timeout;
 use js_sys::Promise;
-use petition_core::{email_suggestion, share_source, validate, CountUpdate, Petition, SignatureRequest};
+use petition_core::{email_suggestion, lang::text, share_source, validate, CountUpdate, FieldError, Petition, SignatureRequest};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, ShadowRoot, ShadowRootInit, ShadowRootMode};
 
 use crate::{
-    api::Api,
-    dom::{by_id, focus, link, show},
+    api::{self, Api},
+    dom::{by_id, focus, link, sandboxed, show},
     error::{Error, Result},
-    form, live, memory,
+    form,
+    i18n::{self, Lang, Wanted},
+    live, memory,
     proof::Solver,
     view::{share_url, shareable, View},
 };
@@ -36,11 +38,21 @@ pub struct Widget {
     root: ShadowRoot,
     document: Document,
     origin: String,
+    /// The server the widget's own files (and language files) come from.
+    pkg: String,
     slug: String,
     /// `data-partner` on the host, if any.
     partner: Option<String>,
     api: Api,
     petition: RefCell<Option<Petition>>,
+    /// The languages wanted, and the one spoken.
+    wanted: RefCell<Wanted>,
+    lang: RefCell<Rc<Lang>>,
+    /// The field errors on show, to word again in another language.
+    errors: RefCell<Vec<FieldError>>,
+    /// The thank-you on show: the first name it greets, and whether it is
+    /// a later visit's.
+    thanked: RefCell<Option<(String, bool)>>,
     submitting: Cell<bool>,
     listeners: RefCell<Vec<EventListener>>,
     /// The pending fill of dates after a render (see `format::fill_dates`).
@@ -55,8 +67,9 @@ pub struct Widget {
 
 impl Widget {
     /// Takes over `host`'s open shadow root (the loader's placeholder), or
-    /// attaches one, and puts the widget's skeleton in it.
-    pub fn create(host: Element, origin: &str) -> Result<Rc<Widget>> {
+    /// attaches one, and puts the widget's skeleton in it. `origin` is the
+    /// petition server's, `pkg` the one the widget's files came from.
+    pub fn create(host: Element, origin: &str, pkg: &str) -> Result<Rc<Widget>> {
         let document = host.owner_document().ok_or_else(|| Error::Dom("host has no document".into()))?;
         let root = match host.shadow_root() {
             Some(root) => root,
@@ -68,6 +81,11 @@ impl Widget {
         let widget = Rc::new(Widget {
             api: Api::new(origin, &slug),
             origin: origin.to_owned(),
+            pkg: pkg.trim_end_matches('/').to_owned(),
+            wanted: RefCell::new(Wanted::of(&host, origin)),
+            lang: RefCell::new(Rc::new(Lang::english())),
+            errors: RefCell::new(Vec::new()),
+            thanked: RefCell::new(None),
             slug,
             partner,
             host,
@@ -107,38 +125,121 @@ impl Widget {
         self.watch.take();
     }
 
-    fn view(&self) -> View<'_> {
+    fn view<'a>(&'a self, lang: &'a Lang) -> View<'a> {
         View {
             root: &self.root,
             document: &self.document,
             origin: &self.origin,
+            lang,
         }
+    }
+
+    /// The language the widget speaks.
+    fn lang(&self) -> Rc<Lang> {
+        self.lang.borrow().clone()
+    }
+
+    /// Language `code`: English at once; another from its file (`prefetched`
+    /// if the loader started that fetch; the browser keeps it, so a second
+    /// widget or a switch back costs no download); English, quietly, if the
+    /// file can't be had.
+    async fn language(&self, code: &str, prefetched: Option<Promise>) -> Rc<Lang> {
+        let lang = if code == petition_core::lang::ENGLISH {
+            None
+        } else {
+            let file = api::file(prefetched, &i18n::file_url(&self.pkg, code)).await;
+            file.as_ref().and_then(|file| Lang::from_file(code, file))
+        };
+        Rc::new(lang.unwrap_or_else(Lang::english))
+    }
+
+    /// Speaks `lang` from now on: the skeleton's words at once.
+    fn speak(&self, lang: Rc<Lang>) -> Result<()> {
+        *self.lang.borrow_mut() = lang;
+        let lang = self.lang();
+        self.view(&lang).words()?;
+        by_id::<Element>(&self.root, "pw-lang-name")?.set_text_content(Some(&lang.name));
+        Ok(())
+    }
+
+    /// Draws `petition` (all but the thank-you) in the widget's language.
+    fn render(&self, petition: &Petition) -> Result<()> {
+        let lang = self.lang();
+        form::build(&self.root, &self.document, &lang, petition.ask_profession)?;
+        let remove = [&self.origin, "/remove"].concat();
+        let remove_link: Element = by_id(&self.root, "pw-remove")?;
+        if sandboxed() {
+            remove_link.remove_attribute("href")?;
+            remove_link.set_text_content(Some(&lang.fill(text::REMOVE_AT, &[("url", &lang.isolate(&remove))])));
+        } else {
+            link(&remove_link, &lang.t(text::REMOVE_LINK), &remove)?;
+        }
+        // Where www/languages.js finds every language there is.
+        let index = [&self.pkg, "/pkg/lang/", text::FILES_DIGEST, "/index.json"].concat();
+        by_id::<Element>(&self.root, "pw-lang-list")?.set_attribute("data-index", &index)?;
+        self.view(&lang).petition(petition, self.partner.as_deref())
     }
 
     /// Fetches the petition and shows it (with the form, the thank-you of a
     /// browser that has signed, or a signature waiting to be sent), or says in
     /// words why it can't; and, beside it, the challenge for the first
-    /// signature. `prefetched` and `challenge` are the loader's fetches.
-    pub async fn load(self: &Rc<Self>, prefetched: Option<Promise>, challenge: Option<Promise>) {
+    /// signature. `prefetched`, `challenge` and `words` (the language file)
+    /// are the loader's fetches. The language is chosen first, so the
+    /// petition is drawn once, in it.
+    async fn load(self: &Rc<Self>, prefetched: Option<Promise>, challenge: Option<Promise>, words: Option<Promise>) {
         self.first_challenge(challenge);
         let result = async {
-            self.show_only("pw-loading")?;
-            let petition = self.api.petition(prefetched).await?;
+            // A petition on show stays while it is fetched again (in another
+            // language), and what was typed and ticked goes back in after.
+            // (Its count, goal and milestones: the count only ever rises.)
+            let shown = self.petition.borrow().as_ref().map(|p| (p.signature_count, p.goal, p.milestones.clone()));
+            if shown.is_none() {
+                self.show_only("pw-loading")?;
+            }
+            let typed = shown.as_ref().map(|_| form::read(&self.root));
+            let (url, code) = {
+                let wanted = self.wanted.borrow();
+                let list = wanted.list();
+                (self.api.petition_url(&list), Wanted::pick(list))
+            };
+            // Both under way at once: the petition, and the language file.
+            let prefetched = prefetched.or_else(|| api::start(&url));
+            if let Some(code) = code {
+                self.speak(self.language(code, words).await)?;
+            }
+            let mut petition = self.api.petition(prefetched, &url).await?;
+            if code.is_none() {
+                // None of the wishes is a language the widget has: the petition's own.
+                let own = Wanted::pick(petition.languages.first().map(String::as_str));
+                self.speak(self.language(own.unwrap_or(petition_core::lang::ENGLISH), None).await)?;
+            }
             if self.stopped.get() {
                 return Ok(());
             }
-            form::build(&self.root, &self.document, petition.ask_profession)?;
-            link(
-                &by_id(&self.root, "pw-remove")?,
-                "Remove a signature",
-                &format!("{}/remove", self.origin),
-            )?;
-            self.view().petition(&petition, self.partner.as_deref())?;
+            // The count only ever rises (this answer may be from a cache).
+            if let Some((count, goal, milestones)) = shown.filter(|s| s.0 > petition.signature_count) {
+                petition.signature_count = count;
+                petition.goal = goal;
+                petition.milestones = milestones;
+            }
+            self.render(&petition)?;
             *self.petition.borrow_mut() = Some(petition);
             self.show_only("pw-ready")?;
             self.fill_dates_soon();
+            self.offer()?;
             *self.watch.borrow_mut() = Some(live::watch(&self.origin, &self.slug));
-            if let Some(waiting) = memory::queued(&self.origin, &self.slug) {
+            if let Some(typed) = typed {
+                form::fill(&self.root, &typed)?;
+                form::show_errors(&self.root, &self.document, &self.lang(), &self.errors.borrow(), false)?;
+                if !typed.email.is_empty() {
+                    self.suggest_email();
+                }
+                let thanked = self.thanked.borrow().clone();
+                match thanked {
+                    Some((name, remembered)) => self.show_thanks(&name, remembered),
+                    None => Ok(()),
+                }
+            } else if let Some(waiting) = memory::queued(&self.origin, &self.slug) {
                 form::fill(&self.root, &waiting)?;
                 self.submit_request(waiting).await
             } else if memory::has_signed(&self.origin, &self.slug) {
@@ -186,7 +287,7 @@ impl Widget {
         petition.signature_count = update.signature_count;
         petition.goal = update.goal;
         petition.milestones.clone_from(&update.milestones);
-        if let Err(error) = self.view().count(petition) {
+        if let Err(error) = self.view(&self.lang()).count(petition) {
             self.problem(&error);
         }
         self.fill_dates_soon();
@@ -199,7 +300,8 @@ impl Widget {
             return;
         }
         let root = self.root.clone();
-        *self.dates.borrow_mut() = Some(Timeout::new(0, move || crate::format::fill_dates(&root)));
+        let lang = self.lang();
+        *self.dates.borrow_mut() = Some(Timeout::new(0, move || crate::format::fill_dates(&root, lang.locale())));
     }
 
     fn listen(self: &Rc<Self>) -> Result<()> {
@@ -220,48 +322,12 @@ impl Widget {
             // a sandbox without `allow-forms` (WordPress's) never starts.
             // Enter in a field clicks the form's default button, so it signs
             // too; cancelling the click means no submit event follows.
-            on(&element("pw-submit")?, "click", Widget::sign),
-            on(&element("pw-retry")?, "click", |widget, _| {
-                let widget = widget.clone();
-                wasm_bindgen_futures::spawn_local(async move { widget.load(None, None).await });
-            }),
-            on(&element("pw-error-list")?, "click", |widget, event| {
-                let target = event.target().and_then(|t| t.dyn_into::<Element>().ok());
-                if target.is_some_and(|t| form::follow_summary_link(&widget.root, &t)) {
-                    event.prevent_default();
-                }
-            }),
+            // Every button and link of the widget's own, by one listener.
+            on(&self.root, "click", Widget::click),
             on(&element("pw-fields")?, "change", |widget, event| {
                 let is_email = event.target().and_then(|t| t.dyn_into::<Element>().ok()).is_some_and(|t| t.id() == "pw-email");
                 if is_email {
                     widget.suggest_email();
-                }
-            }),
-            on(&element("pw-fields")?, "click", |widget, event| {
-                let target = event.target().and_then(|t| t.dyn_into::<Element>().ok());
-                if let Some(suggestion) = target.and_then(|t| t.get_attribute("data-suggestion")) {
-                    form::accept_suggestion(&widget.root, &suggestion);
-                }
-            }),
-            on(&element("pw-copy")?, "click", |widget, _| widget.copy_link()),
-            on(&element("pw-native-share")?, "click", |widget, _| widget.native_share()),
-            on(&element("pw-again")?, "click", |widget, _| {
-                memory::set_signed(&widget.origin, &widget.slug, false);
-                // The last signature spent the challenge: the next person
-                // needs a new one, answered while they type.
-                let renewing = widget.clone();
-                wasm_bindgen_futures::spawn_local(async move {
-                    renewing.renew_challenge().await.ok();
-                });
-                let result = (|| {
-                    form::build(&widget.root, &widget.document, widget.petition.borrow().as_ref().is_some_and(|p| p.ask_profession))?;
-                    show(&by_id(&widget.root, "pw-thanks")?, false)?;
-                    show(&by_id(&widget.root, "pw-form")?, true)?;
-                    focus(&by_id(&widget.root, "pw-first_name")?);
-                    Ok(())
-                })();
-                if let Err(error) = result {
-                    widget.problem(&error);
                 }
             }),
             // A signature kept while offline goes as soon as the browser is back.
@@ -280,6 +346,53 @@ impl Widget {
         Ok(())
     }
 
+    /// A click in the widget: on a button or link of its own, that control's work.
+    fn click(self: &Rc<Self>, event: &web_sys::Event) {
+        let Some(target) = event.target().and_then(|t| t.dyn_into::<Element>().ok()) else { return };
+        let Some(control) = target.closest("button,a").ok().flatten() else { return };
+        match control.id().as_str() {
+            // The button's own click signs, not the form's submission, which
+            // a sandbox without `allow-forms` (WordPress's) never starts.
+            // Enter in a field clicks the form's default button, so it signs
+            // too; cancelling the click means no submit event follows.
+            "pw-submit" => self.sign(event),
+            "pw-retry" => self.reload(false),
+            "pw-copy" => self.copy_link(),
+            "pw-native-share" => self.native_share(),
+            "pw-again" => self.again(),
+            _ => {
+                if let Some(suggestion) = control.get_attribute("data-suggestion") {
+                    form::accept_suggestion(&self.root, &suggestion);
+                } else if form::follow_summary_link(&self.root, &control) {
+                    event.prevent_default();
+                }
+            }
+        }
+    }
+
+    /// "Someone else wants to sign on this device": an empty form again.
+    fn again(self: &Rc<Self>) {
+        memory::set_signed(&self.origin, &self.slug, false);
+        // The last signature spent the challenge: the next person
+        // needs a new one, answered while they type.
+        let renewing = self.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            renewing.renew_challenge().await.ok();
+        });
+        self.thanked.take();
+        self.errors.take();
+        let result = (|| {
+            form::build(&self.root, &self.document, &self.lang(), self.petition.borrow().as_ref().is_some_and(|p| p.ask_profession))?;
+            show(&by_id(&self.root, "pw-thanks")?, false)?;
+            show(&by_id(&self.root, "pw-form")?, true)?;
+            focus(&by_id(&self.root, "pw-first_name")?);
+            Ok(())
+        })();
+        if let Err(error) = result {
+            self.problem(&error);
+        }
+    }
+
     /// Signs, instead of what `event` would have done.
     fn sign(self: &Rc<Self>, event: &web_sys::Event) {
         event.prevent_default();
@@ -289,13 +402,20 @@ impl Widget {
 
     fn suggest_email(&self) {
         let email = form::read(&self.root).email;
-        form::show_suggestion(&self.root, &self.document, email_suggestion(&email).as_deref()).ok();
+        form::show_suggestion(&self.root, &self.document, &self.lang(), email_suggestion(&email).as_deref()).ok();
+    }
+
+    /// Shows `errors` (none: hides them), moving focus to their summary.
+    fn show_errors(&self, errors: Vec<FieldError>) -> Result<()> {
+        form::show_errors(&self.root, &self.document, &self.lang(), &errors, true)?;
+        *self.errors.borrow_mut() = errors;
+        Ok(())
     }
 
     async fn submit(self: Rc<Self>) {
         let request = form::read(&self.root);
         let result = match validate(&request) {
-            Err(errors) => form::show_errors(&self.root, &self.document, &errors),
+            Err(errors) => self.show_errors(errors),
             Ok(_) => {
                 self.suggest_email();
                 self.submit_request(request).await
@@ -317,19 +437,24 @@ impl Widget {
         if request.source.is_empty() {
             request.source = page_source();
         }
+        // The language the person read the form in (kept with a signature
+        // queued offline, which keeps the one it was made in).
+        if request.lang.is_empty() {
+            request.lang.clone_from(&self.lang().code);
+        }
         let result = self.send(&request).await;
         self.submitting.set(false);
         result
     }
 
     async fn send(&self, request: &SignatureRequest) -> Result<()> {
-        form::show_errors(&self.root, &self.document, &[])?;
+        self.show_errors(Vec::new())?;
         let problem: Element = by_id(&self.root, "pw-form-problem")?;
         show(&problem, false)?;
         let button: Element = by_id(&self.root, "pw-submit")?;
         button.set_attribute("aria-disabled", "true")?;
-        button.set_text_content(Some("Signing…"));
-        self.announce("Sending your signature…")?;
+        button.set_text_content(Some(&self.lang().t(text::SIGNING)));
+        self.announce(&self.lang().t(text::SENDING))?;
         let answer = match self.sign_once(request).await {
             // The challenge expired or was used (a second person signing on
             // this device, a resend): a new one, and one more try.
@@ -340,7 +465,8 @@ impl Widget {
             answer => answer,
         };
         button.remove_attribute("aria-disabled")?;
-        button.set_text_content(Some("Sign the petition"));
+        let lang = self.lang();
+        button.set_text_content(Some(&lang.t(text::SIGN)));
         match answer {
             Ok(receipt) => {
                 memory::dequeue(&self.origin, &self.slug);
@@ -359,12 +485,9 @@ impl Widget {
                 self.show_thanks(&request.first_name, false)?;
                 let confirm = self.petition.borrow().as_ref().is_some_and(|p| p.confirm_by_email);
                 self.announce(&if confirm {
-                    "Check your inbox: open the link we have just emailed you to confirm your signature.".to_owned()
+                    lang.t(text::ANNOUNCE_INBOX).into_owned()
                 } else {
-                    format!(
-                        "Thank you for signing. The petition now has {}.",
-                        crate::format::signatures(receipt.signature_count)
-                    )
+                    lang.say(text::ANNOUNCE_THANKS, receipt.signature_count, &[])
                 })
             }
             // Unmounted before it could go: kept, to go when the petition is
@@ -379,23 +502,18 @@ impl Widget {
                     return Ok(());
                 }
                 self.announce("")?;
-                form::show_errors(&self.root, &self.document, &errors)
+                self.show_errors(errors)
             }
             Err(error @ (Error::Unreachable | Error::Timeout | Error::Server | Error::Malformed)) => {
                 let kept = memory::queue(&self.origin, &self.slug, request);
-                let next = if kept {
-                    "Your signature is saved in this browser and will be sent automatically when the connection is back. \
-                     You can also try again now."
-                } else {
-                    "Your signature has not been sent yet; what you typed is still here, so please try again."
-                };
-                problem.set_text_content(Some(&format!("{} {next}", error.message())));
+                let next = lang.t(if kept { text::QUEUED } else { text::NOT_SENT });
+                problem.set_text_content(Some(&[&error.message(&lang), " ", &next].concat()));
                 show(&problem, true)?;
                 self.announce("")
             }
             Err(error) => {
                 memory::dequeue(&self.origin, &self.slug);
-                problem.set_text_content(Some(&error.message()));
+                problem.set_text_content(Some(&error.message(&lang)));
                 show(&problem, true)?;
                 self.announce("")
             }
@@ -432,7 +550,8 @@ impl Widget {
     fn show_thanks(&self, first_name: &str, remembered: bool) -> Result<()> {
         let petition = self.petition.borrow();
         let Some(petition) = petition.as_ref() else { return Ok(()) };
-        self.view().thanks(petition, first_name, remembered)?;
+        self.view(&self.lang()).thanks(petition, first_name, remembered)?;
+        *self.thanked.borrow_mut() = Some((first_name.to_owned(), remembered));
         if !remembered {
             focus(&by_id(&self.root, "pw-thanks")?);
         }
@@ -445,7 +564,7 @@ impl Widget {
         let title = petition.as_ref()?.title.clone();
         Some((
             share_url(&address, source),
-            format!("{} #{}", share.text, share.hashtag),
+            [&share.text, " #", &share.hashtag].concat(),
             title,
         ))
     }
@@ -460,12 +579,17 @@ impl Widget {
             write.call1(&c, &JsValue::from_str(&url)).ok()?.dyn_into::<Promise>().ok()
         });
         let root = self.root.clone();
+        let lang = self.lang();
         wasm_bindgen_futures::spawn_local(async move {
             let copied = match written {
                 Some(promise) => wasm_bindgen_futures::JsFuture::from(promise).await.is_ok(),
                 None => false,
             };
-            let words = if copied { "Link copied.".to_owned() } else { format!("Copy this link: {url}") };
+            let words = if copied {
+                lang.t(text::COPIED).into_owned()
+            } else {
+                lang.fill(text::COPY_THIS, &[("url", &lang.isolate(&url))])
+            };
             if let Ok(live) = by_id::<Element>(&root, "pw-live") {
                 live.set_text_content(Some(&words));
             }
@@ -491,6 +615,60 @@ impl Widget {
         }
     }
 
+    /// Marks the language to offer, when the page's won but the browser
+    /// would rather read another the widget has: `www/languages.js` shows
+    /// the offer, in that language.
+    fn offer(&self) -> Result<()> {
+        let code = self.wanted.borrow().offer(&self.lang().code);
+        let offer: Element = by_id(&self.root, "pw-offer")?;
+        match code {
+            Some(code) => offer.set_attribute("data-offer", code)?,
+            None => offer.remove_attribute("data-offer")?,
+        }
+        Ok(())
+    }
+
+    /// Speaks language `code` from now on, and remembers it for this site:
+    /// everything drawn again in place (the petition's texts fetched in it,
+    /// if it has them), keeping what the person typed and ticked, and the
+    /// change announced. (`www/languages.js` has closed the list, with
+    /// focus on its button.)
+    pub fn switch(self: &Rc<Self>, code: &str) {
+        if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+            // A sandbox or a full storage: chosen for this page only.
+            let _ = storage.set_item(&i18n::choice_key(&self.origin), code);
+        }
+        self.wanted.borrow_mut().chosen = Some(code.to_owned());
+        self.reload(true);
+    }
+
+    /// Fetches and draws the petition again: after a problem, or in
+    /// another language (then saying which).
+    fn reload(self: &Rc<Self>, switched: bool) {
+        let _ = self.loading(None, None, None, switched);
+    }
+
+    /// [`Widget::load`] as a promise that resolves once it is done (the one
+    /// place that awaits it, so its code is in the widget once); after a
+    /// change of language, `switched`, the new one announced.
+    pub fn loading(
+        self: &Rc<Self>,
+        prefetched: Option<Promise>,
+        challenge: Option<Promise>,
+        words: Option<Promise>,
+        switched: bool,
+    ) -> Promise {
+        let widget = self.clone();
+        wasm_bindgen_futures::future_to_promise(async move {
+            widget.load(prefetched, challenge, words).await;
+            if switched {
+                let lang = widget.lang();
+                let _ = widget.announce(&[&*lang.t(text::LANGUAGE), ": ", &lang.name].concat());
+            }
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
     fn show_only(&self, id: &str) -> Result<()> {
         for section in ["pw-loading", "pw-problem", "pw-ready"] {
             show(&by_id(&self.root, section)?, section == id)?;
@@ -509,12 +687,13 @@ impl Widget {
         if let Error::Dom(detail) = error {
             web_sys::console::error_1(&format!("petition widget: {detail}").into());
         }
+        let message = error.message(&self.lang());
         let shown = (|| -> Result<()> {
-            by_id::<Element>(&self.root, "pw-problem-text")?.set_text_content(Some(&error.message()));
+            by_id::<Element>(&self.root, "pw-problem-text")?.set_text_content(Some(&message));
             self.show_only("pw-problem")
         })();
         if shown.is_err() {
-            self.root.set_text_content(Some(&error.message()));
+            self.root.set_text_content(Some(&message));
         }
     }
 }

@@ -5,7 +5,6 @@
 
 use std::time::Duration;
 
-use petition_widget::mount;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web_sys::{Element, HtmlElement, HtmlFormElement, HtmlInputElement, ShadowRoot};
@@ -20,6 +19,13 @@ fn server() -> &'static str {
 
 fn document() -> web_sys::Document {
     web_sys::window().unwrap().document().unwrap()
+}
+
+/// Mounts a widget as the loader does (without its early language file),
+/// once it shows the petition or says why not.
+async fn mount(host: Element, origin: String, prefetched: Option<js_sys::Promise>, challenge: Option<js_sys::Promise>) {
+    let shown = petition_widget::mount(host, origin, prefetched, challenge, None, None);
+    wasm_bindgen_futures::JsFuture::from(shown).await.unwrap();
 }
 
 /// A placeholder for petition `slug`, at the end of the page.

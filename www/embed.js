@@ -2,7 +2,9 @@
  *   <script src="https://PETITION-SERVER/embed.js" data-petition="stop-sharing" async></script>
  * or put <div data-petition="SLUG"></div> anywhere and this tag once on the page.
  * Optional: data-partner="medact" on either attributes signatures to a partner;
- * data-server="URL" on the tag reads petitions from there, not this script's server.
+ * data-lang="cy" on either chooses the language (else the page's <html lang>,
+ * then the browser's); data-server="URL" on the tag reads petitions from
+ * there, not this script's server.
  *
  * What it does, in order: reserves each widget's space with a loading state
  * inside an open shadow root (so the page doesn't jump and its CSS can't reach
@@ -33,8 +35,10 @@
   if (slug) {
     var host = document.createElement("div");
     host.setAttribute("data-petition", slug);
-    var partner = script.getAttribute("data-partner");
-    if (partner) host.setAttribute("data-partner", partner);
+    ["data-partner", "data-lang"].forEach(function (name) {
+      var value = script.getAttribute(name);
+      if (value) host.setAttribute(name, value);
+    });
     script.parentNode.insertBefore(host, script.nextSibling);
   }
 
@@ -78,7 +82,7 @@
       root.innerHTML = "<slot></slot><p class='pw' role='status' hidden></p>";
       return;
     }
-    var html = "<div class='pw' role='status'>Loading the petition…</div>";
+    var html = "<div class='pw' role='status' data-loading>" + ENGLISH[LOADING] + "</div>";
     try {
       if (!sheet) {
         if (!("adoptedStyleSheets" in root)) throw root;
@@ -92,6 +96,77 @@
     root.innerHTML = html;
   }
 
+  // The languages a visitor wants for host's widget, most wanted first, as
+  // ?lang= sends them (src/i18n.rs makes the same list): one chosen in the
+  // widget before, the page's (data-lang, else <html lang>), the browser's.
+  function wanted(host) {
+    var list = [], seen = {}, chosen = null;
+    try {
+      chosen = localStorage.getItem("petition-widget:lang:" + api);
+    } catch (e) {} // no storage here (a sandbox)
+    [chosen, host.getAttribute("data-lang") || document.documentElement.getAttribute("lang")]
+      .concat(navigator.languages || [])
+      .forEach(function (tag) {
+        var key = String(tag).toLowerCase();
+        if (tag && /^[\w-]{1,35}$/.test(tag) && !seen[key] && list.length < 8) list.push(tag), (seen[key] = 1);
+      });
+    return list.join(",");
+  }
+
+  // The language file for a list of wishes, fetched once per list (English,
+  // compiled into the widget, is never fetched): the response for the
+  // widget, and its words for the loader and the counter.
+  var languages = {};
+  function language(list) {
+    if (!list || /^en\b/i.test(list)) return null;
+    var entry = languages[list];
+    if (!entry) {
+      var response = fetch(origin + "/lang?lang=" + list, { credentials: "omit" }).then(function (r) {
+        entry.words = r.status === 200 ? r.clone().json() : null;
+        return r;
+      });
+      response.catch(function () {});
+      entry = languages[list] = { response: response };
+      entry.texts = response
+        .then(function () {
+          return entry.words;
+        })
+        .catch(function () {});
+    }
+    return entry;
+  }
+
+  // The loader's own words: their places in the widget's texts (core's
+  // WIDGET_KEYS; `cargo xtask build` checks them) and their English.
+  var LOADING = 0, REFUSED = 1, FAILED = 2, OWN_PAGE = 3;
+  var TEXTS = { loading: 54, loader_refused: 53, loader_failed: 52, sign_on_own_page: 97 };
+  var ENGLISH = [
+    "Loading the petition…",
+    "This page’s security settings don’t let the petition’s form run here.",
+    "The petition could not be loaded. Check your internet connection and reload the page.",
+    "Sign the petition on its own page",
+  ];
+  var PLACES = [TEXTS.loading, TEXTS.loader_refused, TEXTS.loader_failed, TEXTS.sign_on_own_page];
+  var spoken = new WeakMap(); // host → its language's words, once come
+  function say(host, n) {
+    var words = spoken.get(host), text = words && words.texts && words.texts[PLACES[n]];
+    return typeof text === "string" && text ? text : ENGLISH[n];
+  }
+
+  // Host's box speaks its language once the words come: the loading line,
+  // or the failure already on show.
+  function speak(host, entry) {
+    if (entry) entry.texts.then(function (words) {
+      var box = host.shadowRoot && host.shadowRoot.querySelector(".pw");
+      if (!words || !box) return;
+      spoken.set(host, words);
+      box.lang = words.code;
+      box.dir = words.dir === "rtl" ? "rtl" : "ltr";
+      if (box.hasAttribute("data-loading")) box.textContent = say(host, LOADING);
+      if (failures.indexOf(host) >= 0) fail(host);
+    });
+  }
+
   var refused = false; // by the page's security policy
   var failures = [];
 
@@ -102,15 +177,14 @@
     var box = host.shadowRoot && host.shadowRoot.querySelector(".pw");
     if (!box) return;
     box.hidden = false;
+    box.removeAttribute("data-loading");
     box.style.minHeight = "0"; // no loading box's room for a line of words
     box.setAttribute("role", "alert");
-    box.textContent = refused
-      ? "This page’s security settings don’t let the petition’s form run here. "
-      : "The petition could not be loaded. Check your internet connection and reload the page.";
+    box.textContent = say(host, refused ? REFUSED : FAILED) + (refused ? " " : "");
     if (refused) {
       var link = box.appendChild(document.createElement("a"));
       link.href = api + "/p/" + encodeURIComponent(host.getAttribute("data-petition"));
-      link.textContent = "Sign the petition on its own page";
+      link.textContent = say(host, OWN_PAGE);
     }
   }
 
@@ -162,27 +236,55 @@
   // The counter view (data-view="counter") needs none of the widget's code:
   // one small module draws it, loaded once for the page.
   var counter = null;
-  function mountCounter(host) {
+  function mountCounter(host, words) {
     if (!counter) counter = import(origin + "/counter.js");
     counter
       .then(function (module) {
-        return module.mount(host, api);
+        return module.mount(host, api, words && words.texts);
       })
       .catch(failed(host));
   }
 
   function mountOne(host) {
-    if (host.getAttribute("data-view") === "counter") return mountCounter(host);
+    var list = wanted(host);
+    var words = language(list);
+    speak(host, words);
+    if (host.getAttribute("data-view") === "counter") return mountCounter(host, words);
     var url = api + "/api/petitions/" + encodeURIComponent(host.getAttribute("data-petition"));
-    // The petition (the same for everyone, maybe from a cache) and this
-    // visitor's proof-of-work challenge, both at once.
-    var petition = prefetch(url);
+    // The petition (the same for everyone, maybe from a cache; its texts in
+    // the first language wished for that it has), this visitor's
+    // proof-of-work challenge and the widget's words, all at once.
+    var petition = prefetch(list ? url + "?lang=" + list : url);
     var challenge = prefetch(url + "/challenge");
     loadWidget()
       .then(function (widget) {
-        return widget.mount(host, api, petition, challenge);
+        return widget.mount(host, api, petition, challenge, words && words.response, origin).then(function () {
+          control(host, widget);
+        });
       })
       .catch(failed(host));
+  }
+
+  // The widget's language control and its offer of another language
+  // (www/languages.js) are loaded when first needed: when the control is
+  // reached, or the widget has a language to offer.
+  var languagesModule = null;
+  function control(host, widget) {
+    var root = host.shadowRoot, module = null;
+    function act(event) {
+      var target = event.target;
+      if (event !== "offer" && !(target && target.closest && target.closest(".pw-lang-button,.pw-lang-list,.pw-offer"))) return;
+      if (module) return module.act(host, widget, event, api);
+      if (!languagesModule) languagesModule = import(origin + "/languages.js");
+      languagesModule.then(function (m) {
+        (module = m).act(host, widget, event, api);
+      }).catch(function () {});
+    }
+    ["click", "focusin", "keydown"].forEach(function (type) {
+      root.addEventListener(type, act);
+    });
+    var offer = root.getElementById("pw-offer");
+    if (offer && offer.getAttribute("data-offer")) act("offer");
   }
 
   // The iframe embed ({origin}/embed/…) says how tall it is: its frame

@@ -53,6 +53,14 @@ struct Blog<'a> {
     server: &'a str,
 }
 
+/// A community organisation's page in Arabic, right to left: the widget in
+/// the page's language.
+#[derive(Template)]
+#[template(path = "demo/arabic.html")]
+struct Arabic<'a> {
+    server: &'a str,
+}
+
 /// A health service's page under a strict Content-Security-Policy, given by
 /// a `<meta>` tag: one of a fixed set ([`Policy`]), never text from the query.
 #[derive(Template)]
@@ -145,6 +153,7 @@ fn render(file: &str, server: &str, policy: Option<&str>, title: &str) -> Option
         "medact.html" => Medact { server }.render(),
         "asylum-matters.html" => AsylumMatters { server }.render(),
         "blog.html" => Blog { server }.render(),
+        "arabic.html" => Arabic { server }.render(),
         "clinic.html" => {
             let (name, policy, about) = Policy::named(policy)?;
             Clinic {

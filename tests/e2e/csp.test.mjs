@@ -190,7 +190,7 @@ test("inside WordPress's sandbox (allow-scripts only), signing works and what ca
   await widget(frame).getByRole("button", { name: "Sign the petition" }).click();
   await widget(frame).locator("#pw-form-problem").filter({ hasText: "Your signature has not been sent yet; what you typed is still here, so please try again." }).waitFor();
   const privacy = widget(frame).locator(".pw-privacy");
-  assert.match(await privacy.textContent(), new RegExp(`Remove a signature: ${SERVER.replace(/[.]/g, "\\.")}/remove`));
+  assert.match(await privacy.textContent(), new RegExp(`To remove a signature, go to ${SERVER.replace(/[.]/g, "\\.")}/remove`));
   assert.equal(await privacy.getByRole("link").count(), 0);
   await screenshot(page, "csp-sandbox-unsent");
   await context.close();

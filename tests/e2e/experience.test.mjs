@@ -317,7 +317,7 @@ test("loading and submitting states are accessible too", async () => {
   const held = new Promise((resolve) => { release = resolve; });
   // Hold the petition's data (and then the signature) back, to look at the
   // states in between; the real server answers both in the end.
-  await page.route("**/api/petitions/stop-sharing", async (route) => { await held; await route.continue(); });
+  await page.route(/\/api\/petitions\/stop-sharing(\?|$)/, async (route) => { await held; await route.continue(); });
   await page.goto(`${PARTNER}/medact.html`);
   await widget(page).locator(".pw").first().waitFor();
   assert.deepEqual(await axeViolations(page), [], "loading");

@@ -104,13 +104,13 @@ fn npm_packages(root: &Path) -> anyhow::Result<()> {
         (Ok(stamp), Ok(lock)) => stamp.modified()? >= lock.modified()?,
         _ => false,
     };
-    if fresh && root.join("node_modules/.bin/wasm-opt").exists() {
+    if fresh && root.join("node_modules/.bin/wasm-opt").exists() && root.join("node_modules/.bin/terser").exists() {
         return Ok(());
     }
     if output(Command::new("npm").arg("--version")).is_none() {
         bail!("npm is missing: install Node.js 20 or newer with npm (Debian: apt-get install nodejs npm)");
     }
-    step("installing pinned npm packages (binaryen, playwright-core, axe-core)");
+    step("installing pinned npm packages (binaryen, terser, playwright-core, axe-core)");
     run(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(root))
 }
 

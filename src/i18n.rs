@@ -1,0 +1,359 @@
+//! The widget's words in the reader's language.
+//!
+//! English is compiled in: every [`Text`] carries its English words, so an
+//! English reader costs no request and no `Intl` object (the first one a
+//! page makes loads locale data: 35–60 ms, see `format.rs`). Every other
+//! language is a file `xtask build` writes from `lang/{code}.json`:
+//! `pkg/lang/{FILES_DIGEST}/{code}.json`, `{"code", "name", "dir", "intl"?,
+//! "texts": [...]}`, the widget section as an array by [`Text::index`] (a
+//! plain text a string, a counting text an object of CLDR plural forms),
+//! fetched once the language is chosen and cached for ever (its address
+//! changes with any language file).
+//!
+//! Which language: [`Wanted`] (a choice made in the widget and remembered,
+//! the page's `data-lang` or `<html lang>`, the browser's languages), then
+//! the petition's own default, matched by core's [`negotiate`] against
+//! every language there is a file for. A text missing or malformed in a
+//! file reads in English, never as its key.
+
+use std::{borrow::Cow, cell::OnceCell};
+
+use js_sys::{Array, JsString, Reflect};
+use petition_core::lang::{self, text, Text};
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = Intl, js_name = PluralRules)]
+    type PluralRules;
+    #[wasm_bindgen(constructor, js_namespace = Intl, js_class = PluralRules, catch)]
+    fn new(locale: &str) -> Result<PluralRules, JsValue>;
+    #[wasm_bindgen(method)]
+    fn select(this: &PluralRules, n: f64) -> String;
+
+    #[wasm_bindgen(js_namespace = Intl, js_name = NumberFormat)]
+    type NumberFormat;
+    #[wasm_bindgen(constructor, js_namespace = Intl, js_class = NumberFormat, catch)]
+    fn new(locale: &str) -> Result<NumberFormat, JsValue>;
+    #[wasm_bindgen(method, js_name = format)]
+    fn format_number(this: &NumberFormat, n: f64) -> String;
+
+    #[wasm_bindgen(js_namespace = Intl, js_name = ListFormat)]
+    type ListFormat;
+    #[wasm_bindgen(constructor, js_namespace = Intl, js_class = ListFormat, catch)]
+    fn new(locale: &str) -> Result<ListFormat, JsValue>;
+    #[wasm_bindgen(method, js_name = format, catch)]
+    fn format_list(this: &ListFormat, items: &Array) -> Result<String, JsValue>;
+    #[wasm_bindgen(static_method_of = ListFormat, js_namespace = Intl, js_class = ListFormat, js_name = supportedLocalesOf, catch)]
+    fn list_locales(locale: &str) -> Result<Array, JsValue>;
+}
+
+/// One language's words, and its rules for numbers, plurals and lists.
+pub struct Lang {
+    /// Its code, as its file is named (`"cy"`, `"zh-Hant"`); `"en"` for English.
+    pub code: String,
+    /// Its name in its own script (`"Cymraeg"`).
+    pub name: String,
+    /// Whether it is written right to left.
+    pub rtl: bool,
+    /// The tag `Intl` knows it by (the file's `intl`, or its code).
+    intl: String,
+    /// The widget section's texts, in `lang/en.json`'s order; `None` for English.
+    texts: Option<Array>,
+    plural: OnceCell<Option<PluralRules>>,
+    number: OnceCell<Option<NumberFormat>>,
+}
+
+impl Lang {
+    /// English, compiled in.
+    pub fn english() -> Lang {
+        Lang::new(lang::ENGLISH.into(), "English".into(), false, lang::ENGLISH.into(), None)
+    }
+
+    fn new(code: String, name: String, rtl: bool, intl: String, texts: Option<Array>) -> Lang {
+        Lang { code, name, rtl, intl, texts, plural: OnceCell::new(), number: OnceCell::new() }
+    }
+
+    /// Language `code` from its built file, parsed; `None` if it isn't one.
+    pub fn from_file(code: &str, file: &JsValue) -> Option<Lang> {
+        let get = |name: &str| Reflect::get(file, &name.into()).ok().filter(|v| !v.is_undefined());
+        let texts = get("texts").filter(Array::is_array)?;
+        let string = |name: &str| get(name).and_then(|v| v.as_string());
+        Some(Lang::new(
+            code.into(),
+            string("name").unwrap_or_else(|| code.into()),
+            string("dir").as_deref() == Some("rtl"),
+            string("intl").unwrap_or_else(|| code.into()),
+            Some(texts.unchecked_into()),
+        ))
+    }
+
+    /// Whether this is English, compiled in.
+    pub fn is_english(&self) -> bool {
+        self.texts.is_none()
+    }
+
+    /// The locale dates are written in: British English for English.
+    pub fn locale(&self) -> &str {
+        if self.is_english() {
+            "en-GB"
+        } else {
+            &self.intl
+        }
+    }
+
+    /// `text`'s words (a counting text's for "other").
+    pub fn t(&self, text: Text) -> Cow<'static, str> {
+        self.words(text, None)
+    }
+
+    /// `text`'s words for `n` (by the language's plural rules).
+    pub fn t_count(&self, text: Text, n: u64) -> Cow<'static, str> {
+        self.words(text, Some(n))
+    }
+
+    fn words(&self, text: Text, n: Option<u64>) -> Cow<'static, str> {
+        if let Some(texts) = &self.texts {
+            let mut words = texts.get(text.index as u32);
+            if words.is_object() {
+                let form = |name: &str| Reflect::get(&words, &name.into()).ok().filter(JsValue::is_string);
+                let category = n.map(|n| self.category(n));
+                words = category.and_then(|c| form(&c)).or_else(|| form("other")).unwrap_or_default();
+            }
+            if let Some(words) = words.as_string().filter(|w| !w.trim().is_empty()) {
+                return Cow::Owned(words);
+            }
+        }
+        Cow::Borrowed(text.english.for_count(n.unwrap_or(0)))
+    }
+
+    /// `text` for `n`, its placeholders filled: `{count}` with `n` in words
+    /// of this language, the others from `values`.
+    pub fn say(&self, text: Text, n: u64, values: &[(&str, &str)]) -> String {
+        let count = self.number(n);
+        let mut all = vec![("count", count.as_str())];
+        all.extend_from_slice(values);
+        lang::fill(&self.t_count(text, n), &all)
+    }
+
+    /// `text` with its placeholders filled from `values`.
+    pub fn fill(&self, text: Text, values: &[(&str, &str)]) -> String {
+        lang::fill(&self.t(text), values)
+    }
+
+    /// The CLDR plural category of `n`: English's by hand (no `Intl`).
+    fn category(&self, n: u64) -> String {
+        if self.is_english() {
+            return if n == 1 { "one" } else { "other" }.into();
+        }
+        let rules = self.plural.get_or_init(|| PluralRules::new(&self.intl).ok());
+        rules.as_ref().map_or_else(|| "other".into(), |rules| rules.select(n as f64))
+    }
+
+    /// `n` with the language's digits and grouping (`12,345`, `١٢٬٣٤٥`).
+    pub fn number(&self, n: u64) -> String {
+        if !self.is_english() {
+            if let Some(format) = self.number.get_or_init(|| NumberFormat::new(&self.intl).ok()) {
+                return format.format_number(n as f64);
+            }
+        }
+        petition_core::milestones::grouped(n)
+    }
+
+    /// `["A", "B", "C"]` joined as the language joins a list ("A, B and C"),
+    /// or by commas where the browser doesn't know how (rather than by
+    /// another language's "and").
+    pub fn list(&self, items: &[&str]) -> String {
+        if !self.is_english() {
+            let array: Array = items.iter().map(|item| JsString::from(*item)).collect();
+            let known = ListFormat::list_locales(&self.intl).is_ok_and(|l| l.length() > 0);
+            let words = ListFormat::new(&self.intl).and_then(|f| f.format_list(&array));
+            return match words {
+                Ok(words) if known => words,
+                _ => items.join(", "),
+            };
+        }
+        match items {
+            [] => String::new(),
+            [one] => (*one).into(),
+            [rest @ .., last] => [&rest.join(", "), " and ", last].concat(),
+        }
+    }
+
+    /// `value` kept apart from the words around it in a right-to-left
+    /// language (an address, a name in another script): between the
+    /// invisible first-strong isolate and its closing mark.
+    pub fn isolate(&self, value: &str) -> String {
+        if self.rtl {
+            ["\u{2068}", value, "\u{2069}"].concat()
+        } else {
+            value.into()
+        }
+    }
+}
+
+/// The languages a visitor wants, most wanted first, by where each wish
+/// came from.
+#[derive(Default)]
+pub struct Wanted {
+    /// Chosen in the widget's language control, and remembered.
+    pub chosen: Option<String>,
+    /// The page's: its `data-lang` on the host, else `<html lang>`.
+    pub page: Option<String>,
+    /// The browser's (`navigator.languages`).
+    pub browser: Vec<String>,
+}
+
+/// The `localStorage` key of the language chosen for the widgets of the
+/// server at `origin` (www/embed.js reads it too).
+pub fn choice_key(origin: &str) -> String {
+    ["petition-widget:lang:", origin].concat()
+}
+
+impl Wanted {
+    /// What the page, the browser and a remembered choice say, for the
+    /// widget in `host` on the server at `origin`.
+    pub fn of(host: &web_sys::Element, origin: &str) -> Wanted {
+        let window = web_sys::window();
+        let storage = window.as_ref().and_then(|w| w.local_storage().ok().flatten());
+        let chosen = storage.and_then(|s| s.get_item(&choice_key(origin)).ok().flatten());
+        let page = host.get_attribute("data-lang").filter(|l| !l.is_empty()).or_else(|| {
+            let html = host.owner_document()?.document_element()?;
+            html.get_attribute("lang")
+        });
+        let browser = window
+            .map(|w| Array::from(&w.navigator().languages()).iter().filter_map(|l| l.as_string()).collect())
+            .unwrap_or_default();
+        Wanted { chosen, page, browser }
+    }
+
+    /// Every wish, most wanted first, as `?lang=` sends them: well-formed
+    /// tags only, each once, at most eight. (www/embed.js makes the same
+    /// list, so its early fetch of the petition is the one the widget needs.)
+    pub fn list(&self) -> Vec<&str> {
+        let mut list: Vec<&str> = Vec::new();
+        for tag in self.chosen.iter().chain(&self.page).chain(&self.browser) {
+            let well_formed =
+                (1..=35).contains(&tag.len()) && tag.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            if well_formed && list.len() < 8 && !list.iter().any(|t| t.eq_ignore_ascii_case(tag)) {
+                list.push(tag);
+            }
+        }
+        list
+    }
+
+    /// The first of `tags` the widget has a language for.
+    pub fn pick<'t>(tags: impl IntoIterator<Item = &'t str>) -> Option<&'static str> {
+        let available: Vec<&'static str> = CODES.split_terminator(' ').collect();
+        lang::negotiate(tags, &available)
+    }
+
+    /// The language the browser prefers, when the page's language won but
+    /// the browser would rather read another the widget has: the one to
+    /// offer. `None` when the reader chose one in the widget.
+    pub fn offer(&self, shown: &str) -> Option<&'static str> {
+        if self.chosen.is_some() || Wanted::pick(self.page.as_deref()) != Some(shown) {
+            return None;
+        }
+        Wanted::pick(self.browser.iter().map(String::as_str)).filter(|b| *b != shown)
+    }
+}
+
+// `CODES` and `RTL`: the languages there are files for, from build.rs (as
+// core's `text::LANGUAGES`, in a quarter of the bytes).
+include!(concat!(env!("OUT_DIR"), "/languages.rs"));
+
+/// Whether `code` is written right to left.
+pub fn rtl(code: &str) -> bool {
+    RTL.split_terminator(' ').any(|c| c.eq_ignore_ascii_case(code))
+}
+
+/// The built language file of `code`, on the server at `pkg`.
+pub fn file_url(pkg: &str, code: &str) -> String {
+    [pkg, "/pkg/lang/", text::FILES_DIGEST, "/", code, ".json"].concat()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    /// A language as its built file would give it, with `texts` in core's order.
+    fn language(code: &str, dir: &str, texts: &[(Text, &str)]) -> Lang {
+        let array = Array::new_with_length(text::WIDGET.len() as u32);
+        for (text, words) in texts {
+            let value = if words.starts_with('{') { js_sys::JSON::parse(words).unwrap() } else { JsValue::from_str(words) };
+            array.set(text.index as u32, value);
+        }
+        let file = js_sys::Object::new();
+        Reflect::set(&file, &"texts".into(), &array).unwrap();
+        Reflect::set(&file, &"dir".into(), &dir.into()).unwrap();
+        Reflect::set(&file, &"name".into(), &"Cymraeg".into()).unwrap();
+        Lang::from_file(code, &file).unwrap()
+    }
+
+    #[wasm_bindgen_test]
+    fn english_is_compiled_in_and_counts_by_hand() {
+        let en = Lang::english();
+        assert_eq!(en.t(text::SIGN), "Sign the petition");
+        assert_eq!(en.say(text::SIGNATURES, 1, &[]), "1 signature");
+        assert_eq!(en.say(text::SIGNATURES, 12_345, &[]), "12,345 signatures");
+        assert_eq!(en.list(&["A", "B", "C"]), "A, B and C");
+        assert_eq!(en.locale(), "en-GB");
+        assert_eq!(en.isolate("x"), "x");
+    }
+
+    #[wasm_bindgen_test]
+    fn a_language_counts_by_its_own_plural_rules_and_writes_its_own_numbers() {
+        let plural = r#"{"zero": "{count} llofnod (0)", "one": "{count} llofnod (1)", "two": "{count} lofnod (2)", "few": "{count} llofnod (3)", "many": "{count} llofnod (6)", "other": "{count} llofnod"}"#;
+        let cy = language("cy", "ltr", &[(text::SIGN, "Llofnodwch y ddeiseb"), (text::SIGNATURES, plural)]);
+        assert_eq!(cy.t(text::SIGN), "Llofnodwch y ddeiseb");
+        let forms: Vec<String> = [0, 1, 2, 3, 6, 7, 1000].iter().map(|n| cy.say(text::SIGNATURES, *n, &[])).collect();
+        assert_eq!(forms, ["0 llofnod (0)", "1 llofnod (1)", "2 lofnod (2)", "3 llofnod (3)", "6 llofnod (6)", "7 llofnod", "1,000 llofnod"]);
+        let fa = language("fa", "rtl", &[]);
+        assert!(fa.rtl);
+        assert_eq!(fa.number(12_345), "۱۲٬۳۴۵");
+        assert_eq!(fa.isolate("Amara"), "\u{2068}Amara\u{2069}");
+        assert_eq!(language("de", "ltr", &[]).list(&["A", "B", "C"]), "A, B und C");
+    }
+
+    #[wasm_bindgen_test]
+    fn a_text_missing_or_malformed_reads_in_english_never_as_its_key() {
+        let broken = language("cy", "ltr", &[(text::SIGN, "   "), (text::RETRY, r#"{"few": "x"}"#), (text::SIGNATURES, r#"{"one": "{count} llofnod"}"#)]);
+        assert_eq!(broken.t(text::SIGN), "Sign the petition", "empty");
+        assert_eq!(broken.t(text::LOADING), "Loading the petition…", "missing");
+        assert_eq!(broken.t(text::RETRY), "Try again", "an object without the form needed");
+        assert_eq!(broken.say(text::SIGNATURES, 1, &[]), "1 llofnod");
+        assert_eq!(broken.say(text::SIGNATURES, 5, &[]), "5 signatures", "no \"other\": English");
+        let not_a_file = js_sys::JSON::parse(r#"{"texts": "nope"}"#).unwrap();
+        assert!(Lang::from_file("cy", &not_a_file).is_none());
+    }
+
+    #[wasm_bindgen_test]
+    fn wishes_are_listed_once_each_well_formed_and_matched_with_aliases() {
+        let wanted = Wanted {
+            chosen: Some("cy".into()),
+            page: Some("en-GB".into()),
+            browser: vec!["CY".into(), "fa-AF".into(), "<script>".into(), "pt-BR".into()],
+        };
+        assert_eq!(wanted.list(), ["cy", "en-GB", "fa-AF", "pt-BR"]);
+        assert_eq!(wanted.offer("cy"), None, "chosen in the widget: nothing to offer");
+        let page = Wanted { chosen: None, page: Some("en".into()), browser: vec!["cy-GB".into()] };
+        assert_eq!(Wanted::pick(page.list()), Some("en"));
+        if CODES.split(' ').any(|c| c == "cy") {
+            assert_eq!(page.offer("en"), Some("cy"), "the browser's language offered");
+        }
+        let same = Wanted { chosen: None, page: Some("en".into()), browser: vec!["en-US".into()] };
+        assert_eq!(same.offer("en"), None);
+    }
+
+    #[wasm_bindgen_test]
+    fn the_languages_are_cores() {
+        let ours: Vec<&str> = CODES.split_terminator(' ').collect();
+        let cores: Vec<&str> = petition_core::lang::codes().collect();
+        assert_eq!(ours, cores);
+        for code in ours {
+            assert_eq!(rtl(code), petition_core::lang::is_rtl(code), "{code}");
+        }
+    }
+}
