@@ -31,11 +31,10 @@ async fn counter_js_is_served_as_a_javascript_module_to_any_origin() {
     );
     assert_eq!(response.headers()["access-control-allow-origin"], "*");
     assert_eq!(response.headers()["cache-control"], "public, max-age=300");
-    assert!(response
-        .text()
-        .await
-        .unwrap()
-        .contains("export function mount(host, api)"));
+    // Minified by the build, so its names may change; it stays a module
+    // exporting `mount`.
+    let script = response.text().await.unwrap();
+    assert!(script.contains("export") && script.contains("mount"), "{script:.200}");
 }
 
 #[tokio::test]
