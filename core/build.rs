@@ -40,7 +40,7 @@ fn main() {
         }
         writeln!(
             out,
-            "/// Every text of the {section} section, in the order of lang/en.json.\npub const {}: [Text; {}] = [{}];",
+            "/// Every text of the {section} section, by key (alphabetically).\npub const {}: [Text; {}] = [{}];",
             section.to_ascii_uppercase(),
             names.len(),
             names.join(", ")

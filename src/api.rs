@@ -158,6 +158,7 @@ async fn read<T: FromJs>(response: Response) -> Result<T> {
                     ApiError::EXPIRED => Error::Expired,
                     ApiError::NOT_FOUND => Error::NotFound,
                     ApiError::SERVER => Error::Server,
+                    ApiError::TIMEOUT => Error::Timeout,
                     _ if status == 429 => Error::Busy,
                     _ if error.error.is_empty() => Error::Malformed,
                     _ => Error::Refused(error.error),

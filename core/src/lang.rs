@@ -49,15 +49,15 @@ impl Words {
     }
 }
 
-/// One text: its section, its place in it (the built widget's language
-/// files are arrays in this order) and its English. Its key in the language
+/// One text: its section, its place in it (by key, alphabetically: the built
+/// widget's language files are arrays in this order) and its English. Its key in the language
 /// files is [`Text::key`]; not a field, so that the widget, which never
 /// needs it, carries no key names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Text {
     /// The section of `lang/*.json` it is in.
     pub section: Section,
-    /// Its place in its section, in the order of `lang/en.json`.
+    /// Its place in its section: the keys sorted alphabetically.
     pub index: usize,
     /// Its English words.
     pub english: Words,
