@@ -177,6 +177,24 @@ export async function linkMailedTo(email, part = "/confirm/", { timeout = 30_000
   }
 }
 
+/**
+ * The one mail to `email` that carries a `part` link, once it is whole:
+ * its subject (RFC 2047 words decoded) and its body (the server writes
+ * UTF-8 as it is, `8bit`).
+ */
+export async function mailTo(email, part = "/confirm/") {
+  await linkMailedTo(email, part);
+  const mail = mailsIn(process.env.MAIL_DIR).find((m) => m.includes(`\r\nTo: ${email}\r\n`) && m.includes(part));
+  const [head, ...body] = mail.split("\r\n\r\n");
+  const folded = head.replace(/\r\n[ \t]+/g, " ");
+  const subject = (folded.match(/^Subject: (.*)$/m) || [])[1] || "";
+  const decoded = subject.replace(/=\?utf-8\?([bq])\?([^?]*)\?=\s*/gi, (_, kind, text) =>
+    kind.toLowerCase() === "b"
+      ? Buffer.from(text, "base64").toString("utf8")
+      : decodeURIComponent(text.replace(/_/g, " ").replace(/=([0-9A-F]{2})/gi, "%$1")));
+  return { subject: decoded.trim(), body: body.join("\r\n\r\n") };
+}
+
 /** Every mail in `dir` (none while the server has not yet made the folder). */
 function mailsIn(dir) {
   let names;

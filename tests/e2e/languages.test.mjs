@@ -9,6 +9,7 @@ import { readFileSync, readdirSync } from "node:fs";
 import { chromium } from "playwright-core";
 import {
   PARTNER, SERVER, open, widget, ready, freshEmail, axeViolations, assertNoConsoleErrors, screenshot,
+  linkMailedTo, mailTo,
 } from "./browser.mjs";
 
 const LANG = new URL("../../lang/", import.meta.url).pathname;
@@ -214,6 +215,39 @@ for (const code of ["cy", "fa"]) {
     await context.close();
   });
 }
+
+test("signed in Arabic, a signature to confirm gets its mail in Arabic, and the mail's link confirms it on a page in Arabic", async () => {
+  // A petition in English only: the form and the mail are in the reader's
+  // language, the petition's title in its own.
+  const { context, page, record } = await partnerPage({ htmlLang: "ar", dir: "rtl", slug: "scrap-upfront-charging" });
+  await ready(page);
+  const form = widget(page);
+  const email = freshEmail("lang-ar-mail");
+  await form.locator("#pw-first_name").fill("أمل");
+  await form.locator("#pw-email").fill(email);
+  await form.locator("#pw-postcode").fill("E1 6AN");
+  await form.locator("#pw-submit").click();
+  await form.locator("#pw-thanks-title", { hasText: await words("ar", "thanks_inbox") }).waitFor();
+
+  const arabic = JSON.parse(readFileSync(`${LANG}ar.json`, "utf8")).server;
+  const title = await form.locator("#pw-title").textContent();
+  const mail = await mailTo(email);
+  assert.equal(mail.subject, arabic.mail_confirm_subject.replace("{title}", title));
+  for (const line of [arabic.mail_confirm_thanks, arabic.mail_confirm_how.replace("{button}", arabic.confirm_button), arabic.mail_confirm_ignore]) {
+    assert.ok(mail.body.includes(line), `the mail says ${line}:\n${mail.body}`);
+  }
+  assert.ok(mail.body.includes(`  ${title}`), "the petition's own title, on its line");
+
+  const inbox = await context.newPage();
+  await inbox.goto(await linkMailedTo(email));
+  assert.equal(await inbox.locator("html").getAttribute("lang"), "ar");
+  assert.equal(await inbox.locator("html").getAttribute("dir"), "rtl");
+  await inbox.getByRole("button", { name: arabic.confirm_button }).click();
+  await inbox.getByRole("heading", { name: arabic.confirmed_title }).waitFor();
+  await screenshot(inbox, "languages-ar-confirmed");
+  assertNoConsoleErrors(record);
+  await context.close();
+});
 
 test("a signature kept offline goes when the widget is next shown, in Arabic; the server's 422 is worded in Arabic from its code", async () => {
   const key = `petition-widget:queued:${SERVER}/stop-sharing`;

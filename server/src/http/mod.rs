@@ -180,7 +180,10 @@ pub fn app(state: AppState) -> Router {
     let public = Router::new().merge(timed).merge(live).layer(cors);
     // The organiser's API is not cross-origin: no page on another origin may
     // read its answers, whatever credential the browser holds.
+    // Its bodies are petition files: with their translations, tens of KB
+    // (the demo's is 47 KB), so they have the dashboard's forms' limit.
     let admin = admin::router(state.clone())
+        .layer(DefaultBodyLimit::max(crate::dashboard::FORM_LIMIT))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, timeout));
     // The dashboard: same-origin pages with their own headers and larger
     // forms (a petition's whole text). Not timed as a whole: its live stream

@@ -103,9 +103,11 @@ pub(crate) fn pairs(fields: &[(String, String)]) -> Vec<(&str, &str)> {
 }
 
 /// The demo petition, under another slug.
+/// The demo petition as the form can make it: the form carries no
+/// translations (they are edited in the file, and kept on save).
 fn demo(slug: &str) -> PetitionFile {
     let text = std::fs::read_to_string(repo_root().join("petitions/stop-sharing.toml")).unwrap();
-    PetitionFile { slug: slug.into(), ..PetitionFile::parse(&text).unwrap() }
+    PetitionFile { slug: slug.into(), translations: Default::default(), ..PetitionFile::parse(&text).unwrap() }
 }
 
 /// `text` as askama writes it into a page.

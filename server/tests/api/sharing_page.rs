@@ -26,8 +26,12 @@ fn png(width: u32, height: u32, rgba: [u8; 4]) -> Vec<u8> {
 /// A petitions folder holding the demo petition with `changes` made to its
 /// text, and `files` beside it.
 fn folder(changes: &[(&str, &str)], files: &[(&str, Vec<u8>)]) -> tempfile::TempDir {
+    folder_of(demo_text(), changes, files)
+}
+
+/// A petitions folder holding `text` with `changes`, and `files` beside it.
+fn folder_of(mut text: String, changes: &[(&str, &str)], files: &[(&str, Vec<u8>)]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let mut text = demo_text();
     for (from, to) in changes {
         assert!(text.contains(from), "{from}");
         text = text.replacen(from, to, 1);
@@ -39,9 +43,13 @@ fn folder(changes: &[(&str, &str)], files: &[(&str, Vec<u8>)]) -> tempfile::Temp
     dir
 }
 
-/// The demo petition with a hero image and a logo.
+/// The demo petition with a hero image and a logo, in English alone: each
+/// of its translations would need the picture's words (`hero_alt`) too.
 fn with_pictures() -> tempfile::TempDir {
-    folder(
+    let text = demo_text();
+    let english = text.split("\n[translations.").next().unwrap().to_owned();
+    folder_of(
+        english,
         &[(
             "# hero_image = \"stop-sharing-hero.jpg\"",
             "hero_image = \"hero.png\"\nhero_alt = \"Nurses outside a hospital\"\nlogo = \"logo.png\"",
