@@ -22,7 +22,14 @@ function must(name) {
   return value;
 }
 
-export async function launch() {
+/**
+ * Debian's Chromium, headless. `publicPages`: the test serves partner pages
+ * itself (`page.route`) or opens sandboxes, which Chromium takes for pages on
+ * the public internet, and the petition server listens on 127.0.0.1, so its
+ * Local Network Access checks would refuse them the server; in the world
+ * both are public, so the check is off in such a browser.
+ */
+export async function launch({ publicPages = false } = {}) {
   return chromium.launch({
     executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
     args: [
@@ -33,6 +40,7 @@ export async function launch() {
       "--disable-component-update",
       "--disable-sync",
       "--no-first-run",
+      ...(publicPages ? ["--disable-features=LocalNetworkAccessChecks"] : []),
     ],
   });
 }

@@ -4,23 +4,15 @@
 // under a policy given by a <meta> tag, one of a fixed set chosen by ?policy=.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { chromium } from "playwright-core";
 import {
   PARTNER, SERVER, open, widget, ready, serverCount, freshEmail, fillForm,
   pageAxeViolations, assertNoConsoleErrors, screenshot,
+  launch,
 } from "./browser.mjs";
 
 let browser;
-// As browser.mjs launches it, and with Local Network Access checks off: a
-// page the test serves itself (page.route) and a sandbox's opaque origin
-// count as public, and Chromium would refuse them the server on 127.0.0.1.
-before(async () => {
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-      "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-features=LocalNetworkAccessChecks"],
-  });
-});
+// Partner pages served by the test itself: see `launch`.
+before(async () => { browser = await launch({ publicPages: true }); });
 after(async () => { await browser?.close(); });
 
 const ACCENT = "rgb(11, 87, 164)"; // --pw-accent, #0b57a4

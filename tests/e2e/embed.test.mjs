@@ -5,24 +5,15 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { randomInt } from "node:crypto";
-import { chromium } from "playwright-core";
 import {
   PARTNER, SERVER, open, widget, ready, shownCount, untilShownCount, serverCount, freshEmail, fillForm,
   pageAxeViolations, assertNoConsoleErrors, assertNoThirdPartyRequests, screenshot, signThroughApi,
+  launch,
 } from "./browser.mjs";
 
 let browser;
-// The partner pages here are Playwright's answers (`page.route`), which
-// Chromium takes for pages on the public internet, and the petition server
-// listens on 127.0.0.1: its Local Network Access checks would refuse the
-// iframe. In the world both are public, so the check is off in this browser.
-before(async () => {
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-      "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-features=LocalNetworkAccessChecks"],
-  });
-});
+// Partner pages served by the test itself: see `launch`.
+before(async () => { browser = await launch({ publicPages: true }); });
 after(async () => { await browser?.close(); });
 
 const PAGE_URL = `${SERVER}/p/stop-sharing`;

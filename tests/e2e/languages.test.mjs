@@ -6,10 +6,10 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, readdirSync } from "node:fs";
-import { chromium } from "playwright-core";
 import {
   PARTNER, SERVER, open, widget, ready, freshEmail, axeViolations, assertNoConsoleErrors, screenshot,
   linkMailedTo, mailTo,
+  launch,
 } from "./browser.mjs";
 
 const LANG = new URL("../../lang/", import.meta.url).pathname;
@@ -18,16 +18,8 @@ const CODES = readdirSync(LANG).filter((f) => f.endsWith(".json")).map((f) => f.
 const KEYS = Object.keys(ENGLISH.widget);
 
 let browser;
-// As browser.mjs launches it, and with Local Network Access checks off: the
-// pages here are served by the test itself (page.route), which Chromium
-// counts as public and would refuse the server on 127.0.0.1.
-before(async () => {
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-      "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-features=LocalNetworkAccessChecks"],
-  });
-});
+// Partner pages served by the test itself: see `launch`.
+before(async () => { browser = await launch({ publicPages: true }); });
 after(async () => { await browser?.close(); });
 
 /** A built language file, as the widget gets it (`/lang` names it). */
