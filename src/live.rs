@@ -72,9 +72,13 @@ pub fn watch(origin: &str, slug: &str) -> Watch {
         live.watchers.push(slug.to_owned());
         if !live.slugs.iter().any(|s| s == slug) {
             live.slugs.push(slug.to_owned());
-            if live.reconnect.is_none() {
-                live.reconnect = Some(Timeout::new(0, connect));
-            }
+        }
+        // Reopened even for a petition already followed: the stream sends
+        // each petition's state on connecting, and a widget mounted later
+        // may hold a petition from the browser's cache, seconds old. Widgets
+        // mounted together still share one connection.
+        if live.reconnect.is_none() {
+            live.reconnect = Some(Timeout::new(0, connect));
         }
         Watch { generation: live.generation, slug: slug.to_owned() }
     })

@@ -196,7 +196,8 @@ export async function mailTo(email, part = "/confirm/") {
   const [head, ...body] = mail.split("\r\n\r\n");
   const folded = head.replace(/\r\n[ \t]+/g, " ");
   const subject = (folded.match(/^Subject: (.*)$/m) || [])[1] || "";
-  const decoded = subject.replace(/=\?utf-8\?([bq])\?([^?]*)\?=\s*/gi, (_, kind, text) =>
+  // Space between two encoded words is not part of the text (RFC 2047).
+  const decoded = subject.replace(/\?=\s+=\?/g, "?==?").replace(/=\?utf-8\?([bq])\?([^?]*)\?=/gi, (_, kind, text) =>
     kind.toLowerCase() === "b"
       ? Buffer.from(text, "base64").toString("utf8")
       : decodeURIComponent(text.replace(/_/g, " ").replace(/=([0-9A-F]{2})/gi, "%$1")));

@@ -337,7 +337,7 @@ test("an organiser creates a petition, watches it signed on a partner's site liv
   assert.deepEqual(header, [
     "signed_at", "first_name", "last_name", "email", "postcode", "outside_uk", "profession", "reason",
     "organiser_consent", "organiser_consent_text", "partner", "partner_consent", "partner_consent_text",
-    "consent_at", "source", "confirmed_at",
+    "consent_at", "source", "confirmed_at", "language",
   ]);
   assert.equal(signers.length, 1, "one signer online (paper signatures have no rows)");
   const cells = Object.fromEntries(header.map((name, i) => [name, signers[0][i]]));
@@ -411,7 +411,7 @@ test("a partner's account sees only the petitions listing it, its own figures an
     page.getByRole("link", { name: "Download the signers who agreed to hear from Medact (CSV)" }).click(),
   ]);
   const [header, ...signers] = parseCsv(readFileSync(await download.path(), "utf8"));
-  assert.deepEqual(header, ["signed_at", "first_name", "last_name", "email", "postcode", "partner_consent_text", "consent_at"]);
+  assert.deepEqual(header, ["signed_at", "first_name", "last_name", "email", "postcode", "partner_consent_text", "consent_at", "language"]);
   assert.equal(signers.length, 1);
   assert.equal(signers[0][1], "Nadia");
 
