@@ -2,7 +2,8 @@
 //! server show, into Rust: one constant per text (its key, its place in its
 //! section and its English words), so code names a text by a constant the
 //! compiler checks, and English costs no lookup. Also lists the languages
-//! there are files for (`lang/*.json`) and a digest of all of them, which
+//! there are files for (`lang/*.json`), each file's text (for the server,
+//! which compiles them all in), and a digest of all of them, which
 //! names the folder the built widget's language files are served from.
 
 use std::{collections::BTreeMap, fmt::Write, path::Path};
@@ -66,6 +67,16 @@ fn main() {
         .filter(|path| path.extension().is_some_and(|e| e == "json"))
         .collect();
     files.sort();
+    // Every file's text, for the server, which serves every language from
+    // its own binary; the widget never names it, so none of it reaches the wasm.
+    writeln!(out, "/// Every language file, by code: its text.\npub static FILES: [(&str, &str); {}] = [", files.len()).unwrap();
+    for path in &files {
+        println!("cargo::rerun-if-changed={}", path.display());
+        let code = path.file_stem().unwrap().to_string_lossy();
+        let path = path.canonicalize().expect("a language file has a path");
+        writeln!(out, "    ({code:?}, include_str!({:?})),", path.display().to_string()).unwrap();
+    }
+    writeln!(out, "];").unwrap();
     for path in files {
         let text = std::fs::read_to_string(&path).expect("a language file is readable");
         for byte in path.file_name().unwrap().as_encoded_bytes().iter().chain(text.as_bytes()) {

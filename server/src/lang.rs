@@ -22,10 +22,6 @@ use icu_plurals::{PluralCategory, PluralRules};
 use petition_core::lang::{fill, negotiate, text, Section, Text, Words, ENGLISH};
 use serde_json::Value;
 
-mod files {
-    include!(concat!(env!("OUT_DIR"), "/languages.rs"));
-}
-
 /// One text's words in one language.
 #[derive(Debug)]
 enum Entry {
@@ -63,7 +59,7 @@ struct Formats {
 
 /// Every language there is a file for, by code.
 static LANGUAGES: LazyLock<Vec<Language>> = LazyLock::new(|| {
-    let mut languages: Vec<Language> = files::FILES.iter().filter_map(|(code, text)| read(code, text)).collect();
+    let mut languages: Vec<Language> = text::FILES.iter().filter_map(|(code, text)| read(code, text)).collect();
     if !languages.iter().any(|l| l.code == ENGLISH) {
         languages.push(english_only());
     }
