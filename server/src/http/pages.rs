@@ -275,7 +275,7 @@ mod tests {
         let Some(ar) = crate::lang::find("ar") else { return };
         let html = render(ConfirmDone { t: ar, title: "Stop sharing", title_lang: Some("en") });
         assert!(html.contains(r#"<html lang="ar" dir="rtl">"#), "{html}");
-        assert!(html.contains(r#"<strong lang="en">Stop sharing</strong>"#), "{html}");
+        assert!(html.contains(r#"<strong dir="auto" lang="en">Stop sharing</strong>"#), "{html}");
         assert!(html.contains(ar.words(petition_core::lang::text::CONFIRMED_TITLE)), "{html}");
         assert!(html.chars().any(|c| ('\u{0600}'..='\u{06ff}').contains(&c)), "Arabic script: {html}");
     }

@@ -183,7 +183,7 @@ async fn a_signature_in_arabic_is_confirmed_and_removed_in_arabic() {
     assert!(opened.contains(ar.words(text::CONFIRM_BUTTON)), "{opened}");
     let done = app.client.post(&link).send().await.unwrap().text().await.unwrap();
     assert!(done.contains(r#"<html lang="ar" dir="rtl">"#), "{done}");
-    assert!(done.contains(&format!("<strong>{ARABIC_TITLE}</strong>")), "{done}");
+    assert!(done.contains(&format!("<strong dir=\"auto\">{ARABIC_TITLE}</strong>")), "{done}");
     assert_eq!(app.count(SLUG).await, 1);
 
     // The organiser's export says which language to write to them in.
