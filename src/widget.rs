@@ -225,6 +225,8 @@ impl Widget {
             self.render(&petition)?;
             *self.petition.borrow_mut() = Some(petition);
             self.show_only("pw-ready")?;
+            // The form works from here (`cargo xtask bench` waits for this).
+            by_id::<Element>(&self.root, "pw")?.set_attribute("data-ready", "")?;
             self.fill_dates_soon();
             self.offer()?;
             *self.watch.borrow_mut() = Some(live::watch(&self.origin, &self.slug));
