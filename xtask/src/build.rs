@@ -1,7 +1,7 @@
 //! Builds the widget (Rust → wasm32 → wasm-bindgen → wasm-opt, into `pkg/`)
 //! and the server, and reports what one widget costs a visitor.
 
-use std::{io::Write, path::Path, process::Command};
+use std::{path::Path, process::Command};
 
 use anyhow::{bail, Context};
 
@@ -188,11 +188,13 @@ fn minify(root: &Path, source: &Path, out: &Path, module: bool) -> anyhow::Resul
 /// The budget is checked against gzip, which every browser accepts; brotli,
 /// which browsers use over HTTPS, is reported beside it. Returns the gzipped total.
 fn report_size(root: &Path, view: &str, files: &[&str], budget: usize) -> anyhow::Result<usize> {
-    step(&format!("{view} transfer size (gzip -9; brotli -q 11)"));
+    step(&format!("{view} transfer size (gzip by zopfli; brotli -q 11)"));
     let (mut total, mut total_br) = (0, 0);
     for file in files {
+        // As served: the files compressed beside it by `widget`.
+        let size = |path: String| std::fs::metadata(root.join(&path)).map(|m| m.len() as usize).with_context(|| format!("reading {path}"));
         let bytes = std::fs::read(root.join(file)).with_context(|| format!("reading {file}"))?;
-        let (zipped, brotlied) = (gzip(&bytes)?.len(), brotli(&bytes)?.len());
+        let (zipped, brotlied) = (size(format!("{file}.gz"))?, size(format!("{file}.br"))?);
         total += zipped;
         total_br += brotlied;
         println!("  {file:<30} {:>7} B raw {:>7} B gzip {:>7} B brotli", bytes.len(), zipped, brotlied);
@@ -229,7 +231,7 @@ pub const LANGUAGE_BUDGET_BYTES: usize = 3 * 1024;
 /// them for a year. Prints each file's size and checks the budget.
 fn languages(root: &Path) -> anyhow::Result<()> {
     use serde_json::{json, Map, Value};
-    step("language files (gzip -9; brotli -q 11)");
+    step("language files (gzip by zopfli; brotli -q 11)");
     let lang = root.join("lang");
     let read = |path: &Path| -> anyhow::Result<Value> {
         let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
@@ -328,10 +330,13 @@ fn languages(root: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Gzip by zopfli: the same format every browser reads, found by a long
+/// search rather than zlib's quick one (about 6% smaller on the wasm). Done
+/// once here, never by the server per visitor.
 fn gzip(bytes: &[u8]) -> anyhow::Result<Vec<u8>> {
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-    encoder.write_all(bytes)?;
-    Ok(encoder.finish()?)
+    let mut out = Vec::new();
+    zopfli::compress(zopfli::Options::default(), zopfli::Format::Gzip, bytes, &mut out)?;
+    Ok(out)
 }
 
 fn brotli(bytes: &[u8]) -> anyhow::Result<Vec<u8>> {
