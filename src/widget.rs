@@ -182,12 +182,11 @@ impl Widget {
 
     /// Fetches the petition and shows it (with the form, the thank-you of a
     /// browser that has signed, or a signature waiting to be sent), or says in
-    /// words why it can't; and, beside it, the challenge for the first
-    /// signature. `prefetched`, `challenge` and `words` (the language file)
-    /// are the loader's fetches. The language is chosen first, so the
-    /// petition is drawn once, in it.
+    /// words why it can't; and once it is on screen, the challenge for the
+    /// first signature. `prefetched`, `challenge` and `words` (the language
+    /// file) are the loader's fetches, under way together. The language is
+    /// chosen first, so the petition is drawn once, in it.
     async fn load(self: &Rc<Self>, prefetched: Option<Promise>, challenge: Option<Promise>, words: Option<Promise>) {
-        self.first_challenge(challenge);
         let result = async {
             // A petition on show stays while it is fetched again (in another
             // language), and what was typed and ticked goes back in after.
@@ -227,6 +226,10 @@ impl Widget {
             self.show_only("pw-ready")?;
             // The form works from here (`cargo xtask bench` waits for this).
             by_id::<Element>(&self.root, "pw")?.set_attribute("data-ready", "")?;
+            // Not before: the search's slices of hashing took 25–90 ms of the
+            // main thread from drawing the petition (profiled in Chromium),
+            // and no one signs before the form is there to sign with.
+            self.first_challenge(challenge);
             self.fill_dates_soon();
             self.offer()?;
             *self.watch.borrow_mut() = Some(live::watch(&self.origin, &self.slug));
@@ -256,10 +259,11 @@ impl Widget {
         }
     }
 
-    /// Starts the proof of work for the first signature, without holding up
-    /// the petition: the challenge is fetched at the same time (the petition
-    /// is the same for everyone and may come from a cache; the challenge is
-    /// this visitor's), and answered while the person reads and types. If it
+    /// Starts the proof of work for the first signature, once the petition
+    /// is on screen: the loader fetched the challenge beside the petition (the
+    /// petition is the same for everyone and may come from a cache; the
+    /// challenge is this visitor's), and it is answered while the person
+    /// reads and types. If it
     /// can't be had now, the form still shows, and signing fetches one (see
     /// `sign_once`). A widget that already has one (a retry) keeps it.
     fn first_challenge(self: &Rc<Self>, prefetched: Option<Promise>) {
