@@ -61,6 +61,21 @@ struct Arabic<'a> {
     server: &'a str,
 }
 
+/// `cargo xtask bench`'s lower bound, not a demo (index.html doesn't list
+/// it): a plain page whose inline script puts a small signing form in an
+/// open shadow root at once.
+#[derive(Template)]
+#[template(path = "demo/floor.html")]
+struct Floor;
+
+/// `cargo xtask bench`'s counter view alone, not a demo (index.html doesn't
+/// list it; blog.html shows a counter among two widgets).
+#[derive(Template)]
+#[template(path = "demo/counter.html")]
+struct Counter<'a> {
+    server: &'a str,
+}
+
 /// A health service's page under a strict Content-Security-Policy, given by
 /// a `<meta>` tag: one of a fixed set ([`Policy`]), never text from the query.
 #[derive(Template)]
@@ -154,6 +169,8 @@ fn render(file: &str, server: &str, policy: Option<&str>, title: &str) -> Option
         "asylum-matters.html" => AsylumMatters { server }.render(),
         "blog.html" => Blog { server }.render(),
         "arabic.html" => Arabic { server }.render(),
+        "floor.html" => Floor.render(),
+        "counter.html" => Counter { server }.render(),
         "clinic.html" => {
             let (name, policy, about) = Policy::named(policy)?;
             Clinic {

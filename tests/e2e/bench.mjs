@@ -1,58 +1,211 @@
-// `cargo xtask bench`: how long after the tag the form is on screen, and what
-// one widget transfers. Not a test (nothing is asserted): numbers to report,
-// with the machine they ran on.
+// `cargo xtask bench`: the floor page, the widget and the counter view side by
+// side, at full speed and on a slow connection, from one run. Not a test
+// (nothing is asserted): numbers to report, with the machine they ran on.
+//
+// Each view is loaded BENCH_RUNS times (default 7), each time in a fresh
+// browser context (nothing cached), after one warm-up load that isn't
+// counted; the views take turns, so a machine that slows down slows them all.
+// Every figure is a median and its range (min–max). Times are from the
+// navigation's start (performance.now() in the page):
+// - first input on screen: the first `input` in the view's open shadow root
+//   has a box (watched every frame); the counter has none, so its count
+//   line on screen stands in for it;
+// - fully working: the first frame in which the view is on screen and works:
+//   for the widget, its `#pw` has `data-ready` (set when its handlers for
+//   typing, checking and signing are on and the petition is shown; the
+//   moment it is set is printed with the widget's requests); the floor
+//   page's form works as it shows, and the counter is done once its count
+//   is on screen;
+// - transfer: the bodies (as sent, compressed) of the view's requests to the
+//   petition server, not the partner page itself nor the live-count stream,
+//   which never ends;
+// - nodes: every node below the view's shadow root, at rest;
+// - JS heap: the page's, after a garbage collection, at rest.
 import os from "node:os";
-import { launch, open, PARTNER, SERVER } from "./browser.mjs";
+import { readFileSync } from "node:fs";
+import { launch, open, shadowRootNodes, PARTNER, SERVER } from "./browser.mjs";
 
-const RUNS = Number(process.env.BENCH_RUNS || 15);
+const RUNS = Number(process.env.BENCH_RUNS || 7);
+
+// Chromium's network emulation, per page, before it navigates: 1.6 Mbps
+// down, 750 kbps up, 150 ms round trip.
+const SPEEDS = [
+  { name: "full speed", conditions: null },
+  {
+    name: "slow (1.6 Mbps, 150 ms RTT)",
+    conditions: { offline: false, latency: 150, downloadThroughput: 200_000, uploadThroughput: 93_750 },
+  },
+];
+
+// Each view's partner page (all three served by the demo partner site), the
+// element whose shadow root holds it, what counts as its first input on
+// screen, and what says it is fully working (none: as soon as on screen).
+const VIEWS = [
+  { name: "floor", page: "floor.html", host: "[data-floor]", first: "input", ready: null },
+  { name: "widget", page: "medact.html", host: "[data-petition]:not(script)", first: "input", ready: "#pw[data-ready]" },
+  { name: "counter", page: "counter.html", host: "[data-petition]:not(script)", first: ".pw-count", ready: null },
+];
+
 const browser = await launch();
+const errors = [];
 
-async function once() {
-  const { context, page } = await open(browser, { width: 1280, height: 900 });
-  const sizes = [];
-  page.on("requestfinished", async (request) => {
-    if (/embed\.js|petition_widget|\/api\/petitions/.test(request.url())) {
-      const { responseBodySize, responseHeadersSize } = await request.sizes();
-      sizes.push({ name: request.url().replace(/^.*\//, ""), body: responseBodySize, headers: responseHeadersSize });
+/**
+ * The time since navigation of `view`'s first input on screen and of it
+ * fully working, each the frame it is seen in; and the moment the widget
+ * said it works.
+ */
+function watch({ host, first, ready }) {
+  const bench = (window.__bench = { first: 0, working: 0, readyAt: 0 });
+  const onScreen = (el) => {
+    const box = el.getBoundingClientRect();
+    return box.width > 0 && box.height > 0 && (el.localName === "input" || el.textContent.trim() !== "");
+  };
+  let observed = false;
+  (function frame() {
+    const root = document.querySelector(host)?.shadowRoot;
+    if (root && ready && !observed) {
+      // The moment the attribute is set, not the next frame.
+      const mark = () => {
+        if (!bench.readyAt && root.querySelector(ready)) bench.readyAt = performance.now();
+      };
+      new MutationObserver(mark).observe(root, { subtree: true, childList: true, attributes: true });
+      observed = true;
+      mark();
     }
-  });
-  await page.addInitScript(() => {
-    (function watch() {
-      const host = document.querySelector("[data-petition]:not(script)");
-      const form = host && host.shadowRoot && host.shadowRoot.querySelector("#pw-ready:not([hidden]) #pw-submit");
-      if (form) window.__formShown = performance.now();
-      else requestAnimationFrame(watch);
-    })();
-  });
-  await page.goto(`${PARTNER}/medact.html`);
-  await page.waitForFunction(() => window.__formShown);
-  const timing = await page.evaluate(() => {
-    const tag = performance.getEntriesByType("resource").find((e) => e.name.endsWith("/embed.js"));
-    const spans = performance.getEntriesByType("resource")
-      .filter((e) => /embed\.js|petition_widget|\/api\/petitions/.test(e.name))
-      .map((e) => ({ name: e.name.replace(/^.*\//, ""), start: e.startTime, end: e.responseEnd }));
-    return { tagStart: tag.startTime, formShown: window.__formShown, spans };
-  });
-  await context.close();
-  return { ...timing, sizes };
+    const now = performance.now();
+    if (!bench.first && root && [...root.querySelectorAll(first)].some(onScreen)) bench.first = now;
+    if (bench.first && (!ready || root.querySelector(ready))) bench.working = now;
+    else requestAnimationFrame(frame);
+  })();
 }
 
-await once(); // warm the server's caches and the OS's, not the browser's (each run is a fresh context)
-const runs = [];
-for (let i = 0; i < RUNS; i++) runs.push(await once());
+async function once(view, speed) {
+  const { context, page, record } = await open(browser, { width: 1280, height: 900 });
+  const cdp = await context.newCDPSession(page);
+  if (speed.conditions) {
+    await cdp.send("Network.enable");
+    await cdp.send("Network.emulateNetworkConditions", speed.conditions);
+  }
+  // The view's requests to the petition server, and each one's size once done.
+  const counted = (request) => request.url().startsWith(`${SERVER}/`) && !request.url().includes("/api/events");
+  const pending = new Set();
+  const sizes = [];
+  let settled = () => {};
+  const done = (request) => {
+    pending.delete(request);
+    if (pending.size === 0) settled();
+  };
+  page.on("request", (request) => counted(request) && pending.add(request));
+  page.on("requestfailed", (request) => counted(request) && done(request));
+  page.on("requestfinished", (request) => {
+    if (!counted(request)) return;
+    const encoding = request.response().then((r) => r && r.headerValue("content-encoding"));
+    sizes.push(Promise.all([request.sizes(), encoding])
+      .then(([s, coding]) => ({ url: request.url(), body: s.responseBodySize, coding: coding || "none" }))
+      .finally(() => done(request)));
+  });
+  await page.addInitScript(watch, { host: view.host, first: view.first, ready: view.ready });
+  const response = await page.goto(`${PARTNER}/${view.page}`, { waitUntil: "commit" });
+  await page.waitForFunction(() => window.__bench.working, null, { timeout: 60_000 });
+  // At rest: every request of the view's answered (and two frames drawn
+  // since, which shadowRootNodes waits for).
+  if (pending.size > 0) await new Promise((resolve) => { settled = resolve; });
+  const got = await Promise.all(sizes);
+  const nodes = await shadowRootNodes(page, view.host);
+  await cdp.send("HeapProfiler.collectGarbage");
+  const { usedSize } = await cdp.send("Runtime.getHeapUsage");
+  const { first, working, readyAt } = await page.evaluate(() => window.__bench);
+  // What the counter shows: the number, or below show_count_from the line that stands for it.
+  const shown = await page.evaluate((host) => document.querySelector(host).shadowRoot.querySelector(".pw-count")?.textContent, view.host);
+  const spans = await page.evaluate((server) => performance.getEntriesByType("resource")
+    .filter((e) => e.name.startsWith(server) && !e.name.includes("/api/events"))
+    .map((e) => ({ url: e.name, start: e.startTime, end: e.responseEnd })), SERVER);
+  const pageBytes = (await response.request().sizes()).responseBodySize;
+  errors.push(...record.errors.map((e) => `${view.name}, ${speed.name}: ${e}`));
+  await context.close();
+  return {
+    first,
+    working,
+    readyAt,
+    shown,
+    transfer: got.reduce((sum, s) => sum + s.body, 0),
+    nodes,
+    heap: usedSize / 1e6,
+    pageBytes,
+    requests: spans.map((span) => ({ ...span, ...got.find((s) => s.url === span.url) })),
+  };
+}
+
+// Every view at every speed: a warm-up (the server's caches and the OS's,
+// not the browser's), then the views in turn.
+const results = new Map();
+const started = Date.now();
+for (const speed of SPEEDS) {
+  for (const view of VIEWS) await once(view, speed);
+  for (let i = 0; i < RUNS; i++) {
+    for (const view of VIEWS) {
+      const key = `${view.name}/${speed.name}`;
+      results.set(key, [...(results.get(key) || []), await once(view, speed)]);
+    }
+  }
+}
+const chromium = browser.version();
 await browser.close();
 
-const ms = runs.map((r) => r.formShown - r.tagStart).sort((a, b) => a - b);
-const at = (q) => ms[Math.min(ms.length - 1, Math.floor(q * ms.length))];
-const last = runs[runs.length - 1];
-console.log(`machine: ${os.cpus().length} × ${os.cpus()[0].model}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}`);
-console.log(`server ${SERVER}, partner page ${PARTNER}/medact.html, Chromium headless, loopback network, ${RUNS} cold loads`);
-console.log(`form on screen after the tag starts loading: median ${at(0.5).toFixed(0)} ms, p90 ${at(0.9).toFixed(0)} ms, min ${ms[0].toFixed(0)} ms`);
-console.log("requests of the last run (body bytes as sent by the server, compressed; ms after the tag):");
-let total = 0;
-for (const span of last.spans) {
-  const size = last.sizes.find((s) => s.name === span.name);
-  total += size ? size.body : 0;
-  console.log(`  ${span.name.padEnd(28)} ${String(size ? size.body : "?").padStart(7)} B  ${(span.start - last.tagStart).toFixed(0).padStart(5)}–${(span.end - last.tagStart).toFixed(0)} ms`);
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+// `median (min–max) unit`, or one figure where they are all the same.
+const spread = (xs, show, unit = "") => {
+  const lo = Math.min(...xs), hi = Math.max(...xs);
+  return (show(lo) === show(hi) ? show(median(xs)) : `${show(median(xs))} (${show(lo)}–${show(hi)})`) + unit;
+};
+const ms = (x) => x.toFixed(0);
+const kB = (x) => (x / 1000).toFixed(1);
+const mb = (x) => x.toFixed(2);
+
+const release = (() => {
+  try {
+    return readFileSync("/etc/os-release", "utf8").match(/^PRETTY_NAME="?(.*?)"?$/m)[1];
+  } catch {
+    return os.platform();
+  }
+})();
+console.log(`machine: ${os.cpus().length} × ${os.cpus()[0].model}, ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM, ${release} (${os.platform()} ${os.release()}), Chromium ${chromium} headless`);
+console.log(`server ${SERVER}, partner site ${PARTNER}; ${RUNS} fresh browser contexts per row after one warm-up; median (min–max); ms from navigation start`);
+console.log("");
+console.log("| view | connection | first input on screen | × floor | fully working | × floor | transfer (as sent) | shadow root nodes | JS heap |");
+console.log("|---|---|---:|---:|---:|---:|---:|---:|---:|");
+for (const speed of SPEEDS) {
+  const floor = results.get(`floor/${speed.name}`);
+  for (const view of VIEWS) {
+    const runs = results.get(`${view.name}/${speed.name}`);
+    const col = (key) => runs.map((r) => r[key]);
+    const ratio = (key) => `${(median(col(key)) / median(floor.map((r) => r[key]))).toFixed(1)}×`;
+    const transfer = view.name === "floor" ? `inline (page ${kB(runs[0].pageBytes)} kB)` : spread(col("transfer"), kB, " kB");
+    const name = view.name === "counter" ? "counter¹" : view.name;
+    console.log(`| ${name} | ${speed.name} | ${spread(col("first"), ms)} | ${ratio("first")} | ${spread(col("working"), ms)} | ${ratio("working")} | ${transfer} | ${spread(col("nodes"), String)} | ${spread(col("heap"), mb, " MB")} |`);
+  }
 }
-console.log(`  ${"total".padEnd(28)} ${String(total).padStart(7)} B`);
+console.log("");
+const shown = results.get(`counter/${SPEEDS[0].name}`)[0].shown;
+console.log(`¹ The counter has no input: its count on screen stands for both first input and fully working (it showed "${shown}").`);
+const pages = VIEWS.map((v) => `${v.page} ${kB(results.get(`${v.name}/${SPEEDS[0].name}`)[0].pageBytes)} kB`).join(", ");
+console.log(`Partner pages (not in transfer): ${pages}. Transfer leaves out the live-count stream (/api/events), which never ends. JS heap after a garbage collection.`);
+
+for (const speed of SPEEDS) {
+  const runs = results.get(`widget/${speed.name}`);
+  const last = runs[runs.length - 1];
+  console.log("");
+  console.log(`The widget's requests, last run, ${speed.name} (body bytes as sent, and how they were compressed; ms from navigation start):`);
+  for (const r of last.requests) {
+    const name = r.url.slice(SERVER.length).replace(/\?.*$/, "");
+    console.log(`  ${name.padEnd(38)} ${String(r.body ?? "?").padStart(7)} B ${(r.coding ?? "").padEnd(5)} ${ms(r.start).padStart(5)}–${ms(r.end)} ms`);
+  }
+  console.log(`  ${"total".padEnd(38)} ${String(last.transfer).padStart(7)} B`);
+  console.log(`  data-ready set at ${ms(last.readyAt)} ms; first input on screen ${ms(last.first)} ms, fully working on screen ${ms(last.working)} ms`);
+}
+console.log("");
+console.log(`${SPEEDS.length * VIEWS.length * (RUNS + 1)} loads in ${((Date.now() - started) / 1000).toFixed(0)} s.`);
+if (errors.length) console.log(`Console errors on the pages:\n  ${errors.join("\n  ")}`);

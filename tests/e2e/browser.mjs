@@ -92,6 +92,24 @@ export async function ready(page, index = 0) {
 }
 
 /**
+ * How many nodes the open shadow root of the first element matching `host`
+ * holds once two more frames have been drawn (what the view does next to
+ * its first paint is done): every node below the root (elements, text,
+ * comments), as a TreeWalker showing all sees them. The bench and the
+ * weight test count with this, so their figures are counted one way.
+ */
+export async function shadowRootNodes(page, host = "[data-petition]:not(script)") {
+  return page.evaluate(async (selector) => {
+    await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+    const root = document.querySelector(selector).shadowRoot;
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_ALL);
+    let nodes = 0;
+    while (walker.nextNode()) nodes++;
+    return nodes;
+  }, host);
+}
+
+/**
  * The page's layout shifts so far, once what is on screen has been painted:
  * the browser measures shifts as it paints a frame, so wait for the next
  * two frames, then collect what the observer has not yet been given.
