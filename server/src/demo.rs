@@ -68,6 +68,14 @@ struct Arabic<'a> {
 #[template(path = "demo/floor.html")]
 struct Floor;
 
+/// `cargo xtask bench`'s widget on a page as plain as the floor's, not a
+/// demo (index.html doesn't list it).
+#[derive(Template)]
+#[template(path = "demo/plain.html")]
+struct Plain<'a> {
+    server: &'a str,
+}
+
 /// `cargo xtask bench`'s counter view alone, not a demo (index.html doesn't
 /// list it; blog.html shows a counter among two widgets).
 #[derive(Template)]
@@ -170,6 +178,7 @@ fn render(file: &str, server: &str, policy: Option<&str>, title: &str) -> Option
         "blog.html" => Blog { server }.render(),
         "arabic.html" => Arabic { server }.render(),
         "floor.html" => Floor.render(),
+        "plain.html" => Plain { server }.render(),
         "counter.html" => Counter { server }.render(),
         "clinic.html" => {
             let (name, policy, about) = Policy::named(policy)?;

@@ -37,13 +37,16 @@ const SPEEDS = [
   },
 ];
 
-// Each view's partner page (all three served by the demo partner site), the
-// element whose shadow root holds it, what counts as its first input on
-// screen, and what says it is fully working (none: as soon as on screen).
+// Each view's partner page (all served by the demo partner site; the floor,
+// the widget and the counter on pages equally plain; the widget again on a
+// styled partner page, whose own painting delays an async tag), the element
+// whose shadow root holds it, what counts as its first input on screen, and
+// what says it is fully working (none: as soon as on screen).
 const VIEWS = [
   { name: "floor", page: "floor.html", host: "[data-floor]", first: "input", ready: null },
-  { name: "widget", page: "medact.html", host: "[data-petition]:not(script)", first: "input", ready: "#pw[data-ready]" },
+  { name: "widget", page: "plain.html", host: "[data-petition]:not(script)", first: "input", ready: "#pw[data-ready]" },
   { name: "counter", page: "counter.html", host: "[data-petition]:not(script)", first: ".pw-count", ready: null },
+  { name: "widget on medact.html", page: "medact.html", host: "[data-petition]:not(script)", first: "input", ready: "#pw[data-ready]" },
 ];
 
 const browser = await launch();
