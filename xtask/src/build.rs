@@ -25,8 +25,10 @@ use crate::{run, step};
 /// and export names shortened (their hashes compressed worst), an allocator
 /// of size-classed blocks instead of dlmalloc, the signature written to JSON
 /// by hand instead of by serde-wasm-bindgen, and the language control loaded
-/// only when someone reaches it (`www/languages.js`). Issue 15 is to halve it.
-pub const BUDGET_BYTES: usize = 87 * 1024;
+/// only when someone reaches it (`www/languages.js`). 83 KB since issue 15
+/// (84,081 B): the same gzip found by zopfli (−4.4 KB). Issue 15's goal is
+/// 40 KB; see ARCHITECTURE.md's breakdown for where the rest is.
+pub const BUDGET_BYTES: usize = 83 * 1024;
 
 /// The files a partner page loads for a widget, in the order it loads them
 /// (as served: the scripts minified from `www/`, see [`minify`]).
