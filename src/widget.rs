@@ -263,9 +263,9 @@ impl Widget {
     /// is on screen: the loader fetched the challenge beside the petition (the
     /// petition is the same for everyone and may come from a cache; the
     /// challenge is this visitor's), and it is answered while the person
-    /// reads and types. If it
-    /// can't be had now, the form still shows, and signing fetches one (see
-    /// `sign_once`). A widget that already has one (a retry) keeps it.
+    /// reads and types. If it can't be had now, the form still shows, and
+    /// signing fetches one (see `sign_once`). A widget that already has one
+    /// (a retry) keeps it.
     fn first_challenge(self: &Rc<Self>, prefetched: Option<Promise>) {
         if self.solver.borrow().is_some() {
             return;
