@@ -108,6 +108,15 @@ pub fn start(root: &Path, name: &str, with_demo: bool) -> anyhow::Result<Running
             }
         }
     }
+    // The demo petition once more, under a slug no test signs: the widget's
+    // weight at rest (tests/e2e/weight.test.mjs) counts its nodes, which
+    // grow with each milestone the other tests' signatures reach.
+    let demo = std::fs::read_to_string(root.join("petitions/stop-sharing.toml"))?;
+    let at_rest = demo.replacen("slug = \"stop-sharing\"", "slug = \"stop-sharing-at-rest\"", 1);
+    if at_rest == demo {
+        bail!("petitions/stop-sharing.toml has no `slug = \"stop-sharing\"` line to give the copy at rest its own slug");
+    }
+    std::fs::write(petitions.join("stop-sharing-at-rest.toml"), at_rest)?;
     let addr = free_port()?;
     let demo_addr = if with_demo { Some(free_port()?) } else { None };
     let log = dir.join("server.log");
