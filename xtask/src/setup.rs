@@ -1,7 +1,8 @@
 //! Installs what the build and the tests need, checking first so a second run
-//! costs nothing: the wasm32 target, wasm-bindgen-cli at exactly the version in
-//! Cargo.lock, the pinned npm packages, Chromium with chromedriver, and
-//! schemathesis (pinned, in a Python virtual environment under target/).
+//! costs nothing: the wasm32 target, std's source, wasm-bindgen-cli at exactly
+//! the version in Cargo.lock, the pinned npm packages, Chromium with
+//! chromedriver, and schemathesis (pinned, in a Python virtual environment
+//! under target/).
 
 use std::{path::Path, process::Command};
 
@@ -12,6 +13,7 @@ use crate::{output, run, step};
 /// What `build` and `run` need.
 pub fn for_build(root: &Path) -> anyhow::Result<()> {
     wasm_target()?;
+    rust_src()?;
     wasm_bindgen_cli(root)?;
     npm_packages(root)
 }
@@ -58,6 +60,17 @@ fn wasm_target() -> anyhow::Result<()> {
     }
     step("installing the wasm32-unknown-unknown target");
     run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))
+}
+
+/// std's source, which the widget's build compiles for itself (see
+/// `build::widget`).
+fn rust_src() -> anyhow::Result<()> {
+    let installed = output(Command::new("rustup").args(["component", "list", "--installed"])).unwrap_or_default();
+    if installed.lines().any(|c| c.trim() == "rust-src") {
+        return Ok(());
+    }
+    step("installing rust-src (std's source, for the widget's own std)");
+    run(Command::new("rustup").args(["component", "add", "rust-src"]))
 }
 
 /// The wasm-bindgen version pinned in Cargo.lock: the CLI must match it exactly.
