@@ -69,9 +69,9 @@ fn widget(root: &Path) -> anyhow::Result<()> {
         // rust-src) with two of its own size features: a panic traps at
         // once, as `panic = "abort"` did, but without first formatting a
         // message and its source location that nothing read (so the
-        // `console-panics` feature's hook needs a plain `cargo build`); and
-        // std's own code chooses small over fast.
-        // −8 KB gzip of 78 (issue 15). These are unstable flags, which a
+        // `console-panics` feature's hook needs a plain `cargo build`), nor
+        // keeping source locations for those messages; and std's own code
+        // chooses small over fast. −8.7 KB gzip of 78 (issue 15). These are unstable flags, which a
         // stable compiler takes only with RUSTC_BOOTSTRAP; they are the
         // compiler's own (std's features and its panic strategy), and a
         // toolchain that renames them fails this build loudly rather than
@@ -88,7 +88,7 @@ fn widget(root: &Path) -> anyhow::Result<()> {
             "-Zbuild-std=std,panic_abort",
             "-Zbuild-std-features=optimize_for_size",
             "--config",
-            "target.wasm32-unknown-unknown.rustflags=[\"-Zunstable-options\",\"-Cpanic=immediate-abort\"]",
+            "target.wasm32-unknown-unknown.rustflags=[\"-Zunstable-options\",\"-Cpanic=immediate-abort\",\"-Zlocation-detail=none\"]",
         ]))?;
     let pkg = root.join("pkg");
     if pkg.exists() {
