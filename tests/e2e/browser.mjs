@@ -179,6 +179,18 @@ export async function signThroughApi(bodies, slug = "stop-sharing") {
 }
 
 /**
+ * Signs `slug` through the API until it has at least `count` signatures (the
+ * demo petition shows its count from 10): a known state for a test, whichever
+ * tests ran before it.
+ */
+export async function signedAtLeast(count, slug = "stop-sharing") {
+  const missing = Math.max(0, count - (await serverCount(slug)));
+  const bodies = Array.from({ length: missing }, () => ({ first_name: "Seed", email: freshEmail("seed"), postcode: "E1 6AN" }));
+  const statuses = await signThroughApi(bodies, slug);
+  if (!statuses.every((status) => status === 200)) throw new Error(`seeding ${slug}: answers ${statuses}`);
+}
+
+/**
  * The link containing `part` in the one mail to `email` that has such a link,
  * read from the .eml files the server writes to `MAIL_DIR`. Waits for the mail
  * to arrive: the server's outbox sends it after answering, in its own time.

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { randomInt } from "node:crypto";
 import {
   PARTNER, SERVER, open, widget, ready, shownCount, untilShownCount, serverCount, freshEmail, fillForm,
-  pageAxeViolations, assertNoConsoleErrors, assertNoThirdPartyRequests, screenshot, signThroughApi,
+  pageAxeViolations, assertNoConsoleErrors, assertNoThirdPartyRequests, screenshot, signThroughApi, signedAtLeast,
   launch,
 } from "./browser.mjs";
 
@@ -22,12 +22,6 @@ async function petition(slug = "stop-sharing") {
   return (await fetch(`${SERVER}/api/petitions/${slug}`)).json();
 }
 
-/** Signs through the API until the petition shows its count (10 or more). */
-async function atLeastTen() {
-  const missing = Math.max(0, 10 - (await petition()).signature_count);
-  const bodies = Array.from({ length: missing }, () => ({ first_name: "Seed", email: freshEmail("seed"), postcode: "E1 6AN" }));
-  assert.ok((await signThroughApi(bodies)).every((status) => status === 200));
-}
 
 /** Waits until `check` (async) returns true, polling; fails after `timeout` ms saying `what`. */
 async function until(check, what, timeout = 30_000) {
@@ -166,7 +160,7 @@ test("pasted into a WordPress post, the petition is signed end to end inside Wor
   assert.match(filtered.html, new RegExp(`src="${SERVER}/embed/stop-sharing#\\?secret=${filtered.secret}"`));
   assert.match(filtered.html, new RegExp(` width="${oembed.width}" height="${oembed.height}" `), "WordPress keeps the size");
 
-  await atLeastTen();
+  await signedAtLeast(10);
   const { context, page, record } = await open(browser, { width: 1024, height: 900 });
   const postUrl = `${PARTNER}/2026/why-we-back-stopsharing/`;
   await page.route(postUrl, (route) => route.fulfill({ contentType: "text/html; charset=utf-8", body: wordpressPost(filtered.html) }));
@@ -258,7 +252,7 @@ function shownHeight(page) {
 }
 
 test("with the loader on the page, the iframe embed grows and shrinks with its content", async () => {
-  await atLeastTen();
+  await signedAtLeast(10);
   const { context, page, record } = await partner(
     partnerPage({ src: `${SERVER}/embed/stop-sharing?partner=medact&source=iframe-test`, loader: true }),
     "/sign-with-us/",
@@ -287,7 +281,7 @@ test("with the loader on the page, the iframe embed grows and shrinks with its c
 });
 
 test("without the loader, the iframe embed keeps its default height, scrolls inside, attributes to the partner and counts live", async () => {
-  await atLeastTen();
+  await signedAtLeast(10);
   const { context, page, record } = await partner(
     partnerPage({ src: `${SERVER}/embed/stop-sharing?partner=medact&source=iframe-test`, loader: false }),
     "/sign-with-us-plain/",

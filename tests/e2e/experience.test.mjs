@@ -6,7 +6,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import {
   PARTNER, SERVER, launch, open, widget, ready, shownCount, serverCount, freshEmail, fillForm,
-  axeViolations, assertNoConsoleErrors, screenshot, signThroughApi,
+  axeViolations, assertNoConsoleErrors, screenshot, signThroughApi, signedAtLeast,
 } from "./browser.mjs";
 
 const ADMIN_TOKEN = process.env.ADMIN_TOKEN;
@@ -19,12 +19,6 @@ async function petition(slug = "stop-sharing") {
   return (await fetch(`${SERVER}/api/petitions/${slug}`)).json();
 }
 
-/** Signs through the API until the petition shows its count (10 or more). */
-async function atLeastTen() {
-  const missing = Math.max(0, 10 - (await petition()).signature_count);
-  const bodies = Array.from({ length: missing }, () => ({ first_name: "Seed", email: freshEmail("seed"), postcode: "E1 6AN" }));
-  assert.ok((await signThroughApi(bodies)).every((status) => status === 200));
-}
 
 test("on a partner's page, consent is asked per organisation, unticked, and the signature counts for the partner", async () => {
   const { context, page, record } = await open(browser);
@@ -168,7 +162,7 @@ test("a likely typo in an email domain gets a suggestion that never blocks signi
 });
 
 test("a page's widgets keep at most one event stream open, ending with one for all their petitions, and show new signatures live", async () => {
-  await atLeastTen();
+  await signedAtLeast(10);
   const watcher = await open(browser);
   // Every event stream the page's widgets open: how many are open at once,
   // at most, and the newest. A stream is open from its construction until it
@@ -395,7 +389,7 @@ test("the server's own field errors (422) are shown the same way as the widget's
 });
 
 test("a browser without server-sent events still follows the count, by polling", async () => {
-  await atLeastTen();
+  await signedAtLeast(10);
   const watcher = await open(browser);
   await watcher.page.addInitScript(() => { delete window.EventSource; });
   await watcher.page.goto(`${PARTNER}/medact.html`);

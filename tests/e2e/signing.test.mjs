@@ -4,7 +4,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import {
   PARTNER, SERVER, launch, open, widget, ready, shownCount, untilShownCount, serverCount, freshEmail, fillForm,
-  axeViolations, assertNoConsoleErrors, assertNoThirdPartyRequests, screenshot, shifts,
+  axeViolations, assertNoConsoleErrors, assertNoThirdPartyRequests, screenshot, shifts, signedAtLeast,
 } from "./browser.mjs";
 
 let browser;
@@ -16,6 +16,7 @@ test("the partner page and the petition server are different origins", () => {
 });
 
 test("a person signs on a partner's page, sees the thank-you and the new count, and it persists", async () => {
+  await signedAtLeast(10); // the demo petition shows its count from 10
   const { context, page, record } = await open(browser);
   await page.goto(`${PARTNER}/medact.html`);
   await ready(page);

@@ -5,11 +5,12 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import {
-  PARTNER, launch, open, widget, shadowRootNodes, shownCount, serverCount, signThroughApi, freshEmail, assertNoConsoleErrors,
+  PARTNER, launch, open, widget, shadowRootNodes, shownCount, signedAtLeast, assertNoConsoleErrors,
 } from "./browser.mjs";
 
 let browser;
-before(async () => { browser = await launch(); });
+// The page is served by the test itself: see `launch`.
+before(async () => { browser = await launch({ publicPages: true }); });
 after(async () => { await browser?.close(); });
 
 // The Medact demo page as it is, showing a copy of the demo petition that
@@ -20,20 +21,12 @@ const AT_REST = "stop-sharing-at-rest";
 const SIGNED = 30;
 
 test("the widget's shadow root holds at most 200 nodes at rest", async () => {
-  const bodies = Array.from({ length: SIGNED - (await serverCount(AT_REST)) }, () => (
-    { first_name: "Seed", email: freshEmail("weight"), postcode: "E1 6AN" }));
-  assert.ok((await signThroughApi(bodies, AT_REST)).every((status) => status === 200));
+  await signedAtLeast(SIGNED, AT_REST);
   const { context, page, record } = await open(browser);
-  // The page's tag names the copy: changed as the parser adds it, before
-  // the async tag runs. (A page served by the test itself would be a public
-  // page to Chromium, which then refuses it the loopback server.)
-  await page.addInitScript((slug) => {
-    new MutationObserver((records) => {
-      for (const node of records.flatMap((record) => [...record.addedNodes])) {
-        if (node.nodeName === "SCRIPT" && node.dataset.petition === "stop-sharing") node.dataset.petition = slug;
-      }
-    }).observe(document, { childList: true, subtree: true });
-  }, AT_REST);
+  const medact = await (await fetch(`${PARTNER}/medact.html`)).text();
+  const html = medact.replace('data-petition="stop-sharing"', `data-petition="${AT_REST}"`);
+  assert.notEqual(html, medact, "the Medact page embeds the demo petition");
+  await page.route(`${PARTNER}/medact.html`, (route) => route.fulfill({ body: html, contentType: "text/html" }));
   await page.goto(`${PARTNER}/medact.html`);
   // The moment the widget's form works (src/widget.rs sets it).
   await widget(page).locator("#pw[data-ready]").waitFor({ state: "attached" });
