@@ -24,7 +24,7 @@ pub struct View<'a> {
 
 /// The texts of the skeleton (`src/widget.html`), one per element marked
 /// `data-t`, in the order they appear there.
-const SKELETON: [petition_core::lang::Text; 16] = [
+const SKELETON: [petition_core::lang::Text; 31] = [
     text::LOADING,
     text::RETRY,
     text::LANGUAGE,
@@ -32,6 +32,22 @@ const SKELETON: [petition_core::lang::Text; 16] = [
     text::MILESTONES,
     text::WHY,
     text::ERROR_SUMMARY,
+    // The form's fields (`form.rs`), each label before its hint.
+    text::LABEL_FIRST_NAME,
+    text::LABEL_LAST_NAME,
+    text::LABEL_EMAIL,
+    text::HINT_EMAIL,
+    text::LABEL_POSTCODE,
+    text::HINT_POSTCODE,
+    text::OUTSIDE_UK,
+    text::LABEL_PROFESSION,
+    text::CHOOSE,
+    text::PROFESSION_DOCTOR,
+    text::PROFESSION_NURSE,
+    text::PROFESSION_MIDWIFE,
+    text::PROFESSION_OTHER,
+    text::PROFESSION_NONE,
+    text::LABEL_REASON,
     text::LEAVE_EMPTY,
     text::SIGN,
     text::CLOSED,
@@ -57,6 +73,9 @@ impl View<'_> {
                 node.set_text_content(Some(&self.lang.t(text)));
             }
         }
+        // The one hint with a number in it.
+        let max = self.lang.number(petition_core::Field::Reason.max_chars() as u64);
+        self.text("pw-reason-hint", &self.lang.fill(text::HINT_REASON, &[("max", &max)]))?;
         let pw: Element = by_id(self.root, "pw")?;
         attributes(&pw, &[("lang", &self.lang.code), ("dir", if self.lang.rtl { "rtl" } else { "ltr" })])?;
         by_id::<Element>(self.root, "pw-progress")?.set_attribute("aria-label", &self.lang.t(text::PROGRESS))?;
@@ -608,6 +627,22 @@ mod tests {
         assert_eq!(ok(by_id::<Element>(&root, "pw-retry")).text_content().as_deref(), Some("Try again"));
         let pw: Element = ok(by_id(&root, "pw"));
         assert_eq!((pw.get_attribute("lang"), pw.get_attribute("dir")), (Some("en".into()), Some("ltr".into())));
+    }
+
+    /// The skeleton's fields are core's: each named as the API names it,
+    /// the profession's answers by their codes, in core's order.
+    #[wasm_bindgen_test]
+    fn the_skeletons_fields_are_cores() {
+        let (_, root) = skeleton();
+        for field in petition_core::Field::ALL {
+            let control: Element = ok(by_id(&root, &format!("pw-{}", field.name())));
+            assert_eq!(control.get_attribute("name").as_deref(), Some(field.name()));
+        }
+        let options = root.query_selector_all("#pw-profession option").unwrap();
+        let codes: Vec<String> =
+            (0..options.length()).map(|n| options.item(n).unwrap().dyn_into::<Element>().unwrap().get_attribute("value").unwrap()).collect();
+        let cores: Vec<&str> = std::iter::once("").chain(petition_core::Profession::ALL.map(|p| p.code())).collect();
+        assert_eq!(codes, cores);
     }
 
     #[wasm_bindgen_test]

@@ -165,7 +165,7 @@ impl Widget {
     /// Draws `petition` (all but the thank-you) in the widget's language.
     fn render(&self, petition: &Petition) -> Result<()> {
         let lang = self.lang();
-        form::build(&self.root, &self.document, &lang, petition.ask_profession)?;
+        form::build(&self.root, petition.ask_profession)?;
         let remove = [&self.origin, "/remove"].concat();
         let remove_link: Element = by_id(&self.root, "pw-remove")?;
         if sandboxed() {
@@ -234,7 +234,7 @@ impl Widget {
             self.offer()?;
             *self.watch.borrow_mut() = Some(live::watch(&self.origin, &self.slug));
             if let Some(typed) = typed {
-                form::fill(&self.root, &typed)?;
+                form::fill(&self.root, &typed, true)?;
                 form::show_errors(&self.root, &self.document, &self.lang(), &self.errors.borrow(), false)?;
                 if !typed.email.is_empty() {
                     self.suggest_email();
@@ -245,7 +245,7 @@ impl Widget {
                     None => Ok(()),
                 }
             } else if let Some(waiting) = memory::queued(&self.origin, &self.slug) {
-                form::fill(&self.root, &waiting)?;
+                form::fill(&self.root, &waiting, true)?;
                 self.submit_request(waiting).await
             } else if memory::has_signed(&self.origin, &self.slug) {
                 self.show_thanks("", true)
@@ -388,7 +388,11 @@ impl Widget {
         self.thanked.take();
         self.errors.take();
         let result = (|| {
-            form::build(&self.root, &self.document, &self.lang(), self.petition.borrow().as_ref().is_some_and(|p| p.ask_profession))?;
+            // The form as it was first drawn: its fields empty, no error or
+            // suggestion on show (the consents below them stay as they are).
+            form::fill(&self.root, &SignatureRequest::default(), false)?;
+            form::show_suggestion(&self.root, &self.document, &self.lang(), None)?;
+            form::show_errors(&self.root, &self.document, &self.lang(), &[], false)?;
             show(&by_id(&self.root, "pw-thanks")?, false)?;
             show(&by_id(&self.root, "pw-form")?, true)?;
             focus(&by_id(&self.root, "pw-first_name")?);
