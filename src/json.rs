@@ -34,6 +34,13 @@ fn get(object: &JsValue, name: &str) -> JsValue {
     Reflect::get(object, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
 }
 
+/// `object`'s field `name` as a `T`: one function per type, not the same
+/// code inlined for every field of every struct.
+#[inline(never)]
+fn field<T: FromJs>(object: &JsValue, name: &str) -> Option<T> {
+    T::from_js(&get(object, name))
+}
+
 impl FromJs for String {
     fn from_js(value: &JsValue) -> Option<Self> {
         value.as_string()
@@ -129,10 +136,20 @@ macro_rules! from_js {
                 if !value.is_object() {
                     return None;
                 }
-                Some($type { $($field: FromJs::from_js(&get(value, stringify!($field)))?),* })
+                Some($type { $($field: field(value, stringify!($field))?),* })
             }
         }
     )*};
+}
+
+/// Reads `object`'s field `name` into `into`, if it has one.
+#[inline(never)]
+fn present<T: FromJs>(object: &JsValue, name: &str, into: &mut T) -> Option<()> {
+    let value = get(object, name);
+    if !value.is_undefined() {
+        *into = T::from_js(&value)?;
+    }
+    Some(())
 }
 
 /// Like `from_js!`, for a struct whose fields all default when missing
@@ -149,12 +166,7 @@ macro_rules! from_js_defaulted {
                 }
                 let mut read = $type::default();
                 let $type { $($field: _),* } = &read;
-                $(
-                    let field = get(value, stringify!($field));
-                    if !field.is_undefined() {
-                        read.$field = FromJs::from_js(&field)?;
-                    }
-                )*
+                $(present(value, stringify!($field), &mut read.$field)?;)*
                 Some(read)
             }
         }
@@ -216,12 +228,9 @@ impl FromJs for ApiError {
         if !value.is_object() {
             return None;
         }
-        let fields = get(value, "fields");
-        Some(ApiError {
-            error: FromJs::from_js(&get(value, "error"))?,
-            code: FromJs::from_js(&get(value, "code")).unwrap_or_default(),
-            fields: if fields.is_undefined() { Vec::new() } else { FromJs::from_js(&fields)? },
-        })
+        let mut fields = Vec::new();
+        present(value, "fields", &mut fields)?;
+        Some(ApiError { error: field(value, "error")?, code: field(value, "code").unwrap_or_default(), fields })
     }
 }
 
