@@ -7,7 +7,7 @@
 use petition_core::{lang::text, Field, FieldError, SignatureRequest};
 use web_sys::{Document, Element, HtmlInputElement, ShadowRoot};
 
-use crate::dom::{attributes, by_id, element, focus, show, value};
+use crate::dom::{attributes, by_id, by_id_as, element, focus, show, value};
 use crate::error::Result;
 use crate::i18n::Lang;
 
@@ -18,7 +18,7 @@ fn id(field: Field) -> String {
 /// Shows the profession question only when the petition asks it. (The
 /// fields are the skeleton's, `src/widget.html`, their words `View::words`'s.)
 pub fn build(root: &ShadowRoot, ask_profession: bool) -> Result<()> {
-    if let Some(group) = by_id::<Element>(root, "pw-profession")?.parent_element() {
+    if let Some(group) = by_id(root, "pw-profession")?.parent_element() {
         show(&group, ask_profession)?;
     }
     Ok(())
@@ -27,7 +27,7 @@ pub fn build(root: &ShadowRoot, ask_profession: bool) -> Result<()> {
 /// What the person has typed, as the API wants it.
 pub fn read(root: &ShadowRoot) -> SignatureRequest {
     let text = |field: Field| root.get_element_by_id(&id(field)).map(|e| value(&e)).unwrap_or_default();
-    let ticked = |id: &str| by_id::<HtmlInputElement>(root, id).map(|c| c.checked()).unwrap_or(false);
+    let ticked = |id: &str| by_id_as::<HtmlInputElement>(root, id).map(|c| c.checked()).unwrap_or(false);
     SignatureRequest {
         first_name: text(Field::FirstName),
         last_name: text(Field::LastName),
@@ -38,7 +38,7 @@ pub fn read(root: &ShadowRoot) -> SignatureRequest {
         reason: text(Field::Reason),
         consent: ticked("pw-consent"),
         partner_consent: ticked("pw-partner-consent"),
-        website: by_id::<HtmlInputElement>(root, "pw-website").map(|i| i.value()).unwrap_or_default(),
+        website: by_id_as::<HtmlInputElement>(root, "pw-website").map(|i| i.value()).unwrap_or_default(),
         ..SignatureRequest::default()
     }
 }
@@ -65,7 +65,7 @@ pub fn fill(root: &ShadowRoot, request: &SignatureRequest, consents: bool) -> Re
             .into_iter()
             .take(if consents { 3 } else { 1 })
     {
-        if let Ok(check) = by_id::<HtmlInputElement>(root, id) {
+        if let Ok(check) = by_id_as::<HtmlInputElement>(root, id) {
             check.set_checked(ticked);
         }
     }
@@ -91,7 +91,7 @@ pub fn show_suggestion(root: &ShadowRoot, document: &Document, lang: &Lang, sugg
 
 /// The person took the suggestion: it replaces the address they typed.
 pub fn accept_suggestion(root: &ShadowRoot, suggestion: &str) {
-    if let Ok(email) = by_id::<HtmlInputElement>(root, &id(Field::Email)) {
+    if let Ok(email) = by_id_as::<HtmlInputElement>(root, &id(Field::Email)) {
         email.set_value(suggestion);
         focus(&email);
     }

@@ -8,7 +8,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, HtmlElement, ShadowRoot};
 
 use crate::{
-    dom::{attributes, by_id, element, link, sandboxed, show},
+    dom::{attributes, by_id, by_id_as, element, link, sandboxed, show, show_id, text_id},
     error::Result,
     i18n::{rtl, Lang},
 };
@@ -61,7 +61,7 @@ const SKELETON: [petition_core::lang::Text; 31] = [
 
 impl View<'_> {
     fn text(&self, id: &str, value: &str) -> Result<()> {
-        by_id::<Element>(self.root, id)?.set_text_content(Some(value));
+        text_id(self.root, id, value)?;
         Ok(())
     }
 
@@ -78,7 +78,7 @@ impl View<'_> {
         self.text("pw-reason-hint", &self.lang.fill(text::HINT_REASON, &[("max", &max)]))?;
         let pw: Element = by_id(self.root, "pw")?;
         attributes(&pw, &[("lang", &self.lang.code), ("dir", if self.lang.rtl { "rtl" } else { "ltr" })])?;
-        by_id::<Element>(self.root, "pw-progress")?.set_attribute("aria-label", &self.lang.t(text::PROGRESS))?;
+        by_id(self.root, "pw-progress")?.set_attribute("aria-label", &self.lang.t(text::PROGRESS))?;
         // Inside the offer, which is in another language: this one's.
         let close: Element = by_id(self.root, "pw-offer-close")?;
         attributes(&close, &[("aria-label", &self.lang.t(text::CLOSE)), ("lang", &self.lang.code)])
@@ -118,7 +118,7 @@ impl View<'_> {
         for id in ["pw-target", "pw-title", "pw-summary", "pw-body", "pw-next-action-link", "pw-next-action-text"] {
             attributes(&by_id(self.root, id)?, &language)?;
         }
-        show(&by_id(self.root, "pw-why")?, !petition.body.is_empty())?;
+        show_id(self.root, "pw-why", !petition.body.is_empty())?;
         let supported = if petition.supported_by.is_empty() {
             String::new()
         } else {
@@ -132,7 +132,7 @@ impl View<'_> {
         if let Some(partner) = partner {
             self.text("pw-partner-consent-label", &consent(&partner.name))?;
         }
-        show(&by_id(self.root, "pw-partner-consent-row")?, partner.is_some())?;
+        show_id(self.root, "pw-partner-consent-row", partner.is_some())?;
         let mut who = vec![petition.organiser.as_str()];
         who.extend(partner.map(|p| p.name.as_str()));
         self.text("pw-privacy", &lang.fill(text::PRIVACY, &[("who", &lang.isolate(&lang.list(&who)))]))?;
@@ -146,8 +146,8 @@ impl View<'_> {
             let none = element(self.document, "li", "pw-none", &lang.t(text::REASONS_NONE))?;
             reasons.append_child(&none)?;
         }
-        show(&by_id(self.root, "pw-form")?, !petition.closed)?;
-        show(&by_id(self.root, "pw-closed")?, petition.closed)?;
+        show_id(self.root, "pw-form", !petition.closed)?;
+        show_id(self.root, "pw-closed", petition.closed)?;
         self.count(petition)
     }
 
@@ -159,7 +159,7 @@ impl View<'_> {
         let (count, goal) = (petition.signature_count, petition.goal);
         // A closed petition shows what it reached, however few.
         let counted = count >= petition.show_count_from || petition.closed;
-        show(&by_id(self.root, "pw-first")?, !counted)?;
+        show_id(self.root, "pw-first", !counted)?;
         let line: Element = by_id(self.root, "pw-counted")?;
         show(&line, counted)?;
         let number = element(self.document, "strong", "pw-count-number", &lang.number(count))?;
@@ -181,7 +181,7 @@ impl View<'_> {
             ],
         )?;
         let permille = if counted { milestones::progress_permille(count, goal) } else { 0 };
-        let fill: HtmlElement = by_id(self.root, "pw-fill")?;
+        let fill: HtmlElement = by_id_as(self.root, "pw-fill")?;
         fill.style().set_property("width", &percent(permille))?;
         self.ticks(goal, &petition.milestones)?;
         let goal_text = if petition.closed { text::GOAL_CLOSED } else { text::GOAL };
@@ -297,10 +297,10 @@ impl View<'_> {
         let milestone = lang.fill(text::NEXT_ASK, &[("count", &lang.number(next))]);
         self.text("pw-thanks-text", &[&text, " ", &milestone].concat())?;
         // On a shared device the next person may be standing right there.
-        show(&by_id(self.root, "pw-again-row")?, !petition.closed)?;
+        show_id(self.root, "pw-again-row", !petition.closed)?;
         match shareable(petition, self.origin) {
             Some((share, address)) => self.share(share, &address, &petition.title)?,
-            None => show(&by_id(self.root, "pw-share")?, false)?,
+            None => show_id(self.root, "pw-share", false)?,
         }
         // A `javascript:` address would run in the host page when followed.
         match petition.next_action.as_ref().filter(|action| is_web_address(&action.url)) {
@@ -311,12 +311,12 @@ impl View<'_> {
                     &action.url,
                 )?;
                 self.text("pw-next-action-text", &action.text)?;
-                show(&by_id(self.root, "pw-next-action")?, true)?;
+                show_id(self.root, "pw-next-action", true)?;
             }
-            None => show(&by_id(self.root, "pw-next-action")?, false)?,
+            None => show_id(self.root, "pw-next-action", false)?,
         }
-        show(&by_id(self.root, "pw-form")?, false)?;
-        show(&by_id(self.root, "pw-thanks")?, true)
+        show_id(self.root, "pw-form", false)?;
+        show_id(self.root, "pw-thanks", true)
     }
 
     /// The share links, each carrying `address` with its own `?source=`.
@@ -363,13 +363,10 @@ impl View<'_> {
         let can_share = web_sys::window().map(|w| w.navigator()).is_some_and(|n| {
             js_sys::Reflect::get(&n, &JsValue::from_str("share")).is_ok_and(|f| f.is_function())
         });
-        show(
-            &by_id(self.root, "pw-native-share")?,
-            can_share && !sandboxed,
-        )?;
+        show_id(self.root, "pw-native-share", can_share && !sandboxed)?;
         // Nor may it write to the clipboard: the address is in the hint.
-        show(&by_id(self.root, "pw-copy")?, !sandboxed)?;
-        show(&by_id(self.root, "pw-share")?, true)
+        show_id(self.root, "pw-copy", !sandboxed)?;
+        show_id(self.root, "pw-share", true)
     }
 }
 
@@ -527,7 +524,7 @@ mod tests {
     }
 
     fn visible(root: &ShadowRoot, id: &str) -> bool {
-        by_id::<HtmlElement>(root, id).is_ok_and(|e| e.offset_height() > 0)
+        by_id_as::<HtmlElement>(root, id).is_ok_and(|e| e.offset_height() > 0)
     }
 
     #[wasm_bindgen_test]
@@ -623,8 +620,8 @@ mod tests {
         let view = View { root: &root, document: &document, origin: "https://petition.example", lang: &english };
         ok(view.words());
         assert_eq!(marked.item(0).unwrap().text_content().as_deref(), Some("Loading the petition…"));
-        assert_eq!(ok(by_id::<Element>(&root, "pw-submit")).text_content().as_deref(), Some("Sign the petition"));
-        assert_eq!(ok(by_id::<Element>(&root, "pw-retry")).text_content().as_deref(), Some("Try again"));
+        assert_eq!(ok(by_id(&root, "pw-submit")).text_content().as_deref(), Some("Sign the petition"));
+        assert_eq!(ok(by_id(&root, "pw-retry")).text_content().as_deref(), Some("Try again"));
         let pw: Element = ok(by_id(&root, "pw"));
         assert_eq!((pw.get_attribute("lang"), pw.get_attribute("dir")), (Some("en".into()), Some("ltr".into())));
     }
