@@ -78,7 +78,13 @@ impl<T: FromJs> FromJs for Vec<T> {
         if !Array::is_array(value) {
             return None;
         }
-        Array::from(value).iter().map(|item| T::from_js(&item)).collect()
+        // A plain loop: `collect` into an `Option<Vec<_>>` measured larger.
+        let array = Array::from(value);
+        let mut items = Vec::new();
+        for item in array.iter() {
+            items.push(T::from_js(&item)?);
+        }
+        Some(items)
     }
 }
 
@@ -128,8 +134,36 @@ impl FromJs for LinksTo {
     }
 }
 
-/// `FromJs` for a struct of core's, field by field under the same names.
+/// `object`'s field `name` as a `T`, or `T`'s default with `ok` cleared.
+#[inline(never)]
+fn whole<T: FromJs + Default>(object: &JsValue, name: &str, ok: &mut bool) -> T {
+    field(object, name).unwrap_or_else(|| {
+        *ok = false;
+        T::default()
+    })
+}
+
+/// `FromJs` for a struct of core's, field by field under the same names,
+/// `None` if any is missing or of the wrong shape. Every field is read and
+/// the struct dropped once if one was wrong: a `?` per field measured larger,
+/// each one dropping the fields read before it.
 macro_rules! from_js {
+    ($($type:ident { $($field:ident),* $(,)? })*) => {$(
+        impl FromJs for $type {
+            fn from_js(value: &JsValue) -> Option<Self> {
+                if !value.is_object() {
+                    return None;
+                }
+                let mut ok = true;
+                let read = $type { $($field: whole(value, stringify!($field), &mut ok)),* };
+                ok.then_some(read)
+            }
+        }
+    )*};
+}
+
+/// `from_js!` for a struct with a field that has no default, by `?`.
+macro_rules! from_js_strict {
     ($($type:ident { $($field:ident),* $(,)? })*) => {$(
         impl FromJs for $type {
             fn from_js(value: &JsValue) -> Option<Self> {
@@ -186,8 +220,11 @@ from_js! {
     NextAction { title, text, url }
     SignatureReceipt { signature_count, goal, milestones }
     CountUpdate { slug, signature_count, goal, milestones }
-    FieldError { field, code, params, message }
     Params { max }
+}
+
+from_js_strict! {
+    FieldError { field, code, params, message }
 }
 
 // A signature kept in the browser by an older widget lacks the newer fields.
