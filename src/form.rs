@@ -1,5 +1,6 @@
-//! The signing form: its fields (built from core's [`Field`] so the labels are
-//! the same words the rules use), reading what was typed, and showing errors
+//! The signing form: its fields (the skeleton's, `src/widget.html`, named
+//! as core's [`Field`]s and worded by `View::words` from the same texts the
+//! rules use), reading what was typed, and showing errors
 //! the GOV.UK way: a summary that takes focus and links to each field, and a
 //! message beside each field tied to it with `aria-describedby`. Nothing typed
 //! is ever cleared here.

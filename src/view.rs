@@ -223,10 +223,10 @@ impl View<'_> {
             let item = element(self.document, "li", "pw-next", &lang.say(text::NEXT_MILESTONE, next, &[]))?;
             latest.append_child(&item)?;
         }
-        let reached: Vec<&Milestone> = milestones.iter().rev().filter(|m| counted && m.count <= count).collect();
-        for (n, milestone) in reached.iter().enumerate() {
+        let mut reached = false;
+        for milestone in milestones.iter().rev().filter(|m| counted && m.count <= count) {
             let item = self.reached(milestone)?;
-            if n == 0 {
+            if !reached {
                 // Short enough for one line on a phone; the timeline has the time.
                 let line = match milestone.reached_at.as_deref() {
                     Some(at) => {
@@ -239,8 +239,9 @@ impl View<'_> {
                 latest.append_child(&line)?;
             }
             timeline.append_child(&item)?;
+            reached = true;
         }
-        if reached.is_empty() {
+        if !reached {
             let first = milestones.first().map_or(petition_core::milestones::goal_for(0, &[]), |m| m.count);
             let item = element(self.document, "li", "pw-next", &lang.say(text::NO_MILESTONES, first, &[]))?;
             timeline.append_child(&item)?;
