@@ -408,15 +408,12 @@ pub fn share_address(
 fn without_source(page: &str) -> String {
     let page = page.split('#').next().unwrap_or_default();
     let (path, query) = page.split_once('?').unwrap_or((page, ""));
-    let kept: Vec<&str> = query
-        .split('&')
-        .filter(|pair| !pair.is_empty() && pair.split('=').next() != Some("source"))
-        .collect();
-    if kept.is_empty() {
-        path.to_owned()
-    } else {
-        [path, "?", &kept.join("&")].concat()
+    let mut kept = String::new();
+    for pair in query.split('&').filter(|pair| !pair.is_empty() && pair.split('=').next() != Some("source")) {
+        kept.push_str(if kept.is_empty() { "?" } else { "&" });
+        kept.push_str(pair);
     }
+    [path, &kept].concat()
 }
 
 /// `url` with `source=…` added, so the organiser can tell which share
