@@ -348,7 +348,7 @@ impl Widget {
                 }
             }),
         ];
-        self.listeners.borrow_mut().extend(listeners);
+        *self.listeners.borrow_mut() = listeners;
         Ok(())
     }
 
