@@ -122,7 +122,10 @@ impl View<'_> {
         let supported = if petition.supported_by.is_empty() {
             String::new()
         } else {
-            let names: Vec<&str> = petition.supported_by.iter().map(String::as_str).collect();
+            let mut names = Vec::new();
+            for name in &petition.supported_by {
+                names.push(name.as_str());
+            }
             lang.fill(text::SUPPORTED_BY, &[("names", &lang.list(&names))])
         };
         self.text("pw-supported", &supported)?;
