@@ -132,6 +132,13 @@ async fn settle(promise: Promise) -> Result<Response> {
 }
 
 async fn read<T: FromJs>(response: Response) -> Result<T> {
+    read_json(&answer(response).await?).ok_or(Error::Malformed)
+}
+
+/// The JSON of a successful answer, or the error an unsuccessful one means:
+/// apart from [`read`], so that it is in the widget once, not once for
+/// each type read.
+async fn answer(response: Response) -> Result<JsValue> {
     let status = response.status();
     // Reading the body can fail too (a connection cut mid-answer, a page of
     // HTML where JSON was expected): each is an answer we couldn't read.
@@ -140,9 +147,7 @@ async fn read<T: FromJs>(response: Response) -> Result<T> {
         Err(_) => None,
     };
     match status {
-        200..=299 => json
-            .and_then(|json| read_json(&json))
-            .ok_or(Error::Malformed),
+        200..=299 => json.ok_or(Error::Malformed),
         403 => Err(Error::Expired),
         404 => Err(Error::NotFound),
         500..=599 => Err(Error::Server),

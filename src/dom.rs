@@ -7,12 +7,29 @@ use web_sys::{Document, Element, ShadowRoot};
 
 use crate::error::{Error, Result};
 
+/// The element with `id` inside `root`. (Not generic: one copy for every
+/// caller, and no type check where an `Element` is all that is needed.)
+#[inline(never)]
+pub fn by_id(root: &ShadowRoot, id: &str) -> Result<Element> {
+    root.get_element_by_id(id).ok_or_else(|| Error::Dom(["#", id, " is missing"].concat()))
+}
+
 /// The element with `id` inside `root`, as the type asked for.
-pub fn by_id<T: JsCast>(root: &ShadowRoot, id: &str) -> Result<T> {
-    root.get_element_by_id(id)
-        .ok_or_else(|| Error::Dom(["#", id, " is missing"].concat()))?
-        .dyn_into::<T>()
-        .map_err(|_| Error::Dom(["#", id, " has the wrong type"].concat()))
+pub fn by_id_as<T: JsCast>(root: &ShadowRoot, id: &str) -> Result<T> {
+    by_id(root, id)?.dyn_into::<T>().map_err(|_| Error::Dom(["#", id, " has the wrong type"].concat()))
+}
+
+/// Shows or hides the element with `id` inside `root`.
+#[inline(never)]
+pub fn show_id(root: &ShadowRoot, id: &str, visible: bool) -> Result<()> {
+    show(&by_id(root, id)?, visible)
+}
+
+/// Sets the text of the element with `id` inside `root`.
+#[inline(never)]
+pub fn text_id(root: &ShadowRoot, id: &str, text: &str) -> Result<()> {
+    by_id(root, id)?.set_text_content(Some(text));
+    Ok(())
 }
 
 /// A new `<tag>` with `class` (if not empty) and `text` (if not empty).

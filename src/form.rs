@@ -1,130 +1,26 @@
-//! The signing form: its fields (built from core's [`Field`] so the labels are
-//! the same words the rules use), reading what was typed, and showing errors
+//! The signing form: its fields (the skeleton's, `src/widget.html`, named
+//! as core's [`Field`]s and worded by `View::words` from the same texts the
+//! rules use), reading what was typed, and showing errors
 //! the GOV.UK way: a summary that takes focus and links to each field, and a
 //! message beside each field tied to it with `aria-describedby`. Nothing typed
 //! is ever cleared here.
 
-use petition_core::{lang::text, Field, FieldError, Profession, SignatureRequest};
+use petition_core::{lang::text, Field, FieldError, SignatureRequest};
 use web_sys::{Document, Element, HtmlInputElement, ShadowRoot};
 
-use crate::dom::{attributes, by_id, element, focus, show, value};
+use crate::dom::{attributes, by_id, by_id_as, element, focus, show, value};
 use crate::error::Result;
 use crate::i18n::Lang;
-
-/// How a field is typed into.
-enum Control {
-    /// `<input type=…>` with its `autocomplete` token.
-    Input { kind: &'static str, autocomplete: &'static str },
-    /// `<select>` of the profession answers.
-    Select,
-    /// `<textarea>`.
-    TextArea,
-}
-
-fn control(field: Field) -> Control {
-    match field {
-        Field::FirstName => Control::Input { kind: "text", autocomplete: "given-name" },
-        Field::LastName => Control::Input { kind: "text", autocomplete: "family-name" },
-        Field::Email => Control::Input { kind: "email", autocomplete: "email" },
-        Field::Postcode => Control::Input { kind: "text", autocomplete: "postal-code" },
-        Field::Profession => Control::Select,
-        Field::Reason => Control::TextArea,
-    }
-}
-
-fn hint(field: Field, lang: &Lang) -> Option<String> {
-    Some(match field {
-        Field::Email => lang.t(text::HINT_EMAIL).into_owned(),
-        Field::Postcode => lang.t(text::HINT_POSTCODE).into_owned(),
-        Field::Reason => lang.fill(text::HINT_REASON, &[("max", &lang.number(field.max_chars() as u64))]),
-        _ => return None,
-    })
-}
 
 fn id(field: Field) -> String {
     ["pw-", field.name()].concat()
 }
 
-/// Builds the form's fields into `#pw-fields`, in `lang`; the profession
-/// question only when the petition asks it.
-pub fn build(root: &ShadowRoot, document: &Document, lang: &Lang, ask_profession: bool) -> Result<()> {
-    let container: Element = by_id(root, "pw-fields")?;
-    container.set_text_content(None);
-    for field in Field::ALL {
-        if field == Field::Profession && !ask_profession {
-            continue;
-        }
-        let wide = matches!(field, Field::Email | Field::Profession | Field::Reason);
-        let group = element(document, "div", if wide { "pw-field pw-wide" } else { "pw-field" }, "")?;
-        let id = id(field);
-        let label = element(document, "label", "", &lang.t(field.label()))?;
-        label.set_attribute("for", &id)?;
-        group.append_child(&label)?;
-        let hint_id = [&id, "-hint"].concat();
-        let hint = hint(field, lang);
-        if let Some(hint) = &hint {
-            let hint = element(document, "p", "pw-hint", hint)?;
-            hint.set_id(&hint_id);
-            group.append_child(&hint)?;
-        }
-        let error = element(document, "p", "pw-error", "")?;
-        error.set_id(&[&id, "-error"].concat());
-        show(&error, false)?;
-        group.append_child(&error)?;
-        let input = match control(field) {
-            Control::Input { kind, autocomplete } => {
-                let input = element(document, "input", "", "")?;
-                attributes(&input, &[("type", kind), ("autocomplete", autocomplete)])?;
-                // An address reads left to right whatever the language;
-                // a postcode by its own first letter.
-                if field == Field::Email {
-                    attributes(&input, &[("spellcheck", "false"), ("autocapitalize", "off"), ("dir", "ltr")])?;
-                }
-                if field == Field::Postcode {
-                    attributes(&input, &[("autocapitalize", "characters"), ("spellcheck", "false"), ("dir", "auto")])?;
-                }
-                input
-            }
-            Control::Select => {
-                let select = element(document, "select", "", "")?;
-                let blank = element(document, "option", "", &lang.t(text::CHOOSE))?;
-                blank.set_attribute("value", "")?;
-                select.append_child(&blank)?;
-                for profession in Profession::ALL {
-                    let option = element(document, "option", "", &lang.t(profession.label()))?;
-                    option.set_attribute("value", profession.code())?;
-                    select.append_child(&option)?;
-                }
-                select
-            }
-            Control::TextArea => {
-                let textarea = element(document, "textarea", "", "")?;
-                textarea.set_attribute("rows", "3")?;
-                textarea
-            }
-        };
-        attributes(&input, &[("id", &id), ("name", field.name())])?;
-        if hint.is_some() {
-            input.set_attribute("aria-describedby", &hint_id)?;
-        }
-        group.append_child(&input)?;
-        if field == Field::Email {
-            // "Did you mean …?", filled in by show_suggestion; never an error.
-            let suggestion = element(document, "p", "pw-suggestion", "")?;
-            attributes(&suggestion, &[("id", "pw-email-suggestion"), ("role", "status")])?;
-            group.append_child(&suggestion)?;
-        }
-        if field == Field::Postcode {
-            let row = element(document, "div", "pw-inline-check", "")?;
-            let check = element(document, "input", "", "")?;
-            attributes(&check, &[("type", "checkbox"), ("id", "pw-outside_uk"), ("name", "outside_uk")])?;
-            let label = element(document, "label", "", &lang.t(text::OUTSIDE_UK))?;
-            label.set_attribute("for", "pw-outside_uk")?;
-            row.append_child(&check)?;
-            row.append_child(&label)?;
-            group.append_child(&row)?;
-        }
-        container.append_child(&group)?;
+/// Shows the profession question only when the petition asks it. (The
+/// fields are the skeleton's, `src/widget.html`, their words `View::words`'s.)
+pub fn build(root: &ShadowRoot, ask_profession: bool) -> Result<()> {
+    if let Some(group) = by_id(root, "pw-profession")?.parent_element() {
+        show(&group, ask_profession)?;
     }
     Ok(())
 }
@@ -132,7 +28,7 @@ pub fn build(root: &ShadowRoot, document: &Document, lang: &Lang, ask_profession
 /// What the person has typed, as the API wants it.
 pub fn read(root: &ShadowRoot) -> SignatureRequest {
     let text = |field: Field| root.get_element_by_id(&id(field)).map(|e| value(&e)).unwrap_or_default();
-    let ticked = |id: &str| by_id::<HtmlInputElement>(root, id).map(|c| c.checked()).unwrap_or(false);
+    let ticked = |id: &str| by_id_as::<HtmlInputElement>(root, id).map(|c| c.checked()).unwrap_or(false);
     SignatureRequest {
         first_name: text(Field::FirstName),
         last_name: text(Field::LastName),
@@ -143,14 +39,15 @@ pub fn read(root: &ShadowRoot) -> SignatureRequest {
         reason: text(Field::Reason),
         consent: ticked("pw-consent"),
         partner_consent: ticked("pw-partner-consent"),
-        website: by_id::<HtmlInputElement>(root, "pw-website").map(|i| i.value()).unwrap_or_default(),
+        website: by_id_as::<HtmlInputElement>(root, "pw-website").map(|i| i.value()).unwrap_or_default(),
         ..SignatureRequest::default()
     }
 }
 
 /// Puts a kept signature back in the form, so the person sees what is
-/// waiting to be sent.
-pub fn fill(root: &ShadowRoot, request: &SignatureRequest) -> Result<()> {
+/// waiting to be sent; without `consents`, its fields alone (the consents,
+/// outside `#pw-fields`, stay as they are).
+pub fn fill(root: &ShadowRoot, request: &SignatureRequest, consents: bool) -> Result<()> {
     let fields = [
         (Field::FirstName, &request.first_name),
         (Field::LastName, &request.last_name),
@@ -166,8 +63,10 @@ pub fn fill(root: &ShadowRoot, request: &SignatureRequest) -> Result<()> {
     }
     for (id, ticked) in
         [("pw-outside_uk", request.outside_uk), ("pw-consent", request.consent), ("pw-partner-consent", request.partner_consent)]
+            .into_iter()
+            .take(if consents { 3 } else { 1 })
     {
-        if let Ok(check) = by_id::<HtmlInputElement>(root, id) {
+        if let Ok(check) = by_id_as::<HtmlInputElement>(root, id) {
             check.set_checked(ticked);
         }
     }
@@ -193,7 +92,7 @@ pub fn show_suggestion(root: &ShadowRoot, document: &Document, lang: &Lang, sugg
 
 /// The person took the suggestion: it replaces the address they typed.
 pub fn accept_suggestion(root: &ShadowRoot, suggestion: &str) {
-    if let Ok(email) = by_id::<HtmlInputElement>(root, &id(Field::Email)) {
+    if let Ok(email) = by_id_as::<HtmlInputElement>(root, &id(Field::Email)) {
         email.set_value(suggestion);
         focus(&email);
     }

@@ -221,9 +221,12 @@ impl Wanted {
             let html = host.owner_document()?.document_element()?;
             html.get_attribute("lang")
         });
-        let browser = window
-            .map(|w| Array::from(&w.navigator().languages()).iter().filter_map(|l| l.as_string()).collect())
-            .unwrap_or_default();
+        let mut browser = Vec::new();
+        if let Some(window) = window {
+            for language in Array::from(&window.navigator().languages()).iter() {
+                browser.extend(language.as_string());
+            }
+        }
         Wanted { chosen, page, browser }
     }
 
@@ -244,7 +247,10 @@ impl Wanted {
 
     /// The first of `tags` the widget has a language for.
     pub fn pick<'t>(tags: impl IntoIterator<Item = &'t str>) -> Option<&'static str> {
-        let available: Vec<&'static str> = CODES.split_terminator(' ').collect();
+        let mut available = Vec::new();
+        for code in CODES.split_terminator(' ') {
+            available.push(code);
+        }
         lang::negotiate(tags, &available)
     }
 

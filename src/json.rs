@@ -34,6 +34,13 @@ fn get(object: &JsValue, name: &str) -> JsValue {
     Reflect::get(object, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
 }
 
+/// `object`'s field `name` as a `T`: one function per type, not the same
+/// code inlined for every field of every struct.
+#[inline(never)]
+fn field<T: FromJs>(object: &JsValue, name: &str) -> Option<T> {
+    T::from_js(&get(object, name))
+}
+
 impl FromJs for String {
     fn from_js(value: &JsValue) -> Option<Self> {
         value.as_string()
@@ -71,7 +78,13 @@ impl<T: FromJs> FromJs for Vec<T> {
         if !Array::is_array(value) {
             return None;
         }
-        Array::from(value).iter().map(|item| T::from_js(&item)).collect()
+        // A plain loop: `collect` into an `Option<Vec<_>>` measured larger.
+        let array = Array::from(value);
+        let mut items = Vec::new();
+        for item in array.iter() {
+            items.push(T::from_js(&item)?);
+        }
+        Some(items)
     }
 }
 
@@ -121,7 +134,19 @@ impl FromJs for LinksTo {
     }
 }
 
-/// `FromJs` for a struct of core's, field by field under the same names.
+/// `object`'s field `name` as a `T`, or `T`'s default with `ok` cleared.
+#[inline(never)]
+fn whole<T: FromJs + Default>(object: &JsValue, name: &str, ok: &mut bool) -> T {
+    field(object, name).unwrap_or_else(|| {
+        *ok = false;
+        T::default()
+    })
+}
+
+/// `FromJs` for a struct of core's, field by field under the same names,
+/// `None` if any is missing or of the wrong shape. Every field is read and
+/// the struct dropped once if one was wrong: a `?` per field measured larger,
+/// each one dropping the fields read before it.
 macro_rules! from_js {
     ($($type:ident { $($field:ident),* $(,)? })*) => {$(
         impl FromJs for $type {
@@ -129,10 +154,36 @@ macro_rules! from_js {
                 if !value.is_object() {
                     return None;
                 }
-                Some($type { $($field: FromJs::from_js(&get(value, stringify!($field)))?),* })
+                let mut ok = true;
+                let read = $type { $($field: whole(value, stringify!($field), &mut ok)),* };
+                ok.then_some(read)
             }
         }
     )*};
+}
+
+/// `from_js!` for a struct with a field that has no default, by `?`.
+macro_rules! from_js_strict {
+    ($($type:ident { $($field:ident),* $(,)? })*) => {$(
+        impl FromJs for $type {
+            fn from_js(value: &JsValue) -> Option<Self> {
+                if !value.is_object() {
+                    return None;
+                }
+                Some($type { $($field: field(value, stringify!($field))?),* })
+            }
+        }
+    )*};
+}
+
+/// Reads `object`'s field `name` into `into`, if it has one.
+#[inline(never)]
+fn present<T: FromJs>(object: &JsValue, name: &str, into: &mut T) -> Option<()> {
+    let value = get(object, name);
+    if !value.is_undefined() {
+        *into = T::from_js(&value)?;
+    }
+    Some(())
 }
 
 /// Like `from_js!`, for a struct whose fields all default when missing
@@ -149,12 +200,7 @@ macro_rules! from_js_defaulted {
                 }
                 let mut read = $type::default();
                 let $type { $($field: _),* } = &read;
-                $(
-                    let field = get(value, stringify!($field));
-                    if !field.is_undefined() {
-                        read.$field = FromJs::from_js(&field)?;
-                    }
-                )*
+                $(present(value, stringify!($field), &mut read.$field)?;)*
                 Some(read)
             }
         }
@@ -174,8 +220,11 @@ from_js! {
     NextAction { title, text, url }
     SignatureReceipt { signature_count, goal, milestones }
     CountUpdate { slug, signature_count, goal, milestones }
-    FieldError { field, code, params, message }
     Params { max }
+}
+
+from_js_strict! {
+    FieldError { field, code, params, message }
 }
 
 // A signature kept in the browser by an older widget lacks the newer fields.
@@ -216,12 +265,9 @@ impl FromJs for ApiError {
         if !value.is_object() {
             return None;
         }
-        let fields = get(value, "fields");
-        Some(ApiError {
-            error: FromJs::from_js(&get(value, "error"))?,
-            code: FromJs::from_js(&get(value, "code")).unwrap_or_default(),
-            fields: if fields.is_undefined() { Vec::new() } else { FromJs::from_js(&fields)? },
-        })
+        let mut fields = Vec::new();
+        present(value, "fields", &mut fields)?;
+        Some(ApiError { error: field(value, "error")?, code: field(value, "code").unwrap_or_default(), fields })
     }
 }
 

@@ -105,7 +105,13 @@ pub fn switch_language(host: &Element, code: String) {
 
 /// The mounted widgets showing petition `slug`.
 pub(crate) fn widgets_showing(slug: &str) -> Vec<Rc<Widget>> {
-    WIDGETS.with(|widgets| widgets.borrow().iter().filter(|w| w.slug() == slug).cloned().collect())
+    let mut showing = Vec::new();
+    WIDGETS.with(|widgets| {
+        for widget in widgets.borrow().iter().filter(|w| w.slug() == slug) {
+            showing.push(widget.clone());
+        }
+    });
+    showing
 }
 
 /// Installs the panic hook when built with the `console-panics` feature.

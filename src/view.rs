@@ -3,12 +3,12 @@
 //! text (`textContent`), never as markup, and an address from the petition
 //! becomes a link only if it is a web address (`is_web_address`).
 
-use petition_core::{is_web_address, lang::text, milestones, LinksTo, Milestone, Petition, Share};
+use petition_core::{is_web_address, lang::text, LinksTo, Milestone, Petition, Share};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, HtmlElement, ShadowRoot};
 
 use crate::{
-    dom::{attributes, by_id, element, link, sandboxed, show},
+    dom::{attributes, by_id, by_id_as, element, link, sandboxed, show, show_id, text_id},
     error::Result,
     i18n::{rtl, Lang},
 };
@@ -24,7 +24,7 @@ pub struct View<'a> {
 
 /// The texts of the skeleton (`src/widget.html`), one per element marked
 /// `data-t`, in the order they appear there.
-const SKELETON: [petition_core::lang::Text; 16] = [
+const SKELETON: [petition_core::lang::Text; 31] = [
     text::LOADING,
     text::RETRY,
     text::LANGUAGE,
@@ -32,6 +32,22 @@ const SKELETON: [petition_core::lang::Text; 16] = [
     text::MILESTONES,
     text::WHY,
     text::ERROR_SUMMARY,
+    // The form's fields (`form.rs`), each label before its hint.
+    text::LABEL_FIRST_NAME,
+    text::LABEL_LAST_NAME,
+    text::LABEL_EMAIL,
+    text::HINT_EMAIL,
+    text::LABEL_POSTCODE,
+    text::HINT_POSTCODE,
+    text::OUTSIDE_UK,
+    text::LABEL_PROFESSION,
+    text::CHOOSE,
+    text::PROFESSION_DOCTOR,
+    text::PROFESSION_NURSE,
+    text::PROFESSION_MIDWIFE,
+    text::PROFESSION_OTHER,
+    text::PROFESSION_NONE,
+    text::LABEL_REASON,
     text::LEAVE_EMPTY,
     text::SIGN,
     text::CLOSED,
@@ -45,7 +61,7 @@ const SKELETON: [petition_core::lang::Text; 16] = [
 
 impl View<'_> {
     fn text(&self, id: &str, value: &str) -> Result<()> {
-        by_id::<Element>(self.root, id)?.set_text_content(Some(value));
+        text_id(self.root, id, value)?;
         Ok(())
     }
 
@@ -57,9 +73,12 @@ impl View<'_> {
                 node.set_text_content(Some(&self.lang.t(text)));
             }
         }
+        // The one hint with a number in it.
+        let max = self.lang.number(petition_core::Field::Reason.max_chars() as u64);
+        self.text("pw-reason-hint", &self.lang.fill(text::HINT_REASON, &[("max", &max)]))?;
         let pw: Element = by_id(self.root, "pw")?;
         attributes(&pw, &[("lang", &self.lang.code), ("dir", if self.lang.rtl { "rtl" } else { "ltr" })])?;
-        by_id::<Element>(self.root, "pw-progress")?.set_attribute("aria-label", &self.lang.t(text::PROGRESS))?;
+        by_id(self.root, "pw-progress")?.set_attribute("aria-label", &self.lang.t(text::PROGRESS))?;
         // Inside the offer, which is in another language: this one's.
         let close: Element = by_id(self.root, "pw-offer-close")?;
         attributes(&close, &[("aria-label", &self.lang.t(text::CLOSE)), ("lang", &self.lang.code)])
@@ -99,11 +118,14 @@ impl View<'_> {
         for id in ["pw-target", "pw-title", "pw-summary", "pw-body", "pw-next-action-link", "pw-next-action-text"] {
             attributes(&by_id(self.root, id)?, &language)?;
         }
-        show(&by_id(self.root, "pw-why")?, !petition.body.is_empty())?;
+        show_id(self.root, "pw-why", !petition.body.is_empty())?;
         let supported = if petition.supported_by.is_empty() {
             String::new()
         } else {
-            let names: Vec<&str> = petition.supported_by.iter().map(String::as_str).collect();
+            let mut names = Vec::new();
+            for name in &petition.supported_by {
+                names.push(name.as_str());
+            }
             lang.fill(text::SUPPORTED_BY, &[("names", &lang.list(&names))])
         };
         self.text("pw-supported", &supported)?;
@@ -113,7 +135,7 @@ impl View<'_> {
         if let Some(partner) = partner {
             self.text("pw-partner-consent-label", &consent(&partner.name))?;
         }
-        show(&by_id(self.root, "pw-partner-consent-row")?, partner.is_some())?;
+        show_id(self.root, "pw-partner-consent-row", partner.is_some())?;
         let mut who = vec![petition.organiser.as_str()];
         who.extend(partner.map(|p| p.name.as_str()));
         self.text("pw-privacy", &lang.fill(text::PRIVACY, &[("who", &lang.isolate(&lang.list(&who)))]))?;
@@ -127,8 +149,8 @@ impl View<'_> {
             let none = element(self.document, "li", "pw-none", &lang.t(text::REASONS_NONE))?;
             reasons.append_child(&none)?;
         }
-        show(&by_id(self.root, "pw-form")?, !petition.closed)?;
-        show(&by_id(self.root, "pw-closed")?, petition.closed)?;
+        show_id(self.root, "pw-form", !petition.closed)?;
+        show_id(self.root, "pw-closed", petition.closed)?;
         self.count(petition)
     }
 
@@ -140,7 +162,7 @@ impl View<'_> {
         let (count, goal) = (petition.signature_count, petition.goal);
         // A closed petition shows what it reached, however few.
         let counted = count >= petition.show_count_from || petition.closed;
-        show(&by_id(self.root, "pw-first")?, !counted)?;
+        show_id(self.root, "pw-first", !counted)?;
         let line: Element = by_id(self.root, "pw-counted")?;
         show(&line, counted)?;
         let number = element(self.document, "strong", "pw-count-number", &lang.number(count))?;
@@ -161,9 +183,8 @@ impl View<'_> {
                 ("aria-label", &lang.t(text::BAR)),
             ],
         )?;
-        let permille = if counted { milestones::progress_permille(count, goal) } else { 0 };
-        let fill: HtmlElement = by_id(self.root, "pw-fill")?;
-        fill.style().set_property("width", &percent(permille))?;
+        let fill: HtmlElement = by_id_as(self.root, "pw-fill")?;
+        fill.style().set_property("width", &percent(if counted { permille(count, goal) } else { 0 }))?;
         self.ticks(goal, &petition.milestones)?;
         let goal_text = if petition.closed { text::GOAL_CLOSED } else { text::GOAL };
         self.text("pw-goal", &lang.say(goal_text, goal, &[]))?;
@@ -185,10 +206,9 @@ impl View<'_> {
             .filter(|m| m.count < goal && m.count * 20 >= goal)
         {
             let tick: HtmlElement = element(self.document, "span", "", "")?.unchecked_into();
-            let permille = milestones::progress_permille(milestone.count, goal);
             // By the CSSOM: a `style` attribute needs `'unsafe-inline'` under
             // a CSP. From the start of the line: the right in Arabic.
-            tick.style().set_property("inset-inline-start", &percent(permille))?;
+            tick.style().set_property("inset-inline-start", &percent(permille(milestone.count, goal)))?;
             ticks.append_child(&tick)?;
         }
         Ok(())
@@ -206,10 +226,10 @@ impl View<'_> {
             let item = element(self.document, "li", "pw-next", &lang.say(text::NEXT_MILESTONE, next, &[]))?;
             latest.append_child(&item)?;
         }
-        let reached: Vec<&Milestone> = milestones.iter().rev().filter(|m| counted && m.count <= count).collect();
-        for (n, milestone) in reached.iter().enumerate() {
+        let mut reached = false;
+        for milestone in milestones.iter().rev().filter(|m| counted && m.count <= count) {
             let item = self.reached(milestone)?;
-            if n == 0 {
+            if !reached {
                 // Short enough for one line on a phone; the timeline has the time.
                 let line = match milestone.reached_at.as_deref() {
                     Some(at) => {
@@ -222,8 +242,9 @@ impl View<'_> {
                 latest.append_child(&line)?;
             }
             timeline.append_child(&item)?;
+            reached = true;
         }
-        if reached.is_empty() {
+        if !reached {
             let first = milestones.first().map_or(petition_core::milestones::goal_for(0, &[]), |m| m.count);
             let item = element(self.document, "li", "pw-next", &lang.say(text::NO_MILESTONES, first, &[]))?;
             timeline.append_child(&item)?;
@@ -278,10 +299,10 @@ impl View<'_> {
         let milestone = lang.fill(text::NEXT_ASK, &[("count", &lang.number(next))]);
         self.text("pw-thanks-text", &[&text, " ", &milestone].concat())?;
         // On a shared device the next person may be standing right there.
-        show(&by_id(self.root, "pw-again-row")?, !petition.closed)?;
+        show_id(self.root, "pw-again-row", !petition.closed)?;
         match shareable(petition, self.origin) {
             Some((share, address)) => self.share(share, &address, &petition.title)?,
-            None => show(&by_id(self.root, "pw-share")?, false)?,
+            None => show_id(self.root, "pw-share", false)?,
         }
         // A `javascript:` address would run in the host page when followed.
         match petition.next_action.as_ref().filter(|action| is_web_address(&action.url)) {
@@ -292,12 +313,12 @@ impl View<'_> {
                     &action.url,
                 )?;
                 self.text("pw-next-action-text", &action.text)?;
-                show(&by_id(self.root, "pw-next-action")?, true)?;
+                show_id(self.root, "pw-next-action", true)?;
             }
-            None => show(&by_id(self.root, "pw-next-action")?, false)?,
+            None => show_id(self.root, "pw-next-action", false)?,
         }
-        show(&by_id(self.root, "pw-form")?, false)?;
-        show(&by_id(self.root, "pw-thanks")?, true)
+        show_id(self.root, "pw-form", false)?;
+        show_id(self.root, "pw-thanks", true)
     }
 
     /// The share links, each carrying `address` with its own `?source=`.
@@ -344,13 +365,10 @@ impl View<'_> {
         let can_share = web_sys::window().map(|w| w.navigator()).is_some_and(|n| {
             js_sys::Reflect::get(&n, &JsValue::from_str("share")).is_ok_and(|f| f.is_function())
         });
-        show(
-            &by_id(self.root, "pw-native-share")?,
-            can_share && !sandboxed,
-        )?;
+        show_id(self.root, "pw-native-share", can_share && !sandboxed)?;
         // Nor may it write to the clipboard: the address is in the hint.
-        show(&by_id(self.root, "pw-copy")?, !sandboxed)?;
-        show(&by_id(self.root, "pw-share")?, true)
+        show_id(self.root, "pw-copy", !sandboxed)?;
+        show_id(self.root, "pw-share", true)
     }
 }
 
@@ -393,15 +411,12 @@ pub fn share_address(
 fn without_source(page: &str) -> String {
     let page = page.split('#').next().unwrap_or_default();
     let (path, query) = page.split_once('?').unwrap_or((page, ""));
-    let kept: Vec<&str> = query
-        .split('&')
-        .filter(|pair| !pair.is_empty() && pair.split('=').next() != Some("source"))
-        .collect();
-    if kept.is_empty() {
-        path.to_owned()
-    } else {
-        [path, "?", &kept.join("&")].concat()
+    let mut kept = String::new();
+    for pair in query.split('&').filter(|pair| !pair.is_empty() && pair.split('=').next() != Some("source")) {
+        kept.push_str(if kept.is_empty() { "?" } else { "&" });
+        kept.push_str(pair);
     }
+    [path, &kept].concat()
 }
 
 /// `url` with `source=…` added, so the organiser can tell which share
@@ -415,7 +430,17 @@ fn next_milestone(count: u64, milestones: &[Milestone]) -> Option<u64> {
     milestones.iter().map(|m| m.count).find(|&m| m > count)
 }
 
-fn percent(permille: u32) -> String {
+/// Core's `milestones::progress_permille` without its `u128` division (a
+/// kilobyte of the widget, gzipped 0.6): every count and goal the widget
+/// reads is at most 2^53 (`json.rs`), so a thousand times one fits a `u64`.
+fn permille(count: u64, goal: u64) -> u64 {
+    if goal == 0 {
+        return 1000;
+    }
+    count.min(goal) * 1000 / goal
+}
+
+fn percent(permille: u64) -> String {
     format!("{}.{}%", permille / 10, permille % 10)
 }
 
@@ -508,7 +533,7 @@ mod tests {
     }
 
     fn visible(root: &ShadowRoot, id: &str) -> bool {
-        by_id::<HtmlElement>(root, id).is_ok_and(|e| e.offset_height() > 0)
+        by_id_as::<HtmlElement>(root, id).is_ok_and(|e| e.offset_height() > 0)
     }
 
     #[wasm_bindgen_test]
@@ -604,10 +629,35 @@ mod tests {
         let view = View { root: &root, document: &document, origin: "https://petition.example", lang: &english };
         ok(view.words());
         assert_eq!(marked.item(0).unwrap().text_content().as_deref(), Some("Loading the petition…"));
-        assert_eq!(ok(by_id::<Element>(&root, "pw-submit")).text_content().as_deref(), Some("Sign the petition"));
-        assert_eq!(ok(by_id::<Element>(&root, "pw-retry")).text_content().as_deref(), Some("Try again"));
+        assert_eq!(ok(by_id(&root, "pw-submit")).text_content().as_deref(), Some("Sign the petition"));
+        assert_eq!(ok(by_id(&root, "pw-retry")).text_content().as_deref(), Some("Try again"));
         let pw: Element = ok(by_id(&root, "pw"));
         assert_eq!((pw.get_attribute("lang"), pw.get_attribute("dir")), (Some("en".into()), Some("ltr".into())));
+    }
+
+    /// The widget's permille is core's, up to the largest count it reads.
+    #[wasm_bindgen_test]
+    fn permille_is_cores() {
+        let max = 9_007_199_254_740_991;
+        for (count, goal) in [(0, 0), (5, 0), (0, 10), (7, 9), (1, 3), (10, 10), (11, 10), (max - 1, max), (max, max - 1), (1, max), (max / 3, max)] {
+            assert_eq!(permille(count, goal), u64::from(petition_core::milestones::progress_permille(count, goal)), "{count} of {goal}");
+        }
+    }
+
+    /// The skeleton's fields are core's: each named as the API names it,
+    /// the profession's answers by their codes, in core's order.
+    #[wasm_bindgen_test]
+    fn the_skeletons_fields_are_cores() {
+        let (_, root) = skeleton();
+        for field in petition_core::Field::ALL {
+            let control: Element = ok(by_id(&root, &format!("pw-{}", field.name())));
+            assert_eq!(control.get_attribute("name").as_deref(), Some(field.name()));
+        }
+        let options = root.query_selector_all("#pw-profession option").unwrap();
+        let codes: Vec<String> =
+            (0..options.length()).map(|n| options.item(n).unwrap().dyn_into::<Element>().unwrap().get_attribute("value").unwrap()).collect();
+        let cores: Vec<&str> = std::iter::once("").chain(petition_core::Profession::ALL.map(|p| p.code())).collect();
+        assert_eq!(codes, cores);
     }
 
     #[wasm_bindgen_test]

@@ -18,7 +18,7 @@ use web_sys::{Document, Element, ShadowRoot, ShadowRootInit, ShadowRootMode};
 
 use crate::{
     api::{self, Api},
-    dom::{by_id, focus, link, sandboxed, show},
+    dom::{by_id, focus, link, sandboxed, show, show_id, text_id},
     error::{Error, Result},
     form,
     i18n::{self, Lang, Wanted},
@@ -158,14 +158,14 @@ impl Widget {
         *self.lang.borrow_mut() = lang;
         let lang = self.lang();
         self.view(&lang).words()?;
-        by_id::<Element>(&self.root, "pw-lang-name")?.set_text_content(Some(&lang.name));
+        text_id(&self.root, "pw-lang-name", &lang.name)?;
         Ok(())
     }
 
     /// Draws `petition` (all but the thank-you) in the widget's language.
     fn render(&self, petition: &Petition) -> Result<()> {
         let lang = self.lang();
-        form::build(&self.root, &self.document, &lang, petition.ask_profession)?;
+        form::build(&self.root, petition.ask_profession)?;
         let remove = [&self.origin, "/remove"].concat();
         let remove_link: Element = by_id(&self.root, "pw-remove")?;
         if sandboxed() {
@@ -176,7 +176,7 @@ impl Widget {
         }
         // Where www/languages.js finds every language there is.
         let index = [&self.pkg, "/pkg/lang/", text::FILES_DIGEST, "/index.json"].concat();
-        by_id::<Element>(&self.root, "pw-lang-list")?.set_attribute("data-index", &index)?;
+        by_id(&self.root, "pw-lang-list")?.set_attribute("data-index", &index)?;
         self.view(&lang).petition(petition, self.partner.as_deref())
     }
 
@@ -225,7 +225,7 @@ impl Widget {
             *self.petition.borrow_mut() = Some(petition);
             self.show_only("pw-ready")?;
             // The form works from here (`cargo xtask bench` waits for this).
-            by_id::<Element>(&self.root, "pw")?.set_attribute("data-ready", "")?;
+            by_id(&self.root, "pw")?.set_attribute("data-ready", "")?;
             // Not before: the search's slices of hashing took 25–90 ms of the
             // main thread from drawing the petition (profiled in Chromium),
             // and no one signs before the form is there to sign with.
@@ -234,7 +234,7 @@ impl Widget {
             self.offer()?;
             *self.watch.borrow_mut() = Some(live::watch(&self.origin, &self.slug));
             if let Some(typed) = typed {
-                form::fill(&self.root, &typed)?;
+                form::fill(&self.root, &typed, true)?;
                 form::show_errors(&self.root, &self.document, &self.lang(), &self.errors.borrow(), false)?;
                 if !typed.email.is_empty() {
                     self.suggest_email();
@@ -245,7 +245,7 @@ impl Widget {
                     None => Ok(()),
                 }
             } else if let Some(waiting) = memory::queued(&self.origin, &self.slug) {
-                form::fill(&self.root, &waiting)?;
+                form::fill(&self.root, &waiting, true)?;
                 self.submit_request(waiting).await
             } else if memory::has_signed(&self.origin, &self.slug) {
                 self.show_thanks("", true)
@@ -319,7 +319,7 @@ impl Widget {
                 }
             })
         };
-        let element = |id: &str| by_id::<web_sys::EventTarget>(&self.root, id);
+        let element = |id: &str| by_id(&self.root, id).map(web_sys::EventTarget::from);
         let window = web_sys::window().ok_or_else(|| Error::Dom("no window".into()))?;
         let listeners = vec![
             // `requestSubmit()`, and submission the button's click didn't cancel.
@@ -348,7 +348,7 @@ impl Widget {
                 }
             }),
         ];
-        self.listeners.borrow_mut().extend(listeners);
+        *self.listeners.borrow_mut() = listeners;
         Ok(())
     }
 
@@ -388,9 +388,13 @@ impl Widget {
         self.thanked.take();
         self.errors.take();
         let result = (|| {
-            form::build(&self.root, &self.document, &self.lang(), self.petition.borrow().as_ref().is_some_and(|p| p.ask_profession))?;
-            show(&by_id(&self.root, "pw-thanks")?, false)?;
-            show(&by_id(&self.root, "pw-form")?, true)?;
+            // The form as it was first drawn: its fields empty, no error or
+            // suggestion on show (the consents below them stay as they are).
+            form::fill(&self.root, &SignatureRequest::default(), false)?;
+            form::show_suggestion(&self.root, &self.document, &self.lang(), None)?;
+            form::show_errors(&self.root, &self.document, &self.lang(), &[], false)?;
+            show_id(&self.root, "pw-thanks", false)?;
+            show_id(&self.root, "pw-form", true)?;
             focus(&by_id(&self.root, "pw-first_name")?);
             Ok(())
         })();
@@ -596,10 +600,10 @@ impl Widget {
             } else {
                 lang.fill(text::COPY_THIS, &[("url", &lang.isolate(&url))])
             };
-            if let Ok(live) = by_id::<Element>(&root, "pw-live") {
+            if let Ok(live) = by_id(&root, "pw-live") {
                 live.set_text_content(Some(&words));
             }
-            if let Ok(hint) = by_id::<Element>(&root, "pw-share-hint") {
+            if let Ok(hint) = by_id(&root, "pw-share-hint") {
                 hint.set_text_content(Some(&words));
             }
         });
@@ -677,13 +681,13 @@ impl Widget {
 
     fn show_only(&self, id: &str) -> Result<()> {
         for section in ["pw-loading", "pw-problem", "pw-ready"] {
-            show(&by_id(&self.root, section)?, section == id)?;
+            show_id(&self.root, section, section == id)?;
         }
         Ok(())
     }
 
     fn announce(&self, words: &str) -> Result<()> {
-        by_id::<Element>(&self.root, "pw-live")?.set_text_content(Some(words));
+        text_id(&self.root, "pw-live", words)?;
         Ok(())
     }
 
@@ -695,7 +699,7 @@ impl Widget {
         }
         let message = error.message(&self.lang());
         let shown = (|| -> Result<()> {
-            by_id::<Element>(&self.root, "pw-problem-text")?.set_text_content(Some(&message));
+            text_id(&self.root, "pw-problem-text", &message)?;
             self.show_only("pw-problem")
         })();
         if shown.is_err() {
