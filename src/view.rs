@@ -3,7 +3,7 @@
 //! text (`textContent`), never as markup, and an address from the petition
 //! becomes a link only if it is a web address (`is_web_address`).
 
-use petition_core::{is_web_address, lang::text, LinksTo, Milestone, Petition, Share};
+use petition_core::{is_web_address, lang::text, milestones, LinksTo, Milestone, Petition, Share};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, HtmlElement, ShadowRoot};
 
@@ -184,7 +184,7 @@ impl View<'_> {
             ],
         )?;
         let fill: HtmlElement = by_id_as(self.root, "pw-fill")?;
-        fill.style().set_property("width", &percent(if counted { permille(count, goal) } else { 0 }))?;
+        fill.style().set_property("width", &percent(if counted { milestones::progress_permille(count, goal) } else { 0 }))?;
         self.ticks(goal, &petition.milestones)?;
         let goal_text = if petition.closed { text::GOAL_CLOSED } else { text::GOAL };
         self.text("pw-goal", &lang.say(goal_text, goal, &[]))?;
@@ -208,7 +208,7 @@ impl View<'_> {
             let tick: HtmlElement = element(self.document, "span", "", "")?.unchecked_into();
             // By the CSSOM: a `style` attribute needs `'unsafe-inline'` under
             // a CSP. From the start of the line: the right in Arabic.
-            tick.style().set_property("inset-inline-start", &percent(permille(milestone.count, goal)))?;
+            tick.style().set_property("inset-inline-start", &percent(milestones::progress_permille(milestone.count, goal)))?;
             ticks.append_child(&tick)?;
         }
         Ok(())
@@ -430,17 +430,7 @@ fn next_milestone(count: u64, milestones: &[Milestone]) -> Option<u64> {
     milestones.iter().map(|m| m.count).find(|&m| m > count)
 }
 
-/// Core's `milestones::progress_permille` without its `u128` division (a
-/// kilobyte of the widget, gzipped 0.6): every count and goal the widget
-/// reads is at most 2^53 (`json.rs`), so a thousand times one fits a `u64`.
-fn permille(count: u64, goal: u64) -> u64 {
-    if goal == 0 {
-        return 1000;
-    }
-    count.min(goal) * 1000 / goal
-}
-
-fn percent(permille: u64) -> String {
+fn percent(permille: u32) -> String {
     format!("{}.{}%", permille / 10, permille % 10)
 }
 
@@ -633,15 +623,6 @@ mod tests {
         assert_eq!(ok(by_id(&root, "pw-retry")).text_content().as_deref(), Some("Try again"));
         let pw: Element = ok(by_id(&root, "pw"));
         assert_eq!((pw.get_attribute("lang"), pw.get_attribute("dir")), (Some("en".into()), Some("ltr".into())));
-    }
-
-    /// The widget's permille is core's, up to the largest count it reads.
-    #[wasm_bindgen_test]
-    fn permille_is_cores() {
-        let max = 9_007_199_254_740_991;
-        for (count, goal) in [(0, 0), (5, 0), (0, 10), (7, 9), (1, 3), (10, 10), (11, 10), (max - 1, max), (max, max - 1), (1, max), (max / 3, max)] {
-            assert_eq!(permille(count, goal), u64::from(petition_core::milestones::progress_permille(count, goal)), "{count} of {goal}");
-        }
     }
 
     /// The skeleton's fields are core's: each named as the API names it,
