@@ -18,9 +18,9 @@ fn id(field: Field) -> String {
 
 /// Shows the profession question only when the petition asks it. (The
 /// fields are the skeleton's, `src/widget.html`, their words `View::words`'s.)
-pub fn build(root: &ShadowRoot, ask_profession: bool) -> Result<()> {
+pub fn show_profession(root: &ShadowRoot, asked: bool) -> Result<()> {
     if let Some(group) = by_id(root, "pw-profession")?.parent_element() {
-        show(&group, ask_profession)?;
+        show(&group, asked)?;
     }
     Ok(())
 }

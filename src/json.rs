@@ -162,20 +162,6 @@ macro_rules! from_js {
     )*};
 }
 
-/// `from_js!` for a struct with a field that has no default, by `?`.
-macro_rules! from_js_strict {
-    ($($type:ident { $($field:ident),* $(,)? })*) => {$(
-        impl FromJs for $type {
-            fn from_js(value: &JsValue) -> Option<Self> {
-                if !value.is_object() {
-                    return None;
-                }
-                Some($type { $($field: field(value, stringify!($field))?),* })
-            }
-        }
-    )*};
-}
-
 /// Reads `object`'s field `name` into `into`, if it has one.
 #[inline(never)]
 fn present<T: FromJs>(object: &JsValue, name: &str, into: &mut T) -> Option<()> {
@@ -223,8 +209,19 @@ from_js! {
     Params { max }
 }
 
-from_js_strict! {
-    FieldError { field, code, params, message }
+// By hand: its field and code have no default for `from_js!`.
+impl FromJs for FieldError {
+    fn from_js(value: &JsValue) -> Option<Self> {
+        if !value.is_object() {
+            return None;
+        }
+        Some(FieldError {
+            field: field(value, "field")?,
+            code: field(value, "code")?,
+            params: field(value, "params")?,
+            message: field(value, "message")?,
+        })
+    }
 }
 
 // A signature kept in the browser by an older widget lacks the newer fields.

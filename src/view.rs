@@ -61,8 +61,7 @@ const SKELETON: [petition_core::lang::Text; 31] = [
 
 impl View<'_> {
     fn text(&self, id: &str, value: &str) -> Result<()> {
-        text_id(self.root, id, value)?;
-        Ok(())
+        text_id(self.root, id, value)
     }
 
     /// The skeleton's own words, and its language and direction.
@@ -625,20 +624,29 @@ mod tests {
         assert_eq!((pw.get_attribute("lang"), pw.get_attribute("dir")), (Some("en".into()), Some("ltr".into())));
     }
 
-    /// The skeleton's fields are core's: each named as the API names it,
-    /// the profession's answers by their codes, in core's order.
+    /// The skeleton's fields are core's: each named as the API names it and
+    /// labelled in the words the rules use, the profession's answers by their
+    /// codes and words, in core's order.
     #[wasm_bindgen_test]
     fn the_skeletons_fields_are_cores() {
-        let (_, root) = skeleton();
+        let (document, root) = skeleton();
+        let english = Lang::english();
+        ok(View { root: &root, document: &document, origin: "https://petition.example", lang: &english }.words());
         for field in petition_core::Field::ALL {
             let control: Element = ok(by_id(&root, &format!("pw-{}", field.name())));
             assert_eq!(control.get_attribute("name").as_deref(), Some(field.name()));
+            let label = root.query_selector(&format!("label[for=pw-{}]", field.name())).unwrap().expect("a label");
+            assert_eq!(label.text_content().unwrap(), english.t(field.label()), "{}'s label", field.name());
         }
         let options = root.query_selector_all("#pw-profession option").unwrap();
-        let codes: Vec<String> =
-            (0..options.length()).map(|n| options.item(n).unwrap().dyn_into::<Element>().unwrap().get_attribute("value").unwrap()).collect();
-        let cores: Vec<&str> = std::iter::once("").chain(petition_core::Profession::ALL.map(|p| p.code())).collect();
-        assert_eq!(codes, cores);
+        let shown: Vec<(String, String)> = (0..options.length())
+            .map(|n| options.item(n).unwrap().dyn_into::<Element>().unwrap())
+            .map(|option| (option.get_attribute("value").unwrap(), option.text_content().unwrap()))
+            .collect();
+        let cores: Vec<(String, String)> = std::iter::once((String::new(), english.t(text::CHOOSE).into_owned()))
+            .chain(petition_core::Profession::ALL.map(|p| (p.code().to_owned(), english.t(p.label()).into_owned())))
+            .collect();
+        assert_eq!(shown, cores);
     }
 
     #[wasm_bindgen_test]

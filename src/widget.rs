@@ -165,7 +165,7 @@ impl Widget {
     /// Draws `petition` (all but the thank-you) in the widget's language.
     fn render(&self, petition: &Petition) -> Result<()> {
         let lang = self.lang();
-        form::build(&self.root, petition.ask_profession)?;
+        form::show_profession(&self.root, petition.ask_profession)?;
         let remove = [&self.origin, "/remove"].concat();
         let remove_link: Element = by_id(&self.root, "pw-remove")?;
         if sandboxed() {

@@ -22,7 +22,6 @@ async function petition(slug = "stop-sharing") {
   return (await fetch(`${SERVER}/api/petitions/${slug}`)).json();
 }
 
-
 /** Waits until `check` (async) returns true, polling; fails after `timeout` ms saying `what`. */
 async function until(check, what, timeout = 30_000) {
   const deadline = Date.now() + timeout;

@@ -19,7 +19,6 @@ async function petition(slug = "stop-sharing") {
   return (await fetch(`${SERVER}/api/petitions/${slug}`)).json();
 }
 
-
 test("on a partner's page, consent is asked per organisation, unticked, and the signature counts for the partner", async () => {
   const { context, page, record } = await open(browser);
   await page.goto(`${PARTNER}/medact.html`);

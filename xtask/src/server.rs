@@ -108,9 +108,10 @@ pub fn start(root: &Path, name: &str, with_demo: bool) -> anyhow::Result<Running
             }
         }
     }
-    // The demo petition once more, under a slug no test signs: the widget's
-    // weight at rest (tests/e2e/weight.test.mjs) counts its nodes, which
-    // grow with each milestone the other tests' signatures reach.
+    // The demo petition once more, under a slug only the test of the
+    // widget's weight at rest signs (tests/e2e/weight.test.mjs): it counts
+    // the widget's nodes, which grow with each milestone reached, so it needs
+    // a petition the other tests' signatures don't move.
     let demo = std::fs::read_to_string(root.join("petitions/stop-sharing.toml"))?;
     let at_rest = demo.replacen("slug = \"stop-sharing\"", "slug = \"stop-sharing-at-rest\"", 1);
     if at_rest == demo {

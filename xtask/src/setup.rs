@@ -53,9 +53,15 @@ fn schemathesis(root: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Whether rustup lists `name` among the installed `kind`s ("target",
+/// "component").
+fn rustup_has(kind: &str, name: &str) -> bool {
+    let installed = output(Command::new("rustup").args([kind, "list", "--installed"])).unwrap_or_default();
+    installed.lines().any(|line| line.trim() == name)
+}
+
 fn wasm_target() -> anyhow::Result<()> {
-    let installed = output(Command::new("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
-    if installed.lines().any(|t| t.trim() == "wasm32-unknown-unknown") {
+    if rustup_has("target", "wasm32-unknown-unknown") {
         return Ok(());
     }
     step("installing the wasm32-unknown-unknown target");
@@ -65,8 +71,7 @@ fn wasm_target() -> anyhow::Result<()> {
 /// std's source, which the widget's build compiles for itself (see
 /// `build::widget`).
 fn rust_src() -> anyhow::Result<()> {
-    let installed = output(Command::new("rustup").args(["component", "list", "--installed"])).unwrap_or_default();
-    if installed.lines().any(|c| c.trim() == "rust-src") {
+    if rustup_has("component", "rust-src") {
         return Ok(());
     }
     step("installing rust-src (std's source, for the widget's own std)");
