@@ -68,7 +68,7 @@ pub fn mount(
         Err(error) => {
             // Not even a shadow root to write in: the console is all there is.
             if let error::Error::Dom(detail) = &error {
-                web_sys::console::error_1(&format!("petition widget: {detail}").into());
+                web_sys::console::error_1(&["petition widget: ", detail.as_str()].concat().into());
             }
             return js_sys::Promise::resolve(&JsValue::UNDEFINED);
         }

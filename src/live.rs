@@ -116,11 +116,8 @@ fn connect() {
         }
         let has_event_source = web_sys::window()
             .is_some_and(|w| js_sys::Reflect::has(&w, &JsValue::from_str("EventSource")).unwrap_or(false));
-        let url = format!(
-            "{}/api/events?petitions={}",
-            live.origin,
-            String::from(js_sys::encode_uri_component(&live.slugs.join(",")))
-        );
+        let slugs = String::from(js_sys::encode_uri_component(&live.slugs.join(",")));
+        let url = [live.origin.as_str(), "/api/events?petitions=", &slugs].concat();
         let source = if has_event_source { EventSource::new(&url).ok() } else { None };
         let Some(source) = source else {
             start_polling(&mut live);

@@ -176,8 +176,8 @@ impl View<'_> {
         attributes(
             &bar,
             &[
-                ("aria-valuenow", &now.to_string()),
-                ("aria-valuemax", &goal.to_string()),
+                ("aria-valuenow", &milestones::decimal(now)),
+                ("aria-valuemax", &milestones::decimal(goal)),
                 ("aria-valuetext", &words),
                 ("aria-label", &lang.t(text::BAR)),
             ],
@@ -430,7 +430,8 @@ fn next_milestone(count: u64, milestones: &[Milestone]) -> Option<u64> {
 }
 
 fn percent(permille: u32) -> String {
-    format!("{}.{}%", permille / 10, permille % 10)
+    let (whole, tenths) = (u64::from(permille / 10), u64::from(permille % 10));
+    [milestones::decimal(whole), ".".into(), milestones::decimal(tenths), "%".into()].concat()
 }
 
 #[cfg(test)]

@@ -695,7 +695,7 @@ impl Widget {
     /// host page must never see an exception from the widget.
     fn problem(&self, error: &Error) {
         if let Error::Dom(detail) = error {
-            web_sys::console::error_1(&format!("petition widget: {detail}").into());
+            web_sys::console::error_1(&["petition widget: ", detail.as_str()].concat().into());
         }
         let message = error.message(&self.lang());
         let shown = (|| -> Result<()> {

@@ -330,7 +330,7 @@ pub fn email_suggestion(email: &str) -> Option<String> {
         return None;
     }
     let (best, distance) = COMMON_DOMAINS.iter().map(|common| (*common, edit_distance(&domain, common))).min_by_key(|(_, d)| *d)?;
-    (distance <= 2 && domain.len() >= 5).then(|| format!("{local}@{best}"))
+    (distance <= 2 && domain.len() >= 5).then(|| [local, "@", best].concat())
 }
 
 /// Levenshtein distance, counting a swap of two neighbours as one edit.
@@ -386,9 +386,9 @@ pub fn canonical_email(email: &str) -> String {
     }
     let local = local.split_once('+').map_or(local, |(name, _tag)| name);
     if DOTS_IGNORED.contains(&domain) {
-        format!("{}@gmail.com", local.replace('.', ""))
+        local.replace('.', "") + "@gmail.com"
     } else {
-        format!("{local}@{domain}")
+        [local, "@", domain].concat()
     }
 }
 
@@ -508,7 +508,7 @@ pub fn uk_postcode(value: &str) -> Option<String> {
     let shape: String = outward.chars().map(|c| if c.is_ascii_digit() { '9' } else if c.is_ascii_alphabetic() { 'A' } else { '?' }).collect();
     let inward_ok = inward.as_bytes()[0].is_ascii_digit() && inward[1..].chars().all(|c| c.is_ascii_alphabetic());
     let outward_ok = matches!(shape.as_str(), "A9" | "A99" | "AA9" | "AA99" | "A9A" | "AA9A");
-    (outward_ok && inward_ok).then(|| format!("{outward} {inward}"))
+    (outward_ok && inward_ok).then(|| [outward, " ", inward].concat())
 }
 
 fn reason(value: &str) -> Result<String, Problem> {

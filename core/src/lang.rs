@@ -115,7 +115,7 @@ pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
 /// an element of its own (the count in bold, a date, a button); `None` if
 /// the template has no such placeholder.
 pub fn around<'t>(template: &'t str, name: &str) -> Option<(&'t str, &'t str)> {
-    let at = template.find(&format!("{{{name}}}"))?;
+    let at = template.find(&["{", name, "}"].concat())?;
     Some((&template[..at], &template[at + name.len() + 2..]))
 }
 

@@ -23,10 +23,23 @@ pub fn goal_for(count: u64, steps: &[u64]) -> u64 {
     }
 }
 
+/// `n` in decimal digits: what `n.to_string()` writes, without reaching
+/// `core::fmt`, whose machinery the widget otherwise carries for this alone.
+pub fn decimal(mut n: u64) -> String {
+    let mut out = String::new();
+    loop {
+        out.insert(0, char::from(b'0' + (n % 10) as u8));
+        n /= 10;
+        if n == 0 {
+            return out;
+        }
+    }
+}
+
 /// A count as the widget and the server's pages write it, thousands
 /// separated by commas: `12345` as `12,345`.
 pub fn grouped(n: u64) -> String {
-    let digits = n.to_string();
+    let digits = decimal(n);
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, digit) in digits.chars().enumerate() {
         if i > 0 && (digits.len() - i).is_multiple_of(3) {
@@ -96,6 +109,14 @@ mod tests {
         for (n, words) in [(0, "0"), (999, "999"), (1_000, "1,000"), (70_512, "70,512"), (1_234_567, "1,234,567")] {
             assert_eq!(grouped(n), words);
         }
+    }
+
+    #[test]
+    fn decimal_writes_what_to_string_writes() {
+        for n in (0..=1_000).chain([9_999, 10_000, 70_512, u64::from(u32::MAX), u64::MAX - 1, u64::MAX]) {
+            assert_eq!(decimal(n), n.to_string());
+        }
+        assert_eq!(grouped(u64::MAX), "18,446,744,073,709,551,615");
     }
 
     #[test]
