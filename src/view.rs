@@ -430,8 +430,9 @@ fn next_milestone(count: u64, milestones: &[Milestone]) -> Option<u64> {
 }
 
 fn percent(permille: u32) -> String {
-    let (whole, tenths) = (u64::from(permille / 10), u64::from(permille % 10));
-    [milestones::decimal(whole), ".".into(), milestones::decimal(tenths), "%".into()].concat()
+    let whole = milestones::decimal(u64::from(permille / 10));
+    let tenths = char::from(b'0' + (permille % 10) as u8);
+    [whole.as_str(), ".", tenths.encode_utf8(&mut [0; 4]), "%"].concat()
 }
 
 #[cfg(test)]
@@ -513,6 +514,36 @@ mod tests {
         ok(show(&ok(by_id(&root, "pw-ready")), true));
         ok(view.thanks(petition, "Amara", false));
         root
+    }
+
+    /// The bar is filled as far as the count has come, to a tenth of a
+    /// percent, with a tick where each milestone on the way sits, and the
+    /// same numbers for a screen reader.
+    #[wasm_bindgen_test]
+    fn the_bar_fills_to_the_count_with_ticks_at_the_milestones() {
+        let (document, root) = skeleton();
+        let english = crate::i18n::Lang::english();
+        let view = View { root: &root, document: &document, origin: "https://petition.example", lang: &english };
+        let reached = |count| Milestone { count, reached_at: Some("2026-11-02T10:00:00Z".into()) };
+        let ahead = |count| Milestone { count, reached_at: None };
+        let petition = Petition {
+            goal: 8_000,
+            signature_count: 2_999,
+            milestones: vec![reached(100), reached(1_000), ahead(4_000), ahead(8_000)],
+            ..petition("https://example.org", "https://example.org")
+        };
+        ok(view.words());
+        ok(view.petition(&petition, None));
+        let style = |id: &str, property: &str| ok(by_id_as::<HtmlElement>(&root, id)).style().get_property_value(property).unwrap();
+        assert_eq!(style("pw-fill", "width"), "37.4%");
+        let ticks = root.query_selector_all("#pw-ticks > span").unwrap();
+        let at: Vec<String> = (0..ticks.length())
+            .map(|n| ticks.item(n).unwrap().dyn_into::<HtmlElement>().unwrap().style().get_property_value("inset-inline-start").unwrap())
+            .collect();
+        // 100 is too near the start to see; the goal is the bar's end.
+        assert_eq!(at, ["12.5%", "50%"]);
+        let bar = ok(by_id(&root, "pw-bar"));
+        assert_eq!((bar.get_attribute("aria-valuenow"), bar.get_attribute("aria-valuemax")), (Some("2999".into()), Some("8000".into())));
     }
 
     fn hrefs(root: &ShadowRoot) -> Vec<String> {
