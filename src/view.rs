@@ -3,7 +3,7 @@
 //! text (`textContent`), never as markup, and an address from the petition
 //! becomes a link only if it is a web address (`is_web_address`).
 
-use petition_core::{is_web_address, lang::text, milestones, LinksTo, Milestone, Petition, Share};
+use petition_core::{is_web_address, lang, lang::text, milestones, LinksTo, Milestone, Petition, Share};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, HtmlElement, ShadowRoot};
 
@@ -346,10 +346,8 @@ impl View<'_> {
         let new_tab = [" ", &*lang.t(text::NEW_TAB)].concat();
         // A sandbox opens no new tab, and no mail program either.
         for (name, source, template) in targets.into_iter().filter(|_| !sandboxed) {
-            let href = template
-                .replace("{text}", &enc(&message))
-                .replace("{url}", &enc(&share_url(address, source)))
-                .replace("{title}", &enc(title));
+            let (text, url, title) = (enc(&message), enc(&share_url(address, source)), enc(title));
+            let href = lang::fill(template, &[("text", &text), ("url", &url), ("title", &title)]);
             let item = element(self.document, "li", "", "")?;
             let link = element(self.document, "a", "", name)?;
             attributes(&link, &[("href", &href), ("data-source", source)])?;

@@ -115,8 +115,14 @@ pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
 /// an element of its own (the count in bold, a date, a button); `None` if
 /// the template has no such placeholder.
 pub fn around<'t>(template: &'t str, name: &str) -> Option<(&'t str, &'t str)> {
-    let at = template.find(&["{", name, "}"].concat())?;
-    Some((&template[..at], &template[at + name.len() + 2..]))
+    let mut from = 0;
+    while let Some(open) = template[from..].find('{').map(|at| from + at) {
+        if let Some(after) = template[open + 1..].strip_prefix(name).and_then(|rest| rest.strip_prefix('}')) {
+            return Some((&template[..open], after));
+        }
+        from = open + 1;
+    }
+    None
 }
 
 /// The names of the placeholders in `template`, in order (`{count}` → `count`).
@@ -219,6 +225,8 @@ mod tests {
         assert_eq!(around("{count} signatures", "count"), Some(("", " signatures")));
         assert_eq!(around("Did you mean {email}?", "email"), Some(("Did you mean ", "?")));
         assert_eq!(around("no placeholder", "count"), None);
+        assert_eq!(around("{counter} {count}", "count"), Some(("{counter} ", "")));
+        assert_eq!(around("{ {count}}", "count"), Some(("{ ", "}")));
     }
 
     #[test]
