@@ -324,7 +324,7 @@ const COMMON_DOMAINS: [&str; 14] = [
 ///
 /// Never an error: an unusual domain may be exactly right.
 pub fn email_suggestion(email: &str) -> Option<String> {
-    let (local, domain) = email.trim().rsplit_once('@')?;
+    let (local, domain) = crate::split_last(email.trim(), b'@')?;
     let domain = domain.to_ascii_lowercase();
     if local.is_empty() || domain.is_empty() || COMMON_DOMAINS.contains(&domain.as_str()) {
         return None;
@@ -380,7 +380,7 @@ const DOTS_IGNORED: [&str; 2] = ["gmail.com", "googlemail.com"];
 /// `+tags` and dots in the name (`googlemail.com` is `gmail.com`).
 pub fn canonical_email(email: &str) -> String {
     let email = email.trim().to_lowercase();
-    let Some((local, domain)) = email.rsplit_once('@') else { return email };
+    let Some((local, domain)) = crate::split_last(&email, b'@') else { return email };
     if !PLUS_ADDRESSING.contains(&domain) {
         return email;
     }
@@ -462,7 +462,7 @@ fn email_rule(value: &str) -> Result<String, Problem> {
 /// characters, a domain of dot-separated labels. Whether the address exists is
 /// for mail delivery to find out, not for a regex to guess.
 fn email_has_valid_shape(value: &str) -> bool {
-    let Some((local, domain)) = value.rsplit_once('@') else { return false };
+    let Some((local, domain)) = crate::split_last(value, b'@') else { return false };
     let local_ok = !local.is_empty()
         && local.len() <= 64
         && !local.contains('@')

@@ -189,7 +189,7 @@ fn lookup<'a>(tag: &str, available: &[&'a str]) -> Option<&'a str> {
             }
         }
         // `-x-` private use and a lone subtag at the end are dropped together.
-        match tag.rfind('-') {
+        match tag.bytes().rposition(|b| b == b'-') {
             Some(at) => {
                 tag.truncate(at);
                 if tag.len() > 1 && tag.as_bytes()[tag.len() - 2] == b'-' {

@@ -22,3 +22,22 @@ pub use fields::{
     ValidSignature,
 };
 pub use links::is_web_address;
+
+/// `text` split around its last `at`, an ASCII byte: `str::rsplit_once` by a
+/// plain backward scan. std's reverse char search is 0.7 KB of the widget
+/// that nothing else there needs.
+pub(crate) fn split_last(text: &str, at: u8) -> Option<(&str, &str)> {
+    debug_assert!(at.is_ascii());
+    let i = text.bytes().rposition(|b| b == at)?;
+    Some((&text[..i], &text[i + 1..]))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn split_last_is_rsplit_once() {
+        for text in ["", "@", "a@b", "a@b@c", "ünï@cødé", "no at", "trailing@", "@leading", "🙂@🙂@x"] {
+            assert_eq!(super::split_last(text, b'@'), text.rsplit_once('@'), "{text:?}");
+        }
+    }
+}

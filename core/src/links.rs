@@ -32,7 +32,7 @@ pub fn is_web_address(url: &str) -> bool {
             Some((address, port)) if port.is_empty() || port.strip_prefix(':').is_some_and(is_port) => return !local_only || address == "::1",
             _ => return false,
         },
-        None => match authority.rsplit_once(':') {
+        None => match crate::split_last(authority, b':') {
             Some((host, port)) if is_port(port) => host,
             Some(_) => return false,
             None => authority,
