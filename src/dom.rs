@@ -2,8 +2,9 @@
 //! text. Text is only ever set as text (`textContent`), never as HTML, so
 //! nothing from the server or a person can become markup.
 
+use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{Document, Element, ShadowRoot};
+use web_sys::{Document, Element, Event, EventTarget, ShadowRoot};
 
 use crate::error::{Error, Result};
 
@@ -124,4 +125,63 @@ pub async fn sleep(ms: u32) {
         }
     });
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
+/// Listens for `event` on `target` until dropped. (gloo-events did this; the
+/// widget's few listeners need none of its options, and one closure type
+/// for all of them and the timers below is smaller.)
+pub struct Listener {
+    target: EventTarget,
+    event: &'static str,
+    callback: Closure<dyn FnMut(Event)>,
+}
+
+impl Listener {
+    pub fn new(target: &EventTarget, event: &'static str, handler: impl FnMut(Event) + 'static) -> Listener {
+        let callback = Closure::<dyn FnMut(Event)>::new(handler);
+        let _ = target.add_event_listener_with_callback(event, callback.as_ref().unchecked_ref());
+        Listener { target: target.clone(), event, callback }
+    }
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        let _ = self.target.remove_event_listener_with_callback(self.event, self.callback.as_ref().unchecked_ref());
+    }
+}
+
+/// Runs `callback` once after `ms` milliseconds, or every `ms` if
+/// `repeat`, until dropped. Dropping it from inside its own callback is
+/// safe: wasm-bindgen frees a closure only once its call has returned.
+pub struct Timer {
+    id: i32,
+    _callback: Closure<dyn FnMut(Event)>,
+}
+
+impl Timer {
+    pub fn new(ms: u32, repeat: bool, mut callback: impl FnMut() + 'static) -> Timer {
+        // The listeners' closure type, so that no second set of glue ships;
+        // the browser calls it with no argument, and the `undefined` it gets
+        // as an `Event` is never read.
+        let callback = Closure::<dyn FnMut(Event)>::new(move |_| callback());
+        let function = callback.as_ref().unchecked_ref();
+        let id = web_sys::window().map_or(0, |window| {
+            if repeat {
+                window.set_interval_with_callback_and_timeout_and_arguments_0(function, ms as i32)
+            } else {
+                window.set_timeout_with_callback_and_timeout_and_arguments_0(function, ms as i32)
+            }
+            .unwrap_or(0)
+        });
+        Timer { id, _callback: callback }
+    }
+}
+
+impl Drop for Timer {
+    fn drop(&mut self) {
+        // One list holds both kinds of timer, so this clears an interval too.
+        if let Some(window) = web_sys::window() {
+            window.clear_timeout_with_handle(self.id);
+        }
+    }
 }

@@ -9,13 +9,12 @@
 
 use std::cell::RefCell;
 
-use gloo_events::EventListener;
-use gloo_timers::callback::{Interval, Timeout};
 use petition_core::CountUpdate;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{EventSource, MessageEvent};
 
 use crate::api::Api;
+use crate::dom::{Listener, Timer};
 
 /// How often to ask for the count when there is no stream: often enough to
 /// feel alive, rare enough not to load the server.
@@ -32,9 +31,9 @@ struct Live {
     /// The petition of each [`Watch`], so as many times as widgets show it.
     watchers: Vec<String>,
     source: Option<EventSource>,
-    listeners: Vec<EventListener>,
-    reconnect: Option<Timeout>,
-    poll: Option<Interval>,
+    listeners: Vec<Listener>,
+    reconnect: Option<Timer>,
+    poll: Option<Timer>,
 }
 
 impl Live {
@@ -78,7 +77,7 @@ pub fn watch(origin: &str, slug: &str) -> Watch {
         // may hold a petition from the browser's cache, seconds old. Widgets
         // mounted together still share one connection.
         if live.reconnect.is_none() {
-            live.reconnect = Some(Timeout::new(0, connect));
+            live.reconnect = Some(Timer::new(0, false, connect));
         }
         Watch { generation: live.generation, slug: slug.to_owned() }
     })
@@ -123,7 +122,7 @@ fn connect() {
             start_polling(&mut live);
             return;
         };
-        let on_count = EventListener::new(&source, "count", |event| {
+        let on_count = Listener::new(&source, "count", |event| {
             let Some(data) = event.dyn_ref::<MessageEvent>().and_then(|m| m.data().as_string()) else { return };
             let update = js_sys::JSON::parse(&data).ok().and_then(|v| crate::json::read(&v));
             if let Some(update) = update {
@@ -132,7 +131,7 @@ fn connect() {
         });
         // The browser reconnects a dropped stream by itself; a stream that is
         // closed for good (refused, wrong type) turns into polling.
-        let on_error = EventListener::new(&source, "error", |event| {
+        let on_error = Listener::new(&source, "error", |event| {
             let closed = event.target().and_then(|t| t.dyn_into::<EventSource>().ok()).is_some_and(|s| s.ready_state() == 2);
             if closed {
                 LIVE.with(|live| start_polling(&mut live.borrow_mut()));
@@ -148,7 +147,7 @@ fn start_polling(live: &mut Live) {
     if live.poll.is_some() {
         return;
     }
-    live.poll = Some(Interval::new(POLL_MS, || {
+    live.poll = Some(Timer::new(POLL_MS, true, || {
         let (origin, slugs) = LIVE.with(|live| {
             let live = live.borrow();
             (live.origin.clone(), live.slugs.clone())

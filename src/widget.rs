@@ -9,8 +9,6 @@ use std::{
     rc::{Rc, Weak},
 };
 
-use gloo_events::{EventListener, EventListenerOptions};
-use gloo_timers::callback::Timeout;
 use js_sys::Promise;
 use petition_core::{email_suggestion, lang::text, share_source, validate, CountUpdate, FieldError, Petition, SignatureRequest};
 use wasm_bindgen::{JsCast, JsValue};
@@ -18,7 +16,7 @@ use web_sys::{Document, Element, ShadowRoot, ShadowRootInit, ShadowRootMode};
 
 use crate::{
     api::{self, Api},
-    dom::{by_id, focus, link, sandboxed, show, show_id, text_id},
+    dom::{by_id, focus, link, sandboxed, show, show_id, text_id, Listener, Timer},
     error::{Error, Result},
     form,
     i18n::{self, Lang, Wanted},
@@ -54,9 +52,9 @@ pub struct Widget {
     /// a later visit's.
     thanked: RefCell<Option<(String, bool)>>,
     submitting: Cell<bool>,
-    listeners: RefCell<Vec<EventListener>>,
+    listeners: RefCell<Vec<Listener>>,
     /// The pending fill of dates after a render (see `format::fill_dates`).
-    dates: RefCell<Option<Timeout>>,
+    dates: RefCell<Option<Timer>>,
     /// The proof of work for the next signature, under way.
     solver: RefCell<Option<Rc<Solver>>>,
     /// Its place in the page's live count, once the petition is shown.
@@ -307,15 +305,15 @@ impl Widget {
         }
         let root = self.root.clone();
         let lang = self.lang();
-        *self.dates.borrow_mut() = Some(Timeout::new(0, move || crate::format::fill_dates(&root, lang.locale())));
+        *self.dates.borrow_mut() = Some(Timer::new(0, false, move || crate::format::fill_dates(&root, lang.locale())));
     }
 
     fn listen(self: &Rc<Self>) -> Result<()> {
         let on = |target: &web_sys::EventTarget, event: &'static str, handler: fn(&Rc<Widget>, &web_sys::Event)| {
             let weak: Weak<Widget> = Rc::downgrade(self);
-            EventListener::new_with_options(target, event, EventListenerOptions::enable_prevent_default(), move |e| {
+            Listener::new(target, event, move |e| {
                 if let Some(widget) = weak.upgrade() {
-                    handler(&widget, e);
+                    handler(&widget, &e);
                 }
             })
         };
