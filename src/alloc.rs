@@ -111,7 +111,7 @@ mod tests {
             let size = (round * 7919) % 5_000;
             let fill = (round % 251) as u8;
             let mut block = vec![fill; size];
-            block.extend(std::iter::repeat(fill).take(round % 300));
+            block.extend(std::iter::repeat_n(fill, round % 300));
             kept.push(block);
             if round % 3 == 0 {
                 kept.remove((round * 31) % kept.len());
