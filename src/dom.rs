@@ -150,16 +150,26 @@ impl Drop for Listener {
     }
 }
 
-/// Runs `callback` once after `ms` milliseconds, or every `ms` if
-/// `repeat`, until dropped. Dropping it from inside its own callback is
-/// safe: wasm-bindgen frees a closure only once its call has returned.
+/// A `setTimeout` or `setInterval`, cleared when dropped. Dropping it from
+/// inside its own callback is safe: wasm-bindgen frees a closure only once
+/// its call has returned.
 pub struct Timer {
     id: i32,
     _callback: Closure<dyn FnMut(Event)>,
 }
 
 impl Timer {
-    pub fn new(ms: u32, repeat: bool, mut callback: impl FnMut() + 'static) -> Timer {
+    /// Runs `callback` once, `ms` milliseconds from now.
+    pub fn after(ms: u32, callback: impl FnMut() + 'static) -> Timer {
+        Timer::start(ms, false, callback)
+    }
+
+    /// Runs `callback` every `ms` milliseconds.
+    pub fn every(ms: u32, callback: impl FnMut() + 'static) -> Timer {
+        Timer::start(ms, true, callback)
+    }
+
+    fn start(ms: u32, repeat: bool, mut callback: impl FnMut() + 'static) -> Timer {
         // The listeners' closure type, so that no second set of glue ships;
         // the browser calls it with no argument, and the `undefined` it gets
         // as an `Event` is never read.

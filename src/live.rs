@@ -77,7 +77,7 @@ pub fn watch(origin: &str, slug: &str) -> Watch {
         // may hold a petition from the browser's cache, seconds old. Widgets
         // mounted together still share one connection.
         if live.reconnect.is_none() {
-            live.reconnect = Some(Timer::new(0, false, connect));
+            live.reconnect = Some(Timer::after(0, connect));
         }
         Watch { generation: live.generation, slug: slug.to_owned() }
     })
@@ -147,7 +147,7 @@ fn start_polling(live: &mut Live) {
     if live.poll.is_some() {
         return;
     }
-    live.poll = Some(Timer::new(POLL_MS, true, || {
+    live.poll = Some(Timer::every(POLL_MS, || {
         let (origin, slugs) = LIVE.with(|live| {
             let live = live.borrow();
             (live.origin.clone(), live.slugs.clone())

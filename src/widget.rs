@@ -305,7 +305,7 @@ impl Widget {
         }
         let root = self.root.clone();
         let lang = self.lang();
-        *self.dates.borrow_mut() = Some(Timer::new(0, false, move || crate::format::fill_dates(&root, lang.locale())));
+        *self.dates.borrow_mut() = Some(Timer::after(0, move || crate::format::fill_dates(&root, lang.locale())));
     }
 
     fn listen(self: &Rc<Self>) -> Result<()> {
