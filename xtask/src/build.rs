@@ -33,9 +33,10 @@ use crate::{run, step};
 /// table (−0.7 KB): 68,785 B. 67 KB since nothing the widget runs formats
 /// with `core::fmt` (−1.1 KB): 67,611 B. 65 KB since it searches strings
 /// without std's two-way and reverse searchers (−1.2 KB): 66,403 B, and
-/// 65,917 B with its own listeners and timers rather than gloo's. Issue
-/// 15's goal is 40 KB; see ARCHITECTURE.md's breakdown for where the rest is.
-pub const BUDGET_BYTES: usize = 65 * 1024;
+/// 65,917 B with its own listeners and timers rather than gloo's. 63 KB
+/// since the email rule allows a domain's non-ASCII characters without
+/// Unicode's letter tables (−1.7 KB): 64,169 B. Issue 15's goal is 40 KB; see ARCHITECTURE.md's breakdown for where the rest is.
+pub const BUDGET_BYTES: usize = 63 * 1024;
 
 /// The files a partner page loads for a widget, in the order it loads them
 /// (as served: the scripts minified from `www/`, see [`minify`]).
