@@ -6,7 +6,7 @@ use js_sys::{Promise, Reflect};
 use petition_core::{ApiError, Challenge, Petition, SignatureReceipt, SignatureRequest};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortSignal, Request, RequestCredentials, RequestInit, RequestMode, Response};
+use web_sys::{AbortSignal, RequestInit, Response};
 
 use crate::{
     error::{Error, Result},
@@ -99,28 +99,32 @@ async fn send(url: &str, json: Option<&str>) -> Result<Response> {
     settle(begin(url, json)?).await
 }
 
+/// `fetch`'s options are a plain object, set by name: web-sys's
+/// `RequestInit`, `Request` and `Headers` would each bring the glue an
+/// import per setter (−0.2 KB gzip). The mode is `fetch`'s own default,
+/// `cors`.
 fn begin(url: &str, json: Option<&str>) -> Result<Promise> {
-    let init = RequestInit::new();
-    init.set_mode(RequestMode::Cors);
+    let init = js_sys::Object::new();
+    let set = |object: &js_sys::Object, name: &str, value: &JsValue| Reflect::set(object, &JsValue::from_str(name), value);
     // No cookies, ever: the widget must not let anyone track who signed what.
-    init.set_credentials(RequestCredentials::Omit);
-    init.set_signal(Some(&AbortSignal::timeout_with_u32(TIMEOUT_MS)));
+    set(&init, "credentials", &JsValue::from_str("omit"))?;
+    set(&init, "signal", &AbortSignal::timeout_with_u32(TIMEOUT_MS))?;
     if let Some(json) = json {
-        init.set_method("POST");
-        init.set_body(&JsValue::from_str(json));
-        let headers = web_sys::Headers::new()?;
-        headers.set("Content-Type", "application/json")?;
-        init.set_headers(&headers);
+        set(&init, "method", &JsValue::from_str("POST"))?;
+        set(&init, "body", &JsValue::from_str(json))?;
+        let headers = js_sys::Object::new();
+        set(&headers, "Content-Type", &JsValue::from_str("application/json"))?;
+        set(&init, "headers", &headers)?;
     }
-    let request = Request::new_with_str_and_init(url, &init)?;
-    let window = web_sys::window().ok_or_else(|| Error::Dom("no window".into()))?;
-    Ok(window.fetch_with_request(&request))
+    Ok(crate::dom::window().fetch_with_str_and_init(url, init.unchecked_ref::<RequestInit>()))
 }
 
 /// Awaits a `fetch` promise, telling a timeout from an unreachable server.
 async fn settle(promise: Promise) -> Result<Response> {
     match JsFuture::from(promise).await {
-        Ok(response) => response.dyn_into::<Response>().map_err(|_| Error::Malformed),
+        // What `fetch` resolves with is a Response (a cast, not a check: one
+        // import of the glue fewer).
+        Ok(response) => Ok(response.unchecked_into::<Response>()),
         Err(error) => {
             let name = Reflect::get(&error, &"name".into()).ok().and_then(|n| n.as_string());
             Err(match name.as_deref() {

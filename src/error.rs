@@ -3,7 +3,7 @@
 //! words inside the widget, never as an exception in the host page.
 
 use petition_core::{lang::text, FieldError};
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsValue;
 
 /// Everything that can go wrong while showing or signing a petition.
 pub enum Error {
@@ -42,7 +42,10 @@ impl From<JsValue> for Error {
     fn from(value: JsValue) -> Error {
         // The exception's own message; not `{:?}`, whose escaping machinery
         // would cost every visitor kilobytes.
-        let message = value.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message()));
+        // Read from any object with one (an Error or a DOMException), with
+        // no type check for the glue to import.
+        let message =
+            if value.is_object() { js_sys::Reflect::get(&value, &JsValue::from_str("message")).ok().and_then(|m| m.as_string()) } else { None };
         Error::Dom(message.or_else(|| value.as_string()).unwrap_or_else(|| "a browser call failed".into()))
     }
 }

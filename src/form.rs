@@ -6,9 +6,9 @@
 //! is ever cleared here.
 
 use petition_core::{lang::text, Field, FieldError, SignatureRequest};
-use web_sys::{Document, Element, HtmlInputElement, ShadowRoot};
+use web_sys::{Document, Element, ShadowRoot};
 
-use crate::dom::{attributes, by_id, by_id_as, element, focus, show, value};
+use crate::dom::{attributes, by_id, element, focus, set_value, show, tick, ticked, value};
 use crate::error::Result;
 use crate::i18n::Lang;
 
@@ -19,7 +19,7 @@ fn id(field: Field) -> String {
 /// Shows the profession question only when the petition asks it. (The
 /// fields are the skeleton's, `src/widget.html`, their words `View::words`'s.)
 pub fn show_profession(root: &ShadowRoot, asked: bool) -> Result<()> {
-    if let Some(group) = by_id(root, "pw-profession")?.parent_element() {
+    if let Some(group) = by_id(root, "pw-profession")?.closest(".pw-field")? {
         show(&group, asked)?;
     }
     Ok(())
@@ -28,7 +28,7 @@ pub fn show_profession(root: &ShadowRoot, asked: bool) -> Result<()> {
 /// What the person has typed, as the API wants it.
 pub fn read(root: &ShadowRoot) -> SignatureRequest {
     let text = |field: Field| root.get_element_by_id(&id(field)).map(|e| value(&e)).unwrap_or_default();
-    let ticked = |id: &str| by_id_as::<HtmlInputElement>(root, id).map(|c| c.checked()).unwrap_or(false);
+    let ticked = |id: &str| root.get_element_by_id(id).is_some_and(|c| ticked(&c));
     SignatureRequest {
         first_name: text(Field::FirstName),
         last_name: text(Field::LastName),
@@ -39,7 +39,7 @@ pub fn read(root: &ShadowRoot) -> SignatureRequest {
         reason: text(Field::Reason),
         consent: ticked("pw-consent"),
         partner_consent: ticked("pw-partner-consent"),
-        website: by_id_as::<HtmlInputElement>(root, "pw-website").map(|i| i.value()).unwrap_or_default(),
+        website: root.get_element_by_id("pw-website").map(|e| value(&e)).unwrap_or_default(),
         ..SignatureRequest::default()
     }
 }
@@ -58,7 +58,7 @@ pub fn fill(root: &ShadowRoot, request: &SignatureRequest, consents: bool) -> Re
     ];
     for (field, text) in fields {
         if let Some(control) = root.get_element_by_id(&id(field)) {
-            js_sys::Reflect::set(&control, &"value".into(), &text.as_str().into())?;
+            set_value(&control, text);
         }
     }
     for (id, ticked) in
@@ -66,8 +66,8 @@ pub fn fill(root: &ShadowRoot, request: &SignatureRequest, consents: bool) -> Re
             .into_iter()
             .take(if consents { 3 } else { 1 })
     {
-        if let Ok(check) = by_id_as::<HtmlInputElement>(root, id) {
-            check.set_checked(ticked);
+        if let Some(check) = root.get_element_by_id(id) {
+            tick(&check, ticked);
         }
     }
     Ok(())
@@ -92,8 +92,8 @@ pub fn show_suggestion(root: &ShadowRoot, document: &Document, lang: &Lang, sugg
 
 /// The person took the suggestion: it replaces the address they typed.
 pub fn accept_suggestion(root: &ShadowRoot, suggestion: &str) {
-    if let Ok(email) = by_id_as::<HtmlInputElement>(root, &id(Field::Email)) {
-        email.set_value(suggestion);
+    if let Some(email) = root.get_element_by_id(&id(Field::Email)) {
+        set_value(&email, suggestion);
         focus(&email);
     }
     if let Some(line) = root.get_element_by_id("pw-email-suggestion") {
@@ -126,8 +126,8 @@ pub fn show_errors(root: &ShadowRoot, document: &Document, lang: &Lang, errors: 
         let error = errors.iter().find(|e| e.field == field);
         message_el.set_text_content(None);
         show(&message_el, error.is_some())?;
-        if let Some(group) = input.parent_element() {
-            group.class_list().toggle_with_force("pw-invalid", error.is_some())?;
+        if let Some(group) = input.closest(".pw-field")? {
+            group.toggle_attribute_with_force("data-invalid", error.is_some())?;
         }
         match error {
             Some(error) => {

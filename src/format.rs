@@ -52,7 +52,7 @@ pub fn fill_dates(root: &ShadowRoot, locale: &str) {
     let date_time = formatter(locale, &[("dateStyle", "long"), ("timeStyle", "short")]);
     let date = formatter(locale, &[("dateStyle", "long")]);
     for n in 0..times.length() {
-        let Some(time) = times.item(n).and_then(|t| t.dyn_into::<Element>().ok()) else { continue };
+        let Some(time) = times.item(n).map(|t| t.unchecked_into::<Element>()) else { continue };
         let at = time.get_attribute("datetime").unwrap_or_default();
         let format = if time.get_attribute("data-format").as_deref() == Some("date") { &date } else { &date_time };
         time.set_text_content(with_intl(format, &at).as_deref());

@@ -214,18 +214,16 @@ impl Wanted {
     /// What the page, the browser and a remembered choice say, for the
     /// widget in `host` on the server at `origin`.
     pub fn of(host: &web_sys::Element, origin: &str) -> Wanted {
-        let window = web_sys::window();
-        let storage = window.as_ref().and_then(|w| w.local_storage().ok().flatten());
+        let window = crate::dom::window();
+        let storage = window.local_storage().ok().flatten();
         let chosen = storage.and_then(|s| s.get_item(&choice_key(origin)).ok().flatten());
         let page = host.get_attribute("data-lang").filter(|l| !l.is_empty()).or_else(|| {
             let html = host.owner_document()?.document_element()?;
             html.get_attribute("lang")
         });
         let mut browser = Vec::new();
-        if let Some(window) = window {
-            for language in Array::from(&window.navigator().languages()).iter() {
-                browser.extend(language.as_string());
-            }
+        for language in Array::from(&window.navigator().languages()).iter() {
+            browser.extend(language.as_string());
         }
         Wanted { chosen, page, browser }
     }

@@ -294,7 +294,7 @@ mod tests {
             headers.set("Content-Type", "application/json").unwrap();
             init.set_headers(&headers);
         }
-        let window = web_sys::window().unwrap();
+        let window = crate::dom::window();
         let response: web_sys::Response =
             JsFuture::from(window.fetch_with_str_and_init(&format!("{}{path}", server()), &init)).await.unwrap().into();
         JsFuture::from(response.json().unwrap()).await.unwrap()

@@ -113,8 +113,7 @@ fn connect() {
         if let Some(old) = live.source.take() {
             old.close();
         }
-        let has_event_source = web_sys::window()
-            .is_some_and(|w| js_sys::Reflect::has(&w, &JsValue::from_str("EventSource")).unwrap_or(false));
+        let has_event_source = js_sys::Reflect::has(&crate::dom::window(), &JsValue::from_str("EventSource")).unwrap_or(false);
         let slugs = String::from(js_sys::encode_uri_component(&live.slugs.join(",")));
         let url = [live.origin.as_str(), "/api/events?petitions=", &slugs].concat();
         let source = if has_event_source { EventSource::new(&url).ok() } else { None };
@@ -123,7 +122,8 @@ fn connect() {
             return;
         };
         let on_count = Listener::new(&source, "count", |event| {
-            let Some(data) = event.dyn_ref::<MessageEvent>().and_then(|m| m.data().as_string()) else { return };
+            // An event of an EventSource is a MessageEvent (cast, not checked).
+            let Some(data) = event.unchecked_ref::<MessageEvent>().data().as_string() else { return };
             let update = js_sys::JSON::parse(&data).ok().and_then(|v| crate::json::read(&v));
             if let Some(update) = update {
                 deliver(&update);
@@ -132,7 +132,7 @@ fn connect() {
         // The browser reconnects a dropped stream by itself; a stream that is
         // closed for good (refused, wrong type) turns into polling.
         let on_error = Listener::new(&source, "error", |event| {
-            let closed = event.target().and_then(|t| t.dyn_into::<EventSource>().ok()).is_some_and(|s| s.ready_state() == 2);
+            let closed = event.target().is_some_and(|t| t.unchecked_into::<EventSource>().ready_state() == 2);
             if closed {
                 LIVE.with(|live| start_polling(&mut live.borrow_mut()));
             }

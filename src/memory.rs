@@ -10,7 +10,7 @@ use petition_core::SignatureRequest;
 use web_sys::Storage;
 
 fn storage() -> Option<Storage> {
-    web_sys::window()?.local_storage().ok()?
+    crate::dom::window().local_storage().ok()?
 }
 
 fn key(kind: &str, origin: &str, slug: &str) -> String {

@@ -8,7 +8,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, HtmlElement, ShadowRoot};
 
 use crate::{
-    dom::{attributes, by_id, by_id_as, element, link, sandboxed, show, show_id, text_id},
+    dom::{attributes, by_id, element, link, sandboxed, show, show_id, text_id},
     error::Result,
     i18n::{rtl, Lang},
 };
@@ -101,7 +101,7 @@ impl View<'_> {
     pub fn petition(&self, petition: &Petition, partner: Option<&str>) -> Result<()> {
         let lang = self.lang;
         let target = element(self.document, "span", "", &petition.target)?;
-        target.set_id("pw-target");
+        target.set_attribute("id", "pw-target")?;
         self.around(&by_id(self.root, "pw-to")?, text::TO, 0, "target", &target)?;
         self.text("pw-title", &petition.title)?;
         self.text("pw-summary", &petition.summary)?;
@@ -165,7 +165,7 @@ impl View<'_> {
         let line: Element = by_id(self.root, "pw-counted")?;
         show(&line, counted)?;
         let number = element(self.document, "strong", "pw-count-number", &lang.number(count))?;
-        number.set_id("pw-count-number");
+        number.set_attribute("id", "pw-count-number")?;
         self.around(&line, text::SIGNATURES, count, "count", &number)?;
         let bar: Element = by_id(self.root, "pw-bar")?;
         let (now, words) = if counted {
@@ -182,7 +182,7 @@ impl View<'_> {
                 ("aria-label", &lang.t(text::BAR)),
             ],
         )?;
-        let fill: HtmlElement = by_id_as(self.root, "pw-fill")?;
+        let fill: HtmlElement = by_id(self.root, "pw-fill")?.unchecked_into();
         fill.style().set_property("width", &percent(if counted { milestones::progress_permille(count, goal) } else { 0 }))?;
         self.ticks(goal, &petition.milestones)?;
         let goal_text = if petition.closed { text::GOAL_CLOSED } else { text::GOAL };
@@ -192,7 +192,7 @@ impl View<'_> {
         let line: Element = by_id(self.root, "pw-tally")?;
         line.set_text_content(tally.as_deref());
         // Petitions with a tally keep room for it, shown or not yet.
-        line.class_list().toggle_with_force("pw-has-tally", petition.healthcare_professionals.is_some())?;
+        line.toggle_attribute_with_force("data-room", petition.healthcare_professionals.is_some())?;
         self.milestones(count, &petition.milestones, counted, petition.closed)
     }
 
@@ -359,9 +359,8 @@ impl View<'_> {
             item.append_child(&link)?;
             links.append_child(&item)?;
         }
-        let can_share = web_sys::window().map(|w| w.navigator()).is_some_and(|n| {
-            js_sys::Reflect::get(&n, &JsValue::from_str("share")).is_ok_and(|f| f.is_function())
-        });
+        let can_share =
+            js_sys::Reflect::get(&crate::dom::window().navigator(), &JsValue::from_str("share")).is_ok_and(|f| f.is_function());
         show_id(self.root, "pw-native-share", can_share && !sandboxed)?;
         // Nor may it write to the clipboard: the address is in the hint.
         show_id(self.root, "pw-copy", !sandboxed)?;
@@ -373,9 +372,7 @@ impl View<'_> {
 /// carry here (see [`share_address`]), if that is one a link may hold.
 pub fn shareable<'p>(petition: &'p Petition, origin: &str) -> Option<(&'p Share, String)> {
     let share = petition.share.as_ref()?;
-    let page = web_sys::window()
-        .and_then(|w| w.location().href().ok())
-        .unwrap_or_default();
+    let page = crate::dom::window().location().href().unwrap_or_default();
     let address = share_address(share, origin, &petition.slug, &page, sandboxed())?;
     Some((share, address))
 }
@@ -443,10 +440,11 @@ mod tests {
     use wasm_bindgen_test::wasm_bindgen_test;
 
     use super::*;
+    use crate::dom::by_id_as;
 
     /// A shadow root holding the widget's skeleton and styles, as `Widget::create` makes it.
     fn skeleton() -> (Document, ShadowRoot) {
-        let document = web_sys::window().unwrap().document().unwrap();
+        let document = crate::dom::window().document().unwrap();
         let host = document.create_element("div").unwrap();
         document.body().unwrap().append_child(&host).unwrap();
         let root = host
@@ -719,7 +717,7 @@ mod tests {
         handmade.share = Some(share(LinksTo::SigningPage, ""));
         let root = thanked(&handmade);
         // This test's own page is where the person signed.
-        let here = web_sys::window().unwrap().location().href().unwrap();
+        let here = crate::dom::window().location().href().unwrap();
         let here = without_source(&here);
         let encoded = String::from(js_sys::encode_uri_component(&here));
         let hrefs = hrefs(&root);

@@ -318,7 +318,7 @@ impl Widget {
             })
         };
         let element = |id: &str| by_id(&self.root, id).map(web_sys::EventTarget::from);
-        let window = web_sys::window().ok_or_else(|| Error::Dom("no window".into()))?;
+        let window = crate::dom::window();
         let listeners = vec![
             // `requestSubmit()`, and submission the button's click didn't cancel.
             on(&element("pw-form")?, "submit", Widget::sign),
@@ -329,7 +329,7 @@ impl Widget {
             // Every button and link of the widget's own, by one listener.
             on(&self.root, "click", Widget::click),
             on(&element("pw-fields")?, "change", |widget, event| {
-                let is_email = event.target().and_then(|t| t.dyn_into::<Element>().ok()).is_some_and(|t| t.id() == "pw-email");
+                let is_email = event.target().map(|t| t.unchecked_into::<Element>()).is_some_and(|t| t.get_attribute("id").as_deref() == Some("pw-email"));
                 if is_email {
                     widget.suggest_email();
                 }
@@ -352,9 +352,11 @@ impl Widget {
 
     /// A click in the widget: on a button or link of its own, that control's work.
     fn click(self: &Rc<Self>, event: &web_sys::Event) {
-        let Some(target) = event.target().and_then(|t| t.dyn_into::<Element>().ok()) else { return };
+        // A click's target is an element (a cast, not a check: the glue has
+        // no type check to import).
+        let Some(target) = event.target().map(|t| t.unchecked_into::<Element>()) else { return };
         let Some(control) = target.closest("button,a").ok().flatten() else { return };
-        match control.id().as_str() {
+        match control.get_attribute("id").unwrap_or_default().as_str() {
             // The button's own click signs, not the form's submission, which
             // a sandbox without `allow-forms` (WordPress's) never starts.
             // Enter in a field clicks the form's default button, so it signs
@@ -579,12 +581,12 @@ impl Widget {
 
     fn copy_link(&self) {
         let Some((url, _, _)) = self.share_link("share-link") else { return };
-        let clipboard = web_sys::window()
-            .and_then(|w| js_sys::Reflect::get(&w.navigator(), &"clipboard".into()).ok())
-            .filter(|c| !c.is_undefined());
+        let clipboard =
+            js_sys::Reflect::get(&crate::dom::window().navigator(), &"clipboard".into()).ok().filter(|c| !c.is_undefined());
         let written = clipboard.and_then(|c| {
             let write = js_sys::Reflect::get(&c, &"writeText".into()).ok()?.dyn_into::<js_sys::Function>().ok()?;
-            write.call1(&c, &JsValue::from_str(&url)).ok()?.dyn_into::<Promise>().ok()
+            // As a promise whatever it returns (no type check to import).
+            write.call1(&c, &JsValue::from_str(&url)).ok().map(|p| Promise::resolve(&p))
         });
         let root = self.root.clone();
         let lang = self.lang();
@@ -609,13 +611,13 @@ impl Widget {
 
     fn native_share(&self) {
         let Some((url, text, title)) = self.share_link("share-native") else { return };
-        let Some(navigator) = web_sys::window().map(|w| w.navigator()) else { return };
+        let navigator = crate::dom::window().navigator();
         let data = js_sys::Object::new();
         for (key, value) in [("title", title), ("text", text), ("url", url)] {
             js_sys::Reflect::set(&data, &key.into(), &value.into()).ok();
         }
         let share = js_sys::Reflect::get(&navigator, &"share".into()).ok().and_then(|f| f.dyn_into::<js_sys::Function>().ok());
-        if let Some(promise) = share.and_then(|f| f.call1(&navigator, &data).ok()).and_then(|p| p.dyn_into::<Promise>().ok()) {
+        if let Some(promise) = share.and_then(|f| f.call1(&navigator, &data).ok()).map(|p| Promise::resolve(&p)) {
             // Cancelling the share sheet rejects; that is the person's choice, not an error.
             wasm_bindgen_futures::spawn_local(async move {
                 let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
@@ -642,7 +644,7 @@ impl Widget {
     /// change announced. (`www/languages.js` has closed the list, with
     /// focus on its button.)
     pub fn switch(self: &Rc<Self>, code: &str) {
-        if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+        if let Some(storage) = crate::dom::window().local_storage().ok().flatten() {
             // A sandbox or a full storage: chosen for this page only.
             let _ = storage.set_item(&i18n::choice_key(&self.origin), code);
         }
@@ -708,7 +710,7 @@ impl Widget {
 
 /// `?source=share-whatsapp` on the page the widget is on, if it has that shape.
 fn page_source() -> String {
-    let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
+    let search = crate::dom::window().location().search().unwrap_or_default();
     search
         .trim_start_matches('?')
         .split('&')
