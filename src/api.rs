@@ -100,9 +100,9 @@ async fn send(url: &str, json: Option<&str>) -> Result<Response> {
 }
 
 /// `fetch`'s options are a plain object, set by name: web-sys's
-/// `RequestInit`, `Request` and `Headers` would each bring the glue an
-/// import per setter (−0.2 KB gzip). The mode is `fetch`'s own default,
-/// `cors`.
+/// `RequestInit`, `Request` and `Headers` would bring the glue an import
+/// for each setter and constructor, nine in all. The mode is `fetch`'s own
+/// default, `cors`.
 fn begin(url: &str, json: Option<&str>) -> Result<Promise> {
     let init = js_sys::Object::new();
     let set = |object: &js_sys::Object, name: &str, value: &JsValue| Reflect::set(object, &JsValue::from_str(name), value);
