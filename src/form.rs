@@ -28,17 +28,17 @@ pub fn show_profession(root: &ShadowRoot, asked: bool) -> Result<()> {
 /// What the person has typed, as the API wants it.
 pub fn read(root: &ShadowRoot) -> SignatureRequest {
     let text = |field: Field| root.get_element_by_id(&id(field)).map(|e| value(&e)).unwrap_or_default();
-    let ticked = |id: &str| root.get_element_by_id(id).is_some_and(|c| ticked(&c));
+    let checked = |id: &str| root.get_element_by_id(id).is_some_and(|c| ticked(&c));
     SignatureRequest {
         first_name: text(Field::FirstName),
         last_name: text(Field::LastName),
         email: text(Field::Email),
         postcode: text(Field::Postcode),
-        outside_uk: ticked("pw-outside_uk"),
+        outside_uk: checked("pw-outside_uk"),
         profession: text(Field::Profession),
         reason: text(Field::Reason),
-        consent: ticked("pw-consent"),
-        partner_consent: ticked("pw-partner-consent"),
+        consent: checked("pw-consent"),
+        partner_consent: checked("pw-partner-consent"),
         website: root.get_element_by_id("pw-website").map(|e| value(&e)).unwrap_or_default(),
         ..SignatureRequest::default()
     }

@@ -329,7 +329,8 @@ impl Widget {
             // Every button and link of the widget's own, by one listener.
             on(&self.root, "click", Widget::click),
             on(&element("pw-fields")?, "change", |widget, event| {
-                let is_email = event.target().map(|t| t.unchecked_into::<Element>()).is_some_and(|t| t.get_attribute("id").as_deref() == Some("pw-email"));
+                let target = event.target().map(|t| t.unchecked_into::<Element>());
+                let is_email = target.is_some_and(|t| t.get_attribute("id").as_deref() == Some("pw-email"));
                 if is_email {
                     widget.suggest_email();
                 }
