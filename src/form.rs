@@ -19,7 +19,7 @@ fn id(field: Field) -> String {
 /// Shows the profession question only when the petition asks it. (The
 /// fields are the skeleton's, `src/widget.html`, their words `View::words`'s.)
 pub fn show_profession(root: &ShadowRoot, asked: bool) -> Result<()> {
-    if let Some(group) = by_id(root, "pw-profession")?.closest(".pw-field")? {
+    if let Some(group) = by_id(root, "pw-profession").closest(".pw-field")? {
         show(&group, asked)?;
     }
     Ok(())
@@ -113,14 +113,14 @@ pub fn message(lang: &Lang, error: &FieldError) -> String {
 /// them in the summary, and (when `focus_summary`) moves focus to the
 /// summary so screen readers read it. With no errors, hides it all.
 pub fn show_errors(root: &ShadowRoot, document: &Document, lang: &Lang, errors: &[FieldError], focus_summary: bool) -> Result<()> {
-    let list: Element = by_id(root, "pw-error-list")?;
+    let list = by_id(root, "pw-error-list");
     list.set_text_content(None);
     let prefix = [&*lang.t(text::ERROR_PREFIX), " "].concat();
     for field in Field::ALL {
         let id = id(field);
         let Some(input) = root.get_element_by_id(&id) else { continue };
         let error_id = [&id, "-error"].concat();
-        let message_el: Element = by_id(root, &error_id)?;
+        let message_el = by_id(root, &error_id);
         let hint_id = [&id, "-hint"].concat();
         let mut described = if root.get_element_by_id(&hint_id).is_some() { hint_id } else { String::new() };
         let error = errors.iter().find(|e| e.field == field);
@@ -150,7 +150,7 @@ pub fn show_errors(root: &ShadowRoot, document: &Document, lang: &Lang, errors: 
             described => input.set_attribute("aria-describedby", described)?,
         }
     }
-    let summary: Element = by_id(root, "pw-error-summary")?;
+    let summary = by_id(root, "pw-error-summary");
     show(&summary, !errors.is_empty())?;
     if !errors.is_empty() && focus_summary {
         focus(&summary);

@@ -75,11 +75,11 @@ impl View<'_> {
         // The one hint with a number in it.
         let max = self.lang.number(petition_core::Field::Reason.max_chars() as u64);
         self.text("pw-reason-hint", &self.lang.fill(text::HINT_REASON, &[("max", &max)]))?;
-        let pw: Element = by_id(self.root, "pw")?;
+        let pw = by_id(self.root, "pw");
         attributes(&pw, &[("lang", &self.lang.code), ("dir", if self.lang.rtl { "rtl" } else { "ltr" })])?;
-        by_id(self.root, "pw-progress")?.set_attribute("aria-label", &self.lang.t(text::PROGRESS))?;
+        by_id(self.root, "pw-progress").set_attribute("aria-label", &self.lang.t(text::PROGRESS))?;
         // Inside the offer, which is in another language: this one's.
-        let close: Element = by_id(self.root, "pw-offer-close")?;
+        let close = by_id(self.root, "pw-offer-close");
         attributes(&close, &[("aria-label", &self.lang.t(text::CLOSE)), ("lang", &self.lang.code)])
     }
 
@@ -102,10 +102,10 @@ impl View<'_> {
         let lang = self.lang;
         let target = element(self.document, "span", "", &petition.target)?;
         target.set_attribute("id", "pw-target")?;
-        self.around(&by_id(self.root, "pw-to")?, text::TO, 0, "target", &target)?;
+        self.around(&by_id(self.root, "pw-to"), text::TO, 0, "target", &target)?;
         self.text("pw-title", &petition.title)?;
         self.text("pw-summary", &petition.summary)?;
-        let body: Element = by_id(self.root, "pw-body")?;
+        let body = by_id(self.root, "pw-body");
         body.set_text_content(None);
         for paragraph in &petition.body {
             let paragraph = element(self.document, "p", "", paragraph)?;
@@ -115,7 +115,7 @@ impl View<'_> {
         // not be the widget's) and its direction.
         let language = [("lang", petition.language.as_str()), ("dir", if rtl(&petition.language) { "rtl" } else { "ltr" })];
         for id in ["pw-target", "pw-title", "pw-summary", "pw-body", "pw-next-action-link", "pw-next-action-text"] {
-            attributes(&by_id(self.root, id)?, &language)?;
+            attributes(&by_id(self.root, id), &language)?;
         }
         show_id(self.root, "pw-why", !petition.body.is_empty())?;
         let supported = if petition.supported_by.is_empty() {
@@ -138,7 +138,7 @@ impl View<'_> {
         let mut who = vec![petition.organiser.as_str()];
         who.extend(partner.map(|p| p.name.as_str()));
         self.text("pw-privacy", &lang.fill(text::PRIVACY, &[("who", &lang.isolate(&lang.list(&who)))]))?;
-        let reasons: Element = by_id(self.root, "pw-reasons-list")?;
+        let reasons = by_id(self.root, "pw-reasons-list");
         reasons.set_text_content(None);
         for reason in &petition.reasons {
             let item = element(self.document, "li", "", reason)?;
@@ -162,12 +162,12 @@ impl View<'_> {
         // A closed petition shows what it reached, however few.
         let counted = count >= petition.show_count_from || petition.closed;
         show_id(self.root, "pw-first", !counted)?;
-        let line: Element = by_id(self.root, "pw-counted")?;
+        let line = by_id(self.root, "pw-counted");
         show(&line, counted)?;
         let number = element(self.document, "strong", "pw-count-number", &lang.number(count))?;
         number.set_attribute("id", "pw-count-number")?;
         self.around(&line, text::SIGNATURES, count, "count", &number)?;
-        let bar: Element = by_id(self.root, "pw-bar")?;
+        let bar = by_id(self.root, "pw-bar");
         let (now, words) = if counted {
             (count.min(goal), lang.say(text::BAR_VALUE, goal, &[("done", &lang.number(count))]))
         } else {
@@ -182,14 +182,14 @@ impl View<'_> {
                 ("aria-label", &lang.t(text::BAR)),
             ],
         )?;
-        let fill: HtmlElement = by_id(self.root, "pw-fill")?.unchecked_into();
+        let fill: HtmlElement = by_id(self.root, "pw-fill").unchecked_into();
         fill.style().set_property("width", &percent(if counted { milestones::progress_permille(count, goal) } else { 0 }))?;
         self.ticks(goal, &petition.milestones)?;
         let goal_text = if petition.closed { text::GOAL_CLOSED } else { text::GOAL };
         self.text("pw-goal", &lang.say(goal_text, goal, &[]))?;
 
         let tally = petition.healthcare_professionals.filter(|n| *n > 0 && counted).map(|n| lang.say(text::PROFESSIONALS, n, &[]));
-        let line: Element = by_id(self.root, "pw-tally")?;
+        let line = by_id(self.root, "pw-tally");
         line.set_text_content(tally.as_deref());
         // Petitions with a tally keep room for it, shown or not yet.
         line.toggle_attribute_with_force("data-room", petition.healthcare_professionals.is_some())?;
@@ -198,7 +198,7 @@ impl View<'_> {
 
     /// A tick on the bar for each milestone far enough from the start to see.
     fn ticks(&self, goal: u64, milestones: &[Milestone]) -> Result<()> {
-        let ticks: Element = by_id(self.root, "pw-ticks")?;
+        let ticks = by_id(self.root, "pw-ticks");
         ticks.set_text_content(None);
         for milestone in milestones
             .iter()
@@ -217,8 +217,8 @@ impl View<'_> {
     /// reached one, with its date, in the timeline below.
     fn milestones(&self, count: u64, milestones: &[Milestone], counted: bool, closed: bool) -> Result<()> {
         let lang = self.lang;
-        let latest: Element = by_id(self.root, "pw-latest")?;
-        let timeline: Element = by_id(self.root, "pw-timeline")?;
+        let latest = by_id(self.root, "pw-latest");
+        let timeline = by_id(self.root, "pw-timeline");
         latest.set_text_content(None);
         timeline.set_text_content(None);
         if let Some(next) = next_milestone(count, milestones).filter(|_| !closed) {
@@ -307,7 +307,7 @@ impl View<'_> {
         match petition.next_action.as_ref().filter(|action| is_web_address(&action.url)) {
             Some(action) => {
                 link(
-                    &by_id(self.root, "pw-next-action-link")?,
+                    &by_id(self.root, "pw-next-action-link"),
                     &action.title,
                     &action.url,
                 )?;
@@ -333,7 +333,7 @@ impl View<'_> {
         }
         self.text("pw-share-hint", &hint)?;
         let enc = |s: &str| String::from(js_sys::encode_uri_component(s));
-        let links: Element = by_id(self.root, "pw-share-links")?;
+        let links = by_id(self.root, "pw-share-links");
         links.set_text_content(None);
         let email = lang.t(text::SHARE_BY_EMAIL);
         let targets = [
@@ -506,8 +506,8 @@ mod tests {
         };
         ok(view.words());
         ok(view.petition(petition, None));
-        ok(show(&ok(by_id(&root, "pw-loading")), false));
-        ok(show(&ok(by_id(&root, "pw-ready")), true));
+        ok(show(&by_id(&root, "pw-loading"), false));
+        ok(show(&by_id(&root, "pw-ready"), true));
         ok(view.thanks(petition, "Amara", false));
         root
     }
@@ -538,7 +538,7 @@ mod tests {
             .collect();
         // 100 is too near the start to see; the goal is the bar's end.
         assert_eq!(at, ["12.5%", "50%"]);
-        let bar = ok(by_id(&root, "pw-bar"));
+        let bar = by_id(&root, "pw-bar");
         assert_eq!((bar.get_attribute("aria-valuenow"), bar.get_attribute("aria-valuemax")), (Some("2999".into()), Some("8000".into())));
     }
 
@@ -573,7 +573,7 @@ mod tests {
         let site = "https://www.doctorsoftheworld.org.uk";
         let root = thanked(&petition(&format!("{site}/stop-sharing"), &format!("{site}/safe-surgeries")));
         assert!(visible(&root, "pw-next-action") && visible(&root, "pw-share"));
-        let next: Element = ok(by_id(&root, "pw-next-action-link"));
+        let next = by_id(&root, "pw-next-action-link");
         assert_eq!(next.get_attribute("href"), Some(format!("{site}/safe-surgeries")));
         assert_eq!(next.text_content().as_deref(), Some("Download the Safe Surgeries toolkit"));
         let shared = hrefs(&root).iter().filter(|h| h.contains("org.uk%2Fstop-sharing%3Fsource%3Dshare-")).count();
@@ -646,10 +646,32 @@ mod tests {
         let view = View { root: &root, document: &document, origin: "https://petition.example", lang: &english };
         ok(view.words());
         assert_eq!(marked.item(0).unwrap().text_content().as_deref(), Some("Loading the petition…"));
-        assert_eq!(ok(by_id(&root, "pw-submit")).text_content().as_deref(), Some("Sign the petition"));
-        assert_eq!(ok(by_id(&root, "pw-retry")).text_content().as_deref(), Some("Try again"));
-        let pw: Element = ok(by_id(&root, "pw"));
+        assert_eq!(by_id(&root, "pw-submit").text_content().as_deref(), Some("Sign the petition"));
+        assert_eq!(by_id(&root, "pw-retry").text_content().as_deref(), Some("Try again"));
+        let pw = by_id(&root, "pw");
         assert_eq!((pw.get_attribute("lang"), pw.get_attribute("dir")), (Some("en".into()), Some("ltr".into())));
+    }
+
+    /// Every element the widget's code finds by a written id is in the
+    /// skeleton. (`by_id` works on without a missing one, so nothing else
+    /// would notice a misspelt id but the person missing its words.)
+    #[wasm_bindgen_test]
+    fn every_id_the_code_asks_for_is_in_the_skeleton() {
+        let (_, root) = skeleton();
+        let sources = [include_str!("widget.rs"), include_str!("view.rs"), include_str!("form.rs"), include_str!("format.rs")];
+        let mut asked = Vec::new();
+        for source in sources.map(|file| file.split("#[cfg(test)]").next().unwrap()) {
+            // Each call of by_id, show_id, text_id or get_element_by_id,
+            // and the first literal id on its line.
+            for call in source.split("_id(").skip(1) {
+                let line = call.split('\n').next().unwrap();
+                let Some(start) = line.find("\"pw") else { continue };
+                let id = line[start + 1..].split('"').next().unwrap();
+                assert!(root.get_element_by_id(id).is_some(), "#{id} is not in the skeleton");
+                asked.push(id);
+            }
+        }
+        assert!(asked.len() > 40 && asked.contains(&"pw-share-hint"), "{asked:?}");
     }
 
     /// The skeleton's fields are core's: each named as the API names it and
@@ -661,7 +683,7 @@ mod tests {
         let english = Lang::english();
         ok(View { root: &root, document: &document, origin: "https://petition.example", lang: &english }.words());
         for field in petition_core::Field::ALL {
-            let control: Element = ok(by_id(&root, &format!("pw-{}", field.name())));
+            let control = by_id(&root, &format!("pw-{}", field.name()));
             assert_eq!(control.get_attribute("name").as_deref(), Some(field.name()));
             let label = root.query_selector(&format!("label[for=pw-{}]", field.name())).unwrap().expect("a label");
             assert_eq!(label.text_content().unwrap(), english.t(field.label()), "{}'s label", field.name());

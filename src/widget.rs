@@ -165,7 +165,7 @@ impl Widget {
         let lang = self.lang();
         form::show_profession(&self.root, petition.ask_profession)?;
         let remove = [&self.origin, "/remove"].concat();
-        let remove_link: Element = by_id(&self.root, "pw-remove")?;
+        let remove_link = by_id(&self.root, "pw-remove");
         if sandboxed() {
             remove_link.remove_attribute("href")?;
             remove_link.set_text_content(Some(&lang.fill(text::REMOVE_AT, &[("url", &lang.isolate(&remove))])));
@@ -174,7 +174,7 @@ impl Widget {
         }
         // Where www/languages.js finds every language there is.
         let index = [&self.pkg, "/pkg/lang/", text::FILES_DIGEST, "/index.json"].concat();
-        by_id(&self.root, "pw-lang-list")?.set_attribute("data-index", &index)?;
+        by_id(&self.root, "pw-lang-list").set_attribute("data-index", &index)?;
         self.view(&lang).petition(petition, self.partner.as_deref())
     }
 
@@ -223,7 +223,7 @@ impl Widget {
             *self.petition.borrow_mut() = Some(petition);
             self.show_only("pw-ready")?;
             // The form works from here (`cargo xtask bench` waits for this).
-            by_id(&self.root, "pw")?.set_attribute("data-ready", "")?;
+            by_id(&self.root, "pw").set_attribute("data-ready", "")?;
             // Not before: the search's slices of hashing took 25–90 ms of the
             // main thread from drawing the petition (profiled in Chromium),
             // and no one signs before the form is there to sign with.
@@ -317,18 +317,18 @@ impl Widget {
                 }
             })
         };
-        let element = |id: &str| by_id(&self.root, id).map(web_sys::EventTarget::from);
+        let element = |id: &str| web_sys::EventTarget::from(by_id(&self.root, id));
         let window = crate::dom::window();
         let listeners = vec![
             // `requestSubmit()`, and submission the button's click didn't cancel.
-            on(&element("pw-form")?, "submit", Widget::sign),
+            on(&element("pw-form"), "submit", Widget::sign),
             // The button's own click signs, not the form's submission, which
             // a sandbox without `allow-forms` (WordPress's) never starts.
             // Enter in a field clicks the form's default button, so it signs
             // too; cancelling the click means no submit event follows.
             // Every button and link of the widget's own, by one listener.
             on(&self.root, "click", Widget::click),
-            on(&element("pw-fields")?, "change", |widget, event| {
+            on(&element("pw-fields"), "change", |widget, event| {
                 let target = event.target().map(|t| t.unchecked_into::<Element>());
                 let is_email = target.is_some_and(|t| t.get_attribute("id").as_deref() == Some("pw-email"));
                 if is_email {
@@ -396,7 +396,7 @@ impl Widget {
             form::show_errors(&self.root, &self.document, &self.lang(), &[], false)?;
             show_id(&self.root, "pw-thanks", false)?;
             show_id(&self.root, "pw-form", true)?;
-            focus(&by_id(&self.root, "pw-first_name")?);
+            focus(&by_id(&self.root, "pw-first_name"));
             Ok(())
         })();
         if let Err(error) = result {
@@ -460,9 +460,9 @@ impl Widget {
 
     async fn send(&self, request: &SignatureRequest) -> Result<()> {
         self.show_errors(Vec::new())?;
-        let problem: Element = by_id(&self.root, "pw-form-problem")?;
+        let problem = by_id(&self.root, "pw-form-problem");
         show(&problem, false)?;
-        let button: Element = by_id(&self.root, "pw-submit")?;
+        let button = by_id(&self.root, "pw-submit");
         button.set_attribute("aria-disabled", "true")?;
         button.set_text_content(Some(&self.lang().t(text::SIGNING)));
         self.announce(&self.lang().t(text::SENDING))?;
@@ -564,7 +564,7 @@ impl Widget {
         self.view(&self.lang()).thanks(petition, first_name, remembered)?;
         *self.thanked.borrow_mut() = Some((first_name.to_owned(), remembered));
         if !remembered {
-            focus(&by_id(&self.root, "pw-thanks")?);
+            focus(&by_id(&self.root, "pw-thanks"));
         }
         Ok(())
     }
@@ -601,12 +601,8 @@ impl Widget {
             } else {
                 lang.fill(text::COPY_THIS, &[("url", &lang.isolate(&url))])
             };
-            if let Ok(live) = by_id(&root, "pw-live") {
-                live.set_text_content(Some(&words));
-            }
-            if let Ok(hint) = by_id(&root, "pw-share-hint") {
-                hint.set_text_content(Some(&words));
-            }
+            by_id(&root, "pw-live").set_text_content(Some(&words));
+            by_id(&root, "pw-share-hint").set_text_content(Some(&words));
         });
     }
 
@@ -631,7 +627,7 @@ impl Widget {
     /// the offer, in that language.
     fn offer(&self) -> Result<()> {
         let code = self.wanted.borrow().offer(&self.lang().code);
-        let offer: Element = by_id(&self.root, "pw-offer")?;
+        let offer = by_id(&self.root, "pw-offer");
         match code {
             Some(code) => offer.set_attribute("data-offer", code)?,
             None => offer.remove_attribute("data-offer")?,
