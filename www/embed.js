@@ -276,8 +276,13 @@
       if (event !== "offer" && !(target && target.closest && target.closest(".pw-lang-button,.pw-lang-list,.pw-offer"))) return;
       if (module) return module.act(host, widget, event, api);
       if (!languagesModule) languagesModule = import(origin + "/languages.js");
+      // A press before the module has come (the control reached and pressed
+      // at once) must count too; by then the event's dispatch is over, and
+      // the target of an event inside a shadow root is cleared, so what the
+      // module reads is kept now. (Too late to cancel: it acts as a click.)
+      var kept = event === "offer" ? event : { type: event.type, target: target, key: event.key, preventDefault: function () {} };
       languagesModule.then(function (m) {
-        (module = m).act(host, widget, event, api);
+        (module = m).act(host, widget, kept, api);
       }).catch(function () {});
     }
     ["click", "focusin", "keydown"].forEach(function (type) {

@@ -309,6 +309,28 @@ test("the language control works by keyboard alone, keeps what was typed and tic
   await context.close();
 });
 
+test("the language control's first press counts while its code is still on its way", async () => {
+  const { context, page, record } = await partnerPage({ htmlLang: "en-GB" });
+  await ready(page);
+  // languages.js is held back until the control has been pressed: the
+  // press reaches the loader before the code that opens the list.
+  let release;
+  const pressed = new Promise((resolve) => (release = resolve));
+  await page.route(`${SERVER}/languages.js`, async (route) => {
+    await pressed;
+    await route.continue();
+  });
+  const asked = page.waitForRequest(`${SERVER}/languages.js`);
+  const form = widget(page);
+  await form.locator("#pw-lang-button").click();
+  await asked; // on reaching the control, and held
+  release();
+  await form.locator("#pw-lang-list button[data-code=cy]").waitFor();
+  assert.equal(await form.locator("#pw-lang-button").getAttribute("aria-expanded"), "true");
+  assertNoConsoleErrors(record);
+  await context.close();
+});
+
 test("an English page in a Welsh browser offers Welsh, in Welsh, without switching by itself; taking it switches", async () => {
   const { context, page, record } = await partnerPage({ htmlLang: "en", locale: "cy" });
   await ready(page);
