@@ -4,8 +4,9 @@
 
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{Document, Element, Event, EventTarget, ShadowRoot};
+use web_sys::{Document, Element, Event, EventTarget, Node, NodeList, ShadowRoot};
 
+#[cfg(test)]
 use crate::error::Result;
 
 #[wasm_bindgen::prelude::wasm_bindgen]
@@ -13,6 +14,70 @@ extern "C" {
     /// The page's `window`, read once.
     #[wasm_bindgen(thread_local_v2, js_name = window)]
     static WINDOW: web_sys::Window;
+
+    /// A node of the widget's own, or its style, for the DOM's methods
+    /// below. web-sys binds each of them as one that may throw: a wrapper
+    /// in the glue that catches, and a check and an error to pass on at
+    /// every call. As the widget calls them (with its own attribute names,
+    /// tags, selectors and properties, on nodes of its own tree, a child
+    /// it has just made) none can throw, so they are bound without.
+    type Own;
+    #[wasm_bindgen(method, js_name = setAttribute)]
+    fn set_attribute(this: &Own, name: &str, value: &str);
+    #[wasm_bindgen(method, js_name = removeAttribute)]
+    fn remove_attribute(this: &Own, name: &str);
+    #[wasm_bindgen(method, js_name = toggleAttribute)]
+    fn toggle_attribute(this: &Own, name: &str, force: bool);
+    #[wasm_bindgen(method, js_name = appendChild)]
+    fn append_child(this: &Own, child: &Node);
+    #[wasm_bindgen(method, js_name = createElement)]
+    fn create_element(this: &Own, tag: &str) -> Element;
+    #[wasm_bindgen(method)]
+    fn closest(this: &Own, selectors: &str) -> Option<Element>;
+    #[wasm_bindgen(method, js_name = querySelectorAll)]
+    fn query_selector_all(this: &Own, selectors: &str) -> NodeList;
+    #[wasm_bindgen(method, js_name = setProperty)]
+    fn set_property(this: &Own, name: &str, value: &str);
+}
+
+fn own(value: &JsValue) -> &Own {
+    value.unchecked_ref()
+}
+
+/// Sets `element`'s attribute `name` (one of the widget's) to `value`.
+pub fn set_attribute(element: &Element, name: &str, value: &str) {
+    own(element).set_attribute(name, value);
+}
+
+/// Takes `element`'s attribute `name` (one of the widget's) away.
+pub fn remove_attribute(element: &Element, name: &str) {
+    own(element).remove_attribute(name);
+}
+
+/// Gives `element` the empty attribute `name`, or takes it away.
+pub fn toggle_attribute(element: &Element, name: &str, on: bool) {
+    own(element).toggle_attribute(name, on);
+}
+
+/// Puts `child` (one the widget has just made) last in `parent`.
+pub fn append(parent: &Node, child: &Node) {
+    own(parent).append_child(child);
+}
+
+/// The nearest of `element` and its ancestors that matches `selectors`.
+pub fn closest(element: &Element, selectors: &str) -> Option<Element> {
+    own(element).closest(selectors)
+}
+
+/// Every element under `parent` (the widget's root or one of its
+/// elements) that matches `selectors`.
+pub fn all(parent: &Node, selectors: &str) -> NodeList {
+    own(parent).query_selector_all(selectors)
+}
+
+/// Sets one of `element`'s style properties.
+pub fn style(element: &Element, property: &str, value: &str) {
+    own(&element.unchecked_ref::<web_sys::HtmlElement>().style()).set_property(property, value);
 }
 
 /// The page's window. Not `web_sys::window()`, which finds the global
@@ -35,8 +100,8 @@ pub fn window() -> web_sys::Window {
 pub fn by_id(root: &ShadowRoot, id: &str) -> Element {
     root.get_element_by_id(id).unwrap_or_else(|| {
         web_sys::console::error_1(&["petition widget: #", id, " is missing"].concat().into());
-        // (A shadow root always has a document, and a <div> can always be made.)
-        root.owner_document().and_then(|document| document.create_element("div").ok()).unwrap()
+        // (A shadow root always has a document.)
+        own(&root.owner_document().unwrap()).create_element("div")
     })
 }
 
@@ -50,27 +115,26 @@ pub fn by_id_as<T: JsCast>(root: &ShadowRoot, id: &str) -> Result<T> {
 
 /// Shows or hides the element with `id` inside `root`.
 #[inline(never)]
-pub fn show_id(root: &ShadowRoot, id: &str, visible: bool) -> Result<()> {
-    show(&by_id(root, id), visible)
+pub fn show_id(root: &ShadowRoot, id: &str, visible: bool) {
+    show(&by_id(root, id), visible);
 }
 
 /// Sets the text of the element with `id` inside `root`.
 #[inline(never)]
-pub fn text_id(root: &ShadowRoot, id: &str, text: &str) -> Result<()> {
+pub fn text_id(root: &ShadowRoot, id: &str, text: &str) {
     by_id(root, id).set_text_content(Some(text));
-    Ok(())
 }
 
 /// A new `<tag>` with `class` (if not empty) and `text` (if not empty).
-pub fn element(document: &Document, tag: &str, class: &str, text: &str) -> Result<Element> {
-    let element = document.create_element(tag)?;
+pub fn element(document: &Document, tag: &str, class: &str, text: &str) -> Element {
+    let element = own(document).create_element(tag);
     if !class.is_empty() {
-        element.set_attribute("class", class)?;
+        set_attribute(&element, "class", class);
     }
     if !text.is_empty() {
         element.set_text_content(Some(text));
     }
-    Ok(element)
+    element
 }
 
 /// Puts the widget's styles and skeleton into `root`. The styles go in a
@@ -104,29 +168,26 @@ pub fn sandboxed() -> bool {
 
 /// Makes `link` say `words` and lead to `url`; in a sandbox, where it
 /// would do nothing, it is no link and says the address in words.
-pub fn link(link: &Element, words: &str, url: &str) -> Result<()> {
+pub fn link(link: &Element, words: &str, url: &str) {
     if sandboxed() {
-        link.remove_attribute("href")?;
+        remove_attribute(link, "href");
         link.set_text_content(Some(&[words, ": ", url].concat()));
     } else {
-        link.set_attribute("href", url)?;
+        set_attribute(link, "href", url);
         link.set_text_content(Some(words));
     }
-    Ok(())
 }
 
 /// Sets several attributes at once.
-pub fn attributes(element: &Element, pairs: &[(&str, &str)]) -> Result<()> {
+pub fn attributes(element: &Element, pairs: &[(&str, &str)]) {
     for (name, value) in pairs {
-        element.set_attribute(name, value)?;
+        set_attribute(element, name, value);
     }
-    Ok(())
 }
 
 /// Shows or hides with the `hidden` attribute.
-pub fn show(element: &Element, visible: bool) -> Result<()> {
-    element.toggle_attribute_with_force("hidden", !visible)?;
-    Ok(())
+pub fn show(element: &Element, visible: bool) {
+    toggle_attribute(element, "hidden", !visible);
 }
 
 /// The `value` of an `<input>`, `<select>` or `<textarea>`.
@@ -232,3 +293,4 @@ impl Drop for Timer {
         window().clear_timeout_with_handle(self.id);
     }
 }
+

@@ -8,8 +8,7 @@
 use petition_core::{lang::text, Field, FieldError, SignatureRequest};
 use web_sys::{Document, Element, ShadowRoot};
 
-use crate::dom::{attributes, by_id, element, focus, set_value, show, tick, ticked, value};
-use crate::error::Result;
+use crate::dom::{append, attributes, by_id, closest, element, focus, remove_attribute, set_attribute, set_value, show, tick, ticked, toggle_attribute, value};
 use crate::i18n::Lang;
 
 fn id(field: Field) -> String {
@@ -18,11 +17,10 @@ fn id(field: Field) -> String {
 
 /// Shows the profession question only when the petition asks it. (The
 /// fields are the skeleton's, `src/widget.html`, their words `View::words`'s.)
-pub fn show_profession(root: &ShadowRoot, asked: bool) -> Result<()> {
-    if let Some(group) = by_id(root, "pw-profession").closest(".pw-field")? {
-        show(&group, asked)?;
+pub fn show_profession(root: &ShadowRoot, asked: bool) {
+    if let Some(group) = closest(&by_id(root, "pw-profession"), ".pw-field") {
+        show(&group, asked);
     }
-    Ok(())
 }
 
 /// What the person has typed, as the API wants it.
@@ -47,7 +45,7 @@ pub fn read(root: &ShadowRoot) -> SignatureRequest {
 /// Puts a kept signature back in the form, so the person sees what is
 /// waiting to be sent; without `consents`, its fields alone (the consents,
 /// outside `#pw-fields`, stay as they are).
-pub fn fill(root: &ShadowRoot, request: &SignatureRequest, consents: bool) -> Result<()> {
+pub fn fill(root: &ShadowRoot, request: &SignatureRequest, consents: bool) {
     let fields = [
         (Field::FirstName, &request.first_name),
         (Field::LastName, &request.last_name),
@@ -70,24 +68,22 @@ pub fn fill(root: &ShadowRoot, request: &SignatureRequest, consents: bool) -> Re
             tick(&check, ticked);
         }
     }
-    Ok(())
 }
 
 /// Shows "Did you mean …?" under the email field, or clears it.
-pub fn show_suggestion(root: &ShadowRoot, document: &Document, lang: &Lang, suggestion: Option<&str>) -> Result<()> {
-    let Some(line) = root.get_element_by_id("pw-email-suggestion") else { return Ok(()) };
+pub fn show_suggestion(root: &ShadowRoot, document: &Document, lang: &Lang, suggestion: Option<&str>) {
+    let Some(line) = root.get_element_by_id("pw-email-suggestion") else { return };
     line.set_text_content(None);
     if let Some(suggestion) = suggestion {
         let template = lang.t(text::DID_YOU_MEAN);
         let (before, after) = petition_core::lang::around(&template, "email").unwrap_or(("", "?"));
-        line.append_child(&document.create_text_node(before))?;
+        append(&line, &document.create_text_node(before));
         // An address, left to right, kept apart from the words around it.
-        let button = element(document, "button", "pw-link-button", suggestion)?;
-        attributes(&button, &[("type", "button"), ("data-suggestion", suggestion), ("dir", "ltr")])?;
-        line.append_child(&button)?;
-        line.append_child(&document.create_text_node(after))?;
+        let button = element(document, "button", "pw-link-button", suggestion);
+        attributes(&button, &[("type", "button"), ("data-suggestion", suggestion), ("dir", "ltr")]);
+        append(&line, &button);
+        append(&line, &document.create_text_node(after));
     }
-    Ok(())
 }
 
 /// The person took the suggestion: it replaces the address they typed.
@@ -112,7 +108,7 @@ pub fn message(lang: &Lang, error: &FieldError) -> String {
 /// Shows `errors` in `lang` (clearing earlier ones): marks each field, lists
 /// them in the summary, and (when `focus_summary`) moves focus to the
 /// summary so screen readers read it. With no errors, hides it all.
-pub fn show_errors(root: &ShadowRoot, document: &Document, lang: &Lang, errors: &[FieldError], focus_summary: bool) -> Result<()> {
+pub fn show_errors(root: &ShadowRoot, document: &Document, lang: &Lang, errors: &[FieldError], focus_summary: bool) {
     let list = by_id(root, "pw-error-list");
     list.set_text_content(None);
     let prefix = [&*lang.t(text::ERROR_PREFIX), " "].concat();
@@ -125,43 +121,42 @@ pub fn show_errors(root: &ShadowRoot, document: &Document, lang: &Lang, errors: 
         let mut described = if root.get_element_by_id(&hint_id).is_some() { hint_id } else { String::new() };
         let error = errors.iter().find(|e| e.field == field);
         message_el.set_text_content(None);
-        show(&message_el, error.is_some())?;
-        if let Some(group) = input.closest(".pw-field")? {
-            group.toggle_attribute_with_force("data-invalid", error.is_some())?;
+        show(&message_el, error.is_some());
+        if let Some(group) = closest(&input, ".pw-field") {
+            toggle_attribute(&group, "data-invalid", error.is_some());
         }
         match error {
             Some(error) => {
                 let words = message(lang, error);
-                let hidden = element(document, "span", "pw-visually-hidden", &prefix)?;
-                message_el.append_child(&hidden)?;
-                message_el.append_child(&document.create_text_node(&words))?;
-                input.set_attribute("aria-invalid", "true")?;
+                let hidden = element(document, "span", "pw-visually-hidden", &prefix);
+                append(&message_el, &hidden);
+                append(&message_el, &document.create_text_node(&words));
+                set_attribute(&input, "aria-invalid", "true");
                 described = [&described, " ", &error_id].concat();
-                let item = element(document, "li", "", "")?;
-                let link = element(document, "a", "", &words)?;
-                attributes(&link, &[("href", &["#", &id].concat()), ("data-field", &id)])?;
-                item.append_child(&link)?;
-                list.append_child(&item)?;
+                let item = element(document, "li", "", "");
+                let link = element(document, "a", "", &words);
+                attributes(&link, &[("href", &["#", &id].concat()), ("data-field", &id)]);
+                append(&item, &link);
+                append(&list, &item);
             }
-            None => input.remove_attribute("aria-invalid")?,
+            None => remove_attribute(&input, "aria-invalid"),
         }
         match described.trim() {
-            "" => input.remove_attribute("aria-describedby")?,
-            described => input.set_attribute("aria-describedby", described)?,
+            "" => remove_attribute(&input, "aria-describedby"),
+            described => set_attribute(&input, "aria-describedby", described),
         }
     }
     let summary = by_id(root, "pw-error-summary");
-    show(&summary, !errors.is_empty())?;
+    show(&summary, !errors.is_empty());
     if !errors.is_empty() && focus_summary {
         focus(&summary);
     }
-    Ok(())
 }
 
 /// A link in the error summary was followed: focus its field. (A fragment
 /// link cannot reach into a shadow root by itself.)
 pub fn follow_summary_link(root: &ShadowRoot, target: &Element) -> bool {
-    let Ok(Some(link)) = target.closest("a[data-field]") else { return false };
+    let Some(link) = closest(target, "a[data-field]") else { return false };
     let Some(field_id) = link.get_attribute("data-field") else { return false };
     if let Some(input) = root.get_element_by_id(&field_id) {
         focus(&input);

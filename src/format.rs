@@ -45,7 +45,7 @@ fn with_intl(format: &Intl::DateTimeFormat, rfc3339: &str) -> Option<String> {
 /// Fills every `<time datetime=… data-format="date|date-time">` in `root`
 /// with its words in `locale` (`"en-GB"`: "20 April 2017 at 09:13").
 pub fn fill_dates(root: &ShadowRoot, locale: &str) {
-    let Ok(times) = root.query_selector_all("time[data-format]") else { return };
+    let times = crate::dom::all(root, "time[data-format]");
     if times.length() == 0 {
         return;
     }

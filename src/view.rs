@@ -4,12 +4,11 @@
 //! becomes a link only if it is a web address (`is_web_address`).
 
 use petition_core::{is_web_address, lang, lang::text, milestones, LinksTo, Milestone, Petition, Share};
-use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{Document, Element, HtmlElement, ShadowRoot};
+use wasm_bindgen::JsValue;
+use web_sys::{Document, Element, ShadowRoot};
 
 use crate::{
-    dom::{attributes, by_id, element, link, sandboxed, show, show_id, text_id},
-    error::Result,
+    dom::{all, append, attributes, by_id, element, link, sandboxed, set_attribute, show, show_id, style, text_id, toggle_attribute},
     i18n::{rtl, Lang},
 };
 
@@ -60,13 +59,13 @@ const SKELETON: [petition_core::lang::Text; 31] = [
 ];
 
 impl View<'_> {
-    fn text(&self, id: &str, value: &str) -> Result<()> {
-        text_id(self.root, id, value)
+    fn text(&self, id: &str, value: &str) {
+        text_id(self.root, id, value);
     }
 
     /// The skeleton's own words, and its language and direction.
-    pub fn words(&self) -> Result<()> {
-        let marked = self.root.query_selector_all("[data-t]")?;
+    pub fn words(&self) {
+        let marked = all(self.root, "[data-t]");
         for (n, text) in SKELETON.into_iter().enumerate() {
             if let Some(node) = marked.item(n as u32) {
                 node.set_text_content(Some(&self.lang.t(text)));
@@ -74,50 +73,49 @@ impl View<'_> {
         }
         // The one hint with a number in it.
         let max = self.lang.number(petition_core::Field::Reason.max_chars() as u64);
-        self.text("pw-reason-hint", &self.lang.fill(text::HINT_REASON, &[("max", &max)]))?;
+        self.text("pw-reason-hint", &self.lang.fill(text::HINT_REASON, &[("max", &max)]));
         let pw = by_id(self.root, "pw");
-        attributes(&pw, &[("lang", &self.lang.code), ("dir", if self.lang.rtl { "rtl" } else { "ltr" })])?;
-        by_id(self.root, "pw-progress").set_attribute("aria-label", &self.lang.t(text::PROGRESS))?;
+        attributes(&pw, &[("lang", &self.lang.code), ("dir", if self.lang.rtl { "rtl" } else { "ltr" })]);
+        set_attribute(&by_id(self.root, "pw-progress"), "aria-label", &self.lang.t(text::PROGRESS));
         // Inside the offer, which is in another language: this one's.
         let close = by_id(self.root, "pw-offer-close");
-        attributes(&close, &[("aria-label", &self.lang.t(text::CLOSE)), ("lang", &self.lang.code)])
+        attributes(&close, &[("aria-label", &self.lang.t(text::CLOSE)), ("lang", &self.lang.code)]);
     }
 
     /// Puts into `parent` the words of `text` (for `n`) around `{name}`,
     /// which becomes `value` (an element).
-    fn around(&self, parent: &Element, text: petition_core::lang::Text, n: u64, name: &str, value: &Element) -> Result<()> {
+    fn around(&self, parent: &Element, text: petition_core::lang::Text, n: u64, name: &str, value: &Element) {
         // (A language file without the placeholder fails core's check.)
         let template = self.lang.t_count(text, n);
         let (before, after) = petition_core::lang::around(&template, name).unwrap_or((&template, ""));
         let before = petition_core::lang::fill(before, &[("count", &self.lang.number(n))]);
         let after = petition_core::lang::fill(after, &[("count", &self.lang.number(n))]);
         parent.set_text_content(Some(&before));
-        parent.append_child(value)?;
-        parent.append_child(&self.document.create_text_node(&after))?;
-        Ok(())
+        append(parent, value);
+        append(parent, &self.document.create_text_node(&after));
     }
 
     /// Everything about the petition that isn't the form's fields.
-    pub fn petition(&self, petition: &Petition, partner: Option<&str>) -> Result<()> {
+    pub fn petition(&self, petition: &Petition, partner: Option<&str>) {
         let lang = self.lang;
-        let target = element(self.document, "span", "", &petition.target)?;
-        target.set_attribute("id", "pw-target")?;
-        self.around(&by_id(self.root, "pw-to"), text::TO, 0, "target", &target)?;
-        self.text("pw-title", &petition.title)?;
-        self.text("pw-summary", &petition.summary)?;
+        let target = element(self.document, "span", "", &petition.target);
+        set_attribute(&target, "id", "pw-target");
+        self.around(&by_id(self.root, "pw-to"), text::TO, 0, "target", &target);
+        self.text("pw-title", &petition.title);
+        self.text("pw-summary", &petition.summary);
         let body = by_id(self.root, "pw-body");
         body.set_text_content(None);
         for paragraph in &petition.body {
-            let paragraph = element(self.document, "p", "", paragraph)?;
-            body.append_child(&paragraph)?;
+            let paragraph = element(self.document, "p", "", paragraph);
+            append(&body, &paragraph);
         }
         // The petition's own words, marked with their language (which may
         // not be the widget's) and its direction.
         let language = [("lang", petition.language.as_str()), ("dir", if rtl(&petition.language) { "rtl" } else { "ltr" })];
         for id in ["pw-target", "pw-title", "pw-summary", "pw-body", "pw-next-action-link", "pw-next-action-text"] {
-            attributes(&by_id(self.root, id), &language)?;
+            attributes(&by_id(self.root, id), &language);
         }
-        show_id(self.root, "pw-why", !petition.body.is_empty())?;
+        show_id(self.root, "pw-why", !petition.body.is_empty());
         let supported = if petition.supported_by.is_empty() {
             String::new()
         } else {
@@ -127,46 +125,46 @@ impl View<'_> {
             }
             lang.fill(text::SUPPORTED_BY, &[("names", &lang.list(&names))])
         };
-        self.text("pw-supported", &supported)?;
+        self.text("pw-supported", &supported);
         let consent = |organiser: &str| lang.fill(text::CONSENT, &[("organiser", &lang.isolate(organiser))]);
-        self.text("pw-consent-label", &consent(&petition.organiser))?;
+        self.text("pw-consent-label", &consent(&petition.organiser));
         let partner = partner.and_then(|slug| petition.partners.iter().find(|p| p.slug == slug));
         if let Some(partner) = partner {
-            self.text("pw-partner-consent-label", &consent(&partner.name))?;
+            self.text("pw-partner-consent-label", &consent(&partner.name));
         }
-        show_id(self.root, "pw-partner-consent-row", partner.is_some())?;
+        show_id(self.root, "pw-partner-consent-row", partner.is_some());
         let mut who = vec![petition.organiser.as_str()];
         who.extend(partner.map(|p| p.name.as_str()));
-        self.text("pw-privacy", &lang.fill(text::PRIVACY, &[("who", &lang.isolate(&lang.list(&who)))]))?;
+        self.text("pw-privacy", &lang.fill(text::PRIVACY, &[("who", &lang.isolate(&lang.list(&who)))]));
         let reasons = by_id(self.root, "pw-reasons-list");
         reasons.set_text_content(None);
         for reason in &petition.reasons {
-            let item = element(self.document, "li", "", reason)?;
-            reasons.append_child(&item)?;
+            let item = element(self.document, "li", "", reason);
+            append(&reasons, &item);
         }
         if petition.reasons.is_empty() {
-            let none = element(self.document, "li", "pw-none", &lang.t(text::REASONS_NONE))?;
-            reasons.append_child(&none)?;
+            let none = element(self.document, "li", "pw-none", &lang.t(text::REASONS_NONE));
+            append(&reasons, &none);
         }
-        show_id(self.root, "pw-form", !petition.closed)?;
-        show_id(self.root, "pw-closed", petition.closed)?;
-        self.count(petition)
+        show_id(self.root, "pw-form", !petition.closed);
+        show_id(self.root, "pw-closed", petition.closed);
+        self.count(petition);
     }
 
     /// The count, the progress bar with its milestone ticks, the tallies and
     /// the milestones. Below the petition's threshold the number is hidden
     /// ("be one of the first") and nothing else changes shape.
-    pub fn count(&self, petition: &Petition) -> Result<()> {
+    pub fn count(&self, petition: &Petition) {
         let lang = self.lang;
         let (count, goal) = (petition.signature_count, petition.goal);
         // A closed petition shows what it reached, however few.
         let counted = count >= petition.show_count_from || petition.closed;
-        show_id(self.root, "pw-first", !counted)?;
+        show_id(self.root, "pw-first", !counted);
         let line = by_id(self.root, "pw-counted");
-        show(&line, counted)?;
-        let number = element(self.document, "strong", "pw-count-number", &lang.number(count))?;
-        number.set_attribute("id", "pw-count-number")?;
-        self.around(&line, text::SIGNATURES, count, "count", &number)?;
+        show(&line, counted);
+        let number = element(self.document, "strong", "pw-count-number", &lang.number(count));
+        set_attribute(&number, "id", "pw-count-number");
+        self.around(&line, text::SIGNATURES, count, "count", &number);
         let bar = by_id(self.root, "pw-bar");
         let (now, words) = if counted {
             (count.min(goal), lang.say(text::BAR_VALUE, goal, &[("done", &lang.number(count))]))
@@ -181,100 +179,98 @@ impl View<'_> {
                 ("aria-valuetext", &words),
                 ("aria-label", &lang.t(text::BAR)),
             ],
-        )?;
-        let fill: HtmlElement = by_id(self.root, "pw-fill").unchecked_into();
-        fill.style().set_property("width", &percent(if counted { milestones::progress_permille(count, goal) } else { 0 }))?;
-        self.ticks(goal, &petition.milestones)?;
+        );
+        let width = percent(if counted { milestones::progress_permille(count, goal) } else { 0 });
+        style(&by_id(self.root, "pw-fill"), "width", &width);
+        self.ticks(goal, &petition.milestones);
         let goal_text = if petition.closed { text::GOAL_CLOSED } else { text::GOAL };
-        self.text("pw-goal", &lang.say(goal_text, goal, &[]))?;
+        self.text("pw-goal", &lang.say(goal_text, goal, &[]));
 
         let tally = petition.healthcare_professionals.filter(|n| *n > 0 && counted).map(|n| lang.say(text::PROFESSIONALS, n, &[]));
         let line = by_id(self.root, "pw-tally");
         line.set_text_content(tally.as_deref());
         // Petitions with a tally keep room for it, shown or not yet.
-        line.toggle_attribute_with_force("data-room", petition.healthcare_professionals.is_some())?;
-        self.milestones(count, &petition.milestones, counted, petition.closed)
+        toggle_attribute(&line, "data-room", petition.healthcare_professionals.is_some());
+        self.milestones(count, &petition.milestones, counted, petition.closed);
     }
 
     /// A tick on the bar for each milestone far enough from the start to see.
-    fn ticks(&self, goal: u64, milestones: &[Milestone]) -> Result<()> {
+    fn ticks(&self, goal: u64, milestones: &[Milestone]) {
         let ticks = by_id(self.root, "pw-ticks");
         ticks.set_text_content(None);
         for milestone in milestones
             .iter()
             .filter(|m| m.count < goal && m.count * 20 >= goal)
         {
-            let tick: HtmlElement = element(self.document, "span", "", "")?.unchecked_into();
+            let tick = element(self.document, "span", "", "");
             // By the CSSOM: a `style` attribute needs `'unsafe-inline'` under
             // a CSP. From the start of the line: the right in Arabic.
-            tick.style().set_property("inset-inline-start", &percent(milestones::progress_permille(milestone.count, goal)))?;
-            ticks.append_child(&tick)?;
+            style(&tick, "inset-inline-start", &percent(milestones::progress_permille(milestone.count, goal)));
+            append(&ticks, &tick);
         }
-        Ok(())
     }
 
     /// The next milestone and the latest reached one up front; every
     /// reached one, with its date, in the timeline below.
-    fn milestones(&self, count: u64, milestones: &[Milestone], counted: bool, closed: bool) -> Result<()> {
+    fn milestones(&self, count: u64, milestones: &[Milestone], counted: bool, closed: bool) {
         let lang = self.lang;
         let latest = by_id(self.root, "pw-latest");
         let timeline = by_id(self.root, "pw-timeline");
         latest.set_text_content(None);
         timeline.set_text_content(None);
         if let Some(next) = next_milestone(count, milestones).filter(|_| !closed) {
-            let item = element(self.document, "li", "pw-next", &lang.say(text::NEXT_MILESTONE, next, &[]))?;
-            latest.append_child(&item)?;
+            let item = element(self.document, "li", "pw-next", &lang.say(text::NEXT_MILESTONE, next, &[]));
+            append(&latest, &item);
         }
         let mut reached = false;
         for milestone in milestones.iter().rev().filter(|m| counted && m.count <= count) {
-            let item = self.reached(milestone)?;
+            let item = self.reached(milestone);
             if !reached {
                 // Short enough for one line on a phone; the timeline has the time.
                 let line = match milestone.reached_at.as_deref() {
                     Some(at) => {
-                        let line = element(self.document, "li", "", "")?;
-                        self.around(&line, text::REACHED_ON, milestone.count, "date", &self.time(at, "date")?)?;
+                        let line = element(self.document, "li", "", "");
+                        self.around(&line, text::REACHED_ON, milestone.count, "date", &self.time(at, "date"));
                         line
                     }
-                    None => element(self.document, "li", "", &lang.say(text::REACHED, milestone.count, &[]))?,
+                    None => element(self.document, "li", "", &lang.say(text::REACHED, milestone.count, &[])),
                 };
-                latest.append_child(&line)?;
+                append(&latest, &line);
             }
-            timeline.append_child(&item)?;
+            append(&timeline, &item);
             reached = true;
         }
         if !reached {
             let first = milestones.first().map_or(petition_core::milestones::goal_for(0, &[]), |m| m.count);
-            let item = element(self.document, "li", "pw-next", &lang.say(text::NO_MILESTONES, first, &[]))?;
-            timeline.append_child(&item)?;
+            let item = element(self.document, "li", "pw-next", &lang.say(text::NO_MILESTONES, first, &[]));
+            append(&timeline, &item);
         }
-        Ok(())
     }
 
-    fn reached(&self, milestone: &Milestone) -> Result<Element> {
+    fn reached(&self, milestone: &Milestone) -> Element {
         let reached = self.lang.say(text::REACHED, milestone.count, &[]);
         let Some(at) = milestone.reached_at.as_deref() else {
             return element(self.document, "li", "", &reached);
         };
         // The words and the separator in one text node: one node fewer per
         // milestone in the shadow root, which counts them (tests/e2e/weight).
-        let item = element(self.document, "li", "", &[&*reached, " · "].concat())?;
-        let time = self.time(at, "date-time")?;
-        item.append_child(&time)?;
-        Ok(item)
+        let item = element(self.document, "li", "", &[&*reached, " · "].concat());
+        let time = self.time(at, "date-time");
+        append(&item, &time);
+        item
     }
 
     /// A `<time>` whose words [`crate::format::fill_dates`] puts in once the
     /// widget is on screen.
-    fn time(&self, at: &str, style: &str) -> Result<Element> {
-        let time = element(self.document, "time", "", "")?;
-        attributes(&time, &[("datetime", at), ("data-format", style)])?;
-        Ok(time)
+    fn time(&self, at: &str, style: &str) -> Element {
+        let time = element(self.document, "time", "", "");
+        attributes(&time, &[("datetime", at), ("data-format", style)]);
+        time
     }
 
     /// The thank-you: new count and next milestone, share links, next action.
     /// `remembered` is a later visit by a browser that signed before.
-    pub fn thanks(&self, petition: &Petition, first_name: &str, remembered: bool) -> Result<()> {
+    pub fn thanks(&self, petition: &Petition, first_name: &str, remembered: bool) {
         let lang = self.lang;
         let count = petition.signature_count;
         let next = next_milestone(count, &petition.milestones).unwrap_or(petition.goal);
@@ -283,7 +279,7 @@ impl View<'_> {
             (false, true) => text::THANKS_INBOX,
             (false, false) => text::THANKS,
         };
-        self.text("pw-thanks-title", &lang.t(title))?;
+        self.text("pw-thanks-title", &lang.t(title));
         let name = lang.isolate(first_name.trim());
         let named = [("name", name.as_str())];
         let text = match (remembered, petition.confirm_by_email, first_name.trim().is_empty()) {
@@ -296,12 +292,12 @@ impl View<'_> {
             (false, false, false) => lang.say(text::THANKS_COUNTED_NAMED, count, &named),
         };
         let milestone = lang.fill(text::NEXT_ASK, &[("count", &lang.number(next))]);
-        self.text("pw-thanks-text", &[&text, " ", &milestone].concat())?;
+        self.text("pw-thanks-text", &[&text, " ", &milestone].concat());
         // On a shared device the next person may be standing right there.
-        show_id(self.root, "pw-again-row", !petition.closed)?;
+        show_id(self.root, "pw-again-row", !petition.closed);
         match shareable(petition, self.origin) {
-            Some((share, address)) => self.share(share, &address, &petition.title)?,
-            None => show_id(self.root, "pw-share", false)?,
+            Some((share, address)) => self.share(share, &address, &petition.title),
+            None => show_id(self.root, "pw-share", false),
         }
         // A `javascript:` address would run in the host page when followed.
         match petition.next_action.as_ref().filter(|action| is_web_address(&action.url)) {
@@ -310,19 +306,19 @@ impl View<'_> {
                     &by_id(self.root, "pw-next-action-link"),
                     &action.title,
                     &action.url,
-                )?;
-                self.text("pw-next-action-text", &action.text)?;
-                show_id(self.root, "pw-next-action", true)?;
+                );
+                self.text("pw-next-action-text", &action.text);
+                show_id(self.root, "pw-next-action", true);
             }
-            None => show_id(self.root, "pw-next-action", false)?,
+            None => show_id(self.root, "pw-next-action", false),
         }
-        show_id(self.root, "pw-form", false)?;
-        show_id(self.root, "pw-thanks", true)
+        show_id(self.root, "pw-form", false);
+        show_id(self.root, "pw-thanks", true);
     }
 
     /// The share links, each carrying `address` with its own `?source=`.
     /// In a sandbox, where they would open nothing, the address in words.
-    fn share(&self, share: &Share, address: &str, title: &str) -> Result<()> {
+    fn share(&self, share: &Share, address: &str, title: &str) {
         let lang = self.lang;
         let message = [&share.text, " #", &share.hashtag].concat();
         let sandboxed = sandboxed();
@@ -331,7 +327,7 @@ impl View<'_> {
             let url = lang.isolate(&share_url(address, "share-link"));
             hint = [&hint, " ", &lang.fill(text::SHARE_ADDRESS, &[("url", &url)])].concat();
         }
-        self.text("pw-share-hint", &hint)?;
+        self.text("pw-share-hint", &hint);
         let enc = |s: &str| String::from(js_sys::encode_uri_component(s));
         let links = by_id(self.root, "pw-share-links");
         links.set_text_content(None);
@@ -348,23 +344,23 @@ impl View<'_> {
         for (name, source, template) in targets.into_iter().filter(|_| !sandboxed) {
             let (text, url, title) = (enc(&message), enc(&share_url(address, source)), enc(title));
             let href = lang::fill(template, &[("text", &text), ("url", &url), ("title", &title)]);
-            let item = element(self.document, "li", "", "")?;
-            let link = element(self.document, "a", "", name)?;
-            attributes(&link, &[("href", &href), ("data-source", source)])?;
+            let item = element(self.document, "li", "", "");
+            let link = element(self.document, "a", "", name);
+            attributes(&link, &[("href", &href), ("data-source", source)]);
             if source != "share-email" {
-                attributes(&link, &[("target", "_blank"), ("rel", "noopener noreferrer")])?;
-                let note = element(self.document, "span", "pw-visually-hidden", &new_tab)?;
-                link.append_child(&note)?;
+                attributes(&link, &[("target", "_blank"), ("rel", "noopener noreferrer")]);
+                let note = element(self.document, "span", "pw-visually-hidden", &new_tab);
+                append(&link, &note);
             }
-            item.append_child(&link)?;
-            links.append_child(&item)?;
+            append(&item, &link);
+            append(&links, &item);
         }
         let can_share =
             js_sys::Reflect::get(&crate::dom::window().navigator(), &JsValue::from_str("share")).is_ok_and(|f| f.is_function());
-        show_id(self.root, "pw-native-share", can_share && !sandboxed)?;
+        show_id(self.root, "pw-native-share", can_share && !sandboxed);
         // Nor may it write to the clipboard: the address is in the hint.
-        show_id(self.root, "pw-copy", !sandboxed)?;
-        show_id(self.root, "pw-share", true)
+        show_id(self.root, "pw-copy", !sandboxed);
+        show_id(self.root, "pw-share", true);
     }
 }
 
@@ -440,6 +436,8 @@ mod tests {
     use wasm_bindgen_test::wasm_bindgen_test;
 
     use super::*;
+    use web_sys::HtmlElement;
+
     use crate::dom::by_id_as;
 
     /// A shadow root holding the widget's skeleton and styles, as `Widget::create` makes it.
@@ -486,7 +484,7 @@ mod tests {
 
     /// The value, or a panic saying what went wrong (the error type has no
     /// `Debug`: the widget never prints one, and every visitor would pay for it).
-    fn ok<T>(result: Result<T>) -> T {
+    fn ok<T>(result: crate::error::Result<T>) -> T {
         match result {
             Ok(value) => value,
             Err(crate::error::Error::Dom(detail)) => panic!("{detail}"),
@@ -504,11 +502,11 @@ mod tests {
             origin: "https://petition.example",
             lang: &english,
         };
-        ok(view.words());
-        ok(view.petition(petition, None));
-        ok(show(&by_id(&root, "pw-loading"), false));
-        ok(show(&by_id(&root, "pw-ready"), true));
-        ok(view.thanks(petition, "Amara", false));
+        view.words();
+        view.petition(petition, None);
+        show(&by_id(&root, "pw-loading"), false);
+        show(&by_id(&root, "pw-ready"), true);
+        view.thanks(petition, "Amara", false);
         root
     }
 
@@ -528,8 +526,8 @@ mod tests {
             milestones: vec![reached(100), reached(1_000), ahead(4_000), ahead(8_000)],
             ..petition("https://example.org", "https://example.org")
         };
-        ok(view.words());
-        ok(view.petition(&petition, None));
+        view.words();
+        view.petition(&petition, None);
         let style = |id: &str, property: &str| ok(by_id_as::<HtmlElement>(&root, id)).style().get_property_value(property).unwrap();
         assert_eq!(style("pw-fill", "width"), "37.4%");
         let ticks = root.query_selector_all("#pw-ticks > span").unwrap();
@@ -644,7 +642,7 @@ mod tests {
         assert_eq!(marked.length() as usize, SKELETON.len());
         let english = crate::i18n::Lang::english();
         let view = View { root: &root, document: &document, origin: "https://petition.example", lang: &english };
-        ok(view.words());
+        view.words();
         assert_eq!(marked.item(0).unwrap().text_content().as_deref(), Some("Loading the petition…"));
         assert_eq!(by_id(&root, "pw-submit").text_content().as_deref(), Some("Sign the petition"));
         assert_eq!(by_id(&root, "pw-retry").text_content().as_deref(), Some("Try again"));
@@ -681,7 +679,7 @@ mod tests {
     fn the_skeletons_fields_are_cores() {
         let (document, root) = skeleton();
         let english = Lang::english();
-        ok(View { root: &root, document: &document, origin: "https://petition.example", lang: &english }.words());
+        View { root: &root, document: &document, origin: "https://petition.example", lang: &english }.words();
         for field in petition_core::Field::ALL {
             let control = by_id(&root, &format!("pw-{}", field.name()));
             assert_eq!(control.get_attribute("name").as_deref(), Some(field.name()));

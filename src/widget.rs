@@ -16,7 +16,7 @@ use web_sys::{Document, Element, ShadowRoot, ShadowRootInit, ShadowRootMode};
 
 use crate::{
     api::{self, Api},
-    dom::{by_id, focus, link, sandboxed, show, show_id, text_id, Listener, Timer},
+    dom::{by_id, closest, focus, link, remove_attribute, sandboxed, set_attribute, show, show_id, text_id, Listener, Timer},
     error::{Error, Result},
     form,
     i18n::{self, Lang, Wanted},
@@ -97,7 +97,7 @@ impl Widget {
             watch: RefCell::new(None),
             stopped: Cell::new(false),
         });
-        widget.listen()?;
+        widget.listen();
         Ok(widget)
     }
 
@@ -152,29 +152,28 @@ impl Widget {
     }
 
     /// Speaks `lang` from now on: the skeleton's words at once.
-    fn speak(&self, lang: Rc<Lang>) -> Result<()> {
+    fn speak(&self, lang: Rc<Lang>) {
         *self.lang.borrow_mut() = lang;
         let lang = self.lang();
-        self.view(&lang).words()?;
-        text_id(&self.root, "pw-lang-name", &lang.name)?;
-        Ok(())
+        self.view(&lang).words();
+        text_id(&self.root, "pw-lang-name", &lang.name);
     }
 
     /// Draws `petition` (all but the thank-you) in the widget's language.
-    fn render(&self, petition: &Petition) -> Result<()> {
+    fn render(&self, petition: &Petition) {
         let lang = self.lang();
-        form::show_profession(&self.root, petition.ask_profession)?;
+        form::show_profession(&self.root, petition.ask_profession);
         let remove = [&self.origin, "/remove"].concat();
         let remove_link = by_id(&self.root, "pw-remove");
         if sandboxed() {
-            remove_link.remove_attribute("href")?;
+            remove_attribute(&remove_link, "href");
             remove_link.set_text_content(Some(&lang.fill(text::REMOVE_AT, &[("url", &lang.isolate(&remove))])));
         } else {
-            link(&remove_link, &lang.t(text::REMOVE_LINK), &remove)?;
+            link(&remove_link, &lang.t(text::REMOVE_LINK), &remove);
         }
         // Where www/languages.js finds every language there is.
         let index = [&self.pkg, "/pkg/lang/", text::FILES_DIGEST, "/index.json"].concat();
-        by_id(&self.root, "pw-lang-list").set_attribute("data-index", &index)?;
+        set_attribute(&by_id(&self.root, "pw-lang-list"), "data-index", &index);
         self.view(&lang).petition(petition, self.partner.as_deref())
     }
 
@@ -191,7 +190,7 @@ impl Widget {
             // (Its count, goal and milestones: the count only ever rises.)
             let shown = self.petition.borrow().as_ref().map(|p| (p.signature_count, p.goal, p.milestones.clone()));
             if shown.is_none() {
-                self.show_only("pw-loading")?;
+                self.show_only("pw-loading");
             }
             let typed = shown.as_ref().map(|_| form::read(&self.root));
             let (url, code) = {
@@ -202,13 +201,13 @@ impl Widget {
             // Both under way at once: the petition, and the language file.
             let prefetched = prefetched.or_else(|| api::start(&url));
             if let Some(code) = code {
-                self.speak(self.language(code, words).await)?;
+                self.speak(self.language(code, words).await);
             }
             let mut petition = self.api.petition(prefetched, &url).await?;
             if code.is_none() {
                 // None of the wishes is a language the widget has: the petition's own.
                 let own = Wanted::pick(petition.languages.first().map(String::as_str));
-                self.speak(self.language(own.unwrap_or(petition_core::lang::ENGLISH), None).await)?;
+                self.speak(self.language(own.unwrap_or(petition_core::lang::ENGLISH), None).await);
             }
             if self.stopped.get() {
                 return Ok(());
@@ -219,37 +218,35 @@ impl Widget {
                 petition.goal = goal;
                 petition.milestones = milestones;
             }
-            self.render(&petition)?;
+            self.render(&petition);
             *self.petition.borrow_mut() = Some(petition);
-            self.show_only("pw-ready")?;
+            self.show_only("pw-ready");
             // The form works from here (`cargo xtask bench` waits for this).
-            by_id(&self.root, "pw").set_attribute("data-ready", "")?;
+            set_attribute(&by_id(&self.root, "pw"), "data-ready", "");
             // Not before: the search's slices of hashing took 25–90 ms of the
             // main thread from drawing the petition (profiled in Chromium),
             // and no one signs before the form is there to sign with.
             self.first_challenge(challenge);
             self.fill_dates_soon();
-            self.offer()?;
+            self.offer();
             *self.watch.borrow_mut() = Some(live::watch(&self.origin, &self.slug));
             if let Some(typed) = typed {
-                form::fill(&self.root, &typed, true)?;
-                form::show_errors(&self.root, &self.document, &self.lang(), &self.errors.borrow(), false)?;
+                form::fill(&self.root, &typed, true);
+                form::show_errors(&self.root, &self.document, &self.lang(), &self.errors.borrow(), false);
                 if !typed.email.is_empty() {
                     self.suggest_email();
                 }
                 let thanked = self.thanked.borrow().clone();
-                match thanked {
-                    Some((name, remembered)) => self.show_thanks(&name, remembered),
-                    None => Ok(()),
+                if let Some((name, remembered)) = thanked {
+                    self.show_thanks(&name, remembered);
                 }
             } else if let Some(waiting) = memory::queued(&self.origin, &self.slug) {
-                form::fill(&self.root, &waiting, true)?;
-                self.submit_request(waiting).await
+                form::fill(&self.root, &waiting, true);
+                self.submit_request(waiting).await;
             } else if memory::has_signed(&self.origin, &self.slug) {
-                self.show_thanks("", true)
-            } else {
-                Ok(())
+                self.show_thanks("", true);
             }
+            Ok(())
         }
         .await;
         if let Err(error) = result {
@@ -291,9 +288,7 @@ impl Widget {
         petition.signature_count = update.signature_count;
         petition.goal = update.goal;
         petition.milestones.clone_from(&update.milestones);
-        if let Err(error) = self.view(&self.lang()).count(petition) {
-            self.problem(&error);
-        }
+        self.view(&self.lang()).count(petition);
         self.fill_dates_soon();
     }
 
@@ -308,7 +303,7 @@ impl Widget {
         *self.dates.borrow_mut() = Some(Timer::after(0, move || crate::format::fill_dates(&root, lang.locale())));
     }
 
-    fn listen(self: &Rc<Self>) -> Result<()> {
+    fn listen(self: &Rc<Self>) {
         let on = |target: &web_sys::EventTarget, event: &'static str, handler: fn(&Rc<Widget>, &web_sys::Event)| {
             let weak: Weak<Widget> = Rc::downgrade(self);
             Listener::new(target, event, move |e| {
@@ -339,16 +334,11 @@ impl Widget {
             on(&window, "online", |widget, _| {
                 if let Some(waiting) = memory::queued(&widget.origin, &widget.slug) {
                     let widget = widget.clone();
-                    wasm_bindgen_futures::spawn_local(async move {
-                        if let Err(error) = widget.submit_request(waiting).await {
-                            widget.problem(&error);
-                        }
-                    });
+                    wasm_bindgen_futures::spawn_local(async move { widget.submit_request(waiting).await });
                 }
             }),
         ];
         *self.listeners.borrow_mut() = listeners;
-        Ok(())
     }
 
     /// A click in the widget: on a button or link of its own, that control's work.
@@ -356,7 +346,7 @@ impl Widget {
         // A click's target is an element (a cast, not a check: the glue has
         // no type check to import).
         let Some(target) = event.target().map(|t| t.unchecked_into::<Element>()) else { return };
-        let Some(control) = target.closest("button,a").ok().flatten() else { return };
+        let Some(control) = closest(&target, "button,a") else { return };
         match control.get_attribute("id").unwrap_or_default().as_str() {
             // The button's own click signs, not the form's submission, which
             // a sandbox without `allow-forms` (WordPress's) never starts.
@@ -388,20 +378,14 @@ impl Widget {
         });
         self.thanked.take();
         self.errors.take();
-        let result = (|| {
-            // The form as it was first drawn: its fields empty, no error or
-            // suggestion on show (the consents below them stay as they are).
-            form::fill(&self.root, &SignatureRequest::default(), false)?;
-            form::show_suggestion(&self.root, &self.document, &self.lang(), None)?;
-            form::show_errors(&self.root, &self.document, &self.lang(), &[], false)?;
-            show_id(&self.root, "pw-thanks", false)?;
-            show_id(&self.root, "pw-form", true)?;
-            focus(&by_id(&self.root, "pw-first_name"));
-            Ok(())
-        })();
-        if let Err(error) = result {
-            self.problem(&error);
-        }
+        // The form as it was first drawn: its fields empty, no error or
+        // suggestion on show (the consents below them stay as they are).
+        form::fill(&self.root, &SignatureRequest::default(), false);
+        form::show_suggestion(&self.root, &self.document, &self.lang(), None);
+        form::show_errors(&self.root, &self.document, &self.lang(), &[], false);
+        show_id(&self.root, "pw-thanks", false);
+        show_id(&self.root, "pw-form", true);
+        focus(&by_id(&self.root, "pw-first_name"));
     }
 
     /// Signs, instead of what `event` would have done.
@@ -413,35 +397,31 @@ impl Widget {
 
     fn suggest_email(&self) {
         let email = form::read(&self.root).email;
-        form::show_suggestion(&self.root, &self.document, &self.lang(), email_suggestion(&email).as_deref()).ok();
+        form::show_suggestion(&self.root, &self.document, &self.lang(), email_suggestion(&email).as_deref());
     }
 
     /// Shows `errors` (none: hides them), moving focus to their summary.
-    fn show_errors(&self, errors: Vec<FieldError>) -> Result<()> {
-        form::show_errors(&self.root, &self.document, &self.lang(), &errors, true)?;
+    fn show_errors(&self, errors: Vec<FieldError>) {
+        form::show_errors(&self.root, &self.document, &self.lang(), &errors, true);
         *self.errors.borrow_mut() = errors;
-        Ok(())
     }
 
     async fn submit(self: Rc<Self>) {
         let request = form::read(&self.root);
-        let result = match validate(&request) {
+        match validate(&request) {
             Err(errors) => self.show_errors(errors),
             Ok(_) => {
                 self.suggest_email();
-                self.submit_request(request).await
+                self.submit_request(request).await;
             }
-        };
-        if let Err(error) = result {
-            self.problem(&error);
         }
     }
 
     /// Sends a signature, keeping it in the browser if the server can't be
     /// reached so it goes when the connection is back.
-    async fn submit_request(&self, mut request: SignatureRequest) -> Result<()> {
+    async fn submit_request(&self, mut request: SignatureRequest) {
         if self.submitting.replace(true) {
-            return Ok(());
+            return;
         }
         request.partner = self.partner.clone().unwrap_or_default();
         request.partner_consent = request.partner_consent && self.partner.is_some();
@@ -453,19 +433,18 @@ impl Widget {
         if request.lang.is_empty() {
             request.lang.clone_from(&self.lang().code);
         }
-        let result = self.send(&request).await;
+        self.send(&request).await;
         self.submitting.set(false);
-        result
     }
 
-    async fn send(&self, request: &SignatureRequest) -> Result<()> {
-        self.show_errors(Vec::new())?;
+    async fn send(&self, request: &SignatureRequest) {
+        self.show_errors(Vec::new());
         let problem = by_id(&self.root, "pw-form-problem");
-        show(&problem, false)?;
+        show(&problem, false);
         let button = by_id(&self.root, "pw-submit");
-        button.set_attribute("aria-disabled", "true")?;
+        set_attribute(&button, "aria-disabled", "true");
         button.set_text_content(Some(&self.lang().t(text::SIGNING)));
-        self.announce(&self.lang().t(text::SENDING))?;
+        self.announce(&self.lang().t(text::SENDING));
         let answer = match self.sign_once(request).await {
             // The challenge expired or was used (a second person signing on
             // this device, a resend): a new one, and one more try.
@@ -475,7 +454,7 @@ impl Widget {
             },
             answer => answer,
         };
-        button.remove_attribute("aria-disabled")?;
+        remove_attribute(&button, "aria-disabled");
         let lang = self.lang();
         button.set_text_content(Some(&lang.t(text::SIGN)));
         match answer {
@@ -485,7 +464,7 @@ impl Widget {
                 // Unmounted while it was sent: remembered, but a widget that
                 // is gone shows nothing, and must not take the page's focus.
                 if self.stopped.get() {
-                    return Ok(());
+                    return;
                 }
                 self.live(&CountUpdate {
                     slug: self.slug.clone(),
@@ -493,40 +472,39 @@ impl Widget {
                     goal: receipt.goal,
                     milestones: receipt.milestones,
                 });
-                self.show_thanks(&request.first_name, false)?;
+                self.show_thanks(&request.first_name, false);
                 let confirm = self.petition.borrow().as_ref().is_some_and(|p| p.confirm_by_email);
                 self.announce(&if confirm {
                     lang.t(text::ANNOUNCE_INBOX).into_owned()
                 } else {
                     lang.say(text::ANNOUNCE_THANKS, receipt.signature_count, &[])
-                })
+                });
             }
             // Unmounted before it could go: kept, to go when the petition is
             // next shown, as when offline.
             Err(Error::Stopped) => {
                 memory::queue(&self.origin, &self.slug, request);
-                Ok(())
             }
             Err(Error::Invalid(errors)) => {
                 memory::dequeue(&self.origin, &self.slug);
                 if self.stopped.get() {
-                    return Ok(());
+                    return;
                 }
-                self.announce("")?;
-                self.show_errors(errors)
+                self.announce("");
+                self.show_errors(errors);
             }
             Err(error @ (Error::Unreachable | Error::Timeout | Error::Server | Error::Malformed)) => {
                 let kept = memory::queue(&self.origin, &self.slug, request);
                 let next = lang.t(if kept { text::QUEUED } else { text::NOT_SENT });
                 problem.set_text_content(Some(&[&error.message(&lang), " ", &next].concat()));
-                show(&problem, true)?;
-                self.announce("")
+                show(&problem, true);
+                self.announce("");
             }
             Err(error) => {
                 memory::dequeue(&self.origin, &self.slug);
                 problem.set_text_content(Some(&error.message(&lang)));
-                show(&problem, true)?;
-                self.announce("")
+                show(&problem, true);
+                self.announce("");
             }
         }
     }
@@ -558,15 +536,14 @@ impl Widget {
         self.api.sign(&request).await
     }
 
-    fn show_thanks(&self, first_name: &str, remembered: bool) -> Result<()> {
+    fn show_thanks(&self, first_name: &str, remembered: bool) {
         let petition = self.petition.borrow();
-        let Some(petition) = petition.as_ref() else { return Ok(()) };
-        self.view(&self.lang()).thanks(petition, first_name, remembered)?;
+        let Some(petition) = petition.as_ref() else { return };
+        self.view(&self.lang()).thanks(petition, first_name, remembered);
         *self.thanked.borrow_mut() = Some((first_name.to_owned(), remembered));
         if !remembered {
             focus(&by_id(&self.root, "pw-thanks"));
         }
-        Ok(())
     }
 
     fn share_link(&self, source: &str) -> Option<(String, String, String)> {
@@ -625,14 +602,13 @@ impl Widget {
     /// Marks the language to offer, when the page's won but the browser
     /// would rather read another the widget has: `www/languages.js` shows
     /// the offer, in that language.
-    fn offer(&self) -> Result<()> {
+    fn offer(&self) {
         let code = self.wanted.borrow().offer(&self.lang().code);
         let offer = by_id(&self.root, "pw-offer");
         match code {
-            Some(code) => offer.set_attribute("data-offer", code)?,
-            None => offer.remove_attribute("data-offer")?,
+            Some(code) => set_attribute(&offer, "data-offer", code),
+            None => remove_attribute(&offer, "data-offer"),
         }
-        Ok(())
     }
 
     /// Speaks language `code` from now on, and remembers it for this site:
@@ -670,38 +646,30 @@ impl Widget {
             widget.load(prefetched, challenge, words).await;
             if switched {
                 let lang = widget.lang();
-                let _ = widget.announce(&[&*lang.t(text::LANGUAGE), ": ", &lang.name].concat());
+                widget.announce(&[&*lang.t(text::LANGUAGE), ": ", &lang.name].concat());
             }
             Ok(JsValue::UNDEFINED)
         })
     }
 
-    fn show_only(&self, id: &str) -> Result<()> {
+    fn show_only(&self, id: &str) {
         for section in ["pw-loading", "pw-problem", "pw-ready"] {
-            show_id(&self.root, section, section == id)?;
+            show_id(&self.root, section, section == id);
         }
-        Ok(())
     }
 
-    fn announce(&self, words: &str) -> Result<()> {
-        text_id(&self.root, "pw-live", words)?;
-        Ok(())
+    fn announce(&self, words: &str) {
+        text_id(&self.root, "pw-live", words);
     }
 
-    /// Shows an error in words. A failure to show even that is swallowed: the
-    /// host page must never see an exception from the widget.
+    /// Shows an error in words (the host page never sees an exception
+    /// from the widget).
     fn problem(&self, error: &Error) {
         if let Error::Dom(detail) = error {
             web_sys::console::error_1(&["petition widget: ", detail.as_str()].concat().into());
         }
-        let message = error.message(&self.lang());
-        let shown = (|| -> Result<()> {
-            text_id(&self.root, "pw-problem-text", &message)?;
-            self.show_only("pw-problem")
-        })();
-        if shown.is_err() {
-            self.root.set_text_content(Some(&message));
-        }
+        text_id(&self.root, "pw-problem-text", &error.message(&self.lang()));
+        self.show_only("pw-problem");
     }
 }
 
