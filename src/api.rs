@@ -9,6 +9,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortSignal, RequestInit, Response};
 
 use crate::{
+    dom::put,
     error::{Error, Result},
     json::{read as read_json, FromJs},
 };
@@ -33,15 +34,7 @@ impl Api {
     /// the loader's `fetch` of it, started while the widget's code was still
     /// downloading, used if it asked for the same address.
     pub async fn petition(&self, prefetched: Option<Promise>, url: &str) -> Result<Petition> {
-        let response = match prefetched {
-            Some(promise) => Some(settle(promise).await?).filter(|r| r.url() == url),
-            None => None,
-        };
-        let response = match response {
-            Some(response) => response,
-            None => send(url, None).await?,
-        };
-        read(response).await
+        read(json(prefetched, url, None).await?)
     }
 
     /// The petition's address, asking for its texts in the first of
@@ -57,66 +50,72 @@ impl Api {
     /// A proof-of-work challenge for this visitor's next signature;
     /// `prefetched` is the loader's, as for the petition.
     pub async fn challenge(&self, prefetched: Option<Promise>) -> Result<Challenge> {
-        read(fetch_or(prefetched, &[&self.base, "/challenge"].concat()).await?).await
+        read(json(prefetched, &[&self.base, "/challenge"].concat(), None).await?)
     }
 
     /// Signs the petition.
     pub async fn sign(&self, request: &SignatureRequest) -> Result<SignatureReceipt> {
         let body = crate::json::write(request)?;
-        read(send(&[&self.base, "/signatures"].concat(), Some(&body)).await?).await
+        read(json(None, &[&self.base, "/signatures"].concat(), Some(&body)).await?)
     }
 }
 
 /// A JSON file from `url` (a language file, the list of languages), or
 /// `None` if it can't be had.
-pub async fn file(prefetched: Option<Promise>, url: &str) -> Option<wasm_bindgen::JsValue> {
+pub async fn file(prefetched: Option<Promise>, url: &str) -> Option<JsValue> {
+    let loaders = prefetched.is_some();
+    match json(prefetched, url, None).await {
+        Ok(json) => Some(json),
+        // The loader's fetch never had an answer: once more, by the widget.
+        Err(Error::Unreachable | Error::Timeout) if loaders => json(None, url, None).await.ok(),
+        Err(_) => None,
+    }
+}
+
+/// The JSON answer from `url`, or the error its answer means: the loader's
+/// `fetch` of it (`prefetched`, used if it asked for the same address), or
+/// a new one, which POSTs `body` if there is one. Every request the widget
+/// makes goes through this one function, so its waiting is in the widget
+/// once.
+async fn json(prefetched: Option<Promise>, url: &str, body: Option<&str>) -> Result<JsValue> {
     let response = match prefetched {
-        Some(promise) => settle(promise).await.ok().filter(|r| r.ok() && r.url() == url),
+        Some(promise) => Some(settle(promise).await?).filter(|r| r.url() == url),
         None => None,
     };
     let response = match response {
         Some(response) => response,
-        None => send(url, None).await.ok().filter(Response::ok)?,
+        None => send(url, body).await?,
     };
-    JsFuture::from(response.json().ok()?).await.ok()
-}
-
-/// The loader's `fetch` of `url` if it started one, or a new one.
-async fn fetch_or(prefetched: Option<Promise>, url: &str) -> Result<Response> {
-    match prefetched {
-        Some(promise) => settle(promise).await,
-        None => send(url, None).await,
-    }
+    answer(response).await
 }
 
 /// Starts fetching `url` now, to be awaited later by [`Api::petition`] or
 /// [`file`] as if the loader had started it.
 pub fn start(url: &str) -> Option<Promise> {
-    begin(url, None).ok()
+    Some(begin(url, None))
 }
 
 async fn send(url: &str, json: Option<&str>) -> Result<Response> {
-    settle(begin(url, json)?).await
+    settle(begin(url, json)).await
 }
 
 /// `fetch`'s options are a plain object, set by name: web-sys's
 /// `RequestInit`, `Request` and `Headers` would bring the glue an import
 /// for each setter and constructor, nine in all. The mode is `fetch`'s own
 /// default, `cors`.
-fn begin(url: &str, json: Option<&str>) -> Result<Promise> {
+fn begin(url: &str, json: Option<&str>) -> Promise {
     let init = js_sys::Object::new();
-    let set = |object: &js_sys::Object, name: &str, value: &JsValue| Reflect::set(object, &JsValue::from_str(name), value);
     // No cookies, ever: the widget must not let anyone track who signed what.
-    set(&init, "credentials", &JsValue::from_str("omit"))?;
-    set(&init, "signal", &AbortSignal::timeout_with_u32(TIMEOUT_MS))?;
+    put(&init, "credentials", &JsValue::from_str("omit"));
+    put(&init, "signal", &AbortSignal::timeout_with_u32(TIMEOUT_MS));
     if let Some(json) = json {
-        set(&init, "method", &JsValue::from_str("POST"))?;
-        set(&init, "body", &JsValue::from_str(json))?;
+        put(&init, "method", &JsValue::from_str("POST"));
+        put(&init, "body", &JsValue::from_str(json));
         let headers = js_sys::Object::new();
-        set(&headers, "Content-Type", &JsValue::from_str("application/json"))?;
-        set(&init, "headers", &headers)?;
+        put(&headers, "Content-Type", &JsValue::from_str("application/json"));
+        put(&init, "headers", &headers);
     }
-    Ok(crate::dom::window().fetch_with_str_and_init(url, init.unchecked_ref::<RequestInit>()))
+    crate::dom::window().fetch_with_str_and_init(url, init.unchecked_ref::<RequestInit>())
 }
 
 /// Awaits a `fetch` promise, telling a timeout from an unreachable server.
@@ -135,13 +134,12 @@ async fn settle(promise: Promise) -> Result<Response> {
     }
 }
 
-async fn read<T: FromJs>(response: Response) -> Result<T> {
-    read_json(&answer(response).await?).ok_or(Error::Malformed)
+/// An answer's JSON read as a `T`.
+fn read<T: FromJs>(json: JsValue) -> Result<T> {
+    read_json(&json).ok_or(Error::Malformed)
 }
 
-/// The JSON of a successful answer, or the error an unsuccessful one means:
-/// apart from [`read`], so that it is in the widget once, not once for
-/// each type read.
+/// The JSON of a successful answer, or the error an unsuccessful one means.
 async fn answer(response: Response) -> Result<JsValue> {
     let status = response.status();
     // Reading the body can fail too (a connection cut mid-answer, a page of

@@ -38,6 +38,12 @@ extern "C" {
     fn query_selector_all(this: &Own, selectors: &str) -> NodeList;
     #[wasm_bindgen(method, js_name = setProperty)]
     fn set_property(this: &Own, name: &str, value: &str);
+
+    /// Sets `object`'s property `name`: `Reflect.set`, on an object of the
+    /// widget's own (fetch's options, the signature, an element of its
+    /// skeleton), which cannot throw.
+    #[wasm_bindgen(js_namespace = Reflect, js_name = set)]
+    pub fn put(object: &JsValue, name: &str, value: &JsValue);
 }
 
 fn own(value: &JsValue) -> &Own {
@@ -200,7 +206,7 @@ pub fn value(element: &Element) -> String {
 
 /// Sets the `value` of an `<input>`, `<select>` or `<textarea>`.
 pub fn set_value(element: &Element, value: &str) {
-    js_sys::Reflect::set(element, &JsValue::from_str("value"), &JsValue::from_str(value)).ok();
+    put(element, "value", &JsValue::from_str(value));
 }
 
 /// Whether a checkbox is ticked.
@@ -210,7 +216,7 @@ pub fn ticked(element: &Element) -> bool {
 
 /// Ticks a checkbox, or clears it.
 pub fn tick(element: &Element, ticked: bool) {
-    js_sys::Reflect::set(element, &JsValue::from_str("checked"), &JsValue::from_bool(ticked)).ok();
+    put(element, "checked", &JsValue::from_bool(ticked));
 }
 
 /// Focuses an element. (Every element the widget draws is an HTML element;
@@ -294,3 +300,11 @@ impl Drop for Timer {
     }
 }
 
+/// Runs `future` to its end on the page's event loop. One function for
+/// every task the widget starts: wasm-bindgen-futures' `spawn_local` is
+/// generic, and each future type brought its own copy of it (with both of
+/// its ways of running a task).
+#[inline(never)]
+pub fn spawn(future: std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>) {
+    wasm_bindgen_futures::spawn_local(future);
+}

@@ -8,7 +8,7 @@
 //! core's `grouped` for the same reason (`i18n::Lang::number`); other
 //! languages' numbers, plurals and lists go through `Intl` in `i18n.rs`.
 
-use js_sys::{Array, Date, Intl, Object, Reflect};
+use js_sys::{Array, Date, Intl, Object};
 use wasm_bindgen::{prelude::wasm_bindgen, JsCast, JsValue};
 
 #[wasm_bindgen]
@@ -27,7 +27,7 @@ fn formatter(locale: &str, options: &[(&str, &str)]) -> Intl::DateTimeFormat {
     let known = date_locales(locale).length() > 0;
     for (key, value) in options {
         let value = if known { value } else { "short" };
-        Reflect::set(&object, &JsValue::from_str(key), &JsValue::from_str(value)).ok();
+        crate::dom::put(&object, key, &JsValue::from_str(value));
     }
     Intl::DateTimeFormat::new(&Array::of1(&JsValue::from_str(if known { locale } else { "en-GB" })), &object)
 }

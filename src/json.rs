@@ -17,7 +17,7 @@ use petition_core::{
 };
 use wasm_bindgen::JsValue;
 
-use crate::error::Result;
+use crate::{dom::put, error::Result};
 
 /// A value that can be read from parsed JSON; `None` if it has the wrong shape.
 pub trait FromJs: Sized {
@@ -247,12 +247,12 @@ pub fn write(request: &SignatureRequest) -> Result<String> {
         ("challenge", challenge), ("lang", lang), ("website", website),
     ];
     for (name, value) in strings {
-        Reflect::set(&object, &name.into(), &value.into())?;
+        put(&object, name, &value.into());
     }
     for (name, value) in [("outside_uk", outside_uk), ("consent", consent), ("partner_consent", partner_consent)] {
-        Reflect::set(&object, &name.into(), &JsValue::from_bool(*value))?;
+        put(&object, name, &JsValue::from_bool(*value));
     }
-    Reflect::set(&object, &"proof".into(), &JsValue::from_f64(*proof as f64))?;
+    put(&object, "proof", &JsValue::from_f64(*proof as f64));
     Ok(js_sys::JSON::stringify(&object)?.into())
 }
 

@@ -266,14 +266,14 @@ impl Widget {
             return;
         }
         let widget = self.clone();
-        wasm_bindgen_futures::spawn_local(async move {
+        crate::dom::spawn(Box::pin(async move {
             let Ok(challenge) = widget.api.challenge(prefetched).await else { return };
             // Unmounted meanwhile, or a signature already fetched its own
             // (`renew_challenge`) and may be waiting on it: nothing to do.
             if !widget.stopped.get() && widget.solver.borrow().is_none() {
                 *widget.solver.borrow_mut() = Some(Rc::new(Solver::start(challenge)));
             }
-        });
+        }));
     }
 
     /// A new count from the live stream.
@@ -334,7 +334,7 @@ impl Widget {
             on(&window, "online", |widget, _| {
                 if let Some(waiting) = memory::queued(&widget.origin, &widget.slug) {
                     let widget = widget.clone();
-                    wasm_bindgen_futures::spawn_local(async move { widget.submit_request(waiting).await });
+                    crate::dom::spawn(Box::pin(async move { widget.submit_request(waiting).await }));
                 }
             }),
         ];
@@ -373,9 +373,9 @@ impl Widget {
         // The last signature spent the challenge: the next person
         // needs a new one, answered while they type.
         let renewing = self.clone();
-        wasm_bindgen_futures::spawn_local(async move {
+        crate::dom::spawn(Box::pin(async move {
             renewing.renew_challenge().await.ok();
-        });
+        }));
         self.thanked.take();
         self.errors.take();
         // The form as it was first drawn: its fields empty, no error or
@@ -392,7 +392,7 @@ impl Widget {
     fn sign(self: &Rc<Self>, event: &web_sys::Event) {
         event.prevent_default();
         let widget = self.clone();
-        wasm_bindgen_futures::spawn_local(async move { widget.submit().await });
+        crate::dom::spawn(Box::pin(async move { widget.submit().await }));
     }
 
     fn suggest_email(&self) {
@@ -568,7 +568,7 @@ impl Widget {
         });
         let root = self.root.clone();
         let lang = self.lang();
-        wasm_bindgen_futures::spawn_local(async move {
+        crate::dom::spawn(Box::pin(async move {
             let copied = match written {
                 Some(promise) => wasm_bindgen_futures::JsFuture::from(promise).await.is_ok(),
                 None => false,
@@ -580,7 +580,7 @@ impl Widget {
             };
             by_id(&root, "pw-live").set_text_content(Some(&words));
             by_id(&root, "pw-share-hint").set_text_content(Some(&words));
-        });
+        }));
     }
 
     fn native_share(&self) {
@@ -588,14 +588,14 @@ impl Widget {
         let navigator = crate::dom::window().navigator();
         let data = js_sys::Object::new();
         for (key, value) in [("title", title), ("text", text), ("url", url)] {
-            js_sys::Reflect::set(&data, &key.into(), &value.into()).ok();
+            crate::dom::put(&data, key, &value.into());
         }
         let share = js_sys::Reflect::get(&navigator, &"share".into()).ok().and_then(|f| f.dyn_into::<js_sys::Function>().ok());
         if let Some(promise) = share.and_then(|f| f.call1(&navigator, &data).ok()).map(|p| Promise::resolve(&p)) {
             // Cancelling the share sheet rejects; that is the person's choice, not an error.
-            wasm_bindgen_futures::spawn_local(async move {
+            crate::dom::spawn(Box::pin(async move {
                 let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
-            });
+            }));
         }
     }
 
@@ -642,14 +642,19 @@ impl Widget {
         switched: bool,
     ) -> Promise {
         let widget = self.clone();
-        wasm_bindgen_futures::future_to_promise(async move {
+        let mut done = None;
+        let promise = Promise::new(&mut |resolve, _| done = Some(resolve));
+        crate::dom::spawn(Box::pin(async move {
             widget.load(prefetched, challenge, words).await;
             if switched {
                 let lang = widget.lang();
                 widget.announce(&[&*lang.t(text::LANGUAGE), ": ", &lang.name].concat());
             }
-            Ok(JsValue::UNDEFINED)
-        })
+            if let Some(done) = done {
+                let _ = done.call1(&JsValue::UNDEFINED, &JsValue::UNDEFINED);
+            }
+        }));
+        promise
     }
 
     fn show_only(&self, id: &str) {
