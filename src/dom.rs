@@ -15,12 +15,13 @@ extern "C" {
     #[wasm_bindgen(thread_local_v2, js_name = window)]
     static WINDOW: web_sys::Window;
 
-    /// A node of the widget's own, or its style, for the DOM's methods
-    /// below. web-sys binds each of them as one that may throw: a wrapper
-    /// in the glue that catches, and a check and an error to pass on at
-    /// every call. As the widget calls them (with its own attribute names,
-    /// tags, selectors and properties, on nodes of its own tree, a child
-    /// it has just made) none can throw, so they are bound without.
+    /// A node of the widget's own, its style, or the window, for the DOM's
+    /// methods below. web-sys binds each of them as one that may throw: a
+    /// wrapper in the glue that catches, and a check and an error to pass
+    /// on at every call. As the widget calls them (with its own attribute
+    /// names, tags, selectors and properties, on nodes of its own tree, a
+    /// child it has just made, a function to call back) none can throw, so
+    /// they are bound without.
     type Own;
     #[wasm_bindgen(method, js_name = setAttribute)]
     fn set_attribute(this: &Own, name: &str, value: &str);
@@ -38,6 +39,16 @@ extern "C" {
     fn query_selector_all(this: &Own, selectors: &str) -> NodeList;
     #[wasm_bindgen(method, js_name = setProperty)]
     fn set_property(this: &Own, name: &str, value: &str);
+    #[wasm_bindgen(method)]
+    fn focus(this: &Own);
+    #[wasm_bindgen(method, js_name = addEventListener)]
+    fn add_event_listener(this: &Own, event: &str, listener: &JsValue);
+    #[wasm_bindgen(method, js_name = removeEventListener)]
+    fn remove_event_listener(this: &Own, event: &str, listener: &JsValue);
+    #[wasm_bindgen(method, js_name = setTimeout)]
+    fn set_timeout(this: &Own, callback: &JsValue, ms: u32) -> i32;
+    #[wasm_bindgen(method, js_name = setInterval)]
+    fn set_interval(this: &Own, callback: &JsValue, ms: u32) -> i32;
 
     /// Sets `object`'s property `name`: `Reflect.set`, on an object of the
     /// widget's own (fetch's options, the signature, an element of its
@@ -219,17 +230,16 @@ pub fn tick(element: &Element, ticked: bool) {
     put(element, "checked", &JsValue::from_bool(ticked));
 }
 
-/// Focuses an element. (Every element the widget draws is an HTML element;
-/// by a cast rather than a type check, one import of the glue fewer.)
+/// Focuses an element (every element the widget draws is an HTML element).
 pub fn focus(element: &Element) {
-    element.unchecked_ref::<web_sys::HtmlElement>().focus().ok();
+    own(element).focus();
 }
 
 /// Resolves after `ms` milliseconds (a `setTimeout`), letting the browser
 /// handle input and paint meanwhile.
 pub async fn sleep(ms: u32) {
     let promise = js_sys::Promise::new(&mut |resolve, _reject| {
-        let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms as i32);
+        own(&window()).set_timeout(&resolve, ms);
     });
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
@@ -246,14 +256,14 @@ pub struct Listener {
 impl Listener {
     pub fn new(target: &EventTarget, event: &'static str, handler: impl FnMut(Event) + 'static) -> Listener {
         let callback = Closure::<dyn FnMut(Event)>::new(handler);
-        let _ = target.add_event_listener_with_callback(event, callback.as_ref().unchecked_ref());
+        own(target).add_event_listener(event, callback.as_ref());
         Listener { target: target.clone(), event, callback }
     }
 }
 
 impl Drop for Listener {
     fn drop(&mut self) {
-        let _ = self.target.remove_event_listener_with_callback(self.event, self.callback.as_ref().unchecked_ref());
+        own(&self.target).remove_event_listener(self.event, self.callback.as_ref());
     }
 }
 
@@ -281,14 +291,12 @@ impl Timer {
         // the browser calls it with no argument, and the `undefined` it gets
         // as an `Event` is never read.
         let callback = Closure::<dyn FnMut(Event)>::new(move |_| callback());
-        let function = callback.as_ref().unchecked_ref();
         let window = window();
         let id = if repeat {
-            window.set_interval_with_callback_and_timeout_and_arguments_0(function, ms as i32)
+            own(&window).set_interval(callback.as_ref(), ms)
         } else {
-            window.set_timeout_with_callback_and_timeout_and_arguments_0(function, ms as i32)
-        }
-        .unwrap_or(0);
+            own(&window).set_timeout(callback.as_ref(), ms)
+        };
         Timer { id, _callback: callback }
     }
 }
