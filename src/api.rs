@@ -2,7 +2,7 @@
 //! every kind of answer (JSON, HTML error pages, nothing at all) turned into a
 //! typed result.
 
-use js_sys::{Promise, Reflect};
+use js_sys::Promise;
 use petition_core::{ApiError, Challenge, Petition, SignatureReceipt, SignatureRequest};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -125,7 +125,7 @@ async fn settle(promise: Promise) -> Result<Response> {
         // import of the glue fewer).
         Ok(response) => Ok(response.unchecked_into::<Response>()),
         Err(error) => {
-            let name = Reflect::get(&error, &"name".into()).ok().and_then(|n| n.as_string());
+            let name = crate::dom::get(&error, "name").as_string();
             Err(match name.as_deref() {
                 Some("TimeoutError" | "AbortError") => Error::Timeout,
                 _ => Error::Unreachable,

@@ -55,6 +55,21 @@ extern "C" {
     /// skeleton), which cannot throw.
     #[wasm_bindgen(js_namespace = Reflect, js_name = set)]
     pub fn put(object: &JsValue, name: &str, value: &JsValue);
+
+    #[wasm_bindgen(js_namespace = Reflect, js_name = get)]
+    fn reflect_get(object: &JsValue, name: &str) -> JsValue;
+}
+
+/// `object`'s property `name`, `undefined` if it has none or is not an
+/// object. (`Reflect.get` throws only for what is not an object; the
+/// widget reads no property whose getter throws: parsed JSON, its own
+/// elements' values, the navigator's features, an error's name.)
+pub fn get(object: &JsValue, name: &str) -> JsValue {
+    if object.is_object() {
+        reflect_get(object, name)
+    } else {
+        JsValue::UNDEFINED
+    }
 }
 
 fn own(value: &JsValue) -> &Own {
@@ -209,10 +224,7 @@ pub fn show(element: &Element, visible: bool) {
 
 /// The `value` of an `<input>`, `<select>` or `<textarea>`.
 pub fn value(element: &Element) -> String {
-    js_sys::Reflect::get(element, &JsValue::from_str("value"))
-        .ok()
-        .and_then(|v| v.as_string())
-        .unwrap_or_default()
+    get(element, "value").as_string().unwrap_or_default()
 }
 
 /// Sets the `value` of an `<input>`, `<select>` or `<textarea>`.
@@ -222,7 +234,7 @@ pub fn set_value(element: &Element, value: &str) {
 
 /// Whether a checkbox is ticked.
 pub fn ticked(element: &Element) -> bool {
-    js_sys::Reflect::get(element, &JsValue::from_str("checked")).ok().and_then(|v| v.as_bool()).unwrap_or(false)
+    get(element, "checked").as_bool().unwrap_or(false)
 }
 
 /// Ticks a checkbox, or clears it.

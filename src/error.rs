@@ -44,8 +44,7 @@ impl From<JsValue> for Error {
         // would cost every visitor kilobytes.
         // Read from any object with one (an Error or a DOMException), with
         // no type check for the glue to import.
-        let message =
-            if value.is_object() { js_sys::Reflect::get(&value, &JsValue::from_str("message")).ok().and_then(|m| m.as_string()) } else { None };
+        let message = crate::dom::get(&value, "message").as_string();
         Error::Dom(message.or_else(|| value.as_string()).unwrap_or_else(|| "a browser call failed".into()))
     }
 }

@@ -18,7 +18,7 @@
 
 use std::{borrow::Cow, cell::OnceCell};
 
-use js_sys::{Array, JsString, Reflect};
+use js_sys::{Array, JsString};
 use petition_core::lang::{self, text, Text};
 use wasm_bindgen::prelude::*;
 
@@ -76,7 +76,7 @@ impl Lang {
 
     /// Language `code` from its built file, parsed; `None` if it isn't one.
     pub fn from_file(code: &str, file: &JsValue) -> Option<Lang> {
-        let get = |name: &str| Reflect::get(file, &name.into()).ok().filter(|v| !v.is_undefined());
+        let get = |name: &str| Some(crate::dom::get(file, name)).filter(|v| !v.is_undefined());
         let texts = get("texts").filter(Array::is_array)?;
         let string = |name: &str| get(name).and_then(|v| v.as_string());
         Some(Lang::new(
@@ -116,7 +116,7 @@ impl Lang {
         if let Some(texts) = &self.texts {
             let mut words = texts.get(text.index as u32);
             if words.is_object() {
-                let form = |name: &str| Reflect::get(&words, &name.into()).ok().filter(JsValue::is_string);
+                let form = |name: &str| Some(crate::dom::get(&words, name)).filter(JsValue::is_string);
                 let category = n.map(|n| self.category(n));
                 words = category.and_then(|c| form(&c)).or_else(|| form("other")).unwrap_or_default();
             }
@@ -290,9 +290,9 @@ mod tests {
             array.set(text.index as u32, value);
         }
         let file = js_sys::Object::new();
-        Reflect::set(&file, &"texts".into(), &array).unwrap();
-        Reflect::set(&file, &"dir".into(), &dir.into()).unwrap();
-        Reflect::set(&file, &"name".into(), &"Cymraeg".into()).unwrap();
+        js_sys::Reflect::set(&file, &"texts".into(), &array).unwrap();
+        js_sys::Reflect::set(&file, &"dir".into(), &dir.into()).unwrap();
+        js_sys::Reflect::set(&file, &"name".into(), &"Cymraeg".into()).unwrap();
         Lang::from_file(code, &file).unwrap()
     }
 

@@ -10,7 +10,7 @@
 //! ([`write`]): serde-wasm-bindgen's serialiser cost 1.5 KB of every
 //! visitor's download.
 
-use js_sys::{Array, Reflect};
+use js_sys::Array;
 use petition_core::{
     ApiError, Challenge, CountUpdate, Field, FieldError, LinksTo, Milestone, NextAction, Params, Partner, Petition, Problem, Share,
     SignatureReceipt, SignatureRequest,
@@ -31,7 +31,7 @@ pub fn read<T: FromJs>(value: &JsValue) -> Option<T> {
 }
 
 fn get(object: &JsValue, name: &str) -> JsValue {
-    Reflect::get(object, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
+    crate::dom::get(object, name)
 }
 
 /// `object`'s field `name` as a `T`: one function per type, not the same

@@ -4,7 +4,6 @@
 //! becomes a link only if it is a web address (`is_web_address`).
 
 use petition_core::{is_web_address, lang, lang::text, milestones, LinksTo, Milestone, Petition, Share};
-use wasm_bindgen::JsValue;
 use web_sys::{Document, Element, ShadowRoot};
 
 use crate::{
@@ -356,7 +355,7 @@ impl View<'_> {
             append(&links, &item);
         }
         let can_share =
-            js_sys::Reflect::get(&crate::dom::window().navigator(), &JsValue::from_str("share")).is_ok_and(|f| f.is_function());
+            crate::dom::get(&crate::dom::window().navigator(), "share").is_function();
         show_id(self.root, "pw-native-share", can_share && !sandboxed);
         // Nor may it write to the clipboard: the address is in the hint.
         show_id(self.root, "pw-copy", !sandboxed);

@@ -560,9 +560,9 @@ impl Widget {
     fn copy_link(&self) {
         let Some((url, _, _)) = self.share_link("share-link") else { return };
         let clipboard =
-            js_sys::Reflect::get(&crate::dom::window().navigator(), &"clipboard".into()).ok().filter(|c| !c.is_undefined());
+            Some(crate::dom::get(&crate::dom::window().navigator(), "clipboard")).filter(|c| !c.is_undefined());
         let written = clipboard.and_then(|c| {
-            let write = js_sys::Reflect::get(&c, &"writeText".into()).ok()?.dyn_into::<js_sys::Function>().ok()?;
+            let write = crate::dom::get(&c, "writeText").dyn_into::<js_sys::Function>().ok()?;
             // As a promise whatever it returns (no type check to import).
             write.call1(&c, &JsValue::from_str(&url)).ok().map(|p| Promise::resolve(&p))
         });
@@ -590,7 +590,7 @@ impl Widget {
         for (key, value) in [("title", title), ("text", text), ("url", url)] {
             crate::dom::put(&data, key, &value.into());
         }
-        let share = js_sys::Reflect::get(&navigator, &"share".into()).ok().and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+        let share = crate::dom::get(&navigator, "share").dyn_into::<js_sys::Function>().ok();
         if let Some(promise) = share.and_then(|f| f.call1(&navigator, &data).ok()).map(|p| Promise::resolve(&p)) {
             // Cancelling the share sheet rejects; that is the person's choice, not an error.
             crate::dom::spawn(Box::pin(async move {
