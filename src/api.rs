@@ -55,7 +55,7 @@ impl Api {
 
     /// Signs the petition.
     pub async fn sign(&self, request: &SignatureRequest) -> Result<SignatureReceipt> {
-        let body = crate::json::write(request)?;
+        let body = crate::json::write(request);
         read(json(None, &[&self.base, "/signatures"].concat(), Some(&body)).await?)
     }
 }
@@ -63,13 +63,17 @@ impl Api {
 /// A JSON file from `url` (a language file, the list of languages), or
 /// `None` if it can't be had.
 pub async fn file(prefetched: Option<Promise>, url: &str) -> Option<JsValue> {
-    let loaders = prefetched.is_some();
-    match json(prefetched, url, None).await {
-        Ok(json) => Some(json),
-        // The loader's fetch never had an answer: once more, by the widget.
-        Err(Error::Unreachable | Error::Timeout) if loaders => json(None, url, None).await.ok(),
-        Err(_) => None,
-    }
+    // The loader's, if it is this file and came (a failed one is fetched
+    // once more, by the widget).
+    let response = match prefetched {
+        Some(promise) => settle(promise).await.ok().filter(|r| r.ok() && r.url() == url),
+        None => None,
+    };
+    let response = match response {
+        Some(response) => response,
+        None => send(url, None).await.ok()?,
+    };
+    answer(response).await.ok()
 }
 
 /// The JSON answer from `url`, or the error its answer means: the loader's
@@ -144,10 +148,7 @@ async fn answer(response: Response) -> Result<JsValue> {
     let status = response.status();
     // Reading the body can fail too (a connection cut mid-answer, a page of
     // HTML where JSON was expected): each is an answer we couldn't read.
-    let json = match response.json() {
-        Ok(promise) => JsFuture::from(promise).await.ok(),
-        Err(_) => None,
-    };
+    let json = JsFuture::from(crate::dom::json(&response)).await.ok();
     match status {
         200..=299 => json.ok_or(Error::Malformed),
         403 => Err(Error::Expired),

@@ -49,6 +49,11 @@ extern "C" {
     fn set_timeout(this: &Own, callback: &JsValue, ms: u32) -> i32;
     #[wasm_bindgen(method, js_name = setInterval)]
     fn set_interval(this: &Own, callback: &JsValue, ms: u32) -> i32;
+    #[wasm_bindgen(method, js_name = replaceSync)]
+    fn replace_sync(this: &Own, css: &str);
+    /// (A promise that fails, never a throw, for a body that can't be read.)
+    #[wasm_bindgen(method)]
+    fn json(this: &Own) -> js_sys::Promise;
 
     /// Sets `object`'s property `name`: `Reflect.set`, on an object of the
     /// widget's own (fetch's options, the signature, an element of its
@@ -58,12 +63,22 @@ extern "C" {
 
     #[wasm_bindgen(js_namespace = Reflect, js_name = get)]
     fn reflect_get(object: &JsValue, name: &str) -> JsValue;
+
+    /// Whether `object` (the window, the shadow root) has property `name`.
+    #[wasm_bindgen(js_namespace = Reflect)]
+    pub fn has(object: &JsValue, name: &str) -> bool;
+
+    /// `object` (one of the widget's own, of strings, booleans and
+    /// numbers) as JSON.
+    #[wasm_bindgen(js_namespace = JSON)]
+    pub fn stringify(object: &JsValue) -> String;
 }
 
 /// `object`'s property `name`, `undefined` if it has none or is not an
-/// object. (`Reflect.get` throws only for what is not an object; the
-/// widget reads no property whose getter throws: parsed JSON, its own
-/// elements' values, the navigator's features, an error's name.)
+/// object. (`Reflect.get` throws for what is not an object, and where a
+/// getter throws: the widget reads parsed JSON, its own fields' values,
+/// the navigator's features and an error's name, whose getters don't,
+/// unless a page's script has replaced them.)
 pub fn get(object: &JsValue, name: &str) -> JsValue {
     if object.is_object() {
         reflect_get(object, name)
@@ -105,6 +120,18 @@ pub fn closest(element: &Element, selectors: &str) -> Option<Element> {
 /// elements) that matches `selectors`.
 pub fn all(parent: &Node, selectors: &str) -> NodeList {
     own(parent).query_selector_all(selectors)
+}
+
+/// The element `event` happened on; none if a page's script dispatched it
+/// at something of the widget's that is not one (its shadow root, a text
+/// node), where an element's methods would throw.
+pub fn target(event: &Event) -> Option<Element> {
+    event.target().filter(|target| get(target, "nodeType").as_f64() == Some(1.0)).map(JsCast::unchecked_into)
+}
+
+/// The body of a `fetch` answer, read as JSON.
+pub fn json(response: &web_sys::Response) -> js_sys::Promise {
+    own(response).json()
 }
 
 /// Sets one of `element`'s style properties.
@@ -175,13 +202,12 @@ pub fn element(document: &Document, tag: &str, class: &str, text: &str) -> Eleme
 /// `'unsafe-inline'`, a `<link>` the server in `style-src`); a browser
 /// without them (Safari before 16.4) gets a `<style>` element.
 pub fn skeleton(root: &ShadowRoot, css: &str, html: &str) {
-    let adopted = js_sys::Reflect::has(root, &JsValue::from_str("adoptedStyleSheets"))
-        .unwrap_or(false)
+    // (The constructor is checked: a browser without it throws.)
+    let adopted = has(root, "adoptedStyleSheets")
         && web_sys::CssStyleSheet::new()
-            .and_then(|sheet| {
-                sheet.replace_sync(css)?;
+            .map(|sheet| {
+                own(&sheet).replace_sync(css);
                 root.set_adopted_style_sheets(&js_sys::Array::of1(&sheet));
-                Ok(())
             })
             .is_ok();
     if adopted {

@@ -17,7 +17,7 @@ use petition_core::{
 };
 use wasm_bindgen::JsValue;
 
-use crate::{dom::put, error::Result};
+use crate::dom::put;
 
 /// A value that can be read from parsed JSON; `None` if it has the wrong shape.
 pub trait FromJs: Sized {
@@ -234,7 +234,7 @@ from_js_defaulted! {
 
 /// `request` as JSON, under core's serde names (read back by
 /// [`FromJs`]; a browser test compares both with serde's).
-pub fn write(request: &SignatureRequest) -> Result<String> {
+pub fn write(request: &SignatureRequest) -> String {
     // Every field named, with no `..`: one added in core is a compile error here.
     let SignatureRequest {
         first_name, last_name, email, postcode, outside_uk, profession, reason, consent, partner,
@@ -253,7 +253,7 @@ pub fn write(request: &SignatureRequest) -> Result<String> {
         put(&object, name, &JsValue::from_bool(*value));
     }
     put(&object, "proof", &JsValue::from_f64(*proof as f64));
-    Ok(js_sys::JSON::stringify(&object)?.into())
+    crate::dom::stringify(&object)
 }
 
 impl FromJs for ApiError {
@@ -367,7 +367,7 @@ mod tests {
         let sent = serde_wasm_bindgen::to_value(&request).unwrap();
         assert_eq!(both_ways::<SignatureRequest>(&sent), request);
         // Written by hand as serde writes it.
-        let written = js_sys::JSON::parse(&write(&request).ok().unwrap()).unwrap();
+        let written = js_sys::JSON::parse(&write(&request)).unwrap();
         assert_eq!(both_ways::<SignatureRequest>(&written), request);
         // As an older widget kept it: fields it didn't have default, as serde does.
         let older = js_sys::JSON::parse(r#"{"first_name": "Zoë", "email": "zoe@example.org", "proof": 7}"#).unwrap();

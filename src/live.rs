@@ -10,7 +10,7 @@
 use std::cell::RefCell;
 
 use petition_core::CountUpdate;
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsCast;
 use web_sys::{EventSource, MessageEvent};
 
 use crate::api::Api;
@@ -113,7 +113,7 @@ fn connect() {
         if let Some(old) = live.source.take() {
             old.close();
         }
-        let has_event_source = js_sys::Reflect::has(&crate::dom::window(), &JsValue::from_str("EventSource")).unwrap_or(false);
+        let has_event_source = crate::dom::has(&crate::dom::window(), "EventSource");
         let slugs = String::from(js_sys::encode_uri_component(&live.slugs.join(",")));
         let url = [live.origin.as_str(), "/api/events?petitions=", &slugs].concat();
         let source = if has_event_source { EventSource::new(&url).ok() } else { None };

@@ -41,7 +41,7 @@ pub fn queued(origin: &str, slug: &str) -> Option<SignatureRequest> {
 /// could be kept.
 pub fn queue(origin: &str, slug: &str, request: &SignatureRequest) -> bool {
     let Some(storage) = storage() else { return false };
-    let Ok(text) = crate::json::write(request) else { return false };
+    let text = crate::json::write(request);
     storage.set_item(&key("queued", origin, slug), &text).is_ok()
 }
 

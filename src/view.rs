@@ -655,20 +655,35 @@ mod tests {
     #[wasm_bindgen_test]
     fn every_id_the_code_asks_for_is_in_the_skeleton() {
         let (_, root) = skeleton();
-        let sources = [include_str!("widget.rs"), include_str!("view.rs"), include_str!("form.rs"), include_str!("format.rs")];
+        let sources = [
+            include_str!("widget.rs"), include_str!("view.rs"), include_str!("form.rs"), include_str!("format.rs"),
+            include_str!("dom.rs"), include_str!("lib.rs"), include_str!("live.rs"), include_str!("i18n.rs"),
+        ];
+        // Lines that find elements by id: the lookups, the view's `text`,
+        // `show_only`, `listen`'s `element`, and the loops over ids.
+        let finds = ["_id(", "self.text(", "show_only(", "element(\"pw", "for id in [", "for section in ["];
+        let sources = sources.map(|file| file.split("#[cfg(test)]").next().unwrap());
+        let literals = |line: &'static str| line.split('"').skip(1).step_by(2).filter(|s| s.starts_with("pw"));
+        // The ids the code gives elements it makes (`"id", "pw-target"`).
+        let made: Vec<&str> = sources.iter().flat_map(|s| s.lines()).filter(|l| l.contains("\"id\", \"pw")).flat_map(literals).collect();
         let mut asked = Vec::new();
-        for source in sources.map(|file| file.split("#[cfg(test)]").next().unwrap()) {
-            // Each call of by_id, show_id, text_id or get_element_by_id,
-            // and the first literal id on its line.
-            for call in source.split("_id(").skip(1) {
-                let line = call.split('\n').next().unwrap();
-                let Some(start) = line.find("\"pw") else { continue };
-                let id = line[start + 1..].split('"').next().unwrap();
+        for line in sources.iter().flat_map(|s| s.lines()).filter(|line| finds.iter().any(|find| line.contains(find))) {
+            // Every literal on the line that is an id of the skeleton's.
+            for id in literals(line).filter(|id| !made.contains(id)) {
                 assert!(root.get_element_by_id(id).is_some(), "#{id} is not in the skeleton");
                 asked.push(id);
             }
         }
-        assert!(asked.len() > 40 && asked.contains(&"pw-share-hint"), "{asked:?}");
+        assert!(made.contains(&"pw-target"), "{made:?}");
+        for name in ["pw-title", "pw-ready", "pw-form", "pw-reasons-list", "pw-next-action-text", "pw-share-hint"] {
+            assert!(asked.contains(&name), "{name} not found in the sources: {asked:?}");
+        }
+        // The ids form.rs builds from each field's name.
+        for field in petition_core::Field::ALL {
+            for id in [format!("pw-{}", field.name()), format!("pw-{}-error", field.name())] {
+                assert!(root.get_element_by_id(&id).is_some(), "#{id} is not in the skeleton");
+            }
+        }
     }
 
     /// The skeleton's fields are core's: each named as the API names it and

@@ -324,8 +324,7 @@ impl Widget {
             // Every button and link of the widget's own, by one listener.
             on(&self.root, "click", Widget::click),
             on(&element("pw-fields"), "change", |widget, event| {
-                let target = event.target().map(|t| t.unchecked_into::<Element>());
-                let is_email = target.is_some_and(|t| t.get_attribute("id").as_deref() == Some("pw-email"));
+                let is_email = crate::dom::target(event).is_some_and(|t| t.get_attribute("id").as_deref() == Some("pw-email"));
                 if is_email {
                     widget.suggest_email();
                 }
@@ -343,10 +342,7 @@ impl Widget {
 
     /// A click in the widget: on a button or link of its own, that control's work.
     fn click(self: &Rc<Self>, event: &web_sys::Event) {
-        // A click's target is an element (a cast, not a check: the glue has
-        // no type check to import).
-        let Some(target) = event.target().map(|t| t.unchecked_into::<Element>()) else { return };
-        let Some(control) = closest(&target, "button,a") else { return };
+        let Some(control) = crate::dom::target(event).and_then(|target| closest(&target, "button,a")) else { return };
         match control.get_attribute("id").unwrap_or_default().as_str() {
             // The button's own click signs, not the form's submission, which
             // a sandbox without `allow-forms` (WordPress's) never starts.
@@ -668,12 +664,18 @@ impl Widget {
     }
 
     /// Shows an error in words (the host page never sees an exception
-    /// from the widget).
+    /// from the widget): in the widget's place for it, or, if a page's
+    /// script has taken that out, as all the widget shows.
     fn problem(&self, error: &Error) {
         if let Error::Dom(detail) = error {
             web_sys::console::error_1(&["petition widget: ", detail.as_str()].concat().into());
         }
-        text_id(&self.root, "pw-problem-text", &error.message(&self.lang()));
+        let message = error.message(&self.lang());
+        if self.root.get_element_by_id("pw-problem-text").is_none() {
+            self.root.set_text_content(Some(&message));
+            return;
+        }
+        text_id(&self.root, "pw-problem-text", &message);
         self.show_only("pw-problem");
     }
 }

@@ -23,7 +23,9 @@
     return; // Not loaded from a <script src>: nothing to do.
   }
 
-  var api = script.getAttribute("data-server") || origin;
+  // (Without a trailing slash: the widget asks for the same addresses, so
+  // it can use the petition and challenge fetched here.)
+  var api = (script.getAttribute("data-server") || origin).replace(/\/+$/, "");
 
   var loader = window.PetitionWidget;
   if (!loader || !loader.scan) {

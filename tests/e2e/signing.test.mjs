@@ -173,6 +173,17 @@ test("a page with a hostile stylesheet and a placeholder div still shows a worki
   const { context, page, record } = await open(browser);
   await page.goto(`${PARTNER}/asylum-matters.html`);
   await ready(page);
+  // The page's own script dispatches clicks and changes at the widget's
+  // shadow root and at text nodes in it, which are no element: the widget
+  // ignores them, and nothing is thrown into the page (checked below).
+  await widget(page).evaluate((host) => {
+    const root = host.shadowRoot;
+    const texts = [root.getElementById("pw-title").firstChild, root.querySelector("label[for=pw-email]").firstChild];
+    for (const target of [root, ...texts]) {
+      target.dispatchEvent(new MouseEvent("click", { bubbles: true, composed: true }));
+      target.dispatchEvent(new Event("change", { bubbles: true }));
+    }
+  });
   const form = widget(page);
   const email = form.getByLabel("Email address");
   assert.equal(await email.isVisible(), true, "inputs survive `input { display: none !important }`");
