@@ -34,7 +34,7 @@ impl Api {
     /// the loader's `fetch` of it, started while the widget's code was still
     /// downloading, used if it asked for the same address.
     pub async fn petition(&self, prefetched: Option<Promise>, url: &str) -> Result<Petition> {
-        read(json(prefetched, url, None).await?)
+        read(json(prefetched.map(|promise| (promise, Some(url))), url, None).await?)
     }
 
     /// The petition's address, asking for its texts in the first of
@@ -48,9 +48,10 @@ impl Api {
     }
 
     /// A proof-of-work challenge for this visitor's next signature;
-    /// `prefetched` is the loader's, as for the petition.
+    /// `prefetched` is the loader's (or a test's), used whatever address it
+    /// came from: there is only one kind of challenge.
     pub async fn challenge(&self, prefetched: Option<Promise>) -> Result<Challenge> {
-        read(json(prefetched, &[&self.base, "/challenge"].concat(), None).await?)
+        read(json(prefetched.map(|promise| (promise, None)), &[&self.base, "/challenge"].concat(), None).await?)
     }
 
     /// Signs the petition.
@@ -77,13 +78,13 @@ pub async fn file(prefetched: Option<Promise>, url: &str) -> Option<JsValue> {
 }
 
 /// The JSON answer from `url`, or the error its answer means: the loader's
-/// `fetch` of it (`prefetched`, used if it asked for the same address), or
-/// a new one, which POSTs `body` if there is one. Every request the widget
-/// makes goes through this one function, so its waiting is in the widget
-/// once.
-async fn json(prefetched: Option<Promise>, url: &str, body: Option<&str>) -> Result<JsValue> {
+/// `fetch` (`prefetched`, with the address it must have come from, if it
+/// must), or a new one, which POSTs `body` if there is one. The petition,
+/// the challenge and a signature go through this one function, so its
+/// waiting is in the widget once.
+async fn json(prefetched: Option<(Promise, Option<&str>)>, url: &str, body: Option<&str>) -> Result<JsValue> {
     let response = match prefetched {
-        Some(promise) => Some(settle(promise).await?).filter(|r| r.url() == url),
+        Some((promise, from)) => Some(settle(promise).await?).filter(|r| from.is_none_or(|from| r.url() == from)),
         None => None,
     };
     let response = match response {
