@@ -34,7 +34,7 @@ impl Api {
     /// the loader's `fetch` of it, started while the widget's code was still
     /// downloading, used if it asked for the same address.
     pub async fn petition(&self, prefetched: Option<Promise>, url: &str) -> Result<Petition> {
-        read(json(prefetched.map(|promise| (promise, Some(url))), url, None).await?)
+        read(json(prefetched, true, url, None).await?)
     }
 
     /// The petition's address, asking for its texts in the first of
@@ -51,13 +51,13 @@ impl Api {
     /// `prefetched` is the loader's (or a test's), used whatever address it
     /// came from: there is only one kind of challenge.
     pub async fn challenge(&self, prefetched: Option<Promise>) -> Result<Challenge> {
-        read(json(prefetched.map(|promise| (promise, None)), &[&self.base, "/challenge"].concat(), None).await?)
+        read(json(prefetched, false, &[&self.base, "/challenge"].concat(), None).await?)
     }
 
     /// Signs the petition.
     pub async fn sign(&self, request: &SignatureRequest) -> Result<SignatureReceipt> {
         let body = crate::json::write(request);
-        read(json(None, &[&self.base, "/signatures"].concat(), Some(&body)).await?)
+        read(json(None, false, &[&self.base, "/signatures"].concat(), Some(&body)).await?)
     }
 }
 
@@ -78,13 +78,13 @@ pub async fn file(prefetched: Option<Promise>, url: &str) -> Option<JsValue> {
 }
 
 /// The JSON answer from `url`, or the error its answer means: the loader's
-/// `fetch` (`prefetched`, with the address it must have come from, if it
-/// must), or a new one, which POSTs `body` if there is one. The petition,
-/// the challenge and a signature go through this one function, so its
-/// waiting is in the widget once.
-async fn json(prefetched: Option<(Promise, Option<&str>)>, url: &str, body: Option<&str>) -> Result<JsValue> {
+/// `fetch` (`prefetched`; if `same_address`, only if it asked for `url`),
+/// or a new one, which POSTs `body` if there is one. The petition, the
+/// challenge and a signature go through this one function, so its waiting
+/// is in the widget once.
+async fn json(prefetched: Option<Promise>, same_address: bool, url: &str, body: Option<&str>) -> Result<JsValue> {
     let response = match prefetched {
-        Some((promise, from)) => Some(settle(promise).await?).filter(|r| from.is_none_or(|from| r.url() == from)),
+        Some(promise) => Some(settle(promise).await?).filter(|r| !same_address || r.url() == url),
         None => None,
     };
     let response = match response {
@@ -96,8 +96,8 @@ async fn json(prefetched: Option<(Promise, Option<&str>)>, url: &str, body: Opti
 
 /// Starts fetching `url` now, to be awaited later by [`Api::petition`] or
 /// [`file`] as if the loader had started it.
-pub fn start(url: &str) -> Option<Promise> {
-    Some(begin(url, None))
+pub fn start(url: &str) -> Promise {
+    begin(url, None)
 }
 
 async fn send(url: &str, json: Option<&str>) -> Result<Response> {
@@ -149,7 +149,7 @@ async fn answer(response: Response) -> Result<JsValue> {
     let status = response.status();
     // Reading the body can fail too (a connection cut mid-answer, a page of
     // HTML where JSON was expected): each is an answer we couldn't read.
-    let json = JsFuture::from(crate::dom::json(&response)).await.ok();
+    let json = JsFuture::from(crate::dom::json_body(&response)).await.ok();
     match status {
         200..=299 => json.ok_or(Error::Malformed),
         403 => Err(Error::Expired),

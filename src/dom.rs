@@ -130,7 +130,7 @@ pub fn target(event: &Event) -> Option<Element> {
 }
 
 /// The body of a `fetch` answer, read as JSON.
-pub fn json(response: &web_sys::Response) -> js_sys::Promise {
+pub fn json_body(response: &web_sys::Response) -> js_sys::Promise {
     own(response).json()
 }
 
@@ -160,7 +160,7 @@ pub fn by_id(root: &ShadowRoot, id: &str) -> Element {
     root.get_element_by_id(id).unwrap_or_else(|| {
         web_sys::console::error_1(&["petition widget: #", id, " is missing"].concat().into());
         // (A shadow root always has a document.)
-        own(&root.owner_document().unwrap()).create_element("div")
+        element(&root.owner_document().unwrap(), "div", "", "")
     })
 }
 
@@ -346,11 +346,15 @@ impl Drop for Timer {
     }
 }
 
-/// Runs `future` to its end on the page's event loop. One function for
-/// every task the widget starts: wasm-bindgen-futures' `spawn_local` is
-/// generic, and each future type brought its own copy of it (with both of
-/// its ways of running a task).
+/// Runs `future` to its end on the page's event loop. Boxed here, so that
+/// one function (`run`) starts every task the widget has:
+/// wasm-bindgen-futures' `spawn_local` is generic, and each future type
+/// brought its own copy of it (with both of its ways of running a task).
+pub fn spawn(future: impl std::future::Future<Output = ()> + 'static) {
+    run(Box::pin(future));
+}
+
 #[inline(never)]
-pub fn spawn(future: std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>) {
-    wasm_bindgen_futures::spawn_local(future);
+fn run(task: std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>) {
+    wasm_bindgen_futures::spawn_local(task);
 }

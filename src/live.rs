@@ -154,7 +154,7 @@ fn start_polling(live: &mut Live) {
         });
         for slug in slugs {
             let api = Api::new(&origin, &slug);
-            crate::dom::spawn(Box::pin(async move {
+            crate::dom::spawn(async move {
                 // A failed poll changes nothing; the next one may succeed.
                 if let Ok(petition) = api.petition(None, &api.petition_url(&[])).await {
                     deliver(&CountUpdate {
@@ -164,7 +164,7 @@ fn start_polling(live: &mut Live) {
                         milestones: petition.milestones,
                     });
                 }
-            }));
+            });
         }
     }));
 }

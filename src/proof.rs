@@ -36,7 +36,7 @@ impl Solver {
         let proof = Rc::new(Cell::new(None));
         let wanted = Rc::downgrade(&proof);
         let (token, difficulty) = (challenge.token.clone(), challenge.difficulty);
-        crate::dom::spawn(Box::pin(async move {
+        crate::dom::spawn(async move {
             let mut next = 0u64;
             loop {
                 // Upgraded only within a slice, never across the pause, so
@@ -54,7 +54,7 @@ impl Solver {
                 }
                 sleep(0).await;
             }
-        }));
+        });
         Solver { challenge, received_at: js_sys::Date::now(), proof }
     }
 

@@ -199,7 +199,7 @@ impl Widget {
                 (self.api.petition_url(&list), Wanted::pick(list))
             };
             // Both under way at once: the petition, and the language file.
-            let prefetched = prefetched.or_else(|| api::start(&url));
+            let prefetched = Some(prefetched.unwrap_or_else(|| api::start(&url)));
             if let Some(code) = code {
                 self.speak(self.language(code, words).await);
             }
@@ -266,14 +266,14 @@ impl Widget {
             return;
         }
         let widget = self.clone();
-        crate::dom::spawn(Box::pin(async move {
+        crate::dom::spawn(async move {
             let Ok(challenge) = widget.api.challenge(prefetched).await else { return };
             // Unmounted meanwhile, or a signature already fetched its own
             // (`renew_challenge`) and may be waiting on it: nothing to do.
             if !widget.stopped.get() && widget.solver.borrow().is_none() {
                 *widget.solver.borrow_mut() = Some(Rc::new(Solver::start(challenge)));
             }
-        }));
+        });
     }
 
     /// A new count from the live stream.
@@ -333,7 +333,7 @@ impl Widget {
             on(&window, "online", |widget, _| {
                 if let Some(waiting) = memory::queued(&widget.origin, &widget.slug) {
                     let widget = widget.clone();
-                    crate::dom::spawn(Box::pin(async move { widget.submit_request(waiting).await }));
+                    crate::dom::spawn(async move { widget.submit_request(waiting).await });
                 }
             }),
         ];
@@ -369,9 +369,9 @@ impl Widget {
         // The last signature spent the challenge: the next person
         // needs a new one, answered while they type.
         let renewing = self.clone();
-        crate::dom::spawn(Box::pin(async move {
+        crate::dom::spawn(async move {
             renewing.renew_challenge().await.ok();
-        }));
+        });
         self.thanked.take();
         self.errors.take();
         // The form as it was first drawn: its fields empty, no error or
@@ -388,7 +388,7 @@ impl Widget {
     fn sign(self: &Rc<Self>, event: &web_sys::Event) {
         event.prevent_default();
         let widget = self.clone();
-        crate::dom::spawn(Box::pin(async move { widget.submit().await }));
+        crate::dom::spawn(async move { widget.submit().await });
     }
 
     fn suggest_email(&self) {
@@ -564,7 +564,7 @@ impl Widget {
         });
         let root = self.root.clone();
         let lang = self.lang();
-        crate::dom::spawn(Box::pin(async move {
+        crate::dom::spawn(async move {
             let copied = match written {
                 Some(promise) => wasm_bindgen_futures::JsFuture::from(promise).await.is_ok(),
                 None => false,
@@ -576,7 +576,7 @@ impl Widget {
             };
             by_id(&root, "pw-live").set_text_content(Some(&words));
             by_id(&root, "pw-share-hint").set_text_content(Some(&words));
-        }));
+        });
     }
 
     fn native_share(&self) {
@@ -589,9 +589,9 @@ impl Widget {
         let share = crate::dom::get(&navigator, "share").dyn_into::<js_sys::Function>().ok();
         if let Some(promise) = share.and_then(|f| f.call1(&navigator, &data).ok()).map(|p| Promise::resolve(&p)) {
             // Cancelling the share sheet rejects; that is the person's choice, not an error.
-            crate::dom::spawn(Box::pin(async move {
+            crate::dom::spawn(async move {
                 let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
-            }));
+            });
         }
     }
 
@@ -640,7 +640,7 @@ impl Widget {
         let widget = self.clone();
         let mut done = None;
         let promise = Promise::new(&mut |resolve, _| done = Some(resolve));
-        crate::dom::spawn(Box::pin(async move {
+        crate::dom::spawn(async move {
             widget.load(prefetched, challenge, words).await;
             if switched {
                 let lang = widget.lang();
@@ -649,7 +649,7 @@ impl Widget {
             if let Some(done) = done {
                 let _ = done.call1(&JsValue::UNDEFINED, &JsValue::UNDEFINED);
             }
-        }));
+        });
         promise
     }
 
