@@ -42,9 +42,10 @@ use crate::{run, step};
 /// the DOM calls that cannot throw as the widget makes them are bound
 /// without an exception check, so none carries an error path (−4.6 KB),
 /// and its tasks and requests each go through one function (−0.8 KB):
-/// 57,703 B. Issue 15's goal is 40 KB; see ARCHITECTURE.md's breakdown for
-/// where the rest is.
-pub const BUDGET_BYTES: usize = 57 * 1024;
+/// 57,703 B. 56 KB since wasm-opt inlines only small functions into their
+/// one caller (−1.2 KB): 56,547 B. Issue 15's goal is 40 KB; see
+/// ARCHITECTURE.md's breakdown for where the rest is.
+pub const BUDGET_BYTES: usize = 56 * 1024;
 
 /// The files a partner page loads for a widget, in the order it loads them
 /// (as served: the scripts minified from `www/`, see [`minify`]).
@@ -124,12 +125,19 @@ fn widget(root: &Path) -> anyhow::Result<()> {
         .arg(crate::target_dir(root).join("wasm32-unknown-unknown/widget/petition_widget.wasm")))?;
     let wasm = pkg.join("petition_widget_bg.wasm");
     // -Oz, then again on the control flow rebuilt from scratch (`--flatten
-    // --rereloop`), twice: −0.8 KB gzip beside one -Oz (issue 15). And Rust
+    // --rereloop`), twice: −0.8 KB gzip beside one -Oz (issue 15). A
+    // function called from one place is inlined there only if it is small
+    // (`--one-caller-inline-max-function-size`; by default any size): the
+    // wasm grows 2 KB raw but gzips 1.2 KB smaller (issue 15; 10 to 30
+    // measured within 50 B of each other, 100 and above lose half the gain).
+    // Probably because a function of its own numbers its locals from 0, so
+    // its code repeats patterns found elsewhere, where inlined into a large
+    // caller it takes that caller's next free numbers. And Rust
     // never touches the first kilobyte of memory (the stack is laid out
     // first, growing down from 1 MB), so binaryen may fold constant offsets
     // into loads and stores as if that could not wrap into it.
     run(Command::new(root.join("node_modules/.bin/wasm-opt"))
-        .args(["--low-memory-unused", "-Oz", "--flatten", "--rereloop", "-Oz", "-Oz"])
+        .args(["--low-memory-unused", "--one-caller-inline-max-function-size=20", "-Oz", "--flatten", "--rereloop", "-Oz", "-Oz"])
         .arg(&wasm)
         .arg("-o")
         .arg(&wasm))?;
