@@ -1,5 +1,5 @@
 // Partner pages with a Content-Security-Policy (issue 13), the WordPress
-// sandbox, and the loader's placeholders and iframe heights, in Chromium
+// sandbox, and the loader's placeholders, iframe heights and data-server, in Chromium
 // against the real server. The clinic demo page (www/demo/clinic.html) runs
 // under a policy given by a <meta> tag, one of a fixed set chosen by ?policy=.
 import { test, before, after } from "node:test";
@@ -139,6 +139,27 @@ test("an unknown policy name is refused in words", async () => {
 async function serve(page, url, html) {
   await page.route(url, (route) => route.fulfill({ contentType: "text/html; charset=utf-8", body: html }));
 }
+
+test("a data-server written with a trailing slash still fetches the petition and its challenge once each", async () => {
+  // As a partner might paste it. The loader fetches both while the widget's
+  // code downloads; the widget asks for the same addresses, so it takes the
+  // loader's answers rather than asking again. (Before the loader dropped the
+  // slash, it asked for `//api/…`, and the widget never showed the petition.)
+  const { context, page, record } = await open(browser);
+  await serve(page, `${PARTNER}/slash.html`, `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Slash</title>
+    <link rel="icon" href="data:,"></head><body>
+    <script src="${SERVER}/embed.js" data-server="${SERVER}/" data-petition="stop-sharing" async></script></body></html>`);
+  await page.goto(`${PARTNER}/slash.html`);
+  // The petition is on screen: had the widget not taken the loader's answer,
+  // its own fetch of the petition would be among the requests by now.
+  await ready(page);
+  const fetched = (path) => record.requests.filter((url) => new URL(url).pathname === path).length;
+  assert.equal(fetched("/api/petitions/stop-sharing"), 1, "the petition, once");
+  assert.equal(fetched("/api/petitions/stop-sharing/challenge"), 1, "its challenge, once");
+  assert.ok(record.requests.every((url) => !new URL(url).pathname.startsWith("//")), "no address with a doubled slash");
+  assertNoConsoleErrors(record);
+  await context.close();
+});
 
 test("inside WordPress's sandbox (allow-scripts only), signing works and what can't work is said in words", async () => {
   const { context, page, record } = await open(browser);
