@@ -346,15 +346,9 @@ impl Drop for Timer {
     }
 }
 
-/// Runs `future` to its end on the page's event loop. Boxed here, so that
-/// one function (`run`) starts every task the widget has:
-/// wasm-bindgen-futures' `spawn_local` is generic, and each future type
-/// brought its own copy of it (with both of its ways of running a task).
+/// Runs `future` to its end on the page's event loop (`src/task.rs`).
+/// Boxed here, so that one function starts every task the widget has,
+/// rather than a copy of it for each future's type.
 pub fn spawn(future: impl std::future::Future<Output = ()> + 'static) {
-    run(Box::pin(future));
-}
-
-#[inline(never)]
-fn run(task: std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>) {
-    wasm_bindgen_futures::spawn_local(task);
+    crate::task::spawn(Box::pin(future));
 }

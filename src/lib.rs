@@ -19,6 +19,7 @@ mod json;
 mod live;
 mod memory;
 mod proof;
+mod task;
 mod view;
 mod widget;
 

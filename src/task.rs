@@ -1,0 +1,97 @@
+//! The widget's tasks, run by an executor of its own rather than
+//! wasm-bindgen-futures' `spawn_local`, which also carries a path for
+//! JavaScript promise integration (JSPI), a fallback for browsers without
+//! `queueMicrotask` and four ways of finding the global object: none of
+//! which the widget uses, all of which every visitor downloaded.
+//!
+//! It runs tasks as `spawn_local` does: a task woken is polled in a
+//! microtask, after the code that woke it, in the order woken; a task woken
+//! while the queue runs waits for the next microtask; a task that finishes
+//! is dropped at once, with everything it holds.
+
+use std::{
+    cell::{Cell, RefCell},
+    future::Future,
+    pin::Pin,
+    sync::Arc,
+    task::{Context, Wake, Waker},
+};
+
+use wasm_bindgen::{closure::Closure, prelude::wasm_bindgen, JsValue};
+use web_sys::Event;
+
+#[wasm_bindgen]
+extern "C" {
+    /// Every browser the widget runs in has it (all since 2019).
+    #[wasm_bindgen(js_name = queueMicrotask)]
+    fn queue_microtask(callback: &JsValue);
+}
+
+/// A future, polled whenever it is woken, until it is done.
+struct Task {
+    /// `None` once done.
+    future: RefCell<Option<Pin<Box<dyn Future<Output = ()>>>>>,
+    /// Waiting in the queue: waking it again adds nothing.
+    queued: Cell<bool>,
+}
+
+// SAFETY: the widget's wasm has one thread (it is built without atomics),
+// so a task is never sent to or shared with another. `Wake` asks for both
+// only because a waker may cross threads where there are threads.
+unsafe impl Send for Task {}
+unsafe impl Sync for Task {}
+
+impl Wake for Task {
+    fn wake(self: Arc<Self>) {
+        queue(self);
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        queue(self.clone());
+    }
+}
+
+/// The tasks woken since the queue last ran, and the closure that runs
+/// them, made once. Not empty exactly while a run is due, in a microtask.
+struct Queue {
+    tasks: RefCell<Vec<Arc<Task>>>,
+    run: Closure<dyn FnMut(Event)>,
+}
+
+thread_local! {
+    static QUEUE: Queue = Queue { tasks: RefCell::new(Vec::new()), run: Closure::new(|_| run()) };
+}
+
+/// Starts `future` (polled first in a microtask, as `spawn_local` does).
+pub fn spawn(future: Pin<Box<dyn Future<Output = ()>>>) {
+    queue(Arc::new(Task { future: RefCell::new(Some(future)), queued: Cell::new(false) }));
+}
+
+fn queue(task: Arc<Task>) {
+    if task.queued.replace(true) {
+        return;
+    }
+    QUEUE.with(|queue| {
+        let mut tasks = queue.tasks.borrow_mut();
+        tasks.push(task);
+        if tasks.len() == 1 {
+            queue_microtask(queue.run.as_ref());
+        }
+    });
+}
+
+/// Polls every task woken before this microtask, once each.
+fn run() {
+    let tasks = QUEUE.with(|queue| std::mem::take(&mut *queue.tasks.borrow_mut()));
+    for task in tasks {
+        // Woken again while it runs, it runs again in the next microtask.
+        task.queued.set(false);
+        let waker = Waker::from(task.clone());
+        let mut future = task.future.borrow_mut();
+        if let Some(running) = future.as_mut() {
+            if running.as_mut().poll(&mut Context::from_waker(&waker)).is_ready() {
+                *future = None;
+            }
+        }
+    }
+}
