@@ -51,15 +51,16 @@ impl Wake for Task {
     }
 }
 
-/// The tasks woken since the queue last ran, and the closure that runs
-/// them, made once. Not empty exactly while a run is due, in a microtask.
+/// The tasks woken and not yet polled, in order; whether a run of them is
+/// due in a microtask; and the closure that runs them, made once.
 struct Queue {
     tasks: RefCell<Vec<Arc<Task>>>,
+    due: Cell<bool>,
     run: Closure<dyn FnMut(Event)>,
 }
 
 thread_local! {
-    static QUEUE: Queue = Queue { tasks: RefCell::new(Vec::new()), run: Closure::new(|_| run()) };
+    static QUEUE: Queue = Queue { tasks: RefCell::new(Vec::new()), due: Cell::new(false), run: Closure::new(|_| run()) };
 }
 
 /// Starts `future` (polled first in a microtask, as `spawn_local` does).
@@ -72,18 +73,29 @@ fn queue(task: Arc<Task>) {
         return;
     }
     QUEUE.with(|queue| {
-        let mut tasks = queue.tasks.borrow_mut();
-        tasks.push(task);
-        if tasks.len() == 1 {
+        queue.tasks.borrow_mut().push(task);
+        if !queue.due.replace(true) {
             queue_microtask(queue.run.as_ref());
         }
     });
 }
 
-/// Polls every task woken before this microtask, once each.
+/// Polls the tasks woken before this microtask, once each, taking each from
+/// the queue only as its turn comes: should a poll ever throw (a page's
+/// script breaking a DOM method), those after it stay queued, and run with
+/// the next task woken.
 fn run() {
-    let tasks = QUEUE.with(|queue| std::mem::take(&mut *queue.tasks.borrow_mut()));
-    for task in tasks {
+    let mut left = QUEUE.with(|queue| {
+        queue.due.set(false);
+        queue.tasks.borrow().len()
+    });
+    while left > 0 {
+        left -= 1;
+        let task = QUEUE.with(|queue| {
+            let mut tasks = queue.tasks.borrow_mut();
+            (!tasks.is_empty()).then(|| tasks.remove(0))
+        });
+        let Some(task) = task else { break };
         // Woken again while it runs, it runs again in the next microtask.
         task.queued.set(false);
         let waker = Waker::from(task.clone());
