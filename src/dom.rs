@@ -345,10 +345,3 @@ impl Drop for Timer {
         window().clear_timeout_with_handle(self.id);
     }
 }
-
-/// Runs `future` to its end on the page's event loop (`src/task.rs`).
-/// Boxed here, so that one function starts every task the widget has,
-/// rather than a copy of it for each future's type.
-pub fn spawn(future: impl std::future::Future<Output = ()> + 'static) {
-    crate::task::spawn(Box::pin(future));
-}

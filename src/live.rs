@@ -163,7 +163,7 @@ fn start_polling(live: &mut Live) {
         });
         for slug in slugs {
             let api = Api::new(&origin, &slug);
-            crate::dom::spawn(async move {
+            crate::task::spawn(async move {
                 // A failed poll changes nothing; the next one may succeed.
                 if let Ok(petition) = api.petition(None, &api.petition_url(&[])).await {
                     deliver(&CountUpdate {

@@ -36,7 +36,7 @@ impl Solver {
         let proof = Rc::new(Cell::new(None));
         let wanted = Rc::downgrade(&proof);
         let (token, difficulty) = (challenge.token.clone(), challenge.difficulty);
-        crate::dom::spawn(async move {
+        crate::task::spawn(async move {
             let mut next = 0u64;
             loop {
                 // Upgraded only within a slice, never across the pause, so

@@ -63,8 +63,15 @@ thread_local! {
     static QUEUE: Queue = Queue { tasks: RefCell::new(Vec::new()), due: Cell::new(false), run: Closure::new(|_| run()) };
 }
 
-/// Starts `future` (polled first in a microtask, as `spawn_local` does).
-pub fn spawn(future: Pin<Box<dyn Future<Output = ()>>>) {
+/// Runs `future` to its end on the page's event loop (polled first in a
+/// microtask, as `spawn_local` does). Boxed here, so that one function
+/// (`start`) starts every task the widget has, rather than a copy of it for
+/// each future's type.
+pub fn spawn(future: impl Future<Output = ()> + 'static) {
+    start(Box::pin(future));
+}
+
+fn start(future: Pin<Box<dyn Future<Output = ()>>>) {
     queue(Arc::new(Task { future: RefCell::new(Some(future)), queued: Cell::new(false) }));
 }
 
@@ -85,17 +92,13 @@ fn queue(task: Arc<Task>) {
 /// script breaking a DOM method), those after it stay queued, and run with
 /// the next task woken.
 fn run() {
-    let mut left = QUEUE.with(|queue| {
+    let woken = QUEUE.with(|queue| {
         queue.due.set(false);
         queue.tasks.borrow().len()
     });
-    while left > 0 {
-        left -= 1;
-        let task = QUEUE.with(|queue| {
-            let mut tasks = queue.tasks.borrow_mut();
-            (!tasks.is_empty()).then(|| tasks.remove(0))
-        });
-        let Some(task) = task else { break };
+    for _ in 0..woken {
+        // Only this function takes from the queue, so these are still there.
+        let task = QUEUE.with(|queue| queue.tasks.borrow_mut().remove(0));
         // Woken again while it runs, it runs again in the next microtask.
         task.queued.set(false);
         let waker = Waker::from(task.clone());

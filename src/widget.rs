@@ -266,7 +266,7 @@ impl Widget {
             return;
         }
         let widget = self.clone();
-        crate::dom::spawn(async move {
+        crate::task::spawn(async move {
             let Ok(challenge) = widget.api.challenge(prefetched).await else { return };
             // Unmounted meanwhile, or a signature already fetched its own
             // (`renew_challenge`) and may be waiting on it: nothing to do.
@@ -333,7 +333,7 @@ impl Widget {
             on(&window, "online", |widget, _| {
                 if let Some(waiting) = memory::queued(&widget.origin, &widget.slug) {
                     let widget = widget.clone();
-                    crate::dom::spawn(async move { widget.submit_request(waiting).await });
+                    crate::task::spawn(async move { widget.submit_request(waiting).await });
                 }
             }),
         ];
@@ -369,7 +369,7 @@ impl Widget {
         // The last signature spent the challenge: the next person
         // needs a new one, answered while they type.
         let renewing = self.clone();
-        crate::dom::spawn(async move {
+        crate::task::spawn(async move {
             renewing.renew_challenge().await.ok();
         });
         self.thanked.take();
@@ -388,7 +388,7 @@ impl Widget {
     fn sign(self: &Rc<Self>, event: &web_sys::Event) {
         event.prevent_default();
         let widget = self.clone();
-        crate::dom::spawn(async move { widget.submit().await });
+        crate::task::spawn(async move { widget.submit().await });
     }
 
     fn suggest_email(&self) {
@@ -564,7 +564,7 @@ impl Widget {
         });
         let root = self.root.clone();
         let lang = self.lang();
-        crate::dom::spawn(async move {
+        crate::task::spawn(async move {
             let copied = match written {
                 Some(promise) => wasm_bindgen_futures::JsFuture::from(promise).await.is_ok(),
                 None => false,
@@ -589,7 +589,7 @@ impl Widget {
         let share = crate::dom::get(&navigator, "share").dyn_into::<js_sys::Function>().ok();
         if let Some(promise) = share.and_then(|f| f.call1(&navigator, &data).ok()).map(|p| Promise::resolve(&p)) {
             // Cancelling the share sheet rejects; that is the person's choice, not an error.
-            crate::dom::spawn(async move {
+            crate::task::spawn(async move {
                 let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
             });
         }
@@ -640,7 +640,7 @@ impl Widget {
         let widget = self.clone();
         let mut done = None;
         let promise = Promise::new(&mut |resolve, _| done = Some(resolve));
-        crate::dom::spawn(async move {
+        crate::task::spawn(async move {
             widget.load(prefetched, challenge, words).await;
             if switched {
                 let lang = widget.lang();

@@ -45,7 +45,7 @@ use crate::{run, step};
 /// 57,703 B. 56 KB since wasm-opt inlines only small functions into their
 /// one caller (−1.2 KB): 56,547 B. 55 KB since LLVM inlines a little more
 /// (−0.2 KB) and the live stream's petitions are joined without a second
-/// copy of std's `join` (−0.1 KB): 56,276 B; 55,578 B with an executor of
+/// copy of std's `join` (−0.1 KB): 56,276 B; 55,533 B with an executor of
 /// the widget's own (−0.7 KB). Issue 15's goal is 40 KB; see
 /// ARCHITECTURE.md's breakdown for where the rest is.
 pub const BUDGET_BYTES: usize = 55 * 1024;
