@@ -288,6 +288,9 @@ export async function axeViolations(page, index = 0) {
  * Frames are left out: check each with its own call.
  */
 export async function pageAxeViolations(target) {
+  // Contrast and target sizes are the stylesheets': a page reached by a click
+  // may be parsed, and checked, before they arrive.
+  await target.waitForLoadState("load");
   if (!(await target.evaluate(() => Boolean(window.axe)))) await target.evaluate(AXE);
   return target.evaluate(async () => {
     const result = await window.axe.run(document, {

@@ -465,6 +465,9 @@ test("a partner's account sees only the petitions listing it, its own figures an
 
 /** Presses Tab until `matches` (run in the page on the focused element) is true; fails after `most` presses. */
 async function tabTo(page, matches, arg, most = 60) {
+  // The focus ring is the stylesheet's: a page reached by a key press is
+  // awaited only to its heading, which can be parsed before admin.css arrives.
+  await page.waitForLoadState("load");
   for (let n = 0; n < most; n++) {
     await page.keyboard.press("Tab");
     if (await page.evaluate(matches, arg)) {
