@@ -51,6 +51,9 @@ extern "C" {
     fn set_interval(this: &Own, callback: &JsValue, ms: u32) -> i32;
     #[wasm_bindgen(method, js_name = replaceSync)]
     fn replace_sync(this: &Own, css: &str);
+    /// (`innerHTML` set to `TrustedHTML`, see [`Policy`].)
+    #[wasm_bindgen(method, setter = innerHTML)]
+    fn set_html(this: &Own, html: &JsValue);
     /// (A promise that fails, never a throw, for a body that can't be read.)
     #[wasm_bindgen(method)]
     fn json(this: &Own) -> js_sys::Promise;
@@ -72,6 +75,16 @@ extern "C" {
     /// numbers) as JSON.
     #[wasm_bindgen(js_namespace = JSON)]
     pub fn stringify(object: &JsValue) -> String;
+
+    /// What the loader gives the widget to make its skeleton, HTML of its
+    /// own, fit to set (see `www/embed.js`): its Trusted Types policy
+    /// (`petition-widget`), which passes it as the `TrustedHTML` that a page
+    /// requiring Trusted Types (`require-trusted-types-for 'script'`)
+    /// insists on; or, where there is none, an object whose `createHTML`
+    /// passes it as it is.
+    pub type Policy;
+    #[wasm_bindgen(method, js_name = createHTML)]
+    fn create_html(this: &Policy, html: &str) -> JsValue;
 }
 
 /// `object`'s property `name`, `undefined` if it has none or is not an
@@ -196,12 +209,22 @@ pub fn element(document: &Document, tag: &str, class: &str, text: &str) -> Eleme
     element
 }
 
+/// What the loader passes where the page has no Trusted Types policy for
+/// the widget: the HTML as it is.
+#[cfg(test)]
+pub fn plain_policy() -> Policy {
+    let policy = js_sys::Object::new();
+    put(&policy, "createHTML", &js_sys::Function::new_with_args("html", "return html"));
+    policy.unchecked_into()
+}
+
 /// Puts the widget's styles and skeleton into `root`. The styles go in a
 /// constructable stylesheet, which a page's Content-Security-Policy allows
 /// whatever its `style-src` (measured in Chromium: a `<style>` needs
 /// `'unsafe-inline'`, a `<link>` the server in `style-src`); a browser
-/// without them (Safari before 16.4) gets a `<style>` element.
-pub fn skeleton(root: &ShadowRoot, css: &str, html: &str) {
+/// without them (Safari before 16.4) gets a `<style>` element. The HTML goes
+/// in through `policy` (see [`Policy`]).
+pub fn skeleton(root: &ShadowRoot, css: &str, html: &str, policy: &Policy) {
     // (The constructor is checked: a browser without it throws.)
     let adopted = has(root, "adoptedStyleSheets")
         && web_sys::CssStyleSheet::new()
@@ -210,11 +233,14 @@ pub fn skeleton(root: &ShadowRoot, css: &str, html: &str) {
                 root.set_adopted_style_sheets(&js_sys::Array::of1(&sheet));
             })
             .is_ok();
-    if adopted {
-        root.set_inner_html(html);
+    let styled;
+    let html = if adopted {
+        html
     } else {
-        root.set_inner_html(&["<style>", css, "</style>", html].concat());
-    }
+        styled = ["<style>", css, "</style>", html].concat();
+        &styled
+    };
+    own(root).set_html(&policy.create_html(html));
 }
 
 /// Whether the widget runs in a sandbox with an opaque origin, as WordPress

@@ -28,6 +28,7 @@ use std::{cell::RefCell, rc::Rc};
 use wasm_bindgen::prelude::*;
 use web_sys::Element;
 
+pub use dom::Policy;
 use widget::Widget;
 
 // The library's own unit tests run in Chromium too, like tests/web.rs.
@@ -51,7 +52,8 @@ thread_local! {
 /// petition's API URL (with `?lang=`) and of its `/challenge` that the
 /// loader started early; `words`, of the language file it chose (see
 /// `i18n.rs`); `pkg`, the server the widget's files come from, if not
-/// `origin`. The returned promise resolves once the petition (or a message
+/// `origin`; `policy`, what makes the widget's HTML fit to set (see
+/// `dom::Policy`). The returned promise resolves once the petition (or a message
 /// saying why it can't be shown) is on screen, without waiting for the
 /// challenge; it never rejects.
 #[wasm_bindgen]
@@ -62,9 +64,10 @@ pub fn mount(
     challenge: Option<js_sys::Promise>,
     words: Option<js_sys::Promise>,
     pkg: Option<String>,
+    policy: dom::Policy,
 ) -> js_sys::Promise {
     unmount(&host);
-    let widget = match Widget::create(host, &origin, pkg.as_deref().unwrap_or(&origin)) {
+    let widget = match Widget::create(host, &origin, pkg.as_deref().unwrap_or(&origin), &policy) {
         Ok(widget) => widget,
         Err(error) => {
             // Not even a shadow root to write in: the console is all there is.

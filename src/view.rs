@@ -447,7 +447,7 @@ mod tests {
         let root = host
             .attach_shadow(&web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open))
             .unwrap();
-        crate::dom::skeleton(&root, crate::widget::STYLE, crate::widget::TEMPLATE);
+        crate::dom::skeleton(&root, crate::widget::STYLE, crate::widget::TEMPLATE, &crate::dom::plain_policy());
         (document, root)
     }
 

@@ -65,15 +65,16 @@ pub struct Widget {
 
 impl Widget {
     /// Takes over `host`'s open shadow root (the loader's placeholder), or
-    /// attaches one, and puts the widget's skeleton in it. `origin` is the
-    /// petition server's, `pkg` the one the widget's files came from.
-    pub fn create(host: Element, origin: &str, pkg: &str) -> Result<Rc<Widget>> {
+    /// attaches one, and puts the widget's skeleton in it through `policy`
+    /// (see `dom::Policy`). `origin` is the petition server's, `pkg` the one
+    /// the widget's files came from.
+    pub fn create(host: Element, origin: &str, pkg: &str, policy: &crate::dom::Policy) -> Result<Rc<Widget>> {
         let document = host.owner_document().ok_or_else(|| Error::Dom("host has no document".into()))?;
         let root = match host.shadow_root() {
             Some(root) => root,
             None => host.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))?,
         };
-        crate::dom::skeleton(&root, STYLE, TEMPLATE);
+        crate::dom::skeleton(&root, STYLE, TEMPLATE, policy);
         let slug = host.get_attribute("data-petition").unwrap_or_default();
         let partner = host.get_attribute("data-partner").filter(|p| !p.is_empty());
         let widget = Rc::new(Widget {

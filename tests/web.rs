@@ -21,10 +21,13 @@ fn document() -> web_sys::Document {
     web_sys::window().unwrap().document().unwrap()
 }
 
-/// Mounts a widget as the loader does (without its early language file),
-/// once it shows the petition or says why not.
+/// Mounts a widget as the loader does (without its early language file,
+/// and with its policy for a page without Trusted Types), once it shows the
+/// petition or says why not.
 async fn mount(host: Element, origin: String, prefetched: Option<js_sys::Promise>, challenge: Option<js_sys::Promise>) {
-    let shown = petition_widget::mount(host, origin, prefetched, challenge, None, None);
+    let policy = js_sys::Object::new();
+    js_sys::Reflect::set(&policy, &"createHTML".into(), &js_sys::Function::new_with_args("html", "return html")).unwrap();
+    let shown = petition_widget::mount(host, origin, prefetched, challenge, None, None, policy.unchecked_into());
     wasm_bindgen_futures::JsFuture::from(shown).await.unwrap();
 }
 

@@ -76,27 +76,56 @@
     "@container (min-width:30rem){:host([data-view=counter]) .pw{min-height:8rem}}";
   var sheet = null;
 
+  // A new `tag` element at the end of parent, saying text.
+  function add(parent, tag, text) {
+    var element = parent.appendChild(document.createElement(tag));
+    if (text) element.textContent = text;
+    return element;
+  }
+
+  // (Built node by node: HTML set as a string is refused where the page
+  // requires Trusted Types.)
   function placeholder(host) {
     var root = host.attachShadow({ mode: "open" });
     // What the host holds already (the petition page's petition) stays on
     // show, in the page's styles, until the widget takes its place.
-    if (host.children.length && host.getAttribute("data-view") !== "counter") {
-      root.innerHTML = "<slot></slot><p class='pw' role='status' hidden></p>";
-      return;
-    }
-    var html = "<div class='pw' role='status' data-loading>" + ENGLISH[LOADING] + "</div>";
-    try {
-      if (!sheet) {
-        if (!("adoptedStyleSheets" in root)) throw root;
-        sheet = new CSSStyleSheet();
-        sheet.replaceSync(STYLE);
+    var kept = host.children.length && host.getAttribute("data-view") !== "counter";
+    if (kept) {
+      add(root, "slot");
+    } else {
+      try {
+        if (!sheet) {
+          if (!("adoptedStyleSheets" in root)) throw root;
+          sheet = new CSSStyleSheet();
+          sheet.replaceSync(STYLE);
+        }
+        root.adoptedStyleSheets = [sheet];
+      } catch (e) {
+        add(root, "style", STYLE);
       }
-      root.adoptedStyleSheets = [sheet];
-    } catch (e) {
-      html = "<style>" + STYLE + "</style>" + html;
     }
-    root.innerHTML = html;
+    var box = add(root, kept ? "p" : "div", kept ? "" : ENGLISH[LOADING]);
+    box.className = "pw";
+    box.setAttribute("role", "status");
+    if (kept) box.hidden = true;
+    else box.setAttribute("data-loading", "");
   }
+
+  // The widget sets HTML once, its own skeleton, which nothing anyone
+  // types reaches, through this. Where the page requires Trusted Types
+  // (require-trusted-types-for 'script'), HTML set as a string is refused,
+  // so this is a Trusted Types policy named petition-widget (a page that
+  // lists the policies it allows in trusted-types must list it). It stays
+  // in this loader, out of the page's reach. Elsewhere (no Trusted Types in
+  // this browser, or the name refused) it passes the HTML as it is.
+  var policy = {
+    createHTML: function (html) {
+      return html;
+    },
+  };
+  try {
+    policy = trustedTypes.createPolicy("petition-widget", policy);
+  } catch (e) {}
 
   // The languages a visitor wants for host's widget, most wanted first, as
   // ?lang= sends them (src/i18n.rs makes the same list): one chosen in the
@@ -191,21 +220,25 @@
   }
 
   // Chromium reports "wasm-eval" where script-src lacks 'wasm-unsafe-eval',
-  // the address where connect-src or script-src lacks the server; after
-  // the failure, so the words change then.
+  // the address where connect-src or script-src lacks the server, and
+  // "trusted-types-policy" or "trusted-types-sink" from our own script where
+  // the page requires Trusted Types and refuses our policy; after the
+  // failure, so the words change then.
   document.addEventListener("securitypolicyviolation", function (event) {
     var uri = String(event.blockedURI);
+    if (/^trusted-types-/.test(uri)) uri = String(event.sourceFile);
     if (event.disposition === "report" || (uri !== "wasm-eval" &&
       [origin, api].every(function (o) { return uri !== o && uri.indexOf(o + "/"); }))) return;
     refused = true;
     failures.forEach(fail);
   });
 
-  // A failure handler for host. Refused wasm throws an error saying why; a
-  // refused fetch, a network error whose report comes before the next task.
+  // A failure handler for host. Refused wasm, or HTML refused as not
+  // TrustedHTML, throws an error saying why; a refused fetch, a network
+  // error whose report comes before the next task.
   function failed(host) {
     return function (error) {
-      if (/Content.Security|CSP|unsafe-eval/i.test(error && error.message)) refused = true;
+      if (/Content.Security|CSP|unsafe-eval|TrustedHTML/i.test(error && error.message)) refused = true;
       setTimeout(function () {
         fail(host);
       });
@@ -260,7 +293,7 @@
     var challenge = prefetch(url + "/challenge");
     loadWidget()
       .then(function (widget) {
-        return widget.mount(host, api, petition, challenge, words && words.response, origin).then(function () {
+        return widget.mount(host, api, petition, challenge, words && words.response, origin, policy).then(function () {
           control(host, widget);
         });
       })

@@ -103,17 +103,20 @@ struct Clinic<'a> {
 /// The policies the clinic page can run under (`?policy=NAME`). `strict` is
 /// what a partner's policy needs for the widget: the petition server in
 /// `script-src` (with `'wasm-unsafe-eval'`) and `connect-src`, and nothing
-/// in `style-src` (the widget's styles are constructable stylesheets).
+/// in `style-src` (the widget's styles are constructable stylesheets); a page
+/// requiring Trusted Types must also allow the widget's policy.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Policy {
     Strict,
     ServerStyles,
+    TrustedTypes,
     NoWasm,
     NoConnect,
+    NoTrustedTypesPolicy,
 }
 
 /// Each policy's name in the query and what it is, in words.
-const POLICIES: [(&str, Policy, &str); 4] = [
+const POLICIES: [(&str, Policy, &str); 6] = [
     (
         "strict",
         Policy::Strict,
@@ -125,6 +128,11 @@ const POLICIES: [(&str, Policy, &str); 4] = [
         "as strict, and the petition server in style-src too (the widget doesn't need it)",
     ),
     (
+        "trusted-types",
+        Policy::TrustedTypes,
+        "as strict, and Trusted Types required, with the widget's policy (petition-widget) among those allowed",
+    ),
+    (
         "no-wasm",
         Policy::NoWasm,
         "as strict, but without 'wasm-unsafe-eval': the form can't run here",
@@ -133,6 +141,11 @@ const POLICIES: [(&str, Policy, &str); 4] = [
         "no-connect",
         Policy::NoConnect,
         "as strict, but without the petition server in connect-src: the form can't run here",
+    ),
+    (
+        "no-trusted-types-policy",
+        Policy::NoTrustedTypesPolicy,
+        "as trusted-types, but allowing only the page's own policy: the form can't run here",
     ),
 ];
 
@@ -155,10 +168,15 @@ impl Policy {
         let wasm = with(self != Policy::NoWasm, "'wasm-unsafe-eval'");
         let connect = with(self != Policy::NoConnect, server);
         let style = with(self == Policy::ServerStyles, server);
+        let trusted = match self {
+            Policy::TrustedTypes => "; require-trusted-types-for 'script'; trusted-types clinic petition-widget",
+            Policy::NoTrustedTypesPolicy => "; require-trusted-types-for 'script'; trusted-types clinic",
+            _ => "",
+        };
         format!(
             "default-src 'self'; script-src 'self' {server}{wasm}; connect-src 'self'{connect}; \
              style-src 'self'{style}; img-src 'self' data:; object-src 'none'; base-uri 'self'; \
-             form-action 'self'"
+             form-action 'self'{trusted}"
         )
     }
 }
@@ -259,7 +277,7 @@ async fn page(state: &AppState, server_origin: &str, file: &str, query: DemoQuer
     if file == "clinic.html" && Policy::named(policy).is_none() {
         return (
             StatusCode::BAD_REQUEST,
-            "policy must be one of strict, server-styles, no-wasm and no-connect",
+            "policy must be one of strict, server-styles, trusted-types, no-wasm, no-connect and no-trusted-types-policy",
         )
             .into_response();
     }

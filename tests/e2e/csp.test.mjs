@@ -53,7 +53,7 @@ async function clinic(policy, options) {
   return opened;
 }
 
-for (const policy of ["strict", "server-styles"]) {
+for (const policy of ["strict", "server-styles", "trusted-types"]) {
   test(`under a strict policy (${policy}), the widget is styled, its anti-bot field unseen, and signing works`, async () => {
     const { context, page, record } = await clinic(policy);
     await ready(page);
@@ -71,6 +71,20 @@ for (const policy of ["strict", "server-styles"]) {
     // Nothing the widget or the loader does is refused (a refusal is logged as an error).
     assert.deepEqual(await violations(page), []);
     assertNoConsoleErrors(record);
+    if (policy === "trusted-types") {
+      // The page really does refuse HTML set as a string: the widget's
+      // skeleton went in through its policy.
+      const refused = await page.evaluate(() => {
+        try {
+          document.createElement("div").innerHTML = "<b>set as a string</b>";
+          return false;
+        } catch (e) {
+          return e instanceof TypeError;
+        }
+      });
+      assert.equal(refused, true, "the page enforces Trusted Types");
+      assert.equal(await page.locator("#needed-trusted").textContent(), "petition-widget");
+    }
     await context.close();
   });
 }
@@ -109,7 +123,7 @@ async function recordTexts(page) {
   });
 }
 
-for (const policy of ["no-wasm", "no-connect"]) {
+for (const policy of ["no-wasm", "no-connect", "no-trusted-types-policy"]) {
   test(`where the policy refuses the widget (${policy}), it says why and links to the petition's own page`, async () => {
     const { context, page } = await open(browser);
     await recordTexts(page);
