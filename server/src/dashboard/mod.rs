@@ -42,10 +42,14 @@ pub use session::{Organiser, Signed};
 use crate::http::AppState;
 
 /// The policy every dashboard page is sent with, unless a page sets a
-/// narrower or different one itself (the widget preview runs wasm).
+/// narrower or different one itself (the widget preview runs wasm). Trusted
+/// Types are required: the one HTML the dashboard's scripts parse, a
+/// petition's figures as this server renders them, goes through the one
+/// policy allowed (`dashboard-figures`, in `static/admin/petition.js`);
+/// HTML from anywhere else, set as a string, the browser refuses.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
      img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-src 'self'; frame-ancestors 'none'; \
-     base-uri 'none'";
+     base-uri 'none'; require-trusted-types-for 'script'; trusted-types dashboard-figures";
 
 /// The dashboard's routes, all under `/admin`.
 pub fn router(state: AppState) -> Router<AppState> {

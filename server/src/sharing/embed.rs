@@ -83,13 +83,14 @@ struct EmbedMissing {
 /// styles (a `<style>` in its shadow root and this page's own, so
 /// `'unsafe-inline'` styles: no typed text ever becomes markup there), all
 /// from this server. The server's origin is named, not `'self'`: inside
-/// WordPress's sandbox the document's origin is opaque.
+/// WordPress's sandbox the document's origin is opaque. Trusted Types are
+/// required, with the widget's policy the only one allowed.
 fn policy(public: &str) -> String {
     let public = origin_of(public);
     format!(
         "default-src 'none'; script-src {public} 'wasm-unsafe-eval'; style-src {public} 'unsafe-inline'; \
          img-src {public} data:; connect-src {public}; form-action 'none'; base-uri 'none'; \
-         frame-ancestors *"
+         require-trusted-types-for 'script'; trusted-types petition-widget; frame-ancestors *"
     )
 }
 

@@ -49,10 +49,11 @@ use crate::{
 /// The page's policy: as strict as the README asks of partners. The widget
 /// needs `'wasm-unsafe-eval'` (it is wasm) and styles itself with
 /// constructable stylesheets, which `style-src` doesn't govern; its requests
-/// go to this same server.
+/// go to this same server. Trusted Types are required, with the widget's
+/// policy (`petition-widget`, made by the loader) the only one allowed.
 pub const PAGE_POLICY: &str = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; \
      style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; \
-     frame-ancestors 'none'; base-uri 'none'";
+     frame-ancestors 'none'; base-uri 'none'; require-trusted-types-for 'script'; trusted-types petition-widget";
 
 /// The poster's policy: no script at all.
 pub const POSTER_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; \

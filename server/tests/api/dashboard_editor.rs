@@ -454,6 +454,7 @@ async fn the_preview_shows_the_draft_in_the_widget_and_takes_no_signature() {
     assert_eq!(saved.status(), 200);
     let policy = saved.headers()["content-security-policy"].to_str().unwrap().to_owned();
     assert!(policy.contains("'wasm-unsafe-eval'") && policy.contains("frame-ancestors 'self'"), "{policy}");
+    assert!(policy.contains("require-trusted-types-for 'script'; trusted-types petition-widget"), "{policy}");
     assert_eq!(saved.headers()["x-frame-options"], "SAMEORIGIN");
     let page = saved.text().await.unwrap();
     assert!(

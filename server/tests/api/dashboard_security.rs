@@ -12,7 +12,8 @@ use crate::helpers::*;
 /// The Content-Security-Policy every dashboard page carries: no inline
 /// script or style, framed by no one.
 const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-     connect-src 'self'; form-action 'self'; frame-src 'self'; frame-ancestors 'none'; base-uri 'none'";
+     connect-src 'self'; form-action 'self'; frame-src 'self'; frame-ancestors 'none'; base-uri 'none'; \
+     require-trusted-types-for 'script'; trusted-types dashboard-figures";
 
 /// A client without a cookie jar that follows no redirect: each request
 /// carries exactly the cookies and headers the test gives it.

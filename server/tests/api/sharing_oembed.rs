@@ -263,6 +263,7 @@ async fn the_embed_page_holds_the_widget_may_be_framed_anywhere_and_links_its_oe
         .to_owned();
     assert!(policy.contains("frame-ancestors *"), "{policy}");
     assert!(policy.contains("default-src 'none'"), "{policy}");
+    assert!(policy.contains("require-trusted-types-for 'script'; trusted-types petition-widget;"), "{policy}");
     assert!(
         policy.contains(&format!("script-src {} 'wasm-unsafe-eval'", app.base)),
         "{policy}"

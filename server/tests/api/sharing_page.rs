@@ -133,7 +133,8 @@ async fn without_javascript_the_page_shows_the_petition_its_count_and_its_milest
         let policy = headers["content-security-policy"].to_str().unwrap();
         assert!(
             policy.contains("default-src 'none'")
-                && policy.contains("script-src 'self' 'wasm-unsafe-eval'"),
+                && policy.contains("script-src 'self' 'wasm-unsafe-eval'")
+                && policy.contains("require-trusted-types-for 'script'; trusted-types petition-widget"),
             "{policy}"
         );
         assert!(
