@@ -53,9 +53,10 @@ thread_local! {
 /// loader started early; `words`, of the language file it chose (see
 /// `i18n.rs`); `pkg`, the server the widget's files come from, if not
 /// `origin`; `policy`, what makes the widget's HTML fit to set (see
-/// `dom::Policy`). The returned promise resolves once the petition (or a message
-/// saying why it can't be shown) is on screen, without waiting for the
-/// challenge; it never rejects.
+/// `dom::Policy`). The returned promise resolves once the petition (or a
+/// message saying why it can't be shown) is on screen, without waiting for
+/// the challenge or for a signature kept offline to be sent; it never
+/// rejects.
 #[wasm_bindgen]
 pub fn mount(
     host: Element,

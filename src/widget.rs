@@ -243,7 +243,11 @@ impl Widget {
                 }
             } else if let Some(waiting) = memory::queued(&self.origin, &self.slug) {
                 form::fill(&self.root, &waiting, true);
-                self.submit_request(waiting).await;
+                // Sent by a task of its own: the loader wires the language
+                // control once this load is done, which must not wait for
+                // the proof of work and the server's answer.
+                let widget = self.clone();
+                crate::task::spawn(async move { widget.submit_request(waiting).await });
             } else if memory::has_signed(&self.origin, &self.slug) {
                 self.show_thanks("", true);
             }

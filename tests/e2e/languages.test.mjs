@@ -264,6 +264,35 @@ test("a signature kept offline goes when the widget is next shown, in Arabic; th
   await context.close();
 });
 
+test("the language control works while a signature kept offline is being sent", async () => {
+  // The loader wires the control once the widget has loaded; the kept
+  // signature goes after its proof of work, and the answer may be slow.
+  const key = `petition-widget:queued:${SERVER}/stop-sharing`;
+  const kept = { first_name: "Amara", email: "amara-at-example.org", postcode: "E1 6AN", lang: "en" };
+  const { context, page } = await open(browser);
+  let release;
+  const released = new Promise((resolve) => { release = resolve; });
+  const held = new Promise((resolve) => {
+    page.route(`${SERVER}/api/petitions/stop-sharing/signatures`, async (route) => {
+      resolve();
+      await released;
+      await route.continue();
+    });
+  });
+  await page.addInitScript(([key, kept]) => localStorage.setItem(key, kept), [key, JSON.stringify(kept)]);
+  await page.goto(`${PARTNER}/plain.html`);
+  await held;
+  const form = widget(page);
+  await form.getByRole("button", { name: "Language: English" }).click();
+  await form.locator("#pw-lang-list button[data-code=cy]").waitFor();
+  assert.equal(await form.getByRole("button", { name: "Language: English" }).getAttribute("aria-expanded"), "true");
+  release();
+  // The answer still comes to the form: the server's error, under the field.
+  await form.locator("#pw-email-error").waitFor();
+  assert.equal(await form.locator("#pw-email").inputValue(), kept.email, "what was kept is still there");
+  await context.close();
+});
+
 test("the language control works by keyboard alone, keeps what was typed and ticked, and keeps focus", async () => {
   const { context, page, record } = await partnerPage({ htmlLang: "en-GB" });
   await ready(page);
