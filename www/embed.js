@@ -221,12 +221,13 @@
 
   // Chromium reports "wasm-eval" where script-src lacks 'wasm-unsafe-eval',
   // the address where connect-src or script-src lacks the server, and
-  // "trusted-types-policy" or "trusted-types-sink" from our own script where
-  // the page requires Trusted Types and refuses our policy; after the
-  // failure, so the words change then.
+  // "trusted-types-sink" from our own script where the page requires Trusted
+  // Types and refuses our policy (not "trusted-types-policy": a page may
+  // list its policies without requiring them, and then the widget works);
+  // after the failure, so the words change then.
   document.addEventListener("securitypolicyviolation", function (event) {
     var uri = String(event.blockedURI);
-    if (/^trusted-types-/.test(uri)) uri = String(event.sourceFile);
+    if (uri === "trusted-types-sink") uri = String(event.sourceFile);
     if (event.disposition === "report" || (uri !== "wasm-eval" &&
       [origin, api].every(function (o) { return uri !== o && uri.indexOf(o + "/"); }))) return;
     refused = true;
