@@ -130,7 +130,7 @@ const POLICIES: [(&str, Policy, &str); 6] = [
     (
         "trusted-types",
         Policy::TrustedTypes,
-        "as strict, and Trusted Types required, with the widget's policy (petition-widget) among those allowed",
+        concat!("as strict, and Trusted Types required, with the widget's policy (", widget_policy!(), ") among those allowed"),
     ),
     (
         "no-wasm",
@@ -169,7 +169,7 @@ impl Policy {
         let connect = with(self != Policy::NoConnect, server);
         let style = with(self == Policy::ServerStyles, server);
         let trusted = match self {
-            Policy::TrustedTypes => "; require-trusted-types-for 'script'; trusted-types clinic petition-widget",
+            Policy::TrustedTypes => concat!("; require-trusted-types-for 'script'; trusted-types clinic ", widget_policy!()),
             Policy::NoTrustedTypesPolicy => "; require-trusted-types-for 'script'; trusted-types clinic",
             _ => "",
         };
@@ -275,11 +275,11 @@ async fn page(state: &AppState, server_origin: &str, file: &str, query: DemoQuer
     let not_found = || (StatusCode::NOT_FOUND, "no such demo page").into_response();
     let policy = query.policy.as_deref();
     if file == "clinic.html" && Policy::named(policy).is_none() {
-        return (
-            StatusCode::BAD_REQUEST,
-            "policy must be one of strict, server-styles, trusted-types, no-wasm, no-connect and no-trusted-types-policy",
-        )
-            .into_response();
+        // Built from POLICIES, so a policy added there is named here too.
+        let names: Vec<&str> = POLICIES.iter().map(|(name, _, _)| *name).collect();
+        let (last, rest) = names.split_last().expect("there are policies");
+        let words = format!("policy must be one of {} and {last}", rest.join(", "));
+        return (StatusCode::BAD_REQUEST, words).into_response();
     }
     // The snippets name the demo petition by its title, as saved.
     let title = crate::store::editable(&state.db, DEMO_SLUG)

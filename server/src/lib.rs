@@ -6,6 +6,16 @@
 //! server on port 0 and talk to it over real HTTP.
 #![deny(missing_docs)]
 
+/// The name of the widget's Trusted Types policy, which the loader
+/// (`www/embed.js`) makes: every page of ours that runs the widget allows
+/// it. A macro, not a `const`, so that `concat!` can write it into the
+/// pages' policies.
+macro_rules! widget_policy {
+    () => {
+        "petition-widget"
+    };
+}
+
 pub mod admin;
 pub mod admin_auth;
 pub mod admin_cli;

@@ -78,9 +78,12 @@ const SAVED: &str = "saved";
 /// markup there), and the page may be framed by the dashboard's own pages.
 /// Trusted Types are required, with the widget's policy the only one
 /// allowed, as on the petition's own page.
-pub const PREVIEW_POLICY: &str = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; \
+pub const PREVIEW_POLICY: &str = concat!(
+    "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; \
      style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; form-action 'none'; \
-     frame-ancestors 'self'; base-uri 'none'; require-trusted-types-for 'script'; trusted-types petition-widget";
+     frame-ancestors 'self'; base-uri 'none'; require-trusted-types-for 'script'; trusted-types ",
+    widget_policy!()
+);
 
 /// The form as typed: every field as text, so that whatever was typed can
 /// be shown again, mistakes and all. Field names are a petition file's,

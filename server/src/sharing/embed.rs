@@ -87,11 +87,13 @@ struct EmbedMissing {
 /// required, with the widget's policy the only one allowed.
 fn policy(public: &str) -> String {
     let public = origin_of(public);
-    format!(
+    format!(concat!(
         "default-src 'none'; script-src {public} 'wasm-unsafe-eval'; style-src {public} 'unsafe-inline'; \
          img-src {public} data:; connect-src {public}; form-action 'none'; base-uri 'none'; \
-         require-trusted-types-for 'script'; trusted-types petition-widget; frame-ancestors *"
-    )
+         require-trusted-types-for 'script'; trusted-types ",
+        widget_policy!(),
+        "; frame-ancestors *"
+    ), public = public)
 }
 
 /// The server's public address, no trailing slash: what every address in

@@ -51,9 +51,12 @@ use crate::{
 /// constructable stylesheets, which `style-src` doesn't govern; its requests
 /// go to this same server. Trusted Types are required, with the widget's
 /// policy (`petition-widget`, made by the loader) the only one allowed.
-pub const PAGE_POLICY: &str = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; \
+pub const PAGE_POLICY: &str = concat!(
+    "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; \
      style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; \
-     frame-ancestors 'none'; base-uri 'none'; require-trusted-types-for 'script'; trusted-types petition-widget";
+     frame-ancestors 'none'; base-uri 'none'; require-trusted-types-for 'script'; trusted-types ",
+    widget_policy!()
+);
 
 /// The poster's policy: no script at all.
 pub const POSTER_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; \
