@@ -16,6 +16,18 @@ macro_rules! widget_policy {
     };
 }
 
+/// The Trusted Types directives of a page of ours that runs the widget:
+/// Trusted Types required, the widget's policy the only one allowed.
+macro_rules! widget_trusted_types {
+    () => {
+        concat!("require-trusted-types-for 'script'; trusted-types ", widget_policy!())
+    };
+}
+
+/// The name of the widget's Trusted Types policy (see `widget_policy!`), for
+/// the tests that hold the loader to it.
+pub const WIDGET_POLICY: &str = widget_policy!();
+
 pub mod admin;
 pub mod admin_auth;
 pub mod admin_cli;

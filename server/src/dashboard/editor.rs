@@ -81,8 +81,8 @@ const SAVED: &str = "saved";
 pub const PREVIEW_POLICY: &str = concat!(
     "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; \
      style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; form-action 'none'; \
-     frame-ancestors 'self'; base-uri 'none'; require-trusted-types-for 'script'; trusted-types ",
-    widget_policy!()
+     frame-ancestors 'self'; base-uri 'none'; ",
+    widget_trusted_types!()
 );
 
 /// The form as typed: every field as text, so that whatever was typed can

@@ -89,9 +89,8 @@ fn policy(public: &str) -> String {
     let public = origin_of(public);
     format!(concat!(
         "default-src 'none'; script-src {public} 'wasm-unsafe-eval'; style-src {public} 'unsafe-inline'; \
-         img-src {public} data:; connect-src {public}; form-action 'none'; base-uri 'none'; \
-         require-trusted-types-for 'script'; trusted-types ",
-        widget_policy!(),
+         img-src {public} data:; connect-src {public}; form-action 'none'; base-uri 'none'; ",
+        widget_trusted_types!(),
         "; frame-ancestors *"
     ), public = public)
 }

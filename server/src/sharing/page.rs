@@ -54,8 +54,8 @@ use crate::{
 pub const PAGE_POLICY: &str = concat!(
     "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; \
      style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; \
-     frame-ancestors 'none'; base-uri 'none'; require-trusted-types-for 'script'; trusted-types ",
-    widget_policy!()
+     frame-ancestors 'none'; base-uri 'none'; ",
+    widget_trusted_types!()
 );
 
 /// The poster's policy: no script at all.

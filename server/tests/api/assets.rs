@@ -12,6 +12,20 @@ async fn embed_js_is_served_as_javascript_to_any_origin() {
     assert!(response.text().await.unwrap().contains("data-petition"));
 }
 
+/// The loader makes the Trusted Types policy that every page of ours
+/// allows, by the same name: were they to differ, the widget would be
+/// refused on the petition's page, the embed and the preview alone.
+#[tokio::test]
+async fn the_loader_makes_the_policy_the_servers_pages_allow() {
+    let app = spawn_app().await;
+    let script = app.client.get(format!("{}/embed.js", app.base)).send().await.unwrap().text().await.unwrap();
+    let name = petition_server::WIDGET_POLICY;
+    assert!(
+        [format!("createPolicy(\"{name}\""), format!("createPolicy('{name}'")].iter().any(|call| script.contains(call)),
+        "embed.js makes no policy named {name}"
+    );
+}
+
 /// The loader imports the counter view as a module from another origin: a
 /// browser refuses a module without a JavaScript type or CORS.
 #[tokio::test]
