@@ -5,13 +5,13 @@
 use js_sys::Promise;
 use petition_core::{ApiError, Challenge, Petition, SignatureReceipt, SignatureRequest};
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortSignal, RequestInit, Response};
 
 use crate::{
     dom::put,
     error::{Error, Result},
     json::{read as read_json, FromJs},
+    task::Settled,
 };
 
 /// Long enough for a slow phone connection, short enough that nobody waits
@@ -125,7 +125,7 @@ fn begin(url: &str, json: Option<&str>) -> Promise {
 
 /// Awaits a `fetch` promise, telling a timeout from an unreachable server.
 async fn settle(promise: Promise) -> Result<Response> {
-    match JsFuture::from(promise).await {
+    match Settled::new(&promise).await {
         // What `fetch` resolves with is a Response (a cast, not a check: one
         // import of the glue fewer).
         Ok(response) => Ok(response.unchecked_into::<Response>()),
@@ -149,7 +149,7 @@ async fn answer(response: Response) -> Result<JsValue> {
     let status = response.status();
     // Reading the body can fail too (a connection cut mid-answer, a page of
     // HTML where JSON was expected): each is an answer we couldn't read.
-    let json = JsFuture::from(crate::dom::json_body(&response)).await.ok();
+    let json = Settled::new(&crate::dom::json_body(&response)).await.ok();
     match status {
         200..=299 => json.ok_or(Error::Malformed),
         403 => Err(Error::Expired),

@@ -305,8 +305,15 @@ pub async fn sleep(ms: u32) {
     let promise = js_sys::Promise::new(&mut |resolve, _reject| {
         own(&window()).set_timeout(&resolve, ms);
     });
-    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+    let _ = crate::task::Settled::new(&promise).await;
 }
+
+/// The one type of closure the widget hands the browser: listeners, timers,
+/// the executor's microtask and promises' callbacks (`task.rs`) are all of
+/// it, so the glue carries one shim for calling closures. Those the browser
+/// calls with no argument, or with something other than an event, never
+/// read it as an `Event`.
+pub type Callback = Closure<dyn FnMut(Event)>;
 
 /// Listens for `event` on `target` until dropped. (gloo-events did this; the
 /// widget's few listeners need none of its options, and one closure type
@@ -314,12 +321,12 @@ pub async fn sleep(ms: u32) {
 pub struct Listener {
     target: EventTarget,
     event: &'static str,
-    callback: Closure<dyn FnMut(Event)>,
+    callback: Callback,
 }
 
 impl Listener {
     pub fn new(target: &EventTarget, event: &'static str, handler: impl FnMut(Event) + 'static) -> Listener {
-        let callback = Closure::<dyn FnMut(Event)>::new(handler);
+        let callback = Callback::new(handler);
         own(target).add_event_listener(event, callback.as_ref());
         Listener { target: target.clone(), event, callback }
     }
@@ -336,7 +343,7 @@ impl Drop for Listener {
 /// its call has returned.
 pub struct Timer {
     id: i32,
-    _callback: Closure<dyn FnMut(Event)>,
+    _callback: Callback,
 }
 
 impl Timer {
@@ -354,7 +361,7 @@ impl Timer {
         // The listeners' closure type, so that no second set of glue ships;
         // the browser calls it with no argument, and the `undefined` it gets
         // as an `Event` is never read.
-        let callback = Closure::<dyn FnMut(Event)>::new(move |_| callback());
+        let callback = Callback::new(move |_| callback());
         let window = window();
         let id = if repeat {
             own(&window).set_interval(callback.as_ref(), ms)

@@ -13,18 +13,28 @@ use std::{
     cell::{Cell, RefCell},
     future::Future,
     pin::Pin,
+    rc::Rc,
     sync::Arc,
-    task::{Context, Wake, Waker},
+    task::{Context, Poll, Wake, Waker},
 };
 
-use wasm_bindgen::{closure::Closure, prelude::wasm_bindgen, JsValue};
+use js_sys::Promise;
+use wasm_bindgen::{prelude::wasm_bindgen, JsCast, JsValue};
 use web_sys::Event;
+
+use crate::dom::Callback;
 
 #[wasm_bindgen]
 extern "C" {
     /// Every browser the widget runs in has it (all since 2019).
     #[wasm_bindgen(js_name = queueMicrotask)]
     fn queue_microtask(callback: &JsValue);
+
+    /// A promise, as `Settled` calls it: its `then` takes callbacks of any
+    /// type (js-sys' takes its own), and what it returns is left unread.
+    type Thenable;
+    #[wasm_bindgen(method)]
+    fn then(promise: &Thenable, resolved: &JsValue, rejected: &JsValue);
 }
 
 /// A future, polled whenever it is woken, until it is done.
@@ -59,11 +69,11 @@ impl Wake for Task {
 struct Queue {
     tasks: RefCell<Vec<Arc<Task>>>,
     due: Cell<bool>,
-    run: Closure<dyn FnMut(Event)>,
+    run: Callback,
 }
 
 thread_local! {
-    static QUEUE: Queue = Queue { tasks: RefCell::new(Vec::new()), due: Cell::new(false), run: Closure::new(|_| run()) };
+    static QUEUE: Queue = Queue { tasks: RefCell::new(Vec::new()), due: Cell::new(false), run: Callback::new(|_| run()) };
 }
 
 /// Runs `future` to its end on the page's event loop (polled first in a
@@ -111,5 +121,119 @@ fn run() {
                 *future = None;
             }
         }
+    }
+}
+
+/// A promise as a future: resolved, `Ok` with its value; rejected, `Err`
+/// with its reason. (wasm-bindgen-futures' `JsFuture` does the same with
+/// closures of a type of their own, whose glue every visitor downloaded
+/// beside the listeners'; these are `dom::Callback`s, like the listeners,
+/// and the value they are given as an `Event` is only read as a `JsValue`.)
+pub struct Settled(Rc<Outcome>);
+
+#[derive(Default)]
+struct Outcome {
+    result: RefCell<Option<Result<JsValue, JsValue>>>,
+    /// The task awaiting it, once polled.
+    waker: RefCell<Option<Waker>>,
+    /// The promise's two callbacks, until it settles. They hold this, and
+    /// this them, so they are dropped then (one of them while it runs,
+    /// which wasm-bindgen allows: it frees a closure once its call returns),
+    /// whether or not anything still awaits the outcome.
+    callbacks: RefCell<Option<[Callback; 2]>>,
+}
+
+impl Settled {
+    pub fn new(promise: &Promise) -> Settled {
+        let outcome = Rc::new(Outcome::default());
+        let callback = |resolved: bool| {
+            let outcome = outcome.clone();
+            Callback::new(move |value: Event| {
+                let value = JsValue::from(value);
+                *outcome.result.borrow_mut() = Some(if resolved { Ok(value) } else { Err(value) });
+                outcome.callbacks.take();
+                if let Some(waker) = outcome.waker.take() {
+                    waker.wake();
+                }
+            })
+        };
+        let callbacks = [callback(true), callback(false)];
+        promise.unchecked_ref::<Thenable>().then(callbacks[0].as_ref(), callbacks[1].as_ref());
+        *outcome.callbacks.borrow_mut() = Some(callbacks);
+        Settled(outcome)
+    }
+}
+
+impl Future for Settled {
+    type Output = Result<JsValue, JsValue>;
+
+    fn poll(self: Pin<&mut Self>, context: &mut Context) -> Poll<Self::Output> {
+        match self.0.result.take() {
+            Some(result) => Poll::Ready(result),
+            None => {
+                *self.0.waker.borrow_mut() = Some(context.waker().clone());
+                Poll::Pending
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    use super::*;
+
+    /// Lets the page's microtasks run until `done` says so (each await of a
+    /// settled promise is one turn of them).
+    async fn until(done: impl Fn() -> bool) {
+        for _ in 0..100 {
+            if done() {
+                return;
+            }
+            wasm_bindgen_futures::JsFuture::from(Promise::resolve(&JsValue::NULL)).await.unwrap();
+        }
+        assert!(done(), "still not done after 100 turns of microtasks");
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_promise_settles_as_its_value_or_its_reason() {
+        assert_eq!(Settled::new(&Promise::resolve(&JsValue::from(7))).await, Ok(JsValue::from(7)));
+        assert_eq!(Settled::new(&Promise::reject(&JsValue::from("refused"))).await, Err(JsValue::from("refused")));
+    }
+
+    /// A task waiting on a promise sleeps until it settles, then runs on
+    /// with what it settled with.
+    #[wasm_bindgen_test]
+    async fn a_task_runs_on_when_its_promise_settles() {
+        let mut resolve = None;
+        let promise = Promise::new(&mut |done, _| resolve = Some(done));
+        let got = Rc::new(RefCell::new(None));
+        spawn({
+            let got = got.clone();
+            async move { *got.borrow_mut() = Some(Settled::new(&promise).await) }
+        });
+        // Polled, and waiting.
+        until(|| QUEUE.with(|queue| queue.tasks.borrow().is_empty())).await;
+        assert_eq!(*got.borrow(), None);
+        resolve.unwrap().call1(&JsValue::NULL, &JsValue::from("signed")).unwrap();
+        until(|| got.borrow().is_some()).await;
+        assert_eq!(*got.borrow(), Some(Ok(JsValue::from("signed"))));
+    }
+
+    /// A promise awaited by nothing any more (the widget unmounted while a
+    /// request was under way) keeps its callbacks until it settles (were
+    /// they dropped, calling them would throw in the page), and then lets
+    /// them go, with the outcome they hold: nothing is left behind.
+    #[wasm_bindgen_test]
+    async fn a_promise_no_longer_awaited_settles_quietly() {
+        let mut resolve = None;
+        let promise = Promise::new(&mut |done, _| resolve = Some(done));
+        let settled = Settled::new(&promise);
+        let outcome = Rc::downgrade(&settled.0);
+        drop(settled);
+        assert!(outcome.upgrade().is_some(), "its callbacks keep it until the promise settles");
+        resolve.unwrap().call1(&JsValue::NULL, &JsValue::TRUE).unwrap();
+        until(|| outcome.upgrade().is_none()).await;
     }
 }

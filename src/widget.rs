@@ -571,7 +571,7 @@ impl Widget {
         let lang = self.lang();
         crate::task::spawn(async move {
             let copied = match written {
-                Some(promise) => wasm_bindgen_futures::JsFuture::from(promise).await.is_ok(),
+                Some(promise) => crate::task::Settled::new(&promise).await.is_ok(),
                 None => false,
             };
             let words = if copied {
@@ -595,7 +595,7 @@ impl Widget {
         if let Some(promise) = share.and_then(|f| f.call1(&navigator, &data).ok()).map(|p| Promise::resolve(&p)) {
             // Cancelling the share sheet rejects; that is the person's choice, not an error.
             crate::task::spawn(async move {
-                let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+                let _ = crate::task::Settled::new(&promise).await;
             });
         }
     }
