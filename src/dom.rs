@@ -302,10 +302,10 @@ pub fn focus(element: &Element) {
 /// Resolves after `ms` milliseconds (a `setTimeout`), letting the browser
 /// handle input and paint meanwhile.
 pub async fn sleep(ms: u32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _reject| {
-        own(&window()).set_timeout(&resolve, ms);
-    });
-    let _ = crate::task::Settled::new(&promise).await;
+    let _ = crate::task::Settled::when(&|resolved, _| {
+        own(&window()).set_timeout(resolved, ms);
+    })
+    .await;
 }
 
 /// The one type of closure the widget hands the browser: listeners, timers,

@@ -53,10 +53,14 @@ thread_local! {
 /// loader started early; `words`, of the language file it chose (see
 /// `i18n.rs`); `pkg`, the server the widget's files come from, if not
 /// `origin`; `policy`, what makes the widget's HTML fit to set (see
-/// `dom::Policy`). The returned promise resolves once the petition (or a
-/// message saying why it can't be shown) is on screen, without waiting for
-/// the challenge or for a signature kept offline to be sent; it never
-/// rejects.
+/// `dom::Policy`); `done`, called once the petition (or a message saying
+/// why it can't be shown) is on screen, without waiting for the challenge
+/// or for a signature kept offline to be sent. (A callback rather than a
+/// promise: making a promise takes a closure of a type the widget has no
+/// other use for, and its glue.)
+// One call, from the loader: an object of options would be read by name,
+// in glue and wasm every visitor downloads.
+#[allow(clippy::too_many_arguments)]
 #[wasm_bindgen]
 pub fn mount(
     host: Element,
@@ -66,7 +70,8 @@ pub fn mount(
     words: Option<js_sys::Promise>,
     pkg: Option<String>,
     policy: dom::Policy,
-) -> js_sys::Promise {
+    done: Option<js_sys::Function>,
+) {
     unmount(&host);
     let widget = match Widget::create(host, &origin, pkg.as_deref().unwrap_or(&origin), &policy) {
         Ok(widget) => widget,
@@ -75,11 +80,14 @@ pub fn mount(
             if let error::Error::Dom(detail) = &error {
                 web_sys::console::error_1(&["petition widget: ", detail.as_str()].concat().into());
             }
-            return js_sys::Promise::resolve(&JsValue::UNDEFINED);
+            if let Some(done) = done {
+                let _ = done.call0(&JsValue::UNDEFINED);
+            }
+            return;
         }
     };
     WIDGETS.with(|widgets| widgets.borrow_mut().push(widget.clone()));
-    widget.loading(prefetched, challenge, words, false)
+    widget.loading(prefetched, challenge, words, false, done);
 }
 
 /// Removes the widget from `host`, if there is one, with everything it

@@ -145,6 +145,12 @@ struct Outcome {
 
 impl Settled {
     pub fn new(promise: &Promise) -> Settled {
+        Settled::when(&|resolved, rejected| promise.unchecked_ref::<Thenable>().then(resolved, rejected))
+    }
+
+    /// Settled by whichever of its two callbacks is called first, which
+    /// `hand_over` gives to what will call them.
+    pub fn when(hand_over: &dyn Fn(&JsValue, &JsValue)) -> Settled {
         let outcome = Rc::new(Outcome::default());
         let callback = |resolved: bool| {
             let outcome = outcome.clone();
@@ -158,7 +164,7 @@ impl Settled {
             })
         };
         let callbacks = [callback(true), callback(false)];
-        promise.unchecked_ref::<Thenable>().then(callbacks[0].as_ref(), callbacks[1].as_ref());
+        hand_over(callbacks[0].as_ref(), callbacks[1].as_ref());
         *outcome.callbacks.borrow_mut() = Some(callbacks);
         Settled(outcome)
     }

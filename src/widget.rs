@@ -629,11 +629,11 @@ impl Widget {
     /// Fetches and draws the petition again: after a problem, or in
     /// another language (then saying which).
     fn reload(self: &Rc<Self>, switched: bool) {
-        let _ = self.loading(None, None, None, switched);
+        self.loading(None, None, None, switched, None);
     }
 
-    /// [`Widget::load`] as a promise that resolves once it is done (the one
-    /// place that awaits it, so its code is in the widget once); after a
+    /// [`Widget::load`] as a task, which calls `done` once it is done (the
+    /// one place that awaits it, so its code is in the widget once); after a
     /// change of language, `switched`, the new one announced.
     pub fn loading(
         self: &Rc<Self>,
@@ -641,10 +641,9 @@ impl Widget {
         challenge: Option<Promise>,
         words: Option<Promise>,
         switched: bool,
-    ) -> Promise {
+        done: Option<js_sys::Function>,
+    ) {
         let widget = self.clone();
-        let mut done = None;
-        let promise = Promise::new(&mut |resolve, _| done = Some(resolve));
         crate::task::spawn(async move {
             widget.load(prefetched, challenge, words).await;
             if switched {
@@ -652,10 +651,9 @@ impl Widget {
                 widget.announce(&[&*lang.t(text::LANGUAGE), ": ", &lang.name].concat());
             }
             if let Some(done) = done {
-                let _ = done.call1(&JsValue::UNDEFINED, &JsValue::UNDEFINED);
+                let _ = done.call0(&JsValue::UNDEFINED);
             }
         });
-        promise
     }
 
     fn show_only(&self, id: &str) {

@@ -27,7 +27,9 @@ fn document() -> web_sys::Document {
 async fn mount(host: Element, origin: String, prefetched: Option<js_sys::Promise>, challenge: Option<js_sys::Promise>) {
     let policy = js_sys::Object::new();
     js_sys::Reflect::set(&policy, &"createHTML".into(), &js_sys::Function::new_with_args("html", "return html")).unwrap();
-    let shown = petition_widget::mount(host, origin, prefetched, challenge, None, None, policy.unchecked_into());
+    let mut done = None;
+    let shown = js_sys::Promise::new(&mut |resolve, _| done = Some(resolve));
+    petition_widget::mount(host, origin, prefetched, challenge, None, None, policy.unchecked_into(), done);
     wasm_bindgen_futures::JsFuture::from(shown).await.unwrap();
 }
 

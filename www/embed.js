@@ -294,7 +294,9 @@
     var challenge = prefetch(url + "/challenge");
     loadWidget()
       .then(function (widget) {
-        return widget.mount(host, api, petition, challenge, words && words.response, origin, policy).then(function () {
+        // The last argument is called once the petition, or why it can't be
+        // shown, is on screen.
+        widget.mount(host, api, petition, challenge, words && words.response, origin, policy, function () {
           control(host, widget);
         });
       })
