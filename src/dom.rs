@@ -4,7 +4,7 @@
 
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{Document, Element, Event, EventTarget, Node, NodeList, ShadowRoot};
+use web_sys::{Document, Element, Event, EventTarget, Node, ShadowRoot};
 
 #[cfg(test)]
 use crate::error::Result;
@@ -36,7 +36,10 @@ extern "C" {
     #[wasm_bindgen(method)]
     fn closest(this: &Own, selectors: &str) -> Option<Element>;
     #[wasm_bindgen(method, js_name = querySelectorAll)]
-    fn query_selector_all(this: &Own, selectors: &str) -> NodeList;
+    /// A `NodeList`, read as an `Array`: both have a `length` and are
+    /// indexed by number, and the widget reads arrays already, so a
+    /// `NodeList`'s own two methods need no glue of their own.
+    fn query_selector_all(this: &Own, selectors: &str) -> js_sys::Array;
     #[wasm_bindgen(method, js_name = setProperty)]
     fn set_property(this: &Own, name: &str, value: &str);
     #[wasm_bindgen(method)]
@@ -130,8 +133,9 @@ pub fn closest(element: &Element, selectors: &str) -> Option<Element> {
 }
 
 /// Every element under `parent` (the widget's root or one of its
-/// elements) that matches `selectors`.
-pub fn all(parent: &Node, selectors: &str) -> NodeList {
+/// elements) that matches `selectors`, in document order (a `NodeList`,
+/// read as an `Array` of elements).
+pub fn all(parent: &Node, selectors: &str) -> js_sys::Array {
     own(parent).query_selector_all(selectors)
 }
 

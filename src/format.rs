@@ -39,7 +39,7 @@ fn with_intl(format: &Intl::DateTimeFormat, rfc3339: &str) -> Option<String> {
     if date.get_time().is_nan() {
         return None;
     }
-    format.format().call1(&JsValue::UNDEFINED, &date).ok()?.as_string()
+    crate::i18n::format(format, &date)
 }
 
 /// Fills every `<time datetime=… data-format="date|date-time">` in `root`
@@ -52,7 +52,7 @@ pub fn fill_dates(root: &ShadowRoot, locale: &str) {
     let date_time = formatter(locale, &[("dateStyle", "long"), ("timeStyle", "short")]);
     let date = formatter(locale, &[("dateStyle", "long")]);
     for n in 0..times.length() {
-        let Some(time) = times.item(n).map(|t| t.unchecked_into::<Element>()) else { continue };
+        let time = times.get_unchecked(n).unchecked_into::<Element>();
         let at = time.get_attribute("datetime").unwrap_or_default();
         let format = if time.get_attribute("data-format").as_deref() == Some("date") { &date } else { &date_time };
         time.set_text_content(with_intl(format, &at).as_deref());

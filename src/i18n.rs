@@ -35,17 +35,25 @@ extern "C" {
     type NumberFormat;
     #[wasm_bindgen(constructor, js_namespace = Intl, js_class = NumberFormat, catch)]
     fn new(locale: &str) -> Result<NumberFormat, JsValue>;
-    #[wasm_bindgen(method, js_name = format)]
-    fn format_number(this: &NumberFormat, n: f64) -> String;
 
     #[wasm_bindgen(js_namespace = Intl, js_name = ListFormat)]
     type ListFormat;
     #[wasm_bindgen(constructor, js_namespace = Intl, js_class = ListFormat, catch)]
     fn new(locale: &str) -> Result<ListFormat, JsValue>;
-    #[wasm_bindgen(method, js_name = format, catch)]
-    fn format_list(this: &ListFormat, items: &Array) -> Result<String, JsValue>;
     #[wasm_bindgen(static_method_of = ListFormat, js_namespace = Intl, js_class = ListFormat, js_name = supportedLocalesOf, catch)]
     fn list_locales(locale: &str) -> Result<Array, JsValue>;
+
+    /// Any of `Intl`'s formatters (of numbers, lists, dates): each has a
+    /// `format`, and one binding of it serves them all.
+    type Formatter;
+    #[wasm_bindgen(method, catch)]
+    fn format(this: &Formatter, value: &JsValue) -> Result<String, JsValue>;
+}
+
+/// `value` in words by `formatter`, one of `Intl`'s; `None` if it throws (a
+/// date out of range).
+pub fn format(formatter: &JsValue, value: &JsValue) -> Option<String> {
+    formatter.unchecked_ref::<Formatter>().format(value).ok()
 }
 
 /// One language's words, and its rules for numbers, plurals and lists.
@@ -114,7 +122,7 @@ impl Lang {
 
     fn words(&self, text: Text, n: Option<u64>) -> Cow<'static, str> {
         if let Some(texts) = &self.texts {
-            let mut words = texts.get(text.index as u32);
+            let mut words = texts.get_unchecked(text.index as u32);
             if words.is_object() {
                 let form = |name: &str| Some(crate::dom::get(&words, name)).filter(JsValue::is_string);
                 let category = n.map(|n| self.category(n));
@@ -153,8 +161,9 @@ impl Lang {
     /// `n` with the language's digits and grouping (`12,345`, `١٢٬٣٤٥`).
     pub fn number(&self, n: u64) -> String {
         if !self.is_english() {
-            if let Some(format) = self.number.get_or_init(|| NumberFormat::new(&self.intl).ok()) {
-                return format.format_number(n as f64);
+            let formatter = self.number.get_or_init(|| NumberFormat::new(&self.intl).ok());
+            if let Some(words) = formatter.as_ref().and_then(|f| format(f, &JsValue::from_f64(n as f64))) {
+                return words;
             }
         }
         petition_core::milestones::grouped(n)
@@ -167,9 +176,9 @@ impl Lang {
         if !self.is_english() {
             let array: Array = items.iter().map(|item| JsString::from(*item)).collect();
             let known = ListFormat::list_locales(&self.intl).is_ok_and(|l| l.length() > 0);
-            let words = ListFormat::new(&self.intl).and_then(|f| f.format_list(&array));
+            let words = ListFormat::new(&self.intl).ok().and_then(|f| format(&f, &array));
             return match words {
-                Ok(words) if known => words,
+                Some(words) if known => words,
                 _ => items.join(", "),
             };
         }

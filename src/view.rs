@@ -4,6 +4,7 @@
 //! becomes a link only if it is a web address (`is_web_address`).
 
 use petition_core::{is_web_address, lang, lang::text, milestones, LinksTo, Milestone, Petition, Share};
+use wasm_bindgen::JsCast;
 use web_sys::{Document, Element, ShadowRoot};
 
 use crate::{
@@ -65,10 +66,8 @@ impl View<'_> {
     /// The skeleton's own words, and its language and direction.
     pub fn words(&self) {
         let marked = all(self.root, "[data-t]");
-        for (n, text) in SKELETON.into_iter().enumerate() {
-            if let Some(node) = marked.item(n as u32) {
-                node.set_text_content(Some(&self.lang.t(text)));
-            }
+        for (n, text) in (0..marked.length()).zip(SKELETON) {
+            marked.get_unchecked(n).unchecked_into::<Element>().set_text_content(Some(&self.lang.t(text)));
         }
         // The one hint with a number in it.
         let max = self.lang.number(petition_core::Field::Reason.max_chars() as u64);
