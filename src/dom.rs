@@ -254,6 +254,14 @@ pub fn sandboxed() -> bool {
     window().origin() == "null"
 }
 
+/// `part` of the address of the page the widget is on (`"href"`, the
+/// whole of it; `"search"`, its query), read as properties: each getter
+/// bound by web-sys is a function in the glue. A string whatever a page's
+/// script has done.
+pub fn address(part: &str) -> String {
+    get(&get(&window(), "location"), part).as_string().unwrap_or_default()
+}
+
 /// Makes `link` say `words` and lead to `url`; in a sandbox, where it
 /// would do nothing, it is no link and says the address in words.
 pub fn link(link: &Element, words: &str, url: &str) {

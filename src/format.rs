@@ -35,11 +35,8 @@ fn formatter(locale: &str, options: &[(&str, &str)]) -> Intl::DateTimeFormat {
 /// `rfc3339` in words of `locale` in the reader's time zone, by `format`,
 /// or `None` if the text is not a date.
 fn with_intl(format: &Intl::DateTimeFormat, rfc3339: &str) -> Option<String> {
-    let date = Date::new(&JsValue::from_str(rfc3339));
-    if date.get_time().is_nan() {
-        return None;
-    }
-    crate::i18n::format(format, &date)
+    // Not a date: formatting it throws (a RangeError), and that is `None`.
+    crate::i18n::format(format, &Date::new(&JsValue::from_str(rfc3339)))
 }
 
 /// Fills every `<time datetime=… data-format="date|date-time">` in `root`

@@ -231,8 +231,11 @@ impl Wanted {
             html.get_attribute("lang")
         });
         let mut browser = Vec::new();
-        for language in Array::from(&window.navigator().languages()).iter() {
-            browser.extend(language.as_string());
+        let languages = crate::dom::get(&window.navigator(), "languages");
+        if Array::is_array(&languages) {
+            for language in languages.unchecked_into::<Array>().iter() {
+                browser.extend(language.as_string());
+            }
         }
         Wanted { chosen, page, browser }
     }

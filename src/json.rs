@@ -15,7 +15,7 @@ use petition_core::{
     ApiError, Challenge, CountUpdate, Field, FieldError, LinksTo, Milestone, NextAction, Params, Partner, Petition, Problem, Share,
     SignatureReceipt, SignatureRequest,
 };
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
 use crate::dom::put;
 
@@ -79,7 +79,8 @@ impl<T: FromJs> FromJs for Vec<T> {
             return None;
         }
         // A plain loop: `collect` into an `Option<Vec<_>>` measured larger.
-        let array = Array::from(value);
+        // Checked to be an array just above: a cast, not `Array.from`.
+        let array = value.unchecked_ref::<Array>();
         let mut items = Vec::new();
         for item in array.iter() {
             items.push(T::from_js(&item)?);

@@ -11,7 +11,7 @@ use std::cell::RefCell;
 
 use petition_core::CountUpdate;
 use wasm_bindgen::JsCast;
-use web_sys::{EventSource, MessageEvent};
+use web_sys::EventSource;
 
 use crate::api::Api;
 use crate::dom::{Listener, Timer};
@@ -131,8 +131,8 @@ fn connect() {
             return;
         };
         let on_count = Listener::new(&source, "count", |event| {
-            // An event of an EventSource is a MessageEvent (cast, not checked).
-            let Some(data) = event.unchecked_ref::<MessageEvent>().data().as_string() else { return };
+            // An event of an EventSource is a MessageEvent, with its `data`.
+            let Some(data) = crate::dom::get(&event, "data").as_string() else { return };
             let update = js_sys::JSON::parse(&data).ok().and_then(|v| crate::json::read(&v));
             if let Some(update) = update {
                 deliver(&update);

@@ -366,7 +366,7 @@ impl View<'_> {
 /// carry here (see [`share_address`]), if that is one a link may hold.
 pub fn shareable<'p>(petition: &'p Petition, origin: &str) -> Option<(&'p Share, String)> {
     let share = petition.share.as_ref()?;
-    let page = crate::dom::window().location().href().unwrap_or_default();
+    let page = crate::dom::address("href");
     let address = share_address(share, origin, &petition.slug, &page, sandboxed())?;
     Some((share, address))
 }

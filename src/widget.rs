@@ -685,7 +685,7 @@ impl Widget {
 
 /// `?source=share-whatsapp` on the page the widget is on, if it has that shape.
 fn page_source() -> String {
-    let search = crate::dom::window().location().search().unwrap_or_default();
+    let search = crate::dom::address("search");
     search
         .trim_start_matches('?')
         .split('&')
