@@ -149,7 +149,9 @@ impl Settled {
     }
 
     /// Settled by whichever of its two callbacks is called first, which
-    /// `hand_over` gives to what will call them.
+    /// `hand_over` gives to what will call them later (a promise's `then`,
+    /// a timer): called at once, before they are kept here, they would be
+    /// kept after settling, each holding the other, and never let go.
     pub fn when(hand_over: &dyn Fn(&JsValue, &JsValue)) -> Settled {
         let outcome = Rc::new(Outcome::default());
         let callback = |resolved: bool| {
