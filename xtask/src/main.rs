@@ -25,6 +25,9 @@ Tasks:
           Chromium (wasm-bindgen-test), and end-to-end tests (Playwright)
   e2e [FILES...]  only the end-to-end tests (every tests/e2e/*.test.mjs, or
           the files named), against a fresh server and demo partner site
+  widget [FILTER]  only the widget's tests in headless Chromium
+          (wasm-bindgen-test; those whose names hold FILTER), against a
+          fresh server
   build   build the widget (pkg/) and the server, and report the widget's size
   bench   measure how soon the form shows after the tag, and what it transfers
   loadtest  how many signatures, reads and live streams one release server
@@ -66,6 +69,12 @@ fn main() -> anyhow::Result<()> {
             build::all(&root)?;
             let files: Vec<String> = std::env::args().skip(2).collect();
             test::e2e(&root, &files)
+        }
+        Some("widget") => {
+            setup::for_browser(&root)?;
+            build::all(&root)?;
+            let filter: Vec<String> = std::env::args().skip(2).collect();
+            test::widget(&root, &filter)
         }
         Some("bench") => {
             setup::all(&root)?;

@@ -45,7 +45,7 @@ pub fn all(root: &Path) -> anyhow::Result<()> {
             "test", "--package", "petition-server", "--test", "export_memory", "--", "--nocapture",
         ]))
     })?;
-    timed("widget tests in headless Chromium (wasm-bindgen-test)", &mut || widget_tests(root))?;
+    timed("widget tests in headless Chromium (wasm-bindgen-test)", &mut || widget(root, &[]))?;
     timed("the public API against its own description (schemathesis, every check)", &mut || schemathesis(root))?;
     timed("end-to-end tests (Playwright, Chromium)", &mut || {
         node_against_demo(root, "e2e", &["--test", "--test-concurrency=1", "tests/e2e/"])
@@ -57,11 +57,14 @@ pub fn all(root: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn widget_tests(root: &Path) -> anyhow::Result<()> {
+/// The widget's wasm-bindgen tests (those whose names hold one of `filter`,
+/// if any), against a server of their own.
+pub fn widget(root: &Path, filter: &[String]) -> anyhow::Result<()> {
     {
         let server = server::start(root, "widget-tests", false)?;
         run(Command::new("cargo")
-            .args(["test", "--package", "petition-widget", "--target", "wasm32-unknown-unknown"])
+            .args(["test", "--package", "petition-widget", "--target", "wasm32-unknown-unknown", "--"])
+            .args(filter)
             .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", "wasm-bindgen-test-runner")
             // Read at compile time by tests/web.rs: the server the widget talks to.
             .env("PETITION_TEST_SERVER", format!("http://{}", server.addr))
