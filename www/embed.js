@@ -54,7 +54,7 @@
       var wasm = fetch(wasmUrl, { credentials: "omit" });
       wasm.catch(function () {});
       ready = import(moduleUrl).then(function (widget) {
-        return widget.default({ module_or_path: wasm }).then(function () {
+        return widget.default(wasm).then(function () {
           return widget;
         });
       });

@@ -267,6 +267,43 @@ test("the loader keeps a host's own content on show until the widget mounts, and
   await context.close();
 });
 
+test("two loader tags on one page start the widget's code once, and a person signs in either widget", async () => {
+  const { context, page, record } = await open(browser);
+  // As two blocks of a page builder might each carry the tag: each loader
+  // puts its own widget after itself and starts the same code.
+  await serve(page, `${PARTNER}/two-tags.html`, `<!doctype html><html lang="en"><title>Two tags</title><body>
+    <script src="${SERVER}/embed.js" data-petition="stop-sharing"></script>
+    <p>Between the two.</p>
+    <script src="${SERVER}/embed.js" data-petition="stop-sharing" data-partner="medact"></script></body></html>`);
+  await page.goto(`${PARTNER}/two-tags.html`);
+  await ready(page, 0);
+  await ready(page, 1);
+  // A second start would have made a second instance of the wasm, and the
+  // first widget's listeners would then call into code not theirs.
+  for (const index of [0, 1]) {
+    await fillForm(page, { email: freshEmail(`two-tags-${index}`) }, index);
+    await widget(page, index).getByRole("button", { name: "Sign the petition" }).click();
+    await widget(page, index).getByRole("heading", { name: "Thank you for signing" }).waitFor();
+  }
+  assertNoConsoleErrors(record);
+  await context.close();
+});
+
+for (const [how, answer] of [
+  ["a 404", (route) => route.fulfill({ status: 404, contentType: "text/plain", body: "Not found" })],
+  ["a lost connection", (route) => route.abort("internetdisconnected")],
+]) {
+  test(`when the widget's code can't be fetched (${how}), the loader says so in words`, async () => {
+    const { context, page } = await open(browser);
+    await page.route(`${SERVER}/pkg/petition_widget_bg.wasm`, answer);
+    await page.goto(`${PARTNER}/medact.html`);
+    const alert = widget(page).getByRole("alert");
+    await alert.getByText("The petition could not be loaded. Check your internet connection and reload the page.").waitFor();
+    assert.equal(await widget(page).getByText("Loading the petition…").count(), 0, "the loading line is gone");
+    await context.close();
+  });
+}
+
 test("the loader sizes the iframe embed by its height messages, and ignores anything else", async () => {
   const { context, page } = await open(browser);
   const poster = (height) => `<!doctype html><script>parent.postMessage(${JSON.stringify({ type: "petition-widget:height", height })}, "*");</script>`;

@@ -48,9 +48,10 @@ use crate::{run, step};
 /// copy of std's `join` (−0.1 KB): 56,276 B; 55,533 B with an executor of
 /// the widget's own (−0.7 KB). 54 KB since it awaits promises through its
 /// one closure type and makes none, and calls 12 fewer browser functions
-/// through the glue (93): 55,224 B. Issue 15's goal is 40 KB; see
-/// ARCHITECTURE.md's breakdown for where the rest is.
-pub const BUDGET_BYTES: usize = 54 * 1024;
+/// through the glue (93): 55,224 B. 53.5 KB since the glue starts the wasm
+/// only the one way the loader does ([`START`], −0.5 KB): 54,692 B. Issue
+/// 15's goal is 40 KB; see ARCHITECTURE.md's breakdown for where the rest is.
+pub const BUDGET_BYTES: usize = 53 * 1024 + 512;
 
 /// The files a partner page loads for a widget, in the order it loads them
 /// (as served: the scripts minified from `www/`, see [`minify`]).
@@ -153,6 +154,7 @@ fn widget(root: &Path) -> anyhow::Result<()> {
         .arg("-o")
         .arg(&wasm))?;
     let glue = pkg.join("petition_widget.js");
+    own_start(&glue)?;
     short_names(root, &wasm, &glue)?;
     minify(root, &glue, &glue, true)?;
     for script in SCRIPTS {
@@ -165,6 +167,36 @@ fn widget(root: &Path) -> anyhow::Result<()> {
         std::fs::write(pkg.join(format!("{file}.gz")), gzip(&bytes)?)?;
         std::fs::write(pkg.join(format!("{file}.br")), brotli(&bytes)?)?;
     }
+    Ok(())
+}
+
+/// How the loader starts the widget, written in place of wasm-bindgen's
+/// `initSync` and default export: the loader hands over the wasm's
+/// `fetch()`, served as `application/wasm`, once per page. What went is what
+/// the widget never takes (issue 15): a start that compiles the wasm on the
+/// page's main thread, a wasm given as an address, bytes or a module, a
+/// fallback for a server that serves the wasm as another type, and the
+/// warnings for the older ways of calling it. A failed fetch still rejects
+/// (`instantiateStreaming` refuses a response that isn't `ok`), and a page
+/// with two loader tags still gets one instance: the first start is kept.
+const START: &str = "
+let started;
+export default function (response) {
+    return started || (started = WebAssembly.instantiateStreaming(response, __wbg_get_imports())
+        .then(({ instance, module }) => __wbg_finalize_init(instance, module)));
+}
+";
+
+/// Puts [`START`] in place of wasm-bindgen's own start, from its loading
+/// function to the end of the glue.
+fn own_start(glue: &Path) -> anyhow::Result<()> {
+    const FROM: &str = "async function __wbg_load(";
+    const END: &str = "export { initSync, __wbg_init as default };";
+    let source = std::fs::read_to_string(glue)?;
+    let Some(at) = source.find(FROM).filter(|_| source.trim_end().ends_with(END)) else {
+        bail!("wasm-bindgen's glue no longer ends in {FROM}…{END}: see own_start in xtask/src/build.rs");
+    };
+    std::fs::write(glue, [&source[..at], START].concat())?;
     Ok(())
 }
 
@@ -281,7 +313,7 @@ fn report_size(root: &Path, view: &str, files: &[&str], budget: usize) -> anyhow
         total,
         total_br,
         total as f64 / 1024.0,
-        budget / 1024
+        budget as f64 / 1024.0
     );
     if total > budget {
         bail!("the {view} loads {total} B gzipped, over the budget of {budget} B");
