@@ -122,13 +122,15 @@ impl Lang {
 
     fn words(&self, text: Text, n: Option<u64>) -> Cow<'static, str> {
         if let Some(texts) = &self.texts {
-            let mut words = texts.get_unchecked(text.index as u32);
-            if words.is_object() {
-                let form = |name: &str| Some(crate::dom::get(&words, name)).filter(JsValue::is_string);
+            let words = texts.get_unchecked(text.index as u32);
+            let words = if words.is_object() {
+                let form = |name: &str| crate::dom::get(&words, name).as_string();
                 let category = n.map(|n| self.category(n));
-                words = category.and_then(|c| form(&c)).or_else(|| form("other")).unwrap_or_default();
-            }
-            if let Some(words) = words.as_string().filter(|w| !w.trim().is_empty()) {
+                category.and_then(|c| form(&c)).or_else(|| form("other"))
+            } else {
+                words.as_string()
+            };
+            if let Some(words) = words.filter(|w| !w.trim().is_empty()) {
                 return Cow::Owned(words);
             }
         }
