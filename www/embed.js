@@ -44,6 +44,14 @@
     script.parentNode.insertBefore(host, script.nextSibling);
   }
 
+  // A page with two tags from this server (two blocks of a page builder,
+  // each with the tag) gets one loader: the second places its petition and
+  // has the first mount it, with the first's Trusted Types policy, which a
+  // page may allow to be made only once (see below).
+  var key = origin + " " + api;
+  var scans = loader.scans || (loader.scans = {});
+  if (scans[key]) return scans[key]();
+
   var moduleUrl = origin + "/pkg/petition_widget.js";
   var wasmUrl = origin + "/pkg/petition_widget_bg.wasm";
   var ready = null; // one download of the widget for the whole page
@@ -343,7 +351,7 @@
     }
   });
 
-  loader.scan = mountAll;
+  loader.scan = scans[key] = mountAll;
   mountAll();
   // An async tag may run before the rest of the page is parsed: look again
   // for placeholders once it is.

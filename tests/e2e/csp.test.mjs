@@ -267,14 +267,28 @@ test("the loader keeps a host's own content on show until the widget mounts, and
   await context.close();
 });
 
-test("two loader tags on one page start the widget's code once, and a person signs in either widget", async () => {
+// The same server by another name: a second loader of its own, which
+// imports the same code.
+const SAME_SERVER = SERVER.replace("127.0.0.1", "localhost");
+for (const [how, meta, server] of [
+  ["", "", SERVER],
+  // The policy's name allowed once (no 'allow-duplicates'): the second tag
+  // has the first loader mount its widget, with the first's policy.
+  [", under Trusted Types", `<meta http-equiv="Content-Security-Policy" content="require-trusted-types-for 'script'; trusted-types petition-widget">`, SERVER],
+  [", the second reading petitions from the server by another name", "", SAME_SERVER],
+]) test(`two loader tags on one page start the widget's code once, and a person signs in either widget${how}`, async () => {
+  assert.notEqual(SAME_SERVER, SERVER);
   const { context, page, record } = await open(browser);
+  await page.addInitScript(() => {
+    window.__violations = [];
+    document.addEventListener("securitypolicyviolation", (e) => window.__violations.push(`${e.effectiveDirective} ${e.blockedURI}`));
+  });
   // As two blocks of a page builder might each carry the tag: each loader
   // puts its own widget after itself and starts the same code.
-  await serve(page, `${PARTNER}/two-tags.html`, `<!doctype html><html lang="en"><title>Two tags</title><body>
+  await serve(page, `${PARTNER}/two-tags.html`, `<!doctype html><html lang="en">${meta}<title>Two tags</title><body>
     <script src="${SERVER}/embed.js" data-petition="stop-sharing"></script>
     <p>Between the two.</p>
-    <script src="${SERVER}/embed.js" data-petition="stop-sharing" data-partner="medact"></script></body></html>`);
+    <script src="${SERVER}/embed.js" data-petition="stop-sharing" data-partner="medact" data-server="${server}"></script></body></html>`);
   await page.goto(`${PARTNER}/two-tags.html`);
   await ready(page, 0);
   await ready(page, 1);
@@ -285,7 +299,13 @@ test("two loader tags on one page start the widget's code once, and a person sig
     await widget(page, index).getByRole("button", { name: "Sign the petition" }).click();
     await widget(page, index).getByRole("heading", { name: "Thank you for signing" }).waitFor();
   }
+  assert.deepEqual(await violations(page), [], "nothing refused");
   assertNoConsoleErrors(record);
+  if (meta) {
+    // (After the checks above: this refusal is reported.)
+    const refused = await page.evaluate(() => { try { document.createElement("div").innerHTML = "<b>a string</b>"; return false; } catch (e) { return e instanceof TypeError; } });
+    assert.equal(refused, true, "the page enforces Trusted Types");
+  }
   await context.close();
 });
 
