@@ -28,7 +28,7 @@ use std::{cell::RefCell, rc::Rc};
 use wasm_bindgen::prelude::*;
 use web_sys::Element;
 
-pub use dom::Policy;
+pub use dom::{plain_policy, Policy};
 use widget::Widget;
 
 // The library's own unit tests run in Chromium too, like tests/web.rs.

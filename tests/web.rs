@@ -25,11 +25,9 @@ fn document() -> web_sys::Document {
 /// and with its policy for a page without Trusted Types), once it shows the
 /// petition or says why not.
 async fn mount(host: Element, origin: String, prefetched: Option<js_sys::Promise>, challenge: Option<js_sys::Promise>) {
-    let policy = js_sys::Object::new();
-    js_sys::Reflect::set(&policy, &"createHTML".into(), &js_sys::Function::new_with_args("html", "return html")).unwrap();
     let mut done = None;
     let shown = js_sys::Promise::new(&mut |resolve, _| done = Some(resolve));
-    petition_widget::mount(host, origin, prefetched, challenge, None, None, policy.unchecked_into(), done);
+    petition_widget::mount(host, origin, prefetched, challenge, None, None, petition_widget::plain_policy(), done);
     wasm_bindgen_futures::JsFuture::from(shown).await.unwrap();
 }
 
