@@ -3,7 +3,7 @@
 //! typed result.
 
 use js_sys::Promise;
-use petition_core::{ApiError, Challenge, Petition, SignatureReceipt, SignatureRequest};
+use petition_core::{concat, join, ApiError, Challenge, Petition, SignatureReceipt, SignatureRequest};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{AbortSignal, RequestInit, Response};
 
@@ -27,7 +27,7 @@ impl Api {
     /// The API of petition `slug` on the server at `origin`.
     pub fn new(origin: &str, slug: &str) -> Api {
         let slug = String::from(js_sys::encode_uri_component(slug));
-        Api { base: [origin.trim_end_matches('/'), "/api/petitions/", &slug].concat() }
+        Api { base: concat(&[origin.trim_end_matches('/'), "/api/petitions/", &slug]) }
     }
 
     /// The petition from `url` (see [`Api::petition_url`]); `prefetched` is
@@ -43,7 +43,7 @@ impl Api {
         if languages.is_empty() {
             self.base.clone()
         } else {
-            [&self.base, "?lang=", &languages.join(",")].concat()
+            concat(&[&self.base, "?lang=", &join(languages, ",")])
         }
     }
 
@@ -51,13 +51,13 @@ impl Api {
     /// `prefetched` is the loader's (or a test's), used whatever address it
     /// came from: there is only one kind of challenge.
     pub async fn challenge(&self, prefetched: Option<Promise>) -> Result<Challenge> {
-        read(json(prefetched, false, &[&self.base, "/challenge"].concat(), None).await?)
+        read(json(prefetched, false, &concat(&[&self.base, "/challenge"]), None).await?)
     }
 
     /// Signs the petition.
     pub async fn sign(&self, request: &SignatureRequest) -> Result<SignatureReceipt> {
         let body = crate::json::write(request);
-        read(json(None, false, &[&self.base, "/signatures"].concat(), Some(&body)).await?)
+        read(json(None, false, &concat(&[&self.base, "/signatures"]), Some(&body)).await?)
     }
 }
 

@@ -2,6 +2,7 @@
 //! text. Text is only ever set as text (`textContent`), never as HTML, so
 //! nothing from the server or a person can become markup.
 
+use petition_core::concat;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, Event, EventTarget, Node, ShadowRoot};
@@ -175,7 +176,7 @@ pub fn window() -> web_sys::Window {
 #[inline(never)]
 pub fn by_id(root: &ShadowRoot, id: &str) -> Element {
     root.get_element_by_id(id).unwrap_or_else(|| {
-        web_sys::console::error_1(&["petition widget: #", id, " is missing"].concat().into());
+        web_sys::console::error_1(&concat(&["petition widget: #", id, " is missing"]).into());
         // (A shadow root always has a document.)
         element(&root.owner_document().unwrap(), "div", "", "")
     })
@@ -186,7 +187,7 @@ pub fn by_id(root: &ShadowRoot, id: &str) -> Element {
 /// check is an import of the glue for each type.)
 #[cfg(test)]
 pub fn by_id_as<T: JsCast>(root: &ShadowRoot, id: &str) -> Result<T> {
-    by_id(root, id).dyn_into::<T>().map_err(|_| crate::error::Error::Dom(["#", id, " has the wrong type"].concat()))
+    by_id(root, id).dyn_into::<T>().map_err(|_| crate::error::Error::Dom(concat(&["#", id, " has the wrong type"])))
 }
 
 /// Shows or hides the element with `id` inside `root`.
@@ -242,7 +243,7 @@ pub fn skeleton(root: &ShadowRoot, css: &str, html: &str, policy: &Policy) {
     let html = if adopted {
         html
     } else {
-        styled = ["<style>", css, "</style>", html].concat();
+        styled = concat(&["<style>", css, "</style>", html]);
         &styled
     };
     own(root).set_html(&policy.create_html(html));
@@ -268,7 +269,7 @@ pub fn address(part: &str) -> String {
 pub fn link(link: &Element, words: &str, url: &str) {
     if sandboxed() {
         remove_attribute(link, "href");
-        link.set_text_content(Some(&[words, ": ", url].concat()));
+        link.set_text_content(Some(&concat(&[words, ": ", url])));
     } else {
         set_attribute(link, "href", url);
         link.set_text_content(Some(words));

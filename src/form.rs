@@ -5,14 +5,14 @@
 //! message beside each field tied to it with `aria-describedby`. Nothing typed
 //! is ever cleared here.
 
-use petition_core::{lang::text, Field, FieldError, SignatureRequest};
+use petition_core::{concat, lang::text, Field, FieldError, SignatureRequest};
 use web_sys::{Document, Element, ShadowRoot};
 
 use crate::dom::{append, attributes, by_id, closest, element, focus, remove_attribute, set_attribute, set_value, show, tick, ticked, toggle_attribute, value};
 use crate::i18n::Lang;
 
 fn id(field: Field) -> String {
-    ["pw-", field.name()].concat()
+    concat(&["pw-", field.name()])
 }
 
 /// Shows the profession question only when the petition asks it. (The
@@ -111,13 +111,13 @@ pub fn message(lang: &Lang, error: &FieldError) -> String {
 pub fn show_errors(root: &ShadowRoot, document: &Document, lang: &Lang, errors: &[FieldError], focus_summary: bool) {
     let list = by_id(root, "pw-error-list");
     list.set_text_content(None);
-    let prefix = [&*lang.t(text::ERROR_PREFIX), " "].concat();
+    let prefix = concat(&[&*lang.t(text::ERROR_PREFIX), " "]);
     for field in Field::ALL {
         let id = id(field);
         let Some(input) = root.get_element_by_id(&id) else { continue };
-        let error_id = [&id, "-error"].concat();
+        let error_id = concat(&[&id, "-error"]);
         let message_el = by_id(root, &error_id);
-        let hint_id = [&id, "-hint"].concat();
+        let hint_id = concat(&[&id, "-hint"]);
         let mut described = if root.get_element_by_id(&hint_id).is_some() { hint_id } else { String::new() };
         let error = errors.iter().find(|e| e.field == field);
         message_el.set_text_content(None);
@@ -132,10 +132,10 @@ pub fn show_errors(root: &ShadowRoot, document: &Document, lang: &Lang, errors: 
                 append(&message_el, &hidden);
                 append(&message_el, &document.create_text_node(&words));
                 set_attribute(&input, "aria-invalid", "true");
-                described = [&described, " ", &error_id].concat();
+                described = concat(&[&described, " ", &error_id]);
                 let item = element(document, "li", "", "");
                 let link = element(document, "a", "", &words);
-                attributes(&link, &[("href", &["#", &id].concat()), ("data-field", &id)]);
+                attributes(&link, &[("href", &concat(&["#", &id])), ("data-field", &id)]);
                 append(&item, &link);
                 append(&list, &item);
             }

@@ -20,6 +20,7 @@ use std::{borrow::Cow, cell::OnceCell};
 
 use js_sys::{Array, JsString};
 use petition_core::lang::{self, text, Text};
+use petition_core::{concat, join, pieces};
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen]
@@ -181,13 +182,13 @@ impl Lang {
             let words = ListFormat::new(&self.intl).ok().and_then(|f| format(&f, &array));
             return match words {
                 Some(words) if known => words,
-                _ => items.join(", "),
+                _ => join(items, ", "),
             };
         }
         match items {
             [] => String::new(),
             [one] => (*one).into(),
-            [rest @ .., last] => [&rest.join(", "), " and ", last].concat(),
+            [rest @ .., last] => concat(&[&join(rest, ", "), " and ", last]),
         }
     }
 
@@ -196,7 +197,7 @@ impl Lang {
     /// invisible first-strong isolate and its closing mark.
     pub fn isolate(&self, value: &str) -> String {
         if self.rtl {
-            ["\u{2068}", value, "\u{2069}"].concat()
+            concat(&["\u{2068}", value, "\u{2069}"])
         } else {
             value.into()
         }
@@ -218,7 +219,7 @@ pub struct Wanted {
 /// The `localStorage` key of the language chosen for the widgets of the
 /// server at `origin` (www/embed.js reads it too).
 pub fn choice_key(origin: &str) -> String {
-    ["petition-widget:lang:", origin].concat()
+    concat(&["petition-widget:lang:", origin])
 }
 
 impl Wanted {
@@ -260,7 +261,7 @@ impl Wanted {
     /// The first of `tags` the widget has a language for.
     pub fn pick<'t>(tags: impl IntoIterator<Item = &'t str>) -> Option<&'static str> {
         let mut available = Vec::new();
-        for code in CODES.split_terminator(' ') {
+        for code in pieces(CODES, b' ').filter(|c| !c.is_empty()) {
             available.push(code);
         }
         lang::negotiate(tags, &available)
@@ -283,12 +284,12 @@ include!(concat!(env!("OUT_DIR"), "/languages.rs"));
 
 /// Whether `code` is written right to left.
 pub fn rtl(code: &str) -> bool {
-    RTL.split_terminator(' ').any(|c| c.eq_ignore_ascii_case(code))
+    pieces(RTL, b' ').any(|c| !c.is_empty() && c.eq_ignore_ascii_case(code))
 }
 
 /// The built language file of `code`, on the server at `pkg`.
 pub fn file_url(pkg: &str, code: &str) -> String {
-    [pkg, "/pkg/lang/", text::FILES_DIGEST, "/", code, ".json"].concat()
+    concat(&[pkg, "/pkg/lang/", text::FILES_DIGEST, "/", code, ".json"])
 }
 
 #[cfg(test)]

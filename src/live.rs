@@ -9,7 +9,7 @@
 
 use std::cell::RefCell;
 
-use petition_core::CountUpdate;
+use petition_core::{concat, CountUpdate};
 use wasm_bindgen::JsCast;
 use web_sys::EventSource;
 
@@ -124,7 +124,7 @@ fn connect() {
             joined.push_str(slug);
         }
         let slugs = String::from(js_sys::encode_uri_component(&joined));
-        let url = [live.origin.as_str(), "/api/events?petitions=", &slugs].concat();
+        let url = concat(&[live.origin.as_str(), "/api/events?petitions=", &slugs]);
         let source = if has_event_source { EventSource::new(&url).ok() } else { None };
         let Some(source) = source else {
             start_polling(&mut live);

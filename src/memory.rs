@@ -6,7 +6,7 @@
 //! can be missing or refused (private windows, blocked storage); then nothing
 //! is remembered and everything else works.
 
-use petition_core::SignatureRequest;
+use petition_core::{concat, SignatureRequest};
 use web_sys::Storage;
 
 fn storage() -> Option<Storage> {
@@ -14,7 +14,7 @@ fn storage() -> Option<Storage> {
 }
 
 fn key(kind: &str, origin: &str, slug: &str) -> String {
-    ["petition-widget:", kind, ":", origin, "/", slug].concat()
+    concat(&["petition-widget:", kind, ":", origin, "/", slug])
 }
 
 /// Whether this browser has signed the petition.

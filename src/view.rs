@@ -3,7 +3,7 @@
 //! text (`textContent`), never as markup, and an address from the petition
 //! becomes a link only if it is a web address (`is_web_address`).
 
-use petition_core::{is_web_address, lang, lang::text, milestones, LinksTo, Milestone, Petition, Share};
+use petition_core::{concat, find, is_web_address, pieces, split_first, lang, lang::text, milestones, LinksTo, Milestone, Petition, Share};
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Element, ShadowRoot};
 
@@ -252,7 +252,7 @@ impl View<'_> {
         };
         // The words and the separator in one text node: one node fewer per
         // milestone in the shadow root, which counts them (tests/e2e/weight).
-        let item = element(self.document, "li", "", &[&*reached, " · "].concat());
+        let item = element(self.document, "li", "", &concat(&[&*reached, " · "]));
         let time = self.time(at, "date-time");
         append(&item, &time);
         item
@@ -290,7 +290,7 @@ impl View<'_> {
             (false, false, false) => lang.say(text::THANKS_COUNTED_NAMED, count, &named),
         };
         let milestone = lang.fill(text::NEXT_ASK, &[("count", &lang.number(next))]);
-        self.text("pw-thanks-text", &[&text, " ", &milestone].concat());
+        self.text("pw-thanks-text", &concat(&[&text, " ", &milestone]));
         // On a shared device the next person may be standing right there.
         show_id(self.root, "pw-again-row", !petition.closed);
         match shareable(petition, self.origin) {
@@ -318,12 +318,12 @@ impl View<'_> {
     /// In a sandbox, where they would open nothing, the address in words.
     fn share(&self, share: &Share, address: &str, title: &str) {
         let lang = self.lang;
-        let message = [&share.text, " #", &share.hashtag].concat();
+        let message = concat(&[&share.text, " #", &share.hashtag]);
         let sandboxed = sandboxed();
         let mut hint = lang.fill(text::SHARE_HINT, &[("hashtag", &share.hashtag)]);
         if sandboxed {
             let url = lang.isolate(&share_url(address, "share-link"));
-            hint = [&hint, " ", &lang.fill(text::SHARE_ADDRESS, &[("url", &url)])].concat();
+            hint = concat(&[&hint, " ", &lang.fill(text::SHARE_ADDRESS, &[("url", &url)])]);
         }
         self.text("pw-share-hint", &hint);
         let enc = |s: &str| String::from(js_sys::encode_uri_component(s));
@@ -337,7 +337,7 @@ impl View<'_> {
             ("Bluesky", "share-bluesky", "https://bsky.app/intent/compose?text={text}%20{url}"),
             (email.as_ref(), "share-email", "mailto:?subject={title}&body={text}%0A%0A{url}"),
         ];
-        let new_tab = [" ", &*lang.t(text::NEW_TAB)].concat();
+        let new_tab = concat(&[" ", &*lang.t(text::NEW_TAB)]);
         // A sandbox opens no new tab, and no mail program either.
         for (name, source, template) in targets.into_iter().filter(|_| !sandboxed) {
             let (text, url, title) = (enc(&message), enc(&share_url(address, source)), enc(title));
@@ -390,27 +390,27 @@ pub fn share_address(
     let address = match share.links_to {
         LinksTo::Url => share.url.clone(),
         LinksTo::SigningPage if !sandboxed && !ours && is_web_address(page) => without_source(page),
-        _ => [origin, "/p/", slug].concat(),
+        _ => concat(&[origin, "/p/", slug]),
     };
     Some(address).filter(|a| is_web_address(a))
 }
 
 /// `page` without its fragment and its `source` parameters.
 fn without_source(page: &str) -> String {
-    let page = page.split('#').next().unwrap_or_default();
-    let (path, query) = page.split_once('?').unwrap_or((page, ""));
+    let page = split_first(page, b'#').map_or(page, |(page, _fragment)| page);
+    let (path, query) = split_first(page, b'?').unwrap_or((page, ""));
     let mut kept = String::new();
-    for pair in query.split('&').filter(|pair| !pair.is_empty() && pair.split('=').next() != Some("source")) {
+    for pair in pieces(query, b'&').filter(|pair| !pair.is_empty() && pieces(pair, b'=').next() != Some("source")) {
         kept.push_str(if kept.is_empty() { "?" } else { "&" });
         kept.push_str(pair);
     }
-    [path, &kept].concat()
+    concat(&[path, &kept])
 }
 
 /// `url` with `source=…` added, so the organiser can tell which share
 /// brought each signature.
 pub fn share_url(url: &str, source: &str) -> String {
-    [url, if url.contains('?') { "&source=" } else { "?source=" }, source].concat()
+    concat(&[url, if find(url, b'?').is_some() { "&source=" } else { "?source=" }, source])
 }
 
 /// The first milestone above `count`.
@@ -421,7 +421,7 @@ fn next_milestone(count: u64, milestones: &[Milestone]) -> Option<u64> {
 fn percent(permille: u32) -> String {
     let whole = milestones::decimal(u64::from(permille / 10));
     let tenths = char::from(b'0' + (permille % 10) as u8);
-    [whole.as_str(), ".", tenths.encode_utf8(&mut [0; 4]), "%"].concat()
+    concat(&[whole.as_str(), ".", tenths.encode_utf8(&mut [0; 4]), "%"])
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use std::{
 };
 
 use js_sys::Promise;
-use petition_core::{email_suggestion, lang::text, share_source, validate, CountUpdate, FieldError, Petition, SignatureRequest};
+use petition_core::{concat, email_suggestion, pieces, lang::text, share_source, validate, CountUpdate, FieldError, Petition, SignatureRequest};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, ShadowRoot, ShadowRootInit, ShadowRootMode};
 
@@ -164,7 +164,7 @@ impl Widget {
     fn render(&self, petition: &Petition) {
         let lang = self.lang();
         form::show_profession(&self.root, petition.ask_profession);
-        let remove = [&self.origin, "/remove"].concat();
+        let remove = concat(&[&self.origin, "/remove"]);
         let remove_link = by_id(&self.root, "pw-remove");
         if sandboxed() {
             remove_attribute(&remove_link, "href");
@@ -173,7 +173,7 @@ impl Widget {
             link(&remove_link, &lang.t(text::REMOVE_LINK), &remove);
         }
         // Where www/languages.js finds every language there is.
-        let index = [&self.pkg, "/pkg/lang/", text::FILES_DIGEST, "/index.json"].concat();
+        let index = concat(&[&self.pkg, "/pkg/lang/", text::FILES_DIGEST, "/index.json"]);
         set_attribute(&by_id(&self.root, "pw-lang-list"), "data-index", &index);
         self.view(&lang).petition(petition, self.partner.as_deref())
     }
@@ -497,7 +497,7 @@ impl Widget {
             Err(error @ (Error::Unreachable | Error::Timeout | Error::Server | Error::Malformed)) => {
                 let kept = memory::queue(&self.origin, &self.slug, request);
                 let next = lang.t(if kept { text::QUEUED } else { text::NOT_SENT });
-                problem.set_text_content(Some(&[&error.message(&lang), " ", &next].concat()));
+                problem.set_text_content(Some(&concat(&[&error.message(&lang), " ", &next])));
                 show(&problem, true);
                 self.announce("");
             }
@@ -553,7 +553,7 @@ impl Widget {
         let title = petition.as_ref()?.title.clone();
         Some((
             share_url(&address, source),
-            [&share.text, " #", &share.hashtag].concat(),
+            concat(&[&share.text, " #", &share.hashtag]),
             title,
         ))
     }
@@ -648,7 +648,7 @@ impl Widget {
             widget.load(prefetched, challenge, words).await;
             if switched {
                 let lang = widget.lang();
-                widget.announce(&[&*lang.t(text::LANGUAGE), ": ", &lang.name].concat());
+                widget.announce(&concat(&[&*lang.t(text::LANGUAGE), ": ", &lang.name]));
             }
             if let Some(done) = done {
                 let _ = done.call0(&JsValue::UNDEFINED);
@@ -671,7 +671,7 @@ impl Widget {
     /// script has taken that out, as all the widget shows.
     fn problem(&self, error: &Error) {
         if let Error::Dom(detail) = error {
-            web_sys::console::error_1(&["petition widget: ", detail.as_str()].concat().into());
+            web_sys::console::error_1(&concat(&["petition widget: ", detail.as_str()]).into());
         }
         let message = error.message(&self.lang());
         if self.root.get_element_by_id("pw-problem-text").is_none() {
@@ -686,10 +686,6 @@ impl Widget {
 /// `?source=share-whatsapp` on the page the widget is on, if it has that shape.
 fn page_source() -> String {
     let search = crate::dom::address("search");
-    search
-        .trim_start_matches('?')
-        .split('&')
-        .find_map(|pair| pair.strip_prefix("source="))
-        .map(share_source)
-        .unwrap_or_default()
+    let source = pieces(search.strip_prefix('?').unwrap_or(&search), b'&').find_map(|pair| pair.strip_prefix("source="));
+    source.map(share_source).unwrap_or_default()
 }

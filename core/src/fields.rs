@@ -330,7 +330,7 @@ pub fn email_suggestion(email: &str) -> Option<String> {
         return None;
     }
     let (best, distance) = COMMON_DOMAINS.iter().map(|common| (*common, edit_distance(&domain, common))).min_by_key(|(_, d)| *d)?;
-    (distance <= 2 && domain.len() >= 5).then(|| [local, "@", best].concat())
+    (distance <= 2 && domain.len() >= 5).then(|| crate::concat(&[local, "@", best]))
 }
 
 /// Levenshtein distance, counting a swap of two neighbours as one edit.
@@ -384,11 +384,11 @@ pub fn canonical_email(email: &str) -> String {
     if !PLUS_ADDRESSING.contains(&domain) {
         return email;
     }
-    let local = local.split_once('+').map_or(local, |(name, _tag)| name);
+    let local = crate::split_first(local, b'+').map_or(local, |(name, _tag)| name);
     if DOTS_IGNORED.contains(&domain) {
         local.replace('.', "") + "@gmail.com"
     } else {
-        [local, "@", domain].concat()
+        crate::concat(&[local, "@", domain])
     }
 }
 
@@ -430,7 +430,7 @@ fn looks_like_a_web_address(value: &str) -> bool {
     // A word with a dot followed by two or more letters, like example.com or
     // bit.ly/x; initials ("J. R.") have a space or nothing after the dot.
     lower.split_whitespace().any(|word| {
-        word.split_once('.').is_some_and(|(before, after)| {
+        crate::split_first(word, b'.').is_some_and(|(before, after)| {
             !before.is_empty()
                 && after.len() >= 2
                 && after.chars().take_while(|c| c.is_ascii_alphabetic()).count() >= 2
@@ -465,12 +465,12 @@ fn email_has_valid_shape(value: &str) -> bool {
     let Some((local, domain)) = crate::split_last(value, b'@') else { return false };
     let local_ok = !local.is_empty()
         && local.len() <= 64
-        && !local.contains('@')
+        && crate::find(local, b'@').is_none()
         && !local.starts_with('.')
         && !local.ends_with('.')
         && !has(local, "..")
         && local.chars().all(|c| !c.is_whitespace() && !c.is_control() && c != '"');
-    let labels: Vec<&str> = domain.split('.').collect();
+    let labels: Vec<&str> = crate::pieces(domain, b'.').collect();
     let domain_ok = labels.len() >= 2
         && labels.iter().all(|label| {
             !label.is_empty()
@@ -546,7 +546,7 @@ pub fn uk_postcode(value: &str) -> Option<String> {
     let shape: String = outward.chars().map(|c| if c.is_ascii_digit() { '9' } else if c.is_ascii_alphabetic() { 'A' } else { '?' }).collect();
     let inward_ok = inward.as_bytes()[0].is_ascii_digit() && inward[1..].chars().all(|c| c.is_ascii_alphabetic());
     let outward_ok = matches!(shape.as_str(), "A9" | "A99" | "AA9" | "AA99" | "A9A" | "AA9A");
-    (outward_ok && inward_ok).then(|| [outward, " ", inward].concat())
+    (outward_ok && inward_ok).then(|| crate::concat(&[outward, " ", inward]))
 }
 
 fn reason(value: &str) -> Result<String, Problem> {

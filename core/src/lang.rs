@@ -90,11 +90,10 @@ pub const ENGLISH: &str = "en";
 pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
     let mut out = String::with_capacity(template.len() + 16);
     let mut rest = template;
-    while let Some(open) = rest.find('{') {
+    while let Some(open) = crate::find(rest, b'{') {
         out.push_str(&rest[..open]);
         let after = &rest[open..];
-        let value = after
-            .find('}')
+        let value = crate::find(after, b'}')
             .and_then(|close| values.iter().find(|(name, _)| *name == &after[1..close]).map(|(_, v)| (close, v)));
         match value {
             Some((close, value)) => {
@@ -116,7 +115,7 @@ pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
 /// the template has no such placeholder.
 pub fn around<'t>(template: &'t str, name: &str) -> Option<(&'t str, &'t str)> {
     let mut from = 0;
-    while let Some(open) = template[from..].find('{').map(|at| from + at) {
+    while let Some(open) = crate::find(&template[from..], b'{').map(|at| from + at) {
         if let Some(after) = template[open + 1..].strip_prefix(name).and_then(|rest| rest.strip_prefix('}')) {
             return Some((&template[..open], after));
         }
@@ -129,9 +128,9 @@ pub fn around<'t>(template: &'t str, name: &str) -> Option<(&'t str, &'t str)> {
 pub fn placeholders(template: &str) -> Vec<&str> {
     let mut names = Vec::new();
     let mut rest = template;
-    while let Some(open) = rest.find('{') {
+    while let Some(open) = crate::find(rest, b'{') {
         let after = &rest[open + 1..];
-        match after.find('}') {
+        match crate::find(after, b'}') {
             Some(close) if after[..close].bytes().all(|b| b.is_ascii_lowercase() || b == b'_') && close > 0 => {
                 names.push(&after[..close]);
                 rest = &after[close + 1..];
@@ -180,7 +179,7 @@ pub fn negotiate<'a, 'w>(wanted: impl IntoIterator<Item = &'w str>, available: &
 }
 
 fn lookup<'a>(tag: &str, available: &[&'a str]) -> Option<&'a str> {
-    let mut tag = tag.trim().replace('_', "-").to_ascii_lowercase();
+    let mut tag: String = tag.trim().chars().map(|c| if c == '_' { '-' } else { c.to_ascii_lowercase() }).collect();
     while !tag.is_empty() {
         let alias = ALIASES.iter().find(|(from, _)| *from == tag).map(|(_, to)| *to);
         for candidate in [Some(tag.as_str()), alias].into_iter().flatten() {

@@ -32,8 +32,74 @@ pub(crate) fn split_last(text: &str, at: u8) -> Option<(&str, &str)> {
     Some((&text[..i], &text[i + 1..]))
 }
 
+/// Where the first `at`, an ASCII byte, is in `text`: `str::find` of a
+/// `char` by a plain scan. std's char searcher (with its `memchr`) is 0.9 KB
+/// of the widget, in two copies, for searches in short strings.
+pub fn find(text: &str, at: u8) -> Option<usize> {
+    debug_assert!(at.is_ascii());
+    text.bytes().position(|b| b == at)
+}
+
+/// `text` split around its first `at`, an ASCII byte: `str::split_once`
+/// (see [`find`]).
+pub fn split_first(text: &str, at: u8) -> Option<(&str, &str)> {
+    let i = find(text, at)?;
+    Some((&text[..i], &text[i + 1..]))
+}
+
+/// The pieces of `text` between each `at`, an ASCII byte: `str::split`
+/// (see [`find`]).
+pub fn pieces(text: &str, at: u8) -> impl Iterator<Item = &str> {
+    let mut rest = Some(text);
+    std::iter::from_fn(move || {
+        let here = rest?;
+        let (piece, after) = split_first(here, at).map_or((here, None), |(piece, after)| (piece, Some(after)));
+        rest = after;
+        Some(piece)
+    })
+}
+
+/// `parts` one after another: `[&str]::concat`, without std's generic
+/// joining (see [`join`]).
+pub fn concat(parts: &[&str]) -> String {
+    join(parts, "")
+}
+
+/// `parts` with `between` between each two: `[&str]::join` as a loop.
+/// std's `concat` and `join` share a generic function with a copy of its
+/// loop for separators of each length up to four, 0.9 KB of the widget.
+pub fn join(parts: &[&str], between: &str) -> String {
+    let mut joined = String::with_capacity(parts.iter().map(|part| part.len() + between.len()).sum());
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            joined.push_str(between);
+        }
+        joined.push_str(part);
+    }
+    joined
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn join_and_concat_are_std_s() {
+        for parts in [&[][..], &[""], &["a"], &["a", ""], &["", "b"], &["ab", "ç", "🙂d"]] {
+            for between in ["", ",", ", ", " and ", "🙂"] {
+                assert_eq!(super::join(parts, between), parts.join(between), "{parts:?} {between:?}");
+            }
+            assert_eq!(super::concat(parts), parts.concat(), "{parts:?}");
+        }
+    }
+
+    #[test]
+    fn find_split_first_and_pieces_are_std_s() {
+        for text in ["", "?", "a?b", "a?b?c", "ünï?cødé", "no mark", "trailing?", "?leading", "🙂?🙂?x", "??"] {
+            assert_eq!(super::find(text, b'?'), text.find('?'), "{text:?}");
+            assert_eq!(super::split_first(text, b'?'), text.split_once('?'), "{text:?}");
+            assert_eq!(super::pieces(text, b'?').collect::<Vec<_>>(), text.split('?').collect::<Vec<_>>(), "{text:?}");
+        }
+    }
+
     #[test]
     fn split_last_is_rsplit_once() {
         for text in ["", "@", "a@b", "a@b@c", "ünï@cødé", "no at", "trailing@", "@leading", "🙂@🙂@x"] {

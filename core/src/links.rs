@@ -22,13 +22,13 @@ pub fn is_web_address(url: &str) -> bool {
     } else {
         return false;
     };
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let authority = &rest[..rest.bytes().position(|b| matches!(b, b'/' | b'?' | b'#')).unwrap_or(rest.len())];
     // No user name or password before the host: `https://bank.example@evil.example`.
-    if authority.contains('@') {
+    if crate::find(authority, b'@').is_some() {
         return false;
     }
     let host = match authority.strip_prefix('[') {
-        Some(v6) => match v6.split_once(']') {
+        Some(v6) => match crate::split_first(v6, b']') {
             Some((address, port)) if port.is_empty() || port.strip_prefix(':').is_some_and(is_port) => return !local_only || address == "::1",
             _ => return false,
         },
@@ -39,7 +39,7 @@ pub fn is_web_address(url: &str) -> bool {
         },
     };
     let valid_host = !host.is_empty()
-        && host.split('.').all(|label| {
+        && crate::pieces(host, b'.').all(|label| {
             !label.is_empty() && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
         });
     valid_host && (!local_only || host.eq_ignore_ascii_case("localhost") || host == "127.0.0.1")
