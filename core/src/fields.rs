@@ -334,26 +334,32 @@ pub fn email_suggestion(email: &str) -> Option<String> {
 }
 
 /// Levenshtein distance, counting a swap of two neighbours as one edit.
+///
+/// The table is kept three rows at a time (the one being filled, the last
+/// and the one before, for swaps), and the characters are read as they
+/// come rather than collected: the widget then carries no vectors of `char`
+/// or of rows (issue 15).
 fn edit_distance(a: &str, b: &str) -> usize {
-    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
-    let mut rows = vec![vec![0usize; b.len() + 1]; a.len() + 1];
-    for (i, row) in rows.iter_mut().enumerate() {
-        row[0] = i;
-    }
-    for (j, cell) in rows[0].iter_mut().enumerate() {
-        *cell = j;
-    }
-    for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut best = (rows[i - 1][j] + 1).min(rows[i][j - 1] + 1).min(rows[i - 1][j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                best = best.min(rows[i - 2][j - 2] + 1);
+    let width = b.chars().count() + 1;
+    let (mut before, mut last, mut row): (Vec<usize>, Vec<usize>, Vec<usize>) = (vec![0; width], (0..width).collect(), vec![0; width]);
+    let mut a_before = None;
+    for (i, ca) in a.chars().enumerate() {
+        row[0] = i + 1;
+        let mut b_before = None;
+        for (j, cb) in b.chars().enumerate() {
+            let j = j + 1;
+            let mut best = (last[j] + 1).min(row[j - 1] + 1).min(last[j - 1] + usize::from(ca != cb));
+            if a_before == Some(cb) && b_before == Some(ca) {
+                best = best.min(before[j - 2] + 1);
             }
-            rows[i][j] = best;
+            row[j] = best;
+            b_before = Some(cb);
         }
+        a_before = Some(ca);
+        std::mem::swap(&mut before, &mut last);
+        std::mem::swap(&mut last, &mut row);
     }
-    rows[a.len()][b.len()]
+    last[width - 1]
 }
 
 /// Providers that deliver `name+anything@` to `name@`, and, for the first
@@ -563,6 +569,42 @@ fn reason(value: &str) -> Result<String, Problem> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The distance by its whole table, as it was written first.
+    fn distance_by_table(a: &str, b: &str) -> usize {
+        let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+        let mut rows = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+        for (i, row) in rows.iter_mut().enumerate() {
+            row[0] = i;
+        }
+        for (j, cell) in rows[0].iter_mut().enumerate() {
+            *cell = j;
+        }
+        for i in 1..=a.len() {
+            for j in 1..=b.len() {
+                let cost = usize::from(a[i - 1] != b[j - 1]);
+                let mut best = (rows[i - 1][j] + 1).min(rows[i][j - 1] + 1).min(rows[i - 1][j - 1] + cost);
+                if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                    best = best.min(rows[i - 2][j - 2] + 1);
+                }
+                rows[i][j] = best;
+            }
+        }
+        rows[a.len()][b.len()]
+    }
+
+    #[test]
+    fn the_edit_distance_kept_in_three_rows_is_the_whole_table_s() {
+        let words = [
+            "", "a", "ab", "ba", "abc", "acb", "bca", "gmail.com", "gmial.com", "gmai.com", "gmaïl.com", "hotmial.co.uk", "yahooo.com",
+            "outlook.com", "otulook.com", "icloud.com", "iclod.com", "🙂", "a🙂b", "b🙂a", "aaaa", "abab", "baba",
+        ];
+        for a in words {
+            for b in words.iter().copied().chain(COMMON_DOMAINS) {
+                assert_eq!(edit_distance(a, b), distance_by_table(a, b), "{a:?} {b:?}");
+            }
+        }
+    }
 
     fn filled() -> SignatureRequest {
         SignatureRequest {
