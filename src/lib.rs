@@ -60,20 +60,24 @@ thread_local! {
 /// promise: making a promise takes a closure of a type the widget has no
 /// other use for, and its glue.)
 // One call, from the loader: an object of options would be read by name,
-// in glue and wasm every visitor downloads.
+// in glue and wasm every visitor downloads. The strings come as JS values,
+// read by `as_string` as the widget reads every other: a `String` argument
+// brings wasm-bindgen's other way of passing one in, in glue and wasm.
 #[allow(clippy::too_many_arguments)]
 #[wasm_bindgen]
 pub fn mount(
     host: Element,
-    origin: String,
+    origin: JsValue,
     prefetched: Option<js_sys::Promise>,
     challenge: Option<js_sys::Promise>,
     words: Option<js_sys::Promise>,
-    pkg: Option<String>,
+    pkg: JsValue,
     policy: dom::Policy,
     done: Option<js_sys::Function>,
 ) {
     unmount(&host);
+    let origin = origin.as_string().unwrap_or_default();
+    let pkg = pkg.as_string();
     let widget = match Widget::create(host, &origin, pkg.as_deref().unwrap_or(&origin), &policy) {
         Ok(widget) => widget,
         Err(error) => {
@@ -110,10 +114,10 @@ pub fn unmount(host: &Element) {
 /// Switches the widget in `host` to language `code` (see
 /// `www/languages.js`, the language control), in place.
 #[wasm_bindgen]
-pub fn switch_language(host: &Element, code: String) {
+pub fn switch_language(host: &Element, code: JsValue) {
     let widget = WIDGETS.with(|widgets| widgets.borrow().iter().find(|w| w.host() == host).cloned());
     if let Some(widget) = widget {
-        widget.switch(&code);
+        widget.switch(&code.as_string().unwrap_or_default());
     }
 }
 

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
 use web_sys::{Element, HtmlElement, HtmlFormElement, HtmlInputElement, ShadowRoot};
 
@@ -27,7 +27,7 @@ fn document() -> web_sys::Document {
 async fn mount(host: Element, origin: String, prefetched: Option<js_sys::Promise>, challenge: Option<js_sys::Promise>) {
     let mut done = None;
     let shown = js_sys::Promise::new(&mut |resolve, _| done = Some(resolve));
-    petition_widget::mount(host, origin, prefetched, challenge, None, None, petition_widget::plain_policy(), done);
+    petition_widget::mount(host, origin.into(), prefetched, challenge, None, JsValue::UNDEFINED, petition_widget::plain_policy(), done);
     wasm_bindgen_futures::JsFuture::from(shown).await.unwrap();
 }
 
