@@ -237,7 +237,9 @@ impl Wanted {
         let languages = crate::dom::get(&window.navigator(), "languages");
         if Array::is_array(&languages) {
             for language in languages.unchecked_into::<Array>().iter() {
-                browser.extend(language.as_string());
+                if let Some(language) = language.as_string() {
+                    browser.push(language);
+                }
             }
         }
         Wanted { chosen, page, browser }
