@@ -157,24 +157,25 @@ fn start_polling(live: &mut Live) {
         return;
     }
     live.poll = Some(Timer::every(POLL_MS, || {
-        let (origin, slugs) = LIVE.with(|live| {
+        // (Spawned while `LIVE` is borrowed: a task is first polled in a
+        // microtask, after this.)
+        LIVE.with(|live| {
             let live = live.borrow();
-            (live.origin.clone(), live.slugs.clone())
+            for slug in &live.slugs {
+                let api = Api::new(&live.origin, slug);
+                crate::task::spawn(async move {
+                    // A failed poll changes nothing; the next one may succeed.
+                    if let Ok(petition) = api.petition(None, &api.petition_url(&[])).await {
+                        deliver(&CountUpdate {
+                            slug: petition.slug,
+                            signature_count: petition.signature_count,
+                            goal: petition.goal,
+                            milestones: petition.milestones,
+                        });
+                    }
+                });
+            }
         });
-        for slug in slugs {
-            let api = Api::new(&origin, &slug);
-            crate::task::spawn(async move {
-                // A failed poll changes nothing; the next one may succeed.
-                if let Ok(petition) = api.petition(None, &api.petition_url(&[])).await {
-                    deliver(&CountUpdate {
-                        slug: petition.slug,
-                        signature_count: petition.signature_count,
-                        goal: petition.goal,
-                        milestones: petition.milestones,
-                    });
-                }
-            });
-        }
     }));
 }
 
