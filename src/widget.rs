@@ -80,7 +80,7 @@ impl Widget {
         let widget = Rc::new(Widget {
             api: Api::new(origin, &slug),
             origin: origin.to_owned(),
-            pkg: pkg.trim_end_matches('/').to_owned(),
+            pkg: crate::api::without_slashes(pkg).to_owned(),
             wanted: RefCell::new(Wanted::of(&host, origin)),
             lang: RefCell::new(Rc::new(Lang::english())),
             errors: RefCell::new(Vec::new()),
