@@ -20,7 +20,6 @@ use crate::dom::{Listener, Timer};
 /// feel alive, rare enough not to load the server.
 const POLL_MS: u32 = 10_000;
 
-#[derive(Default)]
 struct Live {
     origin: String,
     /// Counts which [`Watch`]es belong to this state: a widget still holding
@@ -37,6 +36,20 @@ struct Live {
 }
 
 impl Live {
+    /// Nothing followed: a constant, so that `LIVE` is a `const`
+    /// thread-local, with no lazy initialisation in the wasm (as the task
+    /// queue's).
+    const NONE: Live = Live {
+        origin: String::new(),
+        generation: 0,
+        slugs: Vec::new(),
+        watchers: Vec::new(),
+        source: None,
+        listeners: Vec::new(),
+        reconnect: None,
+        poll: None,
+    };
+
     /// Stops everything (the stream, its listeners, the timers) and starts
     /// over for `origin`.
     fn reset(&mut self, origin: String) {
@@ -45,12 +58,12 @@ impl Live {
         if let Some(source) = self.source.take() {
             source.close();
         }
-        *self = Live { origin, generation: self.generation.wrapping_add(1), ..Live::default() };
+        *self = Live { origin, generation: self.generation.wrapping_add(1), ..Live::NONE };
     }
 }
 
 thread_local! {
-    static LIVE: RefCell<Live> = RefCell::new(Live::default());
+    static LIVE: RefCell<Live> = const { RefCell::new(Live::NONE) };
 }
 
 /// One widget following one petition's count; dropping it stops following.
