@@ -260,23 +260,25 @@ impl Wanted {
         list
     }
 
-    /// The first of `tags` the widget has a language for.
-    pub fn pick<'t>(tags: impl IntoIterator<Item = &'t str>) -> Option<&'static str> {
+    /// The first of `tags` the widget has a language for. (A slice, not
+    /// any iterator: each kind of iterator was a copy of this and of core's
+    /// `negotiate`.)
+    pub fn pick(tags: &[&str]) -> Option<&'static str> {
         let mut available = Vec::new();
         for code in pieces(CODES, b' ').filter(|c| !c.is_empty()) {
             available.push(code);
         }
-        lang::negotiate(tags, &available)
+        lang::negotiate(tags.iter().copied(), &available)
     }
 
     /// The language the browser prefers, when the page's language won but
     /// the browser would rather read another the widget has: the one to
     /// offer. `None` when the reader chose one in the widget.
     pub fn offer(&self, shown: &str) -> Option<&'static str> {
-        if self.chosen.is_some() || Wanted::pick(self.page.as_deref()) != Some(shown) {
+        if self.chosen.is_some() || Wanted::pick(self.page.as_deref().as_slice()) != Some(shown) {
             return None;
         }
-        Wanted::pick(self.browser.iter().map(String::as_str)).filter(|b| *b != shown)
+        self.browser.iter().find_map(|tag| Wanted::pick(&[tag.as_str()])).filter(|b| *b != shown)
     }
 }
 
@@ -360,7 +362,7 @@ mod tests {
         assert_eq!(wanted.list(), ["cy", "en-GB", "fa-AF", "pt-BR"]);
         assert_eq!(wanted.offer("cy"), None, "chosen in the widget: nothing to offer");
         let page = Wanted { chosen: None, page: Some("en".into()), browser: vec!["cy-GB".into()] };
-        assert_eq!(Wanted::pick(page.list()), Some("en"));
+        assert_eq!(Wanted::pick(&page.list()), Some("en"));
         if CODES.split(' ').any(|c| c == "cy") {
             assert_eq!(page.offer("en"), Some("cy"), "the browser's language offered");
         }

@@ -197,7 +197,7 @@ impl Widget {
             let (url, code) = {
                 let wanted = self.wanted.borrow();
                 let list = wanted.list();
-                (self.api.petition_url(&list), Wanted::pick(list))
+                (self.api.petition_url(&list), Wanted::pick(&list))
             };
             // Both under way at once: the petition, and the language file.
             let prefetched = Some(prefetched.unwrap_or_else(|| api::start(&url)));
@@ -207,7 +207,7 @@ impl Widget {
             let mut petition = self.api.petition(prefetched, &url).await?;
             if code.is_none() {
                 // None of the wishes is a language the widget has: the petition's own.
-                let own = Wanted::pick(petition.languages.first().map(String::as_str));
+                let own = Wanted::pick(petition.languages.first().map(String::as_str).as_slice());
                 self.speak(self.language(own.unwrap_or(petition_core::lang::ENGLISH), None).await);
             }
             if self.stopped.get() {

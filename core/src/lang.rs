@@ -246,6 +246,7 @@ mod tests {
         assert_eq!(pick(&["iw"]), Some("he"));
         assert_eq!(pick(&["sr-Latn-RS"]), Some("sr"));
         assert_eq!(pick(&["CY_gb"]), Some("cy"), "case and underscores aside");
+        assert_eq!(pick(&[" ZH_hant_hk "]), Some("zh-Hant"), "spaces, case and every underscore aside");
         assert_eq!(pick(&["de-DE", "fr", "cy"]), Some("cy"), "the first the list serves");
         assert_eq!(pick(&["de-DE", "x-klingon"]), None);
         assert_eq!(pick(&["en-x-private"]), Some("en"));
