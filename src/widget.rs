@@ -188,12 +188,11 @@ impl Widget {
         let result = async {
             // A petition on show stays while it is fetched again (in another
             // language), and what was typed and ticked goes back in after.
-            // (Its count, goal and milestones: the count only ever rises.)
-            let shown = self.petition.borrow().as_ref().map(|p| (p.signature_count, p.goal, p.milestones.clone()));
-            if shown.is_none() {
+            let shown = self.petition.borrow().is_some();
+            if !shown {
                 self.show_only("pw-loading");
             }
-            let typed = shown.as_ref().map(|_| form::read(&self.root));
+            let typed = shown.then(|| form::read(&self.root));
             let (url, code) = {
                 let wanted = self.wanted.borrow();
                 let list = wanted.list();
@@ -213,11 +212,13 @@ impl Widget {
             if self.stopped.get() {
                 return Ok(());
             }
-            // The count only ever rises (this answer may be from a cache).
-            if let Some((count, goal, milestones)) = shown.filter(|s| s.0 > petition.signature_count) {
-                petition.signature_count = count;
-                petition.goal = goal;
-                petition.milestones = milestones;
+            // The count only ever rises (this answer may be from a cache):
+            // a higher one on show stays, with its goal and milestones (taken,
+            // not copied: the new petition replaces the old just below).
+            if let Some(old) = self.petition.borrow_mut().as_mut().filter(|old| old.signature_count > petition.signature_count) {
+                petition.signature_count = old.signature_count;
+                petition.goal = old.goal;
+                petition.milestones = std::mem::take(&mut old.milestones);
             }
             self.render(&petition);
             *self.petition.borrow_mut() = Some(petition);

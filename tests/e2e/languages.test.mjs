@@ -7,7 +7,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, readdirSync } from "node:fs";
 import {
-  PARTNER, SERVER, open, widget, ready, freshEmail, axeViolations, assertNoConsoleErrors, screenshot,
+  PARTNER, SERVER, open, widget, ready, shownCount, freshEmail, axeViolations, assertNoConsoleErrors, screenshot,
   linkMailedTo, mailTo,
   launch,
 } from "./browser.mjs";
@@ -373,6 +373,38 @@ test("an English page in a Welsh browser offers Welsh, in Welsh, without switchi
   await widget(page).locator("#pw-offer-switch").click();
   await widget(page).locator("#pw[lang=cy]").waitFor();
   assert.equal(await offer.isVisible(), false);
+  assertNoConsoleErrors(record);
+  await context.close();
+});
+
+test("switching language never shows a lower count than the one on screen, nor another goal or milestones with it", async () => {
+  const { context, page, record } = await partnerPage({ htmlLang: "en", locale: "cy" });
+  await ready(page);
+  const form = widget(page);
+  const before = await shownCount(page);
+  assert.ok(before > 0, "the demo petition has signatures to lose");
+  const goal = await form.locator("#pw-goal").textContent();
+  const goalNumber = goal.match(/[\d,]+/)[0];
+  const milestones = await form.locator("#pw-timeline li").count();
+  // The petition fetched again in Welsh is an older copy (as a cache may
+  // give): one signature fewer, another goal, no milestones.
+  await page.route(/\/api\/petitions\/stop-sharing\?lang=/, async (route) => {
+    const response = await route.fetch();
+    const petition = await response.json();
+    await route.fulfill({ response, json: { ...petition, signature_count: before - 1, goal: 7, milestones: [] } });
+  });
+  await form.locator("#pw-offer-switch").click();
+  await form.locator("#pw[lang=cy]").waitFor();
+  // Drawn again in Welsh: the goal's words change, its number stays.
+  await form.evaluate((host, english) => new Promise((resolve) => {
+    const goal = host.shadowRoot.getElementById("pw-goal");
+    const done = () => goal.textContent !== english && resolve();
+    new MutationObserver(done).observe(goal, { childList: true, characterData: true, subtree: true });
+    done();
+  }), goal);
+  assert.match(await form.locator("#pw-goal").textContent(), new RegExp(goalNumber));
+  assert.ok(await shownCount(page) >= before, `the count stays at ${before} or above`);
+  assert.equal(await form.locator("#pw-timeline li").count(), milestones, "the milestones stay");
   assertNoConsoleErrors(record);
   await context.close();
 });
