@@ -82,8 +82,8 @@ impl<T: FromJs> FromJs for Vec<T> {
         // Checked to be an array just above: a cast, not `Array.from`.
         let array = value.unchecked_ref::<Array>();
         let mut items = Vec::new();
-        for item in array.iter() {
-            items.push(T::from_js(&item)?);
+        for i in 0..array.length() {
+            items.push(T::from_js(&array.get(i))?);
         }
         Some(items)
     }
