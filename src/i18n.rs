@@ -16,7 +16,7 @@
 //! every language there is a file for. A text missing or malformed in a
 //! file reads in English, never as its key.
 
-use std::{borrow::Cow, cell::OnceCell};
+use std::borrow::Cow;
 
 use js_sys::{Array, JsString};
 use petition_core::lang::{self, text, Text};
@@ -69,8 +69,11 @@ pub struct Lang {
     intl: String,
     /// The widget section's texts, in `lang/en.json`'s order; `None` for English.
     texts: Option<Array>,
-    plural: OnceCell<Option<PluralRules>>,
-    number: OnceCell<Option<NumberFormat>>,
+    /// Made with the language, not when first needed: a `OnceCell` each
+    /// was 0.3 KB of the wasm, to save two objects of a language's load.
+    /// `None` for English (written by hand) or where `Intl` doesn't know it.
+    plural: Option<PluralRules>,
+    number: Option<NumberFormat>,
 }
 
 impl Lang {
@@ -80,7 +83,11 @@ impl Lang {
     }
 
     fn new(code: String, name: String, rtl: bool, intl: String, texts: Option<Array>) -> Lang {
-        Lang { code, name, rtl, intl, texts, plural: OnceCell::new(), number: OnceCell::new() }
+        let (plural, number) = match texts {
+            Some(_) => (PluralRules::new(&intl).ok(), NumberFormat::new(&intl).ok()),
+            None => (None, None),
+        };
+        Lang { code, name, rtl, intl, texts, plural, number }
     }
 
     /// Language `code` from its built file, parsed; `None` if it isn't one.
@@ -157,15 +164,13 @@ impl Lang {
         if self.is_english() {
             return if n == 1 { "one" } else { "other" }.into();
         }
-        let rules = self.plural.get_or_init(|| PluralRules::new(&self.intl).ok());
-        rules.as_ref().map_or_else(|| "other".into(), |rules| rules.select(n as f64))
+        self.plural.as_ref().map_or_else(|| "other".into(), |rules| rules.select(n as f64))
     }
 
     /// `n` with the language's digits and grouping (`12,345`, `١٢٬٣٤٥`).
     pub fn number(&self, n: u64) -> String {
         if !self.is_english() {
-            let formatter = self.number.get_or_init(|| NumberFormat::new(&self.intl).ok());
-            if let Some(words) = formatter.as_ref().and_then(|f| format(f, &JsValue::from_f64(n as f64))) {
+            if let Some(words) = self.number.as_ref().and_then(|f| format(f, &JsValue::from_f64(n as f64))) {
                 return words;
             }
         }
