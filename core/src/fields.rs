@@ -409,9 +409,8 @@ fn name(value: &str, required: bool) -> Result<String, Problem> {
     if value.chars().any(char::is_control) {
         return Err(Problem::Control);
     }
-    // A leading = + - @ turns a cell into a formula when the signatures are
-    // opened in a spreadsheet; no name starts with one.
-    if value.starts_with(['=', '+', '-', '@']) {
+    // No name starts with a formula's sign.
+    if starts_a_formula(value) {
         return Err(Problem::Start);
     }
     if looks_like_a_web_address(value) {
@@ -528,7 +527,7 @@ fn postcode(value: &str, outside_uk: bool) -> Result<String, Problem> {
         if value.chars().count() > POSTCODE_MAX {
             return Err(Problem::TooLong);
         }
-        if value.chars().any(char::is_control) || value.starts_with(['=', '+', '-', '@']) {
+        if value.chars().any(char::is_control) || starts_a_formula(value) {
             return Err(Problem::Characters);
         }
         return Ok(value.to_owned());
@@ -565,6 +564,13 @@ pub fn uk_postcode(value: &str) -> Option<String> {
     let inward_ok = inward[0].is_ascii_digit() && inward[1].is_ascii_alphabetic() && inward[2].is_ascii_alphabetic();
     let outward_ok = matches!(&shape[..outward.len()], b"A9" | b"A99" | b"AA9" | b"AA99" | b"A9A" | b"AA9A");
     (outward_ok && inward_ok).then(|| crate::concat(&[outward, " ", &compact[compact.len() - 3..]]))
+}
+
+/// Whether `value` starts with `=`, `+`, `-` or `@`, which turn a cell into a
+/// formula when the signatures are opened in a spreadsheet. (By its first
+/// byte: std's `starts_with` of a `char` array is 0.2 KB of the widget.)
+fn starts_a_formula(value: &str) -> bool {
+    matches!(value.as_bytes().first(), Some(b'=' | b'+' | b'-' | b'@'))
 }
 
 fn reason(value: &str) -> Result<String, Problem> {
