@@ -257,7 +257,7 @@ impl Wanted {
         let mut list: Vec<&str> = Vec::new();
         for tag in self.chosen.iter().chain(&self.page).chain(&self.browser) {
             let well_formed =
-                (1..=35).contains(&tag.len()) && tag.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+                (1..=35).contains(&tag.len()) && petition_core::every(tag, |b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
             if well_formed && list.len() < 8 && !list.iter().any(|t| t.eq_ignore_ascii_case(tag)) {
                 list.push(tag);
             }

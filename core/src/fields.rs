@@ -309,7 +309,7 @@ pub fn reason_is_public(reason: &str) -> bool {
 pub fn share_source(source: &str) -> String {
     let ok = !source.is_empty()
         && source.len() <= 32
-        && source.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        && crate::every(source, |b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
     if ok { source.to_owned() } else { String::new() }
 }
 

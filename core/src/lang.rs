@@ -131,7 +131,7 @@ pub fn placeholders(template: &str) -> Vec<&str> {
     while let Some(open) = crate::find(rest, b'{') {
         let after = &rest[open + 1..];
         match crate::find(after, b'}') {
-            Some(close) if after[..close].bytes().all(|b| b.is_ascii_lowercase() || b == b'_') && close > 0 => {
+            Some(close) if crate::every(&after[..close], |b| b.is_ascii_lowercase() || b == b'_') && close > 0 => {
                 names.push(&after[..close]);
                 rest = &after[close + 1..];
             }

@@ -11,7 +11,7 @@
 /// (browsers drop tabs and line breaks from addresses, which is how
 /// `java\tscript:` gets past a naive check).
 pub fn is_web_address(url: &str) -> bool {
-    if url.bytes().any(|b| b <= b' ' || b == 0x7f || b == b'\\' || b == b'"' || b == b'<' || b == b'>') {
+    if crate::position(url, |b| b <= b' ' || b == 0x7f || b == b'\\' || b == b'"' || b == b'<' || b == b'>').is_some() {
         return false;
     }
     let lower_scheme = |scheme: &str| url.get(..scheme.len()).is_some_and(|s| s.eq_ignore_ascii_case(scheme));
@@ -22,7 +22,7 @@ pub fn is_web_address(url: &str) -> bool {
     } else {
         return false;
     };
-    let authority = &rest[..rest.bytes().position(|b| matches!(b, b'/' | b'?' | b'#')).unwrap_or(rest.len())];
+    let authority = &rest[..crate::position(rest, |b| matches!(b, b'/' | b'?' | b'#')).unwrap_or(rest.len())];
     // No user name or password before the host: `https://bank.example@evil.example`.
     if crate::find(authority, b'@').is_some() {
         return false;
@@ -40,13 +40,13 @@ pub fn is_web_address(url: &str) -> bool {
     };
     let valid_host = !host.is_empty()
         && crate::pieces(host, b'.').all(|label| {
-            !label.is_empty() && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            !label.is_empty() && crate::every(label, |b| b.is_ascii_alphanumeric() || b == b'-')
         });
     valid_host && (!local_only || host.eq_ignore_ascii_case("localhost") || host == "127.0.0.1")
 }
 
 fn is_port(digits: &str) -> bool {
-    !digits.is_empty() && digits.len() <= 5 && digits.bytes().all(|b| b.is_ascii_digit())
+    !digits.is_empty() && digits.len() <= 5 && crate::every(digits, |b| b.is_ascii_digit())
 }
 
 #[cfg(test)]
