@@ -188,7 +188,7 @@ fn lookup<'a>(tag: &str, available: &[&'a str]) -> Option<&'a str> {
             }
         }
         // `-x-` private use and a lone subtag at the end are dropped together.
-        match tag.bytes().rposition(|b| b == b'-') {
+        match crate::rfind(&tag, b'-') {
             Some(at) => {
                 tag.truncate(at);
                 if tag.len() > 1 && tag.as_bytes()[tag.len() - 2] == b'-' {

@@ -27,9 +27,15 @@ pub use links::is_web_address;
 /// plain backward scan. std's reverse char search is 0.7 KB of the widget
 /// that nothing else there needs.
 pub(crate) fn split_last(text: &str, at: u8) -> Option<(&str, &str)> {
-    debug_assert!(at.is_ascii());
-    let i = text.bytes().rposition(|b| b == at)?;
+    let i = rfind(text, at)?;
     Some((&text[..i], &text[i + 1..]))
+}
+
+/// Where the last `at`, an ASCII byte, is in `text`: `str::rfind` of a
+/// `char` by a plain backward scan (see [`split_last`]).
+pub(crate) fn rfind(text: &str, at: u8) -> Option<usize> {
+    debug_assert!(at.is_ascii());
+    text.bytes().rposition(|b| b == at)
 }
 
 /// Where the first `at`, an ASCII byte, is in `text`: `str::find` of a
@@ -139,6 +145,7 @@ mod tests {
     fn split_last_is_rsplit_once() {
         for text in ["", "@", "a@b", "a@b@c", "ünï@cødé", "no at", "trailing@", "@leading", "🙂@🙂@x"] {
             assert_eq!(super::split_last(text, b'@'), text.rsplit_once('@'), "{text:?}");
+            assert_eq!(super::rfind(text, b'@'), text.rfind('@'), "{text:?}");
         }
     }
 }
