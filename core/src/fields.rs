@@ -475,17 +475,19 @@ fn email_has_valid_shape(value: &str) -> bool {
         && !local.ends_with('.')
         && !has(local, "..")
         && local.chars().all(|c| !c.is_whitespace() && !c.is_control() && c != '"');
-    let labels: Vec<&str> = crate::pieces(domain, b'.').collect();
-    let domain_ok = labels.len() >= 2
-        && labels.iter().all(|label| {
-            !label.is_empty()
-                && label.len() <= 63
-                && !label.starts_with('-')
-                && !label.ends_with('-')
-                && label.chars().all(domain_char)
-        })
-        && labels.last().is_some_and(|tld| tld.chars().count() >= 2);
-    local_ok && domain_ok
+    // The labels in one pass, not collected (a `Vec` of them brought std's
+    // generic collecting, 0.3 KB of the widget).
+    let (mut labels, mut labels_ok, mut tld) = (0, true, "");
+    for label in crate::pieces(domain, b'.') {
+        labels += 1;
+        labels_ok &= !label.is_empty()
+            && label.len() <= 63
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+            && label.chars().all(domain_char);
+        tld = label;
+    }
+    local_ok && labels >= 2 && labels_ok && tld.chars().count() >= 2
 }
 
 /// A character a domain's label may hold: an ASCII letter, digit or hyphen,
