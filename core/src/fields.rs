@@ -341,7 +341,10 @@ pub fn email_suggestion(email: &str) -> Option<String> {
 /// or of rows (issue 15).
 fn edit_distance(a: &str, b: &str) -> usize {
     let width = b.chars().count() + 1;
-    let (mut before, mut last, mut row): (Vec<usize>, Vec<usize>, Vec<usize>) = (vec![0; width], (0..width).collect(), vec![0; width]);
+    let (mut before, mut last, mut row) = (vec![0; width], vec![0; width], vec![0; width]);
+    for (j, cell) in last.iter_mut().enumerate() {
+        *cell = j;
+    }
     let mut a_before = None;
     for (i, ca) in a.chars().enumerate() {
         row[0] = i + 1;
