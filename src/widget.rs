@@ -293,7 +293,11 @@ impl Widget {
         }
         petition.signature_count = update.signature_count;
         petition.goal = update.goal;
-        petition.milestones.clone_from(&update.milestones);
+        // Pushed one by one: `clone_from` brought std's slice cloning.
+        petition.milestones.clear();
+        for milestone in &update.milestones {
+            petition.milestones.push(milestone.clone());
+        }
         self.view(&self.lang()).count(petition);
         self.fill_dates_soon();
     }
