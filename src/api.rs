@@ -27,7 +27,7 @@ pub struct Api {
 /// without std's pattern code for it (0.2 KB of wasm; see
 /// `petition_core::find`).
 pub fn without_slashes(mut address: &str) -> &str {
-    while let Some(rest) = address.strip_suffix('/') {
+    while let Some(rest) = address.strip_suffix("/") {
         address = rest;
     }
     address

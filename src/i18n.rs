@@ -310,7 +310,7 @@ mod tests {
     fn language(code: &str, dir: &str, texts: &[(Text, &str)]) -> Lang {
         let array = Array::new_with_length(text::WIDGET.len() as u32);
         for (text, words) in texts {
-            let value = if words.starts_with('{') { js_sys::JSON::parse(words).unwrap() } else { JsValue::from_str(words) };
+            let value = if words.starts_with("{") { js_sys::JSON::parse(words).unwrap() } else { JsValue::from_str(words) };
             array.set(text.index as u32, value);
         }
         let file = js_sys::Object::new();

@@ -386,7 +386,7 @@ pub fn share_address(
 ) -> Option<String> {
     let ours = page
         .strip_prefix(origin)
-        .is_some_and(|path| path.starts_with('/'));
+        .is_some_and(|path| path.starts_with("/"));
     let address = match share.links_to {
         LinksTo::Url => share.url.clone(),
         LinksTo::SigningPage if !sandboxed && !ours && is_web_address(page) => without_source(page),

@@ -691,6 +691,6 @@ impl Widget {
 /// `?source=share-whatsapp` on the page the widget is on, if it has that shape.
 fn page_source() -> String {
     let search = crate::dom::address("search");
-    let source = pieces(search.strip_prefix('?').unwrap_or(&search), b'&').find_map(|pair| pair.strip_prefix("source="));
+    let source = pieces(search.strip_prefix("?").unwrap_or(&search), b'&').find_map(|pair| pair.strip_prefix("source="));
     source.map(share_source).unwrap_or_default()
 }

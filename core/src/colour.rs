@@ -11,7 +11,7 @@ pub const DEFAULT_ACCENT: &str = "#0b57a4";
 
 /// `#rrggbb` as its red, green and blue.
 pub fn parse(hex: &str) -> Option<[u8; 3]> {
-    let digits = hex.strip_prefix('#')?;
+    let digits = hex.strip_prefix("#")?;
     if digits.len() != 6 || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
         return None;
     }

@@ -481,8 +481,8 @@ fn email_has_valid_shape(value: &str) -> bool {
     let local_ok = !local.is_empty()
         && local.len() <= 64
         && crate::find(local, b'@').is_none()
-        && !local.starts_with('.')
-        && !local.ends_with('.')
+        && !local.starts_with(".")
+        && !local.ends_with(".")
         && !has(local, "..")
         && local.chars().all(|c| !c.is_whitespace() && !c.is_control() && c != '"');
     // The labels in one pass, not collected (a `Vec` of them brought std's
@@ -492,8 +492,8 @@ fn email_has_valid_shape(value: &str) -> bool {
         labels += 1;
         labels_ok &= !label.is_empty()
             && label.len() <= 63
-            && !label.starts_with('-')
-            && !label.ends_with('-')
+            && !label.starts_with("-")
+            && !label.ends_with("-")
             && label.chars().all(domain_char);
         tld = label;
     }

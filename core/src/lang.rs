@@ -116,7 +116,7 @@ pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
 pub fn around<'t>(template: &'t str, name: &str) -> Option<(&'t str, &'t str)> {
     let mut from = 0;
     while let Some(open) = crate::find(&template[from..], b'{').map(|at| from + at) {
-        if let Some(after) = template[open + 1..].strip_prefix(name).and_then(|rest| rest.strip_prefix('}')) {
+        if let Some(after) = template[open + 1..].strip_prefix(name).and_then(|rest| rest.strip_prefix("}")) {
             return Some((&template[..open], after));
         }
         from = open + 1;

@@ -27,9 +27,9 @@ pub fn is_web_address(url: &str) -> bool {
     if crate::find(authority, b'@').is_some() {
         return false;
     }
-    let host = match authority.strip_prefix('[') {
+    let host = match authority.strip_prefix("[") {
         Some(v6) => match crate::split_first(v6, b']') {
-            Some((address, port)) if port.is_empty() || port.strip_prefix(':').is_some_and(is_port) => return !local_only || address == "::1",
+            Some((address, port)) if port.is_empty() || port.strip_prefix(":").is_some_and(is_port) => return !local_only || address == "::1",
             _ => return false,
         },
         None => match crate::split_last(authority, b':') {
