@@ -61,6 +61,13 @@ extern "C" {
     /// (A promise that fails, never a throw, for a body that can't be read.)
     #[wasm_bindgen(method)]
     fn json(this: &Own) -> js_sys::Promise;
+    /// (A `Storage` in hand reads and removes without throwing: reaching
+    /// `localStorage` may throw, and storing when it is full, so those keep
+    /// web-sys's bindings.)
+    #[wasm_bindgen(method, js_name = getItem)]
+    fn get_item(this: &Own, key: &str) -> Option<String>;
+    #[wasm_bindgen(method, js_name = removeItem)]
+    fn remove_item(this: &Own, key: &str);
 
     /// Sets `object`'s property `name`: `Reflect.set`, on an object of the
     /// widget's own (fetch's options, the signature, an element of its
@@ -155,6 +162,16 @@ pub fn json_body(response: &web_sys::Response) -> js_sys::Promise {
 /// Sets one of `element`'s style properties.
 pub fn style(element: &Element, property: &str, value: &str) {
     own(&element.unchecked_ref::<web_sys::HtmlElement>().style()).set_property(property, value);
+}
+
+/// `storage`'s item `key`, if it has one.
+pub fn stored(storage: &web_sys::Storage, key: &str) -> Option<String> {
+    own(storage).get_item(key)
+}
+
+/// Removes `storage`'s item `key`.
+pub fn unstore(storage: &web_sys::Storage, key: &str) {
+    own(storage).remove_item(key);
 }
 
 /// The page's window. Not `web_sys::window()`, which finds the global

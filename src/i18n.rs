@@ -232,8 +232,7 @@ impl Wanted {
     /// widget in `host` on the server at `origin`.
     pub fn of(host: &web_sys::Element, origin: &str) -> Wanted {
         let window = crate::dom::window();
-        let storage = window.local_storage().ok().flatten();
-        let chosen = storage.and_then(|s| s.get_item(&choice_key(origin)).ok().flatten());
+        let chosen = crate::memory::read(&choice_key(origin));
         let page = host.get_attribute("data-lang").filter(|l| !l.is_empty()).or_else(|| {
             let html = host.owner_document()?.document_element()?;
             html.get_attribute("lang")

@@ -13,41 +13,57 @@ fn storage() -> Option<Storage> {
     crate::dom::window().local_storage().ok()?
 }
 
+/// The stored item `key`, if storage can be had and holds one.
+pub fn read(key: &str) -> Option<String> {
+    crate::dom::stored(&storage()?, key)
+}
+
+/// Stores `value` as `key`; whether it could be (a sandbox or a full
+/// storage refuses).
+pub fn write(key: &str, value: &str) -> bool {
+    storage().is_some_and(|storage| storage.set_item(key, value).is_ok())
+}
+
+/// Forgets the item `key`.
+fn forget(key: &str) {
+    if let Some(storage) = storage() {
+        crate::dom::unstore(&storage, key);
+    }
+}
+
 fn key(kind: &str, origin: &str, slug: &str) -> String {
     concat(&["petition-widget:", kind, ":", origin, "/", slug])
 }
 
 /// Whether this browser has signed the petition.
 pub fn has_signed(origin: &str, slug: &str) -> bool {
-    storage().and_then(|s| s.get_item(&key("signed", origin, slug)).ok().flatten()).is_some()
+    read(&key("signed", origin, slug)).is_some()
 }
 
 /// Remembers (or forgets) that this browser has signed the petition.
 pub fn set_signed(origin: &str, slug: &str, signed: bool) {
-    if let Some(storage) = storage() {
-        let key = key("signed", origin, slug);
-        // A full or refused storage only means we won't remember.
-        let _ = if signed { storage.set_item(&key, "1") } else { storage.remove_item(&key) };
+    let key = key("signed", origin, slug);
+    // A full or refused storage only means we won't remember.
+    if signed {
+        write(&key, "1");
+    } else {
+        forget(&key);
     }
 }
 
 /// The signature waiting to be sent, if any.
 pub fn queued(origin: &str, slug: &str) -> Option<SignatureRequest> {
-    let text = storage()?.get_item(&key("queued", origin, slug)).ok()??;
+    let text = read(&key("queued", origin, slug))?;
     crate::json::read(&js_sys::JSON::parse(&text).ok()?)
 }
 
 /// Keeps `request` to send when the connection is back. Returns whether it
 /// could be kept.
 pub fn queue(origin: &str, slug: &str, request: &SignatureRequest) -> bool {
-    let Some(storage) = storage() else { return false };
-    let text = crate::json::write(request);
-    storage.set_item(&key("queued", origin, slug), &text).is_ok()
+    write(&key("queued", origin, slug), &crate::json::write(request))
 }
 
 /// Forgets the waiting signature: it was sent, or can never be.
 pub fn dequeue(origin: &str, slug: &str) {
-    if let Some(storage) = storage() {
-        let _ = storage.remove_item(&key("queued", origin, slug));
-    }
+    forget(&key("queued", origin, slug));
 }

@@ -623,10 +623,8 @@ impl Widget {
     /// change announced. (`www/languages.js` has closed the list, with
     /// focus on its button.)
     pub fn switch(self: &Rc<Self>, code: &str) {
-        if let Some(storage) = crate::dom::window().local_storage().ok().flatten() {
-            // A sandbox or a full storage: chosen for this page only.
-            let _ = storage.set_item(&i18n::choice_key(&self.origin), code);
-        }
+        // A sandbox or a full storage: chosen for this page only.
+        memory::write(&i18n::choice_key(&self.origin), code);
         self.wanted.borrow_mut().chosen = Some(code.to_owned());
         self.reload(true);
     }
