@@ -164,6 +164,13 @@ pub fn style(element: &Element, property: &str, value: &str) {
     own(&element.unchecked_ref::<web_sys::HtmlElement>().style()).set_property(property, value);
 }
 
+/// Says what went wrong on the console, for the page's developers:
+/// `petition widget:` and `detail`, a text or what the browser threw (an
+/// exception logged as itself, with its stack).
+pub fn complain(detail: &JsValue) {
+    web_sys::console::error_2(&JsValue::from_str("petition widget:"), detail);
+}
+
 /// `storage`'s item `key`, if it has one.
 pub fn stored(storage: &web_sys::Storage, key: &str) -> Option<String> {
     own(storage).get_item(key)
@@ -193,7 +200,7 @@ pub fn window() -> web_sys::Window {
 #[inline(never)]
 pub fn by_id(root: &ShadowRoot, id: &str) -> Element {
     root.get_element_by_id(id).unwrap_or_else(|| {
-        web_sys::console::error_1(&concat(&["petition widget: #", id, " is missing"]).into());
+        complain(&concat(&["#", id, " is missing"]).into());
         // (A shadow root always has a document.)
         element(&root.owner_document().unwrap(), "div", "", "")
     })
@@ -204,7 +211,7 @@ pub fn by_id(root: &ShadowRoot, id: &str) -> Element {
 /// check is an import of the glue for each type.)
 #[cfg(test)]
 pub fn by_id_as<T: JsCast>(root: &ShadowRoot, id: &str) -> Result<T> {
-    by_id(root, id).dyn_into::<T>().map_err(|_| crate::error::Error::Dom(concat(&["#", id, " has the wrong type"])))
+    by_id(root, id).dyn_into::<T>().map_err(|_| crate::error::Error::Dom(concat(&["#", id, " has the wrong type"]).into()))
 }
 
 /// Shows or hides the element with `id` inside `root`.

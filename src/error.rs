@@ -29,8 +29,9 @@ pub enum Error {
     Server,
     /// The answer was not the JSON expected (an HTML error page, a proxy...).
     Malformed,
-    /// A DOM call failed; the detail is for developers only.
-    Dom(String),
+    /// A DOM call failed: what the browser threw, or a text saying what
+    /// was wrong; for developers only, on the console.
+    Dom(JsValue),
     /// The widget was unmounted before the work could be done; never shown.
     Stopped,
 }
@@ -39,13 +40,10 @@ pub enum Error {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl From<JsValue> for Error {
+    /// The exception itself, kept for the console (which shows its message
+    /// and stack), rather than its message read into a `String`.
     fn from(value: JsValue) -> Error {
-        // The exception's own message; not `{:?}`, whose escaping machinery
-        // would cost every visitor kilobytes.
-        // Read from any object with one (an Error or a DOMException), with
-        // no type check for the glue to import.
-        let message = crate::dom::get(&value, "message").as_string();
-        Error::Dom(message.or_else(|| value.as_string()).unwrap_or_else(|| "a browser call failed".into()))
+        Error::Dom(value)
     }
 }
 

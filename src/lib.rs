@@ -25,7 +25,6 @@ mod widget;
 
 use std::{cell::RefCell, rc::Rc};
 
-use petition_core::concat;
 use wasm_bindgen::prelude::*;
 use web_sys::Element;
 
@@ -83,7 +82,7 @@ pub fn mount(
         Err(error) => {
             // Not even a shadow root to write in: the console is all there is.
             if let error::Error::Dom(detail) = &error {
-                web_sys::console::error_1(&concat(&["petition widget: ", detail.as_str()]).into());
+                dom::complain(detail);
             }
             if let Some(done) = done {
                 let _ = done.call0(&JsValue::UNDEFINED);

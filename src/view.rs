@@ -485,7 +485,7 @@ mod tests {
     fn ok<T>(result: crate::error::Result<T>) -> T {
         match result {
             Ok(value) => value,
-            Err(crate::error::Error::Dom(detail)) => panic!("{detail}"),
+            Err(crate::error::Error::Dom(detail)) => panic!("{detail:?}"),
             Err(error) => panic!("{}", error.message(&crate::i18n::Lang::english())),
         }
     }

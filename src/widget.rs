@@ -69,7 +69,7 @@ impl Widget {
     /// (see `dom::Policy`). `origin` is the petition server's, `pkg` the one
     /// the widget's files came from.
     pub fn create(host: Element, origin: &str, pkg: &str, policy: &crate::dom::Policy) -> Result<Rc<Widget>> {
-        let document = host.owner_document().ok_or_else(|| Error::Dom("host has no document".into()))?;
+        let document = host.owner_document().ok_or_else(|| Error::Dom(JsValue::from_str("host has no document")))?;
         let root = match host.shadow_root() {
             Some(root) => root,
             None => host.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))?,
@@ -674,7 +674,7 @@ impl Widget {
     /// script has taken that out, as all the widget shows.
     fn problem(&self, error: &Error) {
         if let Error::Dom(detail) = error {
-            web_sys::console::error_1(&concat(&["petition widget: ", detail.as_str()]).into());
+            crate::dom::complain(detail);
         }
         let message = error.message(&self.lang());
         if self.root.get_element_by_id("pw-problem-text").is_none() {
