@@ -5,7 +5,7 @@
 //! message beside each field tied to it with `aria-describedby`. Nothing typed
 //! is ever cleared here.
 
-use petition_core::{concat, lang::text, Field, FieldError, SignatureRequest};
+use petition_core::{concat, lang::text, trim, Field, FieldError, SignatureRequest};
 use web_sys::{Document, Element, ShadowRoot};
 
 use crate::dom::{append, attributes, by_id, closest, element, focus, remove_attribute, set_attribute, set_value, show, tick, ticked, toggle_attribute, value};
@@ -141,7 +141,7 @@ pub fn show_errors(root: &ShadowRoot, document: &Document, lang: &Lang, errors: 
             }
             None => remove_attribute(&input, "aria-invalid"),
         }
-        match described.trim() {
+        match trim(&described) {
             "" => remove_attribute(&input, "aria-describedby"),
             described => set_attribute(&input, "aria-describedby", described),
         }

@@ -20,7 +20,7 @@ use std::borrow::Cow;
 
 use js_sys::{Array, JsString};
 use petition_core::lang::{self, text, Text};
-use petition_core::{concat, join, pieces};
+use petition_core::{concat, join, pieces, trim};
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen]
@@ -138,7 +138,7 @@ impl Lang {
             } else {
                 words.as_string()
             };
-            if let Some(words) = words.filter(|w| !w.trim().is_empty()) {
+            if let Some(words) = words.filter(|w| !trim(w).is_empty()) {
                 return Cow::Owned(words);
             }
         }

@@ -3,7 +3,7 @@
 //! text (`textContent`), never as markup, and an address from the petition
 //! becomes a link only if it is a web address (`is_web_address`).
 
-use petition_core::{concat, find, is_web_address, pieces, split_first, lang, lang::text, milestones, LinksTo, Milestone, Petition, Share};
+use petition_core::{concat, find, is_web_address, pieces, split_first, trim, lang, lang::text, milestones, LinksTo, Milestone, Petition, Share};
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Element, ShadowRoot};
 
@@ -278,9 +278,9 @@ impl View<'_> {
             (false, false) => text::THANKS,
         };
         self.text("pw-thanks-title", &lang.t(title));
-        let name = lang.isolate(first_name.trim());
+        let name = lang.isolate(trim(first_name));
         let named = [("name", name.as_str())];
-        let text = match (remembered, petition.confirm_by_email, first_name.trim().is_empty()) {
+        let text = match (remembered, petition.confirm_by_email, trim(first_name).is_empty()) {
             (true, false, _) => lang.say(text::THANKS_AGAIN, count, &[]),
             // Not counted yet, so no count: it may still be 0.
             (true, true, _) => lang.t(text::THANKS_AGAIN_CONFIRM).into_owned(),

@@ -262,7 +262,7 @@ pub fn validate(request: &SignatureRequest) -> Result<ValidSignature, Vec<FieldE
     let last_name = check(Field::LastName, name(&request.last_name, false));
     let email = check(Field::Email, email_rule(&request.email));
     let postcode = check(Field::Postcode, postcode(&request.postcode, request.outside_uk));
-    let profession_code = request.profession.trim();
+    let profession_code = crate::trim(&request.profession);
     let profession = if profession_code.is_empty() {
         None
     } else {
@@ -300,7 +300,7 @@ pub const PUBLIC_REASON_MAX: usize = 280;
 /// Whether a reason may be shown to everyone at once, or must wait for the
 /// organiser: one with a link, or a long one, is held. (It is always stored.)
 pub fn reason_is_public(reason: &str) -> bool {
-    let reason = reason.trim();
+    let reason = crate::trim(reason);
     !reason.is_empty() && reason.chars().count() <= PUBLIC_REASON_MAX && !looks_like_a_web_address(reason)
 }
 
@@ -324,7 +324,7 @@ const COMMON_DOMAINS: [&str; 14] = [
 ///
 /// Never an error: an unusual domain may be exactly right.
 pub fn email_suggestion(email: &str) -> Option<String> {
-    let (local, domain) = crate::split_last(email.trim(), b'@')?;
+    let (local, domain) = crate::split_last(crate::trim(email), b'@')?;
     let domain = domain.to_ascii_lowercase();
     if local.is_empty() || domain.is_empty() || COMMON_DOMAINS.contains(&domain.as_str()) {
         return None;
@@ -395,7 +395,7 @@ const DOTS_IGNORED: [&str; 2] = ["gmail.com", "googlemail.com"];
 /// trimmed and lower-cased, and on providers known to ignore them, without
 /// `+tags` and dots in the name (`googlemail.com` is `gmail.com`).
 pub fn canonical_email(email: &str) -> String {
-    let email = email.trim().to_lowercase();
+    let email = crate::trim(email).to_lowercase();
     let Some((local, domain)) = crate::split_last(&email, b'@') else { return email };
     if !PLUS_ADDRESSING.contains(&domain) {
         return email;
@@ -409,7 +409,7 @@ pub fn canonical_email(email: &str) -> String {
 }
 
 fn name(value: &str, required: bool) -> Result<String, Problem> {
-    let value = value.trim();
+    let value = crate::trim(value);
     if value.is_empty() {
         return if required { Err(Problem::Missing) } else { Ok(String::new()) };
     }
@@ -460,7 +460,7 @@ pub fn email(value: &str) -> Result<String, FieldError> {
 }
 
 fn email_rule(value: &str) -> Result<String, Problem> {
-    let value = value.trim();
+    let value = crate::trim(value);
     if value.is_empty() {
         return Err(Problem::Missing);
     }
@@ -532,7 +532,7 @@ fn domain_char(c: char) -> bool {
 }
 
 fn postcode(value: &str, outside_uk: bool) -> Result<String, Problem> {
-    let value = value.trim();
+    let value = crate::trim(value);
     if outside_uk {
         // Free text elsewhere: postal codes take too many shapes to check,
         // and some countries have none.
@@ -586,7 +586,7 @@ fn starts_a_formula(value: &str) -> bool {
 }
 
 fn reason(value: &str) -> Result<String, Problem> {
-    let value = value.trim();
+    let value = crate::trim(value);
     if value.chars().count() > REASON_MAX {
         return Err(Problem::TooLong);
     }

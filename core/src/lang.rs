@@ -179,7 +179,7 @@ pub fn negotiate<'a, 'w>(wanted: impl IntoIterator<Item = &'w str>, available: &
 }
 
 fn lookup<'a>(tag: &str, available: &[&'a str]) -> Option<&'a str> {
-    let mut tag: String = tag.trim().chars().map(|c| if c == '_' { '-' } else { c.to_ascii_lowercase() }).collect();
+    let mut tag: String = crate::trim(tag).chars().map(|c| if c == '_' { '-' } else { c.to_ascii_lowercase() }).collect();
     while !tag.is_empty() {
         let alias = ALIASES.iter().find(|(from, _)| *from == tag).map(|(_, to)| *to);
         for candidate in [Some(tag.as_str()), alias].into_iter().flatten() {
