@@ -74,7 +74,7 @@ pub fn mount(
     policy: dom::Policy,
     done: Option<js_sys::Function>,
 ) {
-    unmount(&host);
+    remove(&host);
     let origin = origin.as_string().unwrap_or_default();
     let pkg = pkg.as_string();
     let widget = match Widget::create(host, &origin, pkg.as_deref().unwrap_or(&origin), &policy) {
@@ -97,8 +97,15 @@ pub fn mount(
 /// Removes the widget from `host`, if there is one, with everything it
 /// started: its listeners, timers, proof of work and place in the live count
 /// (the page's stream closes with the last widget).
+///
+/// (`host` and `switch_language`'s are taken, not borrowed: a borrowed
+/// argument brings the glue its own stack of borrowed objects.)
 #[wasm_bindgen]
-pub fn unmount(host: &Element) {
+pub fn unmount(host: Element) {
+    remove(&host);
+}
+
+fn remove(host: &Element) {
     // Taken out first, so that stopping it runs with the list free again.
     let widget = WIDGETS.with(|widgets| {
         let mut widgets = widgets.borrow_mut();
@@ -113,8 +120,8 @@ pub fn unmount(host: &Element) {
 /// Switches the widget in `host` to language `code` (see
 /// `www/languages.js`, the language control), in place.
 #[wasm_bindgen]
-pub fn switch_language(host: &Element, code: JsValue) {
-    let widget = WIDGETS.with(|widgets| widgets.borrow().iter().find(|w| w.host() == host).cloned());
+pub fn switch_language(host: Element, code: JsValue) {
+    let widget = WIDGETS.with(|widgets| widgets.borrow().iter().find(|w| *w.host() == host).cloned());
     if let Some(widget) = widget {
         widget.switch(&code.as_string().unwrap_or_default());
     }

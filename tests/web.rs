@@ -398,7 +398,7 @@ async fn without_a_challenge_at_first_the_form_still_shows_and_signing_fetches_o
     let thanks: Element = find(&root, "#pw-thanks");
     until("the thank-you shows", || visible(&thanks)).await;
     assert_eq!(count(&root), before + 1, "the signature counted, with a challenge fetched when it was sent");
-    petition_widget::unmount(&host);
+    petition_widget::unmount(host.clone());
 }
 
 #[wasm_bindgen_test]
@@ -424,7 +424,7 @@ async fn mounting_again_replaces_the_widget_rather_than_adding_a_second() {
     mount(host.clone(), server().to_owned(), None, None).await;
     let root = host.shadow_root().unwrap();
     assert_eq!(root.query_selector_all("form").unwrap().length(), 1);
-    petition_widget::unmount(&host);
+    petition_widget::unmount(host.clone());
 }
 
 /// Runs `body` as a JavaScript function of no arguments and returns what it returns.
@@ -495,7 +495,7 @@ async fn two_frames() {
 fn unmount_every_widget() {
     let hosts = document().query_selector_all("[data-petition]").unwrap();
     for n in 0..hosts.length() {
-        petition_widget::unmount(&hosts.item(n).unwrap().dyn_into().unwrap());
+        petition_widget::unmount(hosts.item(n).unwrap().dyn_into().unwrap());
     }
 }
 
@@ -543,7 +543,7 @@ async fn mounting_and_unmounting_fifty_times_leaves_nothing_running() {
                 }
             }
         }
-        petition_widget::unmount(&host);
+        petition_widget::unmount(host.clone());
         host.remove();
         if instrument("open") != 0.0 {
             left_open.push(round);
@@ -575,13 +575,13 @@ async fn two_widgets_share_one_live_stream_which_closes_with_the_last() {
     until("the live count's stream is open", || instrument("open") == 1.0).await;
     // The other petition's widget goes; this one's count still follows
     // signatures made elsewhere, over the same stream.
-    petition_widget::unmount(&other);
+    petition_widget::unmount(other.clone());
     let open_with_one_left = instrument("open");
     let root = showing_count.shadow_root().unwrap();
     let signed = ensure_signatures("stop-sharing", count(&root) + 1).await;
     until("the new count shows", || count(&root) >= signed).await;
     let open_while_following = instrument("open");
-    petition_widget::unmount(&showing_count);
+    petition_widget::unmount(showing_count.clone());
     let open_after_the_last = instrument("open");
     js("window.petitionTestInstruments.restore()");
 
