@@ -221,7 +221,7 @@ fn own_start(glue: &Path) -> anyhow::Result<()> {
 /// support for what no browser able to start the widget lacks
 /// (`instantiateStreaming` came last, in Safari 15), and a branch the
 /// widget's glue never takes.
-const GLUE_EDITS: [(&str, &str); 7] = [
+const GLUE_EDITS: [(&str, &str); 8] = [
     // Every browser with `instantiateStreaming` has `FinalizationRegistry`.
     (
         "(typeof FinalizationRegistry === 'undefined')\n    ? { register: () => {}, unregister: () => {} }\n    : new FinalizationRegistry(",
@@ -249,6 +249,14 @@ const GLUE_EDITS: [(&str, &str); 7] = [
     ("let wasmModule, wasmInstance, wasm;", "let wasm;"),
     ("    wasmInstance = instance;\n", ""),
     ("    wasmModule = module;\n", ""),
+    // A string is encoded into room for its longest UTF-8 at once, then the
+    // room shrunk to fit, rather than copied character by character while
+    // it is ASCII first: one path instead of two. (Not shrunk when it fits,
+    // the empty string among them: `__wbindgen_realloc` wants sizes above 0.)
+    (
+        "    let len = arg.length;\n    let ptr = malloc(len, 1) >>> 0;\n\n    const mem = getUint8ArrayMemory0();\n\n    let offset = 0;\n\n    for (; offset < len; offset++) {\n        const code = arg.charCodeAt(offset);\n        if (code > 0x7F) break;\n        mem[ptr + offset] = code;\n    }\n    if (offset !== len) {\n        if (offset !== 0) {\n            arg = arg.slice(offset);\n        }\n        ptr = realloc(ptr, len, len = offset + arg.length * 3, 1) >>> 0;\n        const view = getUint8ArrayMemory0().subarray(ptr + offset, ptr + len);\n        const ret = cachedTextEncoder.encodeInto(arg, view);\n\n        offset += ret.written;\n        ptr = realloc(ptr, len, offset, 1) >>> 0;\n    }\n",
+        "    const len = arg.length * 3;\n    let ptr = malloc(len, 1) >>> 0;\n    const offset = cachedTextEncoder.encodeInto(arg, getUint8ArrayMemory0().subarray(ptr, ptr + len)).written;\n    if (offset !== len) ptr = realloc(ptr, len, offset, 1) >>> 0;\n",
+    ),
 ];
 
 /// Applies [`GLUE_EDITS`] to the glue, failing the build if wasm-bindgen's
