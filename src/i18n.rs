@@ -69,9 +69,10 @@ pub struct Lang {
     intl: String,
     /// The widget section's texts, in `lang/en.json`'s order; `None` for English.
     texts: Option<Array>,
-    /// Made with the language, not when first needed: a `OnceCell` each
-    /// was 0.3 KB of the wasm, to save two objects of a language's load.
-    /// `None` for English (written by hand) or where `Intl` doesn't know it.
+    /// Made with the language rather than when first needed: made lazily,
+    /// in a `OnceCell` each, they cost 0.3 KB of the wasm to put off making
+    /// two objects. `None` for English (whose plurals and grouping are
+    /// written by hand) or where `Intl` refuses the language.
     plural: Option<PluralRules>,
     number: Option<NumberFormat>,
 }
