@@ -89,6 +89,24 @@ test("the form is accessible, and its errors are shown and announced without los
   await context.close();
 });
 
+test("a part of the widget taken away by a page's script is named on the console, and the rest still works", async () => {
+  const { context, page, record } = await open(browser);
+  await page.goto(`${PARTNER}/medact.html`);
+  await ready(page);
+  const form = widget(page);
+  // The shadow root is open: a page's script can reach in and take the
+  // error summary (and the list in it) away.
+  await form.evaluate((host) => host.shadowRoot.getElementById("pw-error-summary").remove());
+  await form.getByRole("button", { name: "Sign the petition" }).click();
+  await form.locator("#pw-first_name-error", { hasText: "Enter your first name" }).waitFor();
+  assert.equal(await form.getByLabel("First name").getAttribute("aria-invalid"), "true", "the field is still marked");
+  assert.deepEqual(record.errors, [
+    "petition widget: #pw-error-list is missing",
+    "petition widget: #pw-error-summary is missing",
+  ]);
+  await context.close();
+});
+
 /**
  * The statuses of the signatures the server answered, from any page of
  * `context`. The server counts an address once however often it is sent, so
