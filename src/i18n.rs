@@ -222,18 +222,12 @@ pub struct Wanted {
     pub browser: Vec<String>,
 }
 
-/// The `localStorage` key of the language chosen for the widgets of the
-/// server at `origin` (www/embed.js reads it too).
-pub fn choice_key(origin: &str) -> String {
-    concat(&["petition-widget:lang:", origin])
-}
-
 impl Wanted {
     /// What the page, the browser and a remembered choice say, for the
     /// widget in `host` on the server at `origin`.
     pub fn of(host: &web_sys::Element, origin: &str) -> Wanted {
         let window = crate::dom::window();
-        let chosen = crate::memory::read(&choice_key(origin));
+        let chosen = crate::memory::chosen_language(origin);
         let page = host.get_attribute("data-lang").filter(|l| !l.is_empty()).or_else(|| {
             let html = host.owner_document()?.document_element()?;
             html.get_attribute("lang")

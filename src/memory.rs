@@ -1,6 +1,7 @@
 //! What the widget keeps in the browser: that this browser has signed a
-//! petition (no personal data), and a signature waiting for the connection
-//! to come back (personal data, kept only until it is sent).
+//! petition (no personal data), a signature waiting for the connection to
+//! come back (personal data, kept only until it is sent), and the language
+//! chosen in the widget.
 //!
 //! `localStorage`, never a cookie: nothing is sent anywhere with it. Storage
 //! can be missing or refused (private windows, blocked storage); then nothing
@@ -14,13 +15,13 @@ fn storage() -> Option<Storage> {
 }
 
 /// The stored item `key`, if storage can be had and holds one.
-pub fn read(key: &str) -> Option<String> {
+fn read(key: &str) -> Option<String> {
     crate::dom::stored(&storage()?, key)
 }
 
 /// Stores `value` as `key`; whether it could be (a sandbox or a full
 /// storage refuses).
-pub fn write(key: &str, value: &str) -> bool {
+fn write(key: &str, value: &str) -> bool {
     storage().is_some_and(|storage| storage.set_item(key, value).is_ok())
 }
 
@@ -33,6 +34,23 @@ fn forget(key: &str) {
 
 fn key(kind: &str, origin: &str, slug: &str) -> String {
     concat(&["petition-widget:", kind, ":", origin, "/", slug])
+}
+
+/// The `localStorage` key of the language chosen for the widgets of the
+/// server at `origin` (www/embed.js reads it too).
+fn choice_key(origin: &str) -> String {
+    concat(&["petition-widget:lang:", origin])
+}
+
+/// The language chosen in a widget of the server at `origin`, if any.
+pub fn chosen_language(origin: &str) -> Option<String> {
+    read(&choice_key(origin))
+}
+
+/// Remembers language `code` as chosen for the server at `origin` (in a
+/// sandbox or a full storage, it is chosen for this page only).
+pub fn choose_language(origin: &str, code: &str) {
+    write(&choice_key(origin), code);
 }
 
 /// Whether this browser has signed the petition.

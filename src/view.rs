@@ -278,9 +278,10 @@ impl View<'_> {
             (false, false) => text::THANKS,
         };
         self.text("pw-thanks-title", &lang.t(title));
-        let name = lang.isolate(trim(first_name));
+        let first_name = trim(first_name);
+        let name = lang.isolate(first_name);
         let named = [("name", name.as_str())];
-        let text = match (remembered, petition.confirm_by_email, trim(first_name).is_empty()) {
+        let text = match (remembered, petition.confirm_by_email, first_name.is_empty()) {
             (true, false, _) => lang.say(text::THANKS_AGAIN, count, &[]),
             // Not counted yet, so no count: it may still be 0.
             (true, true, _) => lang.t(text::THANKS_AGAIN_CONFIRM).into_owned(),

@@ -623,8 +623,7 @@ impl Widget {
     /// change announced. (`www/languages.js` has closed the list, with
     /// focus on its button.)
     pub fn switch(self: &Rc<Self>, code: &str) {
-        // A sandbox or a full storage: chosen for this page only.
-        memory::write(&i18n::choice_key(&self.origin), code);
+        memory::choose_language(&self.origin, code);
         self.wanted.borrow_mut().chosen = Some(code.to_owned());
         self.reload(true);
     }

@@ -572,10 +572,10 @@ pub fn uk_postcode(value: &str) -> Option<String> {
     for (kind, b) in shape.iter_mut().zip(outward.bytes()) {
         *kind = if b.is_ascii_digit() { b'9' } else if b.is_ascii_alphabetic() { b'A' } else { b'?' };
     }
-    let inward = inward.as_bytes();
-    let inward_ok = inward[0].is_ascii_digit() && inward[1].is_ascii_alphabetic() && inward[2].is_ascii_alphabetic();
+    let code = inward.as_bytes();
+    let inward_ok = code[0].is_ascii_digit() && code[1].is_ascii_alphabetic() && code[2].is_ascii_alphabetic();
     let outward_ok = matches!(&shape[..outward.len()], b"A9" | b"A99" | b"AA9" | b"AA99" | b"A9A" | b"AA9A");
-    (outward_ok && inward_ok).then(|| crate::concat(&[outward, " ", &compact[compact.len() - 3..]]))
+    (outward_ok && inward_ok).then(|| crate::concat(&[outward, " ", inward]))
 }
 
 /// Whether `value` starts with `=`, `+`, `-` or `@`, which turn a cell into a
@@ -801,7 +801,7 @@ mod tests {
         let shape: String = outward.chars().map(|c| if c.is_ascii_digit() { '9' } else if c.is_ascii_alphabetic() { 'A' } else { '?' }).collect();
         let inward_ok = inward.as_bytes()[0].is_ascii_digit() && inward[1..].chars().all(|c| c.is_ascii_alphabetic());
         let outward_ok = matches!(shape.as_str(), "A9" | "A99" | "AA9" | "AA99" | "A9A" | "AA9A");
-        (outward_ok && inward_ok).then(|| crate::concat(&[outward, " ", &compact[compact.len() - 3..]]))
+        (outward_ok && inward_ok).then(|| crate::concat(&[outward, " ", inward]))
     }
 
     #[test]
