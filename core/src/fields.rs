@@ -201,10 +201,13 @@ pub enum Problem {
 }
 
 impl FieldError {
-    /// `field`'s `problem`, with its parameters and English words.
+    /// `field`'s `problem`, with its parameters and, with the
+    /// `english-messages` feature, its English words (see `Cargo.toml`).
     pub fn new(field: Field, problem: Problem) -> FieldError {
         let max = (problem == Problem::TooLong).then(|| field.max_chars() as u64);
+        #[allow(unused_mut)]
         let mut error = FieldError { field, code: problem, params: Params { max }, message: String::new() };
+        #[cfg(feature = "english-messages")]
         if let Some(text) = error.text() {
             error.message = crate::lang::fill(text.english.for_count(0), &error.values(&crate::milestones::grouped(max.unwrap_or(0))));
         }
