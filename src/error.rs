@@ -51,17 +51,17 @@ impl Error {
     /// What to tell the person, in plain words of `lang`.
     pub fn message(&self, lang: &crate::i18n::Lang) -> String {
         let text = match self {
-            Error::Unreachable => text::PROBLEM_UNREACHABLE,
-            Error::Timeout => text::PROBLEM_TIMEOUT,
-            Error::NotFound => text::PROBLEM_NOT_FOUND,
-            Error::Expired => text::PROBLEM_EXPIRED,
-            Error::Invalid(_) => text::PROBLEM_INVALID,
-            Error::Closed => text::PROBLEM_CLOSED,
-            Error::Busy => text::PROBLEM_BUSY,
+            Error::Unreachable => &text::PROBLEM_UNREACHABLE,
+            Error::Timeout => &text::PROBLEM_TIMEOUT,
+            Error::NotFound => &text::PROBLEM_NOT_FOUND,
+            Error::Expired => &text::PROBLEM_EXPIRED,
+            Error::Invalid(_) => &text::PROBLEM_INVALID,
+            Error::Closed => &text::PROBLEM_CLOSED,
+            Error::Busy => &text::PROBLEM_BUSY,
             Error::Refused(message) => return message.clone(),
-            Error::Server => text::PROBLEM_SERVER,
-            Error::Malformed => text::PROBLEM_MALFORMED,
-            Error::Dom(_) | Error::Stopped => text::PROBLEM_BROKEN,
+            Error::Server => &text::PROBLEM_SERVER,
+            Error::Malformed => &text::PROBLEM_MALFORMED,
+            Error::Dom(_) | Error::Stopped => &text::PROBLEM_BROKEN,
         };
         lang.t(text).into_owned()
     }

@@ -75,7 +75,7 @@ pub fn show_suggestion(root: &ShadowRoot, document: &Document, lang: &Lang, sugg
     let Some(line) = root.get_element_by_id("pw-email-suggestion") else { return };
     line.set_text_content(None);
     if let Some(suggestion) = suggestion {
-        let template = lang.t(text::DID_YOU_MEAN);
+        let template = lang.t(&text::DID_YOU_MEAN);
         let (before, after) = petition_core::lang::around(&template, "email").unwrap_or(("", "?"));
         append(&line, &document.create_text_node(before));
         // An address, left to right, kept apart from the words around it.
@@ -100,7 +100,7 @@ pub fn accept_suggestion(root: &ShadowRoot, suggestion: &str) {
 /// `error` in words of `lang`, from its code and parameters.
 pub fn message(lang: &Lang, error: &FieldError) -> String {
     match error.text() {
-        Some(text) => lang.fill(text, &[("max", &lang.number(error.params.max.unwrap_or(0)))]),
+        Some(text) => lang.fill(&text, &[("max", &lang.number(error.params.max.unwrap_or(0)))]),
         None => error.message.clone(),
     }
 }
@@ -111,7 +111,7 @@ pub fn message(lang: &Lang, error: &FieldError) -> String {
 pub fn show_errors(root: &ShadowRoot, document: &Document, lang: &Lang, errors: &[FieldError], focus_summary: bool) {
     let list = by_id(root, "pw-error-list");
     list.set_text_content(None);
-    let prefix = concat(&[&*lang.t(text::ERROR_PREFIX), " "]);
+    let prefix = concat(&[&*lang.t(&text::ERROR_PREFIX), " "]);
     for field in Field::ALL {
         let id = id(field);
         let Some(input) = root.get_element_by_id(&id) else { continue };

@@ -66,23 +66,23 @@ impl View<'_> {
     /// The skeleton's own words, and its language and direction.
     pub fn words(&self) {
         let marked = all(self.root, "[data-t]");
-        for (n, text) in (0..marked.length()).zip(SKELETON) {
+        for (n, text) in (0..marked.length()).zip(&SKELETON) {
             marked.get_unchecked(n).unchecked_into::<Element>().set_text_content(Some(&self.lang.t(text)));
         }
         // The one hint with a number in it.
         let max = self.lang.number(petition_core::Field::Reason.max_chars() as u64);
-        self.text("pw-reason-hint", &self.lang.fill(text::HINT_REASON, &[("max", &max)]));
+        self.text("pw-reason-hint", &self.lang.fill(&text::HINT_REASON, &[("max", &max)]));
         let pw = by_id(self.root, "pw");
         attributes(&pw, &[("lang", &self.lang.code), ("dir", if self.lang.rtl { "rtl" } else { "ltr" })]);
-        set_attribute(&by_id(self.root, "pw-progress"), "aria-label", &self.lang.t(text::PROGRESS));
+        set_attribute(&by_id(self.root, "pw-progress"), "aria-label", &self.lang.t(&text::PROGRESS));
         // Inside the offer, which is in another language: this one's.
         let close = by_id(self.root, "pw-offer-close");
-        attributes(&close, &[("aria-label", &self.lang.t(text::CLOSE)), ("lang", &self.lang.code)]);
+        attributes(&close, &[("aria-label", &self.lang.t(&text::CLOSE)), ("lang", &self.lang.code)]);
     }
 
     /// Puts into `parent` the words of `text` (for `n`) around `{name}`,
     /// which becomes `value` (an element).
-    fn around(&self, parent: &Element, text: petition_core::lang::Text, n: u64, name: &str, value: &Element) {
+    fn around(&self, parent: &Element, text: &petition_core::lang::Text, n: u64, name: &str, value: &Element) {
         // (A language file without the placeholder fails core's check.)
         let template = self.lang.t_count(text, n);
         let (before, after) = petition_core::lang::around(&template, name).unwrap_or((&template, ""));
@@ -98,7 +98,7 @@ impl View<'_> {
         let lang = self.lang;
         let target = element(self.document, "span", "", &petition.target);
         set_attribute(&target, "id", "pw-target");
-        self.around(&by_id(self.root, "pw-to"), text::TO, 0, "target", &target);
+        self.around(&by_id(self.root, "pw-to"), &text::TO, 0, "target", &target);
         self.text("pw-title", &petition.title);
         self.text("pw-summary", &petition.summary);
         let body = by_id(self.root, "pw-body");
@@ -121,10 +121,10 @@ impl View<'_> {
             for name in &petition.supported_by {
                 names.push(name.as_str());
             }
-            lang.fill(text::SUPPORTED_BY, &[("names", &lang.list(&names))])
+            lang.fill(&text::SUPPORTED_BY, &[("names", &lang.list(&names))])
         };
         self.text("pw-supported", &supported);
-        let consent = |organiser: &str| lang.fill(text::CONSENT, &[("organiser", &lang.isolate(organiser))]);
+        let consent = |organiser: &str| lang.fill(&text::CONSENT, &[("organiser", &lang.isolate(organiser))]);
         self.text("pw-consent-label", &consent(&petition.organiser));
         let partner = partner.and_then(|slug| petition.partners.iter().find(|p| p.slug == slug));
         if let Some(partner) = partner {
@@ -133,7 +133,7 @@ impl View<'_> {
         show_id(self.root, "pw-partner-consent-row", partner.is_some());
         let mut who = vec![petition.organiser.as_str()];
         who.extend(partner.map(|p| p.name.as_str()));
-        self.text("pw-privacy", &lang.fill(text::PRIVACY, &[("who", &lang.isolate(&lang.list(&who)))]));
+        self.text("pw-privacy", &lang.fill(&text::PRIVACY, &[("who", &lang.isolate(&lang.list(&who)))]));
         let reasons = by_id(self.root, "pw-reasons-list");
         reasons.set_text_content(None);
         for reason in &petition.reasons {
@@ -141,7 +141,7 @@ impl View<'_> {
             append(&reasons, &item);
         }
         if petition.reasons.is_empty() {
-            let none = element(self.document, "li", "pw-none", &lang.t(text::REASONS_NONE));
+            let none = element(self.document, "li", "pw-none", &lang.t(&text::REASONS_NONE));
             append(&reasons, &none);
         }
         show_id(self.root, "pw-form", !petition.closed);
@@ -162,12 +162,12 @@ impl View<'_> {
         show(&line, counted);
         let number = element(self.document, "strong", "pw-count-number", &lang.number(count));
         set_attribute(&number, "id", "pw-count-number");
-        self.around(&line, text::SIGNATURES, count, "count", &number);
+        self.around(&line, &text::SIGNATURES, count, "count", &number);
         let bar = by_id(self.root, "pw-bar");
         let (now, words) = if counted {
-            (count.min(goal), lang.say(text::BAR_VALUE, goal, &[("done", &lang.number(count))]))
+            (count.min(goal), lang.say(&text::BAR_VALUE, goal, &[("done", &lang.number(count))]))
         } else {
-            (0, lang.say(text::BAR_STARTED, goal, &[]))
+            (0, lang.say(&text::BAR_STARTED, goal, &[]))
         };
         attributes(
             &bar,
@@ -175,16 +175,16 @@ impl View<'_> {
                 ("aria-valuenow", &milestones::decimal(now)),
                 ("aria-valuemax", &milestones::decimal(goal)),
                 ("aria-valuetext", &words),
-                ("aria-label", &lang.t(text::BAR)),
+                ("aria-label", &lang.t(&text::BAR)),
             ],
         );
         let width = percent(if counted { milestones::progress_permille(count, goal) } else { 0 });
         style(&by_id(self.root, "pw-fill"), "width", &width);
         self.ticks(goal, &petition.milestones);
-        let goal_text = if petition.closed { text::GOAL_CLOSED } else { text::GOAL };
+        let goal_text = if petition.closed { &text::GOAL_CLOSED } else { &text::GOAL };
         self.text("pw-goal", &lang.say(goal_text, goal, &[]));
 
-        let tally = petition.healthcare_professionals.filter(|n| *n > 0 && counted).map(|n| lang.say(text::PROFESSIONALS, n, &[]));
+        let tally = petition.healthcare_professionals.filter(|n| *n > 0 && counted).map(|n| lang.say(&text::PROFESSIONALS, n, &[]));
         let line = by_id(self.root, "pw-tally");
         line.set_text_content(tally.as_deref());
         // Petitions with a tally keep room for it, shown or not yet.
@@ -217,7 +217,7 @@ impl View<'_> {
         latest.set_text_content(None);
         timeline.set_text_content(None);
         if let Some(next) = next_milestone(count, milestones).filter(|_| !closed) {
-            let item = element(self.document, "li", "pw-next", &lang.say(text::NEXT_MILESTONE, next, &[]));
+            let item = element(self.document, "li", "pw-next", &lang.say(&text::NEXT_MILESTONE, next, &[]));
             append(&latest, &item);
         }
         let mut reached = false;
@@ -228,10 +228,10 @@ impl View<'_> {
                 let line = match milestone.reached_at.as_deref() {
                     Some(at) => {
                         let line = element(self.document, "li", "", "");
-                        self.around(&line, text::REACHED_ON, milestone.count, "date", &self.time(at, "date"));
+                        self.around(&line, &text::REACHED_ON, milestone.count, "date", &self.time(at, "date"));
                         line
                     }
-                    None => element(self.document, "li", "", &lang.say(text::REACHED, milestone.count, &[])),
+                    None => element(self.document, "li", "", &lang.say(&text::REACHED, milestone.count, &[])),
                 };
                 append(&latest, &line);
             }
@@ -240,13 +240,13 @@ impl View<'_> {
         }
         if !reached {
             let first = milestones.first().map_or(petition_core::milestones::goal_for(0, &[]), |m| m.count);
-            let item = element(self.document, "li", "pw-next", &lang.say(text::NO_MILESTONES, first, &[]));
+            let item = element(self.document, "li", "pw-next", &lang.say(&text::NO_MILESTONES, first, &[]));
             append(&timeline, &item);
         }
     }
 
     fn reached(&self, milestone: &Milestone) -> Element {
-        let reached = self.lang.say(text::REACHED, milestone.count, &[]);
+        let reached = self.lang.say(&text::REACHED, milestone.count, &[]);
         let Some(at) = milestone.reached_at.as_deref() else {
             return element(self.document, "li", "", &reached);
         };
@@ -273,24 +273,24 @@ impl View<'_> {
         let count = petition.signature_count;
         let next = next_milestone(count, &petition.milestones).unwrap_or(petition.goal);
         let title = match (remembered, petition.confirm_by_email) {
-            (true, _) => text::THANKS_BEFORE,
-            (false, true) => text::THANKS_INBOX,
-            (false, false) => text::THANKS,
+            (true, _) => &text::THANKS_BEFORE,
+            (false, true) => &text::THANKS_INBOX,
+            (false, false) => &text::THANKS,
         };
         self.text("pw-thanks-title", &lang.t(title));
         let first_name = trim(first_name);
         let name = lang.isolate(first_name);
         let named = [("name", name.as_str())];
         let text = match (remembered, petition.confirm_by_email, first_name.is_empty()) {
-            (true, false, _) => lang.say(text::THANKS_AGAIN, count, &[]),
+            (true, false, _) => lang.say(&text::THANKS_AGAIN, count, &[]),
             // Not counted yet, so no count: it may still be 0.
-            (true, true, _) => lang.t(text::THANKS_AGAIN_CONFIRM).into_owned(),
-            (false, true, true) => lang.t(text::THANKS_CONFIRM).into_owned(),
-            (false, true, false) => lang.fill(text::THANKS_CONFIRM_NAMED, &named),
-            (false, false, true) => lang.say(text::THANKS_COUNTED, count, &[]),
-            (false, false, false) => lang.say(text::THANKS_COUNTED_NAMED, count, &named),
+            (true, true, _) => lang.t(&text::THANKS_AGAIN_CONFIRM).into_owned(),
+            (false, true, true) => lang.t(&text::THANKS_CONFIRM).into_owned(),
+            (false, true, false) => lang.fill(&text::THANKS_CONFIRM_NAMED, &named),
+            (false, false, true) => lang.say(&text::THANKS_COUNTED, count, &[]),
+            (false, false, false) => lang.say(&text::THANKS_COUNTED_NAMED, count, &named),
         };
-        let milestone = lang.fill(text::NEXT_ASK, &[("count", &lang.number(next))]);
+        let milestone = lang.fill(&text::NEXT_ASK, &[("count", &lang.number(next))]);
         self.text("pw-thanks-text", &concat(&[&text, " ", &milestone]));
         // On a shared device the next person may be standing right there.
         show_id(self.root, "pw-again-row", !petition.closed);
@@ -321,16 +321,16 @@ impl View<'_> {
         let lang = self.lang;
         let message = concat(&[&share.text, " #", &share.hashtag]);
         let sandboxed = sandboxed();
-        let mut hint = lang.fill(text::SHARE_HINT, &[("hashtag", &share.hashtag)]);
+        let mut hint = lang.fill(&text::SHARE_HINT, &[("hashtag", &share.hashtag)]);
         if sandboxed {
             let url = lang.isolate(&share_url(address, "share-link"));
-            hint = concat(&[&hint, " ", &lang.fill(text::SHARE_ADDRESS, &[("url", &url)])]);
+            hint = concat(&[&hint, " ", &lang.fill(&text::SHARE_ADDRESS, &[("url", &url)])]);
         }
         self.text("pw-share-hint", &hint);
         let enc = |s: &str| String::from(js_sys::encode_uri_component(s));
         let links = by_id(self.root, "pw-share-links");
         links.set_text_content(None);
-        let email = lang.t(text::SHARE_BY_EMAIL);
+        let email = lang.t(&text::SHARE_BY_EMAIL);
         let targets = [
             ("X", "share-x", "https://x.com/intent/post?text={text}&url={url}"),
             ("Facebook", "share-facebook", "https://www.facebook.com/sharer/sharer.php?u={url}"),
@@ -338,7 +338,7 @@ impl View<'_> {
             ("Bluesky", "share-bluesky", "https://bsky.app/intent/compose?text={text}%20{url}"),
             (email.as_ref(), "share-email", "mailto:?subject={title}&body={text}%0A%0A{url}"),
         ];
-        let new_tab = concat(&[" ", &*lang.t(text::NEW_TAB)]);
+        let new_tab = concat(&[" ", &*lang.t(&text::NEW_TAB)]);
         // A sandbox opens no new tab, and no mail program either.
         for (name, source, template) in targets.into_iter().filter(|_| !sandboxed) {
             let (text, url, title) = (enc(&message), enc(&share_url(address, source)), enc(title));
@@ -698,15 +698,15 @@ mod tests {
             let control = by_id(&root, &format!("pw-{}", field.name()));
             assert_eq!(control.get_attribute("name").as_deref(), Some(field.name()));
             let label = root.query_selector(&format!("label[for=pw-{}]", field.name())).unwrap().expect("a label");
-            assert_eq!(label.text_content().unwrap(), english.t(field.label()), "{}'s label", field.name());
+            assert_eq!(label.text_content().unwrap(), english.t(&field.label()), "{}'s label", field.name());
         }
         let options = root.query_selector_all("#pw-profession option").unwrap();
         let shown: Vec<(String, String)> = (0..options.length())
             .map(|n| options.item(n).unwrap().dyn_into::<Element>().unwrap())
             .map(|option| (option.get_attribute("value").unwrap(), option.text_content().unwrap()))
             .collect();
-        let cores: Vec<(String, String)> = std::iter::once((String::new(), english.t(text::CHOOSE).into_owned()))
-            .chain(petition_core::Profession::ALL.map(|p| (p.code().to_owned(), english.t(p.label()).into_owned())))
+        let cores: Vec<(String, String)> = std::iter::once((String::new(), english.t(&text::CHOOSE).into_owned()))
+            .chain(petition_core::Profession::ALL.map(|p| (p.code().to_owned(), english.t(&p.label()).into_owned())))
             .collect();
         assert_eq!(shown, cores);
     }

@@ -168,9 +168,9 @@ impl Widget {
         let remove_link = by_id(&self.root, "pw-remove");
         if sandboxed() {
             remove_attribute(&remove_link, "href");
-            remove_link.set_text_content(Some(&lang.fill(text::REMOVE_AT, &[("url", &lang.isolate(&remove))])));
+            remove_link.set_text_content(Some(&lang.fill(&text::REMOVE_AT, &[("url", &lang.isolate(&remove))])));
         } else {
-            link(&remove_link, &lang.t(text::REMOVE_LINK), &remove);
+            link(&remove_link, &lang.t(&text::REMOVE_LINK), &remove);
         }
         // Where www/languages.js finds every language there is.
         let index = concat(&[&self.pkg, "/pkg/lang/", text::FILES_DIGEST, "/index.json"]);
@@ -449,8 +449,8 @@ impl Widget {
         show(&problem, false);
         let button = by_id(&self.root, "pw-submit");
         set_attribute(&button, "aria-disabled", "true");
-        button.set_text_content(Some(&self.lang().t(text::SIGNING)));
-        self.announce(&self.lang().t(text::SENDING));
+        button.set_text_content(Some(&self.lang().t(&text::SIGNING)));
+        self.announce(&self.lang().t(&text::SENDING));
         let answer = match self.sign_once(request).await {
             // The challenge expired or was used (a second person signing on
             // this device, a resend): a new one, and one more try.
@@ -462,7 +462,7 @@ impl Widget {
         };
         remove_attribute(&button, "aria-disabled");
         let lang = self.lang();
-        button.set_text_content(Some(&lang.t(text::SIGN)));
+        button.set_text_content(Some(&lang.t(&text::SIGN)));
         match answer {
             Ok(receipt) => {
                 memory::dequeue(&self.origin, &self.slug);
@@ -481,9 +481,9 @@ impl Widget {
                 self.show_thanks(&request.first_name, false);
                 let confirm = self.petition.borrow().as_ref().is_some_and(|p| p.confirm_by_email);
                 self.announce(&if confirm {
-                    lang.t(text::ANNOUNCE_INBOX).into_owned()
+                    lang.t(&text::ANNOUNCE_INBOX).into_owned()
                 } else {
-                    lang.say(text::ANNOUNCE_THANKS, receipt.signature_count, &[])
+                    lang.say(&text::ANNOUNCE_THANKS, receipt.signature_count, &[])
                 });
             }
             // Unmounted before it could go: kept, to go when the petition is
@@ -501,7 +501,7 @@ impl Widget {
             }
             Err(error @ (Error::Unreachable | Error::Timeout | Error::Server | Error::Malformed)) => {
                 let kept = memory::queue(&self.origin, &self.slug, request);
-                let next = lang.t(if kept { text::QUEUED } else { text::NOT_SENT });
+                let next = lang.t(if kept { &text::QUEUED } else { &text::NOT_SENT });
                 problem.set_text_content(Some(&concat(&[&error.message(&lang), " ", &next])));
                 show(&problem, true);
                 self.announce("");
@@ -580,9 +580,9 @@ impl Widget {
                 None => false,
             };
             let words = if copied {
-                lang.t(text::COPIED).into_owned()
+                lang.t(&text::COPIED).into_owned()
             } else {
-                lang.fill(text::COPY_THIS, &[("url", &lang.isolate(&url))])
+                lang.fill(&text::COPY_THIS, &[("url", &lang.isolate(&url))])
             };
             by_id(&root, "pw-live").set_text_content(Some(&words));
             by_id(&root, "pw-share-hint").set_text_content(Some(&words));
@@ -650,7 +650,7 @@ impl Widget {
             widget.load(prefetched, challenge, words).await;
             if switched {
                 let lang = widget.lang();
-                widget.announce(&concat(&[&*lang.t(text::LANGUAGE), ": ", &lang.name]));
+                widget.announce(&concat(&[&*lang.t(&text::LANGUAGE), ": ", &lang.name]));
             }
             if let Some(done) = done {
                 let _ = done.call0(&JsValue::UNDEFINED);
