@@ -100,7 +100,7 @@ pub fn accept_suggestion(root: &ShadowRoot, suggestion: &str) {
 /// `error` in words of `lang`, from its code and parameters.
 pub fn message(lang: &Lang, error: &FieldError) -> String {
     match error.text() {
-        Some(text) => lang.fill(&text, &[("max", &lang.number(error.params.max.unwrap_or(0)))]),
+        Some(text) => lang.fill(text, &[("max", &lang.number(error.params.max.unwrap_or(0)))]),
         None => error.message.clone(),
     }
 }

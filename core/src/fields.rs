@@ -216,30 +216,30 @@ impl FieldError {
 
     /// The text that words this error (`error_{field}_{code}` in the
     /// language files), or `None` for a pairing no rule makes.
-    pub fn text(&self) -> Option<crate::lang::Text> {
+    pub fn text(&self) -> Option<&'static crate::lang::Text> {
         use crate::lang::text::*;
         use Field::*;
         use Problem::*;
         Some(match (self.field, self.code) {
-            (FirstName, Missing) => ERROR_FIRST_NAME_MISSING,
-            (FirstName, TooLong) => ERROR_FIRST_NAME_TOO_LONG,
-            (FirstName, Control) => ERROR_FIRST_NAME_CONTROL,
-            (FirstName, Start) => ERROR_FIRST_NAME_START,
-            (FirstName, WebAddress) => ERROR_FIRST_NAME_WEB_ADDRESS,
-            (LastName, TooLong) => ERROR_LAST_NAME_TOO_LONG,
-            (LastName, Control) => ERROR_LAST_NAME_CONTROL,
-            (LastName, Start) => ERROR_LAST_NAME_START,
-            (LastName, WebAddress) => ERROR_LAST_NAME_WEB_ADDRESS,
-            (Email, Missing) => ERROR_EMAIL_MISSING,
-            (Email, TooLong) => ERROR_EMAIL_TOO_LONG,
-            (Email, Format) => ERROR_EMAIL_FORMAT,
-            (Postcode, Missing) => ERROR_POSTCODE_MISSING,
-            (Postcode, Uk) => ERROR_POSTCODE_UK,
-            (Postcode, TooLong) => ERROR_POSTCODE_TOO_LONG,
-            (Postcode, Characters) => ERROR_POSTCODE_CHARACTERS,
-            (Profession, Choose) => ERROR_PROFESSION_CHOOSE,
-            (Reason, TooLong) => ERROR_REASON_TOO_LONG,
-            (Reason, Control) => ERROR_REASON_CONTROL,
+            (FirstName, Missing) => &ERROR_FIRST_NAME_MISSING,
+            (FirstName, TooLong) => &ERROR_FIRST_NAME_TOO_LONG,
+            (FirstName, Control) => &ERROR_FIRST_NAME_CONTROL,
+            (FirstName, Start) => &ERROR_FIRST_NAME_START,
+            (FirstName, WebAddress) => &ERROR_FIRST_NAME_WEB_ADDRESS,
+            (LastName, TooLong) => &ERROR_LAST_NAME_TOO_LONG,
+            (LastName, Control) => &ERROR_LAST_NAME_CONTROL,
+            (LastName, Start) => &ERROR_LAST_NAME_START,
+            (LastName, WebAddress) => &ERROR_LAST_NAME_WEB_ADDRESS,
+            (Email, Missing) => &ERROR_EMAIL_MISSING,
+            (Email, TooLong) => &ERROR_EMAIL_TOO_LONG,
+            (Email, Format) => &ERROR_EMAIL_FORMAT,
+            (Postcode, Missing) => &ERROR_POSTCODE_MISSING,
+            (Postcode, Uk) => &ERROR_POSTCODE_UK,
+            (Postcode, TooLong) => &ERROR_POSTCODE_TOO_LONG,
+            (Postcode, Characters) => &ERROR_POSTCODE_CHARACTERS,
+            (Profession, Choose) => &ERROR_PROFESSION_CHOOSE,
+            (Reason, TooLong) => &ERROR_REASON_TOO_LONG,
+            (Reason, Control) => &ERROR_REASON_CONTROL,
             _ => return None,
         })
     }

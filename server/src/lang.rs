@@ -246,7 +246,7 @@ impl Language {
     pub fn field_error(&self, error: &petition_core::FieldError) -> String {
         let max = self.number(error.params.max.unwrap_or(0));
         match error.text() {
-            Some(text) => self.fill(text, &error.values(&max)),
+            Some(text) => self.fill(*text, &error.values(&max)),
             None => error.message.clone(),
         }
     }
