@@ -168,7 +168,7 @@ pub struct Milestone {
 /// Every field defaults to empty so that a missing field is reported by
 /// [`crate::validate`] with a message naming it, like an empty one, instead of
 /// failing as malformed JSON.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct SignatureRequest {
@@ -204,6 +204,35 @@ pub struct SignatureRequest {
     /// A field people never see and bots fill in: a signature with anything
     /// here is stored for review but not counted.
     pub website: String,
+}
+
+impl SignatureRequest {
+    /// Every field empty, unticked and zero.
+    pub const EMPTY: SignatureRequest = SignatureRequest {
+        first_name: String::new(),
+        last_name: String::new(),
+        email: String::new(),
+        postcode: String::new(),
+        outside_uk: false,
+        profession: String::new(),
+        reason: String::new(),
+        consent: false,
+        partner: String::new(),
+        partner_consent: false,
+        source: String::new(),
+        challenge: String::new(),
+        proof: 0,
+        lang: String::new(),
+        website: String::new(),
+    };
+}
+
+// By hand rather than derived: the widget's derived `default` stored each
+// field in turn (374 B of code); this copies one constant (−165 B gzip).
+impl Default for SignatureRequest {
+    fn default() -> SignatureRequest {
+        SignatureRequest::EMPTY
+    }
 }
 
 /// The server's answer to an accepted signature.
