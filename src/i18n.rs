@@ -154,10 +154,10 @@ impl Lang {
     /// `text` for `n`, its placeholders filled: `{count}` with `n` in words
     /// of this language, the others from `values`.
     pub fn say(&self, text: &Text, n: u64, values: &[(&str, &str)]) -> String {
-        let count = self.number(n);
-        let mut all = vec![("count", count.as_str())];
-        all.extend_from_slice(values);
-        lang::fill(&self.t_count(text, n), &all)
+        // `{count}` first, then the rest (no vector of them all to build);
+        // a value put in by the second is not read again, as before.
+        let counted = lang::fill(&self.t_count(text, n), &[("count", &self.number(n))]);
+        lang::fill(&counted, values)
     }
 
     /// `text` with its placeholders filled from `values`.
@@ -325,6 +325,11 @@ mod tests {
         assert_eq!(en.t(&text::SIGN), "Sign the petition");
         assert_eq!(en.say(&text::SIGNATURES, 1, &[]), "1 signature");
         assert_eq!(en.say(&text::SIGNATURES, 12_345, &[]), "12,345 signatures");
+        // What a person typed goes in as it is, even where it looks like a placeholder.
+        assert_eq!(
+            en.say(&text::THANKS_COUNTED_NAMED, 2, &[("name", "{count}")]),
+            "{count}, your signature is on the petition, with 2 signatures in all."
+        );
         assert_eq!(en.list(&["A", "B", "C"]), "A, B and C");
         assert_eq!(en.locale(), "en-GB");
         assert_eq!(en.isolate("x"), "x");
