@@ -131,9 +131,12 @@ impl View<'_> {
             self.text("pw-partner-consent-label", &consent(&partner.name));
         }
         show_id(self.root, "pw-partner-consent-row", partner.is_some());
-        let mut who = vec![petition.organiser.as_str()];
-        who.extend(partner.map(|p| p.name.as_str()));
-        self.text("pw-privacy", &lang.fill(&text::PRIVACY, &[("who", &lang.isolate(&lang.list(&who)))]));
+        let organiser = petition.organiser.as_str();
+        let who = match partner {
+            Some(partner) => lang.list(&[organiser, &partner.name]),
+            None => lang.list(&[organiser]),
+        };
+        self.text("pw-privacy", &lang.fill(&text::PRIVACY, &[("who", &lang.isolate(&who))]));
         let reasons = by_id(self.root, "pw-reasons-list");
         reasons.set_text_content(None);
         for reason in &petition.reasons {
