@@ -65,10 +65,13 @@ use crate::{run, step};
 /// path gave way to plain loops and byte scans, storage is read without a
 /// catch, and the glue lost its borrowed-object stack and its ASCII string
 /// copy (−1.9 KB in 20 measured steps, listed in ARCHITECTURE.md): 50,500 B;
-/// 50,511 B with the language chosen kept by `memory.rs`.
+/// 50,511 B with the language chosen kept by `memory.rs`. 49 KB since
+/// the widget builds core without the English words of the errors it finds
+/// (it words them from their code), and texts are handed over by reference
+/// rather than built on the stack at every call (−1.2 KB): 49,350 B.
 /// Issue 15's goal is 40 KB; see ARCHITECTURE.md's breakdown for where the
 /// rest is.
-pub const BUDGET_BYTES: usize = 50 * 1024;
+pub const BUDGET_BYTES: usize = 49 * 1024;
 
 /// The files a partner page loads for a widget, in the order it loads them
 /// (as served: the scripts minified from `www/`, see [`minify`]).
