@@ -205,11 +205,11 @@ impl FieldError {
     /// `english-messages` feature, its English words (see `Cargo.toml`).
     pub fn new(field: Field, problem: Problem) -> FieldError {
         let max = (problem == Problem::TooLong).then(|| field.max_chars() as u64);
-        #[allow(unused_mut)]
         let mut error = FieldError { field, code: problem, params: Params { max }, message: String::new() };
-        #[cfg(feature = "english-messages")]
-        if let Some(text) = error.text() {
-            error.message = crate::lang::fill(text.english.for_count(0), &error.values(&crate::milestones::grouped(max.unwrap_or(0))));
+        if cfg!(feature = "english-messages") {
+            if let Some(text) = error.text() {
+                error.message = crate::lang::fill(text.english.for_count(0), &error.values(&crate::milestones::grouped(max.unwrap_or(0))));
+            }
         }
         error
     }
