@@ -19,13 +19,16 @@ fn main() {
         let texts = english[section].as_object().unwrap_or_else(|| panic!("lang/en.json has a {section:?} section"));
         let mut names = Vec::new();
         for (index, (key, value)) in texts.iter().enumerate() {
-            let words = match (value.get("text"), value.get("one"), value.get("other")) {
-                (Some(text), None, None) => format!("Words::Plain({:?})", text.as_str().expect("text is a string")),
-                (None, Some(one), Some(other)) => format!(
-                    "Words::Plural {{ one: {:?}, other: {:?} }}",
-                    one.as_str().expect("one is a string"),
-                    other.as_str().expect("other is a string")
-                ),
+            // A plural text's two forms are one string, the form for 1 first, and
+            // `one` its length (0 for a plain text): a `Text` then holds one
+            // address, not two, which is most of what the widget's texts weigh.
+            let (one, words) = match (value.get("text"), value.get("one"), value.get("other")) {
+                (Some(text), None, None) => (0, text.as_str().expect("text is a string").to_owned()),
+                (None, Some(one), Some(other)) => {
+                    let one = one.as_str().expect("one is a string");
+                    assert!(!one.is_empty() && one.len() <= u16::MAX as usize, "lang/en.json: {section}.{key}.one is 1 to 65,535 bytes");
+                    (one.len(), [one, other.as_str().expect("other is a string")].concat())
+                }
                 _ => panic!("lang/en.json: {section}.{key} needs \"text\", or \"one\" and \"other\""),
             };
             assert!(value.get("note").is_some_and(|n| n.is_string()), "lang/en.json: {section}.{key} needs a note");
@@ -33,7 +36,7 @@ fn main() {
             writeln!(out, "/// {}", value["note"].as_str().unwrap_or_default()).unwrap();
             writeln!(
                 out,
-                "pub const {name}: Text = Text {{ section: Section::{}, index: {index}, english: {words} }};",
+                "pub const {name}: Text = Text {{ section: Section::{}, index: {index}, one: {one}, words: {words:?} }};",
                 if section == "widget" { "Widget" } else { "Server" }
             )
             .unwrap();

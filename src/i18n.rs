@@ -148,7 +148,7 @@ impl Lang {
                 return Cow::Owned(words);
             }
         }
-        Cow::Borrowed(text.english.for_count(n.unwrap_or(0)))
+        Cow::Borrowed(text.english().for_count(n.unwrap_or(0)))
     }
 
     /// `text` for `n`, its placeholders filled: `{count}` with `n` in words

@@ -208,7 +208,7 @@ impl FieldError {
         let mut error = FieldError { field, code: problem, params: Params { max }, message: String::new() };
         if cfg!(feature = "english-messages") {
             if let Some(text) = error.text() {
-                error.message = crate::lang::fill(text.english.for_count(0), &error.values(&crate::milestones::grouped(max.unwrap_or(0))));
+                error.message = crate::lang::fill(text.english().for_count(0), &error.values(&crate::milestones::grouped(max.unwrap_or(0))));
             }
         }
         error
@@ -294,7 +294,7 @@ pub fn validate(request: &SignatureRequest) -> Result<ValidSignature, Vec<FieldE
 /// The words beside the consent box. Stored with every signature that ticks it,
 /// so the organiser can show what each person agreed to.
 pub fn consent_text(organiser: &str) -> String {
-    crate::lang::fill(crate::lang::text::CONSENT.english.for_count(0), &[("organiser", organiser)])
+    crate::lang::fill(crate::lang::text::CONSENT.english().for_count(0), &[("organiser", organiser)])
 }
 
 /// Longest reason shown publicly; longer ones wait for the organiser.

@@ -59,11 +59,23 @@ pub struct Text {
     pub section: Section,
     /// Its place in its section: the keys sorted alphabetically.
     pub index: usize,
-    /// Its English words.
-    pub english: Words,
+    /// Its English words: for a plural text, the form for 1 (the first
+    /// `one` bytes) and then the form for other counts; `one` is 0 for a
+    /// plain text. (Not a [`Words`], which holds two addresses: the widget
+    /// carries a hundred texts, and 16 bytes each rather than 28.)
+    one: u16,
+    words: &'static str,
 }
 
 impl Text {
+    /// Its English words.
+    pub fn english(&self) -> Words {
+        match self.words.split_at_checked(self.one as usize) {
+            Some((one, other)) if self.one > 0 => Words::Plural { one, other },
+            _ => Words::Plain(self.words),
+        }
+    }
+
     /// Its key in the language files, e.g. `"sign"`.
     pub fn key(self) -> &'static str {
         match self.section {
@@ -78,7 +90,7 @@ impl Text {
 /// [`text::LANGUAGES`] every language there is a file for.
 #[allow(missing_docs)]
 pub mod text {
-    use super::{Section, Text, Words};
+    use super::{Section, Text};
     include!(concat!(env!("OUT_DIR"), "/texts.rs"));
 }
 
@@ -254,9 +266,9 @@ mod tests {
 
     #[test]
     fn english_words_are_compiled_in_from_the_source_file() {
-        assert_eq!(text::SIGN.english, Words::Plain("Sign the petition"));
-        assert_eq!(text::SIGNATURES.english.for_count(1), "{count} signature");
-        assert_eq!(text::SIGNATURES.english.for_count(2), "{count} signatures");
+        assert_eq!(text::SIGN.english(), Words::Plain("Sign the petition"));
+        assert_eq!(text::SIGNATURES.english().for_count(1), "{count} signature");
+        assert_eq!(text::SIGNATURES.english().for_count(2), "{count} signatures");
         assert_eq!(text::WIDGET[text::SIGN.index], text::SIGN);
         assert_eq!(text::SIGN.key(), "sign");
         assert_eq!(text::MAIL_REMOVE_IGNORE.key(), "mail_remove_ignore");

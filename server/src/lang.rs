@@ -97,7 +97,7 @@ fn read(code: &'static str, text: &str) -> Option<Language> {
     let about = &file["language"];
     let named = |key: &str| about[key].as_str().filter(|s| !s.trim().is_empty()).map(str::to_owned);
     let section = |name: &str, texts: &[Text]| -> Vec<Option<Entry>> {
-        texts.iter().map(|t| entry(&file[name][t.key()], t.english)).collect()
+        texts.iter().map(|t| entry(&file[name][t.key()], t.english())).collect()
     };
     Some(Language {
         code,
@@ -215,7 +215,7 @@ impl Language {
         match self.entry(text) {
             Some(Entry::Plain(words)) => words,
             Some(Entry::Plural(forms)) => forms.iter().find(|(c, _)| *c == PluralCategory::Other).map_or("", |(_, w)| w),
-            None => text.english.for_count(u64::MAX),
+            None => text.english().for_count(u64::MAX),
         }
     }
 
@@ -260,7 +260,7 @@ impl Language {
                 forms.iter().find(|(c, _)| *c == category).or_else(other).map_or("", |(_, w)| w)
             }
             Some(Entry::Plain(words)) => words,
-            None => text.english.for_count(count),
+            None => text.english().for_count(count),
         }
     }
 
@@ -378,13 +378,13 @@ mod tests {
         assert!(languages.len() > 40, "every language file is compiled in");
         for language in languages {
             for text in text::SERVER.iter().chain(text::WIDGET.iter()).copied() {
-                let english_names = placeholders(text.english.for_count(2)).into_iter().chain(placeholders(text.english.for_count(1)));
-                let plural = matches!(text.english, Words::Plural { .. });
+                let english_names = placeholders(text.english().for_count(2)).into_iter().chain(placeholders(text.english().for_count(1)));
+                let plural = matches!(text.english(), Words::Plural { .. });
                 let mut names: Vec<&str> = english_names.filter(|n| !plural || *n != "count").collect();
                 names.sort_unstable();
                 names.dedup();
                 let values: Vec<(&str, &str)> = names.iter().map(|n| (*n, sample(n))).collect();
-                let rendered: Vec<String> = match text.english {
+                let rendered: Vec<String> = match text.english() {
                     Words::Plain(_) => vec![language.fill(text, &values)],
                     Words::Plural { .. } => {
                         [0, 1, 2, 3, 11, 100, 1_000_000].iter().map(|&n| language.count(text, n, &values)).collect()
