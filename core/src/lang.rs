@@ -58,12 +58,12 @@ pub struct Text {
     /// The section of `lang/*.json` it is in.
     pub section: Section,
     /// Its place in its section: the keys sorted alphabetically.
-    pub index: usize,
+    pub index: u8,
     /// Its English words: for a plural text, the form for 1 (the first
     /// `one` bytes) and then the form for other counts; `one` is 0 for a
     /// plain text. (Not a [`Words`], which holds two addresses: the widget
-    /// carries a hundred texts, and 16 bytes each rather than 28.)
-    one: u16,
+    /// carries a hundred texts, and 12 bytes each rather than 28.)
+    one: u8,
     words: &'static str,
 }
 
@@ -79,8 +79,8 @@ impl Text {
     /// Its key in the language files, e.g. `"sign"`.
     pub fn key(self) -> &'static str {
         match self.section {
-            Section::Widget => text::WIDGET_KEYS[self.index],
-            Section::Server => text::SERVER_KEYS[self.index],
+            Section::Widget => text::WIDGET_KEYS[self.index as usize],
+            Section::Server => text::SERVER_KEYS[self.index as usize],
         }
     }
 }
@@ -269,7 +269,7 @@ mod tests {
         assert_eq!(text::SIGN.english(), Words::Plain("Sign the petition"));
         assert_eq!(text::SIGNATURES.english().for_count(1), "{count} signature");
         assert_eq!(text::SIGNATURES.english().for_count(2), "{count} signatures");
-        assert_eq!(text::WIDGET[text::SIGN.index], text::SIGN);
+        assert_eq!(text::WIDGET[text::SIGN.index as usize], text::SIGN);
         assert_eq!(text::SIGN.key(), "sign");
         assert_eq!(text::MAIL_REMOVE_IGNORE.key(), "mail_remove_ignore");
         assert!(text::SERVER.iter().all(|t| t.section == Section::Server));

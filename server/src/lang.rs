@@ -206,7 +206,7 @@ impl Language {
             Section::Widget => &self.widget,
             Section::Server => &self.server,
         };
-        entries.get(text.index).and_then(Option::as_ref)
+        entries.get(text.index as usize).and_then(Option::as_ref)
     }
 
     /// `text`'s words (a counting text's "other" form), in English if this
