@@ -154,29 +154,10 @@ pub fn placeholders(template: &str) -> Vec<&str> {
 }
 
 /// Tags that name a language by another code than its file's, or a script
-/// its file is for: checked, lower-cased, before the fallbacks.
-const ALIASES: [(&str, &str); 20] = [
-    ("zh-tw", "zh-hant"),
-    ("zh-hk", "zh-hant"),
-    ("zh-mo", "zh-hant"),
-    ("zh-cn", "zh-hans"),
-    ("zh-sg", "zh-hans"),
-    ("zh-my", "zh-hans"),
-    ("zh", "zh-hans"),
-    ("no", "nb"),
-    ("nn", "nb"),
-    ("tl", "fil"),
-    ("iw", "he"),
-    ("in", "id"),
-    ("fa-af", "prs"),
-    ("ku", "kmr"),
-    ("ku-latn", "kmr"),
-    ("ku-arab", "ckb"),
-    ("ku-iq", "ckb"),
-    ("ku-ir", "ckb"),
-    ("sh", "sr"),
-    ("mo", "ro"),
-];
+/// its file is for: checked, lower-cased, before the fallbacks. Each is
+/// `from=to`, between spaces: one string rather than a table of pairs, which
+/// would put 40 addresses in the widget.
+const ALIASES: &str = "zh-tw=zh-hant zh-hk=zh-hant zh-mo=zh-hant zh-cn=zh-hans zh-sg=zh-hans zh-my=zh-hans zh=zh-hans no=nb nn=nb tl=fil iw=he in=id fa-af=prs ku=kmr ku-latn=kmr ku-arab=ckb ku-iq=ckb ku-ir=ckb sh=sr mo=ro";
 
 /// The first of `wanted` (BCP 47 tags, most wanted first: `data-lang`, the
 /// page's `lang`, `navigator.languages`, `Accept-Language`'s tags) that one
@@ -193,7 +174,7 @@ pub fn negotiate<'a, 'w>(wanted: impl IntoIterator<Item = &'w str>, available: &
 fn lookup<'a>(tag: &str, available: &[&'a str]) -> Option<&'a str> {
     let mut tag: String = crate::trim(tag).chars().map(|c| if c == '_' { '-' } else { c.to_ascii_lowercase() }).collect();
     while !tag.is_empty() {
-        let alias = ALIASES.iter().find(|(from, _)| *from == tag).map(|(_, to)| *to);
+        let alias = crate::pieces(ALIASES, b' ').find_map(|pair| crate::split_first(pair, b'=').filter(|(from, _)| *from == tag).map(|(_, to)| to));
         for candidate in [Some(tag.as_str()), alias].into_iter().flatten() {
             if let Some(found) = available.iter().find(|a| a.eq_ignore_ascii_case(candidate)) {
                 return Some(found);
@@ -242,7 +223,7 @@ mod tests {
 
     #[test]
     fn languages_are_matched_by_bcp47_lookup_with_aliases() {
-        let have = ["en", "cy", "pt", "zh-Hans", "zh-Hant", "nb", "sr", "prs", "fa", "ckb", "kmr", "he"];
+        let have = ["en", "cy", "pt", "zh-Hans", "zh-Hant", "nb", "sr", "prs", "fa", "ckb", "kmr", "he", "ro"];
         let pick = |wanted: &[&str]| negotiate(wanted.iter().copied(), &have);
         assert_eq!(pick(&["pt-BR"]), Some("pt"));
         assert_eq!(pick(&["zh-TW"]), Some("zh-Hant"));
@@ -256,6 +237,8 @@ mod tests {
         assert_eq!(pick(&["ku-IQ"]), Some("ckb"));
         assert_eq!(pick(&["ku"]), Some("kmr"));
         assert_eq!(pick(&["iw"]), Some("he"));
+        assert_eq!(pick(&["mo"]), Some("ro"), "the last alias is read too");
+        assert_eq!(pick(&["zh-t"]), Some("zh-Hans"), "an alias matches whole, not as a prefix of another");
         assert_eq!(pick(&["sr-Latn-RS"]), Some("sr"));
         assert_eq!(pick(&["CY_gb"]), Some("cy"), "case and underscores aside");
         assert_eq!(pick(&[" ZH_hant_hk "]), Some("zh-Hant"), "spaces, case and every underscore aside");
