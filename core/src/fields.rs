@@ -317,10 +317,10 @@ pub fn share_source(source: &str) -> String {
 }
 
 /// Domains people mistype most; a near miss of one earns a suggestion.
-const COMMON_DOMAINS: [&str; 14] = [
-    "gmail.com", "googlemail.com", "hotmail.com", "hotmail.co.uk", "outlook.com", "live.co.uk", "yahoo.com",
-    "yahoo.co.uk", "icloud.com", "btinternet.com", "aol.com", "nhs.net", "protonmail.com", "sky.com",
-];
+/// (One string, the domains between spaces, rather than an array of string
+/// slices: the widget then carries no table of addresses.)
+const COMMON_DOMAINS: &str = "gmail.com googlemail.com hotmail.com hotmail.co.uk outlook.com live.co.uk yahoo.com \
+    yahoo.co.uk icloud.com btinternet.com aol.com nhs.net protonmail.com sky.com";
 
 /// "Did you mean …?": the address with a common domain in place of a likely
 /// typo of it (`amara@gmial.com` → `amara@gmail.com`), or `None`.
@@ -329,12 +329,12 @@ const COMMON_DOMAINS: [&str; 14] = [
 pub fn email_suggestion(email: &str) -> Option<String> {
     let (local, domain) = crate::split_last(crate::trim(email), b'@')?;
     let domain = domain.to_ascii_lowercase();
-    if local.is_empty() || domain.is_empty() || COMMON_DOMAINS.contains(&domain.as_str()) {
+    if local.is_empty() || domain.is_empty() || crate::pieces(COMMON_DOMAINS, b' ').any(|common| common == domain) {
         return None;
     }
     // The first nearest, as `min_by_key` would give, by a plain loop.
     let (mut best, mut distance) = ("", usize::MAX);
-    for common in COMMON_DOMAINS {
+    for common in crate::pieces(COMMON_DOMAINS, b' ') {
         let d = edit_distance(&domain, common);
         if d < distance {
             (best, distance) = (common, d);
@@ -633,7 +633,7 @@ mod tests {
             "outlook.com", "otulook.com", "icloud.com", "iclod.com", "🙂", "a🙂b", "b🙂a", "aaaa", "abab", "baba",
         ];
         for a in words {
-            for b in words.iter().copied().chain(COMMON_DOMAINS) {
+            for b in words.iter().copied().chain(crate::pieces(COMMON_DOMAINS, b' ')) {
                 assert_eq!(edit_distance(a, b), distance_by_table(a, b), "{a:?} {b:?}");
             }
         }
@@ -878,6 +878,8 @@ mod tests {
         assert_eq!(email_suggestion("amara@hotmal.co.uk").as_deref(), Some("amara@hotmail.co.uk"));
         assert_eq!(email_suggestion("Amara.Okafor@yaho.com").as_deref(), Some("Amara.Okafor@yahoo.com"));
         assert_eq!(email_suggestion("amara@gmail.com"), None, "already right");
+        assert_eq!(email_suggestion("amara@sky.com"), None, "the last domain is read too");
+        assert_eq!(email_suggestion("amara@sky.con").as_deref(), Some("amara@sky.com"));
         assert_eq!(email_suggestion("amara@medact.org"), None, "not near a common domain");
         assert_eq!(email_suggestion("amara"), None);
     }
