@@ -17,7 +17,9 @@ pub fn goal_for(count: u64, steps: &[u64]) -> u64 {
     match steps.last() {
         Some(&last) if last > 0 => (count / last + 1) * last,
         // A petition with no steps gets round numbers: the next power of ten.
-        _ => std::iter::successors(Some(10u64), |n| n.checked_mul(10))
+        // (Compared before multiplying: `checked_mul` brought a 128-bit
+        // multiplication into the widget.)
+        _ => std::iter::successors(Some(10u64), |&n| (n <= u64::MAX / 10).then(|| n * 10))
             .find(|&n| n > count)
             .unwrap_or(u64::MAX),
     }
@@ -101,6 +103,8 @@ mod tests {
         assert_eq!(goal_for(0, &[]), 10);
         assert_eq!(goal_for(10, &[]), 100);
         assert_eq!(goal_for(4_321, &[]), 10_000);
+        assert_eq!(goal_for(10u64.pow(19) - 1, &[]), 10u64.pow(19), "the largest power of ten a u64 holds");
+        assert_eq!(goal_for(10u64.pow(19), &[]), u64::MAX);
         assert_eq!(goal_for(u64::MAX, &[]), u64::MAX);
     }
 
