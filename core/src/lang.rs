@@ -70,10 +70,9 @@ pub struct Text {
 impl Text {
     /// Its English words.
     pub fn english(&self) -> Words {
-        match self.words.split_at_checked(self.one as usize) {
-            Some((one, other)) if self.one > 0 => Words::Plural { one, other },
-            _ => Words::Plain(self.words),
-        }
+        let (words, one) = (self.words, self.one as usize);
+        // (Both halves by a `Range`, the one slicing the widget has anyway.)
+        if one == 0 { Words::Plain(words) } else { Words::Plural { one: &words[0..one], other: &words[one..words.len()] } }
     }
 
     /// Its key in the language files, e.g. `"sign"`.
