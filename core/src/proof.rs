@@ -84,13 +84,14 @@ pub fn sha256(message: &[u8]) -> [u8; 32] {
             let t2 = s0.wrapping_add(majority);
             v = [t1.wrapping_add(t2), a, b, c, d.wrapping_add(t1), e, f, g];
         }
-        for (s, v) in state.iter_mut().zip(v) {
-            *s = s.wrapping_add(v);
+        // (By index: an array's by-value iterator was 82 B of the widget.)
+        for i in 0..8 {
+            state[i] = state[i].wrapping_add(v[i]);
         }
     }
     let mut digest = [0u8; 32];
-    for (bytes, word) in digest.chunks_exact_mut(4).zip(state) {
-        bytes.copy_from_slice(&word.to_be_bytes());
+    for (i, word) in state.iter().enumerate() {
+        digest[i * 4..i * 4 + 4].copy_from_slice(&word.to_be_bytes());
     }
     digest
 }
