@@ -110,7 +110,7 @@ impl View<'_> {
         // The petition's own words, marked with their language (which may
         // not be the widget's) and its direction.
         let language = [("lang", petition.language.as_str()), ("dir", if rtl(&petition.language) { "rtl" } else { "ltr" })];
-        for id in ["pw-target", "pw-title", "pw-summary", "pw-body", "pw-next-action-link", "pw-next-action-text"] {
+        for id in &["pw-target", "pw-title", "pw-summary", "pw-body", "pw-next-action-link", "pw-next-action-text"] {
             attributes(&by_id(self.root, id), &language);
         }
         show_id(self.root, "pw-why", !petition.body.is_empty());

@@ -659,8 +659,8 @@ impl Widget {
     }
 
     fn show_only(&self, id: &str) {
-        for section in ["pw-loading", "pw-problem", "pw-ready"] {
-            show_id(&self.root, section, section == id);
+        for section in &["pw-loading", "pw-problem", "pw-ready"] {
+            show_id(&self.root, section, *section == id);
         }
     }
 
