@@ -59,9 +59,9 @@ pub fn fill(root: &ShadowRoot, request: &SignatureRequest, consents: bool) {
             set_value(&control, text);
         }
     }
-    for (id, ticked) in
+    for &(id, ticked) in
         [("pw-outside_uk", request.outside_uk), ("pw-consent", request.consent), ("pw-partner-consent", request.partner_consent)]
-            .into_iter()
+            .iter()
             .take(if consents { 3 } else { 1 })
     {
         if let Some(check) = root.get_element_by_id(id) {
@@ -112,7 +112,7 @@ pub fn show_errors(root: &ShadowRoot, document: &Document, lang: &Lang, errors: 
     let list = by_id(root, "pw-error-list");
     list.set_text_content(None);
     let prefix = concat(&[&*lang.t(&text::ERROR_PREFIX), " "]);
-    for field in Field::ALL {
+    for &field in &Field::ALL {
         let id = id(field);
         let Some(input) = root.get_element_by_id(&id) else { continue };
         let error_id = concat(&[&id, "-error"]);

@@ -103,7 +103,7 @@ impl<T: FromJs> FromJs for Option<T> {
 impl FromJs for Field {
     fn from_js(value: &JsValue) -> Option<Self> {
         let name = value.as_string()?;
-        Field::ALL.into_iter().find(|f| f.name() == name)
+        Field::ALL.iter().copied().find(|f| f.name() == name)
     }
 }
 
@@ -250,7 +250,7 @@ pub fn write(request: &SignatureRequest) -> String {
     for (name, value) in strings {
         put(&object, name, &value.into());
     }
-    for (name, value) in [("outside_uk", outside_uk), ("consent", consent), ("partner_consent", partner_consent)] {
+    for &(name, value) in &[("outside_uk", outside_uk), ("consent", consent), ("partner_consent", partner_consent)] {
         put(&object, name, &JsValue::from_bool(*value));
     }
     put(&object, "proof", &JsValue::from_f64(*proof as f64));
