@@ -593,8 +593,8 @@ impl Widget {
         let Some((url, text, title)) = self.share_link("share-native") else { return };
         let navigator = crate::dom::window().navigator();
         let data = js_sys::Object::new();
-        for (key, value) in [("title", title), ("text", text), ("url", url)] {
-            crate::dom::put(&data, key, &value.into());
+        for &(key, value) in &[("title", &title), ("text", &text), ("url", &url)] {
+            crate::dom::put(&data, key, &JsValue::from_str(value));
         }
         let share = crate::dom::get(&navigator, "share").dyn_into::<js_sys::Function>().ok();
         if let Some(promise) = share.and_then(|f| f.call1(&navigator, &data).ok()).map(|p| Promise::resolve(&p)) {
