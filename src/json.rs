@@ -247,8 +247,8 @@ pub fn write(request: &SignatureRequest) -> String {
         ("profession", profession), ("reason", reason), ("partner", partner), ("source", source),
         ("challenge", challenge), ("lang", lang), ("website", website),
     ];
-    for (name, value) in strings {
-        put(&object, name, &value.into());
+    for &(name, value) in &strings {
+        put(&object, name, &JsValue::from_str(value));
     }
     for &(name, value) in &[("outside_uk", outside_uk), ("consent", consent), ("partner_consent", partner_consent)] {
         put(&object, name, &JsValue::from_bool(*value));
