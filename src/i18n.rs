@@ -264,15 +264,21 @@ impl Wanted {
         list
     }
 
-    /// The first of `tags` the widget has a language for. (A slice, not
-    /// any iterator: each kind of iterator was a copy of this and of core's
-    /// `negotiate`.)
+    /// The first of `tags` the widget has a language for, as core's
+    /// `negotiate` finds it. (A slice, not any iterator, and a loop over
+    /// core's `lookup`: each kind of iterator was a copy of this and of
+    /// core's `negotiate`.)
     pub fn pick(tags: &[&str]) -> Option<&'static str> {
         let mut available = Vec::new();
         for code in pieces(CODES, b' ').filter(|c| !c.is_empty()) {
             available.push(code);
         }
-        lang::negotiate(tags.iter().copied(), &available)
+        for tag in tags {
+            if let Some(code) = lang::lookup(tag, &available) {
+                return Some(code);
+            }
+        }
+        None
     }
 
     /// The language the browser prefers, when the page's language won but

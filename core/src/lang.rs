@@ -170,7 +170,10 @@ pub fn negotiate<'a, 'w>(wanted: impl IntoIterator<Item = &'w str>, available: &
     wanted.into_iter().find_map(|tag| lookup(tag, available))
 }
 
-fn lookup<'a>(tag: &str, available: &[&'a str]) -> Option<&'a str> {
+/// The one of `available` that serves `tag`, as [`negotiate`] finds it for
+/// each tag. (The widget loops over its slice of tags itself: a `negotiate`
+/// for its iterator was a copy of this loop and of std's `find_map`.)
+pub fn lookup<'a>(tag: &str, available: &[&'a str]) -> Option<&'a str> {
     let mut tag: String = crate::trim(tag).chars().map(|c| if c == '_' { '-' } else { c.to_ascii_lowercase() }).collect();
     while !tag.is_empty() {
         let alias = crate::pieces(ALIASES, b' ').find_map(|pair| crate::split_first(pair, b'=').filter(|(from, _)| *from == tag).map(|(_, to)| to));
