@@ -383,7 +383,7 @@ impl Widget {
             renewing.renew_challenge().await.ok();
         });
         self.thanked.take();
-        self.errors.take();
+        self.errors.borrow_mut().clear();
         // The form as it was first drawn: its fields empty, no error or
         // suggestion on show (the consents below them stay as they are).
         form::fill(&self.root, &SignatureRequest::default(), false);
