@@ -372,9 +372,14 @@ fn short_names(root: &Path, wasm: &Path, glue: &Path) -> anyhow::Result<()> {
 /// spaces dropped): what every visitor downloads. The sources keep their
 /// comments for people; wasm-bindgen's glue loses its doc comments. A
 /// module (`module`) may have its top-level names shortened too.
+/// `unsafe_arrows` writes a `function` expression that uses neither `this`
+/// nor `arguments` as an arrow (59 B less gzipped for a widget, mostly in
+/// the glue); terser calls it unsafe because an arrow has no `prototype`
+/// and cannot be called with `new`, and none of these scripts does either
+/// with a function expression.
 fn minify(root: &Path, source: &Path, out: &Path, module: bool) -> anyhow::Result<()> {
     let mut terser = Command::new(root.join("node_modules/.bin/terser"));
-    terser.arg(source).args(["--compress", "passes=2", "--mangle", "--comments", "false", "--ecma", "2020"]);
+    terser.arg(source).args(["--compress", "passes=2,unsafe_arrows=true", "--mangle", "--comments", "false", "--ecma", "2020"]);
     if module {
         terser.arg("--module");
     }
