@@ -25,9 +25,8 @@ struct Live {
     /// Counts which [`Watch`]es belong to this state: a widget still holding
     /// one from before a change of server must not let go of the new one's.
     generation: u32,
-    /// Each petition followed, once.
-    slugs: Vec<String>,
-    /// The petition of each [`Watch`], so as many times as widgets show it.
+    /// The petition of each [`Watch`], so as many times as widgets show it
+    /// (each followed once: see [`Live::followed`]).
     watchers: Vec<String>,
     source: Option<EventSource>,
     listeners: Vec<Listener>,
@@ -42,7 +41,6 @@ impl Live {
     const NONE: Live = Live {
         origin: String::new(),
         generation: 0,
-        slugs: Vec::new(),
         watchers: Vec::new(),
         source: None,
         listeners: Vec::new(),
@@ -59,6 +57,31 @@ impl Live {
             source.close();
         }
         *self = Live { origin, generation: self.generation.wrapping_add(1), ..Live::NONE };
+    }
+
+    /// Whether the watcher at `at` is the first of its petition: each
+    /// petition is followed once, however many widgets show it. (A second
+    /// list of petitions would need std's `retain` to keep it, 0.2 KB of wasm.)
+    fn followed(&self, at: usize) -> bool {
+        !self.watchers[..at].contains(&self.watchers[at])
+    }
+
+    /// The event stream's address: every petition followed, once.
+    fn stream_url(&self) -> String {
+        // Joined by hand: std's `join` over `String`s would be a second copy
+        // of its joining code beside the one for `&str`s (−0.3 KB raw).
+        let mut joined = String::new();
+        for (at, slug) in self.watchers.iter().enumerate() {
+            if !self.followed(at) {
+                continue;
+            }
+            if !joined.is_empty() {
+                joined.push(',');
+            }
+            joined.push_str(slug);
+        }
+        let slugs = String::from(js_sys::encode_uri_component(&joined));
+        concat(&[self.origin.as_str(), "/api/events?petitions=", &slugs])
     }
 }
 
@@ -82,9 +105,6 @@ pub fn watch(origin: &str, slug: &str) -> Watch {
             live.reset(origin.to_owned());
         }
         live.watchers.push(slug.to_owned());
-        if !live.slugs.iter().any(|s| s == slug) {
-            live.slugs.push(slug.to_owned());
-        }
         // Reopened even for a petition already followed: the stream sends
         // each petition's state on connecting, and a widget mounted later
         // may hold a petition from the browser's cache, seconds old. Widgets
@@ -106,13 +126,11 @@ impl Drop for Watch {
             if let Some(at) = live.watchers.iter().position(|s| *s == self.slug) {
                 live.watchers.swap_remove(at);
             }
+            // Otherwise the stream keeps its address until the next round
+            // of mounting reopens it: a count for nobody is ignored, and a
+            // connection not reopened is worth more than a few bytes.
             if live.watchers.is_empty() {
                 live.reset(String::new());
-            } else if !live.watchers.contains(&self.slug) {
-                // The stream keeps its address until the next round of
-                // mounting reopens it: a count for nobody is ignored, and a
-                // connection not reopened is worth more than a few bytes.
-                live.slugs.retain(|s| *s != self.slug);
             }
         });
     }
@@ -127,17 +145,7 @@ fn connect() {
             old.close();
         }
         let has_event_source = crate::dom::has(&crate::dom::window(), "EventSource");
-        // Joined by hand: std's `join` over `String`s would be a second copy
-        // of its joining code beside the one for `&str`s (−0.3 KB raw).
-        let mut joined = String::new();
-        for slug in &live.slugs {
-            if !joined.is_empty() {
-                joined.push(',');
-            }
-            joined.push_str(slug);
-        }
-        let slugs = String::from(js_sys::encode_uri_component(&joined));
-        let url = concat(&[live.origin.as_str(), "/api/events?petitions=", &slugs]);
+        let url = live.stream_url();
         let source = if has_event_source { EventSource::new(&url).ok() } else { None };
         let Some(source) = source else {
             start_polling(&mut live);
@@ -174,7 +182,10 @@ fn start_polling(live: &mut Live) {
         // microtask, after this.)
         LIVE.with(|live| {
             let live = live.borrow();
-            for slug in &live.slugs {
+            for (at, slug) in live.watchers.iter().enumerate() {
+                if !live.followed(at) {
+                    continue;
+                }
                 let api = Api::new(&live.origin, slug);
                 crate::task::spawn(async move {
                     // A failed poll changes nothing; the next one may succeed.
@@ -195,5 +206,36 @@ fn start_polling(live: &mut Live) {
 fn deliver(update: &CountUpdate) {
     for widget in crate::widgets_showing(&update.slug) {
         widget.live(update);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    use super::*;
+
+    /// What the server is asked for when widgets come and go: each petition
+    /// shown once, whatever number of widgets show it, and none that no
+    /// widget shows any more.
+    #[wasm_bindgen_test]
+    fn the_stream_follows_each_petition_shown_once() {
+        let mut live = Live { origin: "https://petition.example".into(), ..Live::NONE };
+        for slug in ["stop-sharing", "scrap-upfront-charging", "stop-sharing", "stop-sharing"] {
+            live.watchers.push(slug.into());
+        }
+        assert_eq!(
+            live.stream_url(),
+            "https://petition.example/api/events?petitions=stop-sharing%2Cscrap-upfront-charging"
+        );
+        // As a `Watch` lets go of its own.
+        live.watchers.swap_remove(1);
+        assert_eq!(live.stream_url(), "https://petition.example/api/events?petitions=stop-sharing");
+        live.watchers.swap_remove(0);
+        live.watchers.push("scrap-upfront-charging".into());
+        assert_eq!(
+            live.stream_url(),
+            "https://petition.example/api/events?petitions=stop-sharing%2Cscrap-upfront-charging"
+        );
     }
 }
