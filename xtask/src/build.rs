@@ -235,7 +235,17 @@ fn own_start(glue: &Path) -> anyhow::Result<()> {
 /// support for what no browser able to start the widget lacks
 /// (`instantiateStreaming` came last, in Safari 15), and a branch the
 /// widget's glue never takes.
-const GLUE_EDITS: [(&str, &str); 8] = [
+const GLUE_EDITS: [(&str, &str); 10] = [
+    // See the wrapping in `trim_glue`.
+    (
+        "function handleError(f, args) {\n    try {\n        return f.apply(this, args);\n    } catch (e) {\n        wasm.__wbindgen_exn_store(addHeapObject(e));\n    }\n}",
+        "function handleError(f) {\n    return (...args) => {\n        try {\n            return f(...args);\n        } catch (e) {\n            wasm.__wbindgen_exn_store(addHeapObject(e));\n        }\n    };\n}",
+    ),
+    // See the strings' return in `trim_glue`.
+    (
+        "function passStringToWasm0(arg, malloc, realloc) {",
+        "function returnString(at, string) {\n    const ptr = isLikeNone(string) ? 0 : passStringToWasm0(string, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);\n    getDataViewMemory0().setInt32((at >>> 0) + 4, WASM_VECTOR_LEN, true);\n    getDataViewMemory0().setInt32(at >>> 0, ptr, true);\n}\n\nfunction passStringToWasm0(arg, malloc, realloc) {",
+    ),
     // Every browser with `instantiateStreaming` has `FinalizationRegistry`.
     (
         "(typeof FinalizationRegistry === 'undefined')\n    ? { register: () => {}, unregister: () => {} }\n    : new FinalizationRegistry(",
@@ -275,7 +285,8 @@ const GLUE_EDITS: [(&str, &str); 8] = [
 
 /// Applies [`GLUE_EDITS`] to the glue, failing the build if wasm-bindgen's
 /// glue no longer holds one of the texts they replace exactly once (−128 B
-/// gzip, issue 15).
+/// gzip, issue 15), wraps each throwing import once (−31 B) and returns
+/// strings to the wasm through one function (−50 B).
 fn trim_glue(glue: &Path) -> anyhow::Result<()> {
     let mut source = std::fs::read_to_string(glue)?;
     for (from, to) in GLUE_EDITS {
@@ -283,6 +294,34 @@ fn trim_glue(glue: &Path) -> anyhow::Result<()> {
             bail!("wasm-bindgen's glue holds {from:?} other than once: see GLUE_EDITS in xtask/src/build.rs");
         }
         source = source.replacen(from, to, 1);
+    }
+    // An import that may throw is wrapped where the imports are made rather
+    // than at each call: `handleError(f)` is the function that calls `f` and
+    // hands its exception to the wasm, and the import is that function,
+    // with no `function() { return …(…, arguments); }` around each one.
+    let (open, wrapped) = ("function() { return handleError(function (", "handleError(function (");
+    let (close, closed) = ("}, arguments); },", "}),");
+    let imports = source.matches(open).count();
+    if imports == 0 || source.matches(close).count() != imports {
+        bail!("wasm-bindgen's glue wraps its throwing imports otherwise: see trim_glue in xtask/src/build.rs");
+    }
+    source = source.replace(open, wrapped).replace(close, closed);
+    // A string handed back to the wasm (optional or not: a `null` becomes
+    // address 0, `None`) is written to its place by one function,
+    // `returnString`, not by the same four lines in each import.
+    let mut returned = 0;
+    for (start, kind) in [("var ptr1 = isLikeNone(ret) ? 0 : ", "var"), ("const ptr1 = ", "const")] {
+        let lines = format!(
+            "{start}passStringToWasm0(ret, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);\n            \
+             {kind} len1 = WASM_VECTOR_LEN;\n            \
+             getDataViewMemory0().setInt32((arg0 >>> 0) + 4 * 1, len1, true);\n            \
+             getDataViewMemory0().setInt32((arg0 >>> 0) + 4 * 0, ptr1, true);"
+        );
+        returned += source.matches(&lines).count();
+        source = source.replace(&lines, "returnString(arg0, ret);");
+    }
+    if returned == 0 || source.matches("WASM_VECTOR_LEN;").count() != 0 {
+        bail!("wasm-bindgen's glue returns strings otherwise: see trim_glue in xtask/src/build.rs");
     }
     let calls = source.matches("passStringToWasm0(").count();
     if source.matches(", wasm.__wbindgen_malloc, wasm.__wbindgen_realloc)").count() + 1 != calls {
