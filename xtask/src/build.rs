@@ -235,7 +235,7 @@ fn own_start(glue: &Path) -> anyhow::Result<()> {
 /// support for what no browser able to start the widget lacks
 /// (`instantiateStreaming` came last, in Safari 15), and a branch the
 /// widget's glue never takes.
-const GLUE_EDITS: [(&str, &str); 10] = [
+const GLUE_EDITS: [(&str, &str); 11] = [
     // See the wrapping in `trim_glue`.
     (
         "function handleError(f, args) {\n    try {\n        return f.apply(this, args);\n    } catch (e) {\n        wasm.__wbindgen_exn_store(addHeapObject(e));\n    }\n}",
@@ -245,6 +245,11 @@ const GLUE_EDITS: [(&str, &str); 10] = [
     (
         "function passStringToWasm0(arg, malloc, realloc) {",
         "function returnString(at, string) {\n    const ptr = isLikeNone(string) ? 0 : passStringToWasm0(string, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);\n    getDataViewMemory0().setInt32((at >>> 0) + 4, WASM_VECTOR_LEN, true);\n    getDataViewMemory0().setInt32(at >>> 0, ptr, true);\n}\n\nfunction passStringToWasm0(arg, malloc, realloc) {",
+    ),
+    // See the optional objects in `trim_glue`.
+    (
+        "function isLikeNone(x) {",
+        "function addOptional(x) {\n    return isLikeNone(x) ? 0 : addHeapObject(x);\n}\n\nfunction isLikeNone(x) {",
     ),
     // Every browser with `instantiateStreaming` has `FinalizationRegistry`.
     (
@@ -285,8 +290,9 @@ const GLUE_EDITS: [(&str, &str); 10] = [
 
 /// Applies [`GLUE_EDITS`] to the glue, failing the build if wasm-bindgen's
 /// glue no longer holds one of the texts they replace exactly once (−128 B
-/// gzip, issue 15), wraps each throwing import once (−31 B) and returns
-/// strings to the wasm through one function (−50 B).
+/// gzip, issue 15), wraps each throwing import once (−31 B), returns
+/// strings to the wasm through one function (−50 B) and optional objects
+/// through another (−22 B).
 fn trim_glue(glue: &Path) -> anyhow::Result<()> {
     let mut source = std::fs::read_to_string(glue)?;
     for (from, to) in GLUE_EDITS {
@@ -323,12 +329,42 @@ fn trim_glue(glue: &Path) -> anyhow::Result<()> {
     if returned == 0 || source.matches("WASM_VECTOR_LEN;").count() != 0 {
         bail!("wasm-bindgen's glue returns strings otherwise: see trim_glue in xtask/src/build.rs");
     }
+    // Likewise an object that may be `null` or `undefined` (an argument, or
+    // what an import returns) is handed over by `addOptional`.
+    let (source, optional) = optional_objects(&source);
+    if optional < 2 {
+        bail!("wasm-bindgen's glue hands over optional objects otherwise: see trim_glue in xtask/src/build.rs");
+    }
     let calls = source.matches("passStringToWasm0(").count();
     if source.matches(", wasm.__wbindgen_malloc, wasm.__wbindgen_realloc)").count() + 1 != calls {
         bail!("a call of passStringToWasm0 passes no realloc: see GLUE_EDITS in xtask/src/build.rs");
     }
     std::fs::write(glue, source)?;
     Ok(())
+}
+
+/// `source` with each `isLikeNone(x) ? 0 : addHeapObject(x)` written as
+/// `addOptional(x)`, and how many there were (besides the one in
+/// `addOptional` itself).
+fn optional_objects(source: &str) -> (String, usize) {
+    let (mut out, mut rest, mut count) = (String::new(), source, 0);
+    while let Some(at) = rest.find("isLikeNone(") {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        let name = &rest["isLikeNone(".len()..];
+        let name = &name[..name.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(name.len())];
+        let whole = format!("isLikeNone({name}) ? 0 : addHeapObject({name})");
+        if name != "x" && rest.starts_with(&whole) {
+            out.push_str(&format!("addOptional({name})"));
+            rest = &rest[whole.len()..];
+            count += 1;
+        } else {
+            out.push_str("isLikeNone(");
+            rest = &rest["isLikeNone(".len()..];
+        }
+    }
+    out.push_str(rest);
+    (out, count)
 }
 
 /// Gives the wasm's imports, exports and import module one- or two-letter
