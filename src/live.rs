@@ -126,9 +126,10 @@ impl Drop for Watch {
             if let Some(at) = live.watchers.iter().position(|s| *s == self.slug) {
                 live.watchers.swap_remove(at);
             }
-            // Otherwise the stream keeps its address until the next round
-            // of mounting reopens it: a count for nobody is ignored, and a
-            // connection not reopened is worth more than a few bytes.
+            // With widgets left, the stream keeps its address (with this
+            // petition in it, if no widget shows it any more) until the next
+            // round of mounting reopens it: a count for nobody is ignored, and
+            // a connection not reopened is worth more than a few bytes.
             if live.watchers.is_empty() {
                 live.reset(String::new());
             }
