@@ -132,11 +132,20 @@ fn widget(root: &Path) -> anyhow::Result<()> {
         // the wasm −1.0 KB gzip, the glue +0.2 KB (issue 15). It also lets
         // the widget run in browsers from before reference types.
         //
-        // And LLVM inlines a little more than at `opt-level = "z"`'s own
-        // threshold (`-inline-threshold=10`; 5 by default): −0.2 KB gzip
-        // (issue 15). 7 to 10 measured the same, 15 and above larger; a
-        // gain this small may go as the code changes, so measure it again
-        // (with 5) after large changes.
+        // And rustc inlines small functions into their callers in MIR, as
+        // it does at `opt-level` 2 and 3 (at "s" and "z" it doesn't unless
+        // told, `-Zinline-mir=yes`), here up to twice its usual size
+        // (`-Zinline-mir-threshold=100`; 50 by default): −1.2 KB gzip, the
+        // most of any setting (issue 15, 2026-12-06). Measured, totals in
+        // gzip: MIR inlining at 25, 50, 60, 100, 150, 200, 300 and 500 gave
+        // 47,363, 47,340, 47,182, 46,917, 46,943, 46,921, 46,901 and 46,878
+        // B (with LLVM at 10), against 47,990 without it; the same through
+        // `-Zmir-opt-level=3`, which turns it on with untried passes. LLVM
+        // then inlines at its own `-inline-threshold=5` (46,818 B; 2 the
+        // same, 10 +99 B, 25 +310 B, the flag left out +36 B); before MIR
+        // inlining, 10 had been 0.2 KB smaller than 5. A gain from
+        // inlining may go as the code changes: measure both again after
+        // large changes.
         .env("RUSTC_BOOTSTRAP", "1")
         .args([
             "build",
@@ -149,7 +158,7 @@ fn widget(root: &Path) -> anyhow::Result<()> {
             "-Zbuild-std=std,panic_abort",
             "-Zbuild-std-features=optimize_for_size",
             "--config",
-            "target.wasm32-unknown-unknown.rustflags=[\"-Zunstable-options\",\"-Cpanic=immediate-abort\",\"-Zlocation-detail=none\",\"-Ctarget-feature=-reference-types\",\"-Cllvm-args=-inline-threshold=10\"]",
+            "target.wasm32-unknown-unknown.rustflags=[\"-Zunstable-options\",\"-Cpanic=immediate-abort\",\"-Zlocation-detail=none\",\"-Ctarget-feature=-reference-types\",\"-Zinline-mir=yes\",\"-Zinline-mir-threshold=100\",\"-Cllvm-args=-inline-threshold=5\"]",
         ]))?;
     let pkg = root.join("pkg");
     if pkg.exists() {
