@@ -132,20 +132,29 @@ fn widget(root: &Path) -> anyhow::Result<()> {
         // the wasm −1.0 KB gzip, the glue +0.2 KB (issue 15). It also lets
         // the widget run in browsers from before reference types.
         //
-        // And rustc inlines small functions into their callers in MIR, as
-        // it does at `opt-level` 2 and 3 (at "s" and "z" it doesn't unless
-        // told, `-Zinline-mir=yes`), here up to twice its usual size
-        // (`-Zinline-mir-threshold=100`; 50 by default): −1.2 KB gzip, the
-        // most of any setting (issue 15, 2026-12-06). Measured, totals in
-        // gzip: MIR inlining at 25, 50, 60, 100, 150, 200, 300 and 500 gave
-        // 47,363, 47,340, 47,182, 46,917, 46,943, 46,921, 46,901 and 46,878
-        // B (with LLVM at 10), against 47,990 without it; the same through
-        // `-Zmir-opt-level=3`, which turns it on with untried passes. LLVM
-        // then inlines at its own `-inline-threshold=5` (46,818 B; 2 the
-        // same, 10 +99 B, 25 +310 B, the flag left out +36 B); before MIR
-        // inlining, 10 had been 0.2 KB smaller than 5. A gain from
-        // inlining may go as the code changes: measure both again after
-        // large changes.
+        // And rustc inlines the smallest functions into their callers in
+        // MIR, before LLVM sees them, as it does at `opt-level` 2 and 3 (at
+        // "s" and "z" it doesn't unless told, `-Zinline-mir=yes`), from any
+        // crate, std's and core's included (`-Zcross-crate-inline-threshold
+        // =always`: every function's MIR is kept for its callers, as
+        // `#[inline]` keeps it), but only those of a MIR cost up to 10
+        // (`-Zinline-mir-hint-threshold=10`, the limit for `#[inline]`
+        // functions, which all now are; 100 by default): −2.4 KB gzip, the
+        // wasm 8 KB smaller raw (issue 15, 2026-12-06). Measured, totals
+        // in gzip, from 47,990 B without MIR inlining: with it as rustc
+        // has it at opt-level 2 (threshold 50, 100 for `#[inline]`),
+        // 47,340 B, the same as `-Zmir-opt-level=3`, which turns it on with
+        // untried passes; its threshold 100, 46,917 B (25: 47,363; 200:
+        // 46,921; 500: 46,878). With every function inlinable across crates
+        // and the `#[inline]` limit at 0, 5, 10, 15, 20, 25, 35, 50, 75 and
+        // 100 (the default): 45,696, 45,695, 45,541, 45,680, 45,828,
+        // 45,854, 45,820, 46,072, 46,508 and 46,623 B; the limit for the
+        // others (50, 100, 200) then changed nothing, and the `#[inline]`
+        // limit at 0 without the crates' functions inlinable was 47,577 B.
+        // LLVM then inlines at its own `-inline-threshold=5` (10: +28 B;
+        // before MIR inlining, 10 had been 0.2 KB smaller than 5). Gains
+        // from inlining may go as the code changes: measure these again
+        // after large changes.
         .env("RUSTC_BOOTSTRAP", "1")
         .args([
             "build",
@@ -158,7 +167,7 @@ fn widget(root: &Path) -> anyhow::Result<()> {
             "-Zbuild-std=std,panic_abort",
             "-Zbuild-std-features=optimize_for_size",
             "--config",
-            "target.wasm32-unknown-unknown.rustflags=[\"-Zunstable-options\",\"-Cpanic=immediate-abort\",\"-Zlocation-detail=none\",\"-Ctarget-feature=-reference-types\",\"-Zinline-mir=yes\",\"-Zinline-mir-threshold=100\",\"-Cllvm-args=-inline-threshold=5\"]",
+            "target.wasm32-unknown-unknown.rustflags=[\"-Zunstable-options\",\"-Cpanic=immediate-abort\",\"-Zlocation-detail=none\",\"-Ctarget-feature=-reference-types\",\"-Zinline-mir=yes\",\"-Zcross-crate-inline-threshold=always\",\"-Zinline-mir-hint-threshold=10\",\"-Cllvm-args=-inline-threshold=5\"]",
         ]))?;
     let pkg = root.join("pkg");
     if pkg.exists() {
