@@ -3,6 +3,7 @@
 //! README commands work on a fresh Debian machine.
 
 mod build;
+mod layout;
 mod loadtest;
 mod server;
 mod setup;
