@@ -13,7 +13,7 @@
 //! wasm (gzip): by size alone −183 B, by signature then size −204 B, the
 //! reverse of binaryen's order −142 B, by call count (binaryen's
 //! `--reorder-functions`) +223 B, greedy chains of the most alike next
-//! (shared 3-, 4- or 6-byte sequences) −160 to −345 B depending on the
+//! (shared 3-, 4- or 6-byte sequences) −145 to −345 B depending on the
 //! measure of likeness, and size classes of √2 or 4 rather than 2, or sizes
 //! falling within a class, within 50 B of the rule: none better than it by
 //! more than zopfli's own noise, and the chains less predictable.
