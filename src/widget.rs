@@ -11,7 +11,7 @@ use std::{
 
 use js_sys::Promise;
 use petition_core::{concat, email_suggestion, pieces, lang::text, share_source, validate, CountUpdate, FieldError, Petition, SignatureRequest};
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::{prelude::wasm_bindgen, JsCast, JsValue};
 use web_sys::{Document, Element, ShadowRoot, ShadowRootInit, ShadowRootMode};
 
 use crate::{
@@ -29,6 +29,17 @@ use crate::{
 pub(crate) const STYLE: &str = include_str!(concat!(env!("OUT_DIR"), "/widget.css"));
 /// `src/widget.html`, without its indentation.
 pub(crate) const TEMPLATE: &str = include_str!(concat!(env!("OUT_DIR"), "/widget.html"));
+
+#[wasm_bindgen]
+extern "C" {
+    /// The widget's second part, the code of the thank-you and sharing
+    /// (split out by the build, `xtask/src/split.rs`): a promise of it,
+    /// loaded once (the loader starts it when the form is first focused).
+    /// The build's glue defines it; wasm-bindgen's own, which the tests use
+    /// with the whole code in one wasm, doesn't, and then calling it throws.
+    #[wasm_bindgen(catch, js_name = part)]
+    fn load_part() -> std::result::Result<Promise, JsValue>;
+}
 
 /// A petition widget mounted in a host element.
 pub struct Widget {
@@ -240,7 +251,7 @@ impl Widget {
                 }
                 let thanked = self.thanked.borrow().clone();
                 if let Some((name, remembered)) = thanked {
-                    self.show_thanks(&name, remembered);
+                    self.thank_soon(name, remembered);
                 }
             } else if let Some(waiting) = memory::queued(&self.origin, &self.slug) {
                 form::fill(&self.root, &waiting, true);
@@ -250,7 +261,7 @@ impl Widget {
                 let widget = self.clone();
                 crate::task::spawn(async move { widget.submit_request(waiting).await });
             } else if memory::has_signed(&self.origin, &self.slug) {
-                self.show_thanks("", true);
+                self.thank_soon(String::new(), true);
             }
             Ok(())
         }
@@ -374,6 +385,7 @@ impl Widget {
     }
 
     /// "Someone else wants to sign on this device": an empty form again.
+    #[inline(never)]
     fn again(self: &Rc<Self>) {
         memory::set_signed(&self.origin, &self.slug, false);
         // The last signature spent the challenge: the next person
@@ -478,7 +490,7 @@ impl Widget {
                     goal: receipt.goal,
                     milestones: receipt.milestones,
                 });
-                self.show_thanks(&request.first_name, false);
+                self.thank(&request.first_name, false).await;
                 let confirm = self.petition.borrow().as_ref().is_some_and(|p| p.confirm_by_email);
                 self.announce(&if confirm {
                     lang.t(&text::ANNOUNCE_INBOX).into_owned()
@@ -542,6 +554,60 @@ impl Widget {
         self.api.sign(&request).await
     }
 
+    /// [`Widget::thank`] in a task of its own, so that a load waits for no
+    /// second part.
+    fn thank_soon(self: &Rc<Self>, first_name: String, remembered: bool) {
+        let widget = self.clone();
+        crate::task::spawn(async move { widget.thank(&first_name, remembered).await });
+    }
+
+    /// Thanks the person once the part that does it has come; if it can't
+    /// come (the connection gone since the form was focused), in short.
+    async fn thank(&self, first_name: &str, remembered: bool) {
+        if self.part().await {
+            self.show_thanks(first_name, remembered);
+        } else {
+            self.thanks_in_short(first_name, remembered);
+        }
+    }
+
+    /// Whether the second part is here (or the wasm is whole), once it has
+    /// come or failed to, and the widget still on the page.
+    async fn part(&self) -> bool {
+        let here = match load_part() {
+            Ok(promise) => crate::task::Settled::new(&promise).await.is_ok(),
+            Err(_) => true,
+        };
+        here && !self.stopped.get()
+    }
+
+    /// The thank-you's title alone, in place of the form: what the widget
+    /// can say without its second part. The signature is in; the sharing,
+    /// the next action and "someone else" are the part's.
+    fn thanks_in_short(&self, first_name: &str, remembered: bool) {
+        if self.stopped.get() {
+            return;
+        }
+        // Kept as the whole thank-you keeps it: another language's load
+        // tries the part again.
+        *self.thanked.borrow_mut() = Some((first_name.to_owned(), remembered));
+        let title = if remembered { &text::THANKS_BEFORE } else { &text::THANKS };
+        text_id(&self.root, "pw-thanks-title", &self.lang().t(title));
+        text_id(&self.root, "pw-thanks-text", "");
+        for (id, on) in [("pw-share", false), ("pw-next-action", false), ("pw-again-row", false), ("pw-form", false), ("pw-thanks", true)] {
+            show_id(&self.root, id, on);
+        }
+        if !remembered {
+            focus(&by_id(&self.root, "pw-thanks"));
+        }
+    }
+
+    // `show_thanks`, `share_link`, `copy_link`, `native_share` and `again`
+    // are the second part's code (`xtask/src/split.rs`'s roots), each a
+    // function of its own so that it can move there (`#[inline(never)]`),
+    // and reached only through `thank`, which awaits the part, or from the
+    // thank-you's own buttons, which only the part shows.
+    #[inline(never)]
     fn show_thanks(&self, first_name: &str, remembered: bool) {
         let petition = self.petition.borrow();
         let Some(petition) = petition.as_ref() else { return };
@@ -552,6 +618,7 @@ impl Widget {
         }
     }
 
+    #[inline(never)]
     fn share_link(&self, source: &str) -> Option<(String, String, String)> {
         let petition = self.petition.borrow();
         let (share, address) = shareable(petition.as_ref()?, &self.origin)?;
@@ -563,6 +630,7 @@ impl Widget {
         ))
     }
 
+    #[inline(never)]
     fn copy_link(&self) {
         let Some((url, _, _)) = self.share_link("share-link") else { return };
         let clipboard =
@@ -589,6 +657,7 @@ impl Widget {
         });
     }
 
+    #[inline(never)]
     fn native_share(&self) {
         let Some((url, text, title)) = self.share_link("share-native") else { return };
         let navigator = crate::dom::window().navigator();

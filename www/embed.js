@@ -307,6 +307,13 @@
         widget.mount(host, api, petition, challenge, words && words.response, origin, policy, function () {
           control(host, widget);
         });
+        // The widget's second part (its thank-you and sharing) comes when
+        // someone first moves into the form, to be there when they sign.
+        var root = host.shadowRoot;
+        root.addEventListener("focusin", function first() {
+          root.removeEventListener("focusin", first);
+          widget.part().catch(function () {});
+        });
       })
       .catch(failed(host));
   }

@@ -159,6 +159,48 @@ test("offline, the signature is kept in the browser and sent by itself, once, wh
   await context.close();
 });
 
+test("the thank-you comes as a second part when the form is first focused; without it, the signature still counts and is thanked", async () => {
+  const { context, page, record } = await open(browser);
+  const parts = [];
+  page.on("request", (request) => {
+    if (request.url().endsWith("/pkg/petition_widget_part.wasm")) parts.push(request.url());
+  });
+  // The part can't come (the connection gone between typing and signing).
+  await page.route("**/pkg/petition_widget_part.wasm", (route) => route.abort());
+  await page.goto(`${PARTNER}/medact.html`);
+  await ready(page);
+  const form = widget(page);
+  assert.deepEqual(parts, [], "at rest, the widget loads no second part");
+  const asked = page.waitForRequest((request) => request.url().endsWith("/pkg/petition_widget_part.wasm"));
+  await form.getByLabel("First name", { exact: true }).focus();
+  await asked;
+  assert.equal(new URL(parts[0]).origin, SERVER, "from the petition server");
+
+  const before = await serverCount();
+  await fillForm(page, { email: freshEmail("partless"), first: "Siân" });
+  await form.getByRole("button", { name: "Sign the petition" }).click();
+  await form.getByRole("heading", { name: "Thank you for signing" }).waitFor();
+  assert.equal(await serverCount(), before + 1, "the signature counts");
+  assert.equal(await form.getByRole("button", { name: "Sign the petition" }).isVisible(), false, "the thank-you replaces the form");
+  assert.equal(await form.locator("#pw-share").isVisible(), false, "no sharing without the part");
+  assert.equal(await form.getByRole("button", { name: "Someone else wants to sign on this device" }).isVisible(), false);
+  assert.ok(parts.length >= 2, "the widget asked for the part again before thanking");
+  assert.deepEqual(await axeViolations(page), [], "the short thank-you is accessible");
+  await screenshot(page, "desktop-thank-you-without-part");
+
+  // Next time the part comes: a browser that has signed gets it at once.
+  await page.unroute("**/pkg/petition_widget_part.wasm");
+  await page.reload();
+  await form.getByRole("heading", { name: "You signed this petition" }).waitFor();
+  await form.getByRole("button", { name: "Someone else wants to sign on this device" }).waitFor();
+  assert.equal(await form.locator("#pw-share").isVisible(), true, "sharing, from the part");
+  assert.equal(await serverCount(), before + 1);
+  // The refused requests for the part, which Chromium logs itself, and
+  // nothing else.
+  assert.deepEqual(record.errors.filter((e) => !/ERR_FAILED/.test(e)), []);
+  await context.close();
+});
+
 test("a signature kept while offline is sent when the page is opened again, and only once", async () => {
   const { context, page, record } = await open(browser);
   const answered = signaturesAnswered(context);

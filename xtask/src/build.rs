@@ -79,10 +79,12 @@ use crate::{run, step};
 /// functions (−0.3 KB): 47,990 B. 45 KB since rustc inlines the smallest
 /// functions of every crate in MIR, which it does not at `opt-level = "z"`
 /// unless told (see [`widget`]; −2.4 KB): 45,541 B; 45,227 B with the
-/// wasm's functions laid out for compression (`layout.rs`).
-/// Issue 15's goal is 40 KB; see ARCHITECTURE.md's breakdown for where the
-/// rest is.
-pub const BUDGET_BYTES: usize = 45 * 1024;
+/// wasm's functions laid out for compression (`layout.rs`). 43 KB since the
+/// thank-you and sharing are a second part, loaded when the form is first
+/// focused (`split.rs`; not counted here, as a page at rest never loads
+/// it): 43,531 B. Issue 15's goal is 40 KB; see ARCHITECTURE.md's breakdown
+/// for where the rest is.
+pub const BUDGET_BYTES: usize = 43 * 1024;
 
 /// The files a partner page loads for a widget, in the order it loads them
 /// (as served: the scripts minified from `www/`, see [`minify`]).
@@ -106,6 +108,14 @@ pub fn all(root: &Path) -> anyhow::Result<()> {
     widget(root)?;
     languages(root)?;
     let widget = report_size(root, "widget", &WIDGET_FILES, BUDGET_BYTES)?;
+    let part = format!("pkg/{}", crate::split::PART);
+    let size = |suffix: &str| std::fs::metadata(root.join(format!("{part}{suffix}"))).map(|m| m.len());
+    println!(
+        "  {part:<30} {:>7} B raw {:>7} B gzip {:>7} B brotli  (not in the total: fetched when the form is first focused)",
+        size("")?,
+        size(".gz")?,
+        size(".br")?
+    );
     let counter = report_size(root, "counter", &COUNTER_FILES, COUNTER_BUDGET_BYTES)?;
     println!(
         "  a counter loads {:.1}% of what a widget loads (gzip)",
@@ -199,8 +209,9 @@ fn widget(root: &Path) -> anyhow::Result<()> {
     // never touches the first kilobyte of memory (the stack is laid out
     // first, growing down from 1 MB), so binaryen may fold constant offsets
     // into loads and stores as if that could not wrap into it.
+    // (With its functions' names kept for the split, which drops them.)
     run(Command::new(root.join("node_modules/.bin/wasm-opt"))
-        .args(["--low-memory-unused", "--one-caller-inline-max-function-size=20", "-Oz", "--flatten", "--rereloop", "-Oz", "-Oz", "--flatten", "--rereloop", "-Oz", "-Oz"])
+        .args(["--low-memory-unused", "--one-caller-inline-max-function-size=20", "-Oz", "--flatten", "--rereloop", "-Oz", "-Oz", "--flatten", "--rereloop", "-Oz", "-Oz", "--debuginfo"])
         .arg(&wasm)
         .arg("-o")
         .arg(&wasm))?;
@@ -208,15 +219,20 @@ fn widget(root: &Path) -> anyhow::Result<()> {
     own_start(&glue)?;
     trim_glue(&glue)?;
     short_names(root, &wasm, &glue)?;
-    step("laying out the wasm's functions for compression");
-    std::fs::write(&wasm, crate::layout::lay_out(&std::fs::read(&wasm)?)?)?;
+    step("splitting out the thank-you and sharing (xtask/src/split.rs)");
+    let part = pkg.join(crate::split::PART);
+    crate::split::split(root, &wasm, &part)?;
+    step("laying out the wasms' functions for compression");
+    for wasm in [&wasm, &part] {
+        std::fs::write(wasm, crate::layout::lay_out(&std::fs::read(wasm)?)?)?;
+    }
     minify(root, &glue, &glue, true)?;
     for script in SCRIPTS {
         minify(root, &root.join("www").join(script), &pkg.join(script), script != "embed.js")?;
     }
     // Compressed once here, at the highest levels, rather than by the server
     // for every visitor: the server serves these files as they are.
-    for file in ["petition_widget.js", "petition_widget_bg.wasm"].into_iter().chain(SCRIPTS) {
+    for file in ["petition_widget.js", "petition_widget_bg.wasm", crate::split::PART].into_iter().chain(SCRIPTS) {
         let bytes = std::fs::read(pkg.join(file))?;
         std::fs::write(pkg.join(format!("{file}.gz")), gzip(&bytes)?)?;
         std::fs::write(pkg.join(format!("{file}.br")), brotli(&bytes)?)?;
@@ -234,11 +250,24 @@ fn widget(root: &Path) -> anyhow::Result<()> {
 /// (`instantiateStreaming` refuses a response that isn't `ok`), and a page
 /// with two loaders (tags from one server, with two `data-server`s) still
 /// gets one instance: the first start is kept.
+///
+/// And the widget's second part (`xtask/src/split.rs`): `part()` fetches
+/// and starts it once, beside this file, with the first part's exports (its
+/// memory, table, stack pointer and the functions the part calls); a failure
+/// is forgotten, so the next call tries again. Until it has come, the
+/// table's slots for its functions hold placeholders (imports from `ph`),
+/// which throw: the widget awaits `part()` before it calls any.
 const START: &str = "
-let started;
+let started, loaded;
 export default function (response) {
-    return started || (started = WebAssembly.instantiateStreaming(response, __wbg_get_imports())
+    const imports = __wbg_get_imports();
+    imports.ph = new Proxy({}, { get: () => () => { throw new Error('the petition widget called its second part before it came'); } });
+    return started || (started = WebAssembly.instantiateStreaming(response, imports)
         .then(({ instance, module }) => __wbg_finalize_init(instance, module)));
+}
+export function part() {
+    return loaded || (loaded = WebAssembly.instantiateStreaming(fetch(new URL('petition_widget_part.wasm', import.meta.url), { credentials: 'omit' }), { p: wasm })
+        .catch((error) => { loaded = null; throw error; }));
 }
 ";
 
@@ -410,6 +439,9 @@ fn short_names(root: &Path, wasm: &Path, glue: &Path) -> anyhow::Result<()> {
         // The last pass, so the last that needs the target's features; no
         // browser reads them or the producers (−0.2 KB raw).
         .args(["--strip-producers", "--strip-target-features"])
+        // The functions' names stay for the split (`xtask/src/split.rs`),
+        // which drops them.
+        .arg("--debuginfo")
         .arg(wasm)
         .arg("-o")
         .arg(wasm)

@@ -7,6 +7,7 @@ mod layout;
 mod loadtest;
 mod server;
 mod setup;
+mod split;
 mod test;
 
 use std::{

@@ -15,7 +15,8 @@ pub fn for_build(root: &Path) -> anyhow::Result<()> {
     wasm_target()?;
     rust_src()?;
     wasm_bindgen_cli(root)?;
-    npm_packages(root)
+    npm_packages(root)?;
+    wasm_split(root)
 }
 
 /// What the browser tests alone need (`e2e`): the build's tools and a browser.
@@ -133,6 +134,30 @@ fn npm_packages(root: &Path) -> anyhow::Result<()> {
 }
 
 /// The browser the tests drive: Debian's Chromium and its chromedriver.
+/// Debian's binaryen package, unpacked under `target/binaryen` (not
+/// installed: its wasm-opt, older than the npm one the build uses, would
+/// come first on the PATH) for its `wasm-split`, which the npm package
+/// lacks (see `xtask/src/split.rs`).
+fn wasm_split(root: &Path) -> anyhow::Result<()> {
+    let dir = crate::split::binaryen(root);
+    if dir.join("usr/bin/wasm-split").exists() {
+        return Ok(());
+    }
+    step("unpacking Debian's binaryen (for wasm-split)");
+    std::fs::create_dir_all(&dir)?;
+    let download = || run(Command::new("apt-get").args(["download", "-q", "binaryen"]).current_dir(&dir));
+    if download().is_err() {
+        // A fresh machine's package lists may be empty.
+        run(Command::new("apt-get").args(["update", "-q"]))?;
+        download()?;
+    }
+    let package = std::fs::read_dir(&dir)?
+        .filter_map(|entry| Some(entry.ok()?.path()))
+        .find(|path| path.extension().is_some_and(|e| e == "deb"))
+        .context("apt-get download left no binaryen package")?;
+    run(Command::new("dpkg-deb").arg("-x").arg(&package).arg(&dir))
+}
+
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 
 fn chromium() -> anyhow::Result<()> {

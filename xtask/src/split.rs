@@ -1,0 +1,297 @@
+//! The widget's second part: the code only a person who has signed needs
+//! (the thank-you, sharing, "someone else wants to sign"), split out of the
+//! wasm into `petition_widget_part.wasm`, which the loader fetches when the
+//! form is first focused and the widget awaits before it thanks anyone.
+//!
+//! binaryen's `wasm-split` does the splitting: the functions moved go to a
+//! second module that imports the first's memory, table, stack pointer and
+//! whatever of its functions they call; the first calls them through table
+//! slots that hold placeholders (imports from `ph`, which throw) until the
+//! second module, once instantiated, writes its functions there. It is the
+//! one tool of Debian's binaryen the build uses (`cargo xtask setup` unpacks
+//! the package under `target/binaryen`; its wasm-opt is not used): the npm
+//! `binaryen` package the build pins has no `wasm-split`.
+//!
+//! Which functions move is decided here, by name (the wasm keeps its names
+//! until this step): those reachable from [`ROOTS`] and from nothing else.
+//! A root called before the part has come would meet a placeholder, so every
+//! root is reached only through `Widget::thank`, which awaits the part, or
+//! from the thank-you's own buttons, which only the part shows.
+
+use std::{
+    collections::{BTreeSet, HashMap},
+    path::Path,
+    process::Command,
+};
+
+use anyhow::{bail, Context};
+use wasmparser::{ElementItems, ExternalKind, KnownCustom, Name, Operator, Parser, Payload, TypeRef};
+
+/// The functions (by the end of their names) whose code, with what only
+/// they reach, is the second part. Each is `#[inline(never)]` in
+/// `src/widget.rs`, so that it stays a function of its own to move.
+pub const ROOTS: [&str; 5] = [
+    "::widget::Widget>::show_thanks",
+    "::widget::Widget>::share_link",
+    "::widget::Widget>::copy_link",
+    "::widget::Widget>::native_share",
+    "::widget::Widget>::again",
+];
+
+/// What one widget loads only once someone starts to sign.
+pub const PART: &str = "petition_widget_part.wasm";
+
+/// Where `cargo xtask setup` unpacks Debian's binaryen.
+pub fn binaryen(root: &Path) -> std::path::PathBuf {
+    crate::target_dir(root).join("binaryen")
+}
+
+/// Splits `wasm` in place into itself and `part`.
+pub fn split(root: &Path, wasm: &Path, part: &Path) -> anyhow::Result<()> {
+    let module = std::fs::read(wasm)?;
+    let moved = moved(&module)?;
+    let list = crate::target_dir(root).join("split-functions.txt");
+    std::fs::write(&list, moved.iter().map(|name| escape(name) + "\n").collect::<String>())?;
+    let tools = binaryen(root);
+    let output = Command::new(tools.join("usr/bin/wasm-split"))
+        .env("LD_LIBRARY_PATH", tools.join("usr/lib/x86_64-linux-gnu"))
+        .arg(wasm)
+        .arg(format!("--split-funcs=@{}", list.display()))
+        .arg("-o1")
+        .arg(wasm)
+        .arg("-o2")
+        .arg(part)
+        // Names as short as binaryen's minified ones: the first module's new
+        // exports (`%a`…), the module the second imports them from (`p`),
+        // the placeholders' module (`ph`).
+        .args(["--export-prefix=%", "--import-namespace=p", "--placeholder-namespace=ph"])
+        .args([
+            "--enable-bulk-memory",
+            "--enable-sign-ext",
+            "--enable-mutable-globals",
+            "--enable-nontrapping-float-to-int",
+            "--enable-multivalue",
+        ])
+        .output()
+        .context("running wasm-split (cargo xtask setup unpacks it)")?;
+    let said = String::from_utf8_lossy(&output.stderr);
+    if !output.status.success() || said.contains("does not exist") || said.contains("not splitting") {
+        bail!("wasm-split failed on {} functions: {said}", moved.len());
+    }
+    for module in [wasm, part] {
+        wasmparser::Validator::new()
+            .validate_all(&std::fs::read(module)?)
+            .with_context(|| format!("{} does not validate after the split", module.display()))?;
+    }
+    println!("  {} functions moved to {}", moved.len(), part.display());
+    Ok(())
+}
+
+/// The names of the functions reachable from [`ROOTS`] and from nothing
+/// else: not from an export, the table or the start, other than through a
+/// root.
+fn moved(wasm: &[u8]) -> anyhow::Result<Vec<String>> {
+    let (mut imported, mut defined) = (0u32, 0u32);
+    let (mut calls, mut names): (Vec<Vec<u32>>, HashMap<u32, String>) = (Vec::new(), HashMap::new());
+    let mut entries = Vec::new();
+    for payload in Parser::new(0).parse_all(wasm) {
+        match payload? {
+            Payload::ImportSection(imports) => {
+                for import in imports.into_imports() {
+                    if matches!(import?.ty, TypeRef::Func(_)) {
+                        imported += 1;
+                    }
+                }
+            }
+            Payload::FunctionSection(functions) => defined = functions.count(),
+            Payload::ExportSection(exports) => {
+                for export in exports {
+                    let export = export?;
+                    if export.kind == ExternalKind::Func {
+                        entries.push(export.index);
+                    }
+                }
+            }
+            Payload::StartSection { func, .. } => entries.push(func),
+            Payload::ElementSection(elements) => {
+                for element in elements {
+                    if let ElementItems::Functions(functions) = element?.items {
+                        for function in functions {
+                            entries.push(function?);
+                        }
+                    }
+                }
+            }
+            Payload::CodeSectionEntry(body) => {
+                let mut called = Vec::new();
+                for op in body.get_operators_reader()? {
+                    if let Operator::Call { function_index } | Operator::RefFunc { function_index } = op? {
+                        called.push(function_index);
+                    }
+                }
+                calls.push(called);
+            }
+            Payload::CustomSection(section) => {
+                if let KnownCustom::Name(reader) = section.as_known() {
+                    for name in reader {
+                        if let Name::Function(map) = name? {
+                            for naming in map {
+                                let naming = naming?;
+                                names.insert(naming.index, naming.name.to_owned());
+                            }
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    if calls.len() != defined as usize || names.is_empty() {
+        bail!("the wasm to split has {defined} functions, {} bodies and {} names", calls.len(), names.len());
+    }
+    let roots: Vec<u32> = (imported..imported + defined)
+        .filter(|f| names.get(f).is_some_and(|name| is_root(name)))
+        .collect();
+    for root in ROOTS {
+        if !roots.iter().any(|f| names[f].ends_with(root)) {
+            bail!("no function of the wasm is named …{root} (inlined?): see ROOTS in xtask/src/split.rs");
+        }
+    }
+    // From `starts`, never entering `blocked`.
+    let reach = |starts: &[u32], blocked: &[u32]| {
+        let (mut seen, mut stack) = (BTreeSet::new(), starts.to_vec());
+        while let Some(f) = stack.pop() {
+            if f < imported || !seen.insert(f) {
+                continue;
+            }
+            stack.extend(calls[(f - imported) as usize].iter().filter(|c| !blocked.contains(c)));
+        }
+        seen
+    };
+    let kept = reach(&entries.iter().copied().filter(|f| !roots.contains(f)).collect::<Vec<_>>(), &roots);
+    let moved: Vec<String> = reach(&roots, &[]).difference(&kept).map(|f| names[f].clone()).collect();
+    Ok(moved)
+}
+
+/// A root, or a closure made in one (an async block's poll, in the table
+/// but run only once the root has made it), but not a drop of such a
+/// closure's type, which is tiny and could be named in other code.
+fn is_root(name: &str) -> bool {
+    ROOTS.iter().any(|root| name.ends_with(root) || name.contains(&format!("{root}::{{closure")))
+        && !name.contains("drop_in_place")
+}
+
+/// `name` as binaryen 108 spells it after reading it from a name section:
+/// a byte that may not stand in a text-format name as `\` and two hex digits.
+fn escape(name: &str) -> String {
+    let mut out = String::new();
+    for byte in name.bytes() {
+        if byte.is_ascii_alphanumeric() || b"!#$%&'*+-./:<=>?@\\^_`|~".contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("\\{byte:02x}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use wasm_encoder::{
+        CodeSection, ConstExpr, ElementSection, Elements, EntityType, ExportKind, ExportSection, Function,
+        FunctionSection, ImportSection, Module, NameMap, NameSection, TableSection, TableType, TypeSection,
+    };
+
+    use super::*;
+
+    /// A module importing one function, with these of its own (by name,
+    /// each calling those numbered), `mount` exported and two in the table.
+    fn module(functions: &[(&str, &[u32])]) -> Vec<u8> {
+        let mut module = Module::new();
+        let mut types = TypeSection::new();
+        types.ty().function([], []);
+        module.section(&types);
+        let mut imports = ImportSection::new();
+        imports.import("a", "a", EntityType::Function(0));
+        module.section(&imports);
+        let mut declared = FunctionSection::new();
+        for _ in functions {
+            declared.function(0);
+        }
+        module.section(&declared);
+        let mut tables = TableSection::new();
+        tables.table(TableType { element_type: wasm_encoder::RefType::FUNCREF, table64: false, minimum: 2, maximum: None, shared: false });
+        module.section(&tables);
+        let number = |name: &str| 1 + functions.iter().position(|(n, _)| n.ends_with(name)).unwrap() as u32;
+        let mut exports = ExportSection::new();
+        exports.export("mount", ExportKind::Func, number("mount"));
+        module.section(&exports);
+        let mut elements = ElementSection::new();
+        let tabled = [number("copy_link::{closure#2}"), number("in_table")];
+        elements.active(Some(0), &ConstExpr::i32_const(0), Elements::Functions(tabled.as_slice().into()));
+        module.section(&elements);
+        let mut code = CodeSection::new();
+        for (_, calls) in functions {
+            let mut body = Function::new([]);
+            for &call in *calls {
+                body.instructions().call(call);
+            }
+            body.instructions().end();
+            code.function(&body);
+        }
+        module.section(&code);
+        let mut names = NameMap::new();
+        for (n, (name, _)) in functions.iter().enumerate() {
+            names.append(1 + n as u32, name);
+        }
+        let mut section = NameSection::new();
+        section.functions(&names);
+        module.section(&section);
+        module.finish()
+    }
+
+    #[test]
+    fn what_only_the_roots_reach_moves_and_what_anything_else_reaches_stays() {
+        let wasm = module(&[
+            ("mount", &[6, 0]),
+            ("<w::widget::Widget>::show_thanks", &[5, 6, 0]),
+            ("<w::widget::Widget>::share_link", &[6]),
+            ("<w::widget::Widget>::copy_link", &[3]),
+            ("thanks_only", &[]),
+            ("shared_with_mount", &[]),
+            ("<w::widget::Widget>::native_share", &[]),
+            ("<w::widget::Widget>::again", &[]),
+            ("<w::widget::Widget>::copy_link::{closure#2}", &[5]),
+            ("in_table", &[]),
+        ]);
+        let mut moved = moved(&wasm).unwrap();
+        moved.sort();
+        assert_eq!(
+            moved,
+            [
+                "<w::widget::Widget>::again",
+                "<w::widget::Widget>::copy_link",
+                "<w::widget::Widget>::copy_link::{closure#2}",
+                "<w::widget::Widget>::native_share",
+                "<w::widget::Widget>::share_link",
+                "<w::widget::Widget>::show_thanks",
+                "thanks_only",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_root_missing_from_the_wasm_fails_the_build() {
+        let wasm = module(&[("mount", &[]), ("<w::widget::Widget>::copy_link::{closure#2}", &[]), ("in_table", &[])]);
+        assert!(moved(&wasm).unwrap_err().to_string().contains("show_thanks"));
+    }
+
+    #[test]
+    fn names_are_escaped_as_binaryen_reads_them() {
+        assert_eq!(
+            escape("<petition_widget[a4]::widget::Widget>::again::{closure#0}"),
+            "<petition_widget\\5ba4\\5d::widget::Widget>::again::\\7bclosure#0\\7d"
+        );
+        assert_eq!(escape("<&str as core::cmp::PartialEq<(a, b)>>"), "<&str\\20as\\20core::cmp::PartialEq<\\28a\\2c\\20b\\29>>");
+    }
+}
