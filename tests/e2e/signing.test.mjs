@@ -159,19 +159,22 @@ test("offline, the signature is kept in the browser and sent by itself, once, wh
   await context.close();
 });
 
+// The second part, named by a digest of its bytes (xtask/src/split.rs).
+const PART = /\/pkg\/petition_widget_part\.[0-9a-f]{12}\.wasm$/;
+
 test("the thank-you comes as a second part when the form is first focused; without it, the signature still counts and is thanked", async () => {
   const { context, page, record } = await open(browser);
   const parts = [];
   page.on("request", (request) => {
-    if (request.url().endsWith("/pkg/petition_widget_part.wasm")) parts.push(request.url());
+    if (PART.test(request.url())) parts.push(request.url());
   });
   // The part can't come (the connection gone between typing and signing).
-  await page.route("**/pkg/petition_widget_part.wasm", (route) => route.abort());
+  await page.route(PART, (route) => route.abort());
   await page.goto(`${PARTNER}/medact.html`);
   await ready(page);
   const form = widget(page);
   assert.deepEqual(parts, [], "at rest, the widget loads no second part");
-  const asked = page.waitForRequest((request) => request.url().endsWith("/pkg/petition_widget_part.wasm"));
+  const asked = page.waitForRequest(PART);
   await form.getByLabel("First name", { exact: true }).focus();
   await asked;
   assert.equal(new URL(parts[0]).origin, SERVER, "from the petition server");
@@ -189,7 +192,7 @@ test("the thank-you comes as a second part when the form is first focused; witho
   await screenshot(page, "desktop-thank-you-without-part");
 
   // Next time the part comes: a browser that has signed gets it at once.
-  await page.unroute("**/pkg/petition_widget_part.wasm");
+  await page.unroute(PART);
   await page.reload();
   await form.getByRole("heading", { name: "You signed this petition" }).waitFor();
   await form.getByRole("button", { name: "Someone else wants to sign on this device" }).waitFor();

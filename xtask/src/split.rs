@@ -1,6 +1,6 @@
 //! The widget's second part: the code only a person who has signed needs
 //! (the thank-you, sharing, "someone else wants to sign"), split out of the
-//! wasm into `petition_widget_part.wasm`, which the loader fetches when the
+//! wasm into `petition_widget_part.{digest}.wasm`, which the loader fetches when the
 //! form is first focused and the widget awaits before it thanks anyone.
 //!
 //! binaryen's `wasm-split` does the splitting: the functions moved go to a
@@ -38,8 +38,39 @@ pub const ROOTS: [&str; 5] = [
     "::widget::Widget>::again",
 ];
 
-/// What one widget loads only once someone starts to sign.
+/// What one widget loads only once someone starts to sign, as the build
+/// writes it before naming it (see [`name`]).
 pub const PART: &str = "petition_widget_part.wasm";
+
+/// What the glue says in place of the part's name until [`name`] puts it in.
+pub const PART_NAME: &str = "PETITION_WIDGET_PART";
+
+/// Names `part` (in `pkg/`) by a digest of its bytes,
+/// `petition_widget_part.{digest}.wasm`, and puts that name in the glue in
+/// place of [`PART_NAME`]. A first part asks only for its own second part:
+/// one cached from before a release (the scripts are cached for minutes)
+/// asks for a name the server no longer has, and thanks in short, rather
+/// than starting a part built for another first part. Gives the name.
+pub fn name(part: &Path, glue: &Path) -> anyhow::Result<String> {
+    let bytes = std::fs::read(part)?;
+    let digest: String = petition_core::proof::sha256(&bytes)[..6].iter().map(|b| format!("{b:02x}")).collect();
+    let name = format!("petition_widget_part.{digest}.wasm");
+    std::fs::rename(part, part.with_file_name(&name))?;
+    let source = std::fs::read_to_string(glue)?;
+    if source.matches(PART_NAME).count() != 1 {
+        bail!("the glue names the second part other than once: see START in xtask/src/build.rs");
+    }
+    std::fs::write(glue, source.replace(PART_NAME, &name))?;
+    Ok(name)
+}
+
+/// The second part's name in `pkg`, as [`name`] gave it.
+pub fn named(pkg: &Path) -> anyhow::Result<String> {
+    std::fs::read_dir(pkg)?
+        .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
+        .find(|name| name.starts_with("petition_widget_part.") && name.ends_with(".wasm"))
+        .context("no second part in pkg/: run cargo xtask build")
+}
 
 /// Where `cargo xtask setup` unpacks Debian's binaryen.
 pub fn binaryen(root: &Path) -> std::path::PathBuf {

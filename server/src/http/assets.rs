@@ -49,11 +49,13 @@ const SHORT_CACHE: &str = "public, max-age=300";
 /// address, so browsers and caches may keep each file for a year.
 const FOREVER: &str = "public, max-age=31536000, immutable";
 
-/// `/pkg/lang/…` for a year, the rest of `/pkg/` for minutes (its names
-/// don't change with its contents).
+/// `/pkg/lang/…` and the widget's second part (named by a digest of its
+/// bytes, `petition_widget_part.{digest}.wasm`) for a year, the rest of
+/// `/pkg/` for minutes (its names don't change with its contents).
 async fn cache_by_path(request: Request, next: Next) -> Response {
     // Under the nest, the path is what follows `/pkg`.
-    let forever = request.uri().path().starts_with("/lang/");
+    let path = request.uri().path();
+    let forever = path.starts_with("/lang/") || path.starts_with("/petition_widget_part.");
     let mut response = next.run(request).await;
     let cache = if forever && response.status().is_success() { FOREVER } else { SHORT_CACHE };
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));

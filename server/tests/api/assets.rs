@@ -110,3 +110,32 @@ async fn the_widget_is_served_from_its_precompressed_files() {
     assert!(plain.headers().get("content-encoding").is_none());
     assert_eq!(plain.text().await.unwrap(), "export default 1;");
 }
+
+/// The widget's second part is named by a digest of its bytes, so it may be
+/// kept for a year; the files whose names stay the same across releases,
+/// for minutes.
+#[tokio::test]
+async fn the_second_part_named_by_its_digest_is_cached_for_a_year_and_the_rest_for_minutes() {
+    let dir = tempfile::tempdir().unwrap();
+    let widget = dir.path().join("pkg");
+    std::fs::create_dir(&widget).unwrap();
+    std::fs::write(widget.join("petition_widget_part.0123456789ab.wasm"), b"\0asm\x01\0\0\0").unwrap();
+    std::fs::write(widget.join("petition_widget_bg.wasm"), b"\0asm\x01\0\0\0").unwrap();
+    let database = dir.path().join("petitions.db");
+    let mut config = petition_server::Config::rooted_at(repo_root(), format!("sqlite://{}", database.display()));
+    config.widget_dir = widget;
+    let app = spawn_with(tempfile::tempdir().unwrap(), database, config).await;
+    for (path, cache) in [
+        ("/pkg/petition_widget_part.0123456789ab.wasm", "public, max-age=31536000, immutable"),
+        ("/pkg/petition_widget_bg.wasm", "public, max-age=300"),
+    ] {
+        let response = app.get(path).await;
+        assert_eq!(response.status(), 200, "{path}");
+        assert_eq!(response.headers()["content-type"], "application/wasm", "{path}");
+        assert_eq!(response.headers()["cache-control"], cache, "{path}");
+    }
+    // A part of another release is not here, and not kept.
+    let gone = app.get("/pkg/petition_widget_part.ffffffffffff.wasm").await;
+    assert_eq!(gone.status(), 404);
+    assert_eq!(gone.headers()["cache-control"], "public, max-age=300");
+}
