@@ -34,7 +34,7 @@ pub(crate) const TEMPLATE: &str = include_str!(concat!(env!("OUT_DIR"), "/widget
 extern "C" {
     /// The widget's second part, the code of the thank-you and sharing
     /// (split out by the build, `xtask/src/split.rs`): a promise of it,
-    /// loaded once (the loader starts it when the form is first focused).
+    /// loaded once (the loader starts it when the widget is first focused).
     /// The build's glue defines it; wasm-bindgen's own, which the tests use
     /// with the whole code in one wasm, doesn't, and then calling it throws.
     #[wasm_bindgen(catch, js_name = part)]
@@ -437,7 +437,7 @@ impl Widget {
 
     /// Sends a signature, keeping it in the browser if the server can't be
     /// reached so it goes when the connection is back.
-    async fn submit_request(&self, mut request: SignatureRequest) {
+    async fn submit_request(self: &Rc<Self>, mut request: SignatureRequest) {
         if self.submitting.replace(true) {
             return;
         }
@@ -455,7 +455,7 @@ impl Widget {
         self.submitting.set(false);
     }
 
-    async fn send(&self, request: &SignatureRequest) {
+    async fn send(self: &Rc<Self>, request: &SignatureRequest) {
         self.show_errors(Vec::new());
         let problem = by_id(&self.root, "pw-form-problem");
         show(&problem, false);
@@ -490,7 +490,7 @@ impl Widget {
                     goal: receipt.goal,
                     milestones: receipt.milestones,
                 });
-                self.thank(&request.first_name, false).await;
+                self.thank_soon(request.first_name.clone(), false);
                 let confirm = self.petition.borrow().as_ref().is_some_and(|p| p.confirm_by_email);
                 self.announce(&if confirm {
                     lang.t(&text::ANNOUNCE_INBOX).into_owned()
@@ -554,46 +554,44 @@ impl Widget {
         self.api.sign(&request).await
     }
 
-    /// [`Widget::thank`] in a task of its own, so that a load waits for no
-    /// second part.
+    /// Thanks the person at once, in short, in place of the form; and in
+    /// full (the count, sharing, the next action, "someone else") once the
+    /// second part that does that has come, at once if it is here already
+    /// (the loader asks for it when the widget is first focused). If it
+    /// can't come (the connection gone since), the short thank-you stays.
     fn thank_soon(self: &Rc<Self>, first_name: String, remembered: bool) {
+        self.thanks_in_short(&first_name, remembered);
         let widget = self.clone();
-        crate::task::spawn(async move { widget.thank(&first_name, remembered).await });
+        crate::task::spawn(async move {
+            // The whole wasm, where the glue has no `part` (the tests').
+            let here = match load_part() {
+                Ok(promise) => crate::task::Settled::new(&promise).await.is_ok(),
+                Err(_) => true,
+            };
+            let shown = widget.thanked.borrow().as_ref().is_some_and(|(name, r)| *name == first_name && *r == remembered);
+            if here && shown && !widget.stopped.get() {
+                widget.show_thanks(&first_name, remembered);
+            }
+        });
     }
 
-    /// Thanks the person once the part that does it has come; if it can't
-    /// come (the connection gone since the form was focused), in short.
-    async fn thank(&self, first_name: &str, remembered: bool) {
-        if self.part().await {
-            self.show_thanks(first_name, remembered);
-        } else {
-            self.thanks_in_short(first_name, remembered);
-        }
-    }
-
-    /// Whether the second part is here (or the wasm is whole), once it has
-    /// come or failed to, and the widget still on the page.
-    async fn part(&self) -> bool {
-        let here = match load_part() {
-            Ok(promise) => crate::task::Settled::new(&promise).await.is_ok(),
-            Err(_) => true,
-        };
-        here && !self.stopped.get()
-    }
-
-    /// The thank-you's title alone, in place of the form: what the widget
-    /// can say without its second part. The signature is in; the sharing,
-    /// the next action and "someone else" are the part's.
+    /// The thank-you without its second part: its title, and the step
+    /// left where the signature is yet to be confirmed. The signature is in
+    /// (or waits for its confirmation); the rest is the part's.
     fn thanks_in_short(&self, first_name: &str, remembered: bool) {
-        if self.stopped.get() {
-            return;
-        }
         // Kept as the whole thank-you keeps it: another language's load
-        // tries the part again.
+        // thanks again.
         *self.thanked.borrow_mut() = Some((first_name.to_owned(), remembered));
-        let title = if remembered { &text::THANKS_BEFORE } else { &text::THANKS };
-        text_id(&self.root, "pw-thanks-title", &self.lang().t(title));
-        text_id(&self.root, "pw-thanks-text", "");
+        let confirm = self.petition.borrow().as_ref().is_some_and(|p| p.confirm_by_email);
+        let (title, step) = match (remembered, confirm) {
+            (true, false) => (&text::THANKS_BEFORE, None),
+            (true, true) => (&text::THANKS_BEFORE, Some(&text::THANKS_AGAIN_CONFIRM)),
+            (false, false) => (&text::THANKS, None),
+            (false, true) => (&text::THANKS_INBOX, Some(&text::THANKS_CONFIRM)),
+        };
+        let lang = self.lang();
+        text_id(&self.root, "pw-thanks-title", &lang.t(title));
+        text_id(&self.root, "pw-thanks-text", &step.map(|step| lang.t(step)).unwrap_or_default());
         for (id, on) in [("pw-share", false), ("pw-next-action", false), ("pw-again-row", false), ("pw-form", false), ("pw-thanks", true)] {
             show_id(&self.root, id, on);
         }
@@ -605,7 +603,7 @@ impl Widget {
     // `show_thanks`, `share_link`, `copy_link`, `native_share` and `again`
     // are the second part's code (`xtask/src/split.rs`'s roots), each a
     // function of its own so that it can move there (`#[inline(never)]`),
-    // and reached only through `thank`, which awaits the part, or from the
+    // and reached only through `thank_soon`, which awaits the part, or from the
     // thank-you's own buttons, which only the part shows.
     #[inline(never)]
     fn show_thanks(&self, first_name: &str, remembered: bool) {

@@ -80,9 +80,9 @@ use crate::{run, step};
 /// functions of every crate in MIR, which it does not at `opt-level = "z"`
 /// unless told (see [`widget`]; −2.4 KB): 45,541 B; 45,227 B with the
 /// wasm's functions laid out for compression (`layout.rs`). 43 KB since the
-/// thank-you and sharing are a second part, loaded when the form is first
+/// thank-you and sharing are a second part, loaded when the widget is first
 /// focused (`split.rs`; not counted here, as a page at rest never loads
-/// it): 43,545 B. Issue 15's goal is 40 KB; see ARCHITECTURE.md's breakdown
+/// it): 43,505 B. Issue 15's goal is 40 KB; see ARCHITECTURE.md's breakdown
 /// for where the rest is.
 pub const BUDGET_BYTES: usize = 43 * 1024;
 
@@ -111,7 +111,7 @@ pub fn all(root: &Path) -> anyhow::Result<()> {
     let part = format!("pkg/{}", crate::split::named(&root.join("pkg"))?);
     let size = |suffix: &str| std::fs::metadata(root.join(format!("{part}{suffix}"))).map(|m| m.len());
     println!(
-        "  {part:<30} {:>7} B raw {:>7} B gzip {:>7} B brotli  (not in the total: fetched when the form is first focused)",
+        "  {part:<30} {:>7} B raw {:>7} B gzip {:>7} B brotli  (not in the total: fetched when the widget is first focused)",
         size("")?,
         size(".gz")?,
         size(".br")?

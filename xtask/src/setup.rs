@@ -133,11 +133,11 @@ fn npm_packages(root: &Path) -> anyhow::Result<()> {
     run(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(root))
 }
 
-/// The browser the tests drive: Debian's Chromium and its chromedriver.
 /// Debian's binaryen package, unpacked under `target/binaryen` (not
 /// installed: its wasm-opt, older than the npm one the build uses, would
 /// come first on the PATH) for its `wasm-split`, which the npm package
-/// lacks (see `xtask/src/split.rs`).
+/// lacks (see `xtask/src/split.rs`). Version 108, Debian 12's: the split
+/// was made and tested with it (how it spells names, its options).
 fn wasm_split(root: &Path) -> anyhow::Result<()> {
     let dir = crate::split::binaryen(root);
     if dir.join("usr/bin/wasm-split").exists() {
@@ -145,7 +145,7 @@ fn wasm_split(root: &Path) -> anyhow::Result<()> {
     }
     step("unpacking Debian's binaryen (for wasm-split)");
     std::fs::create_dir_all(&dir)?;
-    let download = || run(Command::new("apt-get").args(["download", "-q", "binaryen"]).current_dir(&dir));
+    let download = || run(Command::new("apt-get").args(["download", "-q", "binaryen=108-1"]).current_dir(&dir));
     if download().is_err() {
         // A fresh machine's package lists may be empty.
         run(Command::new("apt-get").args(["update", "-q"]))?;
@@ -158,6 +158,7 @@ fn wasm_split(root: &Path) -> anyhow::Result<()> {
     run(Command::new("dpkg-deb").arg("-x").arg(&package).arg(&dir))
 }
 
+/// The browser the tests drive: Debian's Chromium and its chromedriver.
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 
 fn chromium() -> anyhow::Result<()> {

@@ -1,7 +1,8 @@
 //! The widget's second part: the code only a person who has signed needs
 //! (the thank-you, sharing, "someone else wants to sign"), split out of the
 //! wasm into `petition_widget_part.{digest}.wasm`, which the loader fetches when the
-//! form is first focused and the widget awaits before it thanks anyone.
+//! widget is first focused and the widget awaits before it thanks anyone in
+//! full (`Widget::thank_soon`).
 //!
 //! binaryen's `wasm-split` does the splitting: the functions moved go to a
 //! second module that imports the first's memory, table, stack pointer and
@@ -15,7 +16,7 @@
 //! Which functions move is decided here, by name (the wasm keeps its names
 //! until this step): those reachable from [`ROOTS`] and from nothing else.
 //! A root called before the part has come would meet a placeholder, so every
-//! root is reached only through `Widget::thank`, which awaits the part, or
+//! root is reached only through `Widget::thank_soon`, which awaits the part, or
 //! from the thank-you's own buttons, which only the part shows.
 
 use std::{
@@ -184,7 +185,7 @@ fn moved(wasm: &[u8]) -> anyhow::Result<Vec<String>> {
         .filter(|f| names.get(f).is_some_and(|name| is_root(name)))
         .collect();
     for root in ROOTS {
-        if !roots.iter().any(|f| names[f].ends_with(root)) {
+        if !roots.iter().any(|f| names.get(f).is_some_and(|name| name.ends_with(root))) {
             bail!("no function of the wasm is named …{root} (inlined?): see ROOTS in xtask/src/split.rs");
         }
     }
@@ -200,8 +201,23 @@ fn moved(wasm: &[u8]) -> anyhow::Result<Vec<String>> {
         seen
     };
     let kept = reach(&entries.iter().copied().filter(|f| !roots.contains(f)).collect::<Vec<_>>(), &roots);
-    let moved: Vec<String> = reach(&roots, &[]).difference(&kept).map(|f| names[f].clone()).collect();
-    Ok(moved)
+    let moved = reach(&roots, &[]).difference(&kept).copied().collect::<BTreeSet<u32>>();
+    // What stays may call the five roots themselves (the widget awaits the
+    // part first), but nothing else that moves: not a closure of theirs,
+    // which only they should make (were one merged with kept code, or
+    // called from it, the call would meet a placeholder).
+    for caller in (imported..imported + defined).filter(|f| !moved.contains(f)) {
+        for callee in &calls[(caller - imported) as usize] {
+            let name = |f: &u32| names.get(f).map_or("(unnamed)", String::as_str);
+            if moved.contains(callee) && !ROOTS.iter().any(|root| name(callee).ends_with(root)) {
+                bail!("{} stays but calls {}, which would move: see ROOTS in xtask/src/split.rs", name(&caller), name(callee));
+            }
+        }
+    }
+    moved
+        .iter()
+        .map(|f| names.get(f).cloned().with_context(|| format!("function {f} has no name")))
+        .collect()
 }
 
 /// A root, or a closure made in one (an async block's poll, in the table
@@ -217,7 +233,7 @@ fn is_root(name: &str) -> bool {
 fn escape(name: &str) -> String {
     let mut out = String::new();
     for byte in name.bytes() {
-        if byte.is_ascii_alphanumeric() || b"!#$%&'*+-./:<=>?@\\^_`|~".contains(&byte) {
+        if byte.is_ascii_alphanumeric() || b"!#$%&'*+-./:<=>?@^_`|~".contains(&byte) {
             out.push(char::from(byte));
         } else {
             out.push_str(&format!("\\{byte:02x}"));
@@ -312,6 +328,24 @@ mod tests {
     }
 
     #[test]
+    fn kept_code_calling_a_roots_closure_fails_the_build() {
+        let wasm = module(&[
+            ("mount", &[9]),
+            ("<w::widget::Widget>::show_thanks", &[]),
+            ("<w::widget::Widget>::share_link", &[]),
+            ("<w::widget::Widget>::copy_link", &[]),
+            ("x", &[]),
+            ("y", &[]),
+            ("<w::widget::Widget>::native_share", &[]),
+            ("<w::widget::Widget>::again", &[]),
+            ("<w::widget::Widget>::copy_link::{closure#2}", &[]),
+            ("in_table", &[]),
+        ]);
+        let error = moved(&wasm).unwrap_err().to_string();
+        assert!(error.contains("mount stays but calls <w::widget::Widget>::copy_link::{closure#2}"), "{error}");
+    }
+
+    #[test]
     fn a_root_missing_from_the_wasm_fails_the_build() {
         let wasm = module(&[("mount", &[]), ("<w::widget::Widget>::copy_link::{closure#2}", &[]), ("in_table", &[])]);
         assert!(moved(&wasm).unwrap_err().to_string().contains("show_thanks"));
@@ -324,5 +358,6 @@ mod tests {
             "<petition_widget\\5ba4\\5d::widget::Widget>::again::\\7bclosure#0\\7d"
         );
         assert_eq!(escape("<&str as core::cmp::PartialEq<(a, b)>>"), "<&str\\20as\\20core::cmp::PartialEq<\\28a\\2c\\20b\\29>>");
+        assert_eq!(escape("a\\b\"c"), "a\\5cb\\22c");
     }
 }
