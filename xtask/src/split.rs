@@ -39,8 +39,9 @@ pub const ROOTS: [&str; 5] = [
     "::widget::Widget>::again",
 ];
 
-/// What one widget loads only once someone starts to sign, as the build
-/// writes it before naming it (see [`name`]).
+/// What one widget loads only once someone moves into it (or a browser
+/// that has signed is thanked), as the build writes it before naming it
+/// (see [`name`]).
 pub const PART: &str = "petition_widget_part.wasm";
 
 /// What the glue says in place of the part's name until [`name`] puts it in.
