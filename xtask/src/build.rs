@@ -225,6 +225,11 @@ fn widget(root: &Path) -> anyhow::Result<()> {
     step("laying out the wasms' functions for compression");
     for wasm in [&wasm, &part] {
         std::fs::write(wasm, crate::layout::lay_out(&std::fs::read(wasm)?)?)?;
+        // And written once more by the build's binaryen, with no pass: the
+        // same functions in the same order, but its writer's code section
+        // is 57 B smaller raw than the one made from wasm-split 108's
+        // output, −56 B gzipped for the first part.
+        run(Command::new(root.join("node_modules/.bin/wasm-opt")).args(crate::split::FEATURES).arg(wasm).arg("-o").arg(wasm))?;
     }
     let part = crate::split::name(&part, &glue)?;
     minify(root, &glue, &glue, true)?;

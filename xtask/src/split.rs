@@ -74,6 +74,17 @@ pub fn named(pkg: &Path) -> anyhow::Result<String> {
         .context("no second part in pkg/: run cargo xtask build")
 }
 
+/// The features the widget's wasm uses, for binaryen's tools once its
+/// target-features section is gone (reference types are off: see `widget`
+/// in build.rs).
+pub const FEATURES: [&str; 5] = [
+    "--enable-bulk-memory",
+    "--enable-sign-ext",
+    "--enable-mutable-globals",
+    "--enable-nontrapping-float-to-int",
+    "--enable-multivalue",
+];
+
 /// Where `cargo xtask setup` unpacks Debian's binaryen.
 pub fn binaryen(root: &Path) -> std::path::PathBuf {
     crate::target_dir(root).join("binaryen")
@@ -98,13 +109,7 @@ pub fn split(root: &Path, wasm: &Path, part: &Path) -> anyhow::Result<()> {
         // exports (`%a`…), the module the second imports them from (`p`),
         // the placeholders' module (`ph`).
         .args(["--export-prefix=%", "--import-namespace=p", "--placeholder-namespace=ph"])
-        .args([
-            "--enable-bulk-memory",
-            "--enable-sign-ext",
-            "--enable-mutable-globals",
-            "--enable-nontrapping-float-to-int",
-            "--enable-multivalue",
-        ])
+        .args(FEATURES)
         .output()
         .context("running wasm-split (cargo xtask setup unpacks it)")?;
     let said = String::from_utf8_lossy(&output.stderr);
