@@ -26,6 +26,7 @@ use std::{
 };
 
 use anyhow::{bail, Context};
+use wasm_encoder::reencode::{self, Reencode};
 use wasmparser::{ElementItems, ExternalKind, KnownCustom, Name, Operator, Parser, Payload, TypeRef};
 
 /// The functions (by the end of their names) whose code, with what only
@@ -116,13 +117,217 @@ pub fn split(root: &Path, wasm: &Path, part: &Path) -> anyhow::Result<()> {
     if !output.status.success() || said.contains("does not exist") || said.contains("not splitting") {
         bail!("wasm-split failed on {} functions: {said}", moved.len());
     }
-    for module in [wasm, part] {
+    let (first, second) = through_the_table(&std::fs::read(wasm)?, &std::fs::read(part)?)?;
+    for (module, bytes) in [(wasm, first), (part, second)] {
         wasmparser::Validator::new()
-            .validate_all(&std::fs::read(module)?)
+            .validate_all(&bytes)
             .with_context(|| format!("{} does not validate after the split", module.display()))?;
+        std::fs::write(module, bytes)?;
     }
     println!("  {} functions moved to {}", moved.len(), part.display());
     Ok(())
+}
+
+/// `first` and `second` (wasm-split's two modules) with the second calling
+/// the first's functions through the table rather than through exports:
+/// wasm-split exports from the first every function the second calls
+/// (`%a`…, some 70, 5 or 6 bytes each, their numbers compressing badly), and
+/// the first is what every visitor loads. Here each becomes a slot at the
+/// end of the table (its size grown by as many; an element segment fills
+/// them), and each call of one in the second, `call_indirect` through its
+/// slot, with the function's own type. The first part −186 B gzipped when
+/// measured; the second, loaded by those who move into the widget, grows a
+/// little.
+fn through_the_table(first: &[u8], second: &[u8]) -> anyhow::Result<(Vec<u8>, Vec<u8>)> {
+    // The first's function exports that wasm-split made, in order; the
+    // table's size.
+    let (mut exported, mut size) = (Vec::new(), None);
+    for payload in Parser::new(0).parse_all(first) {
+        match payload? {
+            Payload::ExportSection(exports) => {
+                for export in exports {
+                    let export = export?;
+                    if export.kind == ExternalKind::Func && export.name.starts_with('%') {
+                        exported.push((export.name.to_owned(), export.index));
+                    }
+                }
+            }
+            Payload::TableSection(tables) => {
+                for table in tables {
+                    let ty = table?.ty;
+                    if size.is_some() || ty.maximum != Some(ty.initial) {
+                        bail!("the first part has other than one table of a fixed size");
+                    }
+                    size = Some(u32::try_from(ty.initial)?);
+                }
+            }
+            _ => {}
+        }
+    }
+    let base = size.context("the first part has no table")?;
+    let grown = u64::from(base) + exported.len() as u64;
+    let slot: HashMap<&str, u32> = exported.iter().zip(base..).map(|((name, _), slot)| (name.as_str(), slot)).collect();
+    let mut module = wasm_encoder::Module::new();
+    let mut rewrite = Exported { functions: exported.iter().map(|(_, f)| *f).collect(), base, grown, appended: false };
+    rewrite
+        .parse_core_module(&mut module, Parser::new(0), first)
+        .map_err(|error| anyhow::anyhow!("{error:?}"))
+        .context("rewriting the first part")?;
+    if !rewrite.appended {
+        bail!("the first part has no element section to add the slots to");
+    }
+    let first = module.finish();
+
+    // The second's function imports: kept ones renumbered, the first's
+    // exported functions by slot and type.
+    let mut function = 0u32;
+    let (mut renumbered, mut slots) = (Vec::new(), HashMap::new());
+    for payload in Parser::new(0).parse_all(second) {
+        if let Payload::ImportSection(imports) = payload? {
+            for import in imports.into_imports() {
+                let import = import?;
+                if let TypeRef::Func(ty) = import.ty {
+                    match slot.get(import.name).filter(|_| import.module == "p") {
+                        Some(&slot) => {
+                            slots.insert(function, (slot, ty));
+                        }
+                        None => renumbered.push(function),
+                    }
+                    function += 1;
+                }
+            }
+        }
+    }
+    if slots.len() != exported.len() {
+        bail!("the second part imports {} of the first's {} new exports", slots.len(), exported.len());
+    }
+    let mut module = wasm_encoder::Module::new();
+    Imported { imported: function, kept: renumbered, slots, grown }
+        .parse_core_module(&mut module, Parser::new(0), second)
+        .map_err(|error| anyhow::anyhow!("{error:?}"))
+        .context("rewriting the second part")?;
+    Ok((first, module.finish()))
+}
+
+/// The first part, rewritten: without the function exports wasm-split made,
+/// its table grown by as many slots, filled by one more element segment.
+struct Exported {
+    functions: Vec<u32>,
+    base: u32,
+    grown: u64,
+    /// Whether the segment was added (there was an element section).
+    appended: bool,
+}
+
+impl Reencode for Exported {
+    type Error = std::convert::Infallible;
+
+    fn table_type(&mut self, ty: wasmparser::TableType) -> Result<wasm_encoder::TableType, reencode::Error<Self::Error>> {
+        let ty = reencode::utils::table_type(self, ty)?;
+        Ok(wasm_encoder::TableType { minimum: self.grown, maximum: Some(self.grown), ..ty })
+    }
+
+    fn parse_export(
+        &mut self,
+        exports: &mut wasm_encoder::ExportSection,
+        export: wasmparser::Export<'_>,
+    ) -> Result<(), reencode::Error<Self::Error>> {
+        if export.kind == ExternalKind::Func && export.name.starts_with('%') {
+            return Ok(());
+        }
+        reencode::utils::parse_export(self, exports, export)
+    }
+
+    fn parse_element_section(
+        &mut self,
+        elements: &mut wasm_encoder::ElementSection,
+        section: wasmparser::ElementSectionReader<'_>,
+    ) -> Result<(), reencode::Error<Self::Error>> {
+        reencode::utils::parse_element_section(self, elements, section)?;
+        let offset = wasm_encoder::ConstExpr::i32_const(self.base as i32);
+        elements.active(Some(0), &offset, wasm_encoder::Elements::Functions(self.functions.as_slice().into()));
+        self.appended = true;
+        Ok(())
+    }
+}
+
+/// The second part, rewritten: the first's exported functions no longer
+/// imported, each call of one through its slot.
+struct Imported {
+    /// How many functions it imported.
+    imported: u32,
+    /// The imports it keeps, by their old numbers (their new ones are
+    /// their places here).
+    kept: Vec<u32>,
+    /// Old number → slot and type, for the imports that go.
+    slots: HashMap<u32, (u32, u32)>,
+    grown: u64,
+}
+
+impl Reencode for Imported {
+    type Error = std::convert::Infallible;
+
+    fn function_index(&mut self, function: u32) -> Result<u32, reencode::Error<Self::Error>> {
+        // (A call of a function that goes is written by `parse_code_section`,
+        // and nothing else names one: were something to, the module would
+        // not validate.)
+        Ok(match function.checked_sub(self.imported) {
+            Some(defined) => self.kept.len() as u32 + defined,
+            None => self.kept.iter().position(|&f| f == function).map_or(u32::MAX, |at| at as u32),
+        })
+    }
+
+    fn table_type(&mut self, ty: wasmparser::TableType) -> Result<wasm_encoder::TableType, reencode::Error<Self::Error>> {
+        let ty = reencode::utils::table_type(self, ty)?;
+        Ok(wasm_encoder::TableType { minimum: self.grown, maximum: Some(self.grown), ..ty })
+    }
+
+    fn parse_import_section(
+        &mut self,
+        imports: &mut wasm_encoder::ImportSection,
+        section: wasmparser::ImportSectionReader<'_>,
+    ) -> Result<(), reencode::Error<Self::Error>> {
+        let mut function = 0u32;
+        for import in section.into_imports() {
+            let import = import?;
+            if let TypeRef::Func(_) = import.ty {
+                function += 1;
+                if self.slots.contains_key(&(function - 1)) {
+                    continue;
+                }
+            }
+            let ty = self.entity_type(import.ty)?;
+            imports.import(import.module, import.name, ty);
+        }
+        Ok(())
+    }
+
+    fn parse_code_section(
+        &mut self,
+        code: &mut wasm_encoder::CodeSection,
+        section: wasmparser::CodeSectionReader<'_>,
+    ) -> Result<(), reencode::Error<Self::Error>> {
+        for body in section {
+            let body = body?;
+            let mut function = self.new_function_with_parsed_locals(&body)?;
+            let mut reader = body.get_operators_reader()?;
+            while !reader.eof() {
+                let op = reader.read()?;
+                match op {
+                    Operator::Call { function_index } if self.slots.contains_key(&function_index) => {
+                        let (slot, type_index) = self.slots[&function_index];
+                        function.instruction(&wasm_encoder::Instruction::I32Const(slot as i32));
+                        function.instruction(&wasm_encoder::Instruction::CallIndirect { type_index, table_index: 0 });
+                    }
+                    op => {
+                        function.instruction(&self.instruction(op)?);
+                    }
+                }
+            }
+            code.function(&function);
+        }
+        Ok(())
+    }
 }
 
 /// The names of the functions reachable from [`ROOTS`] and from nothing
@@ -254,6 +459,7 @@ mod tests {
         CodeSection, ConstExpr, ElementSection, Elements, EntityType, ExportKind, ExportSection, Function,
         FunctionSection, ImportSection, Module, NameMap, NameSection, TableSection, TableType, TypeSection,
     };
+    use wasmparser::{ElementItems, Parser, Payload};
 
     use super::*;
 
@@ -330,6 +536,110 @@ mod tests {
                 "<w::widget::Widget>::show_thanks",
                 "thanks_only",
             ]
+        );
+    }
+
+    /// wasm-split's two modules in small: the first exports its function
+    /// `%a` and its table; the second imports both, and its function calls
+    /// `%a` and an import of the glue's.
+    fn split_pair() -> (Vec<u8>, Vec<u8>) {
+        let table = TableType { element_type: wasm_encoder::RefType::FUNCREF, table64: false, minimum: 2, maximum: Some(2), shared: false };
+        let mut first = Module::new();
+        let mut types = TypeSection::new();
+        types.ty().function([wasm_encoder::ValType::I32], [wasm_encoder::ValType::I32]);
+        types.ty().function([], []);
+        first.section(&types);
+        let mut functions = FunctionSection::new();
+        functions.function(0).function(1);
+        first.section(&functions);
+        let mut tables = TableSection::new();
+        tables.table(table);
+        first.section(&tables);
+        let mut exports = ExportSection::new();
+        exports.export("%a", ExportKind::Func, 0).export("%table", ExportKind::Table, 0).export("start", ExportKind::Func, 1);
+        first.section(&exports);
+        let mut elements = ElementSection::new();
+        elements.active(Some(0), &ConstExpr::i32_const(1), Elements::Functions([1].as_slice().into()));
+        first.section(&elements);
+        let mut code = CodeSection::new();
+        let mut double = Function::new([]);
+        double.instructions().local_get(0).i32_const(2).i32_mul().end();
+        code.function(&double);
+        let mut nothing = Function::new([]);
+        nothing.instructions().end();
+        code.function(&nothing);
+        first.section(&code);
+
+        let mut second = Module::new();
+        second.section(&types);
+        let mut imports = ImportSection::new();
+        imports.import("a", "glue", EntityType::Function(1));
+        imports.import("p", "%table", EntityType::Table(table));
+        imports.import("p", "%a", EntityType::Function(0));
+        second.section(&imports);
+        let mut functions = FunctionSection::new();
+        functions.function(0);
+        second.section(&functions);
+        let mut elements = ElementSection::new();
+        elements.active(Some(0), &ConstExpr::i32_const(0), Elements::Functions([2].as_slice().into()));
+        second.section(&elements);
+        let mut code = CodeSection::new();
+        let mut twice = Function::new([]);
+        twice.instructions().call(0).local_get(0).call(1).call(1).end();
+        code.function(&twice);
+        second.section(&code);
+        (first.finish(), second.finish())
+    }
+
+    #[test]
+    fn the_second_part_calls_the_firsts_functions_through_the_table_not_exports() {
+        let (first, second) = split_pair();
+        let (first, second) = through_the_table(&first, &second).unwrap();
+        for module in [&first, &second] {
+            wasmparser::Validator::new().validate_all(module).expect("valid");
+        }
+        let (mut exports, mut tables, mut segments) = (Vec::new(), Vec::new(), Vec::new());
+        for payload in Parser::new(0).parse_all(&first) {
+            match payload.unwrap() {
+                Payload::ExportSection(section) => exports = section.into_iter().map(|e| e.unwrap().name.to_owned()).collect(),
+                Payload::TableSection(section) => tables = section.into_iter().map(|t| t.unwrap().ty.initial).collect(),
+                Payload::ElementSection(section) => {
+                    for element in section {
+                        let ElementItems::Functions(functions) = element.unwrap().items else { panic!("functions") };
+                        segments.push(functions.into_iter().map(Result::unwrap).collect::<Vec<_>>());
+                    }
+                }
+                _ => {}
+            }
+        }
+        assert_eq!(exports, ["%table", "start"], "the function export wasm-split made is gone, the others stay");
+        assert_eq!(tables, [3], "the table has one slot more");
+        assert_eq!(segments, [vec![1], vec![0]], "the slot holds the function that was exported");
+        let (mut imports, mut ops) = (Vec::new(), Vec::new());
+        for payload in Parser::new(0).parse_all(&second) {
+            match payload.unwrap() {
+                Payload::ImportSection(section) => {
+                    imports = section.into_imports().map(|i| i.unwrap().name.to_owned()).collect();
+                }
+                Payload::CodeSectionEntry(body) => {
+                    ops = body.get_operators_reader().unwrap().into_iter().map(|op| format!("{:?}", op.unwrap())).collect();
+                }
+                _ => {}
+            }
+        }
+        assert_eq!(imports, ["glue", "%table"]);
+        assert_eq!(
+            ops,
+            [
+                "Call { function_index: 0 }",
+                "LocalGet { local_index: 0 }",
+                "I32Const { value: 2 }",
+                "CallIndirect { type_index: 0, table_index: 0 }",
+                "I32Const { value: 2 }",
+                "CallIndirect { type_index: 0, table_index: 0 }",
+                "End"
+            ],
+            "the glue's import is called as before, the first part's function through slot 2"
         );
     }
 
