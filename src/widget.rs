@@ -247,7 +247,7 @@ impl Widget {
                 form::fill(&self.root, &typed, true);
                 form::show_errors(&self.root, &self.document, &self.lang(), &self.errors.borrow(), false);
                 if !typed.email.is_empty() {
-                    self.suggest_email();
+                    self.suggest_soon();
                 }
                 let thanked = self.thanked.borrow().clone();
                 if let Some((name, remembered)) = thanked {
@@ -347,7 +347,7 @@ impl Widget {
             on(&element("pw-fields"), "change", |widget, event| {
                 let is_email = crate::dom::target(event).is_some_and(|t| t.get_attribute("id").as_deref() == Some("pw-email"));
                 if is_email {
-                    widget.suggest_email();
+                    widget.suggest_soon();
                 }
             }),
             // A signature kept while offline goes as soon as the browser is back.
@@ -376,7 +376,7 @@ impl Widget {
             "pw-again" => self.again(),
             _ => {
                 if let Some(suggestion) = control.get_attribute("data-suggestion") {
-                    form::accept_suggestion(&self.root, &suggestion);
+                    self.accept_suggestion(&suggestion);
                 } else if form::follow_summary_link(&self.root, &control) {
                     event.prevent_default();
                 }
@@ -413,9 +413,24 @@ impl Widget {
         crate::task::spawn(async move { widget.submit().await });
     }
 
-    fn suggest_email(&self) {
+    /// Suggests a likely address for one that looks mistyped ("did you
+    /// mean …@gmail.com?"), once the second part, which does that, has come.
+    fn suggest_soon(self: &Rc<Self>) {
+        self.with_part(Widget::suggest_email);
+    }
+
+    // The second part's, as the full thank-you is (see `show_thanks`): a
+    // page at rest loads none of the edit distance behind it.
+    #[inline(never)]
+    fn suggest_email(self: &Rc<Self>) {
         let email = form::read(&self.root).email;
         form::show_suggestion(&self.root, &self.document, &self.lang(), email_suggestion(&email).as_deref());
+    }
+
+    // Only the suggestion, which the second part draws, has this button.
+    #[inline(never)]
+    fn accept_suggestion(&self, suggestion: &str) {
+        form::accept_suggestion(&self.root, suggestion);
     }
 
     /// Shows `errors` (none: hides them), moving focus to their summary.
@@ -429,7 +444,7 @@ impl Widget {
         match validate(&request) {
             Err(errors) => self.show_errors(errors),
             Ok(_) => {
-                self.suggest_email();
+                self.suggest_soon();
                 self.submit_request(request).await;
             }
         }
@@ -561,6 +576,19 @@ impl Widget {
     /// can't come (the connection gone since), the short thank-you stays.
     fn thank_soon(self: &Rc<Self>, first_name: String, remembered: bool) {
         self.thanks_in_short(&first_name, remembered);
+        self.with_part(move |widget| {
+            let shown = widget.thanked.borrow().as_ref().is_some_and(|(name, r)| *name == first_name && *r == remembered);
+            if shown {
+                widget.show_thanks(&first_name, remembered);
+            }
+        });
+    }
+
+    /// Does `then` once the second part has come: at once if it is here
+    /// already (the loader asks for it when the widget is first focused),
+    /// never if it can't come (the connection gone since) or the widget has
+    /// stopped meanwhile.
+    fn with_part(self: &Rc<Self>, then: impl FnOnce(&Rc<Widget>) + 'static) {
         let widget = self.clone();
         crate::task::spawn(async move {
             // The whole wasm, where the glue has no `part` (the tests').
@@ -568,9 +596,8 @@ impl Widget {
                 Ok(promise) => crate::task::Settled::new(&promise).await.is_ok(),
                 Err(_) => true,
             };
-            let shown = widget.thanked.borrow().as_ref().is_some_and(|(name, r)| *name == first_name && *r == remembered);
-            if here && shown && !widget.stopped.get() {
-                widget.show_thanks(&first_name, remembered);
+            if here && !widget.stopped.get() {
+                then(&widget);
             }
         });
     }
@@ -601,10 +628,11 @@ impl Widget {
     }
 
     // `show_thanks`, `share_link`, `copy_link`, `native_share` and `again`
-    // are the second part's code (`xtask/src/split.rs`'s roots), each a
-    // function of its own so that it can move there (`#[inline(never)]`),
-    // and reached only through `thank_soon`, which awaits the part, or from the
-    // thank-you's own buttons, which only the part shows.
+    // (and `suggest_email`, `accept_suggestion`) are the second part's code
+    // (`xtask/src/split.rs`'s roots), each a function of its own so that it
+    // can move there (`#[inline(never)]`), and reached only through
+    // `with_part`, which awaits the part, or from buttons only the part
+    // draws (the full thank-you's, the suggestion).
     #[inline(never)]
     fn show_thanks(&self, first_name: &str, remembered: bool) {
         let petition = self.petition.borrow();

@@ -162,7 +162,7 @@ test("offline, the signature is kept in the browser and sent by itself, once, wh
 // The second part, named by a digest of its bytes (xtask/src/split.rs).
 const PART = /\/pkg\/petition_widget_part\.[0-9a-f]{12}\.wasm$/;
 
-test("the thank-you's second part comes when the widget is first focused; without it, a signature still counts (or waits for its confirmation) and is thanked in short", async () => {
+test("the second part (the full thank-you, the email suggestion) comes when the widget is first focused; without it, a signature still counts (or waits for its confirmation) and is thanked in short", async () => {
   const { context, page, record } = await open(browser);
   const parts = [];
   page.on("request", (request) => {
@@ -179,6 +179,14 @@ test("the thank-you's second part comes when the widget is first focused; withou
   await asked;
   assert.equal(new URL(parts[0]).origin, SERVER, "from the petition server");
 
+  // The part suggests a likely address for a mistyped one: without it,
+  // none, and signing goes on.
+  const email = form.getByLabel("Email address");
+  await email.fill("sian@gmial.com");
+  const refused = page.waitForEvent("requestfailed", (request) => PART.test(request.url()));
+  await email.press("Tab");
+  await refused; // asked for again, to suggest
+
   const before = await serverCount();
   await fillForm(page, { email: freshEmail("partless"), first: "Siân" });
   const again = page.waitForRequest(PART);
@@ -188,6 +196,7 @@ test("the thank-you's second part comes when the widget is first focused; withou
   assert.equal(await serverCount(), before + 1, "the signature counts");
   assert.equal(await form.getByRole("button", { name: "Sign the petition" }).isVisible(), false, "the thank-you replaces the form");
   assert.equal(await form.locator("#pw-share").isVisible(), false, "no sharing without the part");
+  assert.equal(await form.locator("#pw-email-suggestion").textContent(), "", "no suggestion without the part");
   assert.equal(await form.getByRole("button", { name: "Someone else wants to sign on this device" }).isVisible(), false);
   assert.deepEqual(await axeViolations(page), [], "the short thank-you is accessible");
   await screenshot(page, "desktop-thank-you-without-part");

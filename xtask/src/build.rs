@@ -83,9 +83,10 @@ use crate::{run, step};
 /// thank-you and sharing are a second part, loaded when the widget is first
 /// focused (`split.rs`; not counted here, as a page at rest never loads
 /// it): 43,505 B; 43,263 B with the second part calling the first through
-/// the table rather than exports (`split.rs`). Issue 15's goal is 40 KB;
+/// the table rather than exports (`split.rs`). 42 KB since the email
+/// suggestion is the second part's too: 42,630 B. Issue 15's goal is 40 KB;
 /// see ARCHITECTURE.md's breakdown for where the rest is.
-pub const BUDGET_BYTES: usize = 43 * 1024;
+pub const BUDGET_BYTES: usize = 42 * 1024;
 
 /// The files a partner page loads for a widget, in the order it loads them
 /// (as served: the scripts minified from `www/`, see [`minify`]).

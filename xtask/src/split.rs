@@ -1,8 +1,9 @@
-//! The widget's second part: the code only a person who has signed needs
-//! (the thank-you, sharing, "someone else wants to sign"), split out of the
-//! wasm into `petition_widget_part.{digest}.wasm`, which the loader fetches when the
-//! widget is first focused and the widget awaits before it thanks anyone in
-//! full (`Widget::thank_soon`).
+//! The widget's second part: the code only a person who has moved into the
+//! form or signed needs (the email suggestion, the thank-you, sharing,
+//! "someone else wants to sign"), split out of the wasm into
+//! `petition_widget_part.{digest}.wasm`, which the loader fetches when the
+//! widget is first focused and the widget awaits before it suggests an
+//! address or thanks anyone in full (`Widget::with_part`).
 //!
 //! binaryen's `wasm-split` does the splitting: the functions moved go to a
 //! second module that imports the first's memory, table, stack pointer and
@@ -16,8 +17,8 @@
 //! Which functions move is decided here, by name (the wasm keeps its names
 //! until this step): those reachable from [`ROOTS`] and from nothing else.
 //! A root called before the part has come would meet a placeholder, so every
-//! root is reached only through `Widget::thank_soon`, which awaits the part, or
-//! from the thank-you's own buttons, which only the part shows.
+//! root is reached only through `Widget::with_part`, which awaits the part, or
+//! from buttons only the part draws (the thank-you's, the suggestion).
 
 use std::{
     collections::{BTreeSet, HashMap},
@@ -32,12 +33,14 @@ use wasmparser::{ElementItems, ExternalKind, KnownCustom, Name, Operator, Parser
 /// The functions (by the end of their names) whose code, with what only
 /// they reach, is the second part. Each is `#[inline(never)]` in
 /// `src/widget.rs`, so that it stays a function of its own to move.
-pub const ROOTS: [&str; 5] = [
+pub const ROOTS: [&str; 7] = [
     "::widget::Widget>::show_thanks",
     "::widget::Widget>::share_link",
     "::widget::Widget>::copy_link",
     "::widget::Widget>::native_share",
     "::widget::Widget>::again",
+    "::widget::Widget>::suggest_email",
+    "::widget::Widget>::accept_suggestion",
 ];
 
 /// What one widget loads only once someone moves into it (or a browser
@@ -413,7 +416,7 @@ fn moved(wasm: &[u8]) -> anyhow::Result<Vec<String>> {
     };
     let kept = reach(&entries.iter().copied().filter(|f| !roots.contains(f)).collect::<Vec<_>>(), &roots);
     let moved = reach(&roots, &[]).difference(&kept).copied().collect::<BTreeSet<u32>>();
-    // What stays may call the five roots themselves (the widget awaits the
+    // What stays may call the roots themselves (the widget awaits the
     // part first), but nothing else that moves: not a closure of theirs,
     // which only they should make (were one merged with kept code, or
     // called from it, the call would meet a placeholder).
@@ -522,18 +525,22 @@ mod tests {
             ("<w::widget::Widget>::again", &[]),
             ("<w::widget::Widget>::copy_link::{closure#2}", &[5]),
             ("in_table", &[]),
+            ("<w::widget::Widget>::suggest_email", &[]),
+            ("<w::widget::Widget>::accept_suggestion", &[]),
         ]);
         let mut moved = moved(&wasm).unwrap();
         moved.sort();
         assert_eq!(
             moved,
             [
+                "<w::widget::Widget>::accept_suggestion",
                 "<w::widget::Widget>::again",
                 "<w::widget::Widget>::copy_link",
                 "<w::widget::Widget>::copy_link::{closure#2}",
                 "<w::widget::Widget>::native_share",
                 "<w::widget::Widget>::share_link",
                 "<w::widget::Widget>::show_thanks",
+                "<w::widget::Widget>::suggest_email",
                 "thanks_only",
             ]
         );
@@ -656,6 +663,8 @@ mod tests {
             ("<w::widget::Widget>::again", &[]),
             ("<w::widget::Widget>::copy_link::{closure#2}", &[]),
             ("in_table", &[]),
+            ("<w::widget::Widget>::suggest_email", &[]),
+            ("<w::widget::Widget>::accept_suggestion", &[]),
         ]);
         let error = moved(&wasm).unwrap_err().to_string();
         assert!(error.contains("mount stays but calls <w::widget::Widget>::copy_link::{closure#2}"), "{error}");
