@@ -32,9 +32,11 @@ pub(crate) const TEMPLATE: &str = include_str!(concat!(env!("OUT_DIR"), "/widget
 
 #[wasm_bindgen]
 extern "C" {
-    /// The widget's second part, the code of the thank-you and sharing
-    /// (split out by the build, `xtask/src/split.rs`): a promise of it,
-    /// loaded once (the loader starts it when the widget is first focused).
+    /// The widget's second part, the code of signing, the full thank-you,
+    /// sharing and the email suggestion (split out by the build,
+    /// `xtask/src/split.rs`): a promise of it, loaded once (asked for when
+    /// the widget is first focused, `Widget::focused`; a failure is
+    /// forgotten, so the next call asks again).
     /// The build's glue defines it; wasm-bindgen's own, which the tests use
     /// with the whole code in one wasm, doesn't, and then calling it throws.
     #[wasm_bindgen(catch, js_name = part)]
@@ -68,6 +70,10 @@ pub struct Widget {
     dates: RefCell<Option<Timer>>,
     /// The proof of work for the next signature, under way.
     solver: RefCell<Option<Rc<Solver>>>,
+    /// The loader's fetch of the first challenge, until the widget is first
+    /// focused (see `focused`).
+    challenge: RefCell<Option<Promise>>,
+    focused: Cell<bool>,
     /// Its place in the page's live count, once the petition is shown.
     watch: RefCell<Option<live::Watch>>,
     /// Unmounted: a request still under way may finish, but nothing new starts.
@@ -106,6 +112,8 @@ impl Widget {
             listeners: RefCell::new(Vec::new()),
             dates: RefCell::new(None),
             solver: RefCell::new(None),
+            challenge: RefCell::new(None),
+            focused: Cell::new(false),
             watch: RefCell::new(None),
             stopped: Cell::new(false),
         });
@@ -236,10 +244,13 @@ impl Widget {
             self.show_only("pw-ready");
             // The form works from here (`cargo xtask bench` waits for this).
             set_attribute(&by_id(&self.root, "pw"), "data-ready", "");
-            // Not before: the search's slices of hashing took 25–90 ms of the
-            // main thread from drawing the petition (profiled in Chromium),
-            // and no one signs before the form is there to sign with.
-            self.first_challenge(challenge);
+            // The proof of work starts when someone moves into the widget
+            // (`focused`), not here: the search's slices of hashing took
+            // 25–90 ms of the main thread from drawing the petition
+            // (profiled in Chromium), and a reader who never signs needs none.
+            if challenge.is_some() {
+                *self.challenge.borrow_mut() = challenge;
+            }
             self.fill_dates_soon();
             self.offer();
             *self.watch.borrow_mut() = Some(live::watch(&self.origin, &self.slug));
@@ -271,13 +282,23 @@ impl Widget {
         }
     }
 
-    /// Starts the proof of work for the first signature, once the petition
-    /// is on screen: the loader fetched the challenge beside the petition (the
-    /// petition is the same for everyone and may come from a cache; the
-    /// challenge is this visitor's), and it is answered while the person
-    /// reads and types. If it can't be had now, the form still shows, and
-    /// signing fetches one (see `sign_once`). A widget that already has one
-    /// (a retry) keeps it.
+    /// Someone has moved into the widget (a field, a button) for the first
+    /// time: the second part is asked for, to be there when they sign, and
+    /// once it has come, the proof of work for their signature starts.
+    fn focused(self: &Rc<Self>, _: &web_sys::Event) {
+        if !self.focused.replace(true) {
+            let prefetched = self.challenge.take();
+            self.with_part(move |widget| widget.first_challenge(prefetched));
+        }
+    }
+
+    /// Starts the proof of work for the first signature, answered while the
+    /// person types: the loader fetched the challenge beside the petition
+    /// (the petition is the same for everyone and may come from a cache; the
+    /// challenge is this visitor's). If it can't be had now, signing fetches
+    /// one (see `sign_once`). A widget that already has one keeps it. The
+    /// second part's, as the full thank-you is (see `show_thanks`).
+    #[inline(never)]
     fn first_challenge(self: &Rc<Self>, prefetched: Option<Promise>) {
         if self.solver.borrow().is_some() {
             return;
@@ -344,6 +365,7 @@ impl Widget {
             // too; cancelling the click means no submit event follows.
             // Every button and link of the widget's own, by one listener.
             on(&self.root, "click", Widget::click),
+            on(&self.root, "focusin", Widget::focused),
             on(&element("pw-fields"), "change", |widget, event| {
                 let is_email = crate::dom::target(event).is_some_and(|t| t.get_attribute("id").as_deref() == Some("pw-email"));
                 if is_email {
@@ -466,8 +488,38 @@ impl Widget {
         if request.lang.is_empty() {
             request.lang.clone_from(&self.lang().code);
         }
-        self.send(&request).await;
-        self.submitting.set(false);
+        // Sending is the second part's code (with the proof's answer and the
+        // request), there by now as a rule: the loader asked for it when the
+        // widget was first focused. Where it can't come, the connection is
+        // gone: kept, as when the server can't be reached.
+        if part_here().await {
+            self.send_soon(request);
+        } else {
+            self.not_sent(&request, &Error::Unreachable);
+            self.submitting.set(false);
+        }
+    }
+
+    // The second part's, as the full thank-you is (see `show_thanks`).
+    #[inline(never)]
+    fn send_soon(self: &Rc<Self>, request: SignatureRequest) {
+        let widget = self.clone();
+        crate::task::spawn(async move {
+            widget.send(&request).await;
+            widget.submitting.set(false);
+        });
+    }
+
+    /// Keeps `request` in the browser, to go by itself once the connection
+    /// is back, and says why it has not gone (`error`) beside the button.
+    fn not_sent(&self, request: &SignatureRequest, error: &Error) {
+        let lang = self.lang();
+        let kept = memory::queue(&self.origin, &self.slug, request);
+        let next = lang.t(if kept { &text::QUEUED } else { &text::NOT_SENT });
+        let problem = by_id(&self.root, "pw-form-problem");
+        problem.set_text_content(Some(&concat(&[&error.message(&lang), " ", &next])));
+        show(&problem, true);
+        self.announce("");
     }
 
     async fn send(self: &Rc<Self>, request: &SignatureRequest) {
@@ -526,13 +578,7 @@ impl Widget {
                 self.announce("");
                 self.show_errors(errors);
             }
-            Err(error @ (Error::Unreachable | Error::Timeout | Error::Server | Error::Malformed)) => {
-                let kept = memory::queue(&self.origin, &self.slug, request);
-                let next = lang.t(if kept { &text::QUEUED } else { &text::NOT_SENT });
-                problem.set_text_content(Some(&concat(&[&error.message(&lang), " ", &next])));
-                show(&problem, true);
-                self.announce("");
-            }
+            Err(error @ (Error::Unreachable | Error::Timeout | Error::Server | Error::Malformed)) => self.not_sent(request, &error),
             Err(error) => {
                 memory::dequeue(&self.origin, &self.slug);
                 problem.set_text_content(Some(&error.message(&lang)));
@@ -572,7 +618,7 @@ impl Widget {
     /// Thanks the person at once, in short, in place of the form; and in
     /// full (the count, sharing, the next action, "someone else") once the
     /// second part that does that has come, at once if it is here already
-    /// (the loader asks for it when the widget is first focused). If it
+    /// (the widget asks for it when first focused). If it
     /// can't come (the connection gone since), the short thank-you stays.
     fn thank_soon(self: &Rc<Self>, first_name: String, remembered: bool) {
         self.thanks_in_short(&first_name, remembered);
@@ -585,18 +631,13 @@ impl Widget {
     }
 
     /// Does `then` once the second part has come: at once if it is here
-    /// already (the loader asks for it when the widget is first focused),
+    /// already (the widget asks for it when first focused),
     /// never if it can't come (the connection gone since) or the widget has
     /// stopped meanwhile.
     fn with_part(self: &Rc<Self>, then: impl FnOnce(&Rc<Widget>) + 'static) {
         let widget = self.clone();
         crate::task::spawn(async move {
-            // The whole wasm, where the glue has no `part` (the tests').
-            let here = match load_part() {
-                Ok(promise) => crate::task::Settled::new(&promise).await.is_ok(),
-                Err(_) => true,
-            };
-            if here && !widget.stopped.get() {
+            if part_here().await && !widget.stopped.get() {
                 then(&widget);
             }
         });
@@ -628,7 +669,8 @@ impl Widget {
     }
 
     // `show_thanks`, `share_link`, `copy_link`, `native_share` and `again`
-    // (and `suggest_email`, `accept_suggestion`) are the second part's code
+    // (and `suggest_email`, `accept_suggestion`, `send_soon`,
+    // `first_challenge`) are the second part's code
     // (`xtask/src/split.rs`'s roots), each a function of its own so that it
     // can move there (`#[inline(never)]`), and reached only through
     // `with_part`, which awaits the part, or from buttons only the part
@@ -781,6 +823,16 @@ impl Widget {
 }
 
 /// `?source=share-whatsapp` on the page the widget is on, if it has that shape.
+/// Whether the second part is here, once it has come or can't: asks for it
+/// if no one has (see `xtask/src/split.rs`).
+async fn part_here() -> bool {
+    match load_part() {
+        Ok(promise) => crate::task::Settled::new(&promise).await.is_ok(),
+        // The whole wasm, where the glue has no `part` (the tests').
+        Err(_) => true,
+    }
+}
+
 fn page_source() -> String {
     let search = crate::dom::address("search");
     let source = pieces(search.strip_prefix("?").unwrap_or(&search), b'&').find_map(|pair| pair.strip_prefix("source="));

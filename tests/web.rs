@@ -518,7 +518,7 @@ async fn mounting_and_unmounting_fifty_times_leaves_nothing_running() {
 
     js(INSTRUMENTS);
     let listeners_before = instrument("listeners");
-    let (mut shown, mut listening, mut hashing, mut left_open) = (0, 0, false, vec![]);
+    let (mut shown, mut listening, mut idle, mut hashing, mut left_open) = (0, 0, false, false, vec![]);
     for round in 0..50 {
         let host = host("stop-sharing");
         mount(host.clone(), server().to_owned(), Some(handed_over(&petition)), Some(handed_over(&challenge))).await;
@@ -530,10 +530,15 @@ async fn mounting_and_unmounting_fifty_times_leaves_nothing_running() {
         if round % 2 == 0 {
             until("the live count's stream is open", || instrument("open") == 1.0).await;
         }
-        // The last round that waited anyway: is the search really running?
-        // (The challenge comes beside the petition, so it may start a moment
-        // after the form shows: a few windows to see it, not one.)
+        // The last round that waited anyway: no search while no one has
+        // moved into the widget; once someone has, is it really running?
+        // (It starts once the challenge has come: a few windows to see it,
+        // not one.)
         if round == 48 {
+            let clock = instrument("clock");
+            two_frames().await;
+            idle = instrument("clock") == clock;
+            find::<HtmlElement>(&root, "#pw-first_name").focus().unwrap();
             for _ in 0..50 {
                 let clock = instrument("clock");
                 two_frames().await;
@@ -558,6 +563,7 @@ async fn mounting_and_unmounting_fifty_times_leaves_nothing_running() {
 
     assert_eq!(shown, 50, "each widget showed its form");
     assert_eq!(listening, 50, "each widget listened while it was mounted");
+    assert!(idle, "no proof of work before anyone moved into the widget");
     assert!(hashing, "the widget's proof of work was under way when it was unmounted");
     assert!(left_open.is_empty(), "unmounting closes the stream at once; left open after rounds {left_open:?}");
     assert_eq!(opened, 25.0, "one stream for each round that waited for it, none for those unmounted before");

@@ -307,15 +307,6 @@
         widget.mount(host, api, petition, challenge, words && words.response, origin, policy, function () {
           control(host, widget);
         });
-        // The widget's second part (its thank-you and sharing) comes when
-        // someone first moves into the widget (a field, a button), to be
-        // there when they sign. (Not from a glue cached from before it had
-        // one.)
-        var root = host.shadowRoot;
-        if (widget.part) root.addEventListener("focusin", function first() {
-          root.removeEventListener("focusin", first);
-          widget.part().catch(function () {});
-        });
       })
       .catch(failed(host));
   }

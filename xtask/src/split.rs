@@ -1,9 +1,10 @@
 //! The widget's second part: the code only a person who has moved into the
-//! form or signed needs (the email suggestion, the thank-you, sharing,
-//! "someone else wants to sign"), split out of the wasm into
-//! `petition_widget_part.{digest}.wasm`, which the loader fetches when the
-//! widget is first focused and the widget awaits before it suggests an
-//! address or thanks anyone in full (`Widget::with_part`).
+//! form or signed needs (sending a signature and its proof of work, the
+//! email suggestion, the full thank-you, sharing, "someone else wants to
+//! sign"), split out of the wasm into `petition_widget_part.{digest}.wasm`,
+//! which the widget asks for when it is first focused and awaits before it
+//! starts the proof of work, sends, suggests an address or thanks anyone in
+//! full (`Widget::with_part`).
 //!
 //! binaryen's `wasm-split` does the splitting: the functions moved go to a
 //! second module that imports the first's memory, table, stack pointer and
@@ -33,7 +34,7 @@ use wasmparser::{ElementItems, ExternalKind, KnownCustom, Name, Operator, Parser
 /// The functions (by the end of their names) whose code, with what only
 /// they reach, is the second part. Each is `#[inline(never)]` in
 /// `src/widget.rs`, so that it stays a function of its own to move.
-pub const ROOTS: [&str; 7] = [
+pub const ROOTS: [&str; 9] = [
     "::widget::Widget>::show_thanks",
     "::widget::Widget>::share_link",
     "::widget::Widget>::copy_link",
@@ -41,6 +42,8 @@ pub const ROOTS: [&str; 7] = [
     "::widget::Widget>::again",
     "::widget::Widget>::suggest_email",
     "::widget::Widget>::accept_suggestion",
+    "::widget::Widget>::send_soon",
+    "::widget::Widget>::first_challenge",
 ];
 
 /// What one widget loads only once someone moves into it (or a browser
@@ -527,6 +530,8 @@ mod tests {
             ("in_table", &[]),
             ("<w::widget::Widget>::suggest_email", &[]),
             ("<w::widget::Widget>::accept_suggestion", &[]),
+            ("<w::widget::Widget>::send_soon", &[]),
+            ("<w::widget::Widget>::first_challenge", &[]),
         ]);
         let mut moved = moved(&wasm).unwrap();
         moved.sort();
@@ -537,7 +542,9 @@ mod tests {
                 "<w::widget::Widget>::again",
                 "<w::widget::Widget>::copy_link",
                 "<w::widget::Widget>::copy_link::{closure#2}",
+                "<w::widget::Widget>::first_challenge",
                 "<w::widget::Widget>::native_share",
+                "<w::widget::Widget>::send_soon",
                 "<w::widget::Widget>::share_link",
                 "<w::widget::Widget>::show_thanks",
                 "<w::widget::Widget>::suggest_email",
@@ -665,6 +672,8 @@ mod tests {
             ("in_table", &[]),
             ("<w::widget::Widget>::suggest_email", &[]),
             ("<w::widget::Widget>::accept_suggestion", &[]),
+            ("<w::widget::Widget>::send_soon", &[]),
+            ("<w::widget::Widget>::first_challenge", &[]),
         ]);
         let error = moved(&wasm).unwrap_err().to_string();
         assert!(error.contains("mount stays but calls <w::widget::Widget>::copy_link::{closure#2}"), "{error}");
