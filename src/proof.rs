@@ -1,6 +1,7 @@
 //! Answering the server's proof-of-work challenge (see `petition_core::proof`)
 //! while the person types: the search runs in slices of a few milliseconds,
-//! so the page never stalls, and starts the moment the petition arrives.
+//! so the page never stalls, and starts when someone first moves into the
+//! form (`Widget::focused`). It is the widget's second part's code.
 
 use std::{
     cell::Cell,

@@ -199,8 +199,9 @@ impl Widget {
 
     /// Fetches the petition and shows it (with the form, the thank-you of a
     /// browser that has signed, or a signature waiting to be sent), or says in
-    /// words why it can't; and once it is on screen, the challenge for the
-    /// first signature. `prefetched`, `challenge` and `words` (the language
+    /// words why it can't; and once it is on screen, keeps the challenge for
+    /// the first signature until someone moves into the form (`focused`).
+    /// `prefetched`, `challenge` and `words` (the language
     /// file) are the loader's fetches, under way together. The language is
     /// chosen first, so the petition is drawn once, in it.
     async fn load(self: &Rc<Self>, prefetched: Option<Promise>, challenge: Option<Promise>, words: Option<Promise>) {
@@ -286,10 +287,19 @@ impl Widget {
     /// time: the second part is asked for, to be there when they sign, and
     /// once it has come, the proof of work for their signature starts.
     fn focused(self: &Rc<Self>, _: &web_sys::Event) {
-        if !self.focused.replace(true) {
-            let prefetched = self.challenge.take();
-            self.with_part(move |widget| widget.first_challenge(prefetched));
+        if self.focused.replace(true) {
+            return;
         }
+        let widget = self.clone();
+        crate::task::spawn(async move {
+            if !part_here().await {
+                // Asked for again at the next focus.
+                widget.focused.set(false);
+            } else if !widget.stopped.get() {
+                let prefetched = widget.challenge.take();
+                widget.first_challenge(prefetched);
+            }
+        });
     }
 
     /// Starts the proof of work for the first signature, answered while the
@@ -488,16 +498,37 @@ impl Widget {
         if request.lang.is_empty() {
             request.lang.clone_from(&self.lang().code);
         }
+        self.sending(true);
         // Sending is the second part's code (with the proof's answer and the
-        // request), there by now as a rule: the loader asked for it when the
-        // widget was first focused. Where it can't come, the connection is
-        // gone: kept, as when the server can't be reached.
+        // request), there by now as a rule: the widget asked for it when it
+        // was first focused. Kept in the browser until the server has it,
+        // so a page closed while the part comes loses nothing; where the
+        // part can't come (the glue gives up after a timeout), the
+        // connection is gone: kept, as when the server can't be reached.
+        memory::queue(&self.origin, &self.slug, &request);
         if part_here().await {
             self.send_soon(request);
         } else {
+            self.sending(false);
             self.not_sent(&request, &Error::Unreachable);
             self.submitting.set(false);
         }
+    }
+
+    /// The form while a signature is on its way (`on`): no error on show,
+    /// the button saying so, the words announced; or the button as before.
+    fn sending(&self, on: bool) {
+        let button = by_id(&self.root, "pw-submit");
+        let lang = self.lang();
+        if on {
+            self.show_errors(Vec::new());
+            show_id(&self.root, "pw-form-problem", false);
+            set_attribute(&button, "aria-disabled", "true");
+            self.announce(&lang.t(&text::SENDING));
+        } else {
+            remove_attribute(&button, "aria-disabled");
+        }
+        button.set_text_content(Some(&lang.t(if on { &text::SIGNING } else { &text::SIGN })));
     }
 
     // The second part's, as the full thank-you is (see `show_thanks`).
@@ -523,13 +554,6 @@ impl Widget {
     }
 
     async fn send(self: &Rc<Self>, request: &SignatureRequest) {
-        self.show_errors(Vec::new());
-        let problem = by_id(&self.root, "pw-form-problem");
-        show(&problem, false);
-        let button = by_id(&self.root, "pw-submit");
-        set_attribute(&button, "aria-disabled", "true");
-        button.set_text_content(Some(&self.lang().t(&text::SIGNING)));
-        self.announce(&self.lang().t(&text::SENDING));
         let answer = match self.sign_once(request).await {
             // The challenge expired or was used (a second person signing on
             // this device, a resend): a new one, and one more try.
@@ -539,9 +563,9 @@ impl Widget {
             },
             answer => answer,
         };
-        remove_attribute(&button, "aria-disabled");
+        self.sending(false);
         let lang = self.lang();
-        button.set_text_content(Some(&lang.t(&text::SIGN)));
+        let problem = by_id(&self.root, "pw-form-problem");
         match answer {
             Ok(receipt) => {
                 memory::dequeue(&self.origin, &self.slug);
@@ -606,7 +630,9 @@ impl Widget {
     async fn sign_once(&self, request: &SignatureRequest) -> Result<petition_core::SignatureReceipt> {
         let solver = self.solver.borrow().as_ref().map(Rc::downgrade).unwrap_or_default();
         // No answer: the widget was unmounted, or there is no challenge yet
-        // (its first fetch failed or is still on its way), or a new one
+        // (no one moved into the form before signing: a signature kept from
+        // before, sent as the page opens; or its first fetch failed or is
+        // still on its way), or a new one
         // replaced this one (then fetch another and try once more, as on a 403).
         let Some((challenge, proof)) = Solver::answer(solver).await else {
             return Err(if self.stopped.get() { Error::Stopped } else { Error::Expired });
@@ -822,7 +848,6 @@ impl Widget {
     }
 }
 
-/// `?source=share-whatsapp` on the page the widget is on, if it has that shape.
 /// Whether the second part is here, once it has come or can't: asks for it
 /// if no one has (see `xtask/src/split.rs`).
 async fn part_here() -> bool {
@@ -833,6 +858,7 @@ async fn part_here() -> bool {
     }
 }
 
+/// `?source=share-whatsapp` on the page the widget is on, if it has that shape.
 fn page_source() -> String {
     let search = crate::dom::address("search");
     let source = pieces(search.strip_prefix("?").unwrap_or(&search), b'&').find_map(|pair| pair.strip_prefix("source="));

@@ -18,9 +18,9 @@
 //   is on screen;
 // - transfer: the bodies (as sent, compressed) of the view's requests to the
 //   petition server, not the partner page itself nor the live-count stream,
-//   which never ends (the proof-of-work challenge's by its Content-Length:
-//   the widget reads that body only once someone moves into the form, and
-//   until then Chromium counts the request as unfinished);
+//   which never ends, nor the proof-of-work challenge's (about 0.2 kB): the
+//   widget reads that body only once someone moves into the form, and until
+//   then Chromium counts the request as unfinished and has no size for it;
 // - nodes: every node below the view's shadow root, at rest;
 // - JS heap: the page's, after a garbage collection, at rest.
 import os from "node:os";
@@ -104,13 +104,7 @@ async function once(view, speed) {
   page.on("requestfailed", (request) => counted(request) && done(request));
   // The challenge, answered: its body waits, unread, for a first focus.
   const waiting = (request) => request.url().endsWith("/challenge");
-  page.on("response", (response) => {
-    const request = response.request();
-    if (!counted(request) || !waiting(request)) return;
-    sizes.push(response.headerValue("content-length")
-      .then((length) => ({ url: request.url(), body: Number(length), coding: "none" }))
-      .finally(() => done(request)));
-  });
+  page.on("response", (response) => counted(response.request()) && waiting(response.request()) && done(response.request()));
   page.on("requestfinished", (request) => {
     if (!counted(request) || waiting(request)) return;
     const encoding = request.response().then((r) => r && r.headerValue("content-encoding"));

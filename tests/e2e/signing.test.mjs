@@ -240,6 +240,34 @@ test("the second part (signing, the full thank-you, the email suggestion) comes 
   await context.close();
 });
 
+test("signing while the second part is still on its way says so at once, keeps the signature meanwhile, and sends it once the part has come", async () => {
+  const { context, page, record } = await open(browser);
+  let release;
+  const released = new Promise((resolve) => { release = resolve; });
+  await page.route(PART, async (route) => { await released; await route.continue(); });
+  await page.goto(`${PARTNER}/medact.html`);
+  await ready(page);
+  const form = widget(page);
+  const before = await serverCount();
+  const asked = page.waitForRequest(PART);
+  await fillForm(page, { email: freshEmail("part-on-its-way") });
+  await asked; // on the first focus, and held there
+  await form.getByRole("button", { name: "Sign the petition" }).click();
+  await form.getByRole("button", { name: "Signing…" }).waitFor();
+  assert.equal(await form.locator("#pw-submit").getAttribute("aria-disabled"), "true");
+  assert.equal(await form.locator("#pw-live").textContent(), "Sending your signature…");
+  // Kept in the browser while the part comes: a page closed now loses nothing.
+  const kept = await page.evaluate(() => Object.keys(localStorage).filter((key) => localStorage.getItem(key).includes("part-on-its-way")));
+  assert.equal(kept.length, 1, "the signature is kept in the browser meanwhile");
+  release();
+  await form.getByRole("heading", { name: "Thank you for signing" }).waitFor();
+  assert.equal(await serverCount(), before + 1);
+  assert.deepEqual(await page.evaluate(() => Object.keys(localStorage).filter((key) => localStorage.getItem(key).includes("part-on-its-way"))), [],
+    "and no longer once the server has it");
+  assertNoConsoleErrors(record);
+  await context.close();
+});
+
 test("a signature kept while offline is sent when the page is opened again, and only once", async () => {
   const { context, page, record } = await open(browser);
   const answered = signaturesAnswered(context);

@@ -86,7 +86,8 @@ use crate::{run, step};
 /// the table rather than exports (`split.rs`). 42,630 B with the email
 /// suggestion the second part's too. 40 KB, issue 15's goal, since sending
 /// a signature and its proof of work are the second part's, started when
-/// someone first moves into the widget: 40,596 B. ARCHITECTURE.md's
+/// someone first moves into the widget: 40,596 B; 40,692 B with the form
+/// saying "Signing…" while the part comes. ARCHITECTURE.md's
 /// breakdown has where the rest is.
 pub const BUDGET_BYTES: usize = 40 * 1024;
 
@@ -265,7 +266,9 @@ fn widget(root: &Path) -> anyhow::Result<()> {
 /// and starts it once, beside this file (by the name `split::name` puts in
 /// for `PETITION_WIDGET_PART`), with the first part's exports (its
 /// memory, table, stack pointer and the functions the part calls); a failure
-/// is forgotten, so the next call tries again. Until it has come, the
+/// (or a download still unfinished after 15 s, the widget's own requests'
+/// timeout: a signature waits on it) is forgotten, so the next call tries
+/// again. Until it has come, the
 /// table's slots for its functions hold placeholders (imports from `ph`),
 /// which throw: the widget awaits `part()` before it calls any.
 const START: &str = "
@@ -277,7 +280,7 @@ export default function (response) {
         .then(({ instance, module }) => __wbg_finalize_init(instance, module)));
 }
 export function part() {
-    return loaded || (loaded = WebAssembly.instantiateStreaming(fetch(new URL('PETITION_WIDGET_PART', import.meta.url), { credentials: 'omit' }), { p: wasm })
+    return loaded || (loaded = WebAssembly.instantiateStreaming(fetch(new URL('PETITION_WIDGET_PART', import.meta.url), { credentials: 'omit', signal: AbortSignal.timeout(15e3) }), { p: wasm })
         .catch((error) => { loaded = null; throw error; }));
 }
 ";
