@@ -326,7 +326,7 @@ mod tests {
     async fn receipts_and_field_errors_read_by_hand_equal_what_serde_reads() {
         let email = format!("json-test-{}@example.org", js_sys::Math::random().to_bits());
         let challenge: Challenge = both_ways(&answer("/api/petitions/stop-sharing/challenge", None).await);
-        let solver = std::rc::Rc::new(crate::proof::Solver::start(challenge));
+        let solver = std::rc::Rc::new(crate::proof::Solver::start(challenge, js_sys::Date::now()));
         let (challenge, proof) = crate::proof::Solver::answer(std::rc::Rc::downgrade(&solver)).await.unwrap();
         let request = SignatureRequest {
             first_name: "Amara".into(),

@@ -31,9 +31,10 @@ pub struct Solver {
 }
 
 impl Solver {
-    /// Starts answering `challenge` in the background.
+    /// Starts answering `challenge`, which arrived at `received_at`
+    /// (`Date.now()`), in the background.
     #[inline(never)]
-    pub fn start(challenge: Challenge) -> Solver {
+    pub fn start(challenge: Challenge, received_at: f64) -> Solver {
         let proof = Rc::new(Cell::new(None));
         let wanted = Rc::downgrade(&proof);
         let (token, difficulty) = (challenge.token.clone(), challenge.difficulty);
@@ -56,7 +57,7 @@ impl Solver {
                 sleep(0).await;
             }
         });
-        Solver { challenge, received_at: js_sys::Date::now(), proof }
+        Solver { challenge, received_at, proof }
     }
 
     /// The challenge's token and its proof, once both the proof is found and

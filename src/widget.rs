@@ -315,11 +315,22 @@ impl Widget {
         }
         let widget = self.clone();
         crate::task::spawn(async move {
+            // When the loader's fetch of it was answered (`www/embed.js`
+            // marks its responses with the time), else now: the server holds
+            // back a signature sent sooner than `min_seconds` after that, and
+            // the person has been reading since, which a solver counting from
+            // the first focus would make them wait out again.
+            let mut arrived = js_sys::Date::now();
+            if let Some(promise) = &prefetched {
+                if let Ok(response) = crate::task::Settled::new(promise).await {
+                    arrived = crate::dom::get(&response, "at").as_f64().unwrap_or(arrived);
+                }
+            }
             let Ok(challenge) = widget.api.challenge(prefetched).await else { return };
             // Unmounted meanwhile, or a signature already fetched its own
             // (`renew_challenge`) and may be waiting on it: nothing to do.
             if !widget.stopped.get() && widget.solver.borrow().is_none() {
-                *widget.solver.borrow_mut() = Some(Rc::new(Solver::start(challenge)));
+                *widget.solver.borrow_mut() = Some(Rc::new(Solver::start(challenge, arrived)));
             }
         });
     }
@@ -618,7 +629,7 @@ impl Widget {
         if !self.stopped.get() {
             let challenge = self.api.challenge(None).await?;
             if !self.stopped.get() {
-                *self.solver.borrow_mut() = Some(Rc::new(Solver::start(challenge)));
+                *self.solver.borrow_mut() = Some(Rc::new(Solver::start(challenge, js_sys::Date::now())));
                 return Ok(());
             }
         }
