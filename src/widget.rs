@@ -287,19 +287,13 @@ impl Widget {
     /// time: the second part is asked for, to be there when they sign, and
     /// once it has come, the proof of work for their signature starts.
     fn focused(self: &Rc<Self>, _: &web_sys::Event) {
-        if self.focused.replace(true) {
-            return;
-        }
-        let widget = self.clone();
-        crate::task::spawn(async move {
-            if !part_here().await {
+        if !self.focused.replace(true) {
+            self.with_part_or(
+                |widget| widget.first_challenge(widget.challenge.take()),
                 // Asked for again at the next focus.
-                widget.focused.set(false);
-            } else if !widget.stopped.get() {
-                let prefetched = widget.challenge.take();
-                widget.first_challenge(prefetched);
-            }
-        });
+                |widget| widget.focused.set(false),
+            );
+        }
     }
 
     /// Starts the proof of work for the first signature, answered while the
@@ -516,12 +510,12 @@ impl Widget {
         // so a page closed while the part comes loses nothing; where the
         // part can't come (the glue gives up after a timeout), the
         // connection is gone: kept, as when the server can't be reached.
-        memory::queue(&self.origin, &self.slug, &request);
+        let kept = memory::queue(&self.origin, &self.slug, &request);
         if part_here().await {
-            self.send_soon(request);
+            self.send_soon(request, kept);
         } else {
             self.sending(false);
-            self.not_sent(&request, &Error::Unreachable);
+            self.not_sent(kept, &Error::Unreachable);
             self.submitting.set(false);
         }
     }
@@ -544,19 +538,19 @@ impl Widget {
 
     // The second part's, as the full thank-you is (see `show_thanks`).
     #[inline(never)]
-    fn send_soon(self: &Rc<Self>, request: SignatureRequest) {
+    fn send_soon(self: &Rc<Self>, request: SignatureRequest, kept: bool) {
         let widget = self.clone();
         crate::task::spawn(async move {
-            widget.send(&request).await;
+            widget.send(&request, kept).await;
             widget.submitting.set(false);
         });
     }
 
-    /// Keeps `request` in the browser, to go by itself once the connection
-    /// is back, and says why it has not gone (`error`) beside the button.
-    fn not_sent(&self, request: &SignatureRequest, error: &Error) {
+    /// Says why a signature has not gone (`error`) beside the button, and
+    /// what comes next: it goes by itself once the connection is back where
+    /// the browser could keep it (`kept`, by `submit_request`).
+    fn not_sent(&self, kept: bool, error: &Error) {
         let lang = self.lang();
-        let kept = memory::queue(&self.origin, &self.slug, request);
         let next = lang.t(if kept { &text::QUEUED } else { &text::NOT_SENT });
         let problem = by_id(&self.root, "pw-form-problem");
         problem.set_text_content(Some(&concat(&[&error.message(&lang), " ", &next])));
@@ -564,7 +558,9 @@ impl Widget {
         self.announce("");
     }
 
-    async fn send(self: &Rc<Self>, request: &SignatureRequest) {
+    /// Sends `request`, which `submit_request` has kept in the browser
+    /// (`kept`: whether it could) until the server has it or refuses it.
+    async fn send(self: &Rc<Self>, request: &SignatureRequest, kept: bool) {
         let answer = match self.sign_once(request).await {
             // The challenge expired or was used (a second person signing on
             // this device, a resend): a new one, and one more try.
@@ -600,11 +596,9 @@ impl Widget {
                     lang.say(&text::ANNOUNCE_THANKS, receipt.signature_count, &[])
                 });
             }
-            // Unmounted before it could go: kept, to go when the petition is
-            // next shown, as when offline.
-            Err(Error::Stopped) => {
-                memory::queue(&self.origin, &self.slug, request);
-            }
+            // Unmounted before it could go: it stays kept, to go when the
+            // petition is next shown, as when offline.
+            Err(Error::Stopped) => {}
             Err(Error::Invalid(errors)) => {
                 memory::dequeue(&self.origin, &self.slug);
                 if self.stopped.get() {
@@ -613,7 +607,7 @@ impl Widget {
                 self.announce("");
                 self.show_errors(errors);
             }
-            Err(error @ (Error::Unreachable | Error::Timeout | Error::Server | Error::Malformed)) => self.not_sent(request, &error),
+            Err(error @ (Error::Unreachable | Error::Timeout | Error::Server | Error::Malformed)) => self.not_sent(kept, &error),
             Err(error) => {
                 memory::dequeue(&self.origin, &self.slug);
                 problem.set_text_content(Some(&error.message(&lang)));
@@ -672,9 +666,16 @@ impl Widget {
     /// never if it can't come (the connection gone since) or the widget has
     /// stopped meanwhile.
     fn with_part(self: &Rc<Self>, then: impl FnOnce(&Rc<Widget>) + 'static) {
+        self.with_part_or(then, |_| {});
+    }
+
+    /// `with_part`, and `otherwise` where the part can't come.
+    fn with_part_or(self: &Rc<Self>, then: impl FnOnce(&Rc<Widget>) + 'static, otherwise: impl FnOnce(&Rc<Widget>) + 'static) {
         let widget = self.clone();
         crate::task::spawn(async move {
-            if part_here().await && !widget.stopped.get() {
+            if !part_here().await {
+                otherwise(&widget);
+            } else if !widget.stopped.get() {
                 then(&widget);
             }
         });
