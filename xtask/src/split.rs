@@ -225,12 +225,19 @@ struct Exported {
     appended: bool,
 }
 
+/// The table `ty`, its size now `size` (both modules' tables grown by the
+/// slots that stand for the first part's exports).
+fn grown<R: Reencode>(r: &mut R, ty: wasmparser::TableType, size: u64) -> Result<wasm_encoder::TableType, reencode::Error<R::Error>> {
+    let ty = reencode::utils::table_type(r, ty)?;
+    Ok(wasm_encoder::TableType { minimum: size, maximum: Some(size), ..ty })
+}
+
 impl Reencode for Exported {
     type Error = std::convert::Infallible;
 
     fn table_type(&mut self, ty: wasmparser::TableType) -> Result<wasm_encoder::TableType, reencode::Error<Self::Error>> {
-        let ty = reencode::utils::table_type(self, ty)?;
-        Ok(wasm_encoder::TableType { minimum: self.grown, maximum: Some(self.grown), ..ty })
+        let size = self.grown;
+        grown(self, ty, size)
     }
 
     fn parse_export(
@@ -284,8 +291,8 @@ impl Reencode for Imported {
     }
 
     fn table_type(&mut self, ty: wasmparser::TableType) -> Result<wasm_encoder::TableType, reencode::Error<Self::Error>> {
-        let ty = reencode::utils::table_type(self, ty)?;
-        Ok(wasm_encoder::TableType { minimum: self.grown, maximum: Some(self.grown), ..ty })
+        let size = self.grown;
+        grown(self, ty, size)
     }
 
     fn parse_import_section(
