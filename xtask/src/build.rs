@@ -189,9 +189,7 @@ fn widget(root: &Path) -> anyhow::Result<()> {
             "target.wasm32-unknown-unknown.rustflags=[\"-Zunstable-options\",\"-Cpanic=immediate-abort\",\"-Zlocation-detail=none\",\"-Ctarget-feature=-reference-types\",\"-Zinline-mir=yes\",\"-Zcross-crate-inline-threshold=always\",\"-Zinline-mir-hint-threshold=10\",\"-Cllvm-args=-inline-threshold=5\"]",
         ]))?;
     let pkg = root.join("pkg");
-    if pkg.exists() {
-        std::fs::remove_dir_all(&pkg).context("clearing pkg/")?;
-    }
+    crate::split::clear_for_build(&pkg)?;
     run(Command::new("wasm-bindgen")
         // The glue without what the widget never takes: a fallback for
         // browsers without `TextEncoder.encodeInto` (all have it since 2021)
