@@ -510,12 +510,12 @@ impl Widget {
         // so a page closed while the part comes loses nothing; where the
         // part can't come (the glue gives up after a timeout), the
         // connection is gone: kept, as when the server can't be reached.
-        let kept = memory::queue(&self.origin, &self.slug, &request);
+        memory::queue(&self.origin, &self.slug, &request);
         if part_here().await {
-            self.send_soon(request, kept);
+            self.send_soon(request);
         } else {
             self.sending(false);
-            self.not_sent(kept, &Error::Unreachable);
+            self.not_sent(&request, &Error::Unreachable);
             self.submitting.set(false);
         }
     }
@@ -538,19 +538,22 @@ impl Widget {
 
     // The second part's, as the full thank-you is (see `show_thanks`).
     #[inline(never)]
-    fn send_soon(self: &Rc<Self>, request: SignatureRequest, kept: bool) {
+    fn send_soon(self: &Rc<Self>, request: SignatureRequest) {
         let widget = self.clone();
         crate::task::spawn(async move {
-            widget.send(&request, kept).await;
+            widget.send(&request).await;
             widget.submitting.set(false);
         });
     }
 
-    /// Says why a signature has not gone (`error`) beside the button, and
-    /// what comes next: it goes by itself once the connection is back where
-    /// the browser could keep it (`kept`, by `submit_request`).
-    fn not_sent(&self, kept: bool, error: &Error) {
+    /// Keeps `request` in the browser, to go by itself once the connection
+    /// is back, and says why it has not gone (`error`) beside the button.
+    /// (`submit_request` kept it already, but the browser keeps one
+    /// signature per petition, and another tab or widget of it may have
+    /// taken that place meanwhile: kept again before the words say so.)
+    fn not_sent(&self, request: &SignatureRequest, error: &Error) {
         let lang = self.lang();
+        let kept = memory::queue(&self.origin, &self.slug, request);
         let next = lang.t(if kept { &text::QUEUED } else { &text::NOT_SENT });
         let problem = by_id(&self.root, "pw-form-problem");
         problem.set_text_content(Some(&concat(&[&error.message(&lang), " ", &next])));
@@ -558,9 +561,7 @@ impl Widget {
         self.announce("");
     }
 
-    /// Sends `request`, which `submit_request` has kept in the browser
-    /// (`kept`: whether it could) until the server has it or refuses it.
-    async fn send(self: &Rc<Self>, request: &SignatureRequest, kept: bool) {
+    async fn send(self: &Rc<Self>, request: &SignatureRequest) {
         let answer = match self.sign_once(request).await {
             // The challenge expired or was used (a second person signing on
             // this device, a resend): a new one, and one more try.
@@ -596,9 +597,11 @@ impl Widget {
                     lang.say(&text::ANNOUNCE_THANKS, receipt.signature_count, &[])
                 });
             }
-            // Unmounted before it could go: it stays kept, to go when the
-            // petition is next shown, as when offline.
-            Err(Error::Stopped) => {}
+            // Unmounted before it could go: kept, to go when the petition is
+            // next shown, as when offline.
+            Err(Error::Stopped) => {
+                memory::queue(&self.origin, &self.slug, request);
+            }
             Err(Error::Invalid(errors)) => {
                 memory::dequeue(&self.origin, &self.slug);
                 if self.stopped.get() {
@@ -607,7 +610,7 @@ impl Widget {
                 self.announce("");
                 self.show_errors(errors);
             }
-            Err(error @ (Error::Unreachable | Error::Timeout | Error::Server | Error::Malformed)) => self.not_sent(kept, &error),
+            Err(error @ (Error::Unreachable | Error::Timeout | Error::Server | Error::Malformed)) => self.not_sent(request, &error),
             Err(error) => {
                 memory::dequeue(&self.origin, &self.slug);
                 problem.set_text_content(Some(&error.message(&lang)));
