@@ -189,7 +189,7 @@ fn widget(root: &Path) -> anyhow::Result<()> {
             "target.wasm32-unknown-unknown.rustflags=[\"-Zunstable-options\",\"-Cpanic=immediate-abort\",\"-Zlocation-detail=none\",\"-Ctarget-feature=-reference-types\",\"-Zinline-mir=yes\",\"-Zcross-crate-inline-threshold=always\",\"-Zinline-mir-hint-threshold=10\",\"-Cllvm-args=-inline-threshold=5\"]",
         ]))?;
     let pkg = root.join("pkg");
-    crate::split::clear_for_build(&pkg)?;
+    crate::pkg::clear(&pkg)?;
     run(Command::new("wasm-bindgen")
         // The glue without what the widget never takes: a fallback for
         // browsers without `TextEncoder.encodeInto` (all have it since 2021)
@@ -657,6 +657,7 @@ fn languages(root: &Path) -> anyhow::Result<()> {
     std::fs::write(out.join("index.json"), &bytes)?;
     std::fs::write(out.join("index.json.gz"), gzip(&bytes)?)?;
     std::fs::write(out.join("index.json.br"), brotli(&bytes)?)?;
+    crate::pkg::touch(&out)?;
     for (code, raw, zipped, brotlied) in &sizes {
         println!("  {:<30} {raw:>7} B raw {zipped:>7} B gzip {brotlied:>7} B brotli", format!("{code}.json"));
     }

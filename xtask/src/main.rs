@@ -5,6 +5,7 @@
 mod build;
 mod layout;
 mod loadtest;
+mod pkg;
 mod server;
 mod setup;
 mod split;

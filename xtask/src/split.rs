@@ -18,8 +18,10 @@
 //! Which functions move is decided here, by name (the wasm keeps its names
 //! until this step): those reachable from [`ROOTS`] and from nothing else.
 //! A root called before the part has come would meet a placeholder, so every
-//! root is reached only through `Widget::with_part`, which awaits the part, or
-//! from buttons only the part draws (the thank-you's, the suggestion).
+//! root is reached only once the widget has awaited the part
+//! (`Widget::with_part`, `with_part_or`, and `submit_request` before
+//! `send_soon`), or from buttons only the part draws (the thank-you's, the
+//! suggestion).
 
 use std::{
     collections::{BTreeSet, HashMap},
@@ -59,7 +61,7 @@ pub const PART_NAME: &str = "PETITION_WIDGET_PART";
 /// place of [`PART_NAME`]. A first part asks only for its own second part,
 /// never one built for another first part: a page loaded before a release
 /// (its scripts cached for minutes, or the page simply left open) asks for
-/// its own, which `pkg/` keeps (see [`clear_for_build`]). Gives the name.
+/// its own, which `pkg/` keeps (see `crate::pkg::clear`). Gives the name.
 pub fn name(part: &Path, glue: &Path) -> anyhow::Result<String> {
     let bytes = std::fs::read(part)?;
     let digest: String = petition_core::proof::sha256(&bytes)[..6].iter().map(|b| format!("{b:02x}")).collect();
@@ -80,43 +82,6 @@ pub fn named(pkg: &Path) -> anyhow::Result<String> {
     let from = glue.find("petition_widget_part.").context("the glue names no second part")?;
     let to = glue[from..].find(".wasm").context("the glue names no second part")?;
     Ok(glue[from..from + to + ".wasm".len()].to_owned())
-}
-
-/// How many second parts of earlier builds `pkg/` keeps (see
-/// [`clear_for_build`]).
-pub const EARLIER_PARTS: usize = 3;
-
-/// Empties `pkg` for a new build but for the second parts of the
-/// [`EARLIER_PARTS`] builds before it (the newest, with their compressed
-/// copies). A page loaded before a release runs the first part it loaded,
-/// which asks for its own second part by name when someone first moves
-/// into the widget (its scripts are cached for five minutes, and a page may
-/// stay open for hours); without it, a signature would wait in that browser
-/// until its next visit. Parts are named by their bytes and cached for a
-/// year, so an old one can't be taken for a new one.
-pub fn clear_for_build(pkg: &Path) -> anyhow::Result<()> {
-    let Ok(entries) = std::fs::read_dir(pkg) else { return Ok(()) };
-    let mut entries: Vec<(String, std::fs::Metadata)> = entries
-        .map(|entry| {
-            let entry = entry?;
-            Ok((entry.file_name().to_string_lossy().into_owned(), entry.metadata()?))
-        })
-        .collect::<std::io::Result<_>>()?;
-    let mut parts: Vec<_> = entries
-        .iter()
-        .filter(|(name, _)| name.starts_with("petition_widget_part.") && name.ends_with(".wasm"))
-        .map(|(name, meta)| (meta.modified().ok(), name.clone()))
-        .collect();
-    parts.sort_by(|a, b| b.cmp(a)); // the newest first
-    parts.truncate(EARLIER_PARTS);
-    let kept = |name: &str| parts.iter().any(|(_, part)| name.strip_prefix(part.as_str()).is_some_and(|rest| matches!(rest, "" | ".gz" | ".br")));
-    entries.retain(|(name, _)| !kept(name));
-    for (name, meta) in entries {
-        let path = pkg.join(name);
-        let removed = if meta.is_dir() { std::fs::remove_dir_all(&path) } else { std::fs::remove_file(&path) };
-        removed.with_context(|| format!("clearing {}", path.display()))?;
-    }
-    Ok(())
 }
 
 /// The features the widget's wasm uses, for binaryen's tools once its
@@ -738,39 +703,5 @@ mod tests {
         );
         assert_eq!(escape("<&str as core::cmp::PartialEq<(a, b)>>"), "<&str\\20as\\20core::cmp::PartialEq<\\28a\\2c\\20b\\29>>");
         assert_eq!(escape("a\\b\"c"), "a\\5cb\\22c");
-    }
-
-    #[test]
-    fn a_build_keeps_the_newest_earlier_parts_and_clears_the_rest() {
-        let pkg = std::env::temp_dir().join(format!("xtask-pkg-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&pkg);
-        std::fs::create_dir_all(pkg.join("lang")).unwrap();
-        let hour = std::time::Duration::from_secs(3600);
-        let now = std::time::SystemTime::now();
-        let write = |name: &str, age: u32| {
-            let path = pkg.join(name);
-            std::fs::write(&path, name).unwrap();
-            std::fs::File::options().write(true).open(&path).unwrap().set_modified(now - hour * age).unwrap();
-        };
-        for name in ["petition_widget.js", "petition_widget_bg.wasm", "petition_widget_bg.wasm.br", "embed.js", "lang/cy.json"] {
-            write(name, 0);
-        }
-        // Five earlier builds' parts, built 1 to 5 hours ago, out of order.
-        for (digest, age) in [("333333333333", 3), ("111111111111", 1), ("555555555555", 5), ("222222222222", 2), ("444444444444", 4)] {
-            for suffix in ["", ".gz", ".br"] {
-                write(&format!("petition_widget_part.{digest}.wasm{suffix}"), age);
-            }
-        }
-        clear_for_build(&pkg).unwrap();
-        let mut left: Vec<String> = std::fs::read_dir(&pkg).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
-        left.sort();
-        let expected: Vec<String> = ["111111111111", "222222222222", "333333333333"]
-            .iter()
-            .flat_map(|digest| ["", ".br", ".gz"].map(|suffix| format!("petition_widget_part.{digest}.wasm{suffix}")))
-            .collect();
-        assert_eq!(left, expected);
-        std::fs::remove_dir_all(&pkg).unwrap();
-        // A first build: no pkg/ yet.
-        clear_for_build(&pkg).unwrap();
     }
 }
