@@ -22,7 +22,11 @@
 //   widget reads that body only once someone moves into the form, and until
 //   then Chromium counts the request as unfinished and has no size for it;
 // - nodes: every node below the view's shadow root, at rest;
-// - JS heap: the page's, after a garbage collection, at rest.
+// - JS heap: the page's, after a garbage collection, at rest;
+// - signing ready: for the widget, once at rest, its first field is
+//   focused, as a person moving into the form does, and the time is taken
+//   until the second part (sending and the proof of work, which the widget
+//   asks for then) has its last byte; typing goes on meanwhile.
 import os from "node:os";
 import { readFileSync } from "node:fs";
 import { launch, open, shadowRootNodes, PARTNER, SERVER } from "./browser.mjs";
@@ -129,6 +133,7 @@ async function once(view, speed) {
     .filter((e) => e.name.startsWith(server) && !e.name.includes("/api/events"))
     .map((e) => ({ url: e.name, start: e.startTime, end: e.responseEnd })), SERVER);
   const pageBytes = (await response.request().sizes()).responseBodySize;
+  const signing = view.ready ? await partAfterFocus(page, view.host) : null;
   errors.push(...record.errors.map((e) => `${view.name}, ${speed.name}: ${e}`));
   await context.close();
   return {
@@ -140,8 +145,27 @@ async function once(view, speed) {
     nodes,
     heap: usedSize / 1e6,
     pageBytes,
+    signing,
     requests: spans.map((span) => ({ ...span, ...got.find((s) => s.url === span.url) })),
   };
+}
+
+/**
+ * Focuses the widget's first field and gives the time from then until the
+ * second part's last byte (the page's own clock, from its resource timing).
+ */
+async function partAfterFocus(page, host) {
+  const focused = await page.evaluate((host) => {
+    document.querySelector(host).shadowRoot.querySelector("input").focus();
+    return performance.now();
+  }, host);
+  const PART = /\/pkg\/petition_widget_part\.[0-9a-f]{12}\.wasm$/;
+  const end = await page.waitForFunction(
+    (source) => performance.getEntriesByType("resource").find((e) => new RegExp(source).test(e.name) && e.responseEnd > 0)?.responseEnd,
+    PART.source,
+    { timeout: 60_000 },
+  );
+  return (await end.jsonValue()) - focused;
 }
 
 // Every view at every speed: a warm-up (the server's caches and the OS's,
@@ -213,6 +237,7 @@ for (const speed of SPEEDS) {
   }
   console.log(`  ${"total".padEnd(38)} ${String(last.transfer).padStart(7)} B`);
   console.log(`  data-ready set at ${ms(last.readyAt)} ms; first input on screen ${ms(last.first)} ms, fully working on screen ${ms(last.working)} ms`);
+  console.log(`  signing ready (the second part's last byte after the first field is focused), every run: ${spread(runs.map((r) => r.signing), ms, " ms")}`);
 }
 console.log("");
 console.log(`${SPEEDS.length * VIEWS.length * (RUNS + 1)} loads in ${((Date.now() - started) / 1000).toFixed(0)} s.`);
