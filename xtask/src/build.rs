@@ -657,7 +657,6 @@ fn languages(root: &Path) -> anyhow::Result<()> {
     std::fs::write(out.join("index.json"), &bytes)?;
     std::fs::write(out.join("index.json.gz"), gzip(&bytes)?)?;
     std::fs::write(out.join("index.json.br"), brotli(&bytes)?)?;
-    crate::pkg::touch(&out)?;
     for (code, raw, zipped, brotlied) in &sizes {
         println!("  {:<30} {raw:>7} B raw {zipped:>7} B gzip {brotlied:>7} B brotli", format!("{code}.json"));
     }

@@ -24,16 +24,24 @@ pub const EARLIER: usize = 3;
 /// Empties `pkg` for a new build but for the newest [`EARLIER`] second
 /// parts (each with its compressed copies) and word folders in it.
 pub fn clear(pkg: &Path) -> anyhow::Result<()> {
-    let entries = match listed(pkg) {
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(()), // a first build
-        entries => entries.with_context(|| format!("reading {}", pkg.display()))?,
-    };
+    if !pkg.exists() {
+        return Ok(()); // a first build
+    }
+    let entries = listed(pkg)?;
     let parts = newest(entries.iter().filter(|(name, _, _)| is_part(name)));
     let kept = |name: &str| parts.iter().any(|part| name.strip_prefix(part.as_str()).is_some_and(|rest| matches!(rest, "" | ".gz" | ".br")));
     for (name, is_dir, _) in &entries {
         let path = pkg.join(name);
         if name == "lang" && *is_dir {
-            let folders = listed(&path)?;
+            // Each folder as old as its index, which every build writes.
+            let folders: Vec<_> = listed(&path)?
+                .into_iter()
+                .map(|(name, is_dir, written)| {
+                    let index = std::fs::metadata(path.join(&name).join("index.json")).and_then(|meta| meta.modified());
+                    let written = if is_dir { index.ok() } else { written };
+                    (name, is_dir, written)
+                })
+                .collect();
             let words = newest(folders.iter().filter(|(name, is_dir, _)| *is_dir && is_digest(name)));
             for (name, is_dir, _) in &folders {
                 if !words.contains(name) {
@@ -47,12 +55,6 @@ pub fn clear(pkg: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Marks `path` (a folder of words this build wrote into, which may have
-/// been kept from an earlier build) as this build's, for [`clear`].
-pub fn touch(path: &Path) -> anyhow::Result<()> {
-    std::fs::File::open(path)?.set_modified(SystemTime::now()).with_context(|| format!("touching {}", path.display()))
-}
-
 /// Removes the file or folder (`is_dir`) at `path`.
 fn remove(path: &Path, is_dir: bool) -> anyhow::Result<()> {
     let removed = if is_dir { std::fs::remove_dir_all(path) } else { std::fs::remove_file(path) };
@@ -61,14 +63,16 @@ fn remove(path: &Path, is_dir: bool) -> anyhow::Result<()> {
 
 /// `dir`'s entries: each one's name, whether it is a folder, and when it
 /// was last written.
-fn listed(dir: &Path) -> std::io::Result<Vec<(String, bool, Option<SystemTime>)>> {
-    std::fs::read_dir(dir)?
+fn listed(dir: &Path) -> anyhow::Result<Vec<(String, bool, Option<SystemTime>)>> {
+    let entries = std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))?;
+    entries
         .map(|entry| {
             let entry = entry?;
             let meta = entry.metadata()?;
             Ok((entry.file_name().to_string_lossy().into_owned(), meta.is_dir(), meta.modified().ok()))
         })
-        .collect()
+        .collect::<std::io::Result<_>>()
+        .with_context(|| format!("reading {}", dir.display()))
 }
 
 /// The names of the newest [`EARLIER`] of `entries`.
@@ -116,8 +120,9 @@ mod tests {
             for suffix in ["", ".gz", ".br"] {
                 write(&format!("petition_widget_part.{digest}.wasm{suffix}"), age);
             }
-            write(&format!("lang/{digest}/cy.json"), age);
-            std::fs::File::open(pkg.join("lang").join(digest)).unwrap().set_modified(now - hour * age).unwrap();
+            write(&format!("lang/{digest}/index.json"), age);
+            // Written into at this build (the folder's own time is not its age).
+            write(&format!("lang/{digest}/cy.json"), 0);
         }
         write("lang/stray.json", 0);
 
@@ -134,7 +139,7 @@ mod tests {
         parts.insert(0, "lang".to_owned());
         assert_eq!(names(&pkg), parts);
         assert_eq!(names(&pkg.join("lang")), kept);
-        assert_eq!(names(&pkg.join("lang/111111111111")), ["cy.json"]);
+        assert_eq!(names(&pkg.join("lang/111111111111")), ["cy.json", "index.json"]);
         std::fs::remove_dir_all(&pkg).unwrap();
         // A first build: no pkg/ yet.
         clear(&pkg).unwrap();
