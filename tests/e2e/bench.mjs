@@ -29,7 +29,7 @@
 //   asks for then) has its last byte; typing goes on meanwhile.
 import os from "node:os";
 import { readFileSync } from "node:fs";
-import { launch, open, shadowRootNodes, PARTNER, SERVER } from "./browser.mjs";
+import { launch, open, shadowRootNodes, PART, PARTNER, SERVER } from "./browser.mjs";
 
 const RUNS = Number(process.env.BENCH_RUNS || 7);
 
@@ -162,7 +162,6 @@ async function partAfterFocus(page, host) {
     document.querySelector(host).shadowRoot.querySelector("input").focus();
     return performance.now();
   }, host);
-  const PART = /\/pkg\/petition_widget_part\.[0-9a-f]{12}\.wasm$/;
   const end = await page
     .waitForFunction(
       (source) => performance.getEntriesByType("resource").find((e) => new RegExp(source).test(e.name) && e.responseEnd > 0)?.responseEnd,

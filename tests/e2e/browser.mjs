@@ -14,6 +14,8 @@ const require = createRequire(import.meta.url);
 export const SERVER = must("PETITION_SERVER");
 export const PARTNER = must("PARTNER_SITE");
 export const SCREENSHOTS = new URL("./screenshots/", import.meta.url).pathname;
+/** The widget's second part, named by a digest of its bytes (xtask/src/split.rs). */
+export const PART = /\/pkg\/petition_widget_part\.[0-9a-f]{12}\.wasm$/;
 mkdirSync(SCREENSHOTS, { recursive: true });
 
 function must(name) {

@@ -3,7 +3,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import {
-  PARTNER, SERVER, launch, open, widget, ready, shownCount, untilShownCount, serverCount, freshEmail, fillForm,
+  PARTNER, PART, SERVER, launch, open, widget, ready, shownCount, untilShownCount, serverCount, freshEmail, fillForm,
   axeViolations, assertNoConsoleErrors, assertNoThirdPartyRequests, screenshot, shifts, signedAtLeast,
 } from "./browser.mjs";
 
@@ -159,9 +159,6 @@ test("offline, the signature is kept in the browser and sent by itself, once, wh
   await context.close();
 });
 
-// The second part, named by a digest of its bytes (xtask/src/split.rs).
-const PART = /\/pkg\/petition_widget_part\.[0-9a-f]{12}\.wasm$/;
-
 test("the second part (signing, the full thank-you, the email suggestion) comes when the widget is first focused; without it, a signature is kept in the browser and goes once it comes", async () => {
   const { context, page, record } = await open(browser);
   const parts = [];
@@ -257,13 +254,12 @@ test("signing while the second part is still on its way says so at once, keeps t
   assert.equal(await form.locator("#pw-submit").getAttribute("aria-disabled"), "true");
   assert.equal(await form.locator("#pw-live").textContent(), "Sending your signature…");
   // Kept in the browser while the part comes: a page closed now loses nothing.
-  const kept = await page.evaluate(() => Object.keys(localStorage).filter((key) => localStorage.getItem(key).includes("part-on-its-way")));
-  assert.equal(kept.length, 1, "the signature is kept in the browser meanwhile");
+  const keptWith = (marker) => page.evaluate((marker) => Object.keys(localStorage).filter((key) => localStorage.getItem(key).includes(marker)), marker);
+  assert.equal((await keptWith("part-on-its-way")).length, 1, "the signature is kept in the browser meanwhile");
   release();
   await form.getByRole("heading", { name: "Thank you for signing" }).waitFor();
   assert.equal(await serverCount(), before + 1);
-  assert.deepEqual(await page.evaluate(() => Object.keys(localStorage).filter((key) => localStorage.getItem(key).includes("part-on-its-way"))), [],
-    "and no longer once the server has it");
+  assert.deepEqual(await keptWith("part-on-its-way"), [], "and no longer once the server has it");
   assertNoConsoleErrors(record);
   await context.close();
 });
