@@ -68,6 +68,15 @@ struct Arabic<'a> {
 #[template(path = "demo/floor.html")]
 struct Floor;
 
+/// The floor as a tag, not a demo (index.html doesn't list it): the same
+/// script as [`Floor`]'s, from the petition server by one async tag, as the
+/// widget's loader comes to a partner's page.
+#[derive(Template)]
+#[template(path = "demo/floor-tag.html")]
+struct FloorTag<'a> {
+    server: &'a str,
+}
+
 /// `cargo xtask bench`'s widget on a page as plain as the floor's, not a
 /// demo (index.html doesn't list it).
 #[derive(Template)]
@@ -196,6 +205,7 @@ fn render(file: &str, server: &str, policy: Option<&str>, title: &str) -> Option
         "blog.html" => Blog { server }.render(),
         "arabic.html" => Arabic { server }.render(),
         "floor.html" => Floor.render(),
+        "floor-tag.html" => FloorTag { server }.render(),
         "plain.html" => Plain { server }.render(),
         "counter.html" => Counter { server }.render(),
         "clinic.html" => {
@@ -305,6 +315,7 @@ async fn page(state: &AppState, server_origin: &str, file: &str, query: DemoQuer
         && file.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
     let content_type = match file.rsplit_once('.').map(|(_, ext)| ext) {
         Some("css") => "text/css; charset=utf-8",
+        Some("js") => "text/javascript; charset=utf-8",
         Some("svg") => "image/svg+xml",
         Some("png") => "image/png",
         _ => return not_found(),

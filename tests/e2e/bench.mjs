@@ -44,12 +44,16 @@ const SPEEDS = [
 ];
 
 // Each view's partner page (all served by the demo partner site; the floor,
-// the widget and the counter on pages equally plain; the widget again on a
-// styled partner page, whose own painting delays an async tag), the element
+// the widget and the counter on pages equally plain; the floor's script
+// again as one async tag from the petition server, as the widget's loader
+// comes, which tells what the tag costs from what the widget's code costs;
+// the widget again on a styled partner page, whose own painting delays an
+// async tag), the element
 // whose shadow root holds it, what counts as its first input on screen, and
 // what says it is fully working (none: as soon as on screen).
 const VIEWS = [
   { name: "floor", page: "floor.html", host: "[data-floor]", first: "input", ready: null },
+  { name: "floor as a tag", page: "floor-tag.html", host: "[data-floor]", first: "input", ready: null },
   { name: "widget", page: "plain.html", host: "[data-petition]:not(script)", first: "input", ready: "#pw[data-ready]", signing: true },
   { name: "counter", page: "counter.html", host: "[data-petition]:not(script)", first: ".pw-count", ready: null },
   { name: "widget on medact.html", page: "medact.html", host: "[data-petition]:not(script)", first: "input", ready: "#pw[data-ready]" },
@@ -225,6 +229,13 @@ for (const speed of SPEEDS) {
   }
 }
 console.log("");
+// The widget against the floor that comes as it does, by a tag.
+for (const speed of SPEEDS) {
+  const tag = results.get(`floor as a tag/${speed.name}`);
+  const widget = results.get(`widget/${speed.name}`);
+  const ratio = (key) => `${(median(widget.map((r) => r[key])) / median(tag.map((r) => r[key]))).toFixed(1)}×`;
+  console.log(`The widget against the floor as a tag, ${speed.name}: first input ${ratio("first")}, fully working ${ratio("working")}.`);
+}
 const shown = results.get(`counter/${SPEEDS[0].name}`)[0].shown;
 console.log(`¹ The counter has no input: its count on screen stands for both first input and fully working (it showed "${shown}").`);
 const pages = VIEWS.map((v) => `${v.page} ${kB(results.get(`${v.name}/${SPEEDS[0].name}`)[0].pageBytes)} kB`).join(", ");

@@ -61,6 +61,23 @@ async fn demo_pages_embed_the_server_they_are_served_by() {
 }
 
 #[tokio::test]
+async fn the_bench_floor_runs_one_script_inline_and_as_a_tag() {
+    let app = spawn_app().await;
+    let script = app.get("/demo/floor.js").await;
+    assert_eq!(script.status(), 200);
+    assert_eq!(script.headers()["content-type"], "text/javascript; charset=utf-8");
+    let script = script.text().await.unwrap();
+    assert!(script.contains("attachShadow"), "{script}");
+    // floor.html holds the same script inline; floor-tag.html asks this
+    // server for it.
+    let inline = app.get("/demo/floor.html").await.text().await.unwrap();
+    assert!(inline.contains(&format!("<script>{}</script>", script.trim_end())), "{inline}");
+    let tag = app.get("/demo/floor-tag.html").await.text().await.unwrap();
+    let host = app.base.trim_start_matches("http://");
+    assert!(tag.contains(&format!(r#"<script src="http://{host}/demo/floor.js" async></script>"#)), "{tag}");
+}
+
+#[tokio::test]
 async fn demo_pages_cannot_be_used_to_read_other_files() {
     let app = spawn_app().await;
     for path in ["/demo/..%2F..%2FCargo.toml", "/demo/.hidden.html", "/demo/embed.js"] {
