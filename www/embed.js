@@ -295,15 +295,15 @@
 
   function mountOne(host) {
     var counterView = host.getAttribute("data-view") === "counter";
+    var url = api + "/api/petitions/" + encodeURIComponent(host.getAttribute("data-petition"));
     // The widget's code first: its download is the longest, and needs
     // nothing of what follows, whose first read of localStorage (the
     // language chosen before) and requests take the loader some 8 ms.
-    var widgetCode = counterView || loadWidget();
+    var widgetCode = counterView ? null : loadWidget();
     var list = wanted(host);
     var words = language(list);
     speak(host, words);
     if (counterView) return mountCounter(host, words);
-    var url = api + "/api/petitions/" + encodeURIComponent(host.getAttribute("data-petition"));
     // The petition (the same for everyone, maybe from a cache; its texts in
     // the first language wished for that it has), this visitor's
     // proof-of-work challenge and the widget's words, all at once.

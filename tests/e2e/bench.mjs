@@ -229,6 +229,10 @@ for (const speed of SPEEDS) {
   }
 }
 console.log("");
+const shown = results.get(`counter/${SPEEDS[0].name}`)[0].shown;
+console.log(`¹ The counter has no input: its count on screen stands for both first input and fully working (it showed "${shown}").`);
+const pages = VIEWS.map((v) => `${v.page} ${kB(results.get(`${v.name}/${SPEEDS[0].name}`)[0].pageBytes)} kB`).join(", ");
+console.log(`Partner pages (not in transfer): ${pages}. Transfer leaves out the live-count stream (/api/events), which never ends. JS heap after a garbage collection.`);
 // The widget against the floor that comes as it does, by a tag.
 for (const speed of SPEEDS) {
   const tag = results.get(`floor as a tag/${speed.name}`);
@@ -236,10 +240,6 @@ for (const speed of SPEEDS) {
   const ratio = (key) => `${(median(widget.map((r) => r[key])) / median(tag.map((r) => r[key]))).toFixed(1)}×`;
   console.log(`The widget against the floor as a tag, ${speed.name}: first input ${ratio("first")}, fully working ${ratio("working")}.`);
 }
-const shown = results.get(`counter/${SPEEDS[0].name}`)[0].shown;
-console.log(`¹ The counter has no input: its count on screen stands for both first input and fully working (it showed "${shown}").`);
-const pages = VIEWS.map((v) => `${v.page} ${kB(results.get(`${v.name}/${SPEEDS[0].name}`)[0].pageBytes)} kB`).join(", ");
-console.log(`Partner pages (not in transfer): ${pages}. Transfer leaves out the live-count stream (/api/events), which never ends. JS heap after a garbage collection.`);
 
 for (const speed of SPEEDS) {
   const runs = results.get(`widget/${speed.name}`);

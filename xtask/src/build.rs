@@ -89,7 +89,7 @@ use crate::{run, step};
 /// someone first moves into the widget: 40,596 B; 40,692 B with the form
 /// saying "Signing…" while the part comes, 40,767 B with the challenge's
 /// age counted from its arrival, 40,759 B with the first focus waiting
-/// through `with_part_or`, 40,767 B with the loader asking for the
+/// through `with_part_or`, 40,772 B with the loader asking for the
 /// widget's code first. ARCHITECTURE.md's breakdown has where the rest is.
 pub const BUDGET_BYTES: usize = 40 * 1024;
 

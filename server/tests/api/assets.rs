@@ -73,6 +73,7 @@ async fn the_bench_floor_runs_one_script_inline_and_as_a_tag() {
     let inline = app.get("/demo/floor.html").await.text().await.unwrap();
     assert!(inline.contains(&format!("<script>{}</script>", script.trim_end())), "{inline}");
     let tag = app.get("/demo/floor-tag.html").await.text().await.unwrap();
+    assert!(tag.contains("<div data-floor></div>"), "{tag}");
     let host = app.base.trim_start_matches("http://");
     assert!(tag.contains(&format!(r#"<script src="http://{host}/demo/floor.js" async></script>"#)), "{tag}");
 }
