@@ -48,9 +48,9 @@ const SPEEDS = [
 // again as one async tag from the petition server, as the widget's loader
 // comes, which tells what the tag costs from what the widget's code costs;
 // the widget again on a styled partner page, whose own painting delays an
-// async tag), the element
-// whose shadow root holds it, what counts as its first input on screen, and
-// what says it is fully working (none: as soon as on screen).
+// async tag), the element whose shadow root holds it, what counts as its
+// first input on screen, and what says it is fully working (none: as soon
+// as on screen).
 const VIEWS = [
   { name: "floor", page: "floor.html", host: "[data-floor]", first: "input", ready: null },
   { name: "floor as a tag", page: "floor-tag.html", host: "[data-floor]", first: "input", ready: null },
