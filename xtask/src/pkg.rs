@@ -85,7 +85,7 @@ fn newest<'a>(entries: impl Iterator<Item = &'a (String, bool, Option<SystemTime
 /// `petition_widget_part.{digest}.wasm`, as `split::name` names a part (not
 /// the unnamed one a failed build may leave).
 fn is_part(name: &str) -> bool {
-    name.strip_prefix("petition_widget_part.").and_then(|rest| rest.strip_suffix(".wasm")).is_some_and(is_digest)
+    name.strip_prefix(crate::split::PART_PREFIX).and_then(|rest| rest.strip_suffix(".wasm")).is_some_and(is_digest)
 }
 
 /// Twelve lowercase hex digits, as the build's digests are written.

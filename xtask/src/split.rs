@@ -53,6 +53,10 @@ pub const ROOTS: [&str; 9] = [
 /// (see [`name`]).
 pub const PART: &str = "petition_widget_part.wasm";
 
+/// How a named part's file name begins, `{PART_PREFIX}{digest}.wasm`
+/// (see [`name`]; `crate::pkg` and [`named`] find parts by it).
+pub const PART_PREFIX: &str = "petition_widget_part.";
+
 /// What the glue says in place of the part's name until [`name`] puts it in.
 pub const PART_NAME: &str = "PETITION_WIDGET_PART";
 
@@ -65,7 +69,7 @@ pub const PART_NAME: &str = "PETITION_WIDGET_PART";
 pub fn name(part: &Path, glue: &Path) -> anyhow::Result<String> {
     let bytes = std::fs::read(part)?;
     let digest: String = petition_core::proof::sha256(&bytes)[..6].iter().map(|b| format!("{b:02x}")).collect();
-    let name = format!("petition_widget_part.{digest}.wasm");
+    let name = format!("{PART_PREFIX}{digest}.wasm");
     std::fs::rename(part, part.with_file_name(&name))?;
     let source = std::fs::read_to_string(glue)?;
     if source.matches(PART_NAME).count() != 1 {
@@ -79,7 +83,7 @@ pub fn name(part: &Path, glue: &Path) -> anyhow::Result<String> {
 /// for it (`pkg/` also keeps earlier builds' parts).
 pub fn named(pkg: &Path) -> anyhow::Result<String> {
     let glue = std::fs::read_to_string(pkg.join("petition_widget.js")).context("no widget in pkg/: run cargo xtask build")?;
-    let from = glue.find("petition_widget_part.").context("the glue names no second part")?;
+    let from = glue.find(PART_PREFIX).context("the glue names no second part")?;
     let to = glue[from..].find(".wasm").context("the glue names no second part")?;
     Ok(glue[from..from + to + ".wasm".len()].to_owned())
 }
