@@ -202,6 +202,8 @@ const spread = (xs, show, unit = "") => {
   return (show(lo) === show(hi) ? show(median(xs)) : `${show(median(xs))} (${show(lo)}–${show(hi)})`) + unit;
 };
 const ms = (x) => x.toFixed(0);
+// How many times `base`'s median of `key` the median of `runs` is.
+const times = (runs, base, key) => `${(median(runs.map((r) => r[key])) / median(base.map((r) => r[key]))).toFixed(1)}×`;
 const kB = (x) => (x / 1000).toFixed(1);
 const mb = (x) => x.toFixed(2);
 
@@ -222,7 +224,7 @@ for (const speed of SPEEDS) {
   for (const view of VIEWS) {
     const runs = results.get(`${view.name}/${speed.name}`);
     const col = (key) => runs.map((r) => r[key]);
-    const ratio = (key) => `${(median(col(key)) / median(floor.map((r) => r[key]))).toFixed(1)}×`;
+    const ratio = (key) => times(runs, floor, key);
     const transfer = view.name === "floor" ? `inline (page ${kB(runs[0].pageBytes)} kB)` : spread(col("transfer"), kB, " kB");
     const name = view.name === "counter" ? "counter¹" : view.name;
     console.log(`| ${name} | ${speed.name} | ${spread(col("first"), ms)} | ${ratio("first")} | ${spread(col("working"), ms)} | ${ratio("working")} | ${transfer} | ${spread(col("nodes"), String)} | ${spread(col("heap"), mb, " MB")} |`);
@@ -237,8 +239,7 @@ console.log(`Partner pages (not in transfer): ${pages}. Transfer leaves out the 
 for (const speed of SPEEDS) {
   const tag = results.get(`floor as a tag/${speed.name}`);
   const widget = results.get(`widget/${speed.name}`);
-  const ratio = (key) => `${(median(widget.map((r) => r[key])) / median(tag.map((r) => r[key]))).toFixed(1)}×`;
-  console.log(`The widget against the floor as a tag, ${speed.name}: first input ${ratio("first")}, fully working ${ratio("working")}.`);
+  console.log(`The widget against the floor as a tag, ${speed.name}: first input ${times(widget, tag, "first")}, fully working ${times(widget, tag, "working")}.`);
 }
 
 for (const speed of SPEEDS) {
