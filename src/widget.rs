@@ -65,6 +65,9 @@ pub struct Widget {
     /// a later visit's.
     thanked: RefCell<Option<(String, bool)>>,
     submitting: Cell<bool>,
+    /// The `memory::queued` mark of the signature this widget kept in the
+    /// browser, or took from there to send, last (see `memory::requeue`).
+    kept: Cell<u32>,
     listeners: RefCell<Vec<Listener>>,
     /// The pending fill of dates after a render (see `format::fill_dates`).
     dates: RefCell<Option<Timer>>,
@@ -109,6 +112,7 @@ impl Widget {
             document,
             petition: RefCell::new(None),
             submitting: Cell::new(false),
+            kept: Cell::new(0),
             listeners: RefCell::new(Vec::new()),
             dates: RefCell::new(None),
             solver: RefCell::new(None),
@@ -265,7 +269,8 @@ impl Widget {
                 if let Some((name, remembered)) = thanked {
                     self.thank_soon(name, remembered);
                 }
-            } else if let Some(waiting) = memory::queued(&self.origin, &self.slug) {
+            } else if let Some((waiting, mark)) = memory::queued(&self.origin, &self.slug) {
+                self.kept.set(mark);
                 form::fill(&self.root, &waiting, true);
                 // Sent by a task of its own: the loader wires the language
                 // control once this load is done, which must not wait for
@@ -387,11 +392,16 @@ impl Widget {
                     widget.suggest_soon();
                 }
             }),
-            // A signature kept while offline goes as soon as the browser is back.
+            // A signature this widget kept while offline goes as soon as
+            // the browser is back. (Another tab's or widget's goes from
+            // there, or when the petition is next shown.)
             on(&window, "online", |widget, _| {
-                if let Some(waiting) = memory::queued(&widget.origin, &widget.slug) {
-                    let widget = widget.clone();
-                    crate::task::spawn(async move { widget.submit_request(waiting).await });
+                match memory::queued(&widget.origin, &widget.slug) {
+                    Some((waiting, mark)) if mark == widget.kept.get() => {
+                        let widget = widget.clone();
+                        crate::task::spawn(async move { widget.submit_request(waiting).await });
+                    }
+                    _ => {}
                 }
             }),
         ];
@@ -510,7 +520,7 @@ impl Widget {
         // so a page closed while the part comes loses nothing; where the
         // part can't come (the glue gives up after a timeout), the
         // connection is gone: kept, as when the server can't be reached.
-        memory::queue(&self.origin, &self.slug, &request);
+        self.keep(Some(&request));
         if part_here().await {
             self.send_soon(request);
         } else {
@@ -548,17 +558,26 @@ impl Widget {
 
     /// Keeps `request` in the browser, to go by itself once the connection
     /// is back, and says why it has not gone (`error`) beside the button.
-    /// (`submit_request` kept it already, but the browser keeps one
-    /// signature per petition, and another tab or widget of it may have
-    /// taken that place meanwhile: kept again before the words say so.)
+    /// (`submit_request` kept it already if it could, but the browser
+    /// keeps one signature per petition, and another tab or widget of it
+    /// may have sent or kept one there meanwhile: kept again, if it can
+    /// be, before the words say whether it is.)
     fn not_sent(&self, request: &SignatureRequest, error: &Error) {
         let lang = self.lang();
-        let kept = memory::queue(&self.origin, &self.slug, request);
-        let next = lang.t(if kept { &text::QUEUED } else { &text::NOT_SENT });
+        let next = lang.t(if self.keep(Some(request)) { &text::QUEUED } else { &text::NOT_SENT });
         let problem = by_id(&self.root, "pw-form-problem");
         problem.set_text_content(Some(&concat(&[&error.message(&lang), " ", &next])));
         show(&problem, true);
         self.announce("");
+    }
+
+    /// Keeps `request` in the browser until it is sent, or forgets the
+    /// signature this widget kept (`None`: sent, or it never can be),
+    /// unless the place holds another tab's or widget's (see
+    /// `memory::requeue`); whether it could.
+    fn keep(&self, request: Option<&SignatureRequest>) -> bool {
+        let kept = memory::requeue(&self.origin, &self.slug, self.kept.get(), request);
+        kept.map(|mark| self.kept.set(mark)).is_some()
     }
 
     async fn send(self: &Rc<Self>, request: &SignatureRequest) {
@@ -576,7 +595,7 @@ impl Widget {
         let problem = by_id(&self.root, "pw-form-problem");
         match answer {
             Ok(receipt) => {
-                memory::dequeue(&self.origin, &self.slug);
+                self.keep(None);
                 memory::set_signed(&self.origin, &self.slug, true);
                 // Unmounted while it was sent: remembered, but a widget that
                 // is gone shows nothing, and must not take the page's focus.
@@ -600,10 +619,10 @@ impl Widget {
             // Unmounted before it could go: kept, to go when the petition is
             // next shown, as when offline.
             Err(Error::Stopped) => {
-                memory::queue(&self.origin, &self.slug, request);
+                self.keep(Some(request));
             }
             Err(Error::Invalid(errors)) => {
-                memory::dequeue(&self.origin, &self.slug);
+                self.keep(None);
                 if self.stopped.get() {
                     return;
                 }
@@ -612,7 +631,7 @@ impl Widget {
             }
             Err(error @ (Error::Unreachable | Error::Timeout | Error::Server | Error::Malformed)) => self.not_sent(request, &error),
             Err(error) => {
-                memory::dequeue(&self.origin, &self.slug);
+                self.keep(None);
                 problem.set_text_content(Some(&error.message(&lang)));
                 show(&problem, true);
                 self.announce("");

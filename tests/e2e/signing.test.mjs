@@ -159,6 +159,52 @@ test("offline, the signature is kept in the browser and sent by itself, once, wh
   await context.close();
 });
 
+test("two people sign in two tabs while offline: the first one's signature stays kept, the second is told theirs is not, and both go once back online", async () => {
+  // Two tabs of one browser share its one place for a kept signature to a
+  // petition: the second must not take the first one's place (it would be
+  // lost, after the first person was told it was saved), nor claim its own
+  // is saved.
+  const { context, page, record } = await open(browser);
+  const answered = signaturesAnswered(context);
+  const other = await context.newPage();
+  await page.goto(`${PARTNER}/medact.html`);
+  await other.goto(`${PARTNER}/plain.html`);
+  await ready(page);
+  await ready(other);
+  const [first, second] = [widget(page), widget(other)];
+  const [amara, bola] = [freshEmail("tab-amara"), freshEmail("tab-bola")];
+  await fillForm(page, { email: amara, first: "Amara" });
+  await fillForm(other, { email: bola, first: "Bola" });
+  const before = await serverCount();
+
+  await context.setOffline(true);
+  await first.getByRole("button", { name: "Sign the petition" }).click();
+  await first.locator("#pw-form-problem").filter({ hasText: "Your signature is saved in this browser" }).waitFor();
+  await second.getByRole("button", { name: "Sign the petition" }).click();
+  const problem = second.locator("#pw-form-problem");
+  await problem.filter({ hasText: "Your signature has not been sent yet; what you typed is still here" }).waitFor();
+  assert.doesNotMatch(await problem.textContent(), /saved in this browser/, "no promise the browser can't keep");
+  assert.equal(await second.getByLabel("Email address").inputValue(), bola, "what Bola typed is still there");
+  const kept = await other.evaluate((key) => JSON.parse(localStorage.getItem(key)).email, `petition-widget:queued:${SERVER}/stop-sharing`);
+  assert.equal(kept, amara, "Amara's signature is the one kept");
+  await screenshot(other, "desktop-offline-second-tab-not-kept");
+
+  // Back online, Amara's goes from her tab by itself; Bola's tab still
+  // holds what Bola typed, and Bola signs.
+  await context.setOffline(false);
+  await first.getByRole("heading", { name: "Thank you for signing" }).waitFor();
+  assert.equal(await second.getByLabel("Email address").inputValue(), bola, "Bola's tab did not take Amara's signature");
+  await second.getByRole("button", { name: "Sign the petition" }).click();
+  await second.getByRole("heading", { name: "Thank you for signing" }).waitFor();
+  assert.match(await second.locator("#pw-thanks-text").textContent(), /^Bola, /);
+  assert.equal(await serverCount(), before + 2, "both signatures counted");
+  assert.deepEqual(answered, [200, 200], "each sent once");
+  assert.equal(await page.evaluate((key) => localStorage.getItem(key), `petition-widget:queued:${SERVER}/stop-sharing`), null,
+    "nothing is left kept");
+  assert.deepEqual(record.errors.filter((e) => !/ERR_INTERNET_DISCONNECTED/.test(e)), []);
+  await context.close();
+});
+
 test("the second part (signing, the full thank-you, the email suggestion) comes when the widget is first focused; without it, a signature is kept in the browser and goes once it comes", async () => {
   const { context, page, record } = await open(browser);
   const parts = [];
