@@ -390,9 +390,9 @@ mod tests {
     fn a_signature_kept_in_the_browser_comes_back_whole() {
         let (origin, slug) = ("https://petitions.example", "json-test");
         let request = full_request();
-        let mark = crate::memory::requeue(origin, slug, 0, Some(&request)).expect("kept");
+        let mark = crate::memory::queue(origin, slug, &request).expect("kept");
         assert_eq!(crate::memory::queued(origin, slug), Some((request, mark)));
-        assert_eq!(crate::memory::requeue(origin, slug, mark, None), Some(0), "forgotten");
+        crate::memory::dequeue(origin, slug);
         assert_eq!(crate::memory::queued(origin, slug), None);
     }
 

@@ -70,40 +70,29 @@ pub fn set_signed(origin: &str, slug: &str, signed: bool) {
 }
 
 /// A fingerprint of a kept signature's text (FNV-1a), by which a widget
-/// knows the one it kept from another's.
+/// knows the one it kept or took from another's.
 fn mark(text: &str) -> u32 {
     text.bytes().fold(0x811c_9dc5, |hash, byte| (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193))
 }
 
-/// The signature waiting to be sent, if any, and its `mark`.
+/// The signature waiting to be sent, if any, and its `mark`. The browser
+/// keeps one per petition, in one place its tabs and widgets share (see
+/// `Widget::keep` for who may replace it).
 pub fn queued(origin: &str, slug: &str) -> Option<(SignatureRequest, u32)> {
     let text = read(&key("queued", origin, slug))?;
     Some((crate::json::read(&js_sys::JSON::parse(&text).ok()?)?, mark(&text)))
 }
 
-/// Keeps `request` to send when the connection is back, or forgets the
-/// signature kept (`None`: sent, or it never can be), and returns the
-/// `mark` of what is kept now; `None` if that could not be done. The
-/// browser keeps one signature per petition, and the place may hold one
-/// that another tab or widget kept (another person's, while both were
-/// offline): that one stays, and nothing is done. `mine` is the mark of
-/// the one the asking widget kept, or took from that place to send, last:
-/// its own to replace.
-pub fn requeue(origin: &str, slug: &str, mine: u32, request: Option<&SignatureRequest>) -> Option<u32> {
-    let key = key("queued", origin, slug);
-    if read(&key).is_some_and(|there| mark(&there) != mine) {
-        return None;
-    }
-    match request {
-        Some(request) => {
-            let text = crate::json::write(request);
-            write(&key, &text).then(|| mark(&text))
-        }
-        None => {
-            forget(&key);
-            Some(0)
-        }
-    }
+/// Keeps `request` to send when the connection is back, in place of what
+/// was kept; its `mark`, or `None` if it could not be kept.
+pub fn queue(origin: &str, slug: &str, request: &SignatureRequest) -> Option<u32> {
+    let text = crate::json::write(request);
+    write(&key("queued", origin, slug), &text).then(|| mark(&text))
+}
+
+/// Forgets the waiting signature.
+pub fn dequeue(origin: &str, slug: &str) {
+    forget(&key("queued", origin, slug));
 }
 
 #[cfg(test)]
@@ -111,37 +100,23 @@ mod tests {
     use petition_core::SignatureRequest;
     use wasm_bindgen_test::wasm_bindgen_test;
 
-    use super::{queued, requeue};
-
-    fn signature(first_name: &str, email: &str) -> SignatureRequest {
-        SignatureRequest { first_name: first_name.into(), email: email.into(), ..SignatureRequest::default() }
-    }
+    use super::{dequeue, queue, queued};
 
     #[wasm_bindgen_test]
-    fn a_signature_another_widget_kept_is_neither_replaced_nor_forgotten() {
+    fn a_kept_signature_comes_back_with_its_fingerprint() {
         let (origin, slug) = ("https://petitions.example", "memory-test");
-        let amara = signature("Amara", "amara@example.org");
-        // One widget keeps Amara's signature, offline.
-        let hers = requeue(origin, slug, 0, Some(&amara)).expect("kept in an empty place");
-        // Another, which kept nothing, can neither put Bola's in its place
-        // nor forget it (as if it had sent its own).
-        let bola = signature("Bola", "bola@example.org");
-        assert_eq!(requeue(origin, slug, 0, Some(&bola)), None, "Bola's is not kept");
-        assert_eq!(requeue(origin, slug, 0, None), None, "Amara's is not forgotten");
+        let amara = SignatureRequest { first_name: "Amara".into(), email: "amara@example.org".into(), ..SignatureRequest::default() };
+        let hers = queue(origin, slug, &amara).expect("kept");
         assert_eq!(queued(origin, slug), Some((amara.clone(), hers)));
-        // The widget that kept it may change it (the person corrected a
-        // field) and forget it once sent.
-        let corrected = signature("Amara", "amara.o@example.org");
-        let now = requeue(origin, slug, hers, Some(&corrected)).expect("its own to replace");
-        assert_ne!(now, hers);
+        let corrected = SignatureRequest { email: "amara.o@example.org".into(), ..amara };
+        let now = queue(origin, slug, &corrected).expect("kept");
+        assert_ne!(now, hers, "another text, another fingerprint");
         assert_eq!(queued(origin, slug), Some((corrected, now)));
-        assert_eq!(requeue(origin, slug, hers, None), None, "what it kept before is not what is there");
-        assert_eq!(requeue(origin, slug, now, None), Some(0));
+        dequeue(origin, slug);
         assert_eq!(queued(origin, slug), None);
-        // An empty place takes anyone's.
-        assert!(requeue(origin, slug, now, Some(&bola)).is_some());
-        assert!(requeue(origin, slug, 0, None).is_none());
-        let (_, mark) = queued(origin, slug).expect("Bola's");
-        assert_eq!(requeue(origin, slug, mark, None), Some(0));
+        // What is not a signature is no signature (and may be replaced).
+        super::write(&super::key("queued", origin, slug), "{\"first_name\": 7}");
+        assert_eq!(queued(origin, slug), None);
+        dequeue(origin, slug);
     }
 }

@@ -65,9 +65,11 @@ pub struct Widget {
     /// a later visit's.
     thanked: RefCell<Option<(String, bool)>>,
     submitting: Cell<bool>,
-    /// The `memory::queued` mark of the signature this widget kept in the
-    /// browser, or took from there to send, last (see `memory::requeue`).
+    /// The `memory::queued` marks of the signature this widget kept in the
+    /// browser from its own form, and of one it took from there to send
+    /// (another tab's or an earlier visit's), last; see `keep`.
     kept: Cell<u32>,
+    taken: Cell<u32>,
     listeners: RefCell<Vec<Listener>>,
     /// The pending fill of dates after a render (see `format::fill_dates`).
     dates: RefCell<Option<Timer>>,
@@ -113,6 +115,7 @@ impl Widget {
             petition: RefCell::new(None),
             submitting: Cell::new(false),
             kept: Cell::new(0),
+            taken: Cell::new(0),
             listeners: RefCell::new(Vec::new()),
             dates: RefCell::new(None),
             solver: RefCell::new(None),
@@ -270,7 +273,7 @@ impl Widget {
                     self.thank_soon(name, remembered);
                 }
             } else if let Some((waiting, mark)) = memory::queued(&self.origin, &self.slug) {
-                self.kept.set(mark);
+                self.taken.set(mark);
                 form::fill(&self.root, &waiting, true);
                 // Sent by a task of its own: the loader wires the language
                 // control once this load is done, which must not wait for
@@ -392,12 +395,13 @@ impl Widget {
                     widget.suggest_soon();
                 }
             }),
-            // A signature this widget kept while offline goes as soon as
-            // the browser is back. (Another tab's or widget's goes from
-            // there, or when the petition is next shown.)
+            // A signature this widget kept, or took up to send, while
+            // offline goes as soon as the browser is back. (Another tab's
+            // or widget's goes from there, or when the petition is next
+            // shown.)
             on(&window, "online", |widget, _| {
                 match memory::queued(&widget.origin, &widget.slug) {
-                    Some((waiting, mark)) if mark == widget.kept.get() => {
+                    Some((waiting, mark)) if mark == widget.kept.get() || mark == widget.taken.get() => {
                         let widget = widget.clone();
                         crate::task::spawn(async move { widget.submit_request(waiting).await });
                     }
@@ -503,8 +507,12 @@ impl Widget {
         if self.submitting.replace(true) {
             return;
         }
-        request.partner = self.partner.clone().unwrap_or_default();
-        request.partner_consent = request.partner_consent && self.partner.is_some();
+        // A kept signature keeps the partner whose page it was made on, and
+        // the consent given to that partner, wherever it is sent from.
+        if request.partner.is_empty() {
+            request.partner = self.partner.clone().unwrap_or_default();
+        }
+        request.partner_consent = request.partner_consent && !request.partner.is_empty();
         if request.source.is_empty() {
             request.source = page_source();
         }
@@ -516,11 +524,12 @@ impl Widget {
         self.sending(true);
         // Sending is the second part's code (with the proof's answer and the
         // request), there by now as a rule: the widget asked for it when it
-        // was first focused. Kept in the browser until the server has it,
-        // so a page closed while the part comes loses nothing; where the
+        // was first focused. Kept in the browser until the server has it
+        // (if another person's is not kept there; see `keep`), so a page
+        // closed while the part comes loses nothing; where the
         // part can't come (the glue gives up after a timeout), the
         // connection is gone: kept, as when the server can't be reached.
-        self.keep(Some(&request));
+        self.keep(&request);
         if part_here().await {
             self.send_soon(request);
         } else {
@@ -564,20 +573,46 @@ impl Widget {
     /// be, before the words say whether it is.)
     fn not_sent(&self, request: &SignatureRequest, error: &Error) {
         let lang = self.lang();
-        let next = lang.t(if self.keep(Some(request)) { &text::QUEUED } else { &text::NOT_SENT });
+        let next = lang.t(if self.keep(request) { &text::QUEUED } else { &text::NOT_SENT });
         let problem = by_id(&self.root, "pw-form-problem");
         problem.set_text_content(Some(&concat(&[&error.message(&lang), " ", &next])));
         show(&problem, true);
         self.announce("");
     }
 
-    /// Keeps `request` in the browser until it is sent, or forgets the
-    /// signature this widget kept (`None`: sent, or it never can be),
-    /// unless the place holds another tab's or widget's (see
-    /// `memory::requeue`); whether it could.
-    fn keep(&self, request: Option<&SignatureRequest>) -> bool {
-        let kept = memory::requeue(&self.origin, &self.slug, self.kept.get(), request);
-        kept.map(|mark| self.kept.set(mark)).is_some()
+    /// Keeps `request` in the browser until it is sent; whether it is kept.
+    /// The browser keeps one signature per petition, in one place its tabs
+    /// and widgets share, so it is kept only in place of nothing, of the
+    /// one this widget kept from its own form (the person changed what
+    /// they typed), or of one with the same email address (the same
+    /// person's, taken from there to send); never in place of another
+    /// person's, who was told theirs is saved.
+    fn keep(&self, request: &SignatureRequest) -> bool {
+        let (own, same) = match memory::queued(&self.origin, &self.slug) {
+            Some((there, mark)) => (mark == self.kept.get(), there.email == request.email),
+            None => (true, false),
+        };
+        match (own || same).then(|| memory::queue(&self.origin, &self.slug, request)).flatten() {
+            Some(mark) => {
+                (if own { &self.kept } else { &self.taken }).set(mark);
+                true
+            }
+            None => {
+                // The form holds another's signature now: the one taken, if
+                // any, is no longer this widget's to send.
+                self.taken.set(0);
+                false
+            }
+        }
+    }
+
+    /// Forgets the kept signature if it has `request`'s email address: the
+    /// server has that person's signature now, or can never take it.
+    /// Another person's, kept by another tab, stays.
+    fn unkeep(&self, request: &SignatureRequest) {
+        if memory::queued(&self.origin, &self.slug).is_some_and(|(there, _)| there.email == request.email) {
+            memory::dequeue(&self.origin, &self.slug);
+        }
     }
 
     async fn send(self: &Rc<Self>, request: &SignatureRequest) {
@@ -595,7 +630,7 @@ impl Widget {
         let problem = by_id(&self.root, "pw-form-problem");
         match answer {
             Ok(receipt) => {
-                self.keep(None);
+                self.unkeep(request);
                 memory::set_signed(&self.origin, &self.slug, true);
                 // Unmounted while it was sent: remembered, but a widget that
                 // is gone shows nothing, and must not take the page's focus.
@@ -619,10 +654,10 @@ impl Widget {
             // Unmounted before it could go: kept, to go when the petition is
             // next shown, as when offline.
             Err(Error::Stopped) => {
-                self.keep(Some(request));
+                self.keep(request);
             }
             Err(Error::Invalid(errors)) => {
-                self.keep(None);
+                self.unkeep(request);
                 if self.stopped.get() {
                     return;
                 }
@@ -631,7 +666,7 @@ impl Widget {
             }
             Err(error @ (Error::Unreachable | Error::Timeout | Error::Server | Error::Malformed)) => self.not_sent(request, &error),
             Err(error) => {
-                self.keep(None);
+                self.unkeep(request);
                 problem.set_text_content(Some(&error.message(&lang)));
                 show(&problem, true);
                 self.announce("");

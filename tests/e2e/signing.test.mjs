@@ -205,6 +205,59 @@ test("two people sign in two tabs while offline: the first one's signature stays
   await context.close();
 });
 
+test("a signature kept in one tab survives another person signing in another tab that took it up to send, whether that fails or succeeds", async () => {
+  // The server can't be reached from a tab while its route refuses the
+  // signatures sent (the browser stays online).
+  const refuse = (route) => (route.request().method() === "POST" ? route.abort() : route.continue());
+  const signatures = /\/api\/petitions\/stop-sharing\/signatures$/;
+  const key = `petition-widget:queued:${SERVER}/stop-sharing`;
+  const { context, page, record } = await open(browser);
+  const answered = signaturesAnswered(context);
+  await page.route(signatures, refuse);
+  await page.goto(`${PARTNER}/medact.html`);
+  await ready(page);
+  const first = widget(page);
+  const [amara, bola] = [freshEmail("taken-amara"), freshEmail("taken-bola")];
+  await fillForm(page, { email: amara, first: "Amara" });
+  const before = await serverCount();
+  await first.getByRole("button", { name: "Sign the petition" }).click();
+  await first.locator("#pw-form-problem").filter({ hasText: "Your signature is saved in this browser" }).waitFor();
+
+  // Another tab opens, takes Amara's signature up to send (in its form),
+  // and can't either: it is still saved.
+  const other = await context.newPage();
+  await other.route(signatures, refuse);
+  await other.goto(`${PARTNER}/plain.html`);
+  const second = widget(other);
+  const problem = second.locator("#pw-form-problem");
+  await problem.filter({ hasText: "Your signature is saved in this browser" }).waitFor();
+  assert.equal(await second.getByLabel("Email address").inputValue(), amara, "the other tab shows the signature it took up");
+
+  // Bola types over it there: hers is not kept in place of Amara's.
+  await fillForm(other, { email: bola, first: "Bola" });
+  await second.getByRole("button", { name: "Sign the petition" }).click();
+  await problem.filter({ hasText: "Your signature has not been sent yet; what you typed is still here" }).waitFor();
+  const kept = () => page.evaluate((key) => JSON.parse(localStorage.getItem(key))?.email ?? null, key);
+  assert.equal(await kept(), amara, "Amara's signature is still the one kept");
+
+  // Bola's goes once the server can be reached: Amara's is still kept.
+  await other.unroute(signatures, refuse);
+  await second.getByRole("button", { name: "Sign the petition" }).click();
+  await second.getByRole("heading", { name: "Thank you for signing" }).waitFor();
+  assert.match(await second.locator("#pw-thanks-text").textContent(), /^Bola, /);
+  assert.equal(await kept(), amara, "Bola's signature going does not forget Amara's");
+
+  // And Amara's goes from her tab.
+  await page.unroute(signatures, refuse);
+  await first.getByRole("button", { name: "Sign the petition" }).click();
+  await first.getByRole("heading", { name: "Thank you for signing" }).waitFor();
+  assert.equal(await kept(), null, "nothing is left kept");
+  assert.equal(await serverCount(), before + 2, "both signatures counted");
+  assert.deepEqual(answered, [200, 200], "each counted from one request");
+  assert.deepEqual(record.errors.filter((e) => !/ERR_FAILED/.test(e)), []);
+  await context.close();
+});
+
 test("the second part (signing, the full thank-you, the email suggestion) comes when the widget is first focused; without it, a signature is kept in the browser and goes once it comes", async () => {
   const { context, page, record } = await open(browser);
   const parts = [];
