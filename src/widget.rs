@@ -278,8 +278,7 @@ impl Widget {
                 // Sent by a task of its own: the loader wires the language
                 // control once this load is done, which must not wait for
                 // the proof of work and the server's answer.
-                let widget = self.clone();
-                crate::task::spawn(async move { widget.submit_request(waiting).await });
+                self.submit_soon(waiting);
             } else if memory::has_signed(&self.origin, &self.slug) {
                 self.thank_soon(String::new(), true);
             }
@@ -395,16 +394,13 @@ impl Widget {
                     widget.suggest_soon();
                 }
             }),
-            // A signature this widget kept, or took up to send, while
-            // offline goes as soon as the browser is back. (Another tab's
-            // or widget's goes from there, or when the petition is next
-            // shown.)
+            // A signature this widget kept, or took up to send (and has
+            // not since had another typed over it), goes as soon as the
+            // browser is back online. (Another tab's or widget's goes from
+            // there, or when the petition is next shown.)
             on(&window, "online", |widget, _| {
                 match memory::queued(&widget.origin, &widget.slug) {
-                    Some((waiting, mark)) if mark == widget.kept.get() || mark == widget.taken.get() => {
-                        let widget = widget.clone();
-                        crate::task::spawn(async move { widget.submit_request(waiting).await });
-                    }
+                    Some((waiting, mark)) if mark == widget.kept.get() || mark == widget.taken.get() => widget.submit_soon(waiting),
                     _ => {}
                 }
             }),
@@ -460,8 +456,7 @@ impl Widget {
     /// Signs, instead of what `event` would have done.
     fn sign(self: &Rc<Self>, event: &web_sys::Event) {
         event.prevent_default();
-        let widget = self.clone();
-        crate::task::spawn(async move { widget.submit().await });
+        self.submit();
     }
 
     /// Suggests a likely address for one that looks mistyped ("did you
@@ -490,36 +485,36 @@ impl Widget {
         *self.errors.borrow_mut() = errors;
     }
 
-    async fn submit(self: Rc<Self>) {
-        let request = form::read(&self.root);
+    fn submit(self: &Rc<Self>) {
+        let mut request = form::read(&self.root);
+        // Where it was made, and the language the person read the form in:
+        // a signature kept in the browser goes with its own, unchanged,
+        // from whichever page sends it (and another tab that kept it still
+        // knows its text).
+        request.partner = self.partner.clone().unwrap_or_default();
+        request.partner_consent = request.partner_consent && self.partner.is_some();
+        request.source = page_source();
+        request.lang.clone_from(&self.lang().code);
         match validate(&request) {
             Err(errors) => self.show_errors(errors),
             Ok(_) => {
                 self.suggest_soon();
-                self.submit_request(request).await;
+                self.submit_soon(request);
             }
         }
     }
 
+    /// Sends `request` by a task of its own.
+    fn submit_soon(self: &Rc<Self>, request: SignatureRequest) {
+        let widget = self.clone();
+        crate::task::spawn(async move { widget.submit_request(request).await });
+    }
+
     /// Sends a signature, keeping it in the browser if the server can't be
     /// reached so it goes when the connection is back.
-    async fn submit_request(self: &Rc<Self>, mut request: SignatureRequest) {
+    async fn submit_request(self: &Rc<Self>, request: SignatureRequest) {
         if self.submitting.replace(true) {
             return;
-        }
-        // A kept signature keeps the partner whose page it was made on, and
-        // the consent given to that partner, wherever it is sent from.
-        if request.partner.is_empty() {
-            request.partner = self.partner.clone().unwrap_or_default();
-        }
-        request.partner_consent = request.partner_consent && !request.partner.is_empty();
-        if request.source.is_empty() {
-            request.source = page_source();
-        }
-        // The language the person read the form in (kept with a signature
-        // queued offline, which keeps the one it was made in).
-        if request.lang.is_empty() {
-            request.lang.clone_from(&self.lang().code);
         }
         self.sending(true);
         // Sending is the second part's code (with the proof's answer and the
@@ -583,10 +578,11 @@ impl Widget {
     /// Keeps `request` in the browser until it is sent; whether it is kept.
     /// The browser keeps one signature per petition, in one place its tabs
     /// and widgets share, so it is kept only in place of nothing, of the
-    /// one this widget kept from its own form (the person changed what
-    /// they typed), or of one with the same email address (the same
-    /// person's, taken from there to send); never in place of another
-    /// person's, who was told theirs is saved.
+    /// one this widget kept from its own form (taken for the person
+    /// changing what they typed, though someone else may have typed over
+    /// it), or of one with the same email address (the same person's,
+    /// taken from there to send); never in place of one another tab or
+    /// widget kept, whose person was told it is saved.
     fn keep(&self, request: &SignatureRequest) -> bool {
         let (own, same) = match memory::queued(&self.origin, &self.slug) {
             Some((there, mark)) => (mark == self.kept.get(), there.email == request.email),
@@ -594,7 +590,11 @@ impl Widget {
         };
         match (own || same).then(|| memory::queue(&self.origin, &self.slug, request)).flatten() {
             Some(mark) => {
-                (if own { &self.kept } else { &self.taken }).set(mark);
+                if own {
+                    self.kept.set(mark);
+                } else {
+                    self.taken.set(mark);
+                }
                 true
             }
             None => {
@@ -666,7 +666,11 @@ impl Widget {
             }
             Err(error @ (Error::Unreachable | Error::Timeout | Error::Server | Error::Malformed)) => self.not_sent(request, &error),
             Err(error) => {
-                self.unkeep(request);
+                // Refused for now, not for good: a signature kept since goes
+                // when the petition is next shown, or the person tries again.
+                if !matches!(error, Error::Busy | Error::Expired) {
+                    self.unkeep(request);
+                }
                 problem.set_text_content(Some(&error.message(&lang)));
                 show(&problem, true);
                 self.announce("");
