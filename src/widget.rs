@@ -666,11 +666,7 @@ impl Widget {
             }
             Err(error @ (Error::Unreachable | Error::Timeout | Error::Server | Error::Malformed)) => self.not_sent(request, &error),
             Err(error) => {
-                // Refused for now, not for good: a signature kept since goes
-                // when the petition is next shown, or the person tries again.
-                if !matches!(error, Error::Busy | Error::Expired) {
-                    self.unkeep(request);
-                }
+                self.unkeep(request);
                 problem.set_text_content(Some(&error.message(&lang)));
                 show(&problem, true);
                 self.announce("");
