@@ -272,9 +272,15 @@ impl Widget {
                 if let Some((name, remembered)) = thanked {
                     self.thank_soon(name, remembered);
                 }
-            } else if let Some((waiting, mark)) = memory::queued(&self.origin, &self.slug) {
+            } else if let Some((mut waiting, mark)) = memory::queued(&self.origin, &self.slug) {
                 self.taken.set(mark);
+                // Consent to a partner's updates is that partner's: this
+                // page's box stays unticked for another partner's signature
+                // (which still goes with its own).
+                let given = waiting.partner_consent;
+                waiting.partner_consent &= Some(&waiting.partner) == self.partner.as_ref();
                 form::fill(&self.root, &waiting, true);
+                waiting.partner_consent = given;
                 // Sent by a task of its own: the loader wires the language
                 // control once this load is done, which must not wait for
                 // the proof of work and the server's answer.

@@ -264,6 +264,29 @@ test("a signature kept in one tab survives another person signing in another tab
   await context.close();
 });
 
+test("a signature kept on one partner's page and shown again on another's of the same site does not tick the second partner's consent", async () => {
+  // Asylum Matters' page and Medact's share the demo site's origin, so its
+  // browser storage: a signature kept on one is shown again on the other.
+  const refuse = (route) => (route.request().method() === "POST" ? route.abort() : route.continue());
+  const signatures = /\/api\/petitions\/stop-sharing\/signatures$/;
+  const key = `petition-widget:queued:${SERVER}/stop-sharing`;
+  async function shownOnMedact(partner) {
+    const kept = { first_name: "Amara", email: freshEmail("partner-kept"), postcode: "E1 6AN", partner, partner_consent: true, lang: "en" };
+    const { context, page } = await open(browser);
+    await page.addInitScript(([key, kept]) => localStorage.setItem(key, kept), [key, JSON.stringify(kept)]);
+    await page.route(signatures, refuse);
+    await page.goto(`${PARTNER}/medact.html`);
+    const form = widget(page);
+    await form.locator("#pw-form-problem").filter({ hasText: "Your signature is saved in this browser" }).waitFor();
+    assert.equal(await form.getByLabel("Email address").inputValue(), kept.email, "the kept signature is shown");
+    const ticked = await form.getByLabel("Keep me updated about this campaign by email from Medact").isChecked();
+    await context.close();
+    return ticked;
+  }
+  assert.equal(await shownOnMedact("asylum-matters"), false, "consent given to Asylum Matters is not Medact's");
+  assert.equal(await shownOnMedact("medact"), true, "consent given to Medact is shown on Medact's page");
+});
+
 test("the second part (signing, the full thank-you, the email suggestion) comes when the widget is first focused; without it, a signature is kept in the browser and goes once it comes", async () => {
   const { context, page, record } = await open(browser);
   const parts = [];
