@@ -494,9 +494,10 @@ impl Widget {
     fn submit(self: &Rc<Self>) {
         let mut request = form::read(&self.root);
         // Where it was made, and the language the person read the form in:
-        // a signature kept in the browser goes with its own, unchanged,
-        // from whichever page sends it (and another tab that kept it still
-        // knows its text).
+        // a signature kept in the browser goes by itself with its own,
+        // unchanged, from whichever page sends it (and another tab that
+        // kept it still knows its text); sent by hand, it is what the form
+        // holds, from this page.
         request.partner = self.partner.clone().unwrap_or_default();
         request.partner_consent = request.partner_consent && self.partner.is_some();
         request.source = page_source();

@@ -280,6 +280,8 @@ test("a signature kept on one partner's page and shown again on another's of the
     await form.locator("#pw-form-problem").filter({ hasText: "Your signature is saved in this browser" }).waitFor();
     assert.equal(await form.getByLabel("Email address").inputValue(), kept.email, "the kept signature is shown");
     const ticked = await form.getByLabel("Keep me updated about this campaign by email from Medact").isChecked();
+    const still = await page.evaluate((key) => JSON.parse(localStorage.getItem(key)), key);
+    assert.deepEqual([still.partner, still.partner_consent], [partner, true], "kept as it was made, consent and all");
     await context.close();
     return ticked;
   }
