@@ -43,9 +43,11 @@ pub fn read(root: &ShadowRoot) -> SignatureRequest {
 }
 
 /// Puts a kept signature back in the form, so the person sees what is
-/// waiting to be sent; without `consents`, its fields alone (the consents,
+/// waiting to be sent, its consents ticked as `partner_consent` says for
+/// the partner's box (this page's partner's, which may not be the one the
+/// signature was made for); without it, its fields alone (the consents,
 /// outside `#pw-fields`, stay as they are).
-pub fn fill(root: &ShadowRoot, request: &SignatureRequest, consents: bool) {
+pub fn fill(root: &ShadowRoot, request: &SignatureRequest, partner_consent: Option<bool>) {
     let fields = [
         (Field::FirstName, &request.first_name),
         (Field::LastName, &request.last_name),
@@ -60,9 +62,9 @@ pub fn fill(root: &ShadowRoot, request: &SignatureRequest, consents: bool) {
         }
     }
     for &(id, ticked) in
-        [("pw-outside_uk", request.outside_uk), ("pw-consent", request.consent), ("pw-partner-consent", request.partner_consent)]
+        [("pw-outside_uk", request.outside_uk), ("pw-consent", request.consent), ("pw-partner-consent", partner_consent == Some(true))]
             .iter()
-            .take(if consents { 3 } else { 1 })
+            .take(if partner_consent.is_some() { 3 } else { 1 })
     {
         if let Some(check) = root.get_element_by_id(id) {
             tick(&check, ticked);

@@ -263,7 +263,7 @@ impl Widget {
             self.offer();
             *self.watch.borrow_mut() = Some(live::watch(&self.origin, &self.slug));
             if let Some(typed) = typed {
-                form::fill(&self.root, &typed, true);
+                form::fill(&self.root, &typed, Some(typed.partner_consent));
                 form::show_errors(&self.root, &self.document, &self.lang(), &self.errors.borrow(), false);
                 if !typed.email.is_empty() {
                     self.suggest_soon();
@@ -272,15 +272,13 @@ impl Widget {
                 if let Some((name, remembered)) = thanked {
                     self.thank_soon(name, remembered);
                 }
-            } else if let Some((mut waiting, mark)) = memory::queued(&self.origin, &self.slug) {
+            } else if let Some((waiting, mark)) = memory::queued(&self.origin, &self.slug) {
                 self.taken.set(mark);
                 // Consent to a partner's updates is that partner's: this
                 // page's box stays unticked for another partner's signature
                 // (which still goes with its own).
-                let given = waiting.partner_consent;
-                waiting.partner_consent &= Some(&waiting.partner) == self.partner.as_ref();
-                form::fill(&self.root, &waiting, true);
-                waiting.partner_consent = given;
+                let ours = Some(&waiting.partner) == self.partner.as_ref();
+                form::fill(&self.root, &waiting, Some(waiting.partner_consent && ours));
                 // Sent by a task of its own: the loader wires the language
                 // control once this load is done, which must not wait for
                 // the proof of work and the server's answer.
@@ -451,7 +449,7 @@ impl Widget {
         self.errors.borrow_mut().clear();
         // The form as it was first drawn: its fields empty, no error or
         // suggestion on show (the consents below them stay as they are).
-        form::fill(&self.root, &SignatureRequest::default(), false);
+        form::fill(&self.root, &SignatureRequest::default(), None);
         form::show_suggestion(&self.root, &self.document, &self.lang(), None);
         form::show_errors(&self.root, &self.document, &self.lang(), &[], false);
         show_id(&self.root, "pw-thanks", false);
