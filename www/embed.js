@@ -69,6 +69,9 @@
     }
     return ready;
   }
+  // The tag's own placeholder is a widget's (a counter is a <div> of the
+  // page's): its code is asked for before anything else the loader does.
+  if (slug) loadWidget();
 
   // The placeholder's styles go in a constructable stylesheet, which no
   // Content-Security-Policy refuses (a <style> needs 'unsafe-inline'). It
