@@ -101,6 +101,7 @@ impl<T: FromJs> FromJs for Option<T> {
 }
 
 impl FromJs for Field {
+    #[allow(clippy::manual_find)]
     fn from_js(value: &JsValue) -> Option<Self> {
         let name = value.as_string()?;
         // (A loop: `find` was std's fold for this type alone.)

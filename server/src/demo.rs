@@ -121,7 +121,7 @@ enum Policy {
     TrustedTypes,
     NoWasm,
     NoConnect,
-    NoTrustedTypesPolicy,
+    TrustedTypesNotOurs,
 }
 
 /// Each policy's name in the query and what it is, in words.
@@ -153,7 +153,7 @@ const POLICIES: [(&str, Policy, &str); 6] = [
     ),
     (
         "no-trusted-types-policy",
-        Policy::NoTrustedTypesPolicy,
+        Policy::TrustedTypesNotOurs,
         "as trusted-types, but allowing only the page's own policy: the form can't run here",
     ),
 ];
@@ -179,7 +179,7 @@ impl Policy {
         let style = with(self == Policy::ServerStyles, server);
         let trusted = match self {
             Policy::TrustedTypes => concat!("; require-trusted-types-for 'script'; trusted-types clinic ", widget_policy!()),
-            Policy::NoTrustedTypesPolicy => "; require-trusted-types-for 'script'; trusted-types clinic",
+            Policy::TrustedTypesNotOurs => "; require-trusted-types-for 'script'; trusted-types clinic",
             _ => "",
         };
         format!(
