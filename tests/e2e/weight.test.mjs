@@ -1,11 +1,13 @@
 // The widget's weight in the page: how many nodes its shadow root holds once
 // it is ready and at rest, counted as `cargo xtask bench` counts them
 // (browser.mjs's shadowRootNodes). Every node is the browser's to style,
-// lay out and keep in memory, on every partner page.
+// lay out and keep in memory, on every partner page. And what it asks for
+// first: the wasm, whose download is most of the time before the form
+// works, and which a counter never downloads.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import {
-  PARTNER, launch, open, widget, shadowRootNodes, shownCount, signedAtLeast, assertNoConsoleErrors,
+  PARTNER, SERVER, launch, open, widget, shadowRootNodes, shownCount, signedAtLeast, assertNoConsoleErrors,
 } from "./browser.mjs";
 
 let browser;
@@ -35,6 +37,37 @@ test("the widget's shadow root holds at most 200 nodes at rest", async () => {
   const nodes = await shadowRootNodes(page);
   console.log(`shadow root nodes at rest: ${nodes}`);
   assert.ok(nodes <= 200, `the widget's shadow root holds ${nodes} nodes at rest, more than 200`);
+  assertNoConsoleErrors(record);
+  await context.close();
+});
+
+/** The petition server's requests page made, in the order it made them, as paths. */
+function asked(page) {
+  const paths = [];
+  page.on("request", (request) => {
+    const url = request.url();
+    if (url.startsWith(`${SERVER}/`)) paths.push(url.slice(SERVER.length).replace(/\?.*$/, ""));
+  });
+  return paths;
+}
+
+test("the loader asks for the widget's wasm before anything else, and a counter never asks for it", async () => {
+  const { context, page, record } = await open(browser);
+  const paths = asked(page);
+  // The plain page: the one tag a partner pastes, with data-petition.
+  await page.goto(`${PARTNER}/plain.html`);
+  await widget(page).locator("#pw[data-ready]").waitFor({ state: "attached" });
+  assert.deepEqual(paths.slice(0, 2), ["/embed.js", "/pkg/petition_widget_bg.wasm"], `asked for, in order: ${paths.join(", ")}`);
+  for (const later of ["/pkg/petition_widget.js", "/api/petitions/stop-sharing", "/api/petitions/stop-sharing/challenge"]) {
+    assert.ok(paths.indexOf(later) > 1, `${later} asked for after the wasm: ${paths.join(", ")}`);
+  }
+
+  // A counter (a <div data-view="counter"> and the tag without a petition).
+  paths.length = 0;
+  await page.goto(`${PARTNER}/counter.html`);
+  await widget(page).locator(".pw-count").waitFor();
+  assert.ok(paths.includes("/counter.js"), `the counter's module: ${paths.join(", ")}`);
+  assert.ok(!paths.some((path) => path.startsWith("/pkg/")), `a counter asks for none of the widget's code: ${paths.join(", ")}`);
   assertNoConsoleErrors(record);
   await context.close();
 });
