@@ -6,12 +6,12 @@
  * then the browser's); data-server="URL" on the tag reads petitions from
  * there, not this script's server.
  *
- * What it does, in order: reserves each widget's space with a loading state
- * inside an open shadow root (so the page doesn't jump and its CSS can't reach
- * in), starts loading the widget's wasm once for the whole page, fetches
- * each petition and its proof-of-work challenge, and mounts a widget per
- * placeholder. One global name, window.PetitionWidget; nothing it does can
- * throw into the page.
+ * What it does: reserves each widget's space with a loading state inside an
+ * open shadow root (so the page doesn't jump and its CSS can't reach in),
+ * starts loading the widget's wasm once for the whole page (before anything
+ * else, where its own tag makes a widget), fetches each petition and its
+ * proof-of-work challenge, and mounts a widget per placeholder. One global
+ * name, window.PetitionWidget; nothing it does can throw into the page.
  */
 (function () {
   "use strict";
