@@ -205,15 +205,16 @@ test("two people sign in two tabs while offline: the first one's signature stays
   await context.close();
 });
 
+// The petition's signatures, and a route that refuses what is sent to them
+// (the server can't be reached from that tab; the browser stays online).
+const SIGNATURES = /\/api\/petitions\/stop-sharing\/signatures$/;
+const refuseSending = (route) => (route.request().method() === "POST" ? route.abort() : route.continue());
+
 test("a signature kept in one tab survives another person signing in another tab that took it up to send, and goes by itself from the first once the browser is back online", async () => {
-  // The server can't be reached from a tab while its route refuses the
-  // signatures sent (the browser stays online).
-  const refuse = (route) => (route.request().method() === "POST" ? route.abort() : route.continue());
-  const signatures = /\/api\/petitions\/stop-sharing\/signatures$/;
   const key = `petition-widget:queued:${SERVER}/stop-sharing`;
   const { context, page, record } = await open(browser);
   const answered = signaturesAnswered(context);
-  await page.route(signatures, refuse);
+  await page.route(SIGNATURES, refuseSending);
   await page.goto(`${PARTNER}/medact.html`);
   await ready(page);
   const first = widget(page);
@@ -227,7 +228,7 @@ test("a signature kept in one tab survives another person signing in another tab
   // up to send (in its form), and can't either: it is still saved, as it
   // was (where it was made from stays hers).
   const other = await context.newPage();
-  await other.route(signatures, refuse);
+  await other.route(SIGNATURES, refuseSending);
   await other.goto(`${PARTNER}/plain.html?source=newsletter`);
   const second = widget(other);
   const problem = second.locator("#pw-form-problem");
@@ -242,7 +243,7 @@ test("a signature kept in one tab survives another person signing in another tab
   assert.equal(await kept(), amara, "Amara's signature is still the one kept");
 
   // Bola's goes once the server can be reached: Amara's is still kept.
-  await other.unroute(signatures, refuse);
+  await other.unroute(SIGNATURES, refuseSending);
   await second.getByRole("button", { name: "Sign the petition" }).click();
   await second.getByRole("heading", { name: "Thank you for signing" }).waitFor();
   assert.match(await second.locator("#pw-thanks-text").textContent(), /^Bola, /);
@@ -251,7 +252,7 @@ test("a signature kept in one tab survives another person signing in another tab
   // Amara's goes by itself from her tab once the browser is back online:
   // her tab still knows it as the one it kept. Bola's tab, whose form is
   // hers, does not send it.
-  await page.unroute(signatures, refuse);
+  await page.unroute(SIGNATURES, refuseSending);
   await context.setOffline(true);
   await page.waitForFunction(() => !navigator.onLine);
   await context.setOffline(false);
@@ -267,14 +268,12 @@ test("a signature kept in one tab survives another person signing in another tab
 test("a signature kept on one partner's page and shown again on another's of the same site does not tick the second partner's consent", async () => {
   // Asylum Matters' page and Medact's share the demo site's origin, so its
   // browser storage: a signature kept on one is shown again on the other.
-  const refuse = (route) => (route.request().method() === "POST" ? route.abort() : route.continue());
-  const signatures = /\/api\/petitions\/stop-sharing\/signatures$/;
   const key = `petition-widget:queued:${SERVER}/stop-sharing`;
   async function shownOnMedact(partner) {
     const kept = { first_name: "Amara", email: freshEmail("partner-kept"), postcode: "E1 6AN", partner, partner_consent: true, lang: "en" };
     const { context, page } = await open(browser);
     await page.addInitScript(([key, kept]) => localStorage.setItem(key, kept), [key, JSON.stringify(kept)]);
-    await page.route(signatures, refuse);
+    await page.route(SIGNATURES, refuseSending);
     await page.goto(`${PARTNER}/medact.html`);
     const form = widget(page);
     await form.locator("#pw-form-problem").filter({ hasText: "Your signature is saved in this browser" }).waitFor();

@@ -41,31 +41,27 @@ test("the widget's shadow root holds at most 200 nodes at rest", async () => {
   await context.close();
 });
 
-/** The petition server's requests page made, in the order it made them, as paths. */
-function asked(page) {
-  const paths = [];
-  page.on("request", (request) => {
-    const url = request.url();
-    if (url.startsWith(`${SERVER}/`)) paths.push(url.slice(SERVER.length).replace(/\?.*$/, ""));
-  });
-  return paths;
+/** The paths of the petition server's requests among `urls` (as `open`'s record keeps them, in order). */
+function serverPaths(urls) {
+  return urls.filter((url) => url.startsWith(`${SERVER}/`)).map((url) => url.slice(SERVER.length).replace(/\?.*$/, ""));
 }
 
 test("the loader asks for the widget's wasm before anything else, and a counter never asks for it", async () => {
   const { context, page, record } = await open(browser);
-  const paths = asked(page);
   // The plain page: the one tag a partner pastes, with data-petition.
   await page.goto(`${PARTNER}/plain.html`);
   await widget(page).locator("#pw[data-ready]").waitFor({ state: "attached" });
+  let paths = serverPaths(record.requests);
   assert.deepEqual(paths.slice(0, 2), ["/embed.js", "/pkg/petition_widget_bg.wasm"], `asked for, in order: ${paths.join(", ")}`);
   for (const later of ["/pkg/petition_widget.js", "/api/petitions/stop-sharing", "/api/petitions/stop-sharing/challenge"]) {
     assert.ok(paths.indexOf(later) > 1, `${later} asked for after the wasm: ${paths.join(", ")}`);
   }
 
   // A counter (a <div data-view="counter"> and the tag without a petition).
-  paths.length = 0;
+  record.requests.length = 0;
   await page.goto(`${PARTNER}/counter.html`);
   await widget(page).locator(".pw-count").waitFor();
+  paths = serverPaths(record.requests);
   assert.ok(paths.includes("/counter.js"), `the counter's module: ${paths.join(", ")}`);
   assert.ok(!paths.some((path) => path.startsWith("/pkg/")), `a counter asks for none of the widget's code: ${paths.join(", ")}`);
   assertNoConsoleErrors(record);
