@@ -70,6 +70,9 @@ pub struct Widget {
     /// (another tab's or an earlier visit's), last; see `keep`.
     kept: Cell<u32>,
     taken: Cell<u32>,
+    /// How many tries of a signature kept because the server could not be
+    /// reached or failed were scheduled (see `try_later`).
+    retries: Cell<u32>,
     listeners: RefCell<Vec<Listener>>,
     /// The pending fill of dates after a render (see `format::fill_dates`).
     dates: RefCell<Option<Timer>>,
@@ -116,6 +119,7 @@ impl Widget {
             submitting: Cell::new(false),
             kept: Cell::new(0),
             taken: Cell::new(0),
+            retries: Cell::new(0),
             listeners: RefCell::new(Vec::new()),
             dates: RefCell::new(None),
             solver: RefCell::new(None),
@@ -402,12 +406,7 @@ impl Widget {
             // not since had another typed over it), goes as soon as the
             // browser is back online. (Another tab's or widget's goes from
             // there, or when the petition is next shown.)
-            on(&window, "online", |widget, _| {
-                match memory::queued(&widget.origin, &widget.slug) {
-                    Some((waiting, mark)) if mark == widget.kept.get() || mark == widget.taken.get() => widget.submit_soon(waiting),
-                    _ => {}
-                }
-            }),
+            on(&window, "online", |widget, _| widget.resend()),
         ];
         *self.listeners.borrow_mut() = listeners;
     }
@@ -509,6 +508,16 @@ impl Widget {
         }
     }
 
+    /// Sends the signature kept in the browser if it is this widget's to
+    /// send: the one it kept, or took up (and has not since had another
+    /// typed over).
+    fn resend(self: &Rc<Self>) {
+        match memory::queued(&self.origin, &self.slug) {
+            Some((waiting, mark)) if mark == self.kept.get() || mark == self.taken.get() => self.submit_soon(waiting),
+            _ => {}
+        }
+    }
+
     /// Sends `request` by a task of its own.
     fn submit_soon(self: &Rc<Self>, request: SignatureRequest) {
         let widget = self.clone();
@@ -566,18 +575,43 @@ impl Widget {
     }
 
     /// Keeps `request` in the browser, to go by itself once the connection
-    /// is back, and says why it has not gone (`error`) beside the button.
+    /// is back, and says why it has not gone (`error`) beside the button;
+    /// whether it is kept.
     /// (`submit_request` kept it already if it could, but the browser
     /// keeps one signature per petition, and another tab or widget of it
     /// may have sent or kept one there meanwhile: kept again, if it can
     /// be, before the words say whether it is.)
-    fn not_sent(&self, request: &SignatureRequest, error: &Error) {
+    fn not_sent(&self, request: &SignatureRequest, error: &Error) -> bool {
         let lang = self.lang();
-        let next = lang.t(if self.keep(request) { &text::QUEUED } else { &text::NOT_SENT });
+        let kept = self.keep(request);
+        let next = lang.t(if kept { &text::QUEUED } else { &text::NOT_SENT });
         let problem = by_id(&self.root, "pw-form-problem");
         problem.set_text_content(Some(&concat(&[&error.message(&lang), " ", &next])));
         show(&problem, true);
         self.announce("");
+        kept
+    }
+
+    /// Tries a kept signature again later: a browser that stays online
+    /// (the server down or failing, a network that drops what it sends)
+    /// fires no `online` event. 10 s on, then 20, 40… six times in all,
+    /// over about ten minutes, so a server that is down is not flooded,
+    /// nor the person's screen reader told the same every few seconds;
+    /// after that, it goes when the petition is next shown or the person
+    /// signs again. (The second part's: only a send it made fails so.)
+    #[inline(never)]
+    fn try_later(self: &Rc<Self>) {
+        let tries = self.retries.get();
+        if tries < 6 && !self.stopped.get() {
+            self.retries.set(tries + 1);
+            let widget = self.clone();
+            crate::task::spawn(async move {
+                crate::dom::sleep(10_000 << tries).await;
+                if !widget.stopped.get() {
+                    widget.resend();
+                }
+            });
+        }
     }
 
     /// Keeps `request` in the browser until it is sent; whether it is kept.
@@ -669,7 +703,11 @@ impl Widget {
                 self.announce("");
                 self.show_errors(errors);
             }
-            Err(error @ (Error::Unreachable | Error::Timeout | Error::Server | Error::Malformed)) => self.not_sent(request, &error),
+            Err(error @ (Error::Unreachable | Error::Timeout | Error::Server | Error::Malformed)) => {
+                if self.not_sent(request, &error) {
+                    self.try_later();
+                }
+            }
             Err(error) => {
                 self.unkeep(request);
                 problem.set_text_content(Some(&error.message(&lang)));

@@ -265,6 +265,48 @@ test("a signature kept in one tab survives another person signing in another tab
   await context.close();
 });
 
+test("a signature kept because the server can't be reached, while the browser stays online, is tried again by itself and goes once the server answers", async () => {
+  // No `online` event comes when the browser never went offline (the
+  // server down, a network dropping what is sent): the widget tries again
+  // on a timer, 10 s on, then 20 s… The page's clock is moved on rather
+  // than waited for.
+  const { context, page, record } = await open(browser);
+  const answered = signaturesAnswered(context);
+  await page.clock.install();
+  await page.route(SIGNATURES, refuseSending);
+  await page.goto(`${PARTNER}/medact.html`);
+  await ready(page);
+  const form = widget(page);
+  const email = freshEmail("tried-again");
+  await fillForm(page, { email, first: "Nnamdi", last: "Eze" });
+  const before = await serverCount();
+  const refused = () => page.waitForEvent("requestfailed", (request) => SIGNATURES.test(request.url()));
+  let failed = refused();
+  await form.getByRole("button", { name: "Sign the petition" }).click();
+  await failed;
+  const problem = form.locator("#pw-form-problem");
+  await problem.filter({ hasText: "Your signature is saved in this browser" }).waitFor();
+
+  // Ten seconds on, tried again, and refused again.
+  failed = refused();
+  await page.clock.fastForward(10_000);
+  await failed;
+  await problem.filter({ hasText: "Your signature is saved in this browser" }).waitFor();
+  assert.equal(await form.getByLabel("Email address").inputValue(), email, "the form is as typed");
+
+  // The server answers again; twenty seconds on, it goes.
+  await page.unroute(SIGNATURES, refuseSending);
+  await page.clock.fastForward(20_000);
+  await form.getByRole("heading", { name: "Thank you for signing" }).waitFor();
+  assert.match(await form.locator("#pw-thanks-text").textContent(), /^Nnamdi, /);
+  assert.equal(await serverCount(), before + 1);
+  assert.deepEqual(answered, [200], "counted from one request");
+  assert.equal(await page.evaluate((key) => localStorage.getItem(key), `petition-widget:queued:${SERVER}/stop-sharing`), null,
+    "nothing is left kept");
+  assert.deepEqual(record.errors.filter((e) => !/ERR_FAILED/.test(e)), []);
+  await context.close();
+});
+
 test("a signature kept on one partner's page and shown again on another's of the same site does not tick the second partner's consent", async () => {
   // Asylum Matters' page and Medact's share the demo site's origin, so its
   // browser storage: a signature kept on one is shown again on the other.
