@@ -52,11 +52,7 @@ export async function open(browser, { width = 1280, height = 900, ...options } =
   const context = await browser.newContext({ viewport: { width, height }, ...options });
   const page = await context.newPage();
   const record = { errors: [], requests: [] };
-  page.on("console", (message) => {
-    if (message.type() === "error") record.errors.push(message.text());
-  });
-  page.on("pageerror", (error) => record.errors.push(`uncaught: ${error.message}`));
-  page.on("request", (request) => record.requests.push(request.url()));
+  watch(page, record);
   // Every layout shift not caused by the person, and the moment the first
   // widget's loading placeholder has been painted.
   await page.addInitScript(() => {
@@ -324,6 +320,20 @@ export function assertNoThirdPartyRequests(record) {
   assert.deepEqual(others, [], "requests to third parties");
 }
 
-export async function screenshot(page, name) {
-  await page.screenshot({ path: `${SCREENSHOTS}${name}.png`, fullPage: true });
+/**
+ * A picture of the whole of `page`, to look at. With `frames`, for a page
+ * whose widget is in an iframe of another process (WordPress's sandbox):
+ * Playwright's full-page capture sometimes leaves such a frame blank
+ * (microsoft/playwright#40583), so the viewport is made as tall as the
+ * page for the picture instead, and put back after.
+ */
+export async function screenshot(page, name, { frames = false } = {}) {
+  const path = `${SCREENSHOTS}${name}.png`;
+  if (!frames) return page.screenshot({ path, fullPage: true });
+  const viewport = page.viewportSize();
+  const height = await page.evaluate(() => document.documentElement.scrollHeight);
+  await page.setViewportSize({ width: viewport.width, height });
+  await page.evaluate(() => new Promise((drawn) => requestAnimationFrame(() => requestAnimationFrame(drawn))));
+  await page.screenshot({ path });
+  await page.setViewportSize(viewport);
 }

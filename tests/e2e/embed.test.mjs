@@ -182,7 +182,7 @@ test("pasted into a WordPress post, the petition is signed end to end inside Wor
   await until(followed, "the iframe's height follows the form's");
   const formHeight = Number(await iframe.getAttribute("height"));
   assert.ok(await page.evaluate(() => window.wpHeights.length > 0), "resized by WordPress's message");
-  await screenshot(page, "embed-wordpress-form");
+  await screenshot(page, "embed-wordpress-form", { frames: true });
 
   const before = await serverCount();
   await fillForm(inside, { email: freshEmail("wordpress") });
@@ -203,7 +203,7 @@ test("pasted into a WordPress post, the petition is signed end to end inside Wor
   // What can't work in the sandbox is said in words, never as an error.
   assert.equal(await widget(inside).locator("#pw-problem").isVisible(), false, "no error shown");
   assert.deepEqual(await pageAxeViolations(frame), [], "the embed is accessible inside WordPress");
-  await screenshot(page, "embed-wordpress-thank-you");
+  await screenshot(page, "embed-wordpress-thank-you", { frames: true });
 
   // Nothing is remembered in the sandbox: a new visit shows the form again.
   await page.reload();
