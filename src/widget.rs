@@ -71,7 +71,8 @@ pub struct Widget {
     kept: Cell<u32>,
     taken: Cell<u32>,
     /// How many tries of a signature kept because the server could not be
-    /// reached or failed were scheduled (see `try_later`).
+    /// reached or failed were scheduled since one was last sent (see
+    /// `try_later`).
     retries: Cell<u32>,
     listeners: RefCell<Vec<Listener>>,
     /// The pending fill of dates after a render (see `format::fill_dates`).
@@ -670,6 +671,8 @@ impl Widget {
         match answer {
             Ok(receipt) => {
                 self.unkeep(request);
+                // A later signature here ("someone else") has its own tries.
+                self.retries.set(0);
                 memory::set_signed(&self.origin, &self.slug, true);
                 // Unmounted while it was sent: remembered, but a widget that
                 // is gone shows nothing, and must not take the page's focus.
