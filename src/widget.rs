@@ -70,9 +70,9 @@ pub struct Widget {
     /// (another tab's or an earlier visit's), last; see `keep`.
     kept: Cell<u32>,
     taken: Cell<u32>,
-    /// How many tries of a signature kept because the server could not be
-    /// reached or failed were scheduled since one was last sent (see
-    /// `try_later`).
+    /// How many tries of a kept signature were set since one was last sent
+    /// or the person last changed a field: the latest try's number, which
+    /// a try checks is still the latest before it goes (see `try_later`).
     retries: Cell<u32>,
     listeners: RefCell<Vec<Listener>>,
     /// The pending fill of dates after a render (see `format::fill_dates`).
@@ -398,6 +398,9 @@ impl Widget {
             on(&self.root, "click", Widget::click),
             on(&self.root, "focusin", Widget::focused),
             on(&element("pw-fields"), "change", |widget, event| {
+                // What the person changes is theirs to send: no kept
+                // signature is tried again over it (see `try_later`).
+                widget.retries.set(0);
                 let is_email = crate::dom::target(event).is_some_and(|t| t.get_attribute("id").as_deref() == Some("pw-email"));
                 if is_email {
                     widget.suggest_soon();
@@ -576,43 +579,44 @@ impl Widget {
     }
 
     /// Keeps `request` in the browser, to go by itself once the connection
-    /// is back, and says why it has not gone (`error`) beside the button;
-    /// whether it is kept.
+    /// is back (see `try_later`), and says why it has not gone (`error`)
+    /// beside the button.
     /// (`submit_request` kept it already if it could, but the browser
     /// keeps one signature per petition, and another tab or widget of it
     /// may have sent or kept one there meanwhile: kept again, if it can
     /// be, before the words say whether it is.)
-    fn not_sent(&self, request: &SignatureRequest, error: &Error) -> bool {
+    fn not_sent(self: &Rc<Self>, request: &SignatureRequest, error: &Error) {
         let lang = self.lang();
         let kept = self.keep(request);
+        if kept {
+            self.try_later();
+        }
         let next = lang.t(if kept { &text::QUEUED } else { &text::NOT_SENT });
         let problem = by_id(&self.root, "pw-form-problem");
         problem.set_text_content(Some(&concat(&[&error.message(&lang), " ", &next])));
         show(&problem, true);
         self.announce("");
-        kept
     }
 
     /// Tries a kept signature again later: a browser that stays online
     /// (the server down or failing, a network that drops what it sends)
-    /// fires no `online` event. 10 s on, then 20, 40… six times in all,
-    /// over about ten minutes, so a server that is down is not flooded,
-    /// nor the person's screen reader told the same every few seconds;
-    /// after that, it goes when the petition is next shown or the person
-    /// signs again. (The second part's: only a send it made fails so.)
-    #[inline(never)]
+    /// fires no `online` event. 30 s on, then 60, 120, 240, and every
+    /// 480 s (8 minutes) while the page stays open: a server that is down
+    /// is not flooded, nor the person's screen reader told the same every
+    /// few seconds. Only the latest failure's try goes (one chain, however
+    /// many failures), and none once the person changes a field: what
+    /// they change (an address corrected, another person's typed over
+    /// it) goes by its own "Sign", not an old copy in its place.
     fn try_later(self: &Rc<Self>) {
-        let tries = self.retries.get();
-        if tries < 6 && !self.stopped.get() {
-            self.retries.set(tries + 1);
-            let widget = self.clone();
-            crate::task::spawn(async move {
-                crate::dom::sleep(10_000 << tries).await;
-                if !widget.stopped.get() {
-                    widget.resend();
-                }
-            });
-        }
+        let tries = self.retries.get() + 1;
+        self.retries.set(tries);
+        let widget = self.clone();
+        crate::task::spawn(async move {
+            crate::dom::sleep(15_000 << tries.min(5)).await;
+            if widget.retries.get() == tries && !widget.stopped.get() {
+                widget.resend();
+            }
+        });
     }
 
     /// Keeps `request` in the browser until it is sent; whether it is kept.
@@ -706,11 +710,7 @@ impl Widget {
                 self.announce("");
                 self.show_errors(errors);
             }
-            Err(error @ (Error::Unreachable | Error::Timeout | Error::Server | Error::Malformed)) => {
-                if self.not_sent(request, &error) {
-                    self.try_later();
-                }
-            }
+            Err(error @ (Error::Unreachable | Error::Timeout | Error::Server | Error::Malformed)) => self.not_sent(request, &error),
             Err(error) => {
                 self.unkeep(request);
                 problem.set_text_content(Some(&error.message(&lang)));

@@ -265,38 +265,57 @@ test("a signature kept in one tab survives another person signing in another tab
   await context.close();
 });
 
-test("a signature kept because the server can't be reached, while the browser stays online, is tried again by itself and goes once the server answers", async () => {
-  // No `online` event comes when the browser never went offline (the
-  // server down, a network dropping what is sent): the widget tries again
-  // on a timer, 10 s on, then 20 s… The page's clock is moved on rather
-  // than waited for.
+// No `online` event comes when the browser never went offline (the server
+// down, a network dropping what is sent): a kept signature is tried again
+// on a timer, 30 s on, then 60 s… The page's clock is moved on rather than
+// waited for.
+
+/** Nnamdi signs on Medact's page, whose clock the test moves, with what `refused` matches refused. */
+async function signRefused(refused) {
   const { context, page, record } = await open(browser);
   const answered = signaturesAnswered(context);
   await page.clock.install();
-  await page.route(SIGNATURES, refuseSending);
+  // Playwright's clock numbers its timers from 10¹²; the HTML standard's
+  // ids are 32-bit integers, and the widget keeps them so: numbered small
+  // again here, or clearing one would clear nothing.
+  await page.addInitScript(() => {
+    const ids = new Map();
+    let next = 1;
+    for (const [set, clear] of [["setTimeout", "clearTimeout"], ["setInterval", "clearInterval"]]) {
+      const [setTimer, clearTimer] = [window[set], window[clear]];
+      window[set] = (...args) => (ids.set(next, setTimer(...args)), next++);
+      window[clear] = (id) => clearTimer(ids.get(id));
+    }
+  });
+  await page.route(refused, (route) => route.abort());
   await page.goto(`${PARTNER}/medact.html`);
   await ready(page);
   const form = widget(page);
   const email = freshEmail("tried-again");
   await fillForm(page, { email, first: "Nnamdi", last: "Eze" });
   const before = await serverCount();
-  const refused = () => page.waitForEvent("requestfailed", (request) => SIGNATURES.test(request.url()));
-  let failed = refused();
   await form.getByRole("button", { name: "Sign the petition" }).click();
-  await failed;
-  const problem = form.locator("#pw-form-problem");
-  await problem.filter({ hasText: "Your signature is saved in this browser" }).waitFor();
+  await form.locator("#pw-form-problem").filter({ hasText: "Your signature is saved in this browser" }).waitFor();
+  return { context, page, record, answered, form, email, before };
+}
 
-  // Ten seconds on, tried again, and refused again.
-  failed = refused();
-  await page.clock.fastForward(10_000);
+/**
+ * Moves the page's clock `ms` on: the signature is tried again, refused
+ * again, and still kept (the button is back once its next try is set).
+ */
+async function triedAndRefused({ page, form, email }, refused, ms) {
+  const failed = page.waitForEvent("requestfailed", (request) => refused.test(request.url()));
+  await page.clock.fastForward(ms);
   await failed;
-  await problem.filter({ hasText: "Your signature is saved in this browser" }).waitFor();
+  await form.getByRole("button", { name: "Sign the petition" }).waitFor();
+  await form.locator("#pw-form-problem").filter({ hasText: "Your signature is saved in this browser" }).waitFor();
   assert.equal(await form.getByLabel("Email address").inputValue(), email, "the form is as typed");
+}
 
-  // The server answers again; twenty seconds on, it goes.
-  await page.unroute(SIGNATURES, refuseSending);
-  await page.clock.fastForward(20_000);
+/** What was refused comes again; the clock `ms` on, the signature goes, and counts once. */
+async function sentByItself({ context, page, record, answered, form, before }, refused, ms) {
+  await page.unroute(refused);
+  await page.clock.fastForward(ms);
   await form.getByRole("heading", { name: "Thank you for signing" }).waitFor();
   assert.match(await form.locator("#pw-thanks-text").textContent(), /^Nnamdi, /);
   assert.equal(await serverCount(), before + 1);
@@ -305,6 +324,40 @@ test("a signature kept because the server can't be reached, while the browser st
     "nothing is left kept");
   assert.deepEqual(record.errors.filter((e) => !/ERR_FAILED/.test(e)), []);
   await context.close();
+}
+
+test("a signature kept because the server can't be reached, while the browser stays online, is tried again by itself and goes once the server answers", async () => {
+  const signing = await signRefused(SIGNATURES);
+  await triedAndRefused(signing, SIGNATURES, 30_000);
+  await sentByItself(signing, SIGNATURES, 60_000);
+});
+
+test("a signature kept because the second part can't come, while the browser stays online, goes by itself once it can", async () => {
+  // The server went down after the petition was shown: the part that
+  // sends can't come either.
+  const signing = await signRefused(PART);
+  await triedAndRefused(signing, PART, 30_000);
+  assert.deepEqual(signing.answered, [], "nothing was sent");
+  await sentByItself(signing, PART, 60_000);
+});
+
+test("a kept signature is not tried again over a form the person has changed since: what they changed goes when they sign", async () => {
+  const signing = await signRefused(SIGNATURES);
+  const { page, form, answered, before } = signing;
+  // Nnamdi puts the name he goes by, and the server can be reached again.
+  const first = form.getByLabel("First name", { exact: true });
+  await first.fill("Nkem");
+  await first.press("Tab");
+  await page.unroute(SIGNATURES);
+  // The try that was due finds the form changed: only Nnamdi's own
+  // "Sign" sends it, as it now is.
+  await page.clock.fastForward(60_000);
+  await form.getByRole("button", { name: "Sign the petition" }).click();
+  await form.getByRole("heading", { name: "Thank you for signing" }).waitFor();
+  assert.match(await form.locator("#pw-thanks-text").textContent(), /^Nkem, /);
+  assert.equal(await serverCount(), before + 1);
+  assert.deepEqual(answered, [200], "counted from one request");
+  await signing.context.close();
 });
 
 test("a signature kept on one partner's page and shown again on another's of the same site does not tick the second partner's consent", async () => {
