@@ -70,10 +70,13 @@ pub struct Widget {
     /// (another tab's or an earlier visit's), last; see `keep`.
     kept: Cell<u32>,
     taken: Cell<u32>,
-    /// How many tries of a kept signature were set since one was last sent
-    /// or the person last changed a field: the latest try's number, which
-    /// a try checks is still the latest before it goes (see `try_later`).
+    /// How many tries of a kept signature were set since one was last
+    /// sent: the latest try's number, which a try checks is still the
+    /// latest before it goes (see `try_later`).
     retries: Cell<u32>,
+    /// The person has changed the form since they last pressed "Sign":
+    /// no kept copy goes by itself over it.
+    edited: Cell<bool>,
     listeners: RefCell<Vec<Listener>>,
     /// The pending fill of dates after a render (see `format::fill_dates`).
     dates: RefCell<Option<Timer>>,
@@ -121,6 +124,7 @@ impl Widget {
             kept: Cell::new(0),
             taken: Cell::new(0),
             retries: Cell::new(0),
+            edited: Cell::new(false),
             listeners: RefCell::new(Vec::new()),
             dates: RefCell::new(None),
             solver: RefCell::new(None),
@@ -397,10 +401,10 @@ impl Widget {
             // Every button and link of the widget's own, by one listener.
             on(&self.root, "click", Widget::click),
             on(&self.root, "focusin", Widget::focused),
+            // What the person changes (a field, a box, as they type) is
+            // theirs to send by "Sign": no kept copy goes over it by itself.
+            on(&element("pw-form"), "input", |widget, _| widget.edited.set(true)),
             on(&element("pw-fields"), "change", |widget, event| {
-                // What the person changes is theirs to send: no kept
-                // signature is tried again over it (see `try_later`).
-                widget.retries.set(0);
                 let is_email = crate::dom::target(event).is_some_and(|t| t.get_attribute("id").as_deref() == Some("pw-email"));
                 if is_email {
                     widget.suggest_soon();
@@ -410,7 +414,11 @@ impl Widget {
             // not since had another typed over it), goes as soon as the
             // browser is back online. (Another tab's or widget's goes from
             // there, or when the petition is next shown.)
-            on(&window, "online", |widget, _| widget.resend()),
+            on(&window, "online", |widget, _| {
+                if !widget.edited.get() {
+                    widget.resend();
+                }
+            }),
         ];
         *self.listeners.borrow_mut() = listeners;
     }
@@ -463,6 +471,11 @@ impl Widget {
     /// Signs, instead of what `event` would have done.
     fn sign(self: &Rc<Self>, event: &web_sys::Event) {
         event.prevent_default();
+        // (A press while a signature is on its way is not taken, see
+        // `submit_request`: what was changed is still not sent.)
+        if !self.submitting.get() {
+            self.edited.set(false);
+        }
         self.submit();
     }
 
@@ -483,6 +496,7 @@ impl Widget {
     // Only the suggestion, which the second part draws, has this button.
     #[inline(never)]
     fn accept_suggestion(&self, suggestion: &str) {
+        self.edited.set(true);
         form::accept_suggestion(&self.root, suggestion);
     }
 
@@ -588,7 +602,7 @@ impl Widget {
     fn not_sent(self: &Rc<Self>, request: &SignatureRequest, error: &Error) {
         let lang = self.lang();
         let kept = self.keep(request);
-        if kept {
+        if kept && !self.edited.get() {
             self.try_later();
         }
         let next = lang.t(if kept { &text::QUEUED } else { &text::NOT_SENT });
@@ -604,16 +618,17 @@ impl Widget {
     /// 480 s (8 minutes) while the page stays open: a server that is down
     /// is not flooded, nor the person's screen reader told the same every
     /// few seconds. Only the latest failure's try goes (one chain, however
-    /// many failures), and none once the person changes a field: what
-    /// they change (an address corrected, another person's typed over
-    /// it) goes by its own "Sign", not an old copy in its place.
+    /// many failures), and none once the person changes the form (see
+    /// `edited`): what they change (an address corrected, a box
+    /// unticked, another person's typed over it) goes by their own
+    /// "Sign", never an old copy in its place.
     fn try_later(self: &Rc<Self>) {
         let tries = self.retries.get() + 1;
         self.retries.set(tries);
         let widget = self.clone();
         crate::task::spawn(async move {
             crate::dom::sleep(15_000 << tries.min(5)).await;
-            if widget.retries.get() == tries && !widget.stopped.get() {
+            if widget.retries.get() == tries && !widget.edited.get() && !widget.stopped.get() {
                 widget.resend();
             }
         });
