@@ -412,8 +412,9 @@ impl Widget {
             }),
             // A signature this widget kept, or took up to send (and has
             // not since had another typed over it), goes as soon as the
-            // browser is back online. (Another tab's or widget's goes from
-            // there, or when the petition is next shown.)
+            // browser is back online, unless the person has changed the
+            // form since (see `edited`). (Another tab's or widget's goes
+            // from there, or when the petition is next shown.)
             on(&window, "online", |widget, _| {
                 if !widget.edited.get() {
                     widget.resend();

@@ -312,11 +312,12 @@ async function triedAndRefused({ page, form, email }, refused, ms) {
   assert.equal(await form.getByLabel("Email address").inputValue(), email, "the form is as typed");
 }
 
-/** What was refused comes again; the clock `ms` on, the signature goes, and counts once. */
-async function sentByItself({ context, page, record, answered, form, before }, refused, ms) {
+/** What was refused comes again; the clock `ms` on, the signature goes, and counts once (pictured as `picture`, if given). */
+async function sentByItself({ context, page, record, answered, form, before }, refused, ms, picture) {
   await page.unroute(refused);
   await page.clock.fastForward(ms);
   await form.getByRole("heading", { name: "Thank you for signing" }).waitFor();
+  if (picture) await screenshot(page, picture);
   assert.match(await form.locator("#pw-thanks-text").textContent(), /^Nnamdi, /);
   assert.equal(await serverCount(), before + 1);
   assert.deepEqual(answered, [200], "counted from one request");
@@ -329,7 +330,7 @@ async function sentByItself({ context, page, record, answered, form, before }, r
 test("a signature kept because the server can't be reached, while the browser stays online, is tried again by itself and goes once the server answers", async () => {
   const signing = await signRefused(SIGNATURES);
   await triedAndRefused(signing, SIGNATURES, 30_000);
-  await sentByItself(signing, SIGNATURES, 60_000);
+  await sentByItself(signing, SIGNATURES, 60_000, "desktop-tried-again-thanked");
 });
 
 test("a signature kept because the second part can't come, while the browser stays online, goes by itself once it can", async () => {
