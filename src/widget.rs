@@ -472,11 +472,6 @@ impl Widget {
     /// Signs, instead of what `event` would have done.
     fn sign(self: &Rc<Self>, event: &web_sys::Event) {
         event.prevent_default();
-        // (A press while a signature is on its way is not taken, see
-        // `submit_request`: what was changed is still not sent.)
-        if !self.submitting.get() {
-            self.edited.set(false);
-        }
         self.submit();
     }
 
@@ -519,8 +514,16 @@ impl Widget {
         request.source = page_source();
         request.lang.clone_from(&self.lang().code);
         match validate(&request) {
+            // The form still being put right: no kept copy goes over it
+            // by itself (see `edited`).
             Err(errors) => self.show_errors(errors),
             Ok(_) => {
+                // What the form holds goes, kept in place of the copy before
+                // it. (A press while a signature is on its way is not taken,
+                // see `submit_request`: what was changed is still not sent.)
+                if !self.submitting.get() {
+                    self.edited.set(false);
+                }
                 self.suggest_soon();
                 self.submit_soon(request);
             }

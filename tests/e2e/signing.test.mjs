@@ -270,8 +270,11 @@ test("a signature kept in one tab survives another person signing in another tab
 // on a timer, 30 s on, then 60 s… The page's clock is moved on rather than
 // waited for.
 
-/** Nnamdi signs on Medact's page, whose clock the test moves, with what `refused` matches refused. */
-async function signRefused(refused) {
+/**
+ * Nnamdi signs on Medact's page, whose clock the test moves, with what
+ * `refused` matches refused (and `email`, fresh unless given).
+ */
+async function signRefused(refused, email = freshEmail("tried-again")) {
   const { context, page, record } = await open(browser);
   const answered = signaturesAnswered(context);
   await page.clock.install();
@@ -291,7 +294,6 @@ async function signRefused(refused) {
   await page.goto(`${PARTNER}/medact.html`);
   await ready(page);
   const form = widget(page);
-  const email = freshEmail("tried-again");
   await fillForm(page, { email, first: "Nnamdi", last: "Eze" });
   const before = await serverCount();
   await form.getByRole("button", { name: "Sign the petition" }).click();
@@ -300,12 +302,13 @@ async function signRefused(refused) {
 }
 
 /**
- * Moves the page's clock `ms` on: the signature is tried again, refused
- * again, and still kept (the button is back once its next try is set).
+ * Moves the page's clock `ms` on, or presses "Sign" (`ms` of 0): the
+ * signature is tried again, refused again, and still kept (the button is
+ * back once its next try is set).
  */
 async function triedAndRefused({ page, form, email }, refused, ms) {
   const failed = page.waitForEvent("requestfailed", (request) => refused.test(request.url()));
-  await page.clock.fastForward(ms);
+  await (ms ? page.clock.fastForward(ms) : form.getByRole("button", { name: "Sign the petition" }).click());
   await failed;
   await form.getByRole("button", { name: "Sign the petition" }).waitFor();
   await form.locator("#pw-form-problem").filter({ hasText: "Your signature is saved in this browser" }).waitFor();
@@ -342,22 +345,69 @@ test("a signature kept because the second part can't come, while the browser sta
   await sentByItself(signing, PART, 60_000);
 });
 
-test("a kept signature is not tried again over a form the person is changing: what they changed goes when they sign", async () => {
-  const signing = await signRefused(SIGNATURES);
-  const { page, form, answered, before } = signing;
-  // Nnamdi is putting the name he goes by (still in the field), and the
-  // server can be reached again.
-  await form.getByLabel("First name", { exact: true }).fill("Nkem");
+/**
+ * Nnamdi makes `change` to the form after his signature was kept; the server
+ * can be reached again, and the try that was due finds the form changed:
+ * only his own "Sign" sends it, as it now is (after `then`). What was sent.
+ */
+async function signedAsChanged({ context, page, form, answered, before }, change, then = async () => {}) {
+  const sent = [];
+  page.on("request", (request) => {
+    if (request.method() === "POST" && SIGNATURES.test(request.url())) sent.push(request.postDataJSON());
+  });
+  await change(form);
   await page.unroute(SIGNATURES);
-  // The try that was due finds the form changed: only Nnamdi's own
-  // "Sign" sends it, as it now is.
   await page.clock.fastForward(60_000);
+  await then(form);
   await form.getByRole("button", { name: "Sign the petition" }).click();
   await form.getByRole("heading", { name: "Thank you for signing" }).waitFor();
-  assert.match(await form.locator("#pw-thanks-text").textContent(), /^Nkem, /);
+  assert.ok((await form.locator("#pw-thanks-text").textContent()).startsWith(`${sent[0].first_name}, `), "thanked by the name sent");
   assert.equal(await serverCount(), before + 1);
   assert.deepEqual(answered, [200], "counted from one request");
-  await signing.context.close();
+  await context.close();
+  return sent[0];
+}
+
+test("a kept signature is not tried again over a form the person is changing: what they changed goes when they sign", async () => {
+  // Nnamdi is putting the name he goes by (still in the field).
+  const sent = await signedAsChanged(await signRefused(SIGNATURES), async (form) => {
+    await form.getByLabel("First name", { exact: true }).fill("Nkem");
+  });
+  assert.equal(sent.first_name, "Nkem", "sent, and thanked, as Nkem");
+});
+
+test("a kept signature is not tried again once a consent box is unticked", async () => {
+  const signing = await signRefused(SIGNATURES);
+  const partnerConsent = signing.form.getByLabel("Keep me updated about this campaign by email from Medact");
+  await partnerConsent.check();
+  await triedAndRefused(signing, SIGNATURES, 0);
+  // Nnamdi thinks again about Medact's emails.
+  const sent = await signedAsChanged(signing, (form) => partnerConsent.uncheck());
+  assert.equal(sent.partner_consent, false, "sent unticked, as the box now is");
+});
+
+test("a kept signature is not tried again once a suggested email address is taken", async () => {
+  const signing = await signRefused(SIGNATURES, `nnamdi.eze${process.pid}${Date.now()}@gmial.com`);
+  const sent = await signedAsChanged(signing, async (form) => {
+    await form.getByRole("button", { name: /@gmail\.com$/ }).click();
+  });
+  assert.match(sent.email, /@gmail\.com$/, "sent with the address he took");
+});
+
+test("a press of \"Sign\" over a mistake holds the kept signature back too: what the person puts right goes, not the copy before it", async () => {
+  const signing = await signRefused(SIGNATURES);
+  const sent = await signedAsChanged(signing, async (form) => {
+    // Nkem, halfway through a new address, presses "Sign": the form says
+    // what is wrong, and the try that was due sends nothing over it.
+    await form.getByLabel("First name", { exact: true }).fill("Nkem");
+    await form.getByLabel("Email address").fill("nkem.eze@");
+    await form.getByRole("button", { name: "Sign the petition" }).click();
+    await form.getByRole("heading", { name: "There is a problem" }).waitFor();
+  }, async (form) => {
+    assert.equal(await form.getByLabel("Email address").getAttribute("aria-invalid"), "true", "the mistake is still shown");
+    await form.getByLabel("Email address").fill(signing.email);
+  });
+  assert.deepEqual([sent.first_name, sent.email], ["Nkem", signing.email]);
 });
 
 test("a signature kept on one partner's page and shown again on another's of the same site does not tick the second partner's consent", async () => {
