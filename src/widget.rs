@@ -74,8 +74,9 @@ pub struct Widget {
     /// sent: the latest try's number, which a try checks is still the
     /// latest before it goes (see `try_later`).
     retries: Cell<u32>,
-    /// The person has changed the form since they last pressed "Sign":
-    /// no kept copy goes by itself over it.
+    /// The person has changed the form since "Sign" last sent what it
+    /// held (a press that finds a mistake, or comes while a signature is
+    /// on its way, sends nothing): no kept copy goes by itself over it.
     edited: Cell<bool>,
     listeners: RefCell<Vec<Listener>>,
     /// The pending fill of dates after a render (see `format::fill_dates`).
@@ -514,13 +515,13 @@ impl Widget {
         request.source = page_source();
         request.lang.clone_from(&self.lang().code);
         match validate(&request) {
-            // The form still being put right: no kept copy goes over it
-            // by itself (see `edited`).
+            // `edited` stays as it is: what was changed is not sent yet.
             Err(errors) => self.show_errors(errors),
             Ok(_) => {
-                // What the form holds goes, kept in place of the copy before
-                // it. (A press while a signature is on its way is not taken,
-                // see `submit_request`: what was changed is still not sent.)
+                // What the form holds goes (and is kept in place of this
+                // widget's copy before it, see `keep`). A press while a
+                // signature is on its way is not taken, see `submit_request`:
+                // what was changed is still not sent.
                 if !self.submitting.get() {
                     self.edited.set(false);
                 }
