@@ -404,7 +404,7 @@ impl Widget {
             on(&self.root, "focusin", Widget::focused),
             // What the person changes (a field, a box, as they type) is
             // theirs to send by "Sign": no kept copy goes over it by itself.
-            on(&element("pw-form"), "input", |widget, _| widget.edited.set(true)),
+            on(&element("pw-form"), "input", |widget, _| widget.changed()),
             on(&element("pw-fields"), "change", |widget, event| {
                 let is_email = crate::dom::target(event).is_some_and(|t| t.get_attribute("id").as_deref() == Some("pw-email"));
                 if is_email {
@@ -493,8 +493,17 @@ impl Widget {
     // Only the suggestion, which the second part draws, has this button.
     #[inline(never)]
     fn accept_suggestion(&self, suggestion: &str) {
-        self.edited.set(true);
+        self.changed();
         form::accept_suggestion(&self.root, suggestion);
+    }
+
+    /// The person changed the form: what it holds goes only by their
+    /// "Sign" (see `edited`), so the words of the last send (that a
+    /// signature is saved and goes by itself, or why it was not sent) no
+    /// longer stand beside it.
+    fn changed(&self) {
+        self.edited.set(true);
+        show_id(&self.root, "pw-form-problem", false);
     }
 
     /// Shows `errors` (none: hides them), moving focus to their summary.

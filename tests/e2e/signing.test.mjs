@@ -369,9 +369,12 @@ async function signedAsChanged({ context, page, form, answered, before }, change
 }
 
 test("a kept signature is not tried again over a form the person is changing: what they changed goes when they sign", async () => {
-  // Nnamdi is putting the name he goes by (still in the field).
+  // Nnamdi is putting the name he goes by (still in the field). The words
+  // that his signature is saved and goes by itself are gone: what the form
+  // holds now goes when he signs.
   const sent = await signedAsChanged(await signRefused(SIGNATURES), async (form) => {
     await form.getByLabel("First name", { exact: true }).fill("Nkem");
+    await form.locator("#pw-form-problem").waitFor({ state: "hidden" });
   });
   assert.equal(sent.first_name, "Nkem", "sent, and thanked, as Nkem");
 });
@@ -391,6 +394,7 @@ test("a kept signature is not tried again once a suggested email address is take
   const signing = await signRefused(SIGNATURES, `${local}@gmial.com`);
   const sent = await signedAsChanged(signing, async (form) => {
     await form.getByRole("button", { name: `${local}@gmail.com` }).click();
+    await form.locator("#pw-form-problem").waitFor({ state: "hidden" });
   });
   assert.equal(sent.email, `${local}@gmail.com`, "sent with the address he took");
 });
