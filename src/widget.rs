@@ -403,7 +403,8 @@ impl Widget {
             on(&self.root, "click", Widget::click),
             on(&self.root, "focusin", Widget::focused),
             // What the person changes (a field, a box, as they type) is
-            // theirs to send by "Sign": no kept copy goes over it by itself.
+            // theirs to send by "Sign": no kept copy goes over it by itself
+            // (see `changed`).
             on(&element("pw-form"), "input", |widget, _| widget.changed()),
             on(&element("pw-fields"), "change", |widget, event| {
                 let is_email = crate::dom::target(event).is_some_and(|t| t.get_attribute("id").as_deref() == Some("pw-email"));
@@ -498,9 +499,9 @@ impl Widget {
     }
 
     /// The person changed the form: what it holds goes only by their
-    /// "Sign" (see `edited`), so the words of the last send (that a
-    /// signature is saved and goes by itself, or why it was not sent) no
-    /// longer stand beside it.
+    /// "Sign" (see `edited`), so the words of the last send (that the
+    /// signature is saved and goes by itself, or why it was not taken) are
+    /// no longer about what the form holds; their next "Sign" says its own.
     fn changed(&self) {
         self.edited.set(true);
         show_id(&self.root, "pw-form-problem", false);
@@ -608,18 +609,20 @@ impl Widget {
 
     /// Keeps `request` in the browser, to go by itself once the connection
     /// is back (see `try_later`), and says why it has not gone (`error`)
-    /// beside the button.
+    /// beside the button. If the person changed the form while it was on
+    /// its way, nothing goes by itself over that (see `edited`), and the
+    /// words do not say it will.
     /// (`submit_request` kept it already if it could, but the browser
     /// keeps one signature per petition, and another tab or widget of it
     /// may have sent or kept one there meanwhile: kept again, if it can
     /// be, before the words say whether it is.)
     fn not_sent(self: &Rc<Self>, request: &SignatureRequest, error: &Error) {
         let lang = self.lang();
-        let kept = self.keep(request);
-        if kept && !self.edited.get() {
+        let queued = self.keep(request) && !self.edited.get();
+        if queued {
             self.try_later();
         }
-        let next = lang.t(if kept { &text::QUEUED } else { &text::NOT_SENT });
+        let next = lang.t(if queued { &text::QUEUED } else { &text::NOT_SENT });
         let problem = by_id(&self.root, "pw-form-problem");
         problem.set_text_content(Some(&concat(&[&error.message(&lang), " ", &next])));
         show(&problem, true);

@@ -399,6 +399,28 @@ test("a kept signature is not tried again once a suggested email address is take
   assert.equal(sent.email, `${local}@gmail.com`, "sent with the address he took");
 });
 
+test("a form changed while its signature is on its way is not promised to go by itself when that send fails", async () => {
+  const { context, page } = await open(browser);
+  let arrived;
+  const held = new Promise((resolve) => { arrived = resolve; });
+  await page.route(SIGNATURES, (route) => arrived(route));
+  await page.goto(`${PARTNER}/medact.html`);
+  await ready(page);
+  const form = widget(page);
+  await fillForm(page, { email: freshEmail("changed-on-its-way"), first: "Nnamdi", last: "Eze" });
+  await form.getByRole("button", { name: "Sign the petition" }).click();
+  const sending = await held;
+  // Nnamdi puts the name he goes by while it is on its way, and it fails.
+  await form.getByLabel("First name", { exact: true }).fill("Nkem");
+  await sending.abort();
+  const problem = form.locator("#pw-form-problem");
+  await problem.waitFor();
+  assert.match(await problem.textContent(), /Your signature has not been sent yet; what you typed is still here/);
+  assert.doesNotMatch(await problem.textContent(), /sent automatically/, "no promise over what he changed");
+  assert.equal(await form.getByLabel("First name", { exact: true }).inputValue(), "Nkem");
+  await context.close();
+});
+
 test("a press of \"Sign\" over a mistake holds the kept signature back too: what the person puts right goes, not the copy before it", async () => {
   const signing = await signRefused(SIGNATURES);
   const sent = await signedAsChanged(signing, async (form) => {
