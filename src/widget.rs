@@ -558,7 +558,8 @@ impl Widget {
     }
 
     /// Sends a signature, keeping it in the browser if the server can't be
-    /// reached so it goes when the connection is back.
+    /// reached so it goes when the connection is back (unless the person
+    /// changes the form meanwhile, see `edited`).
     async fn submit_request(self: &Rc<Self>, request: SignatureRequest) {
         if self.submitting.replace(true) {
             return;
