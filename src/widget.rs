@@ -415,13 +415,9 @@ impl Widget {
             // A signature this widget kept, or took up to send (and has
             // not since had another typed over it), goes as soon as the
             // browser is back online, unless the person has changed the
-            // form since (see `edited`). (Another tab's or widget's goes
+            // form since (see `resend`). (Another tab's or widget's goes
             // from there, or when the petition is next shown.)
-            on(&window, "online", |widget, _| {
-                if !widget.edited.get() {
-                    widget.resend();
-                }
-            }),
+            on(&window, "online", |widget, _| widget.resend()),
         ];
         *self.listeners.borrow_mut() = listeners;
     }
@@ -541,10 +537,14 @@ impl Widget {
         }
     }
 
-    /// Sends the signature kept in the browser if it is this widget's to
-    /// send: the one it kept, or took up (and has not since had another
-    /// typed over).
+    /// Sends the signature kept in the browser by itself if it is this
+    /// widget's to send: the one it kept, or took up (and has not since had
+    /// another typed over), from a widget still on the page whose form the
+    /// person has not changed since (see `edited`).
     fn resend(self: &Rc<Self>) {
+        if self.edited.get() || self.stopped.get() {
+            return;
+        }
         match memory::queued(&self.origin, &self.slug) {
             Some((waiting, mark)) if mark == self.kept.get() || mark == self.taken.get() => self.submit_soon(waiting),
             _ => {}
@@ -646,7 +646,7 @@ impl Widget {
         let widget = self.clone();
         crate::task::spawn(async move {
             crate::dom::sleep(15_000 << tries.min(5)).await;
-            if widget.retries.get() == tries && !widget.edited.get() && !widget.stopped.get() {
+            if widget.retries.get() == tries {
                 widget.resend();
             }
         });

@@ -372,9 +372,11 @@ test("a kept signature is not tried again over a form the person is changing: wh
   // Nnamdi is putting the name he goes by (still in the field). The words
   // that his signature is saved and goes by itself are gone: what the form
   // holds now goes when he signs.
-  const sent = await signedAsChanged(await signRefused(SIGNATURES), async (form) => {
+  const signing = await signRefused(SIGNATURES);
+  const sent = await signedAsChanged(signing, async (form) => {
     await form.getByLabel("First name", { exact: true }).fill("Nkem");
     await form.locator("#pw-form-problem").waitFor({ state: "hidden" });
+    await screenshot(signing.page, "desktop-kept-then-changed");
   });
   assert.equal(sent.first_name, "Nkem", "sent, and thanked, as Nkem");
 });
