@@ -36,7 +36,7 @@ pub fn without_slashes(mut address: &str) -> &str {
 impl Api {
     /// The API of petition `slug` on the server at `origin`.
     pub fn new(origin: &str, slug: &str) -> Api {
-        let slug = String::from(js_sys::encode_uri_component(slug));
+        let slug = crate::dom::encode(slug);
         Api { base: concat(&[without_slashes(origin), "/api/petitions/", &slug]) }
     }
 

@@ -288,6 +288,13 @@ pub fn address(part: &str) -> String {
     get(&get(&window(), "location"), part).as_string().unwrap_or_default()
 }
 
+/// `text` as one component of an address (`encodeURIComponent`). Its
+/// answer is always a string; read as `address` reads one, not by
+/// js-sys's `String::from`, whose unwrap carries a panic message.
+pub fn encode(text: &str) -> String {
+    js_sys::encode_uri_component(text).as_string().unwrap_or_default()
+}
+
 /// Makes `link` say `words` and lead to `url`; in a sandbox, where it
 /// would do nothing, it is no link and says the address in words.
 pub fn link(link: &Element, words: &str, url: &str) {

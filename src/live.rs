@@ -80,7 +80,7 @@ impl Live {
             }
             joined.push_str(slug);
         }
-        let slugs = String::from(js_sys::encode_uri_component(&joined));
+        let slugs = crate::dom::encode(&joined);
         concat(&[self.origin.as_str(), "/api/events?petitions=", &slugs])
     }
 }

@@ -330,7 +330,7 @@ impl View<'_> {
             hint = concat(&[&hint, " ", &lang.fill(&text::SHARE_ADDRESS, &[("url", &url)])]);
         }
         self.text("pw-share-hint", &hint);
-        let enc = |s: &str| String::from(js_sys::encode_uri_component(s));
+        let enc = crate::dom::encode;
         let links = by_id(self.root, "pw-share-links");
         links.set_text_content(None);
         let email = lang.t(&text::SHARE_BY_EMAIL);

@@ -99,7 +99,8 @@ impl Widget {
     /// (see `dom::Policy`). `origin` is the petition server's, `pkg` the one
     /// the widget's files came from.
     pub fn create(host: Element, origin: &str, pkg: &str, policy: &crate::dom::Policy) -> Result<Rc<Widget>> {
-        let document = host.owner_document().ok_or_else(|| Error::Dom(JsValue::from_str("host has no document")))?;
+        // (An element always has a document.)
+        let document = host.owner_document().unwrap();
         let root = match host.shadow_root() {
             Some(root) => root,
             None => host.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))?,
