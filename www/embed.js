@@ -29,19 +29,18 @@
 
   var loader = window.PetitionWidget;
   if (!loader || !loader.scan) {
-    loader = window.PetitionWidget = { version: 1, scan: null, widgets: [] };
+    loader = window.PetitionWidget = { version: 1, widgets: [] };
   }
 
   // The tag itself: a placeholder right after it.
   var slug = script.getAttribute("data-petition");
   if (slug) {
     var host = document.createElement("div");
-    host.setAttribute("data-petition", slug);
-    ["data-partner", "data-lang"].forEach(function (name) {
+    ["data-petition", "data-partner", "data-lang"].forEach(function (name) {
       var value = script.getAttribute(name);
       if (value) host.setAttribute(name, value);
     });
-    script.parentNode.insertBefore(host, script.nextSibling);
+    script.after(host);
   }
 
   // A page with two tags from this server (two blocks of a page builder,
@@ -52,16 +51,15 @@
   var scans = loader.scans || (loader.scans = {});
   if (scans[key]) return scans[key]();
 
-  var moduleUrl = origin + "/pkg/petition_widget.js";
-  var wasmUrl = origin + "/pkg/petition_widget_bg.wasm";
+  var pkg = origin + "/pkg/petition_widget";
   var ready = null; // one download of the widget for the whole page
 
   function loadWidget() {
     if (!ready) {
       // The wasm downloads alongside the JS that will instantiate it, not after.
-      var wasm = fetch(wasmUrl, { credentials: "omit" });
+      var wasm = fetch(pkg + "_bg.wasm", { credentials: "omit" });
       wasm.catch(function () {});
-      ready = import(moduleUrl).then(function (widget) {
+      ready = import(pkg + ".js").then(function (widget) {
         return widget.default(wasm).then(function () {
           return widget;
         });
@@ -80,11 +78,10 @@
   var STYLE =
     ":host{all:initial!important;display:block!important;box-sizing:border-box!important;" +
     "max-width:42rem!important;container-type:inline-size!important;" +
-    "font:400 1rem/1.5 system-ui,-apple-system,'Segoe UI',Roboto,'Helvetica Neue',Arial,sans-serif!important;color:#4a5562!important}" +
+    "font:1rem/1.5 system-ui,-apple-system,'Segoe UI',Roboto,'Helvetica Neue',Arial,sans-serif!important;color:#4a5562!important}" +
     ".pw{background:#fff;border:1px solid #d5dae0;border-radius:12px;padding:1.25rem;min-height:103.6rem}" +
-    "@container (min-width:30rem){.pw{padding:1.75rem;min-height:85.4rem}}" +
     ":host([data-view=counter]) .pw{box-sizing:border-box;padding:1rem 1.25rem;min-height:11rem}" +
-    "@container (min-width:30rem){:host([data-view=counter]) .pw{min-height:8rem}}";
+    "@container (min-width:30rem){.pw{padding:1.75rem;min-height:85.4rem}:host([data-view=counter]) .pw{min-height:8rem}}";
   var sheet = null;
 
   // A new `tag` element at the end of parent, saying text.
@@ -146,8 +143,8 @@
     try {
       chosen = localStorage.getItem("petition-widget:lang:" + api);
     } catch (e) {} // no storage here (a sandbox)
-    [chosen, host.getAttribute("data-lang") || document.documentElement.getAttribute("lang")]
-      .concat(navigator.languages || [])
+    [chosen, host.getAttribute("data-lang") || document.documentElement.lang]
+      .concat(navigator.languages)
       .forEach(function (tag) {
         var key = String(tag).toLowerCase();
         if (tag && /^[\w-]{1,35}$/.test(tag) && !seen[key] && list.length < 8) list.push(tag), (seen[key] = 1);
@@ -163,17 +160,17 @@
     if (!list || /^en\b/i.test(list)) return null;
     var entry = languages[list];
     if (!entry) {
-      var response = fetch(origin + "/lang?lang=" + list, { credentials: "omit" }).then(function (r) {
-        entry.words = r.status === 200 ? r.clone().json() : null;
-        return r;
-      });
-      response.catch(function () {});
-      entry = languages[list] = { response: response };
-      entry.texts = response
-        .then(function () {
-          return entry.words;
-        })
-        .catch(function () {});
+      // The loader's copy is cloned in the first reaction to the answer,
+      // before the widget, handed the response later, can read its body.
+      var response = fetch(origin + "/lang?lang=" + list, { credentials: "omit" });
+      entry = languages[list] = {
+        response: response,
+        texts: response
+          .then(function (r) {
+            return r.status === 200 ? r.clone().json() : null;
+          })
+          .catch(function () {}),
+      };
     }
     return entry;
   }
@@ -199,24 +196,24 @@
   // or the failure already on show.
   function speak(host, entry) {
     if (entry) entry.texts.then(function (words) {
-      var box = host.shadowRoot && host.shadowRoot.querySelector(".pw");
+      var box = host.shadowRoot.querySelector(".pw"); // (open, made by placeholder)
       if (!words || !box) return;
       spoken.set(host, words);
       box.lang = words.code;
       box.dir = words.dir === "rtl" ? "rtl" : "ltr";
       if (box.hasAttribute("data-loading")) box.textContent = say(host, LOADING);
-      if (failures.indexOf(host) >= 0) fail(host);
+      if (failures.has(host)) fail(host);
     });
   }
 
   var refused = false; // by the page's security policy
-  var failures = [];
+  var failures = new Set();
 
   // Says why host shows no widget; where the policy refused it, with a link
   // to sign on the petition's own page.
   function fail(host) {
-    if (failures.indexOf(host) < 0) failures.push(host);
-    var box = host.shadowRoot && host.shadowRoot.querySelector(".pw");
+    failures.add(host);
+    var box = host.shadowRoot.querySelector(".pw");
     if (!box) return;
     box.hidden = false;
     box.removeAttribute("data-loading");
@@ -224,9 +221,7 @@
     box.setAttribute("role", "alert");
     box.textContent = say(host, refused ? REFUSED : FAILED) + (refused ? " " : "");
     if (refused) {
-      var link = box.appendChild(document.createElement("a"));
-      link.href = api + "/p/" + encodeURIComponent(host.getAttribute("data-petition"));
-      link.textContent = say(host, OWN_PAGE);
+      add(box, "a", say(host, OWN_PAGE)).href = api + "/p/" + encodeURIComponent(host.getAttribute("data-petition"));
     }
   }
 
@@ -258,24 +253,22 @@
   }
 
   function mountAll() {
-    var hosts = document.querySelectorAll("[data-petition]:not(script)");
-    for (var i = 0; i < hosts.length; i++) {
-      var host = hosts[i];
-      if (host.shadowRoot || loader.widgets.indexOf(host) >= 0) continue; // already ours, or taken
+    document.querySelectorAll("[data-petition]:not(script)").forEach(function (host) {
+      if (host.shadowRoot || loader.widgets.indexOf(host) >= 0) return; // already ours, or taken
       try {
         placeholder(host);
       } catch (e) {
-        continue; // an element that can't hold a shadow root
+        return; // an element that can't hold a shadow root
       }
       loader.widgets.push(host);
       mountOne(host);
-    }
+    });
   }
 
   // Starts fetching url now, alongside the widget's code; a failure here is
   // the widget's to handle, so it is not an unhandled rejection.
   function prefetch(url) {
-    var response = fetch(url, { mode: "cors", credentials: "omit" });
+    var response = fetch(url, { credentials: "omit" }); // (mode "cors" is fetch's default)
     // When it was answered: the widget counts its challenge's minimum age
     // from then (src/widget.rs, first_challenge).
     response.then(function (r) {
@@ -285,11 +278,10 @@
   }
 
   // The counter view (data-view="counter") needs none of the widget's code:
-  // one small module draws it, loaded once for the page.
-  var counter = null;
+  // one small module draws it, loaded once for the page (the browser's module
+  // map keeps one copy per address, however often it is imported).
   function mountCounter(host, words) {
-    if (!counter) counter = import(origin + "/counter.js");
-    counter
+    import(origin + "/counter.js")
       .then(function (module) {
         return module.mount(host, api, words && words.texts);
       })
@@ -297,16 +289,15 @@
   }
 
   function mountOne(host) {
-    var counterView = host.getAttribute("data-view") === "counter";
     var url = api + "/api/petitions/" + encodeURIComponent(host.getAttribute("data-petition"));
     // The widget's code first: its download is the longest, and needs
     // nothing of what follows, whose first read of localStorage (the
     // language chosen before) and requests take the loader some 8 ms.
-    var widgetCode = counterView ? null : loadWidget();
+    var widgetCode = host.getAttribute("data-view") !== "counter" && loadWidget();
     var list = wanted(host);
     var words = language(list);
     speak(host, words);
-    if (counterView) return mountCounter(host, words);
+    if (!widgetCode) return mountCounter(host, words);
     // The petition (the same for everyone, maybe from a cache; its texts in
     // the first language wished for that it has), this visitor's
     // proof-of-work challenge and the widget's words, all at once.
@@ -325,21 +316,20 @@
 
   // The widget's language control and its offer of another language
   // (www/languages.js) are loaded when first needed: when the control is
-  // reached, or the widget has a language to offer.
-  var languagesModule = null;
+  // reached, or the widget has a language to offer (once for the page: the
+  // module map keeps it).
   function control(host, widget) {
     var root = host.shadowRoot, module = null;
     function act(event) {
       var target = event.target;
       if (event !== "offer" && !(target && target.closest && target.closest(".pw-lang-button,.pw-lang-list,.pw-offer"))) return;
       if (module) return module.act(host, widget, event, api);
-      if (!languagesModule) languagesModule = import(origin + "/languages.js");
       // A press before the module has come (the control reached and pressed
       // at once) must count too; by then the event's dispatch is over, and
       // the target of an event inside a shadow root is cleared, so what the
       // module reads is kept now. (Too late to cancel: it acts as a click.)
       var kept = event === "offer" ? event : { type: event.type, target: target, key: event.key, preventDefault: function () {} };
-      languagesModule.then(function (m) {
+      import(origin + "/languages.js").then(function (m) {
         (module = m).act(host, widget, kept, api);
       }).catch(function () {});
     }
@@ -352,22 +342,20 @@
 
   // The iframe embed ({origin}/embed/…) says how tall it is: its frame
   // takes that height.
-  window.addEventListener("message", function (event) {
+  addEventListener("message", function (event) {
     var data = event.data;
     var height = data && data.type === "petition-widget:height" && data.height;
     if ((event.origin !== origin && event.origin !== api) || typeof height !== "number" ||
       !(height > 0 && height < 100000)) return;
-    var frames = document.getElementsByTagName("iframe");
-    for (var i = 0; i < frames.length; i++) {
-      if (frames[i].contentWindow === event.source) frames[i].style.height = Math.round(height) + "px";
-    }
+    document.querySelectorAll("iframe").forEach(function (frame) {
+      if (frame.contentWindow === event.source) frame.style.height = Math.round(height) + "px";
+    });
   });
 
   loader.scan = scans[key] = mountAll;
   mountAll();
   // An async tag may run before the rest of the page is parsed: look again
-  // for placeholders once it is.
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", mountAll);
-  }
+  // for placeholders once it is. (After the event, the listener is never
+  // called; a scan more at it, for a deferred tag, finds nothing new to do.)
+  document.addEventListener("DOMContentLoaded", mountAll);
 })();

@@ -64,6 +64,19 @@ test("the loader asks for the widget's wasm before anything else, and a counter 
   paths = serverPaths(record.requests);
   assert.ok(paths.includes("/counter.js"), `the counter's module: ${paths.join(", ")}`);
   assert.ok(!paths.some((path) => path.startsWith("/pkg/")), `a counter asks for none of the widget's code: ${paths.join(", ")}`);
+
+  // A second counter the page writes later: it shows the count too, and the
+  // module is not asked for again (the browser keeps one per address).
+  await page.evaluate(() => {
+    const second = Object.assign(document.createElement("div"), { id: "second" });
+    second.setAttribute("data-petition", "stop-sharing");
+    second.setAttribute("data-view", "counter");
+    document.body.append(second);
+    window.PetitionWidget.scan();
+  });
+  await page.locator("#second .pw-count").waitFor();
+  paths = serverPaths(record.requests);
+  assert.equal(paths.filter((path) => path === "/counter.js").length, 1, `the counter's module asked for once: ${paths.join(", ")}`);
   assertNoConsoleErrors(record);
   await context.close();
 });
