@@ -303,11 +303,18 @@
     // proof-of-work challenge and the widget's words, all at once.
     var petition = prefetch(list ? url + "?lang=" + list : url);
     var challenge = prefetch(url + "/challenge");
+    // Each widget reads a copy of the words' answer: two in one language
+    // share one request, and a body is read once. (Copied as it comes,
+    // before anything reads one; the answer itself is never read.)
+    var texts = words && words.response.then(function (r) {
+      return r.clone();
+    });
+    if (texts) texts.catch(function () {}); // the widget's to handle, if it comes
     widgetCode
       .then(function (widget) {
         // The last argument is called once the petition, or why it can't be
         // shown, is on screen.
-        widget.mount(host, api, petition, challenge, words && words.response, origin, policy, function () {
+        widget.mount(host, api, petition, challenge, texts, origin, policy, function () {
           control(host, widget);
         });
       })

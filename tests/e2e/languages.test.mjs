@@ -39,9 +39,9 @@ async function builtKeys() {
 }
 
 /** A partner page of the test's own, `<html lang=…>`, with the loader and (unless `hosts` is false) one widget. */
-async function partnerPage({ htmlLang = "en", dir = "ltr", hostLang = "", slug = "stop-sharing", locale = "en-GB", width, init } = {}, arg) {
+async function partnerPage({ htmlLang = "en", dir = "ltr", hostLang = "", slug = "stop-sharing", locale = "en-GB", width, init, hosts = 1 } = {}, arg) {
   const opened = await open(browser, { locale, ...(width ? { width, height: 900 } : {}) });
-  const host = `<div data-petition="${slug}"${hostLang ? ` data-lang="${hostLang}"` : ""}></div>`;
+  const host = `<div data-petition="${slug}"${hostLang ? ` data-lang="${hostLang}"` : ""}></div>`.repeat(hosts);
   await opened.page.route(`${PARTNER}/languages-test.html`, (route) => route.fulfill({
     contentType: "text/html; charset=utf-8",
     body: `<!doctype html><html lang="${htmlLang}" dir="${dir}"><head><meta charset="utf-8">` +
@@ -185,6 +185,18 @@ for (const [code, dir] of [["ar", "rtl"], ["cy", "ltr"]]) {
     await context.close();
   });
 }
+
+test("two widgets on a page in Welsh both speak it, from one request for the words", async () => {
+  const { context, page, record } = await partnerPage({ htmlLang: "cy", hosts: 2 });
+  for (const index of [0, 1]) {
+    await ready(page, index);
+    assert.equal(await widget(page, index).locator("#pw").getAttribute("lang"), "cy");
+    assert.equal(await widget(page, index).locator("#pw-submit").textContent(), await words("cy", "sign"));
+  }
+  assert.equal(record.requests.filter((url) => url.startsWith(`${SERVER}/lang?`)).length, 1, "one request for the words");
+  assertNoConsoleErrors(record);
+  await context.close();
+});
 
 for (const code of ["cy", "fa"]) {
   test(`signing in ${code}: the thank-you in ${code}, and the signature says it was made in ${code}`, async () => {
