@@ -363,6 +363,7 @@
   mountAll();
   // An async tag may run before the rest of the page is parsed: look again
   // for placeholders once it is. (After the event, the listener is never
-  // called; a scan more at it, for a deferred tag, finds nothing new to do.)
+  // called; for a deferred tag, which runs just before it, the scan more
+  // mounts any placeholder a page's script wrote in between.)
   document.addEventListener("DOMContentLoaded", mountAll);
 })();

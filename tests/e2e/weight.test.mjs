@@ -65,7 +65,7 @@ test("the loader asks for the widget's wasm before anything else, and a counter 
   assert.ok(paths.includes("/counter.js"), `the counter's module: ${paths.join(", ")}`);
   assert.ok(!paths.some((path) => path.startsWith("/pkg/")), `a counter asks for none of the widget's code: ${paths.join(", ")}`);
 
-  // A second counter the page writes later: it shows the count too, and the
+  // A second counter the page writes later: it shows the count and bar too, and the
   // module is not asked for again (the browser keeps one per address).
   await page.evaluate(() => {
     const second = Object.assign(document.createElement("div"), { id: "second" });
@@ -74,7 +74,7 @@ test("the loader asks for the widget's wasm before anything else, and a counter 
     document.body.append(second);
     window.PetitionWidget.scan();
   });
-  await page.locator("#second .pw-count").waitFor();
+  await page.locator("#second .pw-bar").waitFor(); // shown with the count, not with the failure's words
   paths = serverPaths(record.requests);
   assert.equal(paths.filter((path) => path === "/counter.js").length, 1, `the counter's module asked for once: ${paths.join(", ")}`);
   assertNoConsoleErrors(record);
