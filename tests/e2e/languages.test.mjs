@@ -38,7 +38,7 @@ async function builtKeys() {
   return (await fetch(new URL("keys.json", url))).json();
 }
 
-/** A partner page of the test's own, `<html lang=…>`, with the loader and (unless `hosts` is false) one widget. */
+/** A partner page of the test's own, `<html lang=…>`, with the loader and `hosts` widgets (one unless told). */
 async function partnerPage({ htmlLang = "en", dir = "ltr", hostLang = "", slug = "stop-sharing", locale = "en-GB", width, init, hosts = 1 } = {}, arg) {
   const opened = await open(browser, { locale, ...(width ? { width, height: 900 } : {}) });
   const host = `<div data-petition="${slug}"${hostLang ? ` data-lang="${hostLang}"` : ""}></div>`.repeat(hosts);
