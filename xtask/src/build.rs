@@ -262,7 +262,8 @@ fn widget(root: &Path) -> anyhow::Result<()> {
 /// with two loaders (tags from one server, with two `data-server`s) still
 /// gets one instance: the first start is kept.
 ///
-/// And the widget's second part (`xtask/src/split.rs`): `part()` fetches
+/// And the widget's second part (`xtask/src/split.rs`): `part()` (the
+/// wasm's import `load_part`, found in the module's scope) fetches
 /// and starts it once, beside this file (by the name `split::name` puts in
 /// for `PETITION_WIDGET_PART`), with the first part's exports (its
 /// memory, table, stack pointer and the functions the part calls); a failure
@@ -277,9 +278,9 @@ export default function (response) {
     const imports = __wbg_get_imports();
     imports.ph = new Proxy({}, { get: () => () => { throw new Error('the petition widget called its second part before it came'); } });
     return started || (started = WebAssembly.instantiateStreaming(response, imports)
-        .then(({ instance, module }) => __wbg_finalize_init(instance, module)));
+        .then(({ instance }) => wasm = instance.exports));
 }
-export function part() {
+function part() {
     return loaded || (loaded = WebAssembly.instantiateStreaming(fetch(new URL('PETITION_WIDGET_PART', import.meta.url), { credentials: 'omit', signal: AbortSignal.timeout(15e3) }), { p: wasm })
         .catch((error) => { loaded = null; throw error; }));
 }
@@ -303,16 +304,18 @@ fn own_start(glue: &Path) -> anyhow::Result<()> {
 /// support for what no browser able to start the widget lacks
 /// (`instantiateStreaming` came last, in Safari 15), and a branch the
 /// widget's glue never takes.
-const GLUE_EDITS: [(&str, &str); 11] = [
+const GLUE_EDITS: &[(&str, &str)] = &[
     // See the wrapping in `trim_glue`.
     (
         "function handleError(f, args) {\n    try {\n        return f.apply(this, args);\n    } catch (e) {\n        wasm.__wbindgen_exn_store(addHeapObject(e));\n    }\n}",
         "function handleError(f) {\n    return (...args) => {\n        try {\n            return f(...args);\n        } catch (e) {\n            wasm.__wbindgen_exn_store(addHeapObject(e));\n        }\n    };\n}",
     ),
-    // See the strings' return in `trim_glue`.
+    // See the strings' return in `trim_glue`: `returnString` is the one
+    // caller of `passStringToWasm0`, which allocates with the wasm's own
+    // functions rather than those it is handed (checked there).
     (
         "function passStringToWasm0(arg, malloc, realloc) {",
-        "function returnString(at, string) {\n    const ptr = isLikeNone(string) ? 0 : passStringToWasm0(string, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);\n    getDataViewMemory0().setInt32((at >>> 0) + 4, WASM_VECTOR_LEN, true);\n    getDataViewMemory0().setInt32(at >>> 0, ptr, true);\n}\n\nfunction passStringToWasm0(arg, malloc, realloc) {",
+        "function returnString(at, string) {\n    const ptr = isLikeNone(string) ? 0 : passStringToWasm0(string);\n    getDataViewMemory0().setInt32((at >>> 0) + 4, WASM_VECTOR_LEN, true);\n    getDataViewMemory0().setInt32(at >>> 0, ptr, true);\n}\n\nfunction passStringToWasm0(arg) {",
     ),
     // See the optional objects in `trim_glue`.
     (
@@ -324,13 +327,15 @@ const GLUE_EDITS: [(&str, &str); 11] = [
         "(typeof FinalizationRegistry === 'undefined')\n    ? { register: () => {}, unregister: () => {} }\n    : new FinalizationRegistry(",
         "new FinalizationRegistry(",
     ),
-    // A grown memory has a new buffer in every browser; `detached` is only
-    // a quicker way to ask where there is one.
+    // A view of the memory made for each string returned to the wasm
+    // rather than kept and checked for a grown memory: a widget returns
+    // a handful of strings a minute.
     (
-        "cachedDataViewMemory0 === null || cachedDataViewMemory0.buffer.detached === true || (cachedDataViewMemory0.buffer.detached === undefined && cachedDataViewMemory0.buffer !== wasm.memory.buffer)",
-        "cachedDataViewMemory0 === null || cachedDataViewMemory0.buffer !== wasm.memory.buffer",
+        "let cachedDataViewMemory0 = null;\nfunction getDataViewMemory0() {\n    if (cachedDataViewMemory0 === null || cachedDataViewMemory0.buffer.detached === true || (cachedDataViewMemory0.buffer.detached === undefined && cachedDataViewMemory0.buffer !== wasm.memory.buffer)) {\n        cachedDataViewMemory0 = new DataView(wasm.memory.buffer);\n    }\n    return cachedDataViewMemory0;\n}",
+        "function getDataViewMemory0() {\n    return new DataView(wasm.memory.buffer);\n}",
     ),
-    // Every call passes `realloc` (checked in `trim_glue`).
+    // Every call wasm-bindgen writes passes `realloc` (and all become
+    // `returnString`'s, checked in `trim_glue`).
     (
         "    if (realloc === undefined) {\n        const buf = cachedTextEncoder.encode(arg);\n        const ptr = malloc(buf.length, 1) >>> 0;\n        getUint8ArrayMemory0().subarray(ptr, ptr + buf.length).set(buf);\n        WASM_VECTOR_LEN = buf.length;\n        return ptr;\n    }\n",
         "",
@@ -342,17 +347,36 @@ const GLUE_EDITS: [(&str, &str); 11] = [
         "function decodeText(bytes) {\n    return cachedTextDecoder.decode(bytes);\n}",
     ),
     // The instance and module are kept for nothing but wasm-bindgen's
-    // threads, which the widget doesn't use.
+    // threads, which the widget doesn't use; [`START`] keeps the exports
+    // itself, and the memory's views are made when first asked for.
     ("let wasmModule, wasmInstance, wasm;", "let wasm;"),
-    ("    wasmInstance = instance;\n", ""),
-    ("    wasmModule = module;\n", ""),
+    (
+        "function __wbg_finalize_init(instance, module) {\n    wasmInstance = instance;\n    wasm = instance.exports;\n    wasmModule = module;\n    cachedDataViewMemory0 = null;\n    cachedUint8ArrayMemory0 = null;\n    return wasm;\n}",
+        "",
+    ),
+    // Objects without a prototype, so that no import's name could be
+    // found on `Object.prototype`; `short_names` gives them one or two
+    // letters, which no name there has.
+    ("const import0 = {\n        __proto__: null,\n", "const import0 = {\n"),
+    ("return {\n        __proto__: null,\n", "return {\n"),
+    // A boolean as the wasm reads it, 0 or 1, and anything else as
+    // 0xFFFFFF (`None`), in one test.
+    (
+        "const ret = typeof(v) === 'boolean' ? v : undefined;\n            return isLikeNone(ret) ? 0xFFFFFF : ret ? 1 : 0;",
+        "return typeof v === 'boolean' ? +v : 0xFFFFFF;",
+    ),
+    // What a closure's JS function is asked to drop itself by: a property
+    // of the function, which the minifier doesn't shorten.
+    ("getObject(arg0)._wbg_cb_unref();", "getObject(arg0).unref();"),
+    ("real._wbg_cb_unref();", "real.unref();"),
+    ("real._wbg_cb_unref = () => {", "real.unref = () => {"),
     // A string is encoded into room for its longest UTF-8 at once, then the
     // room shrunk to fit, rather than copied character by character while
     // it is ASCII first: one path instead of two. (Not shrunk when it fits,
     // the empty string among them: `__wbindgen_realloc` wants sizes above 0.)
     (
         "    let len = arg.length;\n    let ptr = malloc(len, 1) >>> 0;\n\n    const mem = getUint8ArrayMemory0();\n\n    let offset = 0;\n\n    for (; offset < len; offset++) {\n        const code = arg.charCodeAt(offset);\n        if (code > 0x7F) break;\n        mem[ptr + offset] = code;\n    }\n    if (offset !== len) {\n        if (offset !== 0) {\n            arg = arg.slice(offset);\n        }\n        ptr = realloc(ptr, len, len = offset + arg.length * 3, 1) >>> 0;\n        const view = getUint8ArrayMemory0().subarray(ptr + offset, ptr + len);\n        const ret = cachedTextEncoder.encodeInto(arg, view);\n\n        offset += ret.written;\n        ptr = realloc(ptr, len, offset, 1) >>> 0;\n    }\n",
-        "    const len = arg.length * 3;\n    let ptr = malloc(len, 1) >>> 0;\n    const offset = cachedTextEncoder.encodeInto(arg, getUint8ArrayMemory0().subarray(ptr, ptr + len)).written;\n    if (offset !== len) ptr = realloc(ptr, len, offset, 1) >>> 0;\n",
+        "    const len = arg.length * 3;\n    let ptr = wasm.__wbindgen_malloc(len, 1) >>> 0;\n    const offset = cachedTextEncoder.encodeInto(arg, getUint8ArrayMemory0().subarray(ptr, ptr + len)).written;\n    if (offset !== len) ptr = wasm.__wbindgen_realloc(ptr, len, offset, 1) >>> 0;\n",
     ),
 ];
 
@@ -363,7 +387,7 @@ const GLUE_EDITS: [(&str, &str); 11] = [
 /// through another (−22 B).
 fn trim_glue(glue: &Path) -> anyhow::Result<()> {
     let mut source = std::fs::read_to_string(glue)?;
-    for (from, to) in GLUE_EDITS {
+    for &(from, to) in GLUE_EDITS {
         if source.matches(from).count() != 1 {
             bail!("wasm-bindgen's glue holds {from:?} other than once: see GLUE_EDITS in xtask/src/build.rs");
         }
@@ -408,12 +432,40 @@ fn trim_glue(glue: &Path) -> anyhow::Result<()> {
     if optional < 2 {
         bail!("wasm-bindgen's glue hands over optional objects otherwise: see trim_glue in xtask/src/build.rs");
     }
-    let calls = source.matches("passStringToWasm0(").count();
-    if source.matches(", wasm.__wbindgen_malloc, wasm.__wbindgen_realloc)").count() + 1 != calls {
-        bail!("a call of passStringToWasm0 passes no realloc: see GLUE_EDITS in xtask/src/build.rs");
+    // Its definition and `returnString`'s call, which hand it no functions.
+    if source.matches("passStringToWasm0(").count() != 2 {
+        bail!("wasm-bindgen's glue passes strings other than by returnString: see GLUE_EDITS in xtask/src/build.rs");
     }
-    std::fs::write(glue, source)?;
+    std::fs::write(glue, sort_imports(&source)?)?;
     Ok(())
+}
+
+/// `source` with the entries of its object of imports in the order of their
+/// code, the name aside, so that alike ones (the getters of a property,
+/// those that throw, those that return a string) sit together for gzip to
+/// find (−28 B gzip, issue 15): instantiation looks each import up by
+/// name. Each entry starts a line at the object's indent with `NAME: `.
+fn sort_imports(source: &str) -> anyhow::Result<String> {
+    const OPEN: &str = "const import0 = {\n";
+    let start = source.find(OPEN).map(|at| at + OPEN.len());
+    let end = start.and_then(|start| source[start..].find("\n    };\n").map(|end| start + end + 1));
+    let (Some(start), Some(end)) = (start, end) else {
+        bail!("wasm-bindgen's glue makes its imports otherwise: see sort_imports in xtask/src/build.rs");
+    };
+    let is_name = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '$';
+    // (name, code), each code running to the next entry's line.
+    let mut entries: Vec<(&str, String)> = Vec::new();
+    for line in source[start..end].split_inclusive('\n') {
+        let entry = line.strip_prefix("        ").filter(|l| l.starts_with(is_name)).and_then(|l| l.split_once(": "));
+        match (entry, entries.last_mut()) {
+            (Some((name, code)), _) if name.chars().all(is_name) => entries.push((name, code.to_owned())),
+            (None, Some((_, code))) if line.starts_with("         ") || line.starts_with("        }") => code.push_str(line),
+            _ => bail!("the glue's imports hold a line that is part of no entry: {line:?}"),
+        }
+    }
+    entries.sort_by(|(a_name, a_code), (b_name, b_code)| (a_code, a_name).cmp(&(b_code, b_name)));
+    let sorted: String = entries.iter().map(|(name, code)| format!("        {name}: {code}")).collect();
+    Ok([&source[..start], &sorted, &source[end..]].concat())
 }
 
 /// `source` with each `isLikeNone(x) ? 0 : addHeapObject(x)` written as
