@@ -301,11 +301,11 @@ fn own_start(glue: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// What [`trim_glue`] takes out of wasm-bindgen's generic helpers, each a
-/// text the glue must hold exactly once, and what it puts in its place:
-/// support for what no browser able to start the widget lacks
-/// (`instantiateStreaming` came last, in Safari 15), and a branch the
-/// widget's glue never takes.
+/// What [`trim_glue`] takes out of wasm-bindgen's glue, each a text it
+/// must hold exactly once, and what it puts in its place: support for what
+/// no browser able to start the widget lacks (`instantiateStreaming` came
+/// last, in Safari 15), branches and state the widget's glue never uses,
+/// and longer ways of saying the same.
 const GLUE_EDITS: &[(&str, &str)] = &[
     // See the wrapping in `trim_glue`.
     (
@@ -384,9 +384,10 @@ const GLUE_EDITS: &[(&str, &str)] = &[
 
 /// Applies [`GLUE_EDITS`] to the glue, failing the build if wasm-bindgen's
 /// glue no longer holds one of the texts they replace exactly once (−128 B
-/// gzip, issue 15), wraps each throwing import once (−31 B), returns
-/// strings to the wasm through one function (−49 B) and optional objects
-/// through another (−22 B).
+/// gzip, issue 15, and −91 B more since), wraps each throwing import once
+/// (−31 B), returns strings to the wasm through one function (−49 B) and
+/// optional objects through another (−22 B), and sorts the imports
+/// ([`sort_imports`]).
 fn trim_glue(glue: &Path) -> anyhow::Result<()> {
     let mut source = std::fs::read_to_string(glue)?;
     for &(from, to) in GLUE_EDITS {
@@ -438,6 +439,10 @@ fn trim_glue(glue: &Path) -> anyhow::Result<()> {
     if source.matches("passStringToWasm0(").count() != 2 {
         bail!("wasm-bindgen's glue passes strings other than by returnString: see GLUE_EDITS in xtask/src/build.rs");
     }
+    // `minify` is told `getObject` has no side effects.
+    if source.matches("function getObject(idx) { return heap[idx]; }").count() != 1 {
+        bail!("wasm-bindgen's glue reads its objects otherwise: see minify's call for the glue in xtask/src/build.rs");
+    }
     std::fs::write(glue, sort_imports(&source)?)?;
     Ok(())
 }
@@ -454,19 +459,22 @@ fn sort_imports(source: &str) -> anyhow::Result<String> {
     let (Some(start), Some(end)) = (start, end) else {
         bail!("wasm-bindgen's glue makes its imports otherwise: see sort_imports in xtask/src/build.rs");
     };
-    let is_name = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '$';
-    // (name, code), each code running to the next entry's line.
-    let mut entries: Vec<(&str, String)> = Vec::new();
+    // (code, name), each code running to the next entry's line.
+    let mut entries: Vec<(String, &str)> = Vec::new();
     for line in source[start..end].split_inclusive('\n') {
         let entry = line.strip_prefix("        ").filter(|l| l.starts_with(is_name)).and_then(|l| l.split_once(": "));
         match (entry, entries.last_mut()) {
-            (Some((name, code)), _) if name.chars().all(is_name) => entries.push((name, code.to_owned())),
-            (None, Some((_, code))) if line.starts_with("         ") || line.starts_with("        }") => code.push_str(line),
-            _ => bail!("the glue's imports hold a line that is part of no entry: {line:?}"),
+            (Some((name, code)), _) if name.chars().all(is_name) => entries.push((code.to_owned(), name)),
+            (None, Some((code, _))) if line.starts_with("         ") || line.starts_with("        }") => code.push_str(line),
+            _ => bail!("the glue's imports hold a line that is part of no entry, {line:?}: see sort_imports in xtask/src/build.rs"),
         }
     }
-    entries.sort_by(|(a_name, a_code), (b_name, b_code)| (a_code, a_name).cmp(&(b_code, b_name)));
-    let sorted: String = entries.iter().map(|(name, code)| format!("        {name}: {code}")).collect();
+    // Any entry may come last once sorted.
+    if let Some((_, name)) = entries.iter().find(|(code, _)| !code.ends_with(",\n")) {
+        bail!("the glue's import {name} ends without a comma: see sort_imports in xtask/src/build.rs");
+    }
+    entries.sort();
+    let sorted: String = entries.iter().map(|(code, name)| format!("        {name}: {code}")).collect();
     Ok([&source[..start], &sorted, &source[end..]].concat())
 }
 
@@ -492,6 +500,11 @@ fn optional_objects(source: &str) -> (String, usize) {
     }
     out.push_str(rest);
     (out, count)
+}
+
+/// Whether `c` may be part of a JavaScript name (as wasm-bindgen writes them).
+fn is_name(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_' || c == '$'
 }
 
 /// Gives the wasm's imports, exports and import module one- or two-letter
@@ -546,7 +559,6 @@ fn short_names(root: &Path, wasm: &Path, glue: &Path) -> anyhow::Result<()> {
     // import where its object of imports says `NAME:`.
     let mut out = String::with_capacity(source.len());
     let (mut renamed, mut rest) = (0, source.as_str());
-    let is_name = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '$';
     while let Some(start) = rest.find(is_name) {
         let end = rest[start..].find(|c: char| !is_name(c)).map_or(rest.len(), |e| start + e);
         let (before, name, after) = (&rest[..start], &rest[start..end], &rest[end..]);
@@ -585,8 +597,7 @@ fn short_names(root: &Path, wasm: &Path, glue: &Path) -> anyhow::Result<()> {
 /// without side effects) whose answer is unused is dropped.
 fn minify(root: &Path, source: &Path, out: &Path, module: bool, pure: &[&str]) -> anyhow::Result<()> {
     let mut terser = Command::new(root.join("node_modules/.bin/terser"));
-    let pure: Vec<String> = pure.iter().map(|name| format!("{name:?}")).collect();
-    let compress = format!("passes=2,unsafe_arrows=true,pure_funcs=[{}]", pure.join(","));
+    let compress = format!("passes=2,unsafe_arrows=true,pure_funcs={}", serde_json::to_string(pure)?);
     terser.arg(source).args(["--compress", &compress, "--mangle", "--comments", "false", "--ecma", "2020"]);
     if module {
         terser.arg("--module");
@@ -756,4 +767,51 @@ fn brotli(bytes: &[u8]) -> anyhow::Result<Vec<u8>> {
     let params = ::brotli::enc::BrotliEncoderParams { quality: 11, lgwin: 22, ..Default::default() };
     ::brotli::BrotliCompress(&mut &bytes[..], &mut out, &params)?;
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const IMPORTS: &str = "function __wbg_get_imports() {
+    const import0 = {
+        b: function(arg0) {
+            const ret = getObject(arg0).ok;
+            return ret;
+        },
+        a: handleError(function (arg0, arg1) {
+            const ret = getObject(arg0).call(getObject(arg1));
+            return addHeapObject(ret);
+        }),
+        c: function(arg0) {
+            const ret = getObject(arg0).ok;
+            return ret;
+        },
+    };
+    return { a: import0 };
+}
+";
+
+    #[test]
+    fn the_imports_are_sorted_by_their_code_and_each_keeps_all_its_lines() {
+        let sorted = sort_imports(IMPORTS).unwrap();
+        let (b, c, a) = (sorted.find("b: function").unwrap(), sorted.find("c: function").unwrap(), sorted.find("a: handle").unwrap());
+        // The two alike entries side by side, in the order of their names.
+        assert!(b < c && c < a, "{sorted}");
+        let lines = |text: &str| {
+            let mut lines: Vec<String> = text.lines().map(String::from).collect();
+            lines.sort();
+            lines
+        };
+        assert_eq!(lines(&sorted), lines(IMPORTS));
+    }
+
+    #[test]
+    fn imports_of_another_shape_fail_the_build_rather_than_being_sorted_wrong() {
+        let comment = IMPORTS.replace("        c: function", "        // a comment\n        c: function");
+        assert!(sort_imports(&comment).unwrap_err().to_string().contains("part of no entry"));
+        let last = IMPORTS.replacen("        },\n    };", "        }\n    };", 1);
+        assert!(sort_imports(&last).unwrap_err().to_string().contains("c ends without a comma"));
+        assert!(sort_imports("function __wbg_get_imports() {}").is_err());
+    }
 }
