@@ -355,15 +355,15 @@ const GLUE_EDITS: &[(&str, &str)] = &[
     ),
     // The instance and module are kept for nothing but wasm-bindgen's
     // threads, which the widget doesn't use; [`START`] keeps the exports
-    // itself, and the memory's views are made when first asked for.
+    // itself, and the memory's views are made each time (above).
     ("let wasmModule, wasmInstance, wasm;", "let wasm;"),
     (
         "function __wbg_finalize_init(instance, module) {\n    wasmInstance = instance;\n    wasm = instance.exports;\n    wasmModule = module;\n    cachedDataViewMemory0 = null;\n    cachedUint8ArrayMemory0 = null;\n    return wasm;\n}",
         "",
     ),
-    // Objects without a prototype, so that no import's name could be
-    // found on `Object.prototype`; `short_names` gives them one or two
-    // letters, which no name there has.
+    // wasm-bindgen makes the objects of imports without a prototype, so
+    // that no import's name could be found on `Object.prototype`; after
+    // `short_names` each has one or two letters, which no name there has.
     ("const import0 = {\n        __proto__: null,\n", "const import0 = {\n"),
     ("return {\n        __proto__: null,\n", "return {\n"),
     // A boolean as the wasm reads it, 0 or 1, and anything else as
@@ -389,7 +389,7 @@ const GLUE_EDITS: &[(&str, &str)] = &[
 
 /// Applies [`GLUE_EDITS`] to the glue, failing the build if wasm-bindgen's
 /// glue no longer holds one of the texts they replace exactly once (−128 B
-/// gzip, issue 15, and −91 B more since), wraps each throwing import once
+/// gzip, issue 15, and about 100 B more since), wraps each throwing import once
 /// (−31 B), returns strings to the wasm through one function (−49 B) and
 /// optional objects through another (−22 B), and sorts the imports
 /// ([`sort_imports`]).
