@@ -153,15 +153,16 @@
   }
 
   // The language file for a list of wishes, fetched once per list (English,
-  // compiled into the widget, is never fetched): the response for the
-  // widget, and its words for the loader and the counter.
+  // compiled into the widget, is never fetched): the response, which each
+  // widget reads a copy of, and its words for the loader and the counter.
   var languages = {};
   function language(list) {
     if (!list || /^en\b/i.test(list)) return null;
     var entry = languages[list];
     if (!entry) {
-      // The loader's copy is cloned in the first reaction to the answer,
-      // before the widget, handed the response later, can read its body.
+      // The answer itself is never read, only copied: the loader's copy
+      // here, in the first reaction to it, and each widget's in `mountOne`
+      // (a body is read once, and a copy can't be made of a read one).
       var response = fetch(origin + "/lang?lang=" + list, { credentials: "omit" });
       entry = languages[list] = {
         response: response,
