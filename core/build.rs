@@ -8,6 +8,28 @@
 
 use std::{collections::BTreeMap, fmt::Write, path::Path};
 
+/// The widget's texts that only its second part (xtask/src/split.rs) shows:
+/// their records and words are one static, `text::PART`, which the build
+/// moves out of the first part's data into the second part's, so that
+/// every visitor no longer loads them. The build refuses to if code left in
+/// the first part reads one. Each is a `&Text` (a record in that static)
+/// rather than a `Text`.
+const PART: [&str; 13] = [
+    "announce_inbox",
+    "announce_thanks",
+    "copied",
+    "copy_this",
+    "did_you_mean",
+    "new_tab",
+    "share_address",
+    "share_by_email",
+    "share_hint",
+    "thanks_again",
+    "thanks_confirm_named",
+    "thanks_counted",
+    "thanks_counted_named",
+];
+
 fn main() {
     let lang = Path::new(env!("CARGO_MANIFEST_DIR")).join("../lang");
     println!("cargo::rerun-if-changed={}", lang.display());
@@ -19,7 +41,7 @@ fn main() {
         let texts = english[section].as_object().unwrap_or_else(|| panic!("lang/en.json has a {section:?} section"));
         // (A text's place is a byte: the widget carries a hundred of them.)
         assert!(texts.len() <= 256, "lang/en.json: the {section} section has more than 256 texts");
-        let mut names = Vec::new();
+        let (mut names, mut part, mut part_words) = (Vec::new(), Vec::new(), String::new());
         for (index, (key, value)) in texts.iter().enumerate() {
             // A plural text's two forms are one string, the form for 1 first, and
             // `one` its length (0 for a plain text): a `Text` then holds one
@@ -35,14 +57,19 @@ fn main() {
             };
             assert!(value.get("note").is_some_and(|n| n.is_string()), "lang/en.json: {section}.{key} needs a note");
             let name = key.to_ascii_uppercase();
+            let variant = if section == "widget" { "Widget" } else { "Server" };
             writeln!(out, "/// {}", value["note"].as_str().unwrap_or_default()).unwrap();
-            writeln!(
-                out,
-                "pub const {name}: Text = Text {{ section: Section::{}, index: {index}, one: {one}, words: {words:?} }};",
-                if section == "widget" { "Widget" } else { "Server" }
-            )
-            .unwrap();
-            names.push(name);
+            if variant == "Widget" && PART.contains(&key.as_str()) {
+                // Its record in `PART.texts`, its words in `PART.words`.
+                writeln!(out, "pub const {name}: &Text = &PART.texts[{}];", part.len()).unwrap();
+                let text = format!("Text {{ section: Section::Widget, index: {index}, one: {one}, words: part({}, {}) }}", part_words.len(), words.len());
+                part_words.push_str(&words);
+                names.push(text.clone());
+                part.push(text);
+            } else {
+                writeln!(out, "pub const {name}: Text = Text {{ section: Section::{variant}, index: {index}, one: {one}, words: {words:?} }};").unwrap();
+                names.push(name);
+            }
         }
         writeln!(
             out,
@@ -52,6 +79,19 @@ fn main() {
             names.join(", ")
         )
         .unwrap();
+        if section == "widget" {
+            assert_eq!(part.len(), PART.len(), "core/build.rs: a key of PART is not in lang/en.json's widget section");
+            writeln!(
+                out,
+                "/// The texts only the widget's second part shows (`PART` in core/build.rs),\n\
+                 /// and their English words.\npub static PART: Part<{}, {}> = Part {{ texts: [{}], words: bytes({:?}) }};",
+                part.len(),
+                part_words.len(),
+                part.join(", "),
+                part_words,
+            )
+            .unwrap();
+        }
         let keys: Vec<String> = texts.keys().map(|k| format!("{k:?}")).collect();
         writeln!(
             out,

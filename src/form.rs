@@ -77,7 +77,7 @@ pub fn show_suggestion(root: &ShadowRoot, document: &Document, lang: &Lang, sugg
     let Some(line) = root.get_element_by_id("pw-email-suggestion") else { return };
     line.set_text_content(None);
     if let Some(suggestion) = suggestion {
-        let template = lang.t(&text::DID_YOU_MEAN);
+        let template = lang.t(text::DID_YOU_MEAN);
         let (before, after) = petition_core::lang::around(&template, "email").unwrap_or(("", "?"));
         append(&line, &document.create_text_node(before));
         // An address, left to right, kept apart from the words around it.

@@ -333,7 +333,7 @@ mod tests {
         assert_eq!(en.say(&text::SIGNATURES, 12_345, &[]), "12,345 signatures");
         // What a person typed goes in as it is, even where it looks like a placeholder.
         assert_eq!(
-            en.say(&text::THANKS_COUNTED_NAMED, 2, &[("name", "{count}")]),
+            en.say(text::THANKS_COUNTED_NAMED, 2, &[("name", "{count}")]),
             "{count}, your signature is on the petition, with 2 signatures in all."
         );
         assert_eq!(en.list(&["A", "B", "C"]), "A, B and C");

@@ -285,13 +285,13 @@ impl View<'_> {
         let name = lang.isolate(first_name);
         let named = [("name", name.as_str())];
         let text = match (remembered, petition.confirm_by_email, first_name.is_empty()) {
-            (true, false, _) => lang.say(&text::THANKS_AGAIN, count, &[]),
+            (true, false, _) => lang.say(text::THANKS_AGAIN, count, &[]),
             // Not counted yet, so no count: it may still be 0.
             (true, true, _) => lang.t(&text::THANKS_AGAIN_CONFIRM).into_owned(),
             (false, true, true) => lang.t(&text::THANKS_CONFIRM).into_owned(),
-            (false, true, false) => lang.fill(&text::THANKS_CONFIRM_NAMED, &named),
-            (false, false, true) => lang.say(&text::THANKS_COUNTED, count, &[]),
-            (false, false, false) => lang.say(&text::THANKS_COUNTED_NAMED, count, &named),
+            (false, true, false) => lang.fill(text::THANKS_CONFIRM_NAMED, &named),
+            (false, false, true) => lang.say(text::THANKS_COUNTED, count, &[]),
+            (false, false, false) => lang.say(text::THANKS_COUNTED_NAMED, count, &named),
         };
         let milestone = lang.fill(&text::NEXT_ASK, &[("count", &lang.number(next))]);
         self.text("pw-thanks-text", &concat(&[&text, " ", &milestone]));
@@ -324,16 +324,16 @@ impl View<'_> {
         let lang = self.lang;
         let message = concat(&[&share.text, " #", &share.hashtag]);
         let sandboxed = sandboxed();
-        let mut hint = lang.fill(&text::SHARE_HINT, &[("hashtag", &share.hashtag)]);
+        let mut hint = lang.fill(text::SHARE_HINT, &[("hashtag", &share.hashtag)]);
         if sandboxed {
             let url = lang.isolate(&share_url(address, "share-link"));
-            hint = concat(&[&hint, " ", &lang.fill(&text::SHARE_ADDRESS, &[("url", &url)])]);
+            hint = concat(&[&hint, " ", &lang.fill(text::SHARE_ADDRESS, &[("url", &url)])]);
         }
         self.text("pw-share-hint", &hint);
         let enc = crate::dom::encode;
         let links = by_id(self.root, "pw-share-links");
         links.set_text_content(None);
-        let email = lang.t(&text::SHARE_BY_EMAIL);
+        let email = lang.t(text::SHARE_BY_EMAIL);
         let targets = [
             ("X", "share-x", "https://x.com/intent/post?text={text}&url={url}"),
             ("Facebook", "share-facebook", "https://www.facebook.com/sharer/sharer.php?u={url}"),
@@ -341,7 +341,7 @@ impl View<'_> {
             ("Bluesky", "share-bluesky", "https://bsky.app/intent/compose?text={text}%20{url}"),
             (email.as_ref(), "share-email", "mailto:?subject={title}&body={text}%0A%0A{url}"),
         ];
-        let new_tab = concat(&[" ", &*lang.t(&text::NEW_TAB)]);
+        let new_tab = concat(&[" ", &*lang.t(text::NEW_TAB)]);
         // A sandbox opens no new tab, and no mail program either.
         for (name, source, template) in targets.into_iter().filter(|_| !sandboxed) {
             let (text, url, title) = (enc(&message), enc(&share_url(address, source)), enc(title));

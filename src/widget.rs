@@ -726,9 +726,9 @@ impl Widget {
                 self.thank_soon(request.first_name.clone(), false);
                 let confirm = self.petition.borrow().as_ref().is_some_and(|p| p.confirm_by_email);
                 self.announce(&if confirm {
-                    lang.t(&text::ANNOUNCE_INBOX).into_owned()
+                    lang.t(text::ANNOUNCE_INBOX).into_owned()
                 } else {
-                    lang.say(&text::ANNOUNCE_THANKS, receipt.signature_count, &[])
+                    lang.say(text::ANNOUNCE_THANKS, receipt.signature_count, &[])
                 });
             }
             // Unmounted before it could go: kept, to go when the petition is
@@ -891,9 +891,9 @@ impl Widget {
                 None => false,
             };
             let words = if copied {
-                lang.t(&text::COPIED).into_owned()
+                lang.t(text::COPIED).into_owned()
             } else {
-                lang.fill(&text::COPY_THIS, &[("url", &lang.isolate(&url))])
+                lang.fill(text::COPY_THIS, &[("url", &lang.isolate(&url))])
             };
             by_id(&root, "pw-live").set_text_content(Some(&words));
             by_id(&root, "pw-share-hint").set_text_content(Some(&words));

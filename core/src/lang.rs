@@ -86,11 +86,44 @@ impl Text {
 
 /// The texts, one constant per key of `lang/en.json` (its key in capitals),
 /// with [`text::WIDGET`] and [`text::SERVER`] listing each section, and
-/// [`text::LANGUAGES`] every language there is a file for.
+/// [`text::LANGUAGES`] every language there is a file for. The texts only
+/// the widget's second part shows are `&Text`s, records in [`text::PART`]
+/// (see [`Part`]).
 #[allow(missing_docs)]
 pub mod text {
-    use super::{Section, Text};
+    use super::{bytes, part, Part, Section, Text};
     include!(concat!(env!("OUT_DIR"), "/texts.rs"));
+}
+
+/// The texts only the widget's second part shows (`text::PART`): their
+/// records, then their words, which the records point into. One static, in
+/// this order (`repr(C)`), so that the build finds it in the wasm's data by
+/// its words and moves all of it to the second part (xtask/src/split.rs).
+#[repr(C)]
+pub struct Part<const T: usize, const N: usize> {
+    /// The texts, in the order of their keys.
+    pub texts: [Text; T],
+    /// Their English words, one after another.
+    pub words: [u8; N],
+}
+
+/// `len` bytes of `text::PART`'s words from `at`, as a text's words.
+const fn part(at: usize, len: usize) -> &'static str {
+    let words = &raw const text::PART.words;
+    // SAFETY: `core/build.rs` writes `at` and `len` of one text's words,
+    // which are UTF-8 (taken from a `String`) and within the array; the
+    // static is never written.
+    unsafe { core::str::from_utf8_unchecked(core::slice::from_raw_parts(words.cast::<u8>().add(at), len)) }
+}
+
+/// `words` as an array, for `text::PART`.
+const fn bytes<const N: usize>(words: &str) -> [u8; N] {
+    let (mut array, mut i) = ([0; N], 0);
+    while i < N {
+        array[i] = words.as_bytes()[i];
+        i += 1;
+    }
+    array
 }
 
 /// The language everything falls back to, and the one compiled in.
