@@ -5,6 +5,7 @@
 mod build;
 mod layout;
 mod loadtest;
+mod part_data;
 mod pkg;
 mod server;
 mod setup;

@@ -131,13 +131,14 @@ pub fn split(root: &Path, wasm: &Path, part: &Path) -> anyhow::Result<()> {
         bail!("wasm-split failed on {} functions: {said}", moved.len());
     }
     let (first, second) = through_the_table(&std::fs::read(wasm)?, &std::fs::read(part)?)?;
+    let (first, second, bytes) = crate::part_data::move_data(&first, &second, &crate::part_data::part())?;
     for (module, bytes) in [(wasm, first), (part, second)] {
         wasmparser::Validator::new()
             .validate_all(&bytes)
             .with_context(|| format!("{} does not validate after the split", module.display()))?;
         std::fs::write(module, bytes)?;
     }
-    println!("  {} functions moved to {}", moved.len(), part.display());
+    println!("  {} functions and {bytes} bytes of words moved to {}", moved.len(), part.display());
     Ok(())
 }
 
