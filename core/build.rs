@@ -12,7 +12,7 @@ use std::{collections::BTreeMap, fmt::Write, path::Path};
 /// their records and words are one static, `text::PART`, which the build
 /// moves out of the first part's data into the second part's, so that
 /// every visitor no longer loads them. The build refuses to if code left in
-/// the first part reads one. Each is a `&Text` (a record in that static)
+/// the first part has an address inside them. Each is a `&Text` (a record in that static)
 /// rather than a `Text`.
 const PART: [&str; 13] = [
     "announce_inbox",
@@ -62,7 +62,7 @@ fn main() {
             if variant == "Widget" && PART.contains(&key.as_str()) {
                 // Its record in `PART.texts`, its words in `PART.words`.
                 writeln!(out, "pub const {name}: &Text = &PART.texts[{}];", part.len()).unwrap();
-                let text = format!("Text {{ section: Section::Widget, index: {index}, one: {one}, words: part({}, {}) }}", part_words.len(), words.len());
+                let text = format!("Text {{ section: Section::Widget, index: {index}, one: {one}, words: unsafe {{ part({}, {}) }} }}", part_words.len(), words.len());
                 part_words.push_str(&words);
                 names.push(text.clone());
                 part.push(text);
@@ -86,7 +86,7 @@ fn main() {
                 "/// The texts only the widget's second part shows (`PART` in core/build.rs),\n\
                  /// and their English words.\npub static PART: Part<{}, {}> = Part {{ texts: [{}], words: bytes({:?}) }};",
                 part.len(),
-                part_words.len(),
+                part_words.len() + 1,
                 part.join(", "),
                 part_words,
             )

@@ -334,16 +334,10 @@ impl View<'_> {
         let links = by_id(self.root, "pw-share-links");
         links.set_text_content(None);
         let email = lang.t(text::SHARE_BY_EMAIL);
-        let targets = [
-            ("X", "share-x", "https://x.com/intent/post?text={text}&url={url}"),
-            ("Facebook", "share-facebook", "https://www.facebook.com/sharer/sharer.php?u={url}"),
-            ("WhatsApp", "share-whatsapp", "https://wa.me/?text={text}%20{url}"),
-            ("Bluesky", "share-bluesky", "https://bsky.app/intent/compose?text={text}%20{url}"),
-            (email.as_ref(), "share-email", "mailto:?subject={title}&body={text}%0A%0A{url}"),
-        ];
         let new_tab = concat(&[" ", &*lang.t(text::NEW_TAB)]);
         // A sandbox opens no new tab, and no mail program either.
-        for (name, source, template) in targets.into_iter().filter(|_| !sandboxed) {
+        for (name, source, template) in petition_core::links::share_targets().filter(|_| !sandboxed) {
+            let name = if source == "share-email" { &email } else { name };
             let (text, url, title) = (enc(&message), enc(&share_url(address, source)), enc(title));
             let href = lang::fill(template, &[("text", &text), ("url", &url), ("title", &title)]);
             let item = element(self.document, "li", "", "");

@@ -319,8 +319,20 @@ pub fn share_source(source: &str) -> String {
 /// Domains people mistype most; a near miss of one earns a suggestion.
 /// (One string, the domains between spaces, rather than an array of string
 /// slices: the widget then carries no table of addresses.)
-const COMMON_DOMAINS: &str = "gmail.com googlemail.com hotmail.com hotmail.co.uk outlook.com live.co.uk yahoo.com \
+const DOMAINS: &str = "gmail.com googlemail.com hotmail.com hotmail.co.uk outlook.com live.co.uk yahoo.com \
     yahoo.co.uk icloud.com btinternet.com aol.com nhs.net protonmail.com sky.com";
+
+/// [`DOMAINS`]' bytes, a static of their own: only the widget's second part
+/// suggests an address, and the build moves them there (see [`crate::bytes`]).
+pub static COMMON_DOMAINS: [u8; DOMAINS.len() + 1] = crate::bytes(DOMAINS);
+
+/// [`COMMON_DOMAINS`] as the words they are.
+fn common_domains() -> &'static str {
+    // SAFETY: the bytes of a `str` (the static's zero after them left out).
+    // In the widget they are there once its second part has come, which
+    // alone calls this (the build checks nothing else reads them).
+    unsafe { core::str::from_utf8_unchecked(COMMON_DOMAINS.split_at(DOMAINS.len()).0) }
+}
 
 /// "Did you mean …?": the address with a common domain in place of a likely
 /// typo of it (`amara@gmial.com` → `amara@gmail.com`), or `None`.
@@ -329,12 +341,12 @@ const COMMON_DOMAINS: &str = "gmail.com googlemail.com hotmail.com hotmail.co.uk
 pub fn email_suggestion(email: &str) -> Option<String> {
     let (local, domain) = crate::split_last(crate::trim(email), b'@')?;
     let domain = domain.to_ascii_lowercase();
-    if local.is_empty() || domain.is_empty() || crate::pieces(COMMON_DOMAINS, b' ').any(|common| common == domain) {
+    if local.is_empty() || domain.is_empty() || crate::pieces(common_domains(), b' ').any(|common| common == domain) {
         return None;
     }
     // The first nearest, as `min_by_key` would give, by a plain loop.
     let (mut best, mut distance) = ("", usize::MAX);
-    for common in crate::pieces(COMMON_DOMAINS, b' ') {
+    for common in crate::pieces(common_domains(), b' ') {
         let d = edit_distance(&domain, common);
         if d < distance {
             (best, distance) = (common, d);
@@ -633,7 +645,7 @@ mod tests {
             "outlook.com", "otulook.com", "icloud.com", "iclod.com", "🙂", "a🙂b", "b🙂a", "aaaa", "abab", "baba",
         ];
         for a in words {
-            for b in words.iter().copied().chain(crate::pieces(COMMON_DOMAINS, b' ')) {
+            for b in words.iter().copied().chain(crate::pieces(common_domains(), b' ')) {
                 assert_eq!(edit_distance(a, b), distance_by_table(a, b), "{a:?} {b:?}");
             }
         }

@@ -91,40 +91,37 @@ impl Text {
 /// (see [`Part`]).
 #[allow(missing_docs)]
 pub mod text {
-    use super::{bytes, part, Part, Section, Text};
+    use super::{part, Part, Section, Text};
+    use crate::bytes;
     include!(concat!(env!("OUT_DIR"), "/texts.rs"));
 }
 
 /// The texts only the widget's second part shows (`text::PART`): their
-/// records, then their words, which the records point into. One static, in
+/// records, then their words (and a zero, see [`crate::bytes`]), which the
+/// records point into. One static, in
 /// this order (`repr(C)`), so that the build finds it in the wasm's data by
 /// its words and moves all of it to the second part (xtask/src/split.rs).
 #[repr(C)]
 pub struct Part<const T: usize, const N: usize> {
     /// The texts, in the order of their keys.
     pub texts: [Text; T],
-    /// Their English words, one after another.
+    /// Their English words, one after another, and a zero.
     pub words: [u8; N],
 }
 
 /// `len` bytes of `text::PART`'s words from `at`, as a text's words.
-const fn part(at: usize, len: usize) -> &'static str {
+///
+/// # Safety
+/// `at..at + len` is within the words and holds one text's whole words, as
+/// `core/build.rs` writes them. (In the widget those bytes are there once
+/// its second part has come, which alone reads them: the build checks that
+/// nothing else does.)
+const unsafe fn part(at: usize, len: usize) -> &'static str {
     let words = &raw const text::PART.words;
-    // SAFETY: `core/build.rs` writes `at` and `len` of one text's words,
-    // which are UTF-8 (taken from a `String`) and within the array; the
-    // static is never written.
+    // SAFETY: UTF-8 (the caller's words, from a `String`), within the array.
     unsafe { core::str::from_utf8_unchecked(core::slice::from_raw_parts(words.cast::<u8>().add(at), len)) }
 }
 
-/// `words` as an array, for `text::PART`.
-const fn bytes<const N: usize>(words: &str) -> [u8; N] {
-    let (mut array, mut i) = ([0; N], 0);
-    while i < N {
-        array[i] = words.as_bytes()[i];
-        i += 1;
-    }
-    array
-}
 
 /// The language everything falls back to, and the one compiled in.
 pub const ENGLISH: &str = "en";

@@ -89,6 +89,24 @@ pub fn pieces(text: &str, at: u8) -> impl Iterator<Item = &str> {
     })
 }
 
+/// `text`'s bytes and a zero after them, as an array of `N` (its length
+/// and one). A static made of it holds the bytes themselves rather than the
+/// address of a string, so the build can find it in the widget's data and
+/// move it to the widget's second part when only that part reads it
+/// (`xtask/src/part_data.rs`): `lang::text::PART`,
+/// [`fields::COMMON_DOMAINS`], [`links::SHARE_TARGETS`]. The zero moves
+/// too: code may hold the address just past the words (where a loop over
+/// them stops), and with it no other static starts there.
+pub const fn bytes<const N: usize>(text: &str) -> [u8; N] {
+    assert!(text.len() + 1 == N);
+    let (mut array, mut i) = ([0; N], 0);
+    while i < text.len() {
+        array[i] = text.as_bytes()[i];
+        i += 1;
+    }
+    array
+}
+
 /// `parts` one after another: `[&str]::concat`, without std's generic
 /// joining (see [`join`]).
 pub fn concat(parts: &[&str]) -> String {

@@ -3,6 +3,29 @@
 //! so the server checks them when a file is read and the widget checks them
 //! again before making a link: one rule, here, for both.
 
+/// Where the widget's thank-you offers to share the petition: for each, its
+/// name, the source its links carry (`?source=`, see [`crate::share_source`])
+/// and its address, with `{text}`, `{url}` and `{title}` filled in encoded;
+/// all between spaces. (The email's name is the widget's words for it.)
+const TARGETS: &str = "X share-x https://x.com/intent/post?text={text}&url={url} \
+    Facebook share-facebook https://www.facebook.com/sharer/sharer.php?u={url} \
+    WhatsApp share-whatsapp https://wa.me/?text={text}%20{url} \
+    Bluesky share-bluesky https://bsky.app/intent/compose?text={text}%20{url} \
+    Email share-email mailto:?subject={title}&body={text}%0A%0A{url}";
+
+/// [`TARGETS`]' bytes, a static of their own: only the widget's second part
+/// shares, and the build moves them there (see [`crate::bytes`]).
+pub static SHARE_TARGETS: [u8; TARGETS.len() + 1] = crate::bytes(TARGETS);
+
+/// [`SHARE_TARGETS`]: each name, source and address template.
+pub fn share_targets() -> impl Iterator<Item = (&'static str, &'static str, &'static str)> {
+    // SAFETY: the bytes of a `str` (the static's zero after them left out).
+    // In the widget they are there once its second part has come, which
+    // alone calls this (the build checks nothing else reads them).
+    let mut words = crate::pieces(unsafe { core::str::from_utf8_unchecked(SHARE_TARGETS.split_at(TARGETS.len()).0) }, b' ');
+    std::iter::from_fn(move || Some((words.next()?, words.next()?, words.next()?)))
+}
+
 /// Whether `url` is a web address a link may point to: `https://` and a
 /// host, or `http://` to this machine (the demo and the tests run there).
 ///

@@ -9,7 +9,7 @@ use std::{collections::BTreeSet, path::Path};
 
 use icu_locale_core::Locale;
 use icu_plurals::{PluralCategory, PluralRules};
-use petition_core::lang::placeholders;
+use petition_core::lang::{placeholders, Words};
 use serde_json::{Map, Value};
 
 /// The languages the widget offers: the UK's own, those of people who seek
@@ -227,4 +227,23 @@ fn the_test_knows_each_languages_plural_rules() {
     assert_eq!(categories("ar"), BTreeSet::from(["zero", "one", "two", "few", "many", "other"]));
     assert_eq!(categories("ja"), BTreeSet::from(["other"]));
     assert_eq!(categories("pl"), BTreeSet::from(["one", "few", "many", "other"]));
+}
+
+#[test]
+fn every_widget_text_holds_its_english_words() {
+    // The second part's texts point into `text::PART`'s words by offsets
+    // core/build.rs counts: each must hold its own words, whole.
+    let english = read(&lang_dir().join("en.json"));
+    let part = &petition_core::lang::text::PART;
+    assert!(!part.texts.is_empty());
+    for text in petition_core::lang::text::WIDGET.iter().chain(&part.texts) {
+        let value = &english["widget"][text.key()];
+        let (one, other) = match text.english() {
+            Words::Plain(words) => (None, words),
+            Words::Plural { one, other } => (Some(one), other),
+        };
+        assert_eq!(one, value["one"].as_str(), "{}", text.key());
+        assert_eq!(other, value.get("text").unwrap_or(&value["other"]).as_str().unwrap(), "{}", text.key());
+    }
+    assert_eq!(part.words.last(), Some(&0), "the zero after the words");
 }

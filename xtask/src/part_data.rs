@@ -9,13 +9,17 @@
 //! instantiated, before any of its code runs.
 //!
 //! Until then those bytes are zeros, so the build refuses to move them if
-//! anything left in the first part could read them: a constant of its code
-//! (an `i32.const`, either half of an `i64.const`, a load's or store's
-//! offset, a global's value) inside the static or at its end, or a word of
-//! its data that points into it (a record or table elsewhere that leads
-//! there). The linker writes every address of a static as one constant of
-//! its own (the static's plus an offset), so code reaching the static has
-//! one of them.
+//! anything left in the first part has an address inside them: a constant
+//! of its code (an `i32.const`, either half of an `i64.const`, a load's or
+//! store's offset, a load's offset added to the constant just before it, a
+//! global's value), or a 4-aligned word of its data (a record or table
+//! elsewhere that leads there). The linker writes an address of a static as
+//! one constant (the static's plus an offset) and binaryen may move part of
+//! it into a load's offset; an address made some other way (a constant
+//! before the static plus a count computed at run time) the check would
+//! not see. Each static moved ends in a zero that moves with it
+//! (`petition_core::bytes`), so an address just past its words, where a
+//! loop over them stops, is inside it too and not the start of another.
 
 use std::ops::Range;
 
@@ -23,16 +27,19 @@ use anyhow::{bail, Context};
 use wasm_encoder::reencode::{self, Reencode};
 use wasmparser::{DataKind, Operator, Parser, Payload};
 
-/// The static as the host sees it: each text's words (as offsets into the
-/// words) and the words. On wasm32 a text's record is 12 bytes, its words'
-/// address and length first.
+/// A static as the host sees it: its text records' words (as offsets into
+/// the words), if it has records, and its words (without the zero after
+/// them). On wasm32 a text's record is 12 bytes, its words' address and
+/// length first, and the records come just before the words.
 pub struct Static<'a> {
     pub texts: Vec<Range<usize>>,
     pub words: &'a [u8],
 }
 
-/// `petition_core::text::PART`, whose layout this reads from the host's copy.
-pub fn part() -> Static<'static> {
+/// The statics to move: `petition_core::lang::text::PART` (whose layout
+/// this reads from the host's copy), the common email domains and the share
+/// links' targets.
+pub fn statics() -> Vec<Static<'static>> {
     let part = &petition_core::lang::text::PART;
     let start = part.words.as_ptr() as usize;
     let texts = part
@@ -46,49 +53,72 @@ pub fn part() -> Static<'static> {
             first.as_ptr() as usize - start..last.as_ptr() as usize + last.len() - start
         })
         .collect();
-    Static { texts, words: &part.words }
+    vec![
+        Static { texts, words: words(&part.words) },
+        Static { texts: Vec::new(), words: words(&petition_core::fields::COMMON_DOMAINS) },
+        Static { texts: Vec::new(), words: words(&petition_core::links::SHARE_TARGETS) },
+    ]
+}
+
+/// A static's words: its bytes but the zero after them.
+fn words(bytes: &[u8]) -> &[u8] {
+    bytes.split_last().filter(|(last, _)| **last == 0).expect("a static to move ends in a zero (petition_core::bytes)").1
 }
 
 /// The size of a text's record in the wasm.
 const RECORD: usize = 12;
 
-/// `first` without the static's bytes, `second` with them, and how many
+/// `first` without the statics' bytes, `second` with them, and how many
 /// bytes moved.
-pub fn move_data(first: &[u8], second: &[u8], part: &Static) -> anyhow::Result<(Vec<u8>, Vec<u8>, usize)> {
+pub fn move_data(first: &[u8], second: &[u8], statics: &[Static]) -> anyhow::Result<(Vec<u8>, Vec<u8>, usize)> {
     let segments = active_segments(first)?;
-    // The words, found once in the data; the records just before them.
-    let mut found = segments.iter().flat_map(|(at, bytes)| {
-        bytes.windows(part.words.len()).enumerate().filter(|(_, w)| *w == part.words).map(move |(i, _)| at + i)
-    });
-    let words = found.next().context("the second part's words (core's text::PART) are not in the first part's data")?;
-    if found.next().is_some() {
-        bail!("the second part's words (core's text::PART) are in the first part's data twice");
-    }
-    let start = words.checked_sub(RECORD * part.texts.len()).context("the second part's words have no room for their records")?;
-    let end = words + part.words.len();
     let image = |address: usize| {
         segments.iter().find(|(at, bytes)| (*at..at + bytes.len()).contains(&address)).map_or(0, |(at, bytes)| bytes[address - at])
     };
-    let bytes: Vec<u8> = (start..end).map(image).collect();
-    let word = |at: usize| u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap()) as usize;
-    for (i, text) in part.texts.iter().enumerate() {
-        if word(RECORD * i) != words + text.start || word(RECORD * i + 4) != text.len() {
-            bail!("text {i} of core's text::PART has no record of its words just before them (has Text's layout changed?)");
+    let mut ranges = Vec::new();
+    for (n, part) in statics.iter().enumerate() {
+        // The words, found once in the data; the records just before them.
+        let mut found = segments.iter().flat_map(|(at, bytes)| {
+            bytes.windows(part.words.len()).enumerate().filter(|(_, w)| *w == part.words).map(move |(i, _)| at + i)
+        });
+        let words = found.next().with_context(|| format!("static {n} to move to the second part is not in the first part's data"))?;
+        if found.next().is_some() {
+            bail!("static {n} to move to the second part is in the first part's data twice");
         }
+        let start = words.checked_sub(RECORD * part.texts.len()).context("a static's words have no room for their records")?;
+        let word = |at: usize| u32::from_le_bytes([0, 1, 2, 3].map(|i| image(at + i))) as usize;
+        for (i, text) in part.texts.iter().enumerate() {
+            if word(start + RECORD * i) != words + text.start || word(start + RECORD * i + 4) != text.len() {
+                bail!("text {i} of static {n} has no record of its words just before them (has Text's layout changed?)");
+            }
+        }
+        let end = words + part.words.len();
+        if image(end) != 0 || !segments.iter().any(|(at, bytes)| (*at..=at + bytes.len()).contains(&end)) {
+            bail!("static {n} to move to the second part has no zero after its words");
+        }
+        // (With the zero.)
+        ranges.push(start..end + 1);
+    }
+    ranges.sort_by_key(|range| range.start);
+    if ranges.windows(2).any(|pair| pair[0].end > pair[1].start) {
+        bail!("two statics to move overlap");
     }
     // What is left in the first part must not lead there.
-    let inside = |value: u64| (start as u64..=end as u64).contains(&value);
+    let inside = |value: usize| ranges.iter().find(|range| range.contains(&value));
     for value in constants(first)? {
-        if inside(value) {
-            bail!("the first part's code has the address {value}, inside core's text::PART ({start}..{end}), which moves to the second part: a text of it is shown without the part (see PART in core/build.rs)");
+        if let Some(range) = usize::try_from(value).ok().and_then(inside) {
+            bail!("the first part's code has the address {value}, inside {range:?}, which moves to the second part: something moved is read without the part (see xtask/src/part_data.rs)");
         }
     }
-    for (at, data) in &segments {
-        for address in (at.next_multiple_of(4)..at + data.len().saturating_sub(3)).step_by(4) {
-            let value = u32::from_le_bytes(data[address - at..address - at + 4].try_into().unwrap()) as usize;
-            if !(start..end).contains(&address) && (start..end).contains(&value) {
-                bail!("the first part's data at {address} points into core's text::PART ({start}..{end}), which moves to the second part");
-            }
+    // (Every aligned word of the memory as the data leaves it, zeros
+    // between segments included: binaryen cuts runs of zeros out of the
+    // segments, a pointer's high zero byte among them.)
+    let low = segments.iter().map(|(at, _)| *at).min().unwrap_or(0);
+    let high = segments.iter().map(|(at, bytes)| at + bytes.len()).max().unwrap_or(0);
+    for address in (low - low % 4..high).step_by(4) {
+        let value = u32::from_le_bytes([0, 1, 2, 3].map(|i| image(address + i))) as usize;
+        if let Some(range) = inside(value).filter(|_| inside(address).is_none()) {
+            bail!("the first part's data at {address} points into {range:?}, which moves to the second part");
         }
     }
     // As many segments as before, less those it splits or takes.
@@ -99,13 +129,13 @@ pub fn move_data(first: &[u8], second: &[u8], part: &Static) -> anyhow::Result<(
         }
     }
     for (at, data) in &segments {
-        count = count - 1 + outside(*at..at + data.len(), &(start..end)).count();
+        count = count - 1 + outside(*at..at + data.len(), &ranges).len();
     }
     let mut module = wasm_encoder::Module::new();
-    Without { range: start..end, count: count as u32 }
+    Without { ranges: ranges.clone(), count: count as u32 }
         .parse_core_module(&mut module, Parser::new(0), first)
         .map_err(|error| anyhow::anyhow!("{error:?}"))
-        .context("taking the second part's words out of the first part")?;
+        .context("taking the second part's data out of the first part")?;
     let first = module.finish();
 
     let mut second = second.to_vec();
@@ -115,12 +145,14 @@ pub fn move_data(first: &[u8], second: &[u8], part: &Static) -> anyhow::Result<(
         }
     }
     let mut data = wasm_encoder::DataSection::new();
-    data.active(0, &wasm_encoder::ConstExpr::i32_const(start as i32), bytes.iter().copied());
+    for range in &ranges {
+        data.active(0, &wasm_encoder::ConstExpr::i32_const(range.start as i32), range.clone().map(image));
+    }
     // (At the end, after any custom section: only custom sections may
     // follow data.)
     second.push(wasm_encoder::SectionId::Data as u8);
     wasm_encoder::Encode::encode(&data, &mut second);
-    Ok((first, second, end - start))
+    Ok((first, second, ranges.iter().map(ExactSizeIterator::len).sum()))
 }
 
 /// The active data segments of memory 0, by address.
@@ -154,15 +186,22 @@ fn active_segments(wasm: &[u8]) -> anyhow::Result<Vec<(usize, Vec<u8>)>> {
 
 /// Every constant of `wasm`'s code and globals that could be an address.
 fn constants(wasm: &[u8]) -> anyhow::Result<Vec<u64>> {
-    let mut values = Vec::new();
-    let mut read = |op: Operator| match op {
-        Operator::I32Const { value } => values.push(u64::from(value as u32)),
-        Operator::I64Const { value } => values.extend([value as u64 & 0xffff_ffff, value as u64 >> 32]),
-        op => {
-            if let Some(memarg) = memarg(&op) {
-                values.push(memarg);
+    let (mut values, mut last) = (Vec::new(), None);
+    let mut read = |op: Operator| {
+        match op {
+            Operator::I32Const { value } => values.push(u64::from(value as u32)),
+            Operator::I64Const { value } => values.extend([value as u64 & 0xffff_ffff, value as u64 >> 32]),
+            ref op => {
+                if let Some((offset, load)) = memarg(op) {
+                    values.push(offset);
+                    // A load from a constant address, split between the two.
+                    if let (true, Some(base)) = (load, last) {
+                        values.push(base + offset);
+                    }
+                }
             }
         }
+        last = if let Operator::I32Const { value } = op { Some(u64::from(value as u32)) } else { None };
     };
     for payload in Parser::new(0).parse_all(wasm) {
         match payload? {
@@ -184,30 +223,39 @@ fn constants(wasm: &[u8]) -> anyhow::Result<Vec<u64>> {
     Ok(values)
 }
 
-/// A load's or store's offset.
-fn memarg(op: &Operator) -> Option<u64> {
+/// A load's or store's offset, and whether it is a load (whose address is
+/// the operand just before it).
+fn memarg(op: &Operator) -> Option<(u64, bool)> {
     use Operator::*;
     match op {
         I32Load { memarg } | I64Load { memarg } | F32Load { memarg } | F64Load { memarg } | I32Load8S { memarg }
         | I32Load8U { memarg } | I32Load16S { memarg } | I32Load16U { memarg } | I64Load8S { memarg }
         | I64Load8U { memarg } | I64Load16S { memarg } | I64Load16U { memarg } | I64Load32S { memarg }
-        | I64Load32U { memarg } | I32Store { memarg } | I64Store { memarg } | F32Store { memarg } | F64Store { memarg }
-        | I32Store8 { memarg } | I32Store16 { memarg } | I64Store8 { memarg } | I64Store16 { memarg }
-        | I64Store32 { memarg } | V128Load { memarg } | V128Store { memarg } => Some(memarg.offset),
+        | I64Load32U { memarg } | V128Load { memarg } => Some((memarg.offset, true)),
+        I32Store { memarg } | I64Store { memarg } | F32Store { memarg } | F64Store { memarg } | I32Store8 { memarg }
+        | I32Store16 { memarg } | I64Store8 { memarg } | I64Store16 { memarg } | I64Store32 { memarg }
+        | V128Store { memarg } => Some((memarg.offset, false)),
         _ => None,
     }
 }
 
-/// The pieces of `segment` (addresses) outside `range`: none, one or two.
-fn outside(segment: Range<usize>, range: &Range<usize>) -> impl Iterator<Item = Range<usize>> {
-    let (start, end) = (range.start.clamp(segment.start, segment.end), range.end.clamp(segment.start, segment.end));
-    [segment.start..start, end..segment.end].into_iter().filter(|piece| !piece.is_empty())
+/// The pieces of `segment` (addresses) outside `ranges` (in order, apart).
+fn outside(segment: Range<usize>, ranges: &[Range<usize>]) -> Vec<Range<usize>> {
+    let (mut pieces, mut from) = (Vec::new(), segment.start);
+    for range in ranges {
+        let (start, end) = (range.start.clamp(from, segment.end), range.end.clamp(from, segment.end));
+        pieces.push(from..start);
+        from = end;
+    }
+    pieces.push(from..segment.end);
+    pieces.retain(|piece| !piece.is_empty());
+    pieces
 }
 
-/// The first part, rewritten: its active segments without `range`, and
+/// The first part, rewritten: its active segments without `ranges`, and
 /// `count` of them in all.
 struct Without {
-    range: Range<usize>,
+    ranges: Vec<Range<usize>>,
     count: u32,
 }
 
@@ -234,7 +282,7 @@ impl Reencode for Without {
                 continue;
             };
             let at = value as u32 as usize;
-            for piece in outside(at..at + segment.data.len(), &self.range) {
+            for piece in outside(at..at + segment.data.len(), &self.ranges) {
                 let offset = wasm_encoder::ConstExpr::i32_const(piece.start as i32);
                 data.active(0, &offset, segment.data[piece.start - at..piece.end - at].iter().copied());
             }
@@ -246,8 +294,8 @@ impl Reencode for Without {
 #[cfg(test)]
 mod tests {
     use wasm_encoder::{
-        CodeSection, ConstExpr, DataCountSection, DataSection, EntityType, Function, FunctionSection, ImportSection,
-        Instruction, MemArg, MemorySection, MemoryType, Module, TypeSection,
+        CodeSection, ConstExpr, DataCountSection, DataSection, EntityType, Function, FunctionSection, GlobalSection,
+        GlobalType, ImportSection, Instruction, MemArg, MemorySection, MemoryType, Module, TypeSection, ValType,
     };
 
     use super::*;
@@ -257,12 +305,15 @@ mod tests {
     const AT: usize = 1024;
     const START: usize = AT + 8;
     const WORDS: &[u8] = b"Link copied.Did you mean {email}?";
+    /// The static's zero, after its records and words: the last byte moved.
+    const ZERO: usize = START + 2 * RECORD + WORDS.len();
 
     fn part() -> Static<'static> {
         Static { texts: vec![0..12, 12..WORDS.len()], words: WORDS }
     }
 
-    /// The data: 8 bytes, the static's two records and words, then `after`.
+    /// The data: 8 bytes, the static's two records, words and zero, then
+    /// `after`.
     fn data(after: &[u8]) -> Vec<u8> {
         let mut data = b"before..".to_vec();
         let words = (START + 2 * RECORD) as u32;
@@ -272,12 +323,14 @@ mod tests {
             data.extend([0, 7, 0, 0]);
         }
         data.extend(WORDS);
+        data.push(0);
         data.extend(after);
         data
     }
 
-    /// A first part: one function running `code`, the data, counted.
-    fn first(code: &[Instruction], after: &[u8]) -> Vec<u8> {
+    /// A first part: one function running `code`, a global of `global`'s
+    /// value, and the data with these segments after it, counted.
+    fn first_with(code: &[Instruction], after: &[u8], more: &[(usize, &[u8])], global: i32) -> Vec<u8> {
         let mut module = Module::new();
         let mut types = TypeSection::new();
         types.ty().function([], []);
@@ -288,7 +341,10 @@ mod tests {
         let mut memories = MemorySection::new();
         memories.memory(MEMORY);
         module.section(&memories);
-        module.section(&DataCountSection { count: 1 });
+        let mut globals = GlobalSection::new();
+        globals.global(GlobalType { val_type: ValType::I32, mutable: true, shared: false }, &ConstExpr::i32_const(global));
+        module.section(&globals);
+        module.section(&DataCountSection { count: 1 + more.len() as u32 });
         let mut body = Function::new([]);
         for instruction in code {
             body.instruction(instruction);
@@ -299,8 +355,15 @@ mod tests {
         module.section(&bodies);
         let mut segments = DataSection::new();
         segments.active(0, &ConstExpr::i32_const(AT as i32), data(after));
+        for (at, bytes) in more {
+            segments.active(0, &ConstExpr::i32_const(*at as i32), bytes.iter().copied());
+        }
         module.section(&segments);
         module.finish()
+    }
+
+    fn first(code: &[Instruction], after: &[u8]) -> Vec<u8> {
+        first_with(code, after, &[], 0)
     }
 
     /// A second part: the memory, imported.
@@ -322,12 +385,37 @@ mod tests {
     const BEFORE: [Instruction; 3] =
         [Instruction::I32Const(AT as i32), Instruction::I32Load(MemArg { offset: 4, align: 2, memory_index: 0 }), Instruction::Drop];
 
+    fn load(offset: usize) -> Instruction<'static> {
+        Instruction::I32Load8U(MemArg { offset: offset as u64, align: 0, memory_index: 0 })
+    }
+
     #[test]
     fn the_static_leaves_the_first_part_for_the_second() {
-        let (first, second, moved) = move_data(&first(&BEFORE, b"after"), &second(), &part()).unwrap();
-        assert_eq!(moved, 2 * RECORD + WORDS.len());
-        assert_eq!(segments(&first), [(AT, b"before..".to_vec()), (START + moved, b"after".to_vec())]);
+        let (first, second, moved) = move_data(&first(&BEFORE, b"after"), &second(), &[part()]).unwrap();
+        assert_eq!(moved, ZERO + 1 - START);
+        assert_eq!(segments(&first), [(AT, b"before..".to_vec()), (ZERO + 1, b"after".to_vec())]);
         assert_eq!(segments(&second), [(START, data(b"")[8..].to_vec())]);
+    }
+
+    #[test]
+    fn statics_without_records_move_too() {
+        let domains = Static { texts: Vec::new(), words: b"after" };
+        let (first, second, moved) = move_data(&first(&BEFORE, b"..after\0"), &second(), &[domains, part()]).unwrap();
+        assert_eq!(moved, ZERO + 1 - START + 6);
+        assert_eq!(segments(&first), [(AT, b"before..".to_vec()), (ZERO + 1, b"..".to_vec())]);
+        assert_eq!(segments(&second), [(START, data(b"")[8..].to_vec()), (ZERO + 3, b"after\0".to_vec())]);
+    }
+
+    #[test]
+    fn addresses_next_to_the_static_are_no_reason_to_keep_it() {
+        let code = [
+            Instruction::I32Const(START as i32 - 1),
+            Instruction::Drop,
+            Instruction::I32Const(0),
+            load(ZERO + 1),
+            Instruction::Drop,
+        ];
+        assert!(move_data(&first(&code, b"after"), &second(), &[part()]).is_ok());
     }
 
     #[test]
@@ -336,40 +424,50 @@ mod tests {
         for code in [
             vec![Instruction::I32Const(word), Instruction::Drop],
             vec![Instruction::I64Const(i64::from(word) << 32 | 21), Instruction::Drop],
-            vec![Instruction::I32Const(0), Instruction::I32Load8U(MemArg { offset: word as u64, align: 0, memory_index: 0 }), Instruction::Drop],
-            // A record's address, and the static's end.
+            vec![Instruction::I64Const(21 << 32 | i64::from(word)), Instruction::Drop],
+            vec![Instruction::I32Const(0), load(word as usize), Instruction::Drop],
+            // A constant before the static, and an offset that reaches into it.
+            vec![Instruction::I32Const(START as i32 - 4), load(8), Instruction::Drop],
+            // A record's address, and the address just past the words.
             vec![Instruction::I32Const((START + RECORD) as i32), Instruction::Drop],
-            vec![Instruction::I32Const((START + 2 * RECORD + WORDS.len()) as i32), Instruction::Drop],
+            vec![Instruction::I32Const(ZERO as i32), Instruction::Drop],
         ] {
-            let error = move_data(&first(&code, b""), &second(), &part()).unwrap_err().to_string();
+            let error = move_data(&first(&code, b""), &second(), &[part()]).unwrap_err().to_string();
             assert!(error.contains("the first part's code has the address"), "{code:?}: {error}");
         }
+        let error = move_data(&first_with(&BEFORE, b"", &[], word), &second(), &[part()]).unwrap_err().to_string();
+        assert!(error.contains("the first part's code has the address"), "a global: {error}");
     }
 
     #[test]
     fn the_first_part_keeps_its_words_if_its_data_points_at_one() {
         let pointer = ((START + 2 * RECORD) as u32).to_le_bytes();
-        // (The static ends at an address 4 bytes apart from the next
-        // aligned one: pad to it.)
-        let pad = (4 - (START + 2 * RECORD + WORDS.len()) % 4) % 4;
-        let after = [&[0u8; 4][..pad], &pointer[..]].concat();
-        let error = move_data(&first(&BEFORE, &after), &second(), &part()).unwrap_err().to_string();
+        // (The static may end off a 4-byte boundary: pad to the next one.)
+        let pad = (4 - (ZERO + 1) % 4) % 4;
+        let after = [&[1u8; 4][..pad], &pointer[..]].concat();
+        let error = move_data(&first(&BEFORE, &after), &second(), &[part()]).unwrap_err().to_string();
         assert!(error.contains("the first part's data at"), "{error}");
+        // A pointer whose high zero byte binaryen left out of its segment.
+        let error = move_data(&first_with(&BEFORE, b"", &[(4096, &pointer[..3])], 0), &second(), &[part()]).unwrap_err().to_string();
+        assert!(error.contains("the first part's data at 4096"), "{error}");
     }
 
     #[test]
-    fn words_not_found_once_are_not_moved() {
-        let error = move_data(&first(&BEFORE, WORDS), &second(), &part()).unwrap_err().to_string();
-        assert!(error.contains("twice"), "{error}");
-        let other = Static { texts: vec![0..5], words: b"Share" };
-        let error = move_data(&first(&BEFORE, b""), &second(), &other).unwrap_err().to_string();
-        assert!(error.contains("are not in the first part's data"), "{error}");
+    fn words_not_found_once_or_without_their_zero_are_not_moved() {
+        let error = move_data(&first(&BEFORE, &[WORDS, b"\0"].concat()), &second(), &[part()]).unwrap_err().to_string();
+        assert!(error.contains("static 0 to move to the second part is in the first part's data twice"), "{error}");
+        let other = Static { texts: vec![Range { start: 0, end: 5 }], words: b"Share" };
+        let error = move_data(&first(&BEFORE, b""), &second(), &[other]).unwrap_err().to_string();
+        assert!(error.contains("static 0 to move to the second part is not in the first part's data"), "{error}");
+        let cut = Static { texts: Vec::new(), words: b"Link copied." };
+        let error = move_data(&first(&BEFORE, b""), &second(), &[cut]).unwrap_err().to_string();
+        assert!(error.contains("has no zero after its words"), "{error}");
     }
 
     #[test]
     fn records_that_do_not_match_the_words_are_refused() {
         let wrong = Static { texts: vec![0..11, 11..WORDS.len()], words: WORDS };
-        let error = move_data(&first(&BEFORE, b""), &second(), &wrong).unwrap_err().to_string();
+        let error = move_data(&first(&BEFORE, b""), &second(), &[wrong]).unwrap_err().to_string();
         assert!(error.contains("has no record of its words"), "{error}");
     }
 }

@@ -131,7 +131,7 @@ pub fn split(root: &Path, wasm: &Path, part: &Path) -> anyhow::Result<()> {
         bail!("wasm-split failed on {} functions: {said}", moved.len());
     }
     let (first, second) = through_the_table(&std::fs::read(wasm)?, &std::fs::read(part)?)?;
-    let (first, second, bytes) = crate::part_data::move_data(&first, &second, &crate::part_data::part())?;
+    let (first, second, bytes) = crate::part_data::move_data(&first, &second, &crate::part_data::statics())?;
     for (module, bytes) in [(wasm, first), (part, second)] {
         wasmparser::Validator::new()
             .validate_all(&bytes)
