@@ -11,9 +11,9 @@ use std::{collections::BTreeMap, fmt::Write, path::Path};
 /// The widget's texts that only its second part (xtask/src/split.rs) shows:
 /// their records and words are one static, `text::PART`, which the build
 /// moves out of the first part's data into the second part's, so that
-/// every visitor no longer loads them. The build refuses to if code left in
-/// the first part has an address inside them. Each is a `&Text` (a record in that static)
-/// rather than a `Text`.
+/// every visitor no longer loads them (xtask/src/part_data.rs). The build
+/// refuses to if code left in the first part has an address inside them.
+/// Each is a `&Text` (a record in that static) rather than a `Text`.
 const PART: [&str; 13] = [
     "announce_inbox",
     "announce_thanks",

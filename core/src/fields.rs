@@ -322,7 +322,7 @@ pub fn share_source(source: &str) -> String {
 const DOMAINS: &str = "gmail.com googlemail.com hotmail.com hotmail.co.uk outlook.com live.co.uk yahoo.com \
     yahoo.co.uk icloud.com btinternet.com aol.com nhs.net protonmail.com sky.com";
 
-/// [`DOMAINS`]' bytes, a static of their own: only the widget's second part
+/// `DOMAINS`' bytes, a static of their own: only the widget's second part
 /// suggests an address, and the build moves them there (see [`crate::bytes`]).
 pub static COMMON_DOMAINS: [u8; DOMAINS.len() + 1] = crate::bytes(DOMAINS);
 

@@ -98,9 +98,9 @@ pub mod text {
 
 /// The texts only the widget's second part shows (`text::PART`): their
 /// records, then their words (and a zero, see [`crate::bytes`]), which the
-/// records point into. One static, in
-/// this order (`repr(C)`), so that the build finds it in the wasm's data by
-/// its words and moves all of it to the second part (xtask/src/split.rs).
+/// records point into. One static, in this order (`repr(C)`), so that the
+/// build finds it in the wasm's data by its words and moves all of it to
+/// the second part (xtask/src/part_data.rs).
 #[repr(C)]
 pub struct Part<const T: usize, const N: usize> {
     /// The texts, in the order of their keys.
@@ -121,7 +121,6 @@ const unsafe fn part(at: usize, len: usize) -> &'static str {
     // SAFETY: UTF-8 (the caller's words, from a `String`), within the array.
     unsafe { core::str::from_utf8_unchecked(core::slice::from_raw_parts(words.cast::<u8>().add(at), len)) }
 }
-
 
 /// The language everything falls back to, and the one compiled in.
 pub const ENGLISH: &str = "en";

@@ -13,7 +13,7 @@ const TARGETS: &str = "X share-x https://x.com/intent/post?text={text}&url={url}
     Bluesky share-bluesky https://bsky.app/intent/compose?text={text}%20{url} \
     Email share-email mailto:?subject={title}&body={text}%0A%0A{url}";
 
-/// [`TARGETS`]' bytes, a static of their own: only the widget's second part
+/// `TARGETS`' bytes, a static of their own: only the widget's second part
 /// shares, and the build moves them there (see [`crate::bytes`]).
 pub static SHARE_TARGETS: [u8; TARGETS.len() + 1] = crate::bytes(TARGETS);
 

@@ -1,12 +1,14 @@
-//! The second part's words, moved out of the first part's data.
+//! The data only the second part reads, moved out of the first part's.
 //!
-//! `wasm-split` moves functions, not data: the words and records of the
-//! texts only the second part shows (`petition_core::text::PART`, one
-//! static: the texts' 12-byte records, then their words) would stay in the
-//! first part, loaded by every visitor. Here they leave the first part's
-//! data segments and become an active segment of the second part at the
-//! same addresses, written into the memory it imports when it is
-//! instantiated, before any of its code runs.
+//! `wasm-split` moves functions, not data: what only the moved code reads
+//! would stay in the first part, loaded by every visitor. Three statics of
+//! core's hold such data as bytes (see [`statics`]): the texts only the
+//! second part shows (`petition_core::lang::text::PART`: their 12-byte
+//! records, then their words), the common email domains and the share
+//! links' targets. Here they leave the first part's data segments and
+//! become active segments of the second part at the same addresses,
+//! written into the memory it imports when it is instantiated, before any
+//! of its code runs.
 //!
 //! Until then those bytes are zeros, so the build refuses to move them if
 //! anything left in the first part has an address inside them: a constant

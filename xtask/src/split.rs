@@ -138,7 +138,7 @@ pub fn split(root: &Path, wasm: &Path, part: &Path) -> anyhow::Result<()> {
             .with_context(|| format!("{} does not validate after the split", module.display()))?;
         std::fs::write(module, bytes)?;
     }
-    println!("  {} functions and {bytes} bytes of words moved to {}", moved.len(), part.display());
+    println!("  {} functions and {bytes} bytes of data only they read moved to {}", moved.len(), part.display());
     Ok(())
 }
 
