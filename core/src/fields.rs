@@ -328,9 +328,9 @@ pub static COMMON_DOMAINS: [u8; DOMAINS.len() + 1] = crate::bytes(DOMAINS);
 
 /// [`COMMON_DOMAINS`] as the words they are.
 fn common_domains() -> &'static str {
-    // SAFETY: the bytes of a `str` (the static's zero after them left out).
-    // In the widget they are there once its second part has come, which
-    // alone calls this (the build checks nothing else reads them).
+    // SAFETY: the bytes of a `str` (the static's zero after them left out),
+    // never written. (In the widget they are zeros, still UTF-8, until its
+    // second part has come, which alone calls this.)
     unsafe { core::str::from_utf8_unchecked(COMMON_DOMAINS.split_at(DOMAINS.len()).0) }
 }
 

@@ -113,9 +113,10 @@ pub struct Part<const T: usize, const N: usize> {
 ///
 /// # Safety
 /// `at..at + len` is within the words and holds one text's whole words, as
-/// `core/build.rs` writes them. (In the widget those bytes are there once
-/// its second part has come, which alone reads them: the build checks that
-/// nothing else does.)
+/// `core/build.rs` writes them. (Run only while compiling. In the widget,
+/// until its second part has come, `text::PART` is zeros, its records'
+/// addresses null: the build checks that nothing read before then holds an
+/// address in it, xtask/src/part_data.rs.)
 const unsafe fn part(at: usize, len: usize) -> &'static str {
     let words = &raw const text::PART.words;
     // SAFETY: UTF-8 (the caller's words, from a `String`), within the array.

@@ -19,9 +19,9 @@ pub static SHARE_TARGETS: [u8; TARGETS.len() + 1] = crate::bytes(TARGETS);
 
 /// [`SHARE_TARGETS`]: each name, source and address template.
 pub fn share_targets() -> impl Iterator<Item = (&'static str, &'static str, &'static str)> {
-    // SAFETY: the bytes of a `str` (the static's zero after them left out).
-    // In the widget they are there once its second part has come, which
-    // alone calls this (the build checks nothing else reads them).
+    // SAFETY: the bytes of a `str` (the static's zero after them left out),
+    // never written. (In the widget they are zeros, still UTF-8, until its
+    // second part has come, which alone calls this.)
     let mut words = crate::pieces(unsafe { core::str::from_utf8_unchecked(SHARE_TARGETS.split_at(TARGETS.len()).0) }, b' ');
     std::iter::from_fn(move || Some((words.next()?, words.next()?, words.next()?)))
 }
@@ -74,7 +74,24 @@ fn is_port(digits: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::is_web_address;
+    use super::{is_web_address, share_targets};
+
+    #[test]
+    fn the_share_targets_are_five_triples() {
+        let targets: Vec<_> = share_targets().collect();
+        assert_eq!(
+            targets,
+            [
+                ("X", "share-x", "https://x.com/intent/post?text={text}&url={url}"),
+                ("Facebook", "share-facebook", "https://www.facebook.com/sharer/sharer.php?u={url}"),
+                ("WhatsApp", "share-whatsapp", "https://wa.me/?text={text}%20{url}"),
+                ("Bluesky", "share-bluesky", "https://bsky.app/intent/compose?text={text}%20{url}"),
+                ("Email", "share-email", "mailto:?subject={title}&body={text}%0A%0A{url}"),
+            ]
+        );
+        // Each source is one the server keeps (`share_source`).
+        assert!(targets.iter().all(|(_, source, _)| crate::share_source(source) == *source));
+    }
 
     #[test]
     fn https_addresses_with_a_host_are_links() {
