@@ -60,9 +60,11 @@ fn main() {
             let variant = if section == "widget" { "Widget" } else { "Server" };
             writeln!(out, "/// {}", value["note"].as_str().unwrap_or_default()).unwrap();
             if variant == "Widget" && PART.contains(&key.as_str()) {
-                // Its record in `PART.texts`, its words in `PART.words`.
+                // Its record in `PART.texts`, its words in `PART.words`
+                // (`slice`'s safety: the offsets of its whole words there,
+                // as `part_words` holds them).
                 writeln!(out, "pub const {name}: &Text = &PART.texts[{}];", part.len()).unwrap();
-                let text = format!("Text {{ section: Section::Widget, index: {index}, one: {one}, words: unsafe {{ part({}, {}) }} }}", part_words.len(), words.len());
+                let text = format!("Text {{ section: Section::Widget, index: {index}, one: {one}, words: unsafe {{ PART.words.slice({}, {}) }} }}", part_words.len(), words.len());
                 part_words.push_str(&words);
                 names.push(text.clone());
                 part.push(text);
@@ -84,7 +86,7 @@ fn main() {
             writeln!(
                 out,
                 "/// The texts only the widget's second part shows (`PART` in core/build.rs),\n\
-                 /// and their English words.\npub static PART: Part<{}, {}> = Part {{ texts: [{}], words: bytes({:?}) }};",
+                 /// and their English words.\npub static PART: Part<{}, {}> = Part {{ texts: [{}], words: Bytes::new({:?}) }};",
                 part.len(),
                 part_words.len() + 1,
                 part.join(", "),

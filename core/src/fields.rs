@@ -323,16 +323,8 @@ const DOMAINS: &str = "gmail.com googlemail.com hotmail.com hotmail.co.uk outloo
     yahoo.co.uk icloud.com btinternet.com aol.com nhs.net protonmail.com sky.com";
 
 /// `DOMAINS`' bytes, a static of their own: only the widget's second part
-/// suggests an address, and the build moves them there (see [`crate::bytes`]).
-pub static COMMON_DOMAINS: [u8; DOMAINS.len() + 1] = crate::bytes(DOMAINS);
-
-/// [`COMMON_DOMAINS`] as the words they are.
-fn common_domains() -> &'static str {
-    // SAFETY: the bytes of a `str` (the static's zero after them left out),
-    // never written. (In the widget they are zeros, still UTF-8, until its
-    // second part has come, which alone calls this.)
-    unsafe { core::str::from_utf8_unchecked(COMMON_DOMAINS.split_at(DOMAINS.len()).0) }
-}
+/// suggests an address, and the build moves them there (see [`crate::Bytes`]).
+pub static COMMON_DOMAINS: crate::Bytes<{ DOMAINS.len() + 1 }> = crate::Bytes::new(DOMAINS);
 
 /// "Did you mean …?": the address with a common domain in place of a likely
 /// typo of it (`amara@gmial.com` → `amara@gmail.com`), or `None`.
@@ -341,12 +333,12 @@ fn common_domains() -> &'static str {
 pub fn email_suggestion(email: &str) -> Option<String> {
     let (local, domain) = crate::split_last(crate::trim(email), b'@')?;
     let domain = domain.to_ascii_lowercase();
-    if local.is_empty() || domain.is_empty() || crate::pieces(common_domains(), b' ').any(|common| common == domain) {
+    if local.is_empty() || domain.is_empty() || crate::pieces(COMMON_DOMAINS.as_str(), b' ').any(|common| common == domain) {
         return None;
     }
     // The first nearest, as `min_by_key` would give, by a plain loop.
     let (mut best, mut distance) = ("", usize::MAX);
-    for common in crate::pieces(common_domains(), b' ') {
+    for common in crate::pieces(COMMON_DOMAINS.as_str(), b' ') {
         let d = edit_distance(&domain, common);
         if d < distance {
             (best, distance) = (common, d);
@@ -645,7 +637,7 @@ mod tests {
             "outlook.com", "otulook.com", "icloud.com", "iclod.com", "🙂", "a🙂b", "b🙂a", "aaaa", "abab", "baba",
         ];
         for a in words {
-            for b in words.iter().copied().chain(crate::pieces(common_domains(), b' ')) {
+            for b in words.iter().copied().chain(crate::pieces(COMMON_DOMAINS.as_str(), b' ')) {
                 assert_eq!(edit_distance(a, b), distance_by_table(a, b), "{a:?} {b:?}");
             }
         }

@@ -91,36 +91,24 @@ impl Text {
 /// (see [`Part`]).
 #[allow(missing_docs)]
 pub mod text {
-    use super::{part, Part, Section, Text};
-    use crate::bytes;
+    use super::{Part, Section, Text};
+    use crate::Bytes;
     include!(concat!(env!("OUT_DIR"), "/texts.rs"));
 }
 
 /// The texts only the widget's second part shows (`text::PART`): their
-/// records, then their words (and a zero, see [`crate::bytes`]), which the
+/// records, then their words (and a zero, see [`crate::Bytes`]), which the
 /// records point into. One static, in this order (`repr(C)`), so that the
 /// build finds it in the wasm's data by its words and moves all of it to
-/// the second part (xtask/src/part_data.rs).
+/// the second part (xtask/src/part_data.rs). In the widget, until that
+/// part has come, all of it is zeros, the records' addresses null: the
+/// build checks that nothing which runs before then has an address in it.
 #[repr(C)]
 pub struct Part<const T: usize, const N: usize> {
     /// The texts, in the order of their keys.
     pub texts: [Text; T],
     /// Their English words, one after another, and a zero.
-    pub words: [u8; N],
-}
-
-/// `len` bytes of `text::PART`'s words from `at`, as a text's words.
-///
-/// # Safety
-/// `at..at + len` is within the words and holds one text's whole words, as
-/// `core/build.rs` writes them. (Run only while compiling. In the widget,
-/// until its second part has come, `text::PART` is zeros, its records'
-/// addresses null: the build checks that nothing read before then holds an
-/// address in it, xtask/src/part_data.rs.)
-const unsafe fn part(at: usize, len: usize) -> &'static str {
-    let words = &raw const text::PART.words;
-    // SAFETY: UTF-8 (the caller's words, from a `String`), within the array.
-    unsafe { core::str::from_utf8_unchecked(core::slice::from_raw_parts(words.cast::<u8>().add(at), len)) }
+    pub words: crate::Bytes<N>,
 }
 
 /// The language everything falls back to, and the one compiled in.

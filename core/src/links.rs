@@ -14,15 +14,12 @@ const TARGETS: &str = "X share-x https://x.com/intent/post?text={text}&url={url}
     Email share-email mailto:?subject={title}&body={text}%0A%0A{url}";
 
 /// `TARGETS`' bytes, a static of their own: only the widget's second part
-/// shares, and the build moves them there (see [`crate::bytes`]).
-pub static SHARE_TARGETS: [u8; TARGETS.len() + 1] = crate::bytes(TARGETS);
+/// shares, and the build moves them there (see [`crate::Bytes`]).
+pub static SHARE_TARGETS: crate::Bytes<{ TARGETS.len() + 1 }> = crate::Bytes::new(TARGETS);
 
 /// [`SHARE_TARGETS`]: each name, source and address template.
 pub fn share_targets() -> impl Iterator<Item = (&'static str, &'static str, &'static str)> {
-    // SAFETY: the bytes of a `str` (the static's zero after them left out),
-    // never written. (In the widget they are zeros, still UTF-8, until its
-    // second part has come, which alone calls this.)
-    let mut words = crate::pieces(unsafe { core::str::from_utf8_unchecked(SHARE_TARGETS.split_at(TARGETS.len()).0) }, b' ');
+    let mut words = crate::pieces(SHARE_TARGETS.as_str(), b' ');
     std::iter::from_fn(move || Some((words.next()?, words.next()?, words.next()?)))
 }
 

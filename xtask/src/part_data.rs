@@ -20,7 +20,7 @@
 //! `S[i - 3]` is `S - 3` plus `i`). An address made from a constant further
 //! below a static and a number computed at run time the check would not
 //! see; the e2e tests that draw what moved are the other net. Each static moved ends in a zero that moves with it
-//! (`petition_core::bytes`), so an address just past its words, where a
+//! (`petition_core::Bytes`), so an address just past its words, where a
 //! loop over them stops, is inside it too and not the start of another.
 
 use std::ops::Range;
@@ -43,7 +43,7 @@ pub struct Static<'a> {
 /// links' targets.
 pub fn statics() -> Vec<Static<'static>> {
     let part = &petition_core::lang::text::PART;
-    let start = part.words.as_ptr() as usize;
+    let start = part.words.as_str().as_ptr() as usize;
     let texts = part
         .texts
         .iter()
@@ -56,15 +56,10 @@ pub fn statics() -> Vec<Static<'static>> {
         })
         .collect();
     vec![
-        Static { texts, words: words(&part.words) },
-        Static { texts: Vec::new(), words: words(&petition_core::fields::COMMON_DOMAINS) },
-        Static { texts: Vec::new(), words: words(&petition_core::links::SHARE_TARGETS) },
+        Static { texts, words: part.words.as_str().as_bytes() },
+        Static { texts: Vec::new(), words: petition_core::fields::COMMON_DOMAINS.as_str().as_bytes() },
+        Static { texts: Vec::new(), words: petition_core::links::SHARE_TARGETS.as_str().as_bytes() },
     ]
-}
-
-/// A static's words: its bytes but the zero after them.
-fn words(bytes: &[u8]) -> &[u8] {
-    bytes.split_last().filter(|(last, _)| **last == 0).expect("a static to move ends in a zero (petition_core::bytes)").1
 }
 
 /// How far below a static a constant of code is taken as an address in it.
