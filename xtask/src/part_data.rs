@@ -71,7 +71,7 @@ const RECORD: usize = 12;
 /// `first` without the statics' bytes, `second` with them, and how many
 /// bytes moved.
 pub fn move_data(first: &[u8], second: &[u8], statics: &[Static]) -> anyhow::Result<(Vec<u8>, Vec<u8>, usize)> {
-    let segments = active_segments(first)?;
+    let First { segments, count, constants } = read(first)?;
     let image = |address: usize| {
         segments.iter().find(|(at, bytes)| (*at..at + bytes.len()).contains(&address)).map_or(0, |(at, bytes)| bytes[address - at])
     };
@@ -109,7 +109,7 @@ pub fn move_data(first: &[u8], second: &[u8], statics: &[Static]) -> anyhow::Res
     // constant of an index into the address, `S[i - 3]` being `S - 3` plus
     // `i`. Further below, the check does not see it.)
     let near = |value: usize| ranges.iter().find(|range| (range.start.saturating_sub(BELOW)..range.end).contains(&value));
-    for value in constants(first)? {
+    for value in constants {
         if let Some(range) = usize::try_from(value).ok().and_then(near) {
             bail!("the first part's code has the address {value}, in or just below {range:?}, which moves to the second part: something moved is read without the part (see xtask/src/part_data.rs)");
         }
@@ -126,12 +126,7 @@ pub fn move_data(first: &[u8], second: &[u8], statics: &[Static]) -> anyhow::Res
         }
     }
     // As many segments as before, less those it splits or takes.
-    let mut count = 0;
-    for payload in Parser::new(0).parse_all(first) {
-        if let Payload::DataSection(section) = payload? {
-            count += section.count() as usize;
-        }
-    }
+    let mut count = count;
     for (at, data) in &segments {
         count = count - 1 + outside(*at..at + data.len(), &ranges).len();
     }
@@ -159,51 +154,38 @@ pub fn move_data(first: &[u8], second: &[u8], statics: &[Static]) -> anyhow::Res
     Ok((first, second, ranges.iter().map(ExactSizeIterator::len).sum()))
 }
 
-/// The active data segments of memory 0, by address.
-fn active_segments(wasm: &[u8]) -> anyhow::Result<Vec<(usize, Vec<u8>)>> {
-    let mut segments = Vec::new();
-    for payload in Parser::new(0).parse_all(wasm) {
-        match payload? {
-            Payload::DataSection(section) => {
-                for segment in section {
-                    let segment = segment?;
-                    if let DataKind::Active { memory_index: 0, offset_expr } = segment.kind {
-                        let Operator::I32Const { value } = offset_expr.get_operators_reader().read()? else {
-                            bail!("a data segment of the first part is at an address not a constant");
-                        };
-                        segments.push((value as u32 as usize, segment.data.to_vec()));
-                    }
-                }
-            }
-            Payload::CodeSectionEntry(body) => {
-                for op in body.get_operators_reader()? {
-                    if let Operator::MemoryInit { .. } | Operator::DataDrop { .. } = op? {
-                        bail!("the first part names its data segments by number (memory.init, data.drop), which taking the words out would change");
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    Ok(segments)
+/// What the check reads of the first part: its active segments of memory
+/// 0 (by address), how many segments it has in all, and every constant of
+/// its code and globals that could be an address.
+struct First {
+    segments: Vec<(usize, Vec<u8>)>,
+    count: usize,
+    constants: Vec<u64>,
 }
 
-/// Every constant of `wasm`'s code and globals that could be an address.
-fn constants(wasm: &[u8]) -> anyhow::Result<Vec<u64>> {
-    let (mut values, mut last, mut unknown) = (Vec::new(), None, None);
+/// The first part, read once.
+fn read(wasm: &[u8]) -> anyhow::Result<First> {
+    let mut first = First { segments: Vec::new(), count: 0, constants: Vec::new() };
+    // (The first reason to refuse the operators give, if any.)
+    let (mut last, mut refused) = (None, None);
     let mut read = |op: Operator| {
         match op {
-            Operator::I32Const { value } => values.push(u64::from(value as u32)),
-            Operator::I64Const { value } => values.extend([value as u64 & 0xffff_ffff, value as u64 >> 32]),
+            Operator::I32Const { value } => first.constants.push(u64::from(value as u32)),
+            Operator::I64Const { value } => first.constants.extend([value as u64 & 0xffff_ffff, value as u64 >> 32]),
+            Operator::MemoryInit { .. } | Operator::DataDrop { .. } => {
+                refused.get_or_insert_with(|| "the first part names its data segments by number (memory.init, data.drop), which taking the words out would change".to_owned());
+            }
             ref op => {
                 if let Some((offset, load)) = memarg(op) {
-                    values.push(offset);
+                    first.constants.push(offset);
                     // A load from a constant address, split between the two.
                     if let (true, Some(base)) = (load, last) {
-                        values.push(base + offset);
+                        first.constants.push(base + offset);
                     }
                 } else if format!("{op:?}").contains("memarg") {
-                    unknown.get_or_insert_with(|| format!("{op:?}"));
+                    // (A memory instruction `memarg` does not know, SIMD's
+                    // or atomics', has an offset the check would miss.)
+                    refused.get_or_insert_with(|| format!("the first part has a memory instruction the check does not know: {op:?} (see memarg in xtask/src/part_data.rs)"));
                 }
             }
         }
@@ -211,6 +193,15 @@ fn constants(wasm: &[u8]) -> anyhow::Result<Vec<u64>> {
     };
     for payload in Parser::new(0).parse_all(wasm) {
         match payload? {
+            Payload::DataSection(section) => {
+                first.count += section.count() as usize;
+                for segment in section {
+                    let segment = segment?;
+                    if let Some(at) = address(&segment.kind)? {
+                        first.segments.push((at, segment.data.to_vec()));
+                    }
+                }
+            }
             Payload::CodeSectionEntry(body) => {
                 for op in body.get_operators_reader()? {
                     read(op?);
@@ -226,12 +217,20 @@ fn constants(wasm: &[u8]) -> anyhow::Result<Vec<u64>> {
             _ => {}
         }
     }
-    // (A memory instruction `memarg` does not know, SIMD's or atomics', has
-    // an offset the check would miss.)
-    if let Some(op) = unknown {
-        bail!("the first part has a memory instruction the check does not know: {op} (see memarg in xtask/src/part_data.rs)");
+    match refused {
+        Some(reason) => bail!(reason),
+        None => Ok(first),
     }
-    Ok(values)
+}
+
+/// Where an active segment of memory 0 is (`None` for any other segment);
+/// an error if not at a constant address.
+fn address(kind: &DataKind) -> anyhow::Result<Option<usize>> {
+    let DataKind::Active { memory_index: 0, offset_expr } = kind else { return Ok(None) };
+    let Ok(Operator::I32Const { value }) = offset_expr.get_operators_reader().read() else {
+        bail!("a data segment of the first part is at an address not a constant");
+    };
+    Ok(Some(value as u32 as usize))
 }
 
 /// A load's or store's offset, and whether it is a load (whose address is
@@ -284,15 +283,11 @@ impl Reencode for Without {
     ) -> Result<(), reencode::Error<Self::Error>> {
         for segment in section {
             let segment = segment?;
-            let DataKind::Active { memory_index: 0, offset_expr } = &segment.kind else {
+            // (`read` refused any other address before.)
+            let Ok(Some(at)) = address(&segment.kind) else {
                 reencode::utils::parse_data(self, data, segment)?;
                 continue;
             };
-            let Ok(Operator::I32Const { value }) = offset_expr.get_operators_reader().read() else {
-                reencode::utils::parse_data(self, data, segment)?;
-                continue;
-            };
-            let at = value as u32 as usize;
             for piece in outside(at..at + segment.data.len(), &self.ranges) {
                 let offset = wasm_encoder::ConstExpr::i32_const(piece.start as i32);
                 data.active(0, &offset, segment.data[piece.start - at..piece.end - at].iter().copied());
@@ -389,7 +384,7 @@ mod tests {
     /// The active segments, validated.
     fn segments(wasm: &[u8]) -> Vec<(usize, Vec<u8>)> {
         wasmparser::Validator::new().validate_all(wasm).expect("valid");
-        active_segments(wasm).unwrap()
+        read(wasm).unwrap().segments
     }
 
     /// Code reading the data before the static, as the first part may.
@@ -453,6 +448,8 @@ mod tests {
         let splat = [Instruction::I32Const(0), Instruction::V128Load8Splat(MemArg { offset: 0, align: 0, memory_index: 0 }), Instruction::Drop];
         let error = move_data(&first(&splat, b""), &second(), &[part()]).unwrap_err().to_string();
         assert!(error.contains("a memory instruction the check does not know"), "{error}");
+        let error = move_data(&first(&[Instruction::DataDrop(0)], b""), &second(), &[part()]).unwrap_err().to_string();
+        assert!(error.contains("names its data segments by number"), "{error}");
     }
 
     #[test]
