@@ -19,9 +19,10 @@
 //! below a static (LLVM folds an index's constant into the address:
 //! `S[i - 3]` is `S - 3` plus `i`). An address made from a constant further
 //! below a static and a number computed at run time the check would not
-//! see; the e2e tests that draw what moved are the other net. Each static moved ends in a zero that moves with it
-//! (`petition_core::Bytes`), so an address just past its words, where a
-//! loop over them stops, is inside it too and not the start of another.
+//! see; the e2e tests that draw what moved are the other net. Each static
+//! moved ends in a zero that moves with it (`petition_core::Bytes`), so an
+//! address just past its words, where a loop over them stops, is inside it
+//! too and not the start of another.
 
 use std::ops::Range;
 
@@ -71,7 +72,7 @@ const RECORD: usize = 12;
 /// `first` without the statics' bytes, `second` with them, and how many
 /// bytes moved.
 pub fn move_data(first: &[u8], second: &[u8], statics: &[Static]) -> anyhow::Result<(Vec<u8>, Vec<u8>, usize)> {
-    let First { segments, count, constants } = read(first)?;
+    let First { segments, mut count, constants } = read(first)?;
     let image = |address: usize| {
         segments.iter().find(|(at, bytes)| (*at..at + bytes.len()).contains(&address)).map_or(0, |(at, bytes)| bytes[address - at])
     };
@@ -126,7 +127,6 @@ pub fn move_data(first: &[u8], second: &[u8], statics: &[Static]) -> anyhow::Res
         }
     }
     // As many segments as before, less those it splits or takes.
-    let mut count = count;
     for (at, data) in &segments {
         count = count - 1 + outside(*at..at + data.len(), &ranges).len();
     }
@@ -168,7 +168,7 @@ fn read(wasm: &[u8]) -> anyhow::Result<First> {
     let mut first = First { segments: Vec::new(), count: 0, constants: Vec::new() };
     // (The first reason to refuse the operators give, if any.)
     let (mut last, mut refused) = (None, None);
-    let mut read = |op: Operator| {
+    let mut op = |op: Operator| {
         match op {
             Operator::I32Const { value } => first.constants.push(u64::from(value as u32)),
             Operator::I64Const { value } => first.constants.extend([value as u64 & 0xffff_ffff, value as u64 >> 32]),
@@ -203,14 +203,14 @@ fn read(wasm: &[u8]) -> anyhow::Result<First> {
                 }
             }
             Payload::CodeSectionEntry(body) => {
-                for op in body.get_operators_reader()? {
-                    read(op?);
+                for operator in body.get_operators_reader()? {
+                    op(operator?);
                 }
             }
             Payload::GlobalSection(globals) => {
                 for global in globals {
-                    for op in global?.init_expr.get_operators_reader() {
-                        read(op?);
+                    for operator in global?.init_expr.get_operators_reader() {
+                        op(operator?);
                     }
                 }
             }
@@ -224,10 +224,11 @@ fn read(wasm: &[u8]) -> anyhow::Result<First> {
 }
 
 /// Where an active segment of memory 0 is (`None` for any other segment);
-/// an error if not at a constant address.
+/// an error if not at a constant address (one `i32.const`, not a sum).
 fn address(kind: &DataKind) -> anyhow::Result<Option<usize>> {
     let DataKind::Active { memory_index: 0, offset_expr } = kind else { return Ok(None) };
-    let Ok(Operator::I32Const { value }) = offset_expr.get_operators_reader().read() else {
+    let mut operators = offset_expr.get_operators_reader();
+    let (Ok(Operator::I32Const { value }), Ok(Operator::End)) = (operators.read(), operators.read()) else {
         bail!("a data segment of the first part is at an address not a constant");
     };
     Ok(Some(value as u32 as usize))
@@ -283,7 +284,8 @@ impl Reencode for Without {
     ) -> Result<(), reencode::Error<Self::Error>> {
         for segment in section {
             let segment = segment?;
-            // (`read` refused any other address before.)
+            // (Passive segments and other memories' go through as they
+            // are; `read` refused an active one not at a constant address.)
             let Ok(Some(at)) = address(&segment.kind) else {
                 reencode::utils::parse_data(self, data, segment)?;
                 continue;
@@ -448,8 +450,30 @@ mod tests {
         let splat = [Instruction::I32Const(0), Instruction::V128Load8Splat(MemArg { offset: 0, align: 0, memory_index: 0 }), Instruction::Drop];
         let error = move_data(&first(&splat, b""), &second(), &[part()]).unwrap_err().to_string();
         assert!(error.contains("a memory instruction the check does not know"), "{error}");
-        let error = move_data(&first(&[Instruction::DataDrop(0)], b""), &second(), &[part()]).unwrap_err().to_string();
-        assert!(error.contains("names its data segments by number"), "{error}");
+    }
+
+    #[test]
+    fn segments_named_by_number_or_at_a_sum_are_refused() {
+        let init = [Instruction::I32Const(0), Instruction::I32Const(0), Instruction::I32Const(0), Instruction::MemoryInit { mem: 0, data_index: 0 }];
+        for code in [&init[..], &[Instruction::DataDrop(0)]] {
+            let error = move_data(&first(code, b""), &second(), &[part()]).unwrap_err().to_string();
+            assert!(error.contains("names its data segments by number"), "{code:?}: {error}");
+        }
+        // An extended constant: `i32.const`, `i32.const`, `i32.add`.
+        let mut module = Module::new();
+        module.section(&{
+            let mut memories = MemorySection::new();
+            memories.memory(MEMORY);
+            memories
+        });
+        module.section(&{
+            let mut segments = DataSection::new();
+            let sum = ConstExpr::extended([Instruction::I32Const(AT as i32), Instruction::I32Const(8), Instruction::I32Add]);
+            segments.active(0, &sum, data(b""));
+            segments
+        });
+        let error = move_data(&module.finish(), &second(), &[part()]).unwrap_err().to_string();
+        assert!(error.contains("at an address not a constant"), "{error}");
     }
 
     #[test]
