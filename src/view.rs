@@ -158,8 +158,7 @@ impl View<'_> {
     pub fn count(&self, petition: &Petition) {
         let lang = self.lang;
         let (count, goal) = (petition.signature_count, petition.goal);
-        // A closed petition shows what it reached, however few.
-        let counted = count >= petition.show_count_from || petition.closed;
+        let counted = petition.count_shown();
         show_id(self.root, "pw-first", !counted);
         let line = by_id(self.root, "pw-counted");
         show(&line, counted);
@@ -219,7 +218,7 @@ impl View<'_> {
         let timeline = by_id(self.root, "pw-timeline");
         latest.set_text_content(None);
         timeline.set_text_content(None);
-        if let Some(next) = next_milestone(count, milestones).filter(|_| !closed) {
+        if let Some(next) = milestones::next_above(count, milestones).filter(|_| !closed) {
             let item = element(self.document, "li", "pw-next", &lang.say(&text::NEXT_MILESTONE, next, &[]));
             append(&latest, &item);
         }
@@ -274,7 +273,7 @@ impl View<'_> {
     pub fn thanks(&self, petition: &Petition, first_name: &str, remembered: bool) {
         let lang = self.lang;
         let count = petition.signature_count;
-        let next = next_milestone(count, &petition.milestones).unwrap_or(petition.goal);
+        let next = milestones::next_above(count, &petition.milestones).unwrap_or(petition.goal);
         let title = match (remembered, petition.confirm_by_email) {
             (true, _) => &text::THANKS_BEFORE,
             (false, true) => &text::THANKS_INBOX,
@@ -409,11 +408,6 @@ fn without_source(page: &str) -> String {
 /// brought each signature.
 pub fn share_url(url: &str, source: &str) -> String {
     concat(&[url, if find(url, b'?').is_some() { "&source=" } else { "?source=" }, source])
-}
-
-/// The first milestone above `count`.
-fn next_milestone(count: u64, milestones: &[Milestone]) -> Option<u64> {
-    milestones.iter().map(|m| m.count).find(|&m| m > count)
 }
 
 fn percent(permille: u32) -> String {

@@ -62,6 +62,16 @@ pub struct Petition {
     pub languages: Vec<String>,
 }
 
+impl Petition {
+    /// Whether the count is shown: from [`Petition::show_count_from`] on,
+    /// and always once the petition has closed (what it reached, however
+    /// few). Below, the widget, the petition's page and its pictures say
+    /// "be one of the first" and the bar stays empty.
+    pub fn count_shown(&self) -> bool {
+        self.signature_count >= self.show_count_from || self.closed
+    }
+}
+
 fn english() -> String {
     crate::lang::ENGLISH.to_owned()
 }
@@ -190,7 +200,7 @@ pub struct SignatureRequest {
     pub consent: bool,
     /// The partner whose page this is (`data-partner`), or empty.
     pub partner: String,
-    /// Ticked "keep me updated by <partner>" box.
+    /// Ticked "keep me updated by `<partner>`" box.
     pub partner_consent: bool,
     /// The share link that brought the person (`?source=` on the page), or empty.
     pub source: String,

@@ -58,6 +58,11 @@ pub fn crossed(before: u64, after: u64, milestones: &[u64]) -> impl Iterator<Ite
     milestones.iter().copied().filter(move |&m| m > before && m <= after)
 }
 
+/// The first milestone above `count`, if one is ahead.
+pub fn next_above(count: u64, milestones: &[crate::Milestone]) -> Option<u64> {
+    milestones.iter().map(|m| m.count).find(|&m| m > count)
+}
+
 /// How full the bar is, in thousandths (0..=1000) of the way to `goal`.
 ///
 /// Exact for every goal below 18 quadrillion (a count under its goal times a
@@ -106,6 +111,17 @@ mod tests {
         assert_eq!(goal_for(10u64.pow(19) - 1, &[]), 10u64.pow(19), "the largest power of ten a u64 holds");
         assert_eq!(goal_for(10u64.pow(19), &[]), u64::MAX);
         assert_eq!(goal_for(u64::MAX, &[]), u64::MAX);
+    }
+
+    #[test]
+    fn the_next_milestone_is_the_first_above_the_count() {
+        let milestones: Vec<crate::Milestone> =
+            [10, 25, 50].map(|count| crate::Milestone { count, reached_at: None }).into();
+        assert_eq!(next_above(0, &milestones), Some(10));
+        assert_eq!(next_above(10, &milestones), Some(25), "one reached is behind");
+        assert_eq!(next_above(49, &milestones), Some(50));
+        assert_eq!(next_above(50, &milestones), None);
+        assert_eq!(next_above(0, &[]), None);
     }
 
     #[test]

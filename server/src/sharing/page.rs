@@ -31,7 +31,7 @@ use axum::{
 };
 use petition_core::{
     lang::{text, ENGLISH},
-    milestones, Milestone, Petition,
+    milestones, Petition,
 };
 
 use super::{
@@ -137,8 +137,7 @@ struct Words {
 impl Words {
     fn of(petition: &Petition, t: &Language) -> Words {
         let (count, goal) = (petition.signature_count, petition.goal);
-        // A closed petition shows what it reached, however few.
-        let counted = count >= petition.show_count_from || petition.closed;
+        let counted = petition.count_shown();
         let bar_words = if counted {
             t.count(text::BAR_VALUE, goal, &[("done", &t.number(count))])
         } else {
@@ -151,7 +150,7 @@ impl Words {
             .map(|n| t.count(text::PROFESSIONALS, n, &[]));
         // One list here, where the widget has two: "No milestones yet: the
         // first is …" says what "Next milestone" would.
-        let next = next_milestone(count, &petition.milestones)
+        let next = milestones::next_above(count, &petition.milestones)
             .filter(|_| {
                 !petition.closed && counted && petition.milestones.iter().any(|m| m.count <= count)
             })
@@ -204,16 +203,11 @@ impl Words {
 /// The count in words, for link previews: "12,345 signatures" or "Be one
 /// of the first to sign".
 fn count_sentence(petition: &Petition, t: &Language) -> String {
-    if petition.signature_count >= petition.show_count_from || petition.closed {
+    if petition.count_shown() {
         t.count(text::SIGNATURES, petition.signature_count, &[])
     } else {
         t.words(text::FIRST_SHORT).to_owned()
     }
-}
-
-/// The first milestone above `count`.
-fn next_milestone(count: u64, milestones: &[Milestone]) -> Option<u64> {
-    milestones.iter().map(|m| m.count).find(|&m| m > count)
 }
 
 /// The language of a petition's texts on a page, where it isn't the

@@ -73,7 +73,7 @@ fn widths(t: &Language, right: &str) -> (u32, u32) {
 /// The badge of `petition` (in `accent`) as SVG, in `t`'s words.
 pub fn svg(petition: &Petition, accent: &str, t: &Language) -> String {
     let left = t.words(if petition.closed { text::BADGE_CLOSED } else { text::SIGN });
-    let right = if words::counted(petition) {
+    let right = if petition.count_shown() {
         t.count(text::BADGE_SIGNED, petition.signature_count, &[])
     } else {
         t.words(text::BADGE_FIRST).to_owned()

@@ -169,7 +169,7 @@ fn title(text: &str, rtl: bool) -> (u32, Vec<Line>) {
 /// How much of the bar is filled, in pixels: none while the count is
 /// hidden, else at least a round end's worth once anyone has signed.
 fn fill(petition: &Petition) -> u32 {
-    if !words::counted(petition) {
+    if !petition.count_shown() {
         return 0;
     }
     let permille = milestones::progress_permille(petition.signature_count, petition.goal);

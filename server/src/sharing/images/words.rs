@@ -5,20 +5,13 @@ use petition_core::{colour, lang::text, Petition};
 
 use crate::lang::Language;
 
-/// Whether the count is shown: from the petition's `show_count_from` on,
-/// and always once it has closed (what it reached, however few), as the
-/// widget does.
-pub fn counted(petition: &Petition) -> bool {
-    petition.signature_count >= petition.show_count_from || petition.closed
-}
-
 /// The count in words: "12,345 signatures", "Closed with 12,345
 /// signatures", or below the threshold "Be one of the first to sign".
 pub fn count(petition: &Petition, t: &Language) -> String {
     let n = petition.signature_count;
     if petition.closed {
         t.count(text::CLOSED_WITH, n, &[])
-    } else if counted(petition) {
+    } else if petition.count_shown() {
         t.count(text::SIGNATURES, n, &[])
     } else {
         t.words(text::FIRST_SHORT).to_owned()
