@@ -58,7 +58,10 @@ fn main() {
             assert!(value.get("note").is_some_and(|n| n.is_string()), "lang/en.json: {section}.{key} needs a note");
             let name = key.to_ascii_uppercase();
             let variant = if section == "widget" { "Widget" } else { "Server" };
-            writeln!(out, "/// {}", value["note"].as_str().unwrap_or_default()).unwrap();
+            // (A note may name a tag, <noscript>: escaped, so rustdoc shows
+            // it rather than reading it as HTML. In backticks the backslash
+            // would show: the notes write tags bare.)
+            writeln!(out, "/// {}", value["note"].as_str().unwrap_or_default().replace('<', "\\<")).unwrap();
             if variant == "Widget" && PART.contains(&key.as_str()) {
                 // Its record in `PART.texts`, its words in `PART.words`
                 // (`slice`'s safety: the offsets of its whole words there,

@@ -182,7 +182,7 @@ const ALIASES: &str = "zh-tw=zh-hant zh-hk=zh-hant zh-mo=zh-hant zh-cn=zh-hans z
 ///
 /// A tag matches itself, then each shorter tag made by dropping its last
 /// subtag (RFC 4647 lookup: `pt-BR` → `pt`, `sr-Latn-RS` → `sr-Latn` →
-/// `sr`), case aside, with the [`ALIASES`] on the way (`zh-TW` → `zh-Hant`,
+/// `sr`), case aside, with the aliases on the way (`zh-TW` → `zh-Hant`,
 /// `zh-Hant-HK` → `zh-Hant`, `no` → `nb`, `fa-AF` → `prs`).
 pub fn negotiate<'a, 'w>(wanted: impl IntoIterator<Item = &'w str>, available: &[&'a str]) -> Option<&'a str> {
     wanted.into_iter().find_map(|tag| lookup(tag, available))
